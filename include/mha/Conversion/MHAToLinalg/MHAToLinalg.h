@@ -1,0 +1,25 @@
+//===- MHAToLinalg.h - mha.attention reference lowering ---------*- C++ -*-===//
+
+#ifndef MHA_CONVERSION_MHATOLINALG_MHATOLINALG_H
+#define MHA_CONVERSION_MHATOLINALG_MHATOLINALG_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace mha {
+
+#define GEN_PASS_DECL_CONVERTMHATOLINALG
+#include "mha/Conversion/Passes.h.inc"
+
+/// Lowers mha.attention to unfused linalg ops (the reference semantics).
+void populateMHAToLinalgConversionPatterns(RewritePatternSet &patterns);
+
+} // namespace mha
+} // namespace mlir
+
+#endif // MHA_CONVERSION_MHATOLINALG_MHATOLINALG_H

@@ -1,0 +1,136 @@
+//===- MHAOps.td - mha dialect operations ------------------*- tablegen -*-===//
+
+#ifndef MHA_DIALECT_MHA_IR_MHAOPS_TD
+#define MHA_DIALECT_MHA_IR_MHAOPS_TD
+
+include "mha/Dialect/MHA/IR/MHADialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention over [B, H, S, D] tensors.";
+  let description = [{
+    Computes, for every batch `b`, query head `h` and query position `i`:
+
+    ```
+    o[b,h,i,:] = sum_j softmax_j(scale * q[b,h,i,:] . k[b,g,j,:] + bias[b,h,i,j]) * v[b,g,j,:]
+    g = h / (H / Hkv)
+    ```
+
+    - `query` is `[B, H, Sq, D]`, `key` is `[B, Hkv, Skv, D]`, `value` is
+      `[B, Hkv, Skv, Dv]` and the result is `[B, H, Sq, Dv]`. `H` must be a
+      multiple of `Hkv`: grouped-query attention (`Hkv < H`) and multi-query
+      attention (`Hkv = 1`) share K/V heads without copies.
+    - `scale` defaults to `1/sqrt(D)`; it must be finite and positive.
+    - `causal`: query `i` sees key `j` iff `j <= i + (Skv - Sq)`. This is the
+      bottom-right alignment of FlashAttention >= 2.1 (what KV-cache decoding
+      needs). PyTorch's `is_causal` is top-left aligned; the two agree only
+      when `Sq == Skv`.
+    - `mask`: optional rank-4 tensor broadcastable to `[B, H, Sq, Skv]`
+      (each dim either matches or is 1). An `i1` mask keeps scores where it is
+      true; a float mask (same element type as `query`) is added to the scores.
+    - A query row that sees no key produces zeros, never NaN.
+    - `f16`/`bf16` inputs accumulate in `f32`.
+    - Dynamic `B`, `Sq` and `Skv` are legal; the verifier checks what is
+      static.
+
+    Example:
+
+    ```mlir
+    %o = mha.attention %q, %k, %v mask(%m) {causal, scale = 0.125 : f32}
+        : tensor<2x8x128x64xf16>, tensor<2x2x128x64xf16>, tensor<2x2x128x64xf16>,
+          tensor<1x1x128x128xi1> -> tensor<2x8x128x64xf16>
+    ```
+  }];
+
+  let arguments = (ins
+    AnyRankedTensor:$query,
+    AnyRankedTensor:$key,
+    AnyRankedTensor:$value,
+    Optional<AnyRankedTensor>:$mask,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal
+  );
+  let results = (outs AnyRankedTensor:$result);
+
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
+    `->` type($result)
+  }];
+
+  let hasVerifier = 1;
+
+  let extraClassDeclaration = [{
+    /// The scale applied to Q.K^T: the `scale` attribute or 1/sqrt(D).
+    /// Requires a static head dimension D when `scale` is absent.
+    double getEffectiveScale();
+    /// Number of query heads sharing one K/V head (H / Hkv).
+    int64_t getGroupSize();
+  }];
+}
+
+def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "A whole multi-head attention layer.";
+  let description = [{
+    Projects `query_input` (`[B, Sq, E]`) and `kv_input` (`[B, Skv, E]`) to
+    queries, keys and values with `wq` (`[E, H*D]`), `wk` (`[E, Hkv*D]`) and
+    `wv` (`[E, Hkv*Dv]`), splits them into `num_heads` / `num_kv_heads` heads,
+    runs `mha.attention` per head, concatenates the heads and projects the
+    result with `wo` (`[H*Dv, E]`). The result is `[B, Sq, E]`.
+
+    `bias(bq, bk, bv, bo)` optionally adds biases of shapes `[H*D]`,
+    `[Hkv*D]`, `[Hkv*Dv]` and `[E]` after each projection (all four or none).
+    `mask`, `causal` and `scale` mean what they mean on `mha.attention`; the
+    mask is broadcastable to `[B, H, Sq, Skv]`. `num_kv_heads` defaults to
+    `num_heads`. Self-attention passes the same value as both inputs.
+
+    Example:
+
+    ```mlir
+    %y = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo
+        {num_heads = 8 : i64, num_kv_heads = 2 : i64, causal}
+        : tensor<1x128x512xf32>, tensor<1x128x512xf32>, tensor<512x512xf32>,
+          tensor<512x128xf32>, tensor<512x128xf32>, tensor<512x512xf32>
+        -> tensor<1x128x512xf32>
+    ```
+  }];
+
+  let arguments = (ins
+    AnyRankedTensor:$query_input,
+    AnyRankedTensor:$kv_input,
+    AnyRankedTensor:$wq,
+    AnyRankedTensor:$wk,
+    AnyRankedTensor:$wv,
+    AnyRankedTensor:$wo,
+    Variadic<AnyRankedTensor>:$biases,
+    Optional<AnyRankedTensor>:$mask,
+    I64Attr:$num_heads,
+    OptionalAttr<I64Attr>:$num_kv_heads,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal
+  );
+  let results = (outs AnyRankedTensor:$result);
+
+  let assemblyFormat = [{
+    $query_input `,` $kv_input `,` $wq `,` $wk `,` $wv `,` $wo
+    (`bias` `(` $biases^ `)`)? (`mask` `(` $mask^ `)`)? attr-dict `:`
+    type($query_input) `,` type($kv_input) `,` type($wq) `,` type($wk) `,`
+    type($wv) `,` type($wo) (`,` type($biases)^)? (`,` type($mask)^)?
+    `->` type($result)
+  }];
+
+  let hasVerifier = 1;
+
+  let extraClassDeclaration = [{
+    /// `num_kv_heads`, or `num_heads` when absent.
+    int64_t getNumKvHeadsOrDefault();
+    Value getBq() { return getBiases().empty() ? Value() : getBiases()[0]; }
+    Value getBk() { return getBiases().empty() ? Value() : getBiases()[1]; }
+    Value getBv() { return getBiases().empty() ? Value() : getBiases()[2]; }
+    Value getBo() { return getBiases().empty() ? Value() : getBiases()[3]; }
+  }];
+}
+
+#endif // MHA_DIALECT_MHA_IR_MHAOPS_TD

@@ -1,0 +1,27 @@
+//===- Passes.h - mha dialect transformation passes -------------*- C++ -*-===//
+
+#ifndef MHA_DIALECT_MHA_TRANSFORMS_PASSES_H
+#define MHA_DIALECT_MHA_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace mha {
+
+#define GEN_PASS_DECL
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+
+/// Rewrites mha.multi_head_attention into projections + mha.attention.
+void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+
+} // namespace mha
+} // namespace mlir
+
+#endif // MHA_DIALECT_MHA_TRANSFORMS_PASSES_H

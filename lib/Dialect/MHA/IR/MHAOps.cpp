@@ -1,0 +1,295 @@
+//===- MHAOps.cpp - mha dialect operations --------------------------------===//
+
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mha;
+
+#define GET_OP_CLASSES
+#include "mha/Dialect/MHA/IR/MHAOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Verifier helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A ranked tensor operand with a human-readable name for diagnostics.
+struct NamedTensor {
+  StringRef name;
+  RankedTensorType type;
+  int64_t dim(unsigned i) const { return type.getDimSize(i); }
+};
+
+/// Prints a shape as "[2, 8, ?, 64]".
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
+  return s + "]";
+}
+
+/// Collects the checks shared by both ops so every message has one shape:
+/// "<operand> <what> (dim <i>) is <n>, but <expected>".
+class ShapeChecker {
+public:
+  explicit ShapeChecker(Operation *op) : op(op) {}
+
+  LogicalResult rank(const NamedTensor &t, int64_t rank, StringRef layout) {
+    if (t.type.getRank() == rank)
+      return success();
+    return op->emitOpError() << t.name << " must have rank " << rank << " ("
+                             << layout << "), but has rank "
+                             << t.type.getRank();
+  }
+
+  /// Checks `t.dim(i) == expected` when both are static.
+  LogicalResult dim(const NamedTensor &t, unsigned i, StringRef what,
+                    int64_t expected, StringRef expectedFrom) {
+    int64_t actual = t.dim(i);
+    if (ShapedType::isDynamic(actual) || ShapedType::isDynamic(expected) ||
+        actual == expected)
+      return success();
+    return op->emitOpError()
+           << t.name << " " << what << " (dim " << i << ") is " << actual
+           << ", but " << expectedFrom << " is " << expected;
+  }
+
+  /// Head counts and head dims must be static and positive: lowering relies
+  /// on constant head groups and a constant default scale.
+  LogicalResult staticPositive(const NamedTensor &t, unsigned i,
+                               StringRef what) {
+    int64_t d = t.dim(i);
+    if (ShapedType::isDynamic(d))
+      return op->emitOpError() << t.name << " " << what << " (dim " << i
+                               << ") must be static";
+    if (d <= 0)
+      return op->emitOpError() << t.name << " " << what << " (dim " << i
+                               << ") must be positive, but is " << d;
+    return success();
+  }
+
+  /// Accepts f32, f16 and bf16.
+  LogicalResult floatElement(const NamedTensor &t) {
+    Type e = t.type.getElementType();
+    if (e.isF32() || e.isF16() || e.isBF16())
+      return success();
+    return op->emitOpError() << t.name
+                             << " element type must be f32, f16 or bf16, but "
+                                "is "
+                             << e;
+  }
+
+  LogicalResult sameElement(const NamedTensor &t, const NamedTensor &ref) {
+    if (t.type.getElementType() == ref.type.getElementType())
+      return success();
+    return op->emitOpError()
+           << t.name << " element type " << t.type.getElementType()
+           << " does not match " << ref.name << " element type "
+           << ref.type.getElementType();
+  }
+
+  /// A mask is rank 4, i1 or the float type of the inputs, and each dim is 1
+  /// or matches the corresponding dim of [B, H, Sq, Skv].
+  LogicalResult mask(const NamedTensor &m, Type floatType,
+                     ArrayRef<int64_t> scoreShape) {
+    if (failed(rank(m, 4, "broadcastable to [B, H, Sq, Skv]")))
+      return failure();
+    Type e = m.type.getElementType();
+    if (!e.isInteger(1) && e != floatType)
+      return op->emitOpError() << "mask element type must be i1 or "
+                               << floatType << ", but is " << e;
+    static const char *names[] = {"B", "H", "Sq", "Skv"};
+    for (unsigned i = 0; i < 4; ++i) {
+      int64_t d = m.dim(i), want = scoreShape[i];
+      if (ShapedType::isDynamic(d) || ShapedType::isDynamic(want) || d == 1 ||
+          d == want)
+        continue;
+      return op->emitOpError()
+             << "mask dim " << i << " is " << d << ", but must be 1 or "
+             << names[i] << " = " << want
+             << " to broadcast to [B, H, Sq, Skv] = " << shapeString(scoreShape);
+    }
+    return success();
+  }
+
+  LogicalResult scale(std::optional<APFloat> scale) {
+    if (!scale)
+      return success();
+    double s = scale->convertToDouble();
+    if (std::isfinite(s) && s > 0)
+      return success();
+    return op->emitOpError() << "scale must be finite and positive, but is "
+                             << s;
+  }
+
+private:
+  Operation *op;
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  ShapeChecker check(*this);
+  NamedTensor q{"query", getQuery().getType()};
+  NamedTensor k{"key", getKey().getType()};
+  NamedTensor v{"value", getValue().getType()};
+  NamedTensor o{"result", getResult().getType()};
+
+  if (failed(check.rank(q, 4, "[B, H, Sq, D]")) ||
+      failed(check.rank(k, 4, "[B, Hkv, Skv, D]")) ||
+      failed(check.rank(v, 4, "[B, Hkv, Skv, Dv]")) ||
+      failed(check.rank(o, 4, "[B, H, Sq, Dv]")))
+    return failure();
+  if (failed(check.floatElement(q)) || failed(check.sameElement(k, q)) ||
+      failed(check.sameElement(v, q)) || failed(check.sameElement(o, q)))
+    return failure();
+
+  if (failed(check.staticPositive(q, 1, "head count H")) ||
+      failed(check.staticPositive(k, 1, "head count Hkv")) ||
+      failed(check.staticPositive(q, 3, "head dim D")) ||
+      failed(check.staticPositive(v, 3, "head dim Dv")))
+    return failure();
+
+  int64_t b = q.dim(0), h = q.dim(1), sq = q.dim(2), d = q.dim(3);
+  int64_t hkv = k.dim(1), skv = k.dim(2), dv = v.dim(3);
+  if (h % hkv != 0)
+    return emitOpError() << "query head count H = " << h
+                         << " must be a multiple of key head count Hkv = "
+                         << hkv;
+  if (failed(check.dim(k, 0, "batch size B", b, "query batch size")) ||
+      failed(check.dim(v, 0, "batch size B", b, "query batch size")) ||
+      failed(check.dim(k, 3, "head dim D", d, "query head dim")) ||
+      failed(check.dim(v, 1, "head count Hkv", hkv, "key head count")) ||
+      failed(check.dim(v, 2, "sequence length Skv", skv,
+                       "key sequence length")) ||
+      failed(check.dim(o, 0, "batch size B", b, "query batch size")) ||
+      failed(check.dim(o, 1, "head count H", h, "query head count")) ||
+      failed(check.dim(o, 2, "sequence length Sq", sq,
+                       "query sequence length")) ||
+      failed(check.dim(o, 3, "head dim Dv", dv, "value head dim")))
+    return failure();
+
+  if (Value m = getMask()) {
+    NamedTensor mt{"mask", cast<RankedTensorType>(m.getType())};
+    if (failed(check.mask(mt, q.type.getElementType(), {b, h, sq, skv})))
+      return failure();
+  }
+  return check.scale(getScale());
+}
+
+double AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> s = getScale())
+    return s->convertToDouble();
+  return 1.0 / std::sqrt(double(getQuery().getType().getDimSize(3)));
+}
+
+int64_t AttentionOp::getGroupSize() {
+  return getQuery().getType().getDimSize(1) / getKey().getType().getDimSize(1);
+}
+
+//===----------------------------------------------------------------------===//
+// MultiHeadAttentionOp
+//===----------------------------------------------------------------------===//
+
+int64_t MultiHeadAttentionOp::getNumKvHeadsOrDefault() {
+  return getNumKvHeads().value_or(getNumHeads());
+}
+
+LogicalResult MultiHeadAttentionOp::verify() {
+  ShapeChecker check(*this);
+  int64_t h = getNumHeads();
+  if (h <= 0)
+    return emitOpError() << "num_heads must be positive, but is " << h;
+  int64_t hkv = getNumKvHeadsOrDefault();
+  if (hkv <= 0)
+    return emitOpError() << "num_kv_heads must be positive, but is " << hkv;
+  if (h % hkv != 0)
+    return emitOpError() << "num_heads = " << h
+                         << " must be a multiple of num_kv_heads = " << hkv;
+
+  NamedTensor xq{"query_input", getQueryInput().getType()};
+  NamedTensor xkv{"kv_input", getKvInput().getType()};
+  NamedTensor wq{"wq", getWq().getType()};
+  NamedTensor wk{"wk", getWk().getType()};
+  NamedTensor wv{"wv", getWv().getType()};
+  NamedTensor wo{"wo", getWo().getType()};
+  NamedTensor y{"result", getResult().getType()};
+  if (failed(check.rank(xq, 3, "[B, Sq, E]")) ||
+      failed(check.rank(xkv, 3, "[B, Skv, E]")) ||
+      failed(check.rank(wq, 2, "[E, H*D]")) ||
+      failed(check.rank(wk, 2, "[E, Hkv*D]")) ||
+      failed(check.rank(wv, 2, "[E, Hkv*Dv]")) ||
+      failed(check.rank(wo, 2, "[H*Dv, E]")) ||
+      failed(check.rank(y, 3, "[B, Sq, E]")))
+    return failure();
+  for (const NamedTensor *t : {&xq, &xkv, &wq, &wk, &wv, &wo, &y})
+    if (failed(t == &xq ? check.floatElement(xq) : check.sameElement(*t, xq)))
+      return failure();
+
+  // Weights are static: they fix E, D and Dv.
+  for (const NamedTensor *t : {&wq, &wk, &wv, &wo})
+    for (unsigned i = 0; i < 2; ++i)
+      if (failed(check.staticPositive(*t, i, i == 0 ? "rows" : "columns")))
+        return failure();
+  int64_t e = wq.dim(0);
+  if (wq.dim(1) % h != 0)
+    return emitOpError() << "wq columns (dim 1) = " << wq.dim(1)
+                         << " must be a multiple of num_heads = " << h
+                         << " (wq is [E, H*D])";
+  int64_t d = wq.dim(1) / h;
+  if (wv.dim(1) % hkv != 0)
+    return emitOpError() << "wv columns (dim 1) = " << wv.dim(1)
+                         << " must be a multiple of num_kv_heads = " << hkv
+                         << " (wv is [E, Hkv*Dv])";
+  int64_t dv = wv.dim(1) / hkv;
+
+  int64_t b = xq.dim(0), sq = xq.dim(1), skv = xkv.dim(1);
+  if (failed(check.dim(xq, 2, "embedding size E", e, "wq rows")) ||
+      failed(check.dim(xkv, 0, "batch size B", b, "query_input batch size")) ||
+      failed(check.dim(xkv, 2, "embedding size E", e, "wq rows")) ||
+      failed(check.dim(wk, 0, "rows", e, "embedding size E")) ||
+      failed(check.dim(wk, 1, "columns", hkv * d,
+                       "num_kv_heads * head dim (Hkv*D)")) ||
+      failed(check.dim(wv, 0, "rows", e, "embedding size E")) ||
+      failed(check.dim(wo, 0, "rows", h * dv, "num_heads * value head dim "
+                                               "(H*Dv)")) ||
+      failed(check.dim(wo, 1, "columns", e, "embedding size E")) ||
+      failed(check.dim(y, 0, "batch size B", b, "query_input batch size")) ||
+      failed(check.dim(y, 1, "sequence length Sq", sq,
+                       "query_input sequence length")) ||
+      failed(check.dim(y, 2, "embedding size E", e, "wq rows")))
+    return failure();
+
+  OperandRange biases = getBiases();
+  if (!biases.empty() && biases.size() != 4)
+    return emitOpError() << "bias(...) takes 4 operands (bq, bk, bv, bo), but "
+                            "has "
+                         << biases.size();
+  if (biases.size() == 4) {
+    static const char *names[] = {"bq", "bk", "bv", "bo"};
+    int64_t sizes[] = {h * d, hkv * d, hkv * dv, e};
+    static const char *what[] = {"H*D", "Hkv*D", "Hkv*Dv", "E"};
+    for (unsigned i = 0; i < 4; ++i) {
+      NamedTensor bt{names[i], cast<RankedTensorType>(biases[i].getType())};
+      if (failed(check.rank(bt, 1, std::string("[") + what[i] + "]")) ||
+          failed(check.sameElement(bt, xq)) ||
+          failed(check.dim(bt, 0, "size", sizes[i], what[i])))
+        return failure();
+    }
+  }
+
+  if (Value m = getMask()) {
+    NamedTensor mt{"mask", cast<RankedTensorType>(m.getType())};
+    if (failed(check.mask(mt, xq.type.getElementType(), {b, h, sq, skv})))
+      return failure();
+  }
+  return check.scale(getScale());
+}
