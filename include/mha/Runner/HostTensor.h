@@ -1,0 +1,63 @@
+//===- HostTensor.h - Dense host tensors for the runner ---------*- C++ -*-===//
+//
+// A C-order host buffer with a dtype and a shape: what .npy files hold, what
+// the JIT reads and writes, and what the oracle computes on.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_RUNNER_HOSTTENSOR_H
+#define MHA_RUNNER_HOSTTENSOR_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::mha::runner {
+
+/// Element types the runner supports (the element types of mha ops).
+enum class DType { F32, F16, BF16, I1 };
+
+/// "f32", "f16", "bf16", "i1".
+llvm::StringRef dtypeName(DType dtype);
+/// Bytes per element in memory (i1 is one byte, as NumPy's bool).
+size_t dtypeSize(DType dtype);
+bool isFloat(DType dtype);
+
+/// IEEE half / bfloat16 conversions (round to nearest even).
+float halfToFloat(uint16_t bits);
+uint16_t floatToHalf(float value);
+float bf16ToFloat(uint16_t bits);
+uint16_t floatToBf16(float value);
+
+struct HostTensor {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes; // numElements() * dtypeSize(dtype), C order
+
+  HostTensor() = default;
+  /// Zero-initialised tensor.
+  HostTensor(DType dtype, std::vector<int64_t> shape);
+
+  int64_t numElements() const;
+  void *data() { return bytes.data(); }
+  const void *data() const { return bytes.data(); }
+
+  /// Element `i` (flat, C order) as float; i1 reads as 0 or 1.
+  float get(int64_t i) const;
+  /// Stores `value` rounded to the dtype; i1 stores value != 0.
+  void set(int64_t i, float value);
+
+  /// "f32[2x8x128x64]".
+  std::string describe() const;
+};
+
+/// Uniform values in [-range, range) for floats; for i1, true with
+/// probability `range` clamped to [0, 1]. Deterministic for a seed.
+HostTensor randomTensor(DType dtype, std::vector<int64_t> shape,
+                        uint64_t seed, float range = 1.0f);
+
+} // namespace mlir::mha::runner
+
+#endif // MHA_RUNNER_HOSTTENSOR_H
