@@ -10,6 +10,35 @@
 using namespace mlir;
 using namespace mlir::mha;
 
+//===----------------------------------------------------------------------===//
+// Custom assembly
+//===----------------------------------------------------------------------===//
+
+/// Parses `(, type)*` for the biases and `(, type)?` for the mask. The
+/// operand lists decide how many types follow: a plain optional group of
+/// types would let the bias types swallow the mask's.
+static ParseResult parseOptionalOperandTypes(
+    OpAsmParser &parser,
+    ArrayRef<OpAsmParser::UnresolvedOperand> biases,
+    SmallVectorImpl<Type> &biasTypes,
+    std::optional<OpAsmParser::UnresolvedOperand> mask, Type &maskType) {
+  for (size_t i = 0, e = biases.size(); i < e; ++i)
+    if (parser.parseComma() || parser.parseType(biasTypes.emplace_back()))
+      return failure();
+  if (mask && (parser.parseComma() || parser.parseType(maskType)))
+    return failure();
+  return success();
+}
+
+static void printOptionalOperandTypes(OpAsmPrinter &printer, Operation *,
+                                      OperandRange, TypeRange biasTypes,
+                                      Value mask, Type maskType) {
+  for (Type t : biasTypes)
+    printer << ", " << t;
+  if (mask)
+    printer << ", " << maskType;
+}
+
 #define GET_OP_CLASSES
 #include "mha/Dialect/MHA/IR/MHAOps.cpp.inc"
 

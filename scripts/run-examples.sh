@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: set up, build, then compile + JIT-run + verify every example
+# attention graph on the CPU, printing error figures and timings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh --target mha-opt mha-run
+status=0
+for f in examples/*.mlir; do
+  echo "== $f"
+  build/bin/mha-run "$f" --pipeline=cpu --seed=1 --verify --bench=5 || status=1
+done
+exit $status

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what mha-mlir needs on a fresh Debian 12 machine (idempotent):
+# LLVM/MLIR 22, lit/FileCheck, clang/lld 22, libomp, GoogleTest, Ninja, CMake.
+set -euo pipefail
+
+packages=(
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  libomp-22-dev googletest libgtest-dev cmake ninja-build ccache python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || {
+      echo "setup: error: need root (or sudo) to install: ${missing[*]}" >&2
+      exit 1
+    }
+    SUDO=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $SUDO apt-get update -qq; then
+    echo "setup: error: 'apt-get update' failed; cannot install ${missing[*]}" >&2
+    exit 1
+  fi
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    echo "setup: error: could not install ${missing[*]} (LLVM/MLIR 22 comes from" \
+      "Debian 12's bookworm-security/bookworm-updates suites)" >&2
+    exit 1
+  fi
+fi
+
+for tool in /usr/lib/llvm-22/bin/mlir-opt /usr/lib/llvm-22/bin/lit /usr/lib/llvm-22/bin/FileCheck; do
+  [[ -x $tool ]] || { echo "setup: error: $tool is missing after install" >&2; exit 1; }
+done
+echo "setup: dependencies present"
