@@ -51,32 +51,51 @@ Value collapseRows(OpBuilder &b, Location loc, Value x) {
 }
 
 /// rows [N, K] x w [K, C] (+ bias [C]) -> [N, C], with N = `numRows`.
-/// Accumulates in the element type, as PyTorch's f16/bf16 linear layers do.
+/// Accumulates in f32 (as the attention core does) and rounds once to the
+/// element type after the bias, like cuBLAS-backed f16/bf16 linear layers.
 Value project(OpBuilder &b, Location loc, Value rows, OpFoldResult numRows,
               Value w, Value bias) {
   Type elt = cast<RankedTensorType>(rows.getType()).getElementType();
+  Type f32 = b.getF32Type();
   int64_t cols = cast<RankedTensorType>(w.getType()).getDimSize(1);
   SmallVector<OpFoldResult> shape = {numRows, b.getIndexAttr(cols)};
-  Value empty = tensor::EmptyOp::create(b, loc, shape, elt);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
   Value init =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
-  Value out =
+  Value acc =
       linalg::MatmulOp::create(b, loc, ValueRange{rows, w}, ValueRange{init})
           .getResult(0);
-  if (!bias)
-    return out;
+  if (!bias && elt == f32)
+    return acc;
 
-  // Broadcast the bias along the rows and add it in place.
+  // One elementwise epilogue: broadcast the bias along the rows, add it in
+  // f32 and round to the element type.
   AffineMap identity = b.getMultiDimIdentityMap(2);
   AffineMap column = AffineMap::get(2, 0, b.getAffineDimExpr(1));
+  SmallVector<Value> ins = {acc};
+  SmallVector<AffineMap> maps = {identity};
+  if (bias) {
+    ins.push_back(bias);
+    maps.push_back(column);
+  }
+  maps.push_back(identity);
+  Value out = tensor::EmptyOp::create(b, loc, shape, elt);
   SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, TypeRange{out.getType()}, ValueRange{bias},
-             ValueRange{out}, ArrayRef<AffineMap>{column, identity}, iterators,
-             [](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value sum = arith::AddFOp::create(nb, nloc, args[1], args[0]);
+             b, loc, TypeRange{out.getType()}, ins, ValueRange{out}, maps,
+             iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value sum = args[0];
+               if (bias) {
+                 Value bv = args[1];
+                 if (elt != f32)
+                   bv = arith::ExtFOp::create(nb, nloc, f32, bv);
+                 sum = arith::AddFOp::create(nb, nloc, sum, bv);
+               }
+               if (elt != f32)
+                 sum = arith::TruncFOp::create(nb, nloc, elt, sum);
                linalg::YieldOp::create(nb, nloc, sum);
              })
       .getResult(0);

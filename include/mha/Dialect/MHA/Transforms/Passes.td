@@ -21,7 +21,8 @@ def MHADecomposeMultiHeadAttention
        output projection by `wo` (+ `bo`) and `tensor.expand_shape` to
        `[B, Sq, E]`.
 
-    Projections accumulate in the input element type, as PyTorch does.
+    Projections accumulate in f32 (`linalg.matmul` with an f32 init) and are
+    rounded to the element type once, after the bias, in one `linalg.generic`.
     Dynamic `B`, `Sq` and `Skv` are supported: their sizes come from
     `tensor.dim` and feed the `output_shape` of the expands. A dynamic `E` on
     the inputs, or a result type more static than `query_input`, is

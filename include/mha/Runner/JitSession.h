@@ -1,0 +1,77 @@
+//===- JitSession.h - Compile and call an entry function --------*- C++ -*-===//
+//
+// Lowers a module with one of the mha pipelines, JIT-compiles it for the host
+// (ExecutionEngine, host CPU features, O3) and calls a function whose
+// arguments and results are ranked tensors of f32/f16/bf16/i1.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_RUNNER_JITSESSION_H
+#define MHA_RUNNER_JITSESSION_H
+
+#include "mha/Runner/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace mlir {
+class ExecutionEngine;
+namespace mha::runner {
+
+enum class PipelineKind { Reference, CPU, GPU };
+llvm::StringRef pipelineName(PipelineKind kind);
+
+/// A tensor argument or result of the entry function; dynamic dims are
+/// ShapedType::kDynamic.
+struct TensorSpec {
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::string describe() const; // "tensor<1x?x64xf32>"
+};
+
+struct EntrySignature {
+  std::string name;
+  std::vector<TensorSpec> args, results;
+};
+
+/// Finds the entry function (`entry`, or the only public func.func when
+/// empty) and checks that its signature is supported.
+llvm::Expected<EntrySignature> getEntrySignature(ModuleOp module,
+                                                 llvm::StringRef entry);
+
+/// Checks that `inputs` match the entry's arguments (count, dtype, static
+/// dims); errors name the argument position.
+llvm::Error checkInputs(const EntrySignature &signature,
+                        llvm::ArrayRef<HostTensor> inputs);
+
+/// A compiled entry function.
+class JitFunction {
+public:
+  /// Clones `module`, lowers it with `kind` (and `pipelineOptions`, in the
+  /// pipeline's textual option syntax) and JIT-compiles it. Diagnostics of
+  /// the pipeline are returned in the error.
+  static llvm::Expected<std::unique_ptr<JitFunction>>
+  compile(ModuleOp module, const EntrySignature &signature, PipelineKind kind,
+          llvm::StringRef pipelineOptions = "");
+  ~JitFunction();
+
+  /// Calls the function; `inputs` must have passed checkInputs. Inputs are
+  /// not modified (the callee sees copies).
+  llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<HostTensor> inputs);
+
+  /// Seconds spent lowering and JIT-compiling.
+  double getCompileSeconds() const { return compileSeconds; }
+
+private:
+  JitFunction() = default;
+  EntrySignature signature;
+  std::unique_ptr<ExecutionEngine> engine;
+  double compileSeconds = 0;
+};
+
+} // namespace mha::runner
+} // namespace mlir
+
+#endif // MHA_RUNNER_JITSESSION_H

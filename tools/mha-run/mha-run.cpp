@@ -1,0 +1,349 @@
+//===- mha-run.cpp - JIT-run and verify attention graphs ------------------===//
+//
+// Compiles an entry function with an mha pipeline, runs it on .npy or seeded
+// random inputs, and optionally verifies it against the unfused reference
+// pipeline and the C++ oracle, and benchmarks it.
+//
+// Exit codes: 0 success, 1 verification failed, 2 bad input or usage.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/InitAll.h"
+#include "mha/Runner/Compare.h"
+#include "mha/Runner/Flops.h"
+#include "mha/Runner/JitSession.h"
+#include "mha/Runner/Npy.h"
+#include "mha/Runner/OracleFunction.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::mha::runner;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("mha-run options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<PipelineKind> pipelineFlag(
+    "pipeline", cl::desc("Pipeline that compiles the entry function"),
+    cl::values(
+        clEnumValN(PipelineKind::CPU, "cpu",
+                   "mha-cpu-pipeline (currently the same lowering as "
+                   "'reference': the fused CPU pipeline is not built yet)"),
+        clEnumValN(PipelineKind::Reference, "reference",
+                   "mha-reference-pipeline (unfused, the oracle)"),
+        clEnumValN(PipelineKind::GPU, "gpu",
+                   "mha-gpu-pipeline (not available in this build)")),
+    cl::init(PipelineKind::CPU), cl::cat(category));
+static cl::opt<std::string>
+    entryFlag("entry",
+              cl::desc("Function to run (default: the only public one)"),
+              cl::cat(category));
+static cl::list<std::string>
+    inputFlags("input",
+               cl::desc("N=FILE.npy: argument N (0-based) from a file"),
+               cl::cat(category));
+static cl::opt<uint64_t>
+    seedFlag("seed",
+             cl::desc("Seed of the random values of arguments without "
+                      "--input (floats uniform in [-1, 1), i1 true with "
+                      "probability 0.9)"),
+             cl::init(0), cl::cat(category));
+static cl::list<std::string>
+    outputFlags("output",
+                cl::desc("FILE.npy (result 0) or N=FILE.npy (result N)"),
+                cl::cat(category));
+static cl::opt<bool>
+    verifyFlag("verify",
+               cl::desc("Compare with mha-reference-pipeline (and the "
+                        "C++ oracle when the entry is a single mha op); "
+                        "exit 1 on mismatch"),
+               cl::cat(category));
+static cl::opt<double> absTol("atol",
+                              cl::desc("Absolute tolerance (default: by dtype, "
+                                       "f32 1e-4, f16 2e-3, bf16 2e-2)"),
+                              cl::init(-1), cl::cat(category));
+static cl::opt<double> relTol("rtol",
+                              cl::desc("Relative tolerance (default: by dtype, "
+                                       "f32 1e-4, f16 2e-3, bf16 2e-2)"),
+                              cl::init(-1), cl::cat(category));
+static cl::opt<unsigned>
+    benchRuns("bench",
+              cl::desc("Time N runs after one warm-up; report the median"),
+              cl::init(0), cl::cat(category));
+static cl::opt<bool>
+    jsonFlag("json", cl::desc("Print one machine-readable JSON record"),
+             cl::cat(category));
+static cl::opt<std::string> pipelineOptions(
+    "pipeline-options",
+    cl::desc("Options of the selected pipeline, e.g. \"q-tile=64\""),
+    cl::cat(category));
+
+namespace {
+/// A usage or input error: printed as one line, exit 2.
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "mha-run: error: " << message << "\n";
+  std::exit(2);
+}
+void failOn(llvm::Error err, const llvm::Twine &context = "") {
+  if (err)
+    fail(context + llvm::toString(std::move(err)));
+}
+template <typename T>
+T check(llvm::Expected<T> value, const llvm::Twine &context = "") {
+  if (!value)
+    fail(context + llvm::toString(value.takeError()));
+  return std::move(*value);
+}
+
+/// Splits "N=VALUE"; `allowBare` accepts "VALUE" as index 0.
+std::pair<size_t, std::string>
+splitIndexed(llvm::StringRef flag, llvm::StringRef text, bool allowBare) {
+  auto [lhs, rhs] = text.split('=');
+  size_t index;
+  if (!text.contains('=') || lhs.getAsInteger(10, index)) {
+    if (allowBare && !text.contains('='))
+      return {0, text.str()};
+    fail("--" + flag + "=" + text + ": expected N=FILE with N a 0-based " +
+         (flag == "input" ? "argument" : "result") + " position");
+  }
+  if (rhs.empty())
+    fail("--" + flag + "=" + text + ": missing file name");
+  return {index, rhs.str()};
+}
+
+double medianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct Check {
+  std::string against;
+  size_t result;
+  Tolerance tol;
+  Comparison cmp;
+};
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  std::string parseErrors;
+  llvm::raw_string_ostream parseErrorsOS(parseErrors);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "mha-run: JIT-compile an attention graph, run it, verify and time "
+          "it\n",
+          &parseErrorsOS)) {
+    llvm::StringRef first = llvm::StringRef(parseErrors).split('\n').first;
+    fail(first.ltrim().consume_front("mha-run: ")
+             ? first.drop_front(first.find(':') + 2)
+             : first);
+  }
+
+  DialectRegistry registry;
+  mlir::mha::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  // Parse; diagnostics go to stderr through the source manager handler.
+  std::string fileError;
+  auto file = openInputFile(inputFile, &fileError);
+  if (!file)
+    fail("cannot read '" + inputFile + "': " + fileError);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module;
+  {
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  if (!module)
+    fail("'" + inputFile + "' is not valid MLIR (see the diagnostics above)");
+
+  EntrySignature sig =
+      check(getEntrySignature(*module, entryFlag), "'" + inputFile + "': ");
+  auto func = module->lookupSymbol<func::FuncOp>(sig.name);
+
+  // Inputs: files first, random values for the rest.
+  std::map<size_t, std::string> inputFiles;
+  for (const std::string &text : inputFlags) {
+    auto [index, path] = splitIndexed("input", text, /*allowBare=*/false);
+    if (index >= sig.args.size())
+      fail("--input=" + text + ": @" + sig.name + " has only " +
+           std::to_string(sig.args.size()) + " arguments");
+    inputFiles[index] = path;
+  }
+  std::vector<HostTensor> args;
+  for (auto [i, spec] : llvm::enumerate(sig.args)) {
+    if (auto it = inputFiles.find(i); it != inputFiles.end()) {
+      args.push_back(
+          check(readNpy(it->second), "argument " + std::to_string(i) + ": "));
+      continue;
+    }
+    if (llvm::any_of(spec.shape, ShapedType::isDynamic))
+      fail("argument " + std::to_string(i) + " (" + spec.describe() +
+           ") has dynamic dims: give it with --input=" + std::to_string(i) +
+           "=FILE.npy");
+    // Weight matrices get PyTorch's nn.Linear init range 1/sqrt(fan_in), so
+    // random layers stay well conditioned.
+    float range =
+        spec.dtype == DType::I1 ? 0.9f
+        : spec.shape.size() == 2
+            ? 1.0f / std::sqrt(float(std::max<int64_t>(spec.shape[0], 1)))
+            : 1.0f;
+    args.push_back(
+        randomTensor(spec.dtype, spec.shape, seedFlag * 1000003 + i, range));
+  }
+  failOn(checkInputs(sig, args));
+
+  std::map<size_t, std::string> outputFiles;
+  for (const std::string &text : outputFlags) {
+    auto [index, path] = splitIndexed("output", text, /*allowBare=*/true);
+    if (index >= sig.results.size())
+      fail("--output=" + text + ": @" + sig.name + " has only " +
+           std::to_string(sig.results.size()) + " results");
+    outputFiles[index] = path;
+  }
+
+  auto jit =
+      check(JitFunction::compile(*module, sig, pipelineFlag, pipelineOptions));
+  std::vector<HostTensor> results = check(jit->run(args), "run failed: ");
+  for (auto &[index, path] : outputFiles)
+    failOn(writeNpy(path, results[index]), "--output: ");
+
+  // Verification against independent implementations.
+  std::vector<Check> checks;
+  auto tolFor = [](DType dtype) {
+    Tolerance t = Tolerance::defaultFor(dtype);
+    if (absTol >= 0)
+      t.atol = absTol;
+    if (relTol >= 0)
+      t.rtol = relTol;
+    return t;
+  };
+  if (verifyFlag) {
+    if (pipelineFlag != PipelineKind::Reference) {
+      auto ref =
+          check(JitFunction::compile(*module, sig, PipelineKind::Reference),
+                "reference pipeline: ");
+      std::vector<HostTensor> expected = check(ref->run(args));
+      for (size_t i = 0; i < results.size(); ++i) {
+        Tolerance tol = tolFor(results[i].dtype);
+        checks.push_back(
+            {"reference", i, tol, compare(results[i], expected[i], tol)});
+      }
+    }
+    if (std::optional<HostTensor> oracle = evaluateWithOracle(func, args)) {
+      Tolerance tol = tolFor(results[0].dtype);
+      checks.push_back({"oracle", 0, tol, compare(results[0], *oracle, tol)});
+    }
+    if (checks.empty())
+      fail("--verify with --pipeline=reference needs an entry that is a "
+           "single mha op on its arguments (checked with the C++ oracle); "
+           "use --pipeline=cpu to compare against the reference pipeline");
+  }
+  bool passed =
+      llvm::all_of(checks, [](const Check &c) { return c.cmp.passed(); });
+
+  std::vector<double> times;
+  std::optional<double> flops;
+  if (benchRuns) {
+    flops = countFlops(func, args);
+    check(jit->run(args)); // warm-up
+    for (unsigned i = 0; i < benchRuns; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      check(jit->run(args));
+      std::chrono::duration<double> t =
+          std::chrono::steady_clock::now() - start;
+      times.push_back(t.count());
+    }
+  }
+
+  if (jsonFlag) {
+    llvm::json::Object record{{"file", inputFile},
+                              {"entry", sig.name},
+                              {"pipeline", pipelineName(pipelineFlag)},
+                              {"compile_seconds", jit->getCompileSeconds()}};
+    llvm::json::Array res;
+    for (const HostTensor &r : results)
+      res.push_back(llvm::json::Object{{"dtype", dtypeName(r.dtype)},
+                                       {"shape", llvm::json::Array(r.shape)}});
+    record["results"] = std::move(res);
+    if (verifyFlag) {
+      llvm::json::Array cs;
+      for (const Check &c : checks)
+        cs.push_back(llvm::json::Object{{"against", c.against},
+                                        {"result", int64_t(c.result)},
+                                        {"max_abs_error", c.cmp.maxAbsError},
+                                        {"max_rel_error", c.cmp.maxRelError},
+                                        {"mismatches", c.cmp.mismatches},
+                                        {"atol", c.tol.atol},
+                                        {"rtol", c.tol.rtol},
+                                        {"passed", c.cmp.passed()}});
+      record["verify"] =
+          llvm::json::Object{{"passed", passed}, {"checks", std::move(cs)}};
+    }
+    if (benchRuns) {
+      llvm::json::Object b{
+          {"runs", int64_t(benchRuns)},
+          {"median_seconds", medianOf(times)},
+          {"min_seconds", *std::min_element(times.begin(), times.end())}};
+      if (flops) {
+        b["flops"] = *flops;
+        b["gflops_per_second"] = *flops / medianOf(times) / 1e9;
+      }
+      record["bench"] = std::move(b);
+    }
+    llvm::outs() << llvm::json::Value(std::move(record)) << "\n";
+    return passed ? 0 : 1;
+  }
+
+  llvm::outs() << "@" << sig.name << " compiled with the "
+               << pipelineName(pipelineFlag) << " pipeline in "
+               << llvm::formatv("{0:f3}", jit->getCompileSeconds()) << " s\n";
+  for (auto [i, r] : llvm::enumerate(results))
+    llvm::outs() << "result " << i << ": " << r.describe()
+                 << (outputFiles.count(i) ? " -> " + outputFiles[i] : "")
+                 << "\n";
+  for (const Check &c : checks) {
+    llvm::outs() << llvm::formatv(
+        "verify result {0} vs {1}: max_abs_err={2:e2} max_rel_err={3:e2} "
+        "(atol={4:e1} rtol={5:e1}) mismatches={6} {7}\n",
+        c.result, c.against, c.cmp.maxAbsError, c.cmp.maxRelError, c.tol.atol,
+        c.tol.rtol, c.cmp.mismatches, c.cmp.passed() ? "PASS" : "FAIL");
+    if (c.cmp.shapeMismatch)
+      llvm::outs() << "  (shapes or dtypes differ)\n";
+  }
+  if (benchRuns) {
+    double median = medianOf(times);
+    llvm::outs() << llvm::formatv(
+        "bench: {0} runs, median {1:f3} ms, min "
+        "{2:f3} ms",
+        benchRuns, median * 1e3,
+        *std::min_element(times.begin(), times.end()) * 1e3);
+    if (flops)
+      llvm::outs() << llvm::formatv(", {0:f2} GFLOP/s", *flops / median / 1e9);
+    llvm::outs() << "\n";
+  }
+  if (verifyFlag)
+    llvm::outs() << (passed ? "PASS" : "FAIL") << "\n";
+  return passed ? 0 : 1;
+}

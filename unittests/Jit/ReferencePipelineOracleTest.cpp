@@ -1,0 +1,207 @@
+//===- ReferencePipelineOracleTest.cpp - Reference pipeline vs oracle -----===//
+//
+// Runs mha-reference-pipeline through the JIT across a matrix of shapes and
+// features and compares it with the independent C++ oracle. This guards the
+// oracle pipeline that `mha-run --verify` relies on.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/InitAll.h"
+#include "mha/Runner/Compare.h"
+#include "mha/Runner/JitSession.h"
+#include "mha/Runner/Oracle.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include "gtest/gtest.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::mha::runner;
+
+namespace {
+enum class MaskKind { None, I1, Float };
+
+struct Case {
+  int64_t b, h, hkv, sq, skv, d, dv;
+  bool causal;
+  MaskKind maskKind = MaskKind::None;
+  std::vector<int64_t> maskShape = {}; // broadcast form
+  DType dtype = DType::F32;
+  float range = 1.0f;       // input magnitude
+  bool dynamic = false;     // B, Sq, Skv dynamic in the IR
+  bool emptyRows = false;   // mask out whole query rows
+  std::optional<double> scale = std::nullopt;
+};
+
+std::string typeStr(std::vector<int64_t> shape, DType dtype,
+                    std::vector<bool> dyn = {}) {
+  std::string s = "tensor<";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i < dyn.size() && dyn[i] ? "?" : std::to_string(shape[i])) + "x";
+  return s + dtypeName(dtype).str() + ">";
+}
+
+std::string buildModule(const Case &c) {
+  std::vector<bool> dyn = {c.dynamic, false, c.dynamic, false};
+  std::string q = typeStr({c.b, c.h, c.sq, c.d}, c.dtype, dyn);
+  std::string k = typeStr({c.b, c.hkv, c.skv, c.d}, c.dtype, dyn);
+  std::string v = typeStr({c.b, c.hkv, c.skv, c.dv}, c.dtype, dyn);
+  std::string o = typeStr({c.b, c.h, c.sq, c.dv}, c.dtype, dyn);
+  std::string m;
+  if (c.maskKind != MaskKind::None)
+    m = typeStr(c.maskShape,
+                c.maskKind == MaskKind::I1 ? DType::I1 : c.dtype);
+  std::string attrs;
+  if (c.causal)
+    attrs += "causal";
+  if (c.scale)
+    attrs += std::string(attrs.empty() ? "" : ", ") +
+             llvm::formatv("scale = {0:e} : f32", *c.scale).str();
+  return llvm::formatv(
+             "func.func @main(%q: {0}, %k: {1}, %v: {2}{3}) -> {4} {{\n"
+             "  %o = mha.attention %q, %k, %v{5} {{{6}} : {0}, {1}, {2}{7} -> "
+             "{4}\n"
+             "  return %o : {4}\n}\n",
+             q, k, v, m.empty() ? "" : ", %m: " + m, o,
+             m.empty() ? "" : " mask(%m)", attrs, m.empty() ? "" : ", " + m)
+      .str();
+}
+
+class ReferencePipelineOracleTest : public ::testing::TestWithParam<Case> {
+protected:
+  static void SetUpTestSuite() {
+    mlir::mha::registerAllDialects(registry());
+  }
+  static DialectRegistry &registry() {
+    static DialectRegistry r;
+    return r;
+  }
+  /// Largest error seen per dtype over the whole matrix, printed at the end.
+  static std::map<DType, std::pair<double, double>> &maxErrors() {
+    static std::map<DType, std::pair<double, double>> m;
+    return m;
+  }
+  static void TearDownTestSuite() {
+    for (auto &[dtype, err] : maxErrors())
+      std::printf("[ oracle  ] %s: largest max_abs_err=%.3e max_rel_err=%.3e\n",
+                  dtypeName(dtype).data(), err.first, err.second);
+  }
+};
+
+TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
+  const Case &c = GetParam();
+  MLIRContext ctx(registry());
+  ctx.loadAllAvailableDialects();
+  std::string text = buildModule(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
+  ASSERT_TRUE(module) << text;
+  auto sig = getEntrySignature(*module, "main");
+  ASSERT_TRUE(bool(sig)) << llvm::toString(sig.takeError());
+
+  uint64_t seed = c.b * 131 + c.h * 17 + c.sq * 7 + c.skv + c.d;
+  std::vector<HostTensor> inputs = {
+      randomTensor(c.dtype, {c.b, c.h, c.sq, c.d}, seed, c.range),
+      randomTensor(c.dtype, {c.b, c.hkv, c.skv, c.d}, seed + 1, c.range),
+      randomTensor(c.dtype, {c.b, c.hkv, c.skv, c.dv}, seed + 2, 1.0f)};
+  if (c.maskKind == MaskKind::I1) {
+    HostTensor m = randomTensor(DType::I1, c.maskShape, seed + 3, 0.7f);
+    if (c.emptyRows) {
+      // Query row 1 sees nothing (the mask's last two dims are [Sq, Skv]).
+      int64_t skv = c.maskShape[3];
+      for (int64_t j = 0; j < skv; ++j)
+        m.set(1 * skv + j, 0);
+    }
+    inputs.push_back(std::move(m));
+  } else if (c.maskKind == MaskKind::Float) {
+    inputs.push_back(randomTensor(c.dtype, c.maskShape, seed + 3, 2.0f));
+  }
+  ASSERT_FALSE(bool(checkInputs(*sig, inputs)));
+
+  auto jit = JitFunction::compile(*module, *sig, PipelineKind::Reference);
+  ASSERT_TRUE(bool(jit)) << llvm::toString(jit.takeError()) << "\n" << text;
+  auto results = (*jit)->run(inputs);
+  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
+  ASSERT_EQ(results->size(), 1u);
+
+  AttentionAttrs attrs;
+  attrs.causal = c.causal;
+  attrs.scale = c.scale;
+  HostTensor expected =
+      oracleAttention(inputs[0], inputs[1], inputs[2],
+                      inputs.size() > 3 ? &inputs[3] : nullptr, attrs);
+  Tolerance tol = Tolerance::defaultFor(c.dtype);
+  Comparison cmp = compare((*results)[0], expected, tol);
+  auto &worst = maxErrors()[c.dtype];
+  worst.first = std::max(worst.first, cmp.maxAbsError);
+  worst.second = std::max(worst.second, cmp.maxRelError);
+  EXPECT_TRUE(cmp.passed())
+      << "max_abs_err=" << cmp.maxAbsError
+      << " max_rel_err=" << cmp.maxRelError << " mismatches=" << cmp.mismatches
+      << " first at " << cmp.firstMismatch << "\n"
+      << text;
+  if (c.emptyRows) {
+    // Row 1 of every head must be exactly zero.
+    const HostTensor &o = (*results)[0];
+    for (int64_t e = 0; e < c.dv; ++e)
+      EXPECT_EQ(o.get(1 * c.dv + e), 0.0f);
+  }
+}
+
+// {b, h, hkv, sq, skv, d, dv, causal, mask, maskShape, dtype, range, dynamic,
+//  emptyRows, scale}
+const Case kCases[] = {
+    // GQA ratios 1, 2, 4, H and MQA.
+    {1, 4, 4, 16, 16, 64, 64, false},
+    {2, 4, 2, 16, 16, 32, 32, false},
+    {1, 8, 2, 33, 33, 40, 40, true},
+    {1, 8, 1, 17, 29, 64, 64, false},
+    {2, 6, 1, 5, 9, 16, 16, true},
+    // Sq != Skv with bottom-right causal, both directions.
+    {1, 2, 2, 3, 77, 64, 64, true},
+    {1, 2, 1, 77, 31, 8, 8, true},
+    {1, 2, 2, 1, 131, 128, 128, true},
+    // Odd sizes.
+    {1, 1, 1, 1, 1, 8, 8, false},
+    {3, 2, 1, 131, 77, 40, 40, false},
+    {1, 3, 3, 3, 3, 8, 8, true},
+    // Dv != D.
+    {1, 4, 2, 19, 23, 64, 128, false},
+    {2, 2, 1, 7, 13, 128, 40, true},
+    // Masks of each broadcast form, i1 and float.
+    {2, 4, 2, 9, 11, 16, 16, false, MaskKind::I1, {2, 4, 9, 11}},
+    {2, 4, 2, 9, 11, 16, 16, true, MaskKind::I1, {1, 1, 9, 11}},
+    {2, 4, 2, 1, 37, 16, 16, false, MaskKind::I1, {2, 1, 1, 37}},
+    {2, 4, 4, 9, 11, 16, 16, false, MaskKind::Float, {1, 4, 9, 11}},
+    {1, 2, 1, 9, 11, 16, 16, true, MaskKind::Float, {1, 1, 1, 11}},
+    {2, 2, 2, 9, 11, 8, 8, false, MaskKind::Float, {1, 1, 1, 1}},
+    // Fully masked query rows give 0, never NaN.
+    {1, 2, 2, 4, 6, 8, 8, false, MaskKind::I1, {1, 1, 4, 6}, DType::F32, 1.0f,
+     false, true},
+    // Causal with Sq > Skv: the first Sq - Skv rows see no key.
+    {1, 2, 2, 6, 3, 8, 8, true},
+    // Large magnitudes (scores in the hundreds) and an explicit scale.
+    {1, 2, 1, 31, 45, 64, 64, false, MaskKind::None, {}, DType::F32, 30.0f},
+    {1, 2, 2, 8, 8, 16, 16, true, MaskKind::None, {}, DType::F32, 4.0f, false,
+     false, 2.0},
+    // f16 and bf16 with f32 accumulation.
+    {1, 4, 2, 33, 47, 64, 64, true, MaskKind::None, {}, DType::F16},
+    {2, 8, 2, 16, 131, 128, 128, false, MaskKind::I1, {2, 1, 1, 131},
+     DType::F16},
+    {1, 4, 1, 77, 77, 40, 40, true, MaskKind::None, {}, DType::BF16},
+    {1, 2, 2, 9, 21, 64, 32, false, MaskKind::Float, {1, 2, 9, 21},
+     DType::BF16},
+    // Dynamic B, Sq and Skv in the IR.
+    {2, 4, 2, 13, 21, 32, 32, true, MaskKind::None, {}, DType::F32, 1.0f,
+     true},
+    {1, 2, 1, 5, 64, 64, 64, false, MaskKind::I1, {1, 1, 1, 64}, DType::F16,
+     1.0f, true},
+};
+
+INSTANTIATE_TEST_SUITE_P(Matrix, ReferencePipelineOracleTest,
+                         ::testing::ValuesIn(kCases));
+} // namespace
