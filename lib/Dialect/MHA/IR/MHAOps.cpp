@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -69,6 +70,10 @@ public:
   explicit ShapeChecker(Operation *op) : op(op) {}
 
   LogicalResult rank(const NamedTensor &t, int64_t rank, StringRef layout) {
+    if (t.type.getEncoding())
+      return op->emitOpError()
+             << t.name << " must not have a tensor encoding, but has "
+             << t.type.getEncoding();
     if (t.type.getRank() == rank)
       return success();
     return op->emitOpError() << t.name << " must have rank " << rank << " ("
@@ -280,6 +285,13 @@ LogicalResult MultiHeadAttentionOp::verify() {
                          << " (wv is [E, Hkv*Dv])";
   int64_t dv = wv.dim(1) / hkv;
 
+  // H*Dv can overflow for absurd head counts; the other products are
+  // weight dims and fit by construction.
+  int64_t hdv;
+  if (llvm::MulOverflow(h, dv, hdv))
+    return emitOpError() << "num_heads * value head dim (" << h << " * " << dv
+                         << ") overflows a 64-bit size";
+
   int64_t b = xq.dim(0), sq = xq.dim(1), skv = xkv.dim(1);
   if (failed(check.dim(xq, 2, "embedding size E", e, "wq rows")) ||
       failed(check.dim(xkv, 0, "batch size B", b, "query_input batch size")) ||
@@ -288,7 +300,7 @@ LogicalResult MultiHeadAttentionOp::verify() {
       failed(check.dim(wk, 1, "columns", hkv * d,
                        "num_kv_heads * head dim (Hkv*D)")) ||
       failed(check.dim(wv, 0, "rows", e, "embedding size E")) ||
-      failed(check.dim(wo, 0, "rows", h * dv, "num_heads * value head dim "
+      failed(check.dim(wo, 0, "rows", hdv, "num_heads * value head dim "
                                                "(H*Dv)")) ||
       failed(check.dim(wo, 1, "columns", e, "embedding size E")) ||
       failed(check.dim(y, 0, "batch size B", b, "query_input batch size")) ||

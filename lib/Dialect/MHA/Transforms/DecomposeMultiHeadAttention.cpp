@@ -44,36 +44,90 @@ Value castToStaticEmbedding(OpBuilder &b, Location loc, Value x, int64_t e) {
   return tensor::CastOp::create(b, loc, type.clone(shape), x);
 }
 
-/// Flattens [B, S, E] to the [B*S, E] rows of a 2-D matmul.
-Value collapseRows(OpBuilder &b, Location loc, Value x) {
-  return tensor::CollapseShapeOp::create(
+/// An input prepared for projection: the [B*S, E] rows of a 2-D matmul, or
+/// [B, S, E] itself, with the sizes of its leading dims.
+struct ProjInput {
+  Value x;
+  SmallVector<OpFoldResult> lead;
+};
+
+/// Flattens [B, S, E] to [B*S, E] rows, unless B and S are both dynamic: the
+/// [B*S, N] -> [B, S, ...] expand_shape that would undo it has two dynamic
+/// dims in one group, and LLVM 22's expand-strided-metadata crashes on that
+/// (llvm/llvm-project#186830, fixed after 22 by #187844). That case keeps
+/// [B, S, E] and only ever reshapes the static trailing dims.
+ProjInput prepareInput(OpBuilder &b, Location loc, Value x,
+                       ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.isDynamicDim(0) && type.isDynamicDim(1))
+    return {x, {sizes[0], sizes[1]}};
+  Value rows = tensor::CollapseShapeOp::create(
       b, loc, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  return {rows, {tensor::getMixedSize(b, loc, rows, 0)}};
 }
 
-/// rows [N, K] x w [K, C] (+ bias [C]) -> [N, C], with N = `numRows`.
-/// Accumulates in f32 (as the attention core does) and rounds once to the
-/// element type after the bias, like cuBLAS-backed f16/bf16 linear layers.
-Value project(OpBuilder &b, Location loc, Value rows, OpFoldResult numRows,
+/// The reassociation between [B, S, H, D] and [B*S, H*D] (`rank` 2) or
+/// [B, S, H*D] (`rank` 3).
+SmallVector<ReassociationIndices> headGroups(int64_t rank) {
+  if (rank == 2)
+    return {{0, 1}, {2, 3}};
+  return {{0}, {1}, {2, 3}};
+}
+
+/// x [M, K] or [B, S, K] x w [K, C] (+ bias [C]) -> [M, C] or [B, S, C], with
+/// `lead` the sizes of the leading dims. Accumulates in f32 (as the attention
+/// core does) and rounds once to the element type after the bias, like
+/// cuBLAS-backed f16/bf16 linear layers.
+Value project(OpBuilder &b, Location loc, Value x, ArrayRef<OpFoldResult> lead,
               Value w, Value bias) {
-  Type elt = cast<RankedTensorType>(rows.getType()).getElementType();
+  Type elt = cast<RankedTensorType>(x.getType()).getElementType();
   Type f32 = b.getF32Type();
+  int64_t rank = lead.size() + 1;
   int64_t cols = cast<RankedTensorType>(w.getType()).getDimSize(1);
-  SmallVector<OpFoldResult> shape = {numRows, b.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> shape(lead);
+  shape.push_back(b.getIndexAttr(cols));
   Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
   Value init =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
-  Value acc =
-      linalg::MatmulOp::create(b, loc, ValueRange{rows, w}, ValueRange{init})
-          .getResult(0);
+  Value acc;
+  if (rank == 2) {
+    acc = linalg::MatmulOp::create(b, loc, ValueRange{x, w}, ValueRange{init})
+              .getResult(0);
+  } else {
+    // The same contraction over (b, s, c, k), as linalg.matmul computes it.
+    MLIRContext *ctx = b.getContext();
+    AffineExpr bd, sd, cd, kd;
+    bindDims(ctx, bd, sd, cd, kd);
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {bd, sd, kd}, ctx),
+                                   AffineMap::get(4, 0, {kd, cd}, ctx),
+                                   AffineMap::get(4, 0, {bd, sd, cd}, ctx)};
+    SmallVector<utils::IteratorType> iterators(3,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    acc = linalg::GenericOp::create(
+              b, loc, TypeRange{init.getType()}, ValueRange{x, w},
+              ValueRange{init}, maps, iterators,
+              [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                Value l = args[0], r = args[1];
+                if (elt != f32) {
+                  l = arith::ExtFOp::create(nb, nloc, f32, l);
+                  r = arith::ExtFOp::create(nb, nloc, f32, r);
+                }
+                Value mul = arith::MulFOp::create(nb, nloc, l, r);
+                Value sum = arith::AddFOp::create(nb, nloc, args[2], mul);
+                linalg::YieldOp::create(nb, nloc, sum);
+              })
+              .getResult(0);
+  }
   if (!bias && elt == f32)
     return acc;
 
   // One elementwise epilogue: broadcast the bias along the rows, add it in
   // f32 and round to the element type.
-  AffineMap identity = b.getMultiDimIdentityMap(2);
-  AffineMap column = AffineMap::get(2, 0, b.getAffineDimExpr(1));
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap column = AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1));
   SmallVector<Value> ins = {acc};
   SmallVector<AffineMap> maps = {identity};
   if (bias) {
@@ -82,7 +136,8 @@ Value project(OpBuilder &b, Location loc, Value rows, OpFoldResult numRows,
   }
   maps.push_back(identity);
   Value out = tensor::EmptyOp::create(b, loc, shape, elt);
-  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   return linalg::GenericOp::create(
              b, loc, TypeRange{out.getType()}, ins, ValueRange{out}, maps,
              iterators,
@@ -111,7 +166,8 @@ Value transpose(OpBuilder &b, Location loc, Value x,
   return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
 }
 
-/// [B*S, heads*dim] -> [B, S, heads, dim] -> [B, heads, S, dim].
+/// [B*S, heads*dim] or [B, S, heads*dim] -> [B, S, heads, dim]
+/// -> [B, heads, S, dim].
 Value splitHeads(OpBuilder &b, Location loc, Value proj, OpFoldResult batch,
                  OpFoldResult seq, int64_t heads, int64_t dim) {
   Type elt = cast<RankedTensorType>(proj.getType()).getElementType();
@@ -119,7 +175,7 @@ Value splitHeads(OpBuilder &b, Location loc, Value proj, OpFoldResult batch,
                                      b.getIndexAttr(dim)};
   Value expanded = tensor::ExpandShapeOp::create(
       b, loc, mixedTensorType(shape, elt), proj,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}}, shape);
+      headGroups(cast<RankedTensorType>(proj.getType()).getRank()), shape);
   return transpose(b, loc, expanded, shape, {0, 2, 1, 3});
 }
 
@@ -146,15 +202,12 @@ struct DecomposeMultiHeadAttention : OpRewritePattern<MultiHeadAttentionOp> {
         xkv == xq ? qSizes : tensor::getMixedSizes(rewriter, loc, xkv);
 
     // Self-attention projects Q, K and V from the same rows.
-    Value qRows = collapseRows(rewriter, loc, xq);
-    Value kvRows = xkv == xq ? qRows : collapseRows(rewriter, loc, xkv);
-    OpFoldResult numQRows = tensor::getMixedSize(rewriter, loc, qRows, 0);
-    OpFoldResult numKvRows =
-        kvRows == qRows ? numQRows
-                        : tensor::getMixedSize(rewriter, loc, kvRows, 0);
-    Value q = project(rewriter, loc, qRows, numQRows, op.getWq(), op.getBq());
-    Value k = project(rewriter, loc, kvRows, numKvRows, op.getWk(), op.getBk());
-    Value v = project(rewriter, loc, kvRows, numKvRows, op.getWv(), op.getBv());
+    ProjInput qIn = prepareInput(rewriter, loc, xq, qSizes);
+    ProjInput kvIn =
+        xkv == xq ? qIn : prepareInput(rewriter, loc, xkv, kvSizes);
+    Value q = project(rewriter, loc, qIn.x, qIn.lead, op.getWq(), op.getBq());
+    Value k = project(rewriter, loc, kvIn.x, kvIn.lead, op.getWk(), op.getBk());
+    Value v = project(rewriter, loc, kvIn.x, kvIn.lead, op.getWv(), op.getBv());
 
     q = splitHeads(rewriter, loc, q, qSizes[0], qSizes[1], h, d);
     k = splitHeads(rewriter, loc, k, kvSizes[0], kvSizes[1], hkv, d);
@@ -166,18 +219,20 @@ struct DecomposeMultiHeadAttention : OpRewritePattern<MultiHeadAttentionOp> {
                                   q, k, v, op.getMask(), op.getScaleAttr(),
                                   op.getCausalAttr());
 
-    // Concatenate the heads: [B, H, Sq, Dv] -> [B, Sq, H, Dv] -> [B*Sq, H*Dv].
+    // Concatenate the heads: [B, H, Sq, Dv] -> [B, Sq, H, Dv] -> [B*Sq, H*Dv]
+    // (or [B, Sq, H*Dv], laid out as the query projection's input).
     o = transpose(rewriter, loc, o, oShape, {0, 2, 1, 3});
-    o = tensor::CollapseShapeOp::create(
-        rewriter, loc, o, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-    // Same rows as the query projection: B*Sq.
-    Value y = project(rewriter, loc, o, numQRows, op.getWo(), op.getBo());
+    o = tensor::CollapseShapeOp::create(rewriter, loc, o,
+                                        headGroups(qIn.lead.size() + 1));
+    Value y = project(rewriter, loc, o, qIn.lead, op.getWo(), op.getBo());
 
-    SmallVector<OpFoldResult> yShape = {qSizes[0], qSizes[1],
-                                        rewriter.getIndexAttr(e)};
-    y = tensor::ExpandShapeOp::create(
-        rewriter, loc, mixedTensorType(yShape, elt), y,
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}}, yShape);
+    if (qIn.lead.size() == 1) {
+      SmallVector<OpFoldResult> yShape = {qSizes[0], qSizes[1],
+                                          rewriter.getIndexAttr(e)};
+      y = tensor::ExpandShapeOp::create(
+          rewriter, loc, mixedTensorType(yShape, elt), y,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}}, yShape);
+    }
     // The result type may be more static than the inputs (e.g. a static B
     // with a dynamic query_input B); the verifier made them compatible.
     if (y.getType() != op.getType())

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -85,6 +86,17 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return tensor::EmptyOp::create(b, loc, sizes, elt);
 }
 
+/// A fresh buffer of `sizes` that CSE cannot merge with another.
+Value allocTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elt) {
+  SmallVector<Value> dynSizes;
+  for (OpFoldResult size : sizes)
+    if (auto v = dyn_cast<Value>(size))
+      dynSizes.push_back(v);
+  return bufferization::AllocTensorOp::create(b, loc, tensorType(sizes, elt),
+                                              dynSizes);
+}
+
 Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
       .getResult(0);
@@ -126,12 +138,6 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (qTile <= 0 || kvTile <= 0)
       return rewriter.notifyMatchFailure(op, "tile sizes must be positive");
-    // Without a static D the default scale is unknown (the verifier lets a
-    // dynamic D through only together with an explicit scale).
-    if (!op.getScale() &&
-        cast<RankedTensorType>(op.getQuery().getType()).isDynamicDim(3))
-      return rewriter.notifyMatchFailure(op, "dynamic D without a scale");
-
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
@@ -165,9 +171,7 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     OpFoldResult skvSize =
         dimSize(rewriter, loc,
                 {kType.getDimSize(2), vType.getDimSize(2), maskDim(3)}, k, 2);
-    OpFoldResult dSize =
-        dimSize(rewriter, loc, {qType.getDimSize(3), kType.getDimSize(3)}, q,
-                3);
+    OpFoldResult dSize = rewriter.getIndexAttr(qType.getDimSize(3));
     OpFoldResult dvSize = rewriter.getIndexAttr(vType.getDimSize(3));
     int64_t group = op.getGroupSize();
     std::optional<int64_t> sqStatic = getConstantIntValue(sqSize);
@@ -175,11 +179,10 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     bool causal = op.getCausal();
 
     // A tile never exceeds a static sequence: tiny shapes get static tiles.
-    int64_t qt = sqStatic ? std::max<int64_t>(1, std::min(qTile, *sqStatic))
-                          : qTile;
-    int64_t kvt = skvStatic
-                      ? std::max<int64_t>(1, std::min(kvTile, *skvStatic))
-                      : kvTile;
+    int64_t qt =
+        sqStatic ? std::max<int64_t>(1, std::min(qTile, *sqStatic)) : qTile;
+    int64_t kvt =
+        skvStatic ? std::max<int64_t>(1, std::min(kvTile, *skvStatic)) : kvTile;
     // Every query tile is full when qt divides a static Sq.
     bool fullQTiles = sqStatic && *sqStatic % qt == 0;
     // Every kv tile is full when kvt divides every possible loop bound: Skv,
@@ -198,8 +201,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     Value scale =
         f32Constant(rewriter, loc, static_cast<float>(op.getEffectiveScale()));
 
-    AffineExpr d0, d1, d2, s0, s1;
-    bindDims(ctx, d0, d1, d2);
+    AffineExpr d0, d1, s0, s1;
+    bindDims(ctx, d0, d1);
     bindSymbols(ctx, s0, s1);
     // Causal: global query i sees global key j iff j <= i + (Skv - Sq).
     OpFoldResult causalOffset;
@@ -234,36 +237,42 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     OpFoldResult q0 =
         affine::makeComposedFoldedAffineApply(rewriter, loc, d0 * qt, {qIv});
     OpFoldResult qT =
-        fullQTiles ? rewriter.getIndexAttr(qt)
-                   : affine::makeComposedFoldedAffineMin(
-                         rewriter, loc,
-                         AffineMap::get(1, 1, {rewriter.getAffineConstantExpr(qt),
-                                               s0 - d0 * qt},
-                                        ctx),
-                         {qIv, sqSize});
-    OpFoldResult kvHead =
-        group == 1 ? OpFoldResult(hIv)
-                   : affine::makeComposedFoldedAffineApply(
-                         rewriter, loc, d0.floorDiv(group), {hIv});
+        fullQTiles
+            ? rewriter.getIndexAttr(qt)
+            : affine::makeComposedFoldedAffineMin(
+                  rewriter, loc,
+                  AffineMap::get(
+                      1, 1, {rewriter.getAffineConstantExpr(qt), s0 - d0 * qt},
+                      ctx),
+                  {qIv, sqSize});
+    OpFoldResult kvHead = group == 1
+                              ? OpFoldResult(hIv)
+                              : affine::makeComposedFoldedAffineApply(
+                                    rewriter, loc, d0.floorDiv(group), {hIv});
     Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
 
-    // Loop-carried state: m = -inf, l = 0, acc = 0, all f32; plus scratch
-    // tiles for the scores and one row vector, allocated once per query tile.
-    Value m0 = fill(rewriter, loc, negInf, emptyTensor(rewriter, loc, {qT}, f32));
+    // Loop-carried state: m = -inf, l = 0, acc = 0, all f32.
+    Value m0 =
+        fill(rewriter, loc, negInf, emptyTensor(rewriter, loc, {qT}, f32));
     Value l0 = fill(rewriter, loc, zero, emptyTensor(rewriter, loc, {qT}, f32));
     Value acc0 = fill(rewriter, loc, zero,
                       emptyTensor(rewriter, loc, {qT, dvSize}, f32));
-    Value scoreBuf = emptyTensor(
-        rewriter, loc, {qT, rewriter.getIndexAttr(kvt)}, f32);
-    Value rowBuf = emptyTensor(rewriter, loc, {qT}, f32);
+    // Scratch for the scores and one row, once per query tile at the full
+    // static tile size (partial tiles use a corner). They are alloc_tensor,
+    // not tensor.empty: CSE would merge equal-shaped empties, then the fills
+    // inside the loop with the iter_args' initial fills, forcing a copy per
+    // kv step.
+    Value scoreBuf = allocTensor(
+        rewriter, loc, {rewriter.getIndexAttr(qt), rewriter.getIndexAttr(kvt)},
+        f32);
+    Value rowBuf = allocTensor(rewriter, loc, {rewriter.getIndexAttr(qt)}, f32);
 
     // Causal trimming: no row of this tile sees a key at or beyond
     // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
     OpFoldResult kvEnd = skvSize;
     if (causal) {
       kvEnd = affine::makeComposedFoldedAffineMin(
-          rewriter, loc,
-          AffineMap::get(2, 2, {s0, d0 + d1 + s0 - s1}, ctx),
+          rewriter, loc, AffineMap::get(2, 2, {s0, d0 + d1 + s0 - s1}, ctx),
           {q0, qT, skvSize, sqSize});
       if (!sqStatic || !skvStatic || *sqStatic > *skvStatic)
         kvEnd = affine::makeComposedFoldedAffineMax(
@@ -311,8 +320,7 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
                  oneIdx = rewriter.getIndexAttr(1);
     tensor::ParallelInsertSliceOp::create(
-        rewriter, loc, o, out,
-        ArrayRef<OpFoldResult>{bIv, hIv, q0, zeroIdx},
+        rewriter, loc, o, out, ArrayRef<OpFoldResult>{bIv, hIv, q0, zeroIdx},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, qT, dvSize},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
 
@@ -343,13 +351,13 @@ private:
     bindSymbols(ctx, s0);
 
     OpFoldResult kvT =
-        fullKvTile ? b.getIndexAttr(*fullKvTile)
-                   : affine::makeComposedFoldedAffineMin(
-                         b, loc,
-                         AffineMap::get(1, 1,
-                                        {b.getAffineConstantExpr(kvt), s0 - d0},
-                                        ctx),
-                         {k0, pos.kvEnd});
+        fullKvTile
+            ? b.getIndexAttr(*fullKvTile)
+            : affine::makeComposedFoldedAffineMin(
+                  b, loc,
+                  AffineMap::get(1, 1, {b.getAffineConstantExpr(kvt), s0 - d0},
+                                 ctx),
+                  {k0, pos.kvEnd});
     Value kTile =
         headTile(b, loc, ops.k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
     Value vTile =
@@ -362,11 +370,11 @@ private:
     };
 
     // S = Q . K^T, accumulated in f32.
-    Value s = fill(b, loc, zero, cornerSlice(b, loc, ops.scoreBuf, {pos.qT, kvT}));
+    Value s =
+        fill(b, loc, zero, cornerSlice(b, loc, ops.scoreBuf, {pos.qT, kvT}));
     s = linalg::GenericOp::create(
             b, loc, s.getType(), ValueRange{ops.qTile, kTile}, ValueRange{s},
-            ArrayRef<AffineMap>{map3({d0, d2}), map3({d1, d2}),
-                                map3({d0, d1})},
+            ArrayRef<AffineMap>{map3({d0, d2}), map3({d1, d2}), map3({d0, d1})},
             ArrayRef<IteratorType>{kPar, kPar, kRed},
             [](OpBuilder &nb, Location l, ValueRange args) {
               Value prod = arith::MulFOp::create(nb, l, toF32(nb, l, args[0]),
@@ -387,19 +395,16 @@ private:
       OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
       OpFoldResult cols = bc(3) ? oneIdx : kvT;
       maskTile = tensor::ExtractSliceOp::create(
-          b, loc, tensorType({rows, cols}, maskType.getElementType()),
-          ops.mask,
-          ArrayRef<OpFoldResult>{bc(0) ? zeroIdx : pos.batch,
-                                 bc(1) ? zeroIdx : pos.head,
-                                 bc(2) ? zeroIdx : pos.q0,
-                                 bc(3) ? zeroIdx : OpFoldResult(k0)},
+          b, loc, tensorType({rows, cols}, maskType.getElementType()), ops.mask,
+          ArrayRef<OpFoldResult>{
+              bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
+              bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
           ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
           ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
-      maskMap = AffineMap::get(
-          2, 0,
-          {bc(2) ? b.getAffineConstantExpr(0) : d0,
-           bc(3) ? b.getAffineConstantExpr(0) : d1},
-          ctx);
+      maskMap = AffineMap::get(2, 0,
+                               {bc(2) ? b.getAffineConstantExpr(0) : d0,
+                                bc(3) ? b.getAffineConstantExpr(0) : d1},
+                               ctx);
     }
     bool boolMask = maskType && maskType.getElementType().isInteger(1);
     // `diag` = q0 + (Skv - Sq) - k0: local key j is hidden from local row i
@@ -443,10 +448,9 @@ private:
           affine::makeComposedFoldedAffineApply(
               b, loc, d0 + s0 - d1, {pos.q0, k0, pos.causalOffset}));
       Value lastKey = getValueOrCreateConstantIndexOp(
-          b, loc,
-          affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
-      Value straddles = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::sgt, lastKey, diag);
+          b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
+      Value straddles = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                              lastKey, diag);
       auto ifOp = scf::IfOp::create(
           b, loc, straddles,
           [&](OpBuilder &nb, Location l) {
@@ -460,19 +464,19 @@ private:
       s = buildEpilogue(b, loc, s, Value());
     }
 
-    // Row max of the tile, into the per-query-tile scratch row.
-    Value tileMax = fill(b, loc, negInf, ops.rowBuf);
-    tileMax = linalg::GenericOp::create(
-                  b, loc, tileMax.getType(), ValueRange{s}, ValueRange{tileMax},
-                  ArrayRef<AffineMap>{id2, row2},
-                  ArrayRef<IteratorType>{kPar, kRed},
-                  [](OpBuilder &nb, Location l, ValueRange args) {
-                    linalg::YieldOp::create(
-                        nb, l,
-                        ValueRange{arith::MaximumFOp::create(nb, l, args[0],
-                                                             args[1])});
-                  })
-                  .getResult(0);
+    // Row max of the tile, into the scratch row.
+    Value tileMax =
+        fill(b, loc, negInf, cornerSlice(b, loc, ops.rowBuf, {pos.qT}));
+    tileMax =
+        linalg::GenericOp::create(
+            b, loc, tileMax.getType(), ValueRange{s}, ValueRange{tileMax},
+            ArrayRef<AffineMap>{id2, row2}, ArrayRef<IteratorType>{kPar, kRed},
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(nb, l,
+                                      ValueRange{arith::MaximumFOp::create(
+                                          nb, l, args[0], args[1])});
+            })
+            .getResult(0);
 
     // Per row, in place: m_new = max(m, tileMax); the scratch row becomes the
     // correction exp(m - m_new); l *= correction.
@@ -494,55 +498,54 @@ private:
     rowSum = update.getResult(2);
 
     // P = exp(S - m_new), in place on S.
-    Value p = linalg::GenericOp::create(
-                  b, loc, s.getType(), ValueRange{mNew}, ValueRange{s},
-                  ArrayRef<AffineMap>{row2, id2},
-                  ArrayRef<IteratorType>{kPar, kPar},
-                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                    Value x = arith::SubFOp::create(
-                        nb, l, args[1], safeMax(nb, l, args[0], negInf, zero));
-                    linalg::YieldOp::create(
-                        nb, l, ValueRange{math::ExpOp::create(nb, l, x)});
-                  })
-                  .getResult(0);
+    Value p =
+        linalg::GenericOp::create(
+            b, loc, s.getType(), ValueRange{mNew}, ValueRange{s},
+            ArrayRef<AffineMap>{row2, id2}, ArrayRef<IteratorType>{kPar, kPar},
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value x = arith::SubFOp::create(
+                  nb, l, args[1], safeMax(nb, l, args[0], negInf, zero));
+              linalg::YieldOp::create(
+                  nb, l, ValueRange{math::ExpOp::create(nb, l, x)});
+            })
+            .getResult(0);
 
     // l += rowsum(P).
-    rowSum = linalg::GenericOp::create(
-                 b, loc, rowSum.getType(), ValueRange{p}, ValueRange{rowSum},
-                 ArrayRef<AffineMap>{id2, row2},
-                 ArrayRef<IteratorType>{kPar, kRed},
-                 [](OpBuilder &nb, Location l, ValueRange args) {
-                   linalg::YieldOp::create(
-                       nb, l,
-                       ValueRange{arith::AddFOp::create(nb, l, args[1],
-                                                        args[0])});
-                 })
-                 .getResult(0);
+    rowSum =
+        linalg::GenericOp::create(
+            b, loc, rowSum.getType(), ValueRange{p}, ValueRange{rowSum},
+            ArrayRef<AffineMap>{id2, row2}, ArrayRef<IteratorType>{kPar, kRed},
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l,
+                  ValueRange{arith::AddFOp::create(nb, l, args[1], args[0])});
+            })
+            .getResult(0);
 
     // acc = acc * correction + P . V.
-    acc = linalg::GenericOp::create(
-              b, loc, acc.getType(), ValueRange{corr}, ValueRange{acc},
-              ArrayRef<AffineMap>{row2, id2},
-              ArrayRef<IteratorType>{kPar, kPar},
-              [](OpBuilder &nb, Location l, ValueRange args) {
-                linalg::YieldOp::create(
-                    nb, l,
-                    ValueRange{arith::MulFOp::create(nb, l, args[1], args[0])});
-              })
-              .getResult(0);
-    acc = linalg::GenericOp::create(
-              b, loc, acc.getType(), ValueRange{p, vTile}, ValueRange{acc},
-              ArrayRef<AffineMap>{map3({d0, d2}), map3({d2, d1}),
-                                  map3({d0, d1})},
-              ArrayRef<IteratorType>{kPar, kPar, kRed},
-              [](OpBuilder &nb, Location l, ValueRange args) {
-                Value prod = arith::MulFOp::create(nb, l, args[0],
-                                                   toF32(nb, l, args[1]));
-                linalg::YieldOp::create(
-                    nb, l,
-                    ValueRange{arith::AddFOp::create(nb, l, args[2], prod)});
-              })
-              .getResult(0);
+    acc =
+        linalg::GenericOp::create(
+            b, loc, acc.getType(), ValueRange{corr}, ValueRange{acc},
+            ArrayRef<AffineMap>{row2, id2}, ArrayRef<IteratorType>{kPar, kPar},
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l,
+                  ValueRange{arith::MulFOp::create(nb, l, args[1], args[0])});
+            })
+            .getResult(0);
+    acc =
+        linalg::GenericOp::create(
+            b, loc, acc.getType(), ValueRange{p, vTile}, ValueRange{acc},
+            ArrayRef<AffineMap>{map3({d0, d2}), map3({d2, d1}), map3({d0, d1})},
+            ArrayRef<IteratorType>{kPar, kPar, kRed},
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              Value prod =
+                  arith::MulFOp::create(nb, l, args[0], toF32(nb, l, args[1]));
+              linalg::YieldOp::create(
+                  nb, l,
+                  ValueRange{arith::AddFOp::create(nb, l, args[2], prod)});
+            })
+            .getResult(0);
 
     return {mNew, rowSum, acc};
   }
@@ -566,8 +569,6 @@ struct MHATileAttentionPass
     RewritePatternSet patterns(&getContext());
     populateTileAttentionPatterns(patterns, qTile, kvTile);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
-    // An op left behind (e.g. dynamic D without a scale) is not an error
-    // here: the reference lowering still handles it.
   }
 };
 } // namespace

@@ -117,7 +117,7 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
     $query_input `,` $kv_input `,` $wq `,` $wk `,` $wv `,` $wo
     (`bias` `(` $biases^ `)`)? (`mask` `(` $mask^ `)`)? attr-dict `:`
     type($query_input) `,` type($kv_input) `,` type($wq) `,` type($wk) `,`
-    type($wv) `,` type($wo)
+    type($wv) `,` type($wo) ``
     custom<OptionalOperandTypes>(ref($biases), type($biases), ref($mask),
                                  type($mask))
     `->` type($result)

@@ -3,8 +3,12 @@
 #ifndef MHA_DIALECT_MHA_TRANSFORMS_PASSES_H
 #define MHA_DIALECT_MHA_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
@@ -17,6 +21,11 @@ namespace mha {
 
 /// Rewrites mha.multi_head_attention into projections + mha.attention.
 void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
+
+/// Rewrites mha.attention into the FlashAttention-2 loop nest of
+/// mha-tile-attention with the given (positive) tile sizes.
+void populateTileAttentionPatterns(RewritePatternSet &patterns, int64_t qTile,
+                                   int64_t kvTile);
 
 #define GEN_PASS_REGISTRATION
 #include "mha/Dialect/MHA/Transforms/Passes.h.inc"

@@ -65,4 +65,90 @@ def MHADecomposeMultiHeadAttention
   ];
 }
 
+def MHATileAttention : Pass<"mha-tile-attention"> {
+  let summary = "Tile mha.attention into a FlashAttention-2 loop nest";
+  let description = [{
+    Rewrites every `mha.attention` into a fused loop nest on tensors
+    (FlashAttention-2 with online softmax):
+
+    - an `scf.forall` over `(B, H, ceildiv(Sq, q-tile))`, the parallel
+      dimensions, whose body computes one `[qT, Dv]` output tile
+      (`qT = min(q-tile, Sq - q0)`, so any `Sq` works) and writes it with
+      `tensor.parallel_insert_slice`;
+    - inside, an `scf.for` over kv tiles of `kv-tile` keys carrying the running
+      row max `m` (init `-inf`), row sum `l` (init 0) and accumulator `acc`
+      (`[qT, Dv]`, init 0), all `f32`. Each step computes the `[qT, kvT]`
+      scores `scale * Q.K^T` (f16/bf16 extended to f32), applies the mask and
+      causal masking, then `m' = max(m, rowmax(S))`, `P = exp(S - m')`,
+      `l' = l * exp(m - m') + rowsum(P)`, `acc' = acc * exp(m - m') + P.V`.
+      A row whose max is still `-inf` subtracts 0 instead, so it stays at 0
+      rather than NaN;
+    - finally `o = l == 0 ? 0 : acc / l`, truncated to the result type.
+
+    K/V heads are indexed with `h floordiv (H / Hkv)` (GQA/MQA, no copies);
+    broadcast (size-1) mask dims are read at index 0. With `causal`
+    (bottom-right aligned: row `i` sees key `j <= i + Skv - Sq`) the kv loop
+    of a query tile stops at `min(Skv, q0 + qT + Skv - Sq)` (clamped at 0),
+    since no row of the tile sees a key beyond it, and the per-element causal
+    select runs only on tiles that straddle the diagonal (an `scf.if`).
+
+    The `[Sq, Skv]` score matrix is never materialised: the only score tensor
+    is one `[qT, kvT]` tile. Scratch tiles are created once per query tile and
+    sliced inside the kv loop, and the output tile is computed in place in a
+    slice of the `shared_outs`, so one-shot bufferization allocates nothing
+    inside the kv loop. Tiles are static when the sizes allow it (tile sizes
+    are clamped to static sequence lengths and full tiles are detected).
+
+    Before:
+    ```mlir
+    %o = mha.attention %q, %k, %v {causal}
+        : tensor<1x4x128x64xf16>, tensor<1x2x128x64xf16>,
+          tensor<1x2x128x64xf16> -> tensor<1x4x128x64xf16>
+    ```
+    After `-mha-tile-attention="q-tile=64 kv-tile=32"` (abridged):
+    ```mlir
+    %r = scf.forall (%b, %h, %t) in (1, 4, 2) shared_outs(%out = %init)
+        -> (tensor<1x4x128x64xf16>) {
+      %q0 = affine.apply affine_map<(d0) -> (d0 * 64)>(%t)
+      %g = affine.apply affine_map<(d0) -> (d0 floordiv 2)>(%h)
+      %qt = tensor.extract_slice %q[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
+          : tensor<1x4x128x64xf16> to tensor<64x64xf16>
+      %end = affine.min affine_map<(d0) -> (128, d0 + 64)>(%q0)
+      %res:3 = scf.for %k0 = %c0 to %end step %c32
+          iter_args(%m = %m0, %l = %l0, %acc = %acc0)
+          -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>) {
+        %kt = tensor.extract_slice %k[%b, %g, %k0, 0] [1, 1, 32, 64] [1, 1, 1, 1]
+            : tensor<1x2x128x64xf16> to tensor<32x64xf16>
+        %s = linalg.generic ... ins(%qt, %kt) outs(%s0 : tensor<64x32xf32>)
+        %sm = scf.if %straddles -> (tensor<64x32xf32>) { ... causal select ... }
+        ...
+        scf.yield %m_new, %l_new, %acc_new
+            : tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>
+      }
+      %ot = tensor.extract_slice %out[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
+      %o = linalg.generic ... ins(%res#2, %res#1) outs(%ot : tensor<64x64xf16>)
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %o into %out[%b, %h, %q0, 0] [1, 1, 64, 64]
+            [1, 1, 1, 1] : tensor<64x64xf16> into tensor<1x4x128x64xf16>
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
+           "Query rows per tile (parallel); must be positive">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per step of the sequential kv loop; must be positive">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MHA_DIALECT_MHA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,14 @@
+// Every example compiles, JIT-runs and verifies on the CPU, against the
+// reference pipeline and the C++ oracle.
+//
+// RUN: mha-run %mha_src_root/examples/mha_layer.mlir --seed=1 --verify | FileCheck %s --check-prefixes=CHECK,LAYER
+// RUN: mha-run %mha_src_root/examples/gqa_causal_prefill.mlir --seed=2 --verify | FileCheck %s --check-prefixes=CHECK,PREFILL
+// RUN: mha-run %mha_src_root/examples/decode_step.mlir --seed=3 --verify | FileCheck %s --check-prefixes=CHECK,DECODE
+
+// CHECK: @main compiled with the cpu pipeline in {{[0-9]+\.[0-9]+}} s
+// LAYER: result 0: f32[1x128x512]
+// PREFILL: result 0: f16[1x16x256x64]
+// DECODE: result 0: f32[1x32x1x128]
+// CHECK: verify result 0 vs reference: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
+// CHECK: verify result 0 vs oracle: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
+// CHECK-NEXT: {{^PASS$}}
