@@ -559,15 +559,16 @@ struct MHATileAttentionPass
   using MHATileAttentionBase::MHATileAttentionBase;
 
   void runOnOperation() override {
-    if (qTile <= 0 || kvTile <= 0) {
+    int64_t q = qTile, kv = kvTile;
+    if (q <= 0 || kv <= 0) {
       getOperation()->emitError()
           << "mha-tile-attention: q-tile and kv-tile must be positive, got "
              "q-tile="
-          << qTile << " kv-tile=" << kvTile;
+          << q << " kv-tile=" << kv;
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateTileAttentionPatterns(patterns, qTile, kvTile);
+    populateTileAttentionPatterns(patterns, q, kv);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

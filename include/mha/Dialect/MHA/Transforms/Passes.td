@@ -93,11 +93,13 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     select runs only on tiles that straddle the diagonal (an `scf.if`).
 
     The `[Sq, Skv]` score matrix is never materialised: the only score tensor
-    is one `[qT, kvT]` tile. Scratch tiles are created once per query tile and
-    sliced inside the kv loop, and the output tile is computed in place in a
-    slice of the `shared_outs`, so one-shot bufferization allocates nothing
-    inside the kv loop. Tiles are static when the sizes allow it (tile sizes
-    are clamped to static sequence lengths and full tiles are detected).
+    is one `[qT, kvT]` tile. The score tile and one row of scratch are
+    `bufferization.alloc_tensor`s of the full static tile size, created once
+    per query tile and sliced inside the kv loop, and the output tile is
+    computed in place in a slice of the `shared_outs`, so one-shot
+    bufferization allocates nothing inside the kv loop. Tiles are static when
+    the sizes allow it (tile sizes are clamped to static sequence lengths and
+    full tiles are detected, including under causal trimming).
 
     Before:
     ```mlir
@@ -105,7 +107,8 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
         : tensor<1x4x128x64xf16>, tensor<1x2x128x64xf16>,
           tensor<1x2x128x64xf16> -> tensor<1x4x128x64xf16>
     ```
-    After `-mha-tile-attention="q-tile=64 kv-tile=32"` (abridged):
+    After `-mha-tile-attention="q-tile=64 kv-tile=32"` (abridged; all tiles
+    are static here because the tile sizes divide the sequence lengths):
     ```mlir
     %r = scf.forall (%b, %h, %t) in (1, 4, 2) shared_outs(%out = %init)
         -> (tensor<1x4x128x64xf16>) {
@@ -113,26 +116,41 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
       %g = affine.apply affine_map<(d0) -> (d0 floordiv 2)>(%h)
       %qt = tensor.extract_slice %q[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
           : tensor<1x4x128x64xf16> to tensor<64x64xf16>
-      %end = affine.min affine_map<(d0) -> (128, d0 + 64)>(%q0)
+      %m0 = linalg.fill ins(%neg_inf : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+      ...
+      %sbuf = bufferization.alloc_tensor() : tensor<64x32xf32>
+      %end = affine.min affine_map<(d0) -> (128, d0 * 64 + 64)>(%t)
       %res:3 = scf.for %k0 = %c0 to %end step %c32
           iter_args(%m = %m0, %l = %l0, %acc = %acc0)
           -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>) {
         %kt = tensor.extract_slice %k[%b, %g, %k0, 0] [1, 1, 32, 64] [1, 1, 1, 1]
             : tensor<1x2x128x64xf16> to tensor<32x64xf16>
-        %s = linalg.generic ... ins(%qt, %kt) outs(%s0 : tensor<64x32xf32>)
-        %sm = scf.if %straddles -> (tensor<64x32xf32>) { ... causal select ... }
-        ...
+        %s0 = linalg.fill ins(%zero : f32) outs(%sbuf : tensor<64x32xf32>) -> tensor<64x32xf32>
+        %qk = linalg.generic ... ins(%qt, %kt : tensor<64x64xf16>, tensor<32x64xf16>)
+            outs(%s0 : tensor<64x32xf32>)    // extf, mulf, addf
+        %s = scf.if %straddles -> (tensor<64x32xf32>) {
+          ... scale and causal select ...
+        } else {
+          ... scale only ...
+        }
+        ... row max, m_new / correction / l update, exp, row sum, acc update ...
         scf.yield %m_new, %l_new, %acc_new
             : tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>
       }
       %ot = tensor.extract_slice %out[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
-      %o = linalg.generic ... ins(%res#2, %res#1) outs(%ot : tensor<64x64xf16>)
+          : tensor<1x4x128x64xf16> to tensor<64x64xf16>
+      %o = linalg.generic ... ins(%res#2, %res#1 : tensor<64x64xf32>, tensor<64xf32>)
+          outs(%ot : tensor<64x64xf16>)      // l == 0 ? 0 : acc / l, truncf
       scf.forall.in_parallel {
         tensor.parallel_insert_slice %o into %out[%b, %h, %q0, 0] [1, 1, 64, 64]
             [1, 1, 1, 1] : tensor<64x64xf16> into tensor<1x4x128x64xf16>
       }
     }
     ```
+
+    Run it on tensors, before bufferization. Avoid loop-invariant code motion
+    on tensors between this pass and bufferization: it hoists the per-step
+    scratch fills out of the kv loop, which then costs a copy per step.
   }];
   let options = [
     Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
