@@ -9,12 +9,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm) {
+void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                         const LowerToLLVMOptions &options) {
   // Tensors -> buffers. Identity layouts at function boundaries give hosts
   // plain contiguous memref descriptors.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -26,6 +28,17 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
+  if (options.parallel) {
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = options.numThreads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    // Inlines the memref.alloca_scope wrappers around loop bodies that hold
+    // no alloca: scf-to-cf cannot lower loops nested in them.
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addPass(createForallToForLoopPass());
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -44,5 +57,7 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm) {
   memrefOptions.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertFuncToLLVMPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

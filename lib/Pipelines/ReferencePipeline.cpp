@@ -25,4 +25,9 @@ void mlir::mha::registerMHAPipelines() {
       "Unfused reference lowering of mha ops to the LLVM dialect (the oracle "
       "of mha-run --verify)",
       buildReferencePipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mha-cpu-pipeline",
+      "Fused, tiled (FlashAttention-2) and multi-threaded lowering of mha ops "
+      "to the LLVM dialect for CPUs",
+      buildCPUPipeline);
 }

@@ -201,8 +201,10 @@ static LogicalResult buildPipeline(OpPassManager &pm, PipelineKind kind,
   std::string name;
   switch (kind) {
   case PipelineKind::Reference:
-  case PipelineKind::CPU: // Until the fused CPU pipeline exists.
     name = "mha-reference-pipeline";
+    break;
+  case PipelineKind::CPU:
+    name = "mha-cpu-pipeline";
     break;
   case PipelineKind::GPU:
     errors << "the gpu pipeline is not available in this build";
@@ -264,9 +266,9 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   SmallVector<StringRef> libs;
-#ifdef MHA_MLIR_C_RUNNER_UTILS
   libs.push_back(MHA_MLIR_C_RUNNER_UTILS);
-#endif
+  // The OpenMP runtime that the parallel loops of the cpu pipeline call.
+  libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*clone, options, std::move(*tm));
   if (!engine)

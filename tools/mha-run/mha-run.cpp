@@ -45,9 +45,8 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
 static cl::opt<std::string> pipelineFlag(
     "pipeline",
     cl::desc("Pipeline that compiles the entry function: 'cpu' "
-             "(mha-cpu-pipeline; currently the same lowering as 'reference', "
-             "the fused CPU pipeline is not built yet), 'reference' "
-             "(mha-reference-pipeline, unfused, the oracle) or 'gpu' (not "
+             "(mha-cpu-pipeline: fused, tiled, multi-threaded), 'reference' "
+             "(mha-reference-pipeline: unfused, the oracle) or 'gpu' (not "
              "available in this build)"),
     cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>

@@ -23,13 +23,41 @@ struct ReferencePipelineOptions
 void buildReferencePipeline(OpPassManager &pm,
                             const ReferencePipelineOptions &options);
 
-/// The tail shared by every CPU pipeline: bufferized IR with `scf`/`linalg`
-/// loops -> LLVM dialect (deallocation, loops, arith/math/memref/func ->
-/// LLVM). Allocation goes through the generic `_mlir_memref_to_llvm_*`
-/// functions so that hosts can track buffers the compiled code returns.
-void buildLowerToLLVMPipeline(OpPassManager &pm);
+/// Options of `mha-cpu-pipeline`.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<int64_t> qTile{*this, "q-tile",
+                        llvm::cl::desc("Query rows per tile (per thread task)"),
+                        llvm::cl::init(64)};
+  Option<int64_t> kvTile{*this, "kv-tile",
+                         llvm::cl::desc("Keys per step of the online softmax"),
+                         llvm::cl::init(64)};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "
+                     "0 = all cores"),
+      llvm::cl::init(0)};
+};
 
-/// Registers `mha-reference-pipeline` (and later pipelines) for mha-opt.
+/// decompose + mha-tile-attention (fused FlashAttention-2 loop nest) +
+/// bufferize + OpenMP over (B, H, q-tiles) -> LLVM.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// How the shared tail treats `scf.forall`.
+struct LowerToLLVMOptions {
+  /// Map `scf.forall` to OpenMP worksharing loops (else sequential loops).
+  bool parallel = false;
+  /// OpenMP threads; 0 lets the runtime use every core.
+  unsigned numThreads = 0;
+};
+
+/// The tail shared by every CPU pipeline: tensors -> buffers -> loops ->
+/// LLVM dialect. Allocation goes through the generic
+/// `_mlir_memref_to_llvm_*` functions so that hosts can track buffers the
+/// compiled code returns.
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              const LowerToLLVMOptions &options = {});
+
+/// Registers `mha-reference-pipeline` and `mha-cpu-pipeline` for mha-opt.
 void registerMHAPipelines();
 
 } // namespace mha
