@@ -11,10 +11,11 @@
 #include "mha/Runner/JitSession.h"
 #include "mha/Runner/Oracle.h"
 
+#include "AttentionCase.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "llvm/Support/FormatVariadic.h"
 
 #include "gtest/gtest.h"
 
@@ -24,59 +25,12 @@ using namespace mlir;
 using namespace mlir::mha::runner;
 
 namespace {
-enum class MaskKind { None, I1, Float };
-
-struct Case {
-  int64_t b, h, hkv, sq, skv, d, dv;
-  bool causal;
-  MaskKind maskKind = MaskKind::None;
-  std::vector<int64_t> maskShape = {}; // broadcast form
-  DType dtype = DType::F32;
-  float range = 1.0f;       // input magnitude
-  bool dynamic = false;     // B, Sq, Skv dynamic in the IR
-  bool emptyRows = false;   // mask out whole query rows
-  std::optional<double> scale = std::nullopt;
-};
-
-std::string typeStr(std::vector<int64_t> shape, DType dtype,
-                    std::vector<bool> dyn = {}) {
-  std::string s = "tensor<";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i < dyn.size() && dyn[i] ? "?" : std::to_string(shape[i])) + "x";
-  return s + dtypeName(dtype).str() + ">";
-}
-
-std::string buildModule(const Case &c) {
-  std::vector<bool> dyn = {c.dynamic, false, c.dynamic, false};
-  std::string q = typeStr({c.b, c.h, c.sq, c.d}, c.dtype, dyn);
-  std::string k = typeStr({c.b, c.hkv, c.skv, c.d}, c.dtype, dyn);
-  std::string v = typeStr({c.b, c.hkv, c.skv, c.dv}, c.dtype, dyn);
-  std::string o = typeStr({c.b, c.h, c.sq, c.dv}, c.dtype, dyn);
-  std::string m;
-  if (c.maskKind != MaskKind::None)
-    m = typeStr(c.maskShape,
-                c.maskKind == MaskKind::I1 ? DType::I1 : c.dtype);
-  std::string attrs;
-  if (c.causal)
-    attrs += "causal";
-  if (c.scale)
-    attrs += std::string(attrs.empty() ? "" : ", ") +
-             llvm::formatv("scale = {0:e} : f32", *c.scale).str();
-  return llvm::formatv(
-             "func.func @main(%q: {0}, %k: {1}, %v: {2}{3}) -> {4} {{\n"
-             "  %o = mha.attention %q, %k, %v{5} {{{6}} : {0}, {1}, {2}{7} -> "
-             "{4}\n"
-             "  return %o : {4}\n}\n",
-             q, k, v, m.empty() ? "" : ", %m: " + m, o,
-             m.empty() ? "" : " mask(%m)", attrs, m.empty() ? "" : ", " + m)
-      .str();
-}
+using Case = mlir::mha::test::AttentionCase;
+using mlir::mha::test::MaskKind;
 
 class ReferencePipelineOracleTest : public ::testing::TestWithParam<Case> {
 protected:
-  static void SetUpTestSuite() {
-    mlir::mha::registerAllDialects(registry());
-  }
+  static void SetUpTestSuite() { mlir::mha::registerAllDialects(registry()); }
   static DialectRegistry &registry() {
     static DialectRegistry r;
     return r;
@@ -97,29 +51,15 @@ TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
   const Case &c = GetParam();
   MLIRContext ctx(registry());
   ctx.loadAllAvailableDialects();
-  std::string text = buildModule(c);
+  std::string text = mlir::mha::test::buildAttentionModule(c);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
   ASSERT_TRUE(module) << text;
   auto sig = getEntrySignature(*module, "main");
   ASSERT_TRUE(bool(sig)) << llvm::toString(sig.takeError());
 
   uint64_t seed = c.b * 131 + c.h * 17 + c.sq * 7 + c.skv + c.d;
-  std::vector<HostTensor> inputs = {
-      randomTensor(c.dtype, {c.b, c.h, c.sq, c.d}, seed, c.range),
-      randomTensor(c.dtype, {c.b, c.hkv, c.skv, c.d}, seed + 1, c.range),
-      randomTensor(c.dtype, {c.b, c.hkv, c.skv, c.dv}, seed + 2, 1.0f)};
-  if (c.maskKind == MaskKind::I1) {
-    HostTensor m = randomTensor(DType::I1, c.maskShape, seed + 3, 0.7f);
-    if (c.emptyRows) {
-      // Query row 1 sees nothing (the mask's last two dims are [Sq, Skv]).
-      int64_t skv = c.maskShape[3];
-      for (int64_t j = 0; j < skv; ++j)
-        m.set(1 * skv + j, 0);
-    }
-    inputs.push_back(std::move(m));
-  } else if (c.maskKind == MaskKind::Float) {
-    inputs.push_back(randomTensor(c.dtype, c.maskShape, seed + 3, 2.0f));
-  }
+  std::vector<HostTensor> inputs =
+      mlir::mha::test::makeAttentionInputs(c, seed);
   ASSERT_FALSE(bool(checkInputs(*sig, inputs)));
 
   auto jit = JitFunction::compile(*module, *sig, PipelineKind::Reference);
@@ -140,9 +80,9 @@ TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
   worst.first = std::max(worst.first, cmp.maxAbsError);
   worst.second = std::max(worst.second, cmp.maxRelError);
   EXPECT_TRUE(cmp.passed())
-      << "max_abs_err=" << cmp.maxAbsError
-      << " max_rel_err=" << cmp.maxRelError << " mismatches=" << cmp.mismatches
-      << " first at " << cmp.firstMismatch << "\n"
+      << "max_abs_err=" << cmp.maxAbsError << " max_rel_err=" << cmp.maxRelError
+      << " mismatches=" << cmp.mismatches << " first at " << cmp.firstMismatch
+      << "\n"
       << text;
   if (c.emptyRows) {
     // Row 1 of every head must be exactly zero.
@@ -180,26 +120,79 @@ const Case kCases[] = {
     {1, 2, 1, 9, 11, 16, 16, true, MaskKind::Float, {1, 1, 1, 11}},
     {2, 2, 2, 9, 11, 8, 8, false, MaskKind::Float, {1, 1, 1, 1}},
     // Fully masked query rows give 0, never NaN.
-    {1, 2, 2, 4, 6, 8, 8, false, MaskKind::I1, {1, 1, 4, 6}, DType::F32, 1.0f,
-     false, true},
+    {1,
+     2,
+     2,
+     4,
+     6,
+     8,
+     8,
+     false,
+     MaskKind::I1,
+     {1, 1, 4, 6},
+     DType::F32,
+     1.0f,
+     false,
+     true},
     // Causal with Sq > Skv: the first Sq - Skv rows see no key.
     {1, 2, 2, 6, 3, 8, 8, true},
     // Large magnitudes (scores in the hundreds) and an explicit scale.
     {1, 2, 1, 31, 45, 64, 64, false, MaskKind::None, {}, DType::F32, 30.0f},
-    {1, 2, 2, 8, 8, 16, 16, true, MaskKind::None, {}, DType::F32, 4.0f, false,
-     false, 2.0},
+    {1,
+     2,
+     2,
+     8,
+     8,
+     16,
+     16,
+     true,
+     MaskKind::None,
+     {},
+     DType::F32,
+     4.0f,
+     false,
+     false,
+     2.0},
     // f16 and bf16 with f32 accumulation.
     {1, 4, 2, 33, 47, 64, 64, true, MaskKind::None, {}, DType::F16},
-    {2, 8, 2, 16, 131, 128, 128, false, MaskKind::I1, {2, 1, 1, 131},
+    {2,
+     8,
+     2,
+     16,
+     131,
+     128,
+     128,
+     false,
+     MaskKind::I1,
+     {2, 1, 1, 131},
      DType::F16},
     {1, 4, 1, 77, 77, 40, 40, true, MaskKind::None, {}, DType::BF16},
-    {1, 2, 2, 9, 21, 64, 32, false, MaskKind::Float, {1, 2, 9, 21},
+    {1,
+     2,
+     2,
+     9,
+     21,
+     64,
+     32,
+     false,
+     MaskKind::Float,
+     {1, 2, 9, 21},
      DType::BF16},
     // Dynamic B, Sq and Skv in the IR.
-    {2, 4, 2, 13, 21, 32, 32, true, MaskKind::None, {}, DType::F32, 1.0f,
+    {2, 4, 2, 13, 21, 32, 32, true, MaskKind::None, {}, DType::F32, 1.0f, true},
+    {1,
+     2,
+     1,
+     5,
+     64,
+     64,
+     64,
+     false,
+     MaskKind::I1,
+     {1, 1, 1, 64},
+     DType::F16,
+     1.0f,
      true},
-    {1, 2, 1, 5, 64, 64, 64, false, MaskKind::I1, {1, 1, 1, 64}, DType::F16,
-     1.0f, true},
 };
 
 INSTANTIATE_TEST_SUITE_P(Matrix, ReferencePipelineOracleTest,

@@ -58,7 +58,8 @@ public:
   ~JitFunction();
 
   /// Calls the function; `inputs` must have passed checkInputs. Inputs are
-  /// not modified (the callee sees copies).
+  /// passed without copies and never modified (arguments are compiled as
+  /// read-only: `bufferization.writable = false`).
   llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<HostTensor> inputs);
 
   /// Seconds spent lowering and JIT-compiling.

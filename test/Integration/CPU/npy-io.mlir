@@ -23,3 +23,9 @@
 // --bench prints the median time and GFLOP/s.
 // RUN: mha-run %S/Inputs/attention.mlir --input=0=%t/q.npy --input=1=%t/k.npy --input=2=%t/v.npy --bench=3 | FileCheck %s --check-prefix=BENCH
 // BENCH: bench: 3 runs, median {{[0-9]+\.[0-9]+}} ms, min {{[0-9]+\.[0-9]+}} ms, {{[0-9]+\.[0-9]+}} GFLOP/s
+//
+// In-place writes in the compiled code never reach the caller's inputs: the
+// reference run of --verify sees the original values.
+// RUN: mha-run %S/Inputs/fill-arg.mlir --seed=3 --verify | FileCheck %s --check-prefix=INPLACE
+// INPLACE: verify result 1 vs reference: max_abs_err=0.00e+00 {{.*}} PASS
+// INPLACE: {{^PASS$}}
