@@ -3,10 +3,21 @@
 // Rewrites mha.attention into a FlashAttention-2 loop nest on tensors: an
 // scf.forall over (batch, head, query tile) around an scf.for over key/value
 // tiles that carries the running row max, row sum and output accumulator in
-// f32 (online softmax). The only score tensor is one [qT, kvT] tile, so the
-// [Sq, Skv] matrix is never materialised. Every temporary lives in
-// destination-passing style so that one-shot bufferization keeps the kv loop
-// free of allocations and writes each output tile in place.
+// f32 (online softmax). The only score tensor is one [kv-tile, q-tile] tile,
+// so the [Sq, Skv] matrix is never materialised.
+//
+// Everything inside the kv loop works on STATIC, padded f32 tiles so that
+// later passes can vectorise it whatever the problem sizes:
+//  - Q^T: [D, q-tile], transposed, pre-scaled and widened once per query tile;
+//  - K and V: [kv-tile, D] / [kv-tile, Dv] widened per kv step (f32 full tiles
+//    are read in place), zero beyond the real keys;
+//  - the scores are kept transposed, S^T = K . Q^T : [kv-tile, q-tile], so
+//    that both contractions have a contiguous vector dimension (queries for
+//    S^T, Dv for P . V) and the row max / row sum reduce across rows, not
+//    within a vector. Padded keys get -inf.
+// Every temporary lives in destination-passing style so that one-shot
+// bufferization keeps the kv loop free of allocations and writes each output
+// tile in place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,14 +74,6 @@ Value toF32(OpBuilder &b, Location loc, Value v) {
   return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
 }
 
-/// `m`, or 0 when `m` is -inf: exp(x - safe(m)) is then exp(-inf) = 0 for the
-/// rows that have seen no key, instead of exp(-inf + inf) = NaN.
-Value safeMax(OpBuilder &b, Location loc, Value m, Value negInf, Value zero) {
-  Value empty =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, negInf);
-  return arith::SelectOp::create(b, loc, empty, zero, m);
-}
-
 int64_t staticOr(OpFoldResult ofr) {
   return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
 }
@@ -80,21 +83,11 @@ RankedTensorType tensorType(ArrayRef<OpFoldResult> sizes, Type elt) {
   return RankedTensorType::get(shape, elt);
 }
 
-/// `tensor.empty` of `sizes`.
-Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+/// A fresh buffer of static `shape` that CSE cannot merge with another.
+Value allocTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                   Type elt) {
-  return tensor::EmptyOp::create(b, loc, sizes, elt);
-}
-
-/// A fresh buffer of `sizes` that CSE cannot merge with another.
-Value allocTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-                  Type elt) {
-  SmallVector<Value> dynSizes;
-  for (OpFoldResult size : sizes)
-    if (auto v = dyn_cast<Value>(size))
-      dynSizes.push_back(v);
-  return bufferization::AllocTensorOp::create(b, loc, tensorType(sizes, elt),
-                                              dynSizes);
+  return bufferization::AllocTensorOp::create(
+      b, loc, RankedTensorType::get(shape, elt), ValueRange{});
 }
 
 Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
@@ -102,9 +95,20 @@ Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
       .getResult(0);
 }
 
+/// A `linalg.generic` with one result whose body yields `body(args)`.
+Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, loc, out.getType(), ins, ValueRange{out}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
+             })
+      .getResult(0);
+}
+
 /// The leading [sizes] corner of `t`, or `t` itself when it already has that
-/// shape. Scratch tiles are allocated once at their largest size outside the
-/// kv loop and sliced per iteration so that the loop body allocates nothing.
+/// shape. Padded scratch tiles hold partial tiles in their leading corner.
 Value cornerSlice(OpBuilder &b, Location loc, Value t,
                   ArrayRef<OpFoldResult> sizes) {
   auto type = cast<RankedTensorType>(t.getType());
@@ -114,6 +118,17 @@ Value cornerSlice(OpBuilder &b, Location loc, Value t,
   SmallVector<OpFoldResult> zeros(sizes.size(), b.getIndexAttr(0));
   SmallVector<OpFoldResult> ones(sizes.size(), b.getIndexAttr(1));
   return tensor::ExtractSliceOp::create(b, loc, want, t, zeros, sizes, ones);
+}
+
+/// Inserts `corner` (a `cornerSlice` of `dest` of `sizes`) back into `dest`.
+Value insertCorner(OpBuilder &b, Location loc, Value corner, Value dest,
+                   ArrayRef<OpFoldResult> sizes) {
+  if (corner.getType() == dest.getType())
+    return corner;
+  SmallVector<OpFoldResult> zeros(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(sizes.size(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, corner, dest, zeros, sizes,
+                                       ones);
 }
 
 /// `[1, 1, rows, cols]` at `[b, h, row0, 0]` of a [B, H, S, D] tensor, as a
@@ -128,6 +143,24 @@ Value headTile(OpBuilder &b, Location loc, Value t, OpFoldResult batch,
       ArrayRef<OpFoldResult>{batch, head, row0, zero},
       ArrayRef<OpFoldResult>{one, one, rows, cols},
       ArrayRef<OpFoldResult>{one, one, one, one});
+}
+
+/// The [rows, cols] tile in f32 padded with zero rows up to the static size of
+/// `buf`. A full f32 tile is used in place.
+Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
+               OpFoldResult rows, OpFoldResult cols, bool full) {
+  auto tileType = cast<RankedTensorType>(tile.getType());
+  if (full && tileType.getElementType().isF32())
+    return tile;
+  Value dest = full ? buf : fill(b, loc, f32Constant(b, loc, 0.0f), buf);
+  Value corner = cornerSlice(b, loc, dest, {rows, cols});
+  AffineMap id2 = b.getMultiDimIdentityMap(2);
+  Value packed = generic(
+      b, loc, tile, corner, {id2, id2}, {kPar, kPar},
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        return toF32(nb, l, args[0]);
+      });
+  return insertCorner(b, loc, packed, dest, {rows, cols});
 }
 
 struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
@@ -171,14 +204,15 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     OpFoldResult skvSize =
         dimSize(rewriter, loc,
                 {kType.getDimSize(2), vType.getDimSize(2), maskDim(3)}, k, 2);
-    OpFoldResult dSize = rewriter.getIndexAttr(qType.getDimSize(3));
-    OpFoldResult dvSize = rewriter.getIndexAttr(vType.getDimSize(3));
+    int64_t d = qType.getDimSize(3), dv = vType.getDimSize(3);
+    OpFoldResult dSize = rewriter.getIndexAttr(d);
+    OpFoldResult dvSize = rewriter.getIndexAttr(dv);
     int64_t group = op.getGroupSize();
     std::optional<int64_t> sqStatic = getConstantIntValue(sqSize);
     std::optional<int64_t> skvStatic = getConstantIntValue(skvSize);
     bool causal = op.getCausal();
 
-    // A tile never exceeds a static sequence: tiny shapes get static tiles.
+    // A tile never exceeds a static sequence: tiny shapes get small tiles.
     int64_t qt =
         sqStatic ? std::max<int64_t>(1, std::min(qTile, *sqStatic)) : qTile;
     int64_t kvt =
@@ -251,21 +285,45 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                                     rewriter, loc, d0.floorDiv(group), {hIv});
     Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
 
-    // Loop-carried state: m = -inf, l = 0, acc = 0, all f32.
-    Value m0 =
-        fill(rewriter, loc, negInf, emptyTensor(rewriter, loc, {qT}, f32));
-    Value l0 = fill(rewriter, loc, zero, emptyTensor(rewriter, loc, {qT}, f32));
-    Value acc0 = fill(rewriter, loc, zero,
-                      emptyTensor(rewriter, loc, {qT, dvSize}, f32));
-    // Scratch for the scores and one row, once per query tile at the full
-    // static tile size (partial tiles use a corner). They are alloc_tensor,
-    // not tensor.empty: CSE would merge equal-shaped empties, then the fills
+    // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
+    // query tile: the scores need no scaling and the kv loop no widening.
+    AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
+    AffineMap transposed2 = AffineMap::get(2, 0, {d1, d0}, ctx);
+    Value qBuf = allocTensor(rewriter, loc, {d, qt}, f32);
+    if (!fullQTiles)
+      qBuf = fill(rewriter, loc, zero, qBuf);
+    Value qPacked = generic(
+        rewriter, loc, qTileVal, cornerSlice(rewriter, loc, qBuf, {dSize, qT}),
+        {transposed2, id2}, {kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::MulFOp::create(b, l, scale, toF32(b, l, args[0]));
+        });
+    qPacked = insertCorner(rewriter, loc, qPacked, qBuf, {dSize, qT});
+
+    // Loop-carried state, all f32 over the padded query tile. The running max
+    // starts at the lowest finite float, not -inf: exp(s - m) is then never
+    // exp(-inf + inf) = NaN, and a row that sees only -inf keeps l = 0.
+    Value m0 = fill(
+        rewriter, loc,
+        f32Constant(rewriter, loc, std::numeric_limits<float>::lowest()),
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
+    Value l0 = fill(
+        rewriter, loc, zero,
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
+    Value acc0 = fill(
+        rewriter, loc, zero,
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt, dv}, f32));
+    // Scratch tiles, once per query tile. They are alloc_tensor, not
+    // tensor.empty: CSE would merge equal-shaped empties, then the fills
     // inside the loop with the iter_args' initial fills, forcing a copy per
     // kv step.
-    Value scoreBuf = allocTensor(
-        rewriter, loc, {rewriter.getIndexAttr(qt), rewriter.getIndexAttr(kvt)},
-        f32);
-    Value rowBuf = allocTensor(rewriter, loc, {rewriter.getIndexAttr(qt)}, f32);
+    Scratch scratch;
+    scratch.scores = allocTensor(rewriter, loc, {kvt, qt}, f32);
+    scratch.row = allocTensor(rewriter, loc, {qt}, f32);
+    if (!fullKvTiles || !kType.getElementType().isF32())
+      scratch.k = allocTensor(rewriter, loc, {kvt, d}, f32);
+    if (!fullKvTiles || !vType.getElementType().isF32())
+      scratch.v = allocTensor(rewriter, loc, {kvt, dv}, f32);
 
     // Causal trimming: no row of this tile sees a key at or beyond
     // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
@@ -281,40 +339,45 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
             {kvEnd});
     }
 
+    KvStep step{q,
+                k,
+                v,
+                mask,
+                qPacked,
+                scratch,
+                {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset},
+                maskType,
+                qt,
+                kvt,
+                fullKvTiles,
+                zero,
+                negInf};
     auto loop = scf::ForOp::create(
         rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0),
         getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd),
         arith::ConstantIndexOp::create(rewriter, loc, kvt),
         ValueRange{m0, l0, acc0},
         [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
-          SmallVector<Value> next = buildKvStep(
-              b, l, k0, iterArgs, {q, k, v, mask, qTileVal, scoreBuf, rowBuf},
-              {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset},
-              fullKvTiles ? std::optional<int64_t>(kvt) : std::nullopt, kvt,
-              scale, zero, negInf, maskType);
-          scf::YieldOp::create(b, l, next);
+          scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
         });
 
-    // o = acc / l, or 0 for rows that saw no key (l == 0, acc == 0), written
-    // straight into the result tile.
-    Value acc = loop.getResult(2), rowSum = loop.getResult(1);
+    // o = acc / l, or 0 for rows that saw no key (l == 0, acc == 0), for the
+    // real rows only, written straight into the result tile.
+    Value acc = cornerSlice(rewriter, loc, loop.getResult(2), {qT, dvSize});
+    Value rowSum = cornerSlice(rewriter, loc, loop.getResult(1), {qT});
     Value outTile = headTile(rewriter, loc, out, bIv, hIv, q0, qT, dvSize);
-    AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
     AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
-    Value o = linalg::GenericOp::create(
-                  rewriter, loc, outTile.getType(), ValueRange{acc, rowSum},
-                  ValueRange{outTile}, ArrayRef<AffineMap>{id2, rowOf2, id2},
-                  ArrayRef<IteratorType>{kPar, kPar},
-                  [&](OpBuilder &b, Location l, ValueRange args) {
-                    Value empty = arith::CmpFOp::create(
-                        b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-                    Value r = arith::DivFOp::create(b, l, args[0], args[1]);
-                    r = arith::SelectOp::create(b, l, empty, zero, r);
-                    if (elemType != f32)
-                      r = arith::TruncFOp::create(b, l, elemType, r);
-                    linalg::YieldOp::create(b, l, ValueRange{r});
-                  })
-                  .getResult(0);
+    Value o = generic(rewriter, loc, ValueRange{acc, rowSum}, outTile,
+                      {id2, rowOf2, id2}, {kPar, kPar},
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        Value empty = arith::CmpFOp::create(
+                            b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                        Value r = arith::DivFOp::create(b, l, args[0], args[1]);
+                        r = arith::SelectOp::create(b, l, empty, zero, r);
+                        if (elemType != f32)
+                          r = arith::TruncFOp::create(b, l, elemType, r);
+                        return r;
+                      });
 
     rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
     OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
@@ -329,226 +392,216 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
   }
 
 private:
-  struct Operands {
-    Value q, k, v, mask, qTile, scoreBuf, rowBuf;
+  /// Static scratch tiles of one query tile (k and v only when packing).
+  struct Scratch {
+    Value scores, row, k, v;
   };
   struct Positions {
     OpFoldResult batch, head, kvHead, q0, qT, kvEnd, dSize, dvSize,
         causalOffset;
   };
 
-  /// One online-softmax step over keys [k0, k0 + kvT). Returns the new
-  /// (m, l, acc).
-  static SmallVector<Value>
-  buildKvStep(OpBuilder &b, Location loc, Value k0, ValueRange iterArgs,
-              const Operands &ops, const Positions &pos,
-              std::optional<int64_t> fullKvTile, int64_t kvt, Value scale,
-              Value zero, Value negInf, RankedTensorType maskType) {
-    MLIRContext *ctx = b.getContext();
-    Value m = iterArgs[0], rowSum = iterArgs[1], acc = iterArgs[2];
-    AffineExpr d0, d1, d2, s0;
-    bindDims(ctx, d0, d1, d2);
-    bindSymbols(ctx, s0);
+  /// Builds one online-softmax step of a query tile.
+  struct KvStep {
+    Value q, k, v, mask, qPacked;
+    Scratch scratch;
+    Positions pos;
+    RankedTensorType maskType;
+    int64_t qt, kvt;
+    bool fullKvTiles;
+    Value zero, negInf;
 
-    OpFoldResult kvT =
-        fullKvTile
-            ? b.getIndexAttr(*fullKvTile)
-            : affine::makeComposedFoldedAffineMin(
-                  b, loc,
-                  AffineMap::get(1, 1, {b.getAffineConstantExpr(kvt), s0 - d0},
-                                 ctx),
-                  {k0, pos.kvEnd});
-    Value kTile =
-        headTile(b, loc, ops.k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
-    Value vTile =
-        headTile(b, loc, ops.v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
+    /// The step over keys [k0, k0 + kvT). Returns the new (m, l, acc).
+    SmallVector<Value> build(OpBuilder &b, Location loc, Value k0,
+                             ValueRange iterArgs) const {
+      MLIRContext *ctx = b.getContext();
+      Value m = iterArgs[0], rowSum = iterArgs[1], acc = iterArgs[2];
+      AffineExpr d0, d1, d2, s0;
+      bindDims(ctx, d0, d1, d2);
+      bindSymbols(ctx, s0);
 
-    AffineMap id2 = b.getMultiDimIdentityMap(2);
-    AffineMap row2 = AffineMap::get(2, 0, {d0}, ctx);
-    auto map3 = [&](ArrayRef<AffineExpr> e) {
-      return AffineMap::get(3, 0, e, ctx);
-    };
+      OpFoldResult kvT =
+          fullKvTiles
+              ? b.getIndexAttr(kvt)
+              : affine::makeComposedFoldedAffineMin(
+                    b, loc,
+                    AffineMap::get(1, 1,
+                                   {b.getAffineConstantExpr(kvt), s0 - d0},
+                                   ctx),
+                    {k0, pos.kvEnd});
+      Value kTile =
+          headTile(b, loc, k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
+      Value vTile =
+          headTile(b, loc, v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
+      Value kPacked = packRows(b, loc, kTile, scratch.k, kvT, pos.dSize,
+                               fullKvTiles);
+      Value vPacked = packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize,
+                               fullKvTiles);
 
-    // S = Q . K^T, accumulated in f32.
-    Value s =
-        fill(b, loc, zero, cornerSlice(b, loc, ops.scoreBuf, {pos.qT, kvT}));
-    s = linalg::GenericOp::create(
-            b, loc, s.getType(), ValueRange{ops.qTile, kTile}, ValueRange{s},
-            ArrayRef<AffineMap>{map3({d0, d2}), map3({d1, d2}), map3({d0, d1})},
-            ArrayRef<IteratorType>{kPar, kPar, kRed},
-            [](OpBuilder &nb, Location l, ValueRange args) {
-              Value prod = arith::MulFOp::create(nb, l, toF32(nb, l, args[0]),
-                                                 toF32(nb, l, args[1]));
-              linalg::YieldOp::create(
-                  nb, l,
-                  ValueRange{arith::AddFOp::create(nb, l, args[2], prod)});
-            })
-            .getResult(0);
+      AffineMap id2 = b.getMultiDimIdentityMap(2);
+      AffineMap row2 = AffineMap::get(2, 0, {d0}, ctx);
+      AffineMap col2 = AffineMap::get(2, 0, {d1}, ctx);
+      auto map3 = [&](ArrayRef<AffineExpr> e) {
+        return AffineMap::get(3, 0, e, ctx);
+      };
 
-    // Scale, mask and (on diagonal tiles) causal, in place on S. Broadcast
-    // mask dims are sliced at 0 and read at index 0.
-    Value maskTile;
-    AffineMap maskMap;
-    if (ops.mask) {
-      OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
-      auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
-      OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
-      OpFoldResult cols = bc(3) ? oneIdx : kvT;
-      maskTile = tensor::ExtractSliceOp::create(
-          b, loc, tensorType({rows, cols}, maskType.getElementType()), ops.mask,
-          ArrayRef<OpFoldResult>{
-              bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
-              bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
-          ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
-          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
-      maskMap = AffineMap::get(2, 0,
-                               {bc(2) ? b.getAffineConstantExpr(0) : d0,
-                                bc(3) ? b.getAffineConstantExpr(0) : d1},
-                               ctx);
-    }
-    bool boolMask = maskType && maskType.getElementType().isInteger(1);
-    // `diag` = q0 + (Skv - Sq) - k0: local key j is hidden from local row i
-    // iff j > i + diag.
-    auto buildEpilogue = [&](OpBuilder &nb, Location l, Value scores,
-                             Value diag) {
-      SmallVector<Value> inputs;
-      SmallVector<AffineMap> maps;
-      if (maskTile) {
-        inputs.push_back(maskTile);
-        maps.push_back(maskMap);
+      // S^T[j, i] = sum_d K[j, d] * (scale * Q)^T[d, i], in f32.
+      Value s = fill(b, loc, zero, scratch.scores);
+      s = generic(b, loc, ValueRange{kPacked, qPacked}, s,
+                  {map3({d0, d2}), map3({d2, d1}), map3({d0, d1})},
+                  {kPar, kPar, kRed},
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
+                    return arith::AddFOp::create(nb, l, args[2], prod);
+                  });
+
+      // The mask, on the real [kvT, qT] corner only. Broadcast mask dims are
+      // sliced at 0 and read at index 0.
+      if (mask) {
+        OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
+        auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
+        OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
+        OpFoldResult cols = bc(3) ? oneIdx : kvT;
+        Value maskTile = tensor::ExtractSliceOp::create(
+            b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
+            ArrayRef<OpFoldResult>{
+                bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
+                bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
+            ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
+            ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+        // Scores are [key, query]; the mask is [query, key].
+        AffineMap maskMap =
+            AffineMap::get(2, 0,
+                           {bc(2) ? b.getAffineConstantExpr(0) : d1,
+                            bc(3) ? b.getAffineConstantExpr(0) : d0},
+                           ctx);
+        bool boolMask = maskType.getElementType().isInteger(1);
+        Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
+        corner = generic(
+            b, loc, maskTile, corner, {maskMap, id2}, {kPar, kPar},
+            [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+              if (boolMask)
+                return arith::SelectOp::create(nb, l, args[0], args[1],
+                                               negInf);
+              return arith::AddFOp::create(nb, l, args[1],
+                                           toF32(nb, l, args[0]));
+            });
+        s = insertCorner(b, loc, corner, s, {kvT, pos.qT});
       }
-      maps.push_back(id2);
-      return linalg::GenericOp::create(
-                 nb, l, scores.getType(), inputs, ValueRange{scores}, maps,
-                 ArrayRef<IteratorType>{kPar, kPar},
-                 [&](OpBuilder &bb, Location ll, ValueRange args) {
-                   Value x = arith::MulFOp::create(bb, ll, scale, args.back());
-                   if (maskTile && boolMask)
-                     x = arith::SelectOp::create(bb, ll, args[0], x, negInf);
-                   else if (maskTile)
-                     x = arith::AddFOp::create(bb, ll, x,
-                                               toF32(bb, ll, args[0]));
-                   if (diag) {
-                     Value i = linalg::IndexOp::create(bb, ll, 0);
-                     Value j = linalg::IndexOp::create(bb, ll, 1);
-                     Value last = arith::AddIOp::create(bb, ll, i, diag);
-                     Value hidden = arith::CmpIOp::create(
-                         bb, ll, arith::CmpIPredicate::sgt, j, last);
-                     x = arith::SelectOp::create(bb, ll, hidden, negInf, x);
-                   }
-                   linalg::YieldOp::create(bb, ll, ValueRange{x});
-                 })
-          .getResult(0);
-    };
-    if (pos.causalOffset) {
-      // Only tiles that straddle the diagonal need the per-element select:
-      // the last key k0 + kvT - 1 is hidden from the first row q0.
-      Value diag = getValueOrCreateConstantIndexOp(
-          b, loc,
-          affine::makeComposedFoldedAffineApply(
-              b, loc, d0 + s0 - d1, {pos.q0, k0, pos.causalOffset}));
-      Value lastKey = getValueOrCreateConstantIndexOp(
-          b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
-      Value straddles = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                              lastKey, diag);
-      auto ifOp = scf::IfOp::create(
-          b, loc, straddles,
-          [&](OpBuilder &nb, Location l) {
-            scf::YieldOp::create(nb, l, buildEpilogue(nb, l, s, diag));
-          },
-          [&](OpBuilder &nb, Location l) {
-            scf::YieldOp::create(nb, l, buildEpilogue(nb, l, s, Value()));
+
+      // Keys the tile does not have (j >= kvT) and, on tiles that straddle the
+      // diagonal, keys in the future of the query get -inf. Full tiles below
+      // the diagonal skip this entirely.
+      Value diag, kvTVal, apply;
+      if (pos.causalOffset) {
+        // Local key j is hidden from local query i iff j > i + diag, with
+        // diag = q0 + (Skv - Sq) - k0; the tile straddles the diagonal when
+        // its last key is hidden from its first query.
+        diag = getValueOrCreateConstantIndexOp(
+            b, loc,
+            affine::makeComposedFoldedAffineApply(
+                b, loc, d0 + s0 - d1, {pos.q0, k0, pos.causalOffset}));
+        Value lastKey = getValueOrCreateConstantIndexOp(
+            b, loc,
+            affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
+        apply = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                      lastKey, diag);
+      }
+      if (!fullKvTiles) {
+        kvTVal = getValueOrCreateConstantIndexOp(b, loc, kvT);
+        Value partial = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::slt, kvTVal,
+            arith::ConstantIndexOp::create(b, loc, kvt));
+        apply = apply ? arith::OrIOp::create(b, loc, apply, partial).getResult()
+                      : partial;
+      }
+      if (apply) {
+        auto ifOp = scf::IfOp::create(
+            b, loc, apply,
+            [&](OpBuilder &nb, Location l) {
+              Value hiddenOut = generic(
+                  nb, l, ValueRange{}, s, {id2}, {kPar, kPar},
+                  [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
+                    Value j = linalg::IndexOp::create(bb, ll, 0);
+                    Value hidden;
+                    if (kvTVal)
+                      hidden = arith::CmpIOp::create(
+                          bb, ll, arith::CmpIPredicate::sge, j, kvTVal);
+                    if (diag) {
+                      Value i = linalg::IndexOp::create(bb, ll, 1);
+                      Value last = arith::AddIOp::create(bb, ll, i, diag);
+                      Value future = arith::CmpIOp::create(
+                          bb, ll, arith::CmpIPredicate::sgt, j, last);
+                      hidden = hidden ? arith::OrIOp::create(bb, ll, hidden,
+                                                             future)
+                                            .getResult()
+                                      : future;
+                    }
+                    return arith::SelectOp::create(bb, ll, hidden, negInf,
+                                                   args[0]);
+                  });
+              scf::YieldOp::create(nb, l, hiddenOut);
+            },
+            [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, s); });
+        s = ifOp.getResult(0);
+      }
+
+      // Row max of the tile (a reduction over keys, the outer dim of S^T).
+      Value tileMax = fill(b, loc, negInf, scratch.row);
+      tileMax = generic(b, loc, s, tileMax, {id2, col2}, {kRed, kPar},
+                        [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                          return arith::MaximumFOp::create(nb, l, args[0],
+                                                           args[1]);
+                        });
+
+      // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
+      // the correction exp(m - m_new); l *= correction.
+      AffineMap id1 = b.getMultiDimIdentityMap(1);
+      auto update = linalg::GenericOp::create(
+          b, loc, TypeRange{tileMax.getType(), m.getType(), rowSum.getType()},
+          ValueRange{}, ValueRange{tileMax, m, rowSum},
+          ArrayRef<AffineMap>{id1, id1, id1}, ArrayRef<IteratorType>{kPar},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value mNew = arith::MaximumFOp::create(nb, l, args[1], args[0]);
+            Value corr = math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, args[1], mNew));
+            Value lNew = arith::MulFOp::create(nb, l, args[2], corr);
+            linalg::YieldOp::create(nb, l, ValueRange{corr, mNew, lNew});
           });
-      s = ifOp.getResult(0);
-    } else {
-      s = buildEpilogue(b, loc, s, Value());
+      Value corr = update.getResult(0), mNew = update.getResult(1);
+      rowSum = update.getResult(2);
+
+      // P = exp(S - m_new), in place on S.
+      Value p = generic(
+          b, loc, mNew, s, {col2, id2}, {kPar, kPar},
+          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            return math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, args[1], args[0]));
+          });
+
+      // l += rowsum(P).
+      rowSum = generic(b, loc, p, rowSum, {id2, col2}, {kRed, kPar},
+                       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                         return arith::AddFOp::create(nb, l, args[1], args[0]);
+                       });
+
+      // acc = acc * correction + P^T . V.
+      acc = generic(b, loc, corr, acc, {row2, id2}, {kPar, kPar},
+                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                      return arith::MulFOp::create(nb, l, args[1], args[0]);
+                    });
+      acc = generic(b, loc, ValueRange{p, vPacked}, acc,
+                    {map3({d2, d0}), map3({d2, d1}), map3({d0, d1})},
+                    {kPar, kPar, kRed},
+                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                      Value prod =
+                          arith::MulFOp::create(nb, l, args[0], args[1]);
+                      return arith::AddFOp::create(nb, l, args[2], prod);
+                    });
+
+      return {mNew, rowSum, acc};
     }
-
-    // Row max of the tile, into the scratch row.
-    Value tileMax =
-        fill(b, loc, negInf, cornerSlice(b, loc, ops.rowBuf, {pos.qT}));
-    tileMax =
-        linalg::GenericOp::create(
-            b, loc, tileMax.getType(), ValueRange{s}, ValueRange{tileMax},
-            ArrayRef<AffineMap>{id2, row2}, ArrayRef<IteratorType>{kPar, kRed},
-            [](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(nb, l,
-                                      ValueRange{arith::MaximumFOp::create(
-                                          nb, l, args[0], args[1])});
-            })
-            .getResult(0);
-
-    // Per row, in place: m_new = max(m, tileMax); the scratch row becomes the
-    // correction exp(m - m_new); l *= correction.
-    AffineMap id1 = b.getMultiDimIdentityMap(1);
-    auto update = linalg::GenericOp::create(
-        b, loc, TypeRange{tileMax.getType(), m.getType(), rowSum.getType()},
-        ValueRange{}, ValueRange{tileMax, m, rowSum},
-        ArrayRef<AffineMap>{id1, id1, id1}, ArrayRef<IteratorType>{kPar},
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value mNew = arith::MaximumFOp::create(nb, l, args[1], args[0]);
-          Value corr = math::ExpOp::create(
-              nb, l,
-              arith::SubFOp::create(nb, l, args[1],
-                                    safeMax(nb, l, mNew, negInf, zero)));
-          Value lNew = arith::MulFOp::create(nb, l, args[2], corr);
-          linalg::YieldOp::create(nb, l, ValueRange{corr, mNew, lNew});
-        });
-    Value corr = update.getResult(0), mNew = update.getResult(1);
-    rowSum = update.getResult(2);
-
-    // P = exp(S - m_new), in place on S.
-    Value p =
-        linalg::GenericOp::create(
-            b, loc, s.getType(), ValueRange{mNew}, ValueRange{s},
-            ArrayRef<AffineMap>{row2, id2}, ArrayRef<IteratorType>{kPar, kPar},
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              Value x = arith::SubFOp::create(
-                  nb, l, args[1], safeMax(nb, l, args[0], negInf, zero));
-              linalg::YieldOp::create(
-                  nb, l, ValueRange{math::ExpOp::create(nb, l, x)});
-            })
-            .getResult(0);
-
-    // l += rowsum(P).
-    rowSum =
-        linalg::GenericOp::create(
-            b, loc, rowSum.getType(), ValueRange{p}, ValueRange{rowSum},
-            ArrayRef<AffineMap>{id2, row2}, ArrayRef<IteratorType>{kPar, kRed},
-            [](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  ValueRange{arith::AddFOp::create(nb, l, args[1], args[0])});
-            })
-            .getResult(0);
-
-    // acc = acc * correction + P . V.
-    acc =
-        linalg::GenericOp::create(
-            b, loc, acc.getType(), ValueRange{corr}, ValueRange{acc},
-            ArrayRef<AffineMap>{row2, id2}, ArrayRef<IteratorType>{kPar, kPar},
-            [](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  ValueRange{arith::MulFOp::create(nb, l, args[1], args[0])});
-            })
-            .getResult(0);
-    acc =
-        linalg::GenericOp::create(
-            b, loc, acc.getType(), ValueRange{p, vTile}, ValueRange{acc},
-            ArrayRef<AffineMap>{map3({d0, d2}), map3({d2, d1}), map3({d0, d1})},
-            ArrayRef<IteratorType>{kPar, kPar, kRed},
-            [](OpBuilder &nb, Location l, ValueRange args) {
-              Value prod =
-                  arith::MulFOp::create(nb, l, args[0], toF32(nb, l, args[1]));
-              linalg::YieldOp::create(
-                  nb, l,
-                  ValueRange{arith::AddFOp::create(nb, l, args[2], prod)});
-            })
-            .getResult(0);
-
-    return {mNew, rowSum, acc};
-  }
+  };
 
   int64_t qTile;
   int64_t kvTile;

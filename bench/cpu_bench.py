@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""CPU benchmark of mha-mlir: the fused cpu pipeline next to the unfused
+reference pipeline, in one run, as % of this machine's measured f32 FMA peak,
+with the peak RSS of every run.
+
+Usage: python3 bench/cpu_bench.py [--build build] [--quick] [--runs 5]
+                                  [--threads N] [--out bench/results/cpu]
+Writes <out>.md (a Markdown table) and <out>.json, and prints the table.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+F32 = 4
+
+
+def attention_mlir(b, h, hkv, sq, skv, d, dtype="f32", causal=False, mask=False):
+    q = f"tensor<{b}x{h}x{sq}x{d}x{dtype}>"
+    k = f"tensor<{b}x{hkv}x{skv}x{d}x{dtype}>"
+    m = f"tensor<1x1x1x{skv}xi1>"
+    args = f"%q: {q}, %k: {k}, %v: {k}" + (f", %m: {m}" if mask else "")
+    types = f"{q}, {k}, {k}" + (f", {m}" if mask else "")
+    attrs = " {causal}" if causal else ""
+    masked = " mask(%m)" if mask else ""
+    return (f"func.func @main({args}) -> {q} {{\n"
+            f"  %o = mha.attention %q, %k, %v{masked}{attrs} : {types} -> {q}\n"
+            f"  return %o : {q}\n}}\n")
+
+
+def run_measured(cmd, env=None):
+    """Runs cmd with os.wait4 to get its own peak RSS."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr}")
+    return stdout, usage.ru_maxrss / 1024.0, time.monotonic() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per config (median)")
+    ap.add_argument("--threads", type=int, default=0, help="0 = all cores")
+    ap.add_argument("--quick", action="store_true", help="a small subset (S <= 1024)")
+    ap.add_argument("--reference-max-s", type=int, default=1024,
+                    help="largest S run through the unfused reference pipeline "
+                         "(it materialises B*H*S*S floats and is slow)")
+    ap.add_argument("--no-long", action="store_true", help="skip the S = 32768 run")
+    ap.add_argument("--out", default="bench/results/cpu")
+    args = ap.parse_args()
+
+    bindir = os.path.join(args.build, "bin")
+    mha_run = os.path.join(bindir, "mha-run")
+    peak_tool = os.path.join(bindir, "mha-fma-peak")
+    for tool in (mha_run, peak_tool):
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"cpu_bench: error: {tool} not found; build first "
+                     f"(cmake --build {args.build})")
+    threads = args.threads or os.cpu_count()
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+
+    peak = json.loads(subprocess.check_output([peak_tool, str(threads)]))
+    print(f"f32 FMA peak ({peak['isa']}, {threads} threads): "
+          f"{peak['gflops_median']:.0f} GFLOP/s", flush=True)
+
+    seqs = [512, 1024] if args.quick else [512, 1024, 2048, 4096, 8192]
+    configs = []
+    for d in (64, 128):
+        for s in seqs:
+            for causal in (False, True):
+                configs.append(dict(kind="prefill", b=1, h=16, hkv=16, sq=s, skv=s, d=d,
+                                    causal=causal))
+    if not args.quick and not args.no_long:
+        configs.append(dict(kind="long", b=1, h=16, hkv=16, sq=32768, skv=32768, d=64,
+                            causal=False))
+    for skv in ([4096] if args.quick else [4096, 32768]):
+        configs.append(dict(kind="decode", b=1, h=32, hkv=8, sq=1, skv=skv, d=128,
+                            causal=False, mask=True))
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in configs:
+            path = os.path.join(tmp, "attention.mlir")
+            with open(path, "w") as f:
+                f.write(attention_mlir(c["b"], c["h"], c["hkv"], c["sq"], c["skv"], c["d"],
+                                       causal=c["causal"], mask=c.get("mask", False)))
+            runs = 1 if c["kind"] == "long" else args.runs
+            row = dict(c)
+            pipelines = ["cpu"]
+            if c["sq"] <= args.reference_max_s:
+                pipelines.append("reference")
+            for pipeline in pipelines:
+                cmd = [mha_run, path, "--seed=1", f"--bench={runs}", "--json",
+                       f"--pipeline={pipeline}"]
+                out, rss, wall = run_measured(cmd, env)
+                rec = json.loads(out)
+                row[pipeline] = dict(gflops=rec["bench"].get("gflops_per_second"),
+                                     median_ms=rec["bench"]["median_seconds"] * 1e3,
+                                     compile_s=rec["compile_seconds"], peak_rss_mib=rss)
+            io_bytes = F32 * (2 * c["b"] * c["h"] * c["sq"] * c["d"] +
+                              2 * c["b"] * c["hkv"] * c["skv"] * c["d"])
+            row["qkvo_mib"] = io_bytes / 2**20
+            if c["kind"] == "decode":
+                kv_bytes = F32 * 2 * c["b"] * c["hkv"] * c["skv"] * c["d"]
+                row["kv_gbps"] = kv_bytes / (row["cpu"]["median_ms"] * 1e-3) / 1e9
+            if c["kind"] == "long":
+                limit = 1.5 * row["qkvo_mib"] + 300
+                row["rss_limit_mib"] = limit
+                row["rss_ok"] = row["cpu"]["peak_rss_mib"] <= limit
+            rows.append(row)
+            print(format_row(row, peak["gflops_median"]), flush=True)
+
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    meta = dict(date=time.strftime("%Y-%m-%d %H:%M"), host=platform.node(),
+                cpu=cpu_name(), threads=threads, peak=peak, runs=args.runs,
+                command=" ".join(sys.argv))
+    with open(args.out + ".json", "w") as f:
+        json.dump(dict(meta=meta, rows=rows), f, indent=1)
+    table = markdown(rows, peak["gflops_median"], meta)
+    with open(args.out + ".md", "w") as f:
+        f.write(table)
+    print("\n" + table)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def fmt(v, spec):
+    return "n/a" if v is None else format(v, spec)
+
+
+def format_row(r, peak):
+    cpu, ref = r["cpu"], r.get("reference")
+    shape = (f"B={r['b']} H={r['h']}/{r['hkv']} Sq={r['sq']} Skv={r['skv']} D={r['d']}"
+             f"{' causal' if r['causal'] else ''}")
+    s = (f"{shape}: cpu {fmt(cpu['gflops'], '.1f')} GFLOP/s "
+         f"({fmt(cpu['gflops'] and 100 * cpu['gflops'] / peak, '.1f')}% peak), "
+         f"{cpu['median_ms']:.2f} ms, RSS {cpu['peak_rss_mib']:.0f} MiB")
+    if ref:
+        s += (f"; reference {fmt(ref['gflops'], '.2f')} GFLOP/s, "
+              f"RSS {ref['peak_rss_mib']:.0f} MiB")
+    if "kv_gbps" in r:
+        s += f"; K/V read {r['kv_gbps']:.1f} GB/s"
+    if "rss_ok" in r:
+        s += f"; RSS limit {r['rss_limit_mib']:.0f} MiB {'OK' if r['rss_ok'] else 'EXCEEDED'}"
+    return s
+
+
+def markdown(rows, peak, meta):
+    out = [f"CPU: {meta['cpu']}, {meta['threads']} threads, f32. FMA peak "
+           f"(mha-fma-peak, {meta['peak']['isa']}): {peak:.0f} GFLOP/s. "
+           f"Median of {meta['runs']} runs. `{meta['command']}`, {meta['date']}.", "",
+           "| B | H/Hkv | Sq | Skv | D | causal | cpu GFLOP/s | % peak | cpu ms | cpu RSS MiB "
+           "| reference GFLOP/s | reference RSS MiB | cpu / reference | notes |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cpu, ref = r["cpu"], r.get("reference")
+        speedup = (cpu["gflops"] / ref["gflops"]) if ref and ref["gflops"] else None
+        notes = []
+        if "kv_gbps" in r:
+            notes.append(f"K/V read {r['kv_gbps']:.1f} GB/s")
+        if "rss_ok" in r:
+            notes.append(f"Q+K+V+O {r['qkvo_mib']:.0f} MiB, RSS limit "
+                         f"{r['rss_limit_mib']:.0f} MiB: {'OK' if r['rss_ok'] else 'EXCEEDED'}")
+        if not ref:
+            notes.append("reference skipped (too large)")
+        out.append(
+            f"| {r['b']} | {r['h']}/{r['hkv']} | {r['sq']} | {r['skv']} | {r['d']} | "
+            f"{'yes' if r['causal'] else 'no'} | {fmt(cpu['gflops'], '.1f')} | "
+            f"{fmt(cpu['gflops'] and 100 * cpu['gflops'] / peak, '.1f')} | "
+            f"{cpu['median_ms']:.2f} | {cpu['peak_rss_mib']:.0f} | "
+            f"{fmt(ref and ref['gflops'], '.2f')} | "
+            f"{fmt(ref and ref['peak_rss_mib'], '.0f')} | {fmt(speedup, '.0f')}x | "
+            f"{'; '.join(notes)} |".replace("| n/ax |", "| n/a |"))
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()
