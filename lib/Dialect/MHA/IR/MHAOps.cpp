@@ -3,7 +3,9 @@
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
@@ -333,4 +335,70 @@ LogicalResult MultiHeadAttentionOp::verify() {
       return failure();
   }
   return check.scale(getScale());
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalization
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// True when `mask` is a splat constant that keeps every score: `true` for
+/// i1 masks, +-0.0 for additive float masks.
+bool isNoOpMask(Value mask) {
+  DenseElementsAttr attr;
+  if (!mask || !matchPattern(mask, m_Constant(&attr)) || !attr.isSplat())
+    return false;
+  if (attr.getElementType().isInteger(1))
+    return attr.getSplatValue<bool>();
+  return attr.getSplatValue<APFloat>().isZero();
+}
+
+/// True when `scale` is the default 1/sqrt(D) as rounded to f32.
+bool isDefaultScale(std::optional<APFloat> scale, int64_t headDim) {
+  return scale && scale->convertToFloat() ==
+                      static_cast<float>(1.0 / std::sqrt(double(headDim)));
+}
+
+int64_t headDimOf(AttentionOp op) {
+  return op.getQuery().getType().getDimSize(3);
+}
+int64_t headDimOf(MultiHeadAttentionOp op) {
+  return op.getWq().getType().getDimSize(1) / op.getNumHeads();
+}
+
+/// Removes operands and attributes that restate the defaults.
+template <typename OpTy>
+struct DropDefaults : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    bool dropMask = isNoOpMask(op.getMask());
+    bool dropScale = isDefaultScale(op.getScale(), headDimOf(op));
+    bool dropKvHeads = false;
+    if constexpr (std::is_same_v<OpTy, MultiHeadAttentionOp>)
+      dropKvHeads = op.getNumKvHeads() == op.getNumHeads();
+    if (!dropMask && !dropScale && !dropKvHeads)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      if (dropMask)
+        op.getMaskMutable().clear();
+      if (dropScale)
+        op.removeScaleAttr();
+      if constexpr (std::is_same_v<OpTy, MultiHeadAttentionOp>)
+        if (dropKvHeads)
+          op.removeNumKvHeadsAttr();
+    });
+    return success();
+  }
+};
+} // namespace
+
+void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<DropDefaults<AttentionOp>>(context);
+}
+
+void MultiHeadAttentionOp::getCanonicalizationPatterns(
+    RewritePatternSet &results, MLIRContext *context) {
+  results.add<DropDefaults<MultiHeadAttentionOp>>(context);
 }

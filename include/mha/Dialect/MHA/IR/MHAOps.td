@@ -34,6 +34,10 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
     - Dynamic `B`, `Sq` and `Skv` are legal; the verifier checks what is
       static.
 
+    Canonicalization drops a mask that is a splat constant keeping every
+    score (`true`, or `0.0` for a float mask) and a `scale` equal to the
+    default `1/sqrt(D)` (as rounded to f32).
+
     Example:
 
     ```mlir
@@ -60,6 +64,7 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
   }];
 
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 
   let extraClassDeclaration = [{
     /// The scale applied to Q.K^T: the `scale` attribute or 1/sqrt(D).
@@ -85,6 +90,8 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
     `mask`, `causal` and `scale` mean what they mean on `mha.attention`; the
     mask is broadcastable to `[B, H, Sq, Skv]`. `num_kv_heads` defaults to
     `num_heads`. Self-attention passes the same value as both inputs.
+    Canonicalization drops a `num_kv_heads` equal to `num_heads` and the same
+    no-op masks and default scale as `mha.attention`.
 
     Example:
 
@@ -124,6 +131,7 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
   }];
 
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 
   let extraClassDeclaration = [{
     /// `num_kv_heads`, or `num_heads` when absent.
