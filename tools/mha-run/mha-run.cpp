@@ -248,6 +248,8 @@ int main(int argc, char **argv) {
     return t;
   };
   if (verifyFlag) {
+    if (sig.results.empty())
+      fail("--verify: @" + sig.name + " returns nothing to compare");
     if (*pipeline != PipelineKind::Reference) {
       auto ref =
           check(JitFunction::compile(*module, sig, PipelineKind::Reference),

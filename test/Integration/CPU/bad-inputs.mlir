@@ -71,3 +71,7 @@
 // RUN: %expect_exit 1 mha-run %S/../../../examples/gqa_causal_prefill.mlir --seed=1 --verify --atol=0 --rtol=0 | FileCheck %s --check-prefix=MISMATCH
 // MISMATCH: verify result 0 vs oracle: {{.*}} mismatches={{[1-9][0-9]*}} FAIL
 // MISMATCH: {{^FAIL$}}
+//
+// Nothing to verify.
+// RUN: %expect_exit 2 mha-run %S/Inputs/no-results.mlir --verify | FileCheck %s --check-prefix=NORESULTS
+// NORESULTS: mha-run: error: --verify: @main returns nothing to compare

@@ -8,6 +8,7 @@
 // RUN: mha-run %s --entry=bf16_causal_decode --seed=5 --verify | FileCheck %s
 // RUN: mha-run %s --entry=prefill_longer_than_cache --seed=6 --verify | FileCheck %s
 // RUN: mha-run %s --entry=layer_gqa_bias_mask --seed=7 --verify | FileCheck %s
+// RUN: mha-run %s --entry=empty_kv --seed=9 --verify --output=%t.npy | FileCheck %s
 // RUN: mha-run %s --entry=two_attentions --seed=8 --verify | FileCheck %s --check-prefix=TWO
 
 // CHECK: verify result 0 vs reference: {{.*}} mismatches=0 PASS
@@ -64,4 +65,10 @@ func.func @two_attentions(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x6x8xf32>, %v: 
   %a = mha.attention %q, %k, %v : tensor<1x2x5x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32> -> tensor<1x2x5x8xf32>
   %b = mha.attention %a, %k, %v {causal} : tensor<1x2x5x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32> -> tensor<1x2x5x8xf32>
   return %a, %b : tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>
+}
+
+// Empty key/value sequence: every row sees nothing and is zero.
+func.func @empty_kv(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x0x8xf32>, %v: tensor<1x2x0x8xf32>) -> tensor<1x2x3x8xf32> {
+  %o = mha.attention %q, %k, %v {causal} : tensor<1x2x3x8xf32>, tensor<1x2x0x8xf32>, tensor<1x2x0x8xf32> -> tensor<1x2x3x8xf32>
+  return %o : tensor<1x2x3x8xf32>
 }
