@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libomp-22-dev googletest libgtest-dev cmake ninja-build ccache python3
+  python3-dev python3-pip python3-venv
 )
 
 missing=()
@@ -39,4 +40,16 @@ fi
 for tool in /usr/lib/llvm-22/bin/mlir-opt /usr/lib/llvm-22/bin/lit /usr/lib/llvm-22/bin/FileCheck; do
   [[ -x $tool ]] || { echo "setup: error: $tool is missing after install" >&2; exit 1; }
 done
+# Python: nanobind (the bindings, found at configure time) and what the
+# tests import. PyTorch and IREE are optional peers of `python -m mha.bench`.
+py_packages=(nanobind numpy pytest ml_dtypes)
+if ! python3 -c "import nanobind, numpy, pytest, ml_dtypes" 2>/dev/null; then
+  echo "setup: pip installing ${py_packages[*]}"
+  export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+  python3 -m pip install --quiet "${py_packages[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages "${py_packages[@]}" || {
+    echo "setup: error: could not pip install ${py_packages[*]} for $(command -v python3)" >&2
+    exit 1
+  }
+fi
 echo "setup: dependencies present"

@@ -1,0 +1,179 @@
+/*===- MHA.h - C API of mha-mlir ------------------------------------------===*\
+|*                                                                            *|
+|* Compile an MLIR module containing mha ops with one of the project's        *|
+|* pipelines ('cpu', 'reference'), query the entry function's signature and   *|
+|* run it on host buffers. Plain C: no MLIR or LLVM headers.                  *|
+|*                                                                            *|
+|* Ownership: every object created by an mha*Create / mhaCompile /            *|
+|* mhaFunctionTakeResult call is freed with the matching *Destroy call;       *|
+|* error strings are freed with mhaStringFree. A context may be used from     *|
+|* several threads (compilation is serialised); a function handle must not be *|
+|* run from two threads at once (its results live in the handle).             *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef MHA_C_MHA_H
+#define MHA_C_MHA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MHA_CAPI_EXPORTED __attribute__((visibility("default")))
+#else
+#define MHA_CAPI_EXPORTED
+#endif
+
+/* Element types (the element types of mha ops). i1 is one byte per element,
+ * as NumPy's bool. */
+typedef enum MhaDType {
+  MHA_DTYPE_F32 = 0,
+  MHA_DTYPE_F16 = 1,
+  MHA_DTYPE_BF16 = 2,
+  MHA_DTYPE_I1 = 3
+} MhaDType;
+
+typedef enum MhaStatus {
+  MHA_SUCCESS = 0,
+  /* Bad argument: null pointer, unknown pipeline, index out of range, input
+   * count/dtype/shape mismatch, output buffer too small. */
+  MHA_ERROR_INVALID_ARGUMENT = 1,
+  /* Parsing, verification, the entry signature or the pipeline failed; the
+   * error string holds the MLIR diagnostics. */
+  MHA_ERROR_COMPILE = 2,
+  /* The compiled code could not be called. */
+  MHA_ERROR_RUNTIME = 3
+} MhaStatus;
+
+/* Marks a dynamic dimension in a signature. */
+#define MHA_DYNAMIC_DIM ((int64_t)-1)
+
+typedef struct MhaContext MhaContext;
+typedef struct MhaFunction MhaFunction;
+typedef struct MhaTensor MhaTensor;
+
+/* A caller-owned, dense, C-order buffer. */
+typedef struct MhaBuffer {
+  void *data;
+  MhaDType dtype;
+  int64_t rank;
+  const int64_t *shape; /* rank entries */
+} MhaBuffer;
+
+/*===--- Miscellaneous ---------------------------------------------------===*/
+
+/* "0.1.0". */
+MHA_CAPI_EXPORTED const char *mhaVersion(void);
+/* "f32", "f16", "bf16", "i1"; NULL for an unknown value. */
+MHA_CAPI_EXPORTED const char *mhaDTypeName(MhaDType dtype);
+/* Bytes per element (i1: 1); 0 for an unknown value. */
+MHA_CAPI_EXPORTED size_t mhaDTypeSize(MhaDType dtype);
+/* Frees an error string returned by this API (NULL is a no-op). */
+MHA_CAPI_EXPORTED void mhaStringFree(char *string);
+
+/*===--- Context ---------------------------------------------------------===*/
+
+/* An MLIR context with the mha dialect and every dialect the pipelines use.
+ * Returns NULL only on allocation failure. */
+MHA_CAPI_EXPORTED MhaContext *mhaContextCreate(void);
+/* Functions compiled in the context must be destroyed first. */
+MHA_CAPI_EXPORTED void mhaContextDestroy(MhaContext *context);
+
+/*===--- Compilation -----------------------------------------------------===*/
+
+/* Parses `mlirText` (`length` bytes; -1 for NUL-terminated), selects the
+ * entry function (`entry`, or the only public function when NULL or ""),
+ * lowers it with `pipeline` ("cpu" or "reference"; "gpu" is rejected in this
+ * build) and `options` (the pipeline's textual options, e.g. "threads=2
+ * q-tile=64"; NULL or "" for none) and JIT-compiles it for the host.
+ *
+ * On success stores the function in *function and returns MHA_SUCCESS. On
+ * failure stores NULL, and, when `error` is not NULL, a message (with the
+ * MLIR diagnostics) that the caller frees with mhaStringFree. */
+MHA_CAPI_EXPORTED MhaStatus mhaCompile(MhaContext *context,
+                                       const char *mlirText, int64_t length,
+                                       const char *entry, const char *pipeline,
+                                       const char *options,
+                                       MhaFunction **function, char **error);
+MHA_CAPI_EXPORTED void mhaFunctionDestroy(MhaFunction *function);
+
+/*===--- Signature -------------------------------------------------------===*/
+
+/* The entry function's name (without '@'); valid while `function` lives. */
+MHA_CAPI_EXPORTED const char *mhaFunctionGetName(const MhaFunction *function);
+/* "cpu" or "reference". */
+MHA_CAPI_EXPORTED const char *
+mhaFunctionGetPipeline(const MhaFunction *function);
+/* Seconds spent lowering and JIT-compiling. */
+MHA_CAPI_EXPORTED double
+mhaFunctionGetCompileSeconds(const MhaFunction *function);
+
+MHA_CAPI_EXPORTED int64_t mhaFunctionGetNumArgs(const MhaFunction *function);
+MHA_CAPI_EXPORTED int64_t mhaFunctionGetNumResults(const MhaFunction *function);
+/* Argument / result `index` of the signature: element type, rank and shape
+ * (MHA_DYNAMIC_DIM for dynamic dims). The shape pointer is valid while
+ * `function` lives. Out-of-range indices return -1 / NULL. */
+MHA_CAPI_EXPORTED int64_t mhaFunctionGetArgRank(const MhaFunction *function,
+                                                int64_t index);
+MHA_CAPI_EXPORTED MhaDType mhaFunctionGetArgDType(const MhaFunction *function,
+                                                  int64_t index);
+MHA_CAPI_EXPORTED const int64_t *
+mhaFunctionGetArgShape(const MhaFunction *function, int64_t index);
+MHA_CAPI_EXPORTED int64_t mhaFunctionGetResultRank(const MhaFunction *function,
+                                                   int64_t index);
+MHA_CAPI_EXPORTED MhaDType
+mhaFunctionGetResultDType(const MhaFunction *function, int64_t index);
+MHA_CAPI_EXPORTED const int64_t *
+mhaFunctionGetResultShape(const MhaFunction *function, int64_t index);
+
+/*===--- Running ---------------------------------------------------------===*/
+
+/* Runs the function on `numInputs` caller buffers (read, never written, not
+ * copied). Checks count, dtypes, ranks and static dims first; errors name
+ * the argument position. The results are kept in `function` (replacing those
+ * of the previous run) and read with mhaFunctionGetRunResult /
+ * mhaFunctionCopyResult / mhaFunctionTakeResult. */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionRun(MhaFunction *function,
+                                           const MhaBuffer *inputs,
+                                           int64_t numInputs, char **error);
+
+/* Runs, then copies result i into outputs[i] for each of `numOutputs`
+ * (which must equal the number of results): each output's dtype and shape
+ * must equal the result's. The results kept in `function` are released. */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionRunInto(
+    MhaFunction *function, const MhaBuffer *inputs, int64_t numInputs,
+    const MhaBuffer *outputs, int64_t numOutputs, char **error);
+
+/* Result `index` of the last run, owned by `function`: fills *view (data,
+ * dtype, rank, shape) valid until the next run, mhaFunctionTakeResult of the
+ * same index or destruction. MHA_ERROR_INVALID_ARGUMENT when there is no such
+ * result. */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionGetRunResult(MhaFunction *function,
+                                                    int64_t index,
+                                                    MhaBuffer *view);
+/* Copies result `index` of the last run into `dst` (at most `capacity`
+ * bytes; MHA_ERROR_INVALID_ARGUMENT when it does not fit). */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionCopyResult(MhaFunction *function,
+                                                  int64_t index, void *dst,
+                                                  size_t capacity);
+/* Moves result `index` of the last run out of `function` into a tensor that
+ * the caller owns (no copy); NULL when there is no such result. */
+MHA_CAPI_EXPORTED MhaTensor *mhaFunctionTakeResult(MhaFunction *function,
+                                                   int64_t index);
+
+/*===--- Owned tensors ---------------------------------------------------===*/
+
+/* A view of the tensor's data, dtype and shape, valid while it lives. */
+MHA_CAPI_EXPORTED MhaBuffer mhaTensorGetBuffer(MhaTensor *tensor);
+MHA_CAPI_EXPORTED size_t mhaTensorGetSizeInBytes(const MhaTensor *tensor);
+MHA_CAPI_EXPORTED void mhaTensorDestroy(MhaTensor *tensor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MHA_C_MHA_H */

@@ -1,0 +1,456 @@
+//===- MHA.cpp - C API of mha-mlir ----------------------------------------===//
+//
+// Wraps mlir::mha::runner::JitFunction behind the plain C interface declared
+// in include/mha-c/MHA.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha-c/MHA.h"
+
+#include "mha/InitAll.h"
+#include "mha/Runner/JitSession.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+using namespace mlir::mha::runner;
+
+struct MhaContext {
+  MLIRContext context;
+  // Diagnostic handlers are per context: compile one module at a time.
+  std::mutex mutex;
+
+  explicit MhaContext(const DialectRegistry &registry)
+      : context(registry, MLIRContext::Threading::DISABLED) {
+    context.loadAllAvailableDialects();
+  }
+};
+
+struct MhaTensor {
+  HostTensor tensor;
+};
+
+struct MhaFunction {
+  std::unique_ptr<JitFunction> jit;
+  EntrySignature signature;
+  PipelineKind pipeline = PipelineKind::CPU;
+  // Signature shapes with -1 for dynamic dims, as the header promises.
+  std::vector<std::vector<int64_t>> argShapes, resultShapes;
+  // Results of the last run; an entry is empty once taken.
+  std::vector<std::optional<HostTensor>> results;
+};
+
+namespace {
+MhaDType toC(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return MHA_DTYPE_F32;
+  case DType::F16:
+    return MHA_DTYPE_F16;
+  case DType::BF16:
+    return MHA_DTYPE_BF16;
+  case DType::I1:
+    return MHA_DTYPE_I1;
+  }
+  return MHA_DTYPE_F32;
+}
+
+std::optional<DType> fromC(MhaDType dtype) {
+  switch (dtype) {
+  case MHA_DTYPE_F32:
+    return DType::F32;
+  case MHA_DTYPE_F16:
+    return DType::F16;
+  case MHA_DTYPE_BF16:
+    return DType::BF16;
+  case MHA_DTYPE_I1:
+    return DType::I1;
+  }
+  return std::nullopt;
+}
+
+char *copyString(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  if (out)
+    std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+MhaStatus fail(char **error, MhaStatus status, const std::string &message) {
+  if (error)
+    *error = copyString(message);
+  return status;
+}
+
+std::vector<int64_t> cShape(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> out(shape);
+  for (int64_t &d : out)
+    if (ShapedType::isDynamic(d))
+      d = MHA_DYNAMIC_DIM;
+  return out;
+}
+
+std::string describe(MhaDType dtype, int64_t rank, const int64_t *shape) {
+  std::string s;
+  const char *name = mhaDTypeName(dtype);
+  s += name ? name : "?";
+  s += "[";
+  for (int64_t i = 0; i < rank; ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// Checks a caller buffer and copies it into a HostTensor (the runner's
+/// input type).
+MhaStatus toHostTensor(const MhaBuffer &buffer, const std::string &what,
+                       HostTensor &out, char **error) {
+  std::optional<DType> dtype = fromC(buffer.dtype);
+  if (!dtype)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                what + ": unknown dtype " + std::to_string(int(buffer.dtype)));
+  if (buffer.rank < 0 || (buffer.rank > 0 && !buffer.shape))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                what + ": invalid rank or null shape");
+  out.dtype = *dtype;
+  out.shape.assign(buffer.shape, buffer.shape + buffer.rank);
+  int64_t n = 1;
+  for (int64_t d : out.shape) {
+    if (d < 0)
+      return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                  what + ": negative dimension in " +
+                      describe(buffer.dtype, buffer.rank, buffer.shape));
+    n *= d;
+  }
+  size_t bytes = size_t(n) * dtypeSize(*dtype);
+  if (bytes && !buffer.data)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT, what + ": null data");
+  const auto *data = static_cast<const uint8_t *>(buffer.data);
+  out.bytes.assign(data, data + bytes);
+  return MHA_SUCCESS;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Miscellaneous
+//===----------------------------------------------------------------------===//
+
+const char *mhaVersion(void) { return MHA_VERSION; }
+
+const char *mhaDTypeName(MhaDType dtype) {
+  std::optional<DType> d = fromC(dtype);
+  return d ? dtypeName(*d).data() : nullptr;
+}
+
+size_t mhaDTypeSize(MhaDType dtype) {
+  std::optional<DType> d = fromC(dtype);
+  return d ? dtypeSize(*d) : 0;
+}
+
+void mhaStringFree(char *string) { std::free(string); }
+
+//===----------------------------------------------------------------------===//
+// Context
+//===----------------------------------------------------------------------===//
+
+MhaContext *mhaContextCreate(void) {
+  DialectRegistry registry;
+  mlir::mha::registerAllDialects(registry);
+  return new (std::nothrow) MhaContext(registry);
+}
+
+void mhaContextDestroy(MhaContext *context) { delete context; }
+
+//===----------------------------------------------------------------------===//
+// Compilation
+//===----------------------------------------------------------------------===//
+
+MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
+                     const char *entry, const char *pipeline,
+                     const char *options, MhaFunction **function,
+                     char **error) {
+  if (error)
+    *error = nullptr;
+  if (function)
+    *function = nullptr;
+  if (!context || !mlirText || !function)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaCompile: context, text and function must not be null");
+  std::string pipelineName = pipeline ? pipeline : "cpu";
+  std::optional<PipelineKind> kind =
+      llvm::StringSwitch<std::optional<PipelineKind>>(pipelineName)
+          .Case("cpu", PipelineKind::CPU)
+          .Case("reference", PipelineKind::Reference)
+          .Case("gpu", PipelineKind::GPU)
+          .Default(std::nullopt);
+  if (!kind)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "unknown pipeline '" + pipelineName +
+                    "': expected 'cpu' or 'reference'");
+  if (*kind == PipelineKind::GPU)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "the gpu pipeline is not available in this build: expected "
+                "'cpu' or 'reference'");
+  llvm::StringRef text(mlirText, length < 0 ? std::strlen(mlirText)
+                                            : static_cast<size_t>(length));
+
+  std::lock_guard<std::mutex> lock(context->mutex);
+  MLIRContext *ctx = &context->context;
+
+  // Parse and verify; diagnostics (with the source line) go to a string.
+  std::string diagnostics;
+  llvm::raw_string_ostream diagOS(diagnostics);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, "<input>"), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module;
+  {
+    SourceMgrDiagnosticHandler handler(sourceMgr, ctx, diagOS);
+    module = parseSourceFile<ModuleOp>(sourceMgr, ctx);
+  }
+  if (!module)
+    return fail(error, MHA_ERROR_COMPILE,
+                "invalid MLIR input:\n" + diagnostics);
+
+  auto signature =
+      getEntrySignature(*module, entry ? llvm::StringRef(entry) : "");
+  if (!signature)
+    return fail(error, MHA_ERROR_COMPILE,
+                llvm::toString(signature.takeError()));
+
+  auto jit = JitFunction::compile(*module, *signature, *kind,
+                                  options ? llvm::StringRef(options) : "");
+  if (!jit)
+    return fail(error, MHA_ERROR_COMPILE, llvm::toString(jit.takeError()));
+
+  auto *result = new (std::nothrow) MhaFunction();
+  if (!result)
+    return fail(error, MHA_ERROR_RUNTIME, "out of memory");
+  result->jit = std::move(*jit);
+  result->signature = std::move(*signature);
+  result->pipeline = *kind;
+  for (const TensorSpec &spec : result->signature.args)
+    result->argShapes.push_back(cShape(spec.shape));
+  for (const TensorSpec &spec : result->signature.results)
+    result->resultShapes.push_back(cShape(spec.shape));
+  *function = result;
+  return MHA_SUCCESS;
+}
+
+void mhaFunctionDestroy(MhaFunction *function) { delete function; }
+
+//===----------------------------------------------------------------------===//
+// Signature
+//===----------------------------------------------------------------------===//
+
+const char *mhaFunctionGetName(const MhaFunction *function) {
+  return function ? function->signature.name.c_str() : nullptr;
+}
+
+const char *mhaFunctionGetPipeline(const MhaFunction *function) {
+  return function ? pipelineName(function->pipeline).data() : nullptr;
+}
+
+double mhaFunctionGetCompileSeconds(const MhaFunction *function) {
+  return function ? function->jit->getCompileSeconds() : 0.0;
+}
+
+int64_t mhaFunctionGetNumArgs(const MhaFunction *function) {
+  return function ? int64_t(function->signature.args.size()) : -1;
+}
+
+int64_t mhaFunctionGetNumResults(const MhaFunction *function) {
+  return function ? int64_t(function->signature.results.size()) : -1;
+}
+
+namespace {
+const TensorSpec *spec(const MhaFunction *function, int64_t index,
+                       bool result) {
+  if (!function)
+    return nullptr;
+  const auto &specs =
+      result ? function->signature.results : function->signature.args;
+  if (index < 0 || index >= int64_t(specs.size()))
+    return nullptr;
+  return &specs[index];
+}
+} // namespace
+
+int64_t mhaFunctionGetArgRank(const MhaFunction *function, int64_t index) {
+  const TensorSpec *s = spec(function, index, false);
+  return s ? int64_t(s->shape.size()) : -1;
+}
+
+MhaDType mhaFunctionGetArgDType(const MhaFunction *function, int64_t index) {
+  const TensorSpec *s = spec(function, index, false);
+  return s ? toC(s->dtype) : MhaDType(-1);
+}
+
+const int64_t *mhaFunctionGetArgShape(const MhaFunction *function,
+                                      int64_t index) {
+  if (!spec(function, index, false))
+    return nullptr;
+  return function->argShapes[index].data();
+}
+
+int64_t mhaFunctionGetResultRank(const MhaFunction *function, int64_t index) {
+  const TensorSpec *s = spec(function, index, true);
+  return s ? int64_t(s->shape.size()) : -1;
+}
+
+MhaDType mhaFunctionGetResultDType(const MhaFunction *function, int64_t index) {
+  const TensorSpec *s = spec(function, index, true);
+  return s ? toC(s->dtype) : MhaDType(-1);
+}
+
+const int64_t *mhaFunctionGetResultShape(const MhaFunction *function,
+                                         int64_t index) {
+  if (!spec(function, index, true))
+    return nullptr;
+  return function->resultShapes[index].data();
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
+                         int64_t numInputs, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!function || (numInputs > 0 && !inputs) || numInputs < 0)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionRun: null function or inputs");
+  function->results.clear();
+  const EntrySignature &sig = function->signature;
+  if (size_t(numInputs) != sig.args.size())
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
+                    " arguments, but " + std::to_string(numInputs) +
+                    " inputs were given");
+  std::vector<HostTensor> hostInputs(numInputs);
+  for (int64_t i = 0; i < numInputs; ++i) {
+    std::string what =
+        "argument " + std::to_string(i) + " (" + sig.args[i].describe() + ")";
+    if (MhaStatus s = toHostTensor(inputs[i], what, hostInputs[i], error))
+      return s;
+  }
+  if (llvm::Error err = checkInputs(sig, hostInputs))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                llvm::toString(std::move(err)));
+  auto results = function->jit->run(hostInputs);
+  if (!results)
+    return fail(error, MHA_ERROR_RUNTIME,
+                "run failed: " + llvm::toString(results.takeError()));
+  for (HostTensor &t : *results)
+    function->results.emplace_back(std::move(t));
+  return MHA_SUCCESS;
+}
+
+MhaStatus mhaFunctionRunInto(MhaFunction *function, const MhaBuffer *inputs,
+                             int64_t numInputs, const MhaBuffer *outputs,
+                             int64_t numOutputs, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!function || (numOutputs > 0 && !outputs))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionRunInto: null function or outputs");
+  if (size_t(numOutputs) != function->signature.results.size())
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "@" + function->signature.name + " has " +
+                    std::to_string(function->signature.results.size()) +
+                    " results, but " + std::to_string(numOutputs) +
+                    " output buffers were given");
+  if (MhaStatus s = mhaFunctionRun(function, inputs, numInputs, error))
+    return s;
+  MhaStatus status = MHA_SUCCESS;
+  for (int64_t i = 0; i < numOutputs && status == MHA_SUCCESS; ++i) {
+    const HostTensor &r = *function->results[i];
+    const MhaBuffer &o = outputs[i];
+    bool same = o.dtype == toC(r.dtype) && o.rank == int64_t(r.shape.size()) &&
+                (o.rank == 0 || o.shape) && (r.bytes.empty() || o.data);
+    for (int64_t d = 0; same && d < o.rank; ++d)
+      same = o.shape[d] == r.shape[d];
+    if (!same) {
+      status =
+          fail(error, MHA_ERROR_INVALID_ARGUMENT,
+               "output " + std::to_string(i) + ": expected " + r.describe() +
+                   ", got " + describe(o.dtype, o.rank, o.shape) +
+                   (o.data ? "" : " with null data"));
+      break;
+    }
+    if (!r.bytes.empty())
+      std::memcpy(o.data, r.data(), r.bytes.size());
+  }
+  function->results.clear();
+  return status;
+}
+
+MhaStatus mhaFunctionGetRunResult(MhaFunction *function, int64_t index,
+                                  MhaBuffer *view) {
+  if (!function || !view || index < 0 ||
+      index >= int64_t(function->results.size()) || !function->results[index])
+    return MHA_ERROR_INVALID_ARGUMENT;
+  HostTensor &t = *function->results[index];
+  *view = MhaBuffer{t.data(), toC(t.dtype), int64_t(t.shape.size()),
+                    t.shape.data()};
+  return MHA_SUCCESS;
+}
+
+MhaStatus mhaFunctionCopyResult(MhaFunction *function, int64_t index, void *dst,
+                                size_t capacity) {
+  if (!function || index < 0 || index >= int64_t(function->results.size()) ||
+      !function->results[index])
+    return MHA_ERROR_INVALID_ARGUMENT;
+  const HostTensor &t = *function->results[index];
+  if (t.bytes.size() > capacity || (!dst && !t.bytes.empty()))
+    return MHA_ERROR_INVALID_ARGUMENT;
+  if (!t.bytes.empty())
+    std::memcpy(dst, t.data(), t.bytes.size());
+  return MHA_SUCCESS;
+}
+
+MhaTensor *mhaFunctionTakeResult(MhaFunction *function, int64_t index) {
+  if (!function || index < 0 || index >= int64_t(function->results.size()) ||
+      !function->results[index])
+    return nullptr;
+  auto *tensor = new (std::nothrow) MhaTensor();
+  if (!tensor)
+    return nullptr;
+  tensor->tensor = std::move(*function->results[index]);
+  function->results[index].reset();
+  return tensor;
+}
+
+//===----------------------------------------------------------------------===//
+// Owned tensors
+//===----------------------------------------------------------------------===//
+
+MhaBuffer mhaTensorGetBuffer(MhaTensor *tensor) {
+  if (!tensor)
+    return MhaBuffer{nullptr, MHA_DTYPE_F32, 0, nullptr};
+  HostTensor &t = tensor->tensor;
+  return MhaBuffer{t.data(), toC(t.dtype), int64_t(t.shape.size()),
+                   t.shape.data()};
+}
+
+size_t mhaTensorGetSizeInBytes(const MhaTensor *tensor) {
+  return tensor ? tensor->tensor.bytes.size() : 0;
+}
+
+void mhaTensorDestroy(MhaTensor *tensor) { delete tensor; }

@@ -1,0 +1,216 @@
+//===- MhaModule.cpp - nanobind bindings over the mha C API ---------------===//
+//
+// The low-level extension `mha._mha`: a context, compiled functions with
+// their signatures, and running on raw host pointers. Input validation
+// (dtypes, contiguity, shapes) and the NumPy conversions live in the Python
+// package; results come back as flat uint8 arrays that own the result
+// buffer (no copy), which Python views with the right dtype and shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha-c/MHA.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/unique_ptr.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+/// Compilation failed (parse, verify, signature, pipeline).
+struct CompileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// Raised as ValueError: bad inputs, unknown pipeline.
+struct InvalidArgument : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+std::string takeError(char *error, const char *fallback) {
+  std::string message = error ? error : fallback;
+  mhaStringFree(error);
+  return message;
+}
+
+class Context {
+public:
+  Context() : context(mhaContextCreate()) {
+    if (!context)
+      throw std::runtime_error("mhaContextCreate failed");
+  }
+  ~Context() { mhaContextDestroy(context); }
+  Context(const Context &) = delete;
+  Context &operator=(const Context &) = delete;
+  MhaContext *get() { return context; }
+
+private:
+  MhaContext *context;
+};
+
+using Spec = std::tuple<int, std::vector<int64_t>>; // (dtype, shape)
+
+class Function {
+public:
+  Function(std::shared_ptr<Context> context, MhaFunction *function)
+      : context(std::move(context)), function(function) {}
+  ~Function() { mhaFunctionDestroy(function); }
+  Function(const Function &) = delete;
+  Function &operator=(const Function &) = delete;
+
+  std::string name() const { return mhaFunctionGetName(function); }
+  std::string pipeline() const { return mhaFunctionGetPipeline(function); }
+  double compileSeconds() const {
+    return mhaFunctionGetCompileSeconds(function);
+  }
+  std::vector<Spec> args() const {
+    std::vector<Spec> out;
+    for (int64_t i = 0, e = mhaFunctionGetNumArgs(function); i < e; ++i) {
+      const int64_t *shape = mhaFunctionGetArgShape(function, i);
+      out.emplace_back(int(mhaFunctionGetArgDType(function, i)),
+                       std::vector<int64_t>(
+                           shape, shape + mhaFunctionGetArgRank(function, i)));
+    }
+    return out;
+  }
+  std::vector<Spec> results() const {
+    std::vector<Spec> out;
+    for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i) {
+      const int64_t *shape = mhaFunctionGetResultShape(function, i);
+      out.emplace_back(
+          int(mhaFunctionGetResultDType(function, i)),
+          std::vector<int64_t>(shape,
+                               shape + mhaFunctionGetResultRank(function, i)));
+    }
+    return out;
+  }
+
+  /// inputs: (data pointer, dtype, shape) per argument; the caller keeps
+  /// the memory alive. Returns (flat uint8 array owning the buffer, dtype,
+  /// shape) per result.
+  nb::list
+  run(const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>>
+          &inputs) {
+    std::vector<MhaBuffer> buffers;
+    buffers.reserve(inputs.size());
+    for (const auto &[data, dtype, shape] : inputs)
+      buffers.push_back(MhaBuffer{reinterpret_cast<void *>(data),
+                                  MhaDType(dtype), int64_t(shape.size()),
+                                  shape.data()});
+    MhaStatus status;
+    char *error = nullptr;
+    std::vector<MhaTensor *> tensors;
+    {
+      nb::gil_scoped_release release;
+      status = mhaFunctionRun(function, buffers.data(), int64_t(buffers.size()),
+                              &error);
+      if (status == MHA_SUCCESS)
+        for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
+          tensors.push_back(mhaFunctionTakeResult(function, i));
+    }
+    if (status == MHA_ERROR_INVALID_ARGUMENT)
+      throw InvalidArgument(takeError(error, "invalid inputs"));
+    if (status != MHA_SUCCESS)
+      throw std::runtime_error(takeError(error, "run failed"));
+
+    for (MhaTensor *tensor : tensors) {
+      if (!tensor) {
+        for (MhaTensor *t : tensors)
+          mhaTensorDestroy(t);
+        throw std::runtime_error("could not take a result (out of memory)");
+      }
+    }
+    nb::list out;
+    for (MhaTensor *tensor : tensors) {
+      MhaBuffer view = mhaTensorGetBuffer(tensor);
+      size_t bytes = mhaTensorGetSizeInBytes(tensor);
+      nb::capsule owner(tensor, [](void *p) noexcept {
+        mhaTensorDestroy(static_cast<MhaTensor *>(p));
+      });
+      size_t shape[1] = {bytes};
+      nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>> flat(view.data, 1, shape,
+                                                        owner);
+      out.append(nb::make_tuple(
+          flat.cast(), int(view.dtype),
+          std::vector<int64_t>(view.shape, view.shape + view.rank)));
+    }
+    return out;
+  }
+
+private:
+  std::shared_ptr<Context> context; // outlives the function
+  MhaFunction *function;
+};
+
+std::unique_ptr<Function> compile(std::shared_ptr<Context> context,
+                                  const std::string &text,
+                                  const std::string &entry,
+                                  const std::string &pipeline,
+                                  const std::string &options) {
+  MhaFunction *function = nullptr;
+  char *error = nullptr;
+  MhaStatus status;
+  {
+    nb::gil_scoped_release release;
+    status = mhaCompile(context->get(), text.data(), int64_t(text.size()),
+                        entry.c_str(), pipeline.c_str(), options.c_str(),
+                        &function, &error);
+  }
+  if (status == MHA_ERROR_INVALID_ARGUMENT)
+    throw InvalidArgument(takeError(error, "invalid argument"));
+  if (status != MHA_SUCCESS)
+    throw CompileError(takeError(error, "compilation failed"));
+  return std::make_unique<Function>(std::move(context), function);
+}
+
+} // namespace
+
+NB_MODULE(_mha, m) {
+  m.doc() = "Low-level bindings of the mha-mlir C API (use the `mha` "
+            "package instead).";
+  nb::exception<CompileError>(m, "CompileError", PyExc_RuntimeError);
+  nb::register_exception_translator([](const std::exception_ptr &p, void *) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const InvalidArgument &e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+
+  m.attr("DTYPE_F32") = int(MHA_DTYPE_F32);
+  m.attr("DTYPE_F16") = int(MHA_DTYPE_F16);
+  m.attr("DTYPE_BF16") = int(MHA_DTYPE_BF16);
+  m.attr("DTYPE_I1") = int(MHA_DTYPE_I1);
+  m.attr("DYNAMIC") = int64_t(MHA_DYNAMIC_DIM);
+  m.def("version", [] { return std::string(mhaVersion()); });
+
+  nb::class_<Context>(m, "Context").def(nb::init<>());
+
+  nb::class_<Function>(m, "Function")
+      .def_prop_ro("name", &Function::name)
+      .def_prop_ro("pipeline", &Function::pipeline)
+      .def_prop_ro("compile_seconds", &Function::compileSeconds)
+      .def_prop_ro("args", &Function::args,
+                   "[(dtype, shape)] with -1 for dynamic dims")
+      .def_prop_ro("results", &Function::results,
+                   "[(dtype, shape)] with -1 for dynamic dims")
+      .def("run", &Function::run, "inputs"_a,
+           "Runs on [(pointer, dtype, shape)]; returns [(flat uint8 array, "
+           "dtype, shape)].");
+
+  m.def("compile", &compile, "context"_a, "text"_a, "entry"_a = "",
+        "pipeline"_a = "cpu", "options"_a = "",
+        "Compiles MLIR text; raises CompileError with the diagnostics.");
+}

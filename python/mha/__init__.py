@@ -1,0 +1,34 @@
+"""mha: attention compiled by mha-mlir, on NumPy arrays.
+
+    import mha
+    o = mha.attention(q, k, v, causal=True)            # [B, H, S, D] arrays
+    y = mha.multi_head_attention(x, wq, wk, wv, wo, num_heads=8)
+    f = mha.compile(mha.ir.sdpa((1, 8, 128, 64), (1, 2, 128, 64),
+                                (1, 2, 128, 64)), pipeline="reference")
+    o = f(q, k, v)
+
+``attention`` and ``multi_head_attention`` build the MLIR for the shapes and
+dtypes of their inputs, compile it once with the fused ``cpu`` pipeline and
+cache it (``mha.cache_info()``). ``mha.compile`` takes any MLIR text with a
+supported entry signature. Compilation errors raise ``mha.CompileError``
+with the MLIR diagnostics. ``mha.reference`` is a plain NumPy
+implementation; ``python -m mha.bench`` compares against PyTorch and IREE.
+"""
+
+try:
+    from . import _mha
+except ImportError as e:  # pragma: no cover - a source checkout, not a build
+    raise ImportError(
+        "the mha extension module (_mha) is missing: this is the source tree "
+        "python/mha. Build the project (cmake --build build) and use "
+        "PYTHONPATH=build/python_packages, or pip install ./python") from e
+from . import ir, reference
+from .api import (CacheInfo, attention, cache_clear, cache_info,
+                  multi_head_attention, set_cache_size)
+from .compiler import PIPELINES, CompileError, Function, TensorSpec, compile
+
+__version__ = _mha.version()
+
+__all__ = ["attention", "multi_head_attention", "compile", "CompileError",
+           "Function", "TensorSpec", "CacheInfo", "cache_info", "cache_clear",
+           "set_cache_size", "ir", "reference", "PIPELINES", "__version__"]

@@ -1,0 +1,493 @@
+"""Attention on the CPU, side by side: mha-mlir's cpu pipeline, its unfused
+reference pipeline (small S only), PyTorch's SDPA, IREE (llvm-cpu, twice:
+its fused `iree_linalg_ext.attention` op and the plain upstream-linalg
+form matmul / softmax / matmul) and a naive NumPy implementation, in one run, on the same inputs and with the same
+number of threads. Peers that are not installed are skipped.
+
+    python -m mha.bench [--quick] [--threads N] [--runs 5] [--causal]
+                        [--out bench/results/python_bench]
+
+Writes OUT.md (a Markdown table), OUT.json (every measurement, the versions
+of every peer, the machine) and OUT.png (GFLOP/s vs sequence length per
+system, with the FMA peak of the machine from `mha-fma-peak` as a line).
+
+Shapes: B=1, H=16, D in {64, 128}, S in {512, 1024, 2048, 4096} (--quick:
+D=64, S in {512, 1024}). FLOPs: 4*B*H*Sq*Skv*D, halved when causal (the
+FlashAttention convention). Every system is timed end to end from NumPy
+inputs to a NumPy result (what a NumPy user sees), median of --runs after
+one warm-up; all outputs are checked against the NumPy result.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import mha
+from mha import ir, reference
+
+SYSTEMS = ["mha cpu", "mha reference", "PyTorch SDPA", "IREE attention op",
+           "IREE linalg", "NumPy naive"]
+IREE = ("IREE attention op", "IREE linalg")
+
+
+def version_of(dist):
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def find_fma_peak_tool(explicit):
+    """mha-fma-peak: --fma-peak, $MHA_FMA_PEAK, next to the package (pip
+    install), build/bin of the build tree the package comes from, PATH."""
+    here = os.path.dirname(os.path.abspath(mha.__file__))
+    candidates = [explicit, os.environ.get("MHA_FMA_PEAK"),
+                  os.path.join(here, "mha-fma-peak"),
+                  os.path.join(here, "..", "..", "bin", "mha-fma-peak"),
+                  shutil.which("mha-fma-peak")]
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return os.path.normpath(c)
+    return None
+
+
+def flops(b, h, sq, skv, d, causal):
+    f = 4.0 * b * h * sq * skv * d
+    return f / 2 if causal else f
+
+
+def time_runs(fn, runs, budget=None):
+    """Median and min of ``runs`` timed calls after one warm-up; with a
+    ``budget`` (seconds), slow systems get fewer runs (at least one)."""
+    t0 = time.perf_counter()
+    fn()  # warm-up (and first-touch of the outputs)
+    warm = time.perf_counter() - t0
+    if budget:
+        runs = max(1, min(runs, int(budget / max(warm, 1e-9))))
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), out, runs
+
+
+# --------------------------------------------------------------------------
+# Systems: each returns (callable producing a NumPy array, compile seconds)
+# --------------------------------------------------------------------------
+
+def make_mha(q, k, v, causal, threads, pipeline):
+    text = ir.sdpa(q.shape, k.shape, v.shape, causal=causal)
+    options = f"threads={threads}" if pipeline == "cpu" else ""
+    fn = mha.compile(text, pipeline=pipeline, options=options)
+    return (lambda: fn(q, k, v)), fn.compile_seconds
+
+
+def make_torch(q, k, v, causal, threads):
+    import torch
+    torch.set_num_threads(threads)
+    F = torch.nn.functional
+    tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+
+    def run():
+        with torch.inference_mode():
+            # Sq == Skv here, so PyTorch's top-left is_causal is mha's too.
+            return F.scaled_dot_product_attention(tq, tk, tv,
+                                                  is_causal=causal).numpy()
+    return run, 0.0
+
+
+_iree_flags_set = False
+
+
+def iree_attention_op_mlir(shape, d):
+    """``iree_linalg_ext.attention`` (IREE's fused attention op)."""
+    t = ir.tensor_type(shape, "f32")
+    maps = ", ".join(f"affine_map<(b, h, m, n, k1, k2) -> ({r})>" for r in
+                     ["b, h, m, k1", "b, h, k2, k1", "b, h, k2, n", "",
+                      "b, h, m, n"])
+    # Generic form: stable across IREE's changes of the custom syntax.
+    return (f"func.func @main(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n"
+            f"  %scale = arith.constant {ir.format_f32(1 / np.sqrt(d))} : f32\n"
+            f"  %e = tensor.empty() : {t}\n"
+            f"  %o = \"iree_linalg_ext.attention\"(%q, %k, %v, %scale, %e) "
+            f"<{{indexing_maps = [{maps}]}}> ({{\n"
+            f"    ^bb0(%s: f32):\n      iree_linalg_ext.yield %s : f32\n"
+            f"  }}) : ({t}, {t}, {t}, f32, {t}) -> {t}\n"
+            f"  return %o : {t}\n}}\n")
+
+
+def iree_linalg_mlir(shape, d):
+    """Plain upstream linalg: Q.K^T (generic contraction), scale,
+    linalg.softmax, P.V: what a frontend without a fused op emits."""
+    b, h, s, _ = shape
+    t = ir.tensor_type(shape, "f32")
+    p = ir.tensor_type((b, h, s, s), "f32")
+    par = '"parallel"'
+    return f"""func.func @main(%q: {t}, %k: {t}, %v: {t}) -> {t} {{
+  %zero = arith.constant 0.0 : f32
+  %scale = arith.constant {ir.format_f32(1 / np.sqrt(d))} : f32
+  %e = tensor.empty() : {p}
+  %z = linalg.fill ins(%zero : f32) outs(%e : {p}) -> {p}
+  %s = linalg.generic {{indexing_maps = [
+      affine_map<(b, h, m, n, k) -> (b, h, m, k)>,
+      affine_map<(b, h, m, n, k) -> (b, h, n, k)>,
+      affine_map<(b, h, m, n, k) -> (b, h, m, n)>],
+      iterator_types = [{par}, {par}, {par}, {par}, "reduction"]}}
+      ins(%q, %k : {t}, {t}) outs(%z : {p}) {{
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %m = arith.mulf %a, %b : f32
+      %r = arith.addf %c, %m : f32
+      linalg.yield %r : f32
+  }} -> {p}
+  %e2 = tensor.empty() : {p}
+  %ss = linalg.generic {{indexing_maps = [
+      affine_map<(b, h, m, n) -> (b, h, m, n)>,
+      affine_map<(b, h, m, n) -> (b, h, m, n)>],
+      iterator_types = [{par}, {par}, {par}, {par}]}}
+      ins(%s : {p}) outs(%e2 : {p}) {{
+    ^bb0(%a: f32, %c: f32):
+      %r = arith.mulf %a, %scale : f32
+      linalg.yield %r : f32
+  }} -> {p}
+  %e3 = tensor.empty() : {p}
+  %sm = linalg.softmax dimension(3) ins(%ss : {p}) outs(%e3 : {p}) -> {p}
+  %eo = tensor.empty() : {t}
+  %zo = linalg.fill ins(%zero : f32) outs(%eo : {t}) -> {t}
+  %o = linalg.generic {{indexing_maps = [
+      affine_map<(b, h, m, n, k) -> (b, h, m, k)>,
+      affine_map<(b, h, m, n, k) -> (b, h, k, n)>,
+      affine_map<(b, h, m, n, k) -> (b, h, m, n)>],
+      iterator_types = [{par}, {par}, {par}, {par}, "reduction"]}}
+      ins(%sm, %v : {p}, {t}) outs(%zo : {t}) {{
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %m = arith.mulf %a, %b : f32
+      %r = arith.addf %c, %m : f32
+      linalg.yield %r : f32
+  }} -> {t}
+  return %o : {t}
+}}
+"""
+
+
+def make_iree(q, k, v, causal, threads, kind):
+    import iree.compiler as ic
+    import iree.runtime as rt
+    global _iree_flags_set
+    if not _iree_flags_set:
+        rt.flags.parse_flags(f"--task_topology_group_count={threads}")
+        _iree_flags_set = True
+    if causal:
+        raise NotImplementedError("causal is not wired for IREE here")
+    build = iree_attention_op_mlir if kind == "op" else iree_linalg_mlir
+    text = build(q.shape, q.shape[3])
+    t0 = time.perf_counter()
+    vmfb = ic.compile_str(text, target_backends=["llvm-cpu"], input_type="none",
+                          extra_args=["--iree-llvmcpu-target-cpu=host"])
+    compile_s = time.perf_counter() - t0
+    device = rt.get_driver("local-task").create_default_device()
+    ctx = rt.SystemContext(config=rt.Config(device=device))
+    ctx.add_vm_module(rt.VmModule.copy_buffer(ctx.instance, vmfb))
+    fn = ctx.modules.module["main"]
+    return (lambda: np.asarray(fn(q, k, v).to_host())), compile_s
+
+
+def make_numpy(q, k, v, causal, threads):
+    # float32 throughout, materialising [B, H, S, S]: the textbook version.
+    return (lambda: reference.attention(q, k, v, causal=causal,
+                                        accumulate=np.float32)), 0.0
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+
+def cell(r):
+    if r is None:
+        return "—"
+    if "error" in r:
+        return "failed"
+    return f"{r['gflops']:.1f} ({r['median_ms']:.1f} ms)"
+
+
+def markdown(meta, rows, systems):
+    peak = meta["fma_peak"]
+    peak_text = (f"f32 FMA peak {peak['gflops_median']:.0f} GFLOP/s "
+                 f"({peak['isa']}, mha-fma-peak)" if peak else
+                 "FMA peak unknown (mha-fma-peak not found)")
+    v = meta["versions"]
+    peers = ", ".join(f"{k} {val}" for k, val in v.items() if val)
+    out = [f"CPU: {meta['cpu']}, {meta['threads']} threads, f32, B=1 H=16"
+           f"{', causal' if meta['causal'] else ''}; {peak_text}. GFLOP/s "
+           f"(median ms) of {meta['runs']} runs after a warm-up (fewer for "
+           f"systems slower than the per-shape budget), NumPy in -> NumPy "
+           f"out. {peers}. `{meta['command']}`, {meta['date']}.", ""]
+    out.append("| D | S | " + " | ".join(systems) + " | mha cpu % peak |")
+    out.append("|---|---|" + "---|" * len(systems) + "---|")
+    for row in rows:
+        cpu = row["results"].get("mha cpu")
+        pct = (f"{100 * cpu['gflops'] / peak['gflops_median']:.0f}%"
+               if peak and cpu and "gflops" in cpu else "—")
+        out.append(f"| {row['d']} | {row['s']} | " +
+                   " | ".join(cell(row["results"].get(s)) for s in systems) +
+                   f" | {pct} |")
+    notes = [f"- {s}: {why}" for s, why in meta["skipped"].items()]
+    if notes:
+        out += ["", "Skipped:"] + notes
+    return "\n".join(out) + "\n"
+
+
+def plot(path, meta, rows, systems):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+    dims = sorted({r["d"] for r in rows})
+    fig, axes = plt.subplots(1, len(dims), figsize=(6 * len(dims), 4.5),
+                             squeeze=False)
+    peak = meta["fma_peak"]
+    for ax, d in zip(axes[0], dims):
+        for s in systems:
+            pts = [(r["s"], r["results"][s]["gflops"]) for r in rows
+                   if r["d"] == d and "gflops" in r["results"].get(s, {})]
+            if pts:
+                xs, ys = zip(*pts)
+                ax.plot(xs, ys, marker="o", label=s)
+        if peak:
+            ax.axhline(peak["gflops_median"], color="black", linestyle="--",
+                       label=f"FMA peak ({peak['gflops_median']:.0f})")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(sorted({r["s"] for r in rows}))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.set_xlabel("sequence length S (Sq = Skv)")
+        ax.set_ylabel("GFLOP/s")
+        ax.set_title(f"B=1 H=16 D={d} f32{' causal' if meta['causal'] else ''}"
+                     f", {meta['threads']} threads")
+        ax.grid(True, which="both", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels),
+               fontsize=8, frameon=False)
+    fig.suptitle(f"{meta['cpu']}: GFLOP/s, NumPy in -> NumPy out", fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="python -m mha.bench", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="D=64, S in {512, 1024}")
+    ap.add_argument("--dims", default=None, help="comma-separated D values")
+    ap.add_argument("--seqs", default=None, help="comma-separated S values")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads for every system (0 = all cores)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs (median)")
+    ap.add_argument("--budget", type=float, default=30.0,
+                    help="seconds of timed runs per system and shape: slower "
+                         "systems get fewer runs (at least 1; 0 = no limit)")
+    ap.add_argument("--causal", action="store_true",
+                    help="causal attention (IREE is skipped)")
+    ap.add_argument("--reference-max-s", type=int, default=1024,
+                    help="largest S for the unfused reference pipeline")
+    ap.add_argument("--numpy-max-s", type=int, default=4096,
+                    help="largest S for NumPy (it materialises B*H*S*S floats)")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated systems to skip: torch, iree, numpy, "
+                         "reference")
+    ap.add_argument("--fma-peak", default=None, help="path of mha-fma-peak")
+    ap.add_argument("--out", default="bench/results/python_bench",
+                    help="output prefix (OUT.md, OUT.json, OUT.png)")
+    ap.add_argument("--replot", metavar="JSON", default=None,
+                    help="only rewrite the table and the plot of a previous "
+                         "run's JSON (next to it)")
+    args = ap.parse_args(argv)
+    if args.replot:
+        with open(args.replot) as fh:
+            data = json.load(fh)
+        out = os.path.splitext(args.replot)[0]
+        with open(out + ".md", "w") as fh:
+            fh.write(markdown(data["meta"], data["rows"], data["systems"]))
+        plot(out + ".png", data["meta"], data["rows"], data["systems"])
+        print(f"wrote {out}.md, {out}.png")
+        return 0
+
+    threads = args.threads or os.cpu_count()
+    dims = [64] if args.quick else [64, 128]
+    seqs = [512, 1024] if args.quick else [512, 1024, 2048, 4096]
+    if args.dims:
+        dims = [int(x) for x in args.dims.split(",")]
+    if args.seqs:
+        seqs = [int(x) for x in args.seqs.split(",")]
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+
+    versions = {"mha-mlir": mha.__version__, "numpy": np.__version__,
+                "torch": version_of("torch"),
+                "iree-base-compiler": version_of("iree-base-compiler"),
+                "iree-base-runtime": version_of("iree-base-runtime"),
+                "matplotlib": version_of("matplotlib"),
+                "python": platform.python_version()}
+    skipped = {}
+    makers = {"mha cpu": lambda q, k, v, c: make_mha(q, k, v, c, threads, "cpu")}
+    if "reference" not in skip:
+        makers["mha reference"] = \
+            lambda q, k, v, c: make_mha(q, k, v, c, threads, "reference")
+    else:
+        skipped["mha reference"] = "--skip"
+    if "torch" in skip:
+        skipped["PyTorch SDPA"] = "--skip"
+    elif versions["torch"] is None:
+        skipped["PyTorch SDPA"] = "torch is not installed (pip install torch)"
+    else:
+        makers["PyTorch SDPA"] = lambda q, k, v, c: make_torch(q, k, v, c,
+                                                               threads)
+    for name, kind in zip(IREE, ("op", "linalg")):
+        if "iree" in skip:
+            skipped[name] = "--skip"
+        elif versions["iree-base-compiler"] is None or \
+                versions["iree-base-runtime"] is None:
+            skipped[name] = ("iree-base-compiler / iree-base-runtime are not "
+                             "installed")
+        elif args.causal:
+            skipped[name] = "causal is not wired for IREE"
+        else:
+            makers[name] = (lambda kind: lambda q, k, v, c: make_iree(
+                q, k, v, c, threads, kind))(kind)
+    blas = None
+    if "numpy" in skip:
+        skipped["NumPy naive"] = "--skip"
+    else:
+        makers["NumPy naive"] = lambda q, k, v, c: make_numpy(q, k, v, c,
+                                                              threads)
+        try:
+            import threadpoolctl
+            limiter = threadpoolctl.threadpool_limits(limits=threads)
+            blas = [dict(api=i.get("internal_api"), version=i.get("version"),
+                         threads=i.get("num_threads"),
+                         arch=i.get("architecture"))
+                    for i in threadpoolctl.threadpool_info()
+                    if i.get("user_api") == "blas"]
+            versions["threadpoolctl"] = version_of("threadpoolctl")
+        except ImportError:
+            limiter = None  # noqa: F841 (BLAS uses its default threads)
+    systems = [s for s in SYSTEMS if s in makers]
+
+    peak = None
+    tool = find_fma_peak_tool(args.fma_peak)
+    load = {"start": os.getloadavg()}
+    if tool:
+        peak = json.loads(subprocess.check_output([tool, str(threads)]))
+        print(f"f32 FMA peak ({peak['isa']}, {threads} threads): "
+              f"{peak['gflops_median']:.0f} GFLOP/s", flush=True)
+    else:
+        print("warning: mha-fma-peak not found (--fma-peak PATH); the plot "
+              "has no peak line", file=sys.stderr)
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in dims:
+        for s in seqs:
+            shape = (1, 16, s, d)
+            q, k, v = (rng.uniform(-1, 1, shape).astype(np.float32)
+                       for _ in range(3))
+            f = flops(1, 16, s, s, d, args.causal)
+            row = dict(b=1, h=16, s=s, d=d, causal=args.causal, flop=f,
+                       results={})
+            outputs = {}
+            for name in systems:
+                if name == "mha reference" and s > args.reference_max_s:
+                    continue
+                if name == "NumPy naive" and s > args.numpy_max_s:
+                    continue
+                time.sleep(0.3)  # let other runtimes' spinning threads idle
+                try:
+                    run, compile_s = makers[name](q, k, v, args.causal)
+                    median, best, out, runs = time_runs(run, args.runs,
+                                                        args.budget)
+                except Exception as e:  # a peer failing is a result too
+                    row["results"][name] = dict(error=f"{type(e).__name__}: "
+                                                      f"{str(e)[:500]}")
+                    print(f"D={d} S={s} {name}: FAILED {e}", flush=True)
+                    continue
+                # A plain copy: IREE's results map its device memory, which
+                # must not outlive the IREE context (it crashes at exit).
+                outputs[name] = np.array(out, dtype=np.float32, copy=True)
+                del out, run
+                row["results"][name] = dict(
+                    gflops=f / median / 1e9, median_ms=median * 1e3,
+                    min_ms=best * 1e3, runs=runs, compile_s=compile_s)
+                print(f"D={d} S={s} {name}: {f / median / 1e9:.1f} GFLOP/s "
+                      f"({median * 1e3:.2f} ms, compile {compile_s:.2f} s)",
+                      flush=True)
+            base = outputs.get("NumPy naive", outputs.get("mha cpu"))
+            for name, out in outputs.items():
+                row["results"][name]["max_abs_diff_vs_numpy"] = \
+                    float(np.max(np.abs(np.asarray(out, np.float32) - base)))
+            rows.append(row)
+
+    load["end"] = os.getloadavg()
+    if tool:
+        # Measured again at the end: the higher one is the machine's peak; a
+        # large difference means something else was running.
+        end = json.loads(subprocess.check_output([tool, str(threads)]))
+        peak = dict(peak, start_gflops=peak["gflops_median"],
+                    end_gflops=end["gflops_median"])
+        peak["gflops_median"] = max(peak["start_gflops"], peak["end_gflops"])
+        if min(peak["start_gflops"], peak["end_gflops"]) < \
+                0.9 * peak["gflops_median"]:
+            print("warning: the FMA peak differs between start and end "
+                  f"({peak['start_gflops']:.0f} vs {peak['end_gflops']:.0f} "
+                  "GFLOP/s): the machine was busy", file=sys.stderr)
+    meta = dict(date=time.strftime("%Y-%m-%d %H:%M"), host=platform.node(),
+                cpu=cpu_name(), threads=threads, runs=args.runs,
+                causal=args.causal, fma_peak=peak, versions=versions,
+                load_average=load,
+                blas=blas, skipped=skipped,
+                env={k: os.environ.get(k) for k in
+                     ("OMP_NUM_THREADS", "OPENBLAS_CORETYPE",
+                      "OPENBLAS_L2_SIZE")},
+                command="python -m mha.bench " + " ".join(
+                    sys.argv[1:] if argv is None else argv))
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out + ".json", "w") as fh:
+        json.dump(dict(meta=meta, systems=systems, rows=rows), fh, indent=1)
+    table = markdown(meta, rows, systems)
+    with open(args.out + ".md", "w") as fh:
+        fh.write(table)
+    try:
+        plot(args.out + ".png", meta, rows, systems)
+        print(f"wrote {args.out}.md, {args.out}.json, {args.out}.png")
+    except ImportError:
+        print(f"wrote {args.out}.md, {args.out}.json (no plot: pip install "
+              f"matplotlib)")
+    print("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

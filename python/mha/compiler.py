@@ -1,0 +1,132 @@
+"""``mha.compile``: MLIR text -> a callable on NumPy arrays."""
+
+from collections import namedtuple
+import threading
+
+import numpy as np
+
+from . import _dtypes, _mha
+
+CompileError = _mha.CompileError
+try:
+    CompileError.__doc__ = (
+        "Compilation failed: invalid MLIR, a verifier error, an unsupported "
+        "signature or a pipeline failure. str(e) holds the MLIR diagnostics.")
+    CompileError.__module__ = "mha"
+except (AttributeError, TypeError):  # pragma: no cover
+    pass
+
+PIPELINES = ("cpu", "reference")
+
+_context = None
+_context_lock = threading.Lock()
+
+
+def _get_context():
+    global _context
+    with _context_lock:
+        if _context is None:
+            _context = _mha.Context()
+        return _context
+
+
+class TensorSpec(namedtuple("TensorSpec", "dtype shape")):
+    """An argument or result of a compiled function: ``dtype`` is the MLIR
+    element type name (``'f32'``, ``'f16'``, ``'bf16'``, ``'i1'``), ``shape``
+    a tuple with ``None`` for dynamic dims."""
+
+    def __str__(self):
+        dims = "".join(("?" if d is None else str(d)) + "x" for d in self.shape)
+        return f"tensor<{dims}{self.dtype}>"
+
+    @property
+    def numpy_dtype(self):
+        return _dtypes.to_numpy(self.dtype)
+
+
+def _spec(code, shape):
+    return TensorSpec(_dtypes.NAMES[code],
+                      tuple(None if d == _mha.DYNAMIC else d for d in shape))
+
+
+class Function:
+    """A compiled entry function. Call it with one NumPy array per argument
+    (C-contiguous, the argument's dtype and static dims); it returns one
+    array per result (a single array for one result, a tuple otherwise).
+    The arrays are read in place, never copied by Python nor modified."""
+
+    def __init__(self, handle, text):
+        self._handle = handle
+        self._lock = threading.Lock()
+        self.mlir = text
+        self.name = handle.name
+        self.pipeline = handle.pipeline
+        self.compile_seconds = handle.compile_seconds
+        self.args = tuple(_spec(c, s) for c, s in handle.args)
+        self.results = tuple(_spec(c, s) for c, s in handle.results)
+
+    def __repr__(self):
+        args = ", ".join(map(str, self.args))
+        res = ", ".join(map(str, self.results))
+        return f"<mha.Function @{self.name}({args}) -> ({res}) [{self.pipeline}]>"
+
+    def check(self, *arrays):
+        """Raises TypeError / ValueError when ``arrays`` do not fit the
+        signature (what ``__call__`` checks first)."""
+        if len(arrays) != len(self.args):
+            raise TypeError(f"@{self.name} takes {len(self.args)} arguments "
+                            f"({', '.join(map(str, self.args))}), "
+                            f"got {len(arrays)}")
+        for i, (a, spec) in enumerate(zip(arrays, self.args)):
+            what = f"argument {i} of @{self.name} ({spec})"
+            if not isinstance(a, np.ndarray):
+                raise TypeError(f"{what}: expected a numpy.ndarray, got "
+                                f"{type(a).__name__}")
+            if _dtypes.from_numpy(a.dtype) != spec.dtype:
+                raise TypeError(f"{what}: expected dtype "
+                                f"{_dtypes.describe(spec.numpy_dtype)}, got "
+                                f"{_dtypes.describe(a.dtype)}")
+            if a.ndim != len(spec.shape) or any(
+                    d is not None and d != n for d, n in zip(spec.shape, a.shape)):
+                raise ValueError(f"{what}: shape mismatch, got {a.shape}")
+            if not a.flags.c_contiguous:
+                raise ValueError(f"{what}: the array is not C-contiguous; pass "
+                                 f"numpy.ascontiguousarray(x)")
+
+    def __call__(self, *arrays):
+        self.check(*arrays)
+        inputs = [(a.ctypes.data, _dtypes.CODES[spec.dtype], a.shape)
+                  for a, spec in zip(arrays, self.args)]
+        # One run at a time per handle (results live in the handle until
+        # taken); the GIL is released while it runs.
+        with self._lock:
+            raw = self._handle.run(inputs)
+        out = tuple(flat.view(_dtypes.to_numpy(_dtypes.NAMES[code]))
+                    .reshape(shape) for flat, code, shape in raw)
+        if len(out) == 1:
+            return out[0]
+        return out or None
+
+
+def compile(mlir, pipeline="cpu", options="", entry=None):
+    """Compiles ``mlir`` (MLIR text, or a builder from :mod:`mha.ir`) with
+    ``pipeline`` ('cpu': fused, tiled, multi-threaded; 'reference': the
+    unfused oracle) and its ``options`` (e.g. ``"threads=2 q-tile=64"``) and
+    returns a :class:`Function`. ``entry`` selects the function (default:
+    the only public one). Raises :class:`CompileError` with the MLIR
+    diagnostics."""
+    if hasattr(mlir, "to_mlir"):
+        mlir = mlir.to_mlir()
+    if not isinstance(mlir, str):
+        raise TypeError(f"expected MLIR text (str) or an mha.ir builder, got "
+                        f"{type(mlir).__name__}")
+    if pipeline == "gpu":
+        raise ValueError("the gpu pipeline is not available in this build; "
+                         "use 'cpu' or 'reference'")
+    if pipeline not in PIPELINES:
+        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu' or "
+                         f"'reference'")
+    if not isinstance(options, str):
+        raise TypeError("options must be a string, e.g. \"threads=2\"")
+    handle = _mha.compile(_get_context(), mlir, entry or "", pipeline, options)
+    return Function(handle, mlir)

@@ -1,0 +1,339 @@
+//===- CAPITest.cpp - Tests of the mha C API ------------------------------===//
+//
+// Only the public C header is used, as a C client would: compile, query the
+// signature, run (results owned by the handle, copied into caller memory or
+// taken), errors with diagnostics, bad inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha-c/MHA.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" int mhaCHeaderSmokeTest(void);
+
+namespace {
+
+const char *kAttention = R"mlir(
+func.func @sdpa(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x5x4xf32>,
+                %v: tensor<1x1x5x6xf32>) -> tensor<1x2x3x6xf32> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x2x3x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x6xf32>
+      -> tensor<1x2x3x6xf32>
+  return %o : tensor<1x2x3x6xf32>
+}
+)mlir";
+
+const char *kDynamic = R"mlir(
+func.func @main(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>,
+                %v: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %o = mha.attention %q, %k, %v
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+      -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+)mlir";
+
+/// Plain attention with GQA and bottom-right causal alignment, in double.
+std::vector<float> reference(const std::vector<float> &q,
+                             const std::vector<float> &k,
+                             const std::vector<float> &v, int64_t h,
+                             int64_t hkv, int64_t sq, int64_t skv, int64_t d,
+                             int64_t dv, bool causal) {
+  std::vector<float> o(h * sq * dv, 0.0f);
+  double scale = 1.0 / std::sqrt(double(d));
+  for (int64_t hh = 0; hh < h; ++hh) {
+    int64_t g = hh / (h / hkv);
+    for (int64_t i = 0; i < sq; ++i) {
+      std::vector<double> s(skv, -INFINITY);
+      double mx = -INFINITY;
+      for (int64_t j = 0; j < skv; ++j) {
+        if (causal && j > i + (skv - sq))
+          continue;
+        double acc = 0;
+        for (int64_t x = 0; x < d; ++x)
+          acc += double(q[(hh * sq + i) * d + x]) * k[(g * skv + j) * d + x];
+        s[j] = acc * scale;
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0;
+      for (int64_t j = 0; j < skv; ++j)
+        sum += s[j] == -INFINITY ? 0 : std::exp(s[j] - mx);
+      for (int64_t j = 0; j < skv; ++j) {
+        if (s[j] == -INFINITY)
+          continue;
+        double p = std::exp(s[j] - mx) / sum;
+        for (int64_t x = 0; x < dv; ++x)
+          o[(hh * sq + i) * dv + x] += float(p * v[(g * skv + j) * dv + x]);
+      }
+    }
+  }
+  return o;
+}
+
+std::vector<float> iota(size_t n, float step) {
+  std::vector<float> out(n);
+  for (size_t i = 0; i < n; ++i)
+    out[i] = std::sin(float(i) * step);
+  return out;
+}
+
+struct CAPITest : ::testing::Test {
+  MhaContext *ctx = nullptr;
+  void SetUp() override {
+    ctx = mhaContextCreate();
+    ASSERT_NE(ctx, nullptr);
+  }
+  void TearDown() override { mhaContextDestroy(ctx); }
+
+  MhaFunction *compileOrDie(const char *text, const char *pipeline,
+                            const char *options = nullptr) {
+    MhaFunction *fn = nullptr;
+    char *error = nullptr;
+    MhaStatus s =
+        mhaCompile(ctx, text, -1, nullptr, pipeline, options, &fn, &error);
+    EXPECT_EQ(s, MHA_SUCCESS) << (error ? error : "");
+    mhaStringFree(error);
+    return fn;
+  }
+};
+
+TEST(CAPIFromC, CompileAndRun) { EXPECT_EQ(mhaCHeaderSmokeTest(), 0); }
+
+TEST_F(CAPITest, Misc) {
+  EXPECT_STREQ(mhaDTypeName(MHA_DTYPE_BF16), "bf16");
+  EXPECT_EQ(mhaDTypeName(MhaDType(42)), nullptr);
+  EXPECT_EQ(mhaDTypeSize(MHA_DTYPE_F16), 2u);
+  EXPECT_EQ(mhaDTypeSize(MHA_DTYPE_I1), 1u);
+  EXPECT_GT(std::strlen(mhaVersion()), 0u);
+  mhaStringFree(nullptr);
+}
+
+TEST_F(CAPITest, Signature) {
+  MhaFunction *fn = compileOrDie(kAttention, "reference");
+  ASSERT_NE(fn, nullptr);
+  EXPECT_STREQ(mhaFunctionGetName(fn), "sdpa");
+  EXPECT_STREQ(mhaFunctionGetPipeline(fn), "reference");
+  EXPECT_GT(mhaFunctionGetCompileSeconds(fn), 0.0);
+  ASSERT_EQ(mhaFunctionGetNumArgs(fn), 3);
+  ASSERT_EQ(mhaFunctionGetNumResults(fn), 1);
+  EXPECT_EQ(mhaFunctionGetArgDType(fn, 2), MHA_DTYPE_F32);
+  ASSERT_EQ(mhaFunctionGetArgRank(fn, 2), 4);
+  const int64_t *v = mhaFunctionGetArgShape(fn, 2);
+  EXPECT_EQ(std::vector<int64_t>(v, v + 4), (std::vector<int64_t>{1, 1, 5, 6}));
+  const int64_t *r = mhaFunctionGetResultShape(fn, 0);
+  EXPECT_EQ(std::vector<int64_t>(r, r + 4), (std::vector<int64_t>{1, 2, 3, 6}));
+  EXPECT_EQ(mhaFunctionGetArgRank(fn, 3), -1);
+  EXPECT_EQ(mhaFunctionGetArgShape(fn, -1), nullptr);
+  EXPECT_EQ(mhaFunctionGetResultShape(fn, 1), nullptr);
+  mhaFunctionDestroy(fn);
+
+  MhaFunction *dyn = compileOrDie(kDynamic, "cpu");
+  ASSERT_NE(dyn, nullptr);
+  const int64_t *q = mhaFunctionGetArgShape(dyn, 0);
+  EXPECT_EQ(std::vector<int64_t>(q, q + 4),
+            (std::vector<int64_t>{MHA_DYNAMIC_DIM, 2, MHA_DYNAMIC_DIM, 4}));
+  mhaFunctionDestroy(dyn);
+}
+
+class CAPIRunTest : public CAPITest,
+                    public ::testing::WithParamInterface<const char *> {};
+
+TEST_P(CAPIRunTest, RunAllResultModes) {
+  MhaFunction *fn = compileOrDie(kAttention, GetParam(), nullptr);
+  ASSERT_NE(fn, nullptr);
+  std::vector<float> q = iota(2 * 3 * 4, 0.37f), k = iota(5 * 4, 0.91f),
+                     v = iota(5 * 6, 0.53f);
+  int64_t qs[] = {1, 2, 3, 4}, ks[] = {1, 1, 5, 4}, vs[] = {1, 1, 5, 6};
+  MhaBuffer in[] = {{q.data(), MHA_DTYPE_F32, 4, qs},
+                    {k.data(), MHA_DTYPE_F32, 4, ks},
+                    {v.data(), MHA_DTYPE_F32, 4, vs}};
+  std::vector<float> expected =
+      reference(q, k, v, 2, 1, 3, 5, 4, 6, /*causal=*/true);
+
+  // Results owned by the handle.
+  char *error = nullptr;
+  ASSERT_EQ(mhaFunctionRun(fn, in, 3, &error), MHA_SUCCESS) << error;
+  MhaBuffer view;
+  ASSERT_EQ(mhaFunctionGetRunResult(fn, 0, &view), MHA_SUCCESS);
+  EXPECT_EQ(view.dtype, MHA_DTYPE_F32);
+  ASSERT_EQ(view.rank, 4);
+  EXPECT_EQ(std::vector<int64_t>(view.shape, view.shape + 4),
+            (std::vector<int64_t>{1, 2, 3, 6}));
+  const float *o = static_cast<const float *>(view.data);
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(o[i], expected[i], 1e-5) << i;
+  EXPECT_EQ(mhaFunctionGetRunResult(fn, 1, &view), MHA_ERROR_INVALID_ARGUMENT);
+
+  // Copied into caller memory.
+  std::vector<float> copy(expected.size());
+  EXPECT_EQ(mhaFunctionCopyResult(fn, 0, copy.data(), 4),
+            MHA_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(mhaFunctionCopyResult(fn, 0, copy.data(), copy.size() * 4),
+            MHA_SUCCESS);
+  EXPECT_EQ(0, std::memcmp(copy.data(), o, copy.size() * 4));
+
+  // Taken out of the handle.
+  MhaTensor *taken = mhaFunctionTakeResult(fn, 0);
+  ASSERT_NE(taken, nullptr);
+  EXPECT_EQ(mhaFunctionTakeResult(fn, 0), nullptr);
+  EXPECT_EQ(mhaTensorGetSizeInBytes(taken), expected.size() * 4);
+  MhaBuffer tb = mhaTensorGetBuffer(taken);
+  EXPECT_EQ(0, std::memcmp(copy.data(), tb.data, copy.size() * 4));
+  mhaTensorDestroy(taken);
+
+  // RunInto: straight into caller buffers, with shape checks.
+  std::vector<float> into(expected.size(), -1.0f);
+  int64_t os[] = {1, 2, 3, 6}, bad[] = {1, 2, 3, 5};
+  MhaBuffer out = {into.data(), MHA_DTYPE_F32, 4, os};
+  ASSERT_EQ(mhaFunctionRunInto(fn, in, 3, &out, 1, &error), MHA_SUCCESS)
+      << error;
+  EXPECT_EQ(0, std::memcmp(copy.data(), into.data(), copy.size() * 4));
+  MhaBuffer wrong = {into.data(), MHA_DTYPE_F32, 4, bad};
+  EXPECT_EQ(mhaFunctionRunInto(fn, in, 3, &wrong, 1, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("output 0"), std::string::npos) << error;
+  mhaStringFree(error);
+  mhaFunctionDestroy(fn);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pipelines, CAPIRunTest,
+                         ::testing::Values("cpu", "reference"));
+
+TEST_F(CAPITest, PipelineOptions) {
+  MhaFunction *fn = compileOrDie(kAttention, "cpu", "q-tile=2 kv-tile=2");
+  EXPECT_NE(fn, nullptr);
+  mhaFunctionDestroy(fn);
+
+  MhaFunction *bad = nullptr;
+  char *error = nullptr;
+  EXPECT_EQ(mhaCompile(ctx, kAttention, -1, nullptr, "cpu", "no-such=1", &bad,
+                       &error),
+            MHA_ERROR_COMPILE);
+  EXPECT_EQ(bad, nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("no-such"), std::string::npos) << error;
+  mhaStringFree(error);
+}
+
+TEST_F(CAPITest, DynamicShapes) {
+  MhaFunction *fn = compileOrDie(kDynamic, "cpu");
+  ASSERT_NE(fn, nullptr);
+  std::vector<float> q = iota(2 * 2 * 3 * 4, 0.1f),
+                     k = iota(2 * 2 * 7 * 4, 0.2f);
+  int64_t qs[] = {2, 2, 3, 4}, ks[] = {2, 2, 7, 4};
+  MhaBuffer in[] = {{q.data(), MHA_DTYPE_F32, 4, qs},
+                    {k.data(), MHA_DTYPE_F32, 4, ks},
+                    {k.data(), MHA_DTYPE_F32, 4, ks}};
+  char *error = nullptr;
+  ASSERT_EQ(mhaFunctionRun(fn, in, 3, &error), MHA_SUCCESS) << error;
+  MhaBuffer view;
+  ASSERT_EQ(mhaFunctionGetRunResult(fn, 0, &view), MHA_SUCCESS);
+  EXPECT_EQ(std::vector<int64_t>(view.shape, view.shape + 4),
+            (std::vector<int64_t>{2, 2, 3, 4}));
+  mhaFunctionDestroy(fn);
+}
+
+TEST_F(CAPITest, CompileErrorsCarryDiagnostics) {
+  MhaFunction *fn = nullptr;
+  char *error = nullptr;
+  // Parse error: the message has the location and the source line.
+  EXPECT_EQ(mhaCompile(ctx, "func.func @f(", -1, nullptr, "cpu", nullptr, &fn,
+                       &error),
+            MHA_ERROR_COMPILE);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("<input>:1:"), std::string::npos) << error;
+  mhaStringFree(error);
+
+  // Verifier error of the mha dialect: H not a multiple of Hkv.
+  const char *invalid = R"mlir(
+func.func @f(%q: tensor<1x3x4x8xf32>, %k: tensor<1x2x4x8xf32>) -> tensor<1x3x4x8xf32> {
+  %o = mha.attention %q, %k, %k
+      : tensor<1x3x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x3x4x8xf32>
+  return %o : tensor<1x3x4x8xf32>
+})mlir";
+  EXPECT_EQ(mhaCompile(ctx, invalid, -1, nullptr, "cpu", nullptr, &fn, &error),
+            MHA_ERROR_COMPILE);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("error:"), std::string::npos) << error;
+  mhaStringFree(error);
+
+  // Unsupported signature.
+  const char *i32 = "func.func @f(%a: tensor<2xi32>) -> tensor<2xi32> {\n"
+                    "  return %a : tensor<2xi32>\n}\n";
+  EXPECT_EQ(mhaCompile(ctx, i32, -1, nullptr, "cpu", nullptr, &fn, &error),
+            MHA_ERROR_COMPILE);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("unsupported type"), std::string::npos)
+      << error;
+  mhaStringFree(error);
+
+  // Unknown entry.
+  EXPECT_EQ(
+      mhaCompile(ctx, kAttention, -1, "nope", "cpu", nullptr, &fn, &error),
+      MHA_ERROR_COMPILE);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("nope"), std::string::npos) << error;
+  mhaStringFree(error);
+
+  // Unknown pipeline and gpu are argument errors.
+  EXPECT_EQ(
+      mhaCompile(ctx, kAttention, -1, nullptr, "tpu", nullptr, &fn, &error),
+      MHA_ERROR_INVALID_ARGUMENT);
+  ASSERT_NE(error, nullptr);
+  mhaStringFree(error);
+  EXPECT_EQ(
+      mhaCompile(ctx, kAttention, -1, nullptr, "gpu", nullptr, &fn, &error),
+      MHA_ERROR_INVALID_ARGUMENT);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("gpu"), std::string::npos) << error;
+  mhaStringFree(error);
+  EXPECT_EQ(mhaCompile(nullptr, kAttention, -1, nullptr, "cpu", nullptr, &fn,
+                       nullptr),
+            MHA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(fn, nullptr);
+}
+
+TEST_F(CAPITest, BadInputs) {
+  MhaFunction *fn = compileOrDie(kAttention, "reference");
+  ASSERT_NE(fn, nullptr);
+  std::vector<float> buf(64, 0.5f);
+  std::vector<uint16_t> half(64, 0);
+  int64_t qs[] = {1, 2, 3, 4}, ks[] = {1, 1, 5, 4}, vs[] = {1, 1, 5, 6},
+          wrongShape[] = {1, 1, 5, 7};
+  char *error = nullptr;
+  auto expectError = [&](const MhaBuffer *in, int64_t n, const char *needle) {
+    EXPECT_EQ(mhaFunctionRun(fn, in, n, &error), MHA_ERROR_INVALID_ARGUMENT);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error).find(needle), std::string::npos) << error;
+    mhaStringFree(error);
+    error = nullptr;
+  };
+  MhaBuffer good[] = {{buf.data(), MHA_DTYPE_F32, 4, qs},
+                      {buf.data(), MHA_DTYPE_F32, 4, ks},
+                      {buf.data(), MHA_DTYPE_F32, 4, vs}};
+  expectError(good, 2, "takes 3 arguments");
+  MhaBuffer dtype[] = {good[0], good[1], {half.data(), MHA_DTYPE_F16, 4, vs}};
+  expectError(dtype, 3, "argument 2");
+  MhaBuffer shape[] = {
+      good[0], good[1], {buf.data(), MHA_DTYPE_F32, 4, wrongShape}};
+  expectError(shape, 3, "shape mismatch");
+  MhaBuffer rank[] = {good[0], {buf.data(), MHA_DTYPE_F32, 3, ks}, good[2]};
+  expectError(rank, 3, "argument 1");
+  MhaBuffer null[] = {good[0], good[1], {nullptr, MHA_DTYPE_F32, 4, vs}};
+  expectError(null, 3, "null data");
+  MhaBuffer unknown[] = {good[0], good[1], {buf.data(), MhaDType(9), 4, vs}};
+  expectError(unknown, 3, "unknown dtype");
+  // A failed run leaves no results behind.
+  MhaBuffer view;
+  EXPECT_EQ(mhaFunctionGetRunResult(fn, 0, &view), MHA_ERROR_INVALID_ARGUMENT);
+  mhaFunctionDestroy(fn);
+}
+
+} // namespace
