@@ -116,10 +116,10 @@ std::string describe(MhaDType dtype, int64_t rank, const int64_t *shape) {
   return s + "]";
 }
 
-/// Checks a caller buffer and copies it into a HostTensor (the runner's
-/// input type).
-MhaStatus toHostTensor(const MhaBuffer &buffer, const std::string &what,
-                       HostTensor &out, char **error) {
+/// Checks a caller buffer and views it as a TensorRef (no copy: compiled
+/// code never writes its arguments).
+MhaStatus toTensorRef(const MhaBuffer &buffer, const std::string &what,
+                      std::optional<TensorRef> &out, char **error) {
   std::optional<DType> dtype = fromC(buffer.dtype);
   if (!dtype)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
@@ -127,21 +127,18 @@ MhaStatus toHostTensor(const MhaBuffer &buffer, const std::string &what,
   if (buffer.rank < 0 || (buffer.rank > 0 && !buffer.shape))
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 what + ": invalid rank or null shape");
-  out.dtype = *dtype;
-  out.shape.assign(buffer.shape, buffer.shape + buffer.rank);
+  std::vector<int64_t> shape(buffer.shape, buffer.shape + buffer.rank);
   int64_t n = 1;
-  for (int64_t d : out.shape) {
+  for (int64_t d : shape) {
     if (d < 0)
       return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                   what + ": negative dimension in " +
                       describe(buffer.dtype, buffer.rank, buffer.shape));
     n *= d;
   }
-  size_t bytes = size_t(n) * dtypeSize(*dtype);
-  if (bytes && !buffer.data)
+  if (n && !buffer.data)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT, what + ": null data");
-  const auto *data = static_cast<const uint8_t *>(buffer.data);
-  out.bytes.assign(data, data + bytes);
+  out.emplace(*dtype, std::move(shape), buffer.data);
   return MHA_SUCCESS;
 }
 } // namespace
@@ -343,12 +340,14 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
                 "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
                     " arguments, but " + std::to_string(numInputs) +
                     " inputs were given");
-  std::vector<HostTensor> hostInputs(numInputs);
+  std::vector<TensorRef> hostInputs;
   for (int64_t i = 0; i < numInputs; ++i) {
     std::string what =
         "argument " + std::to_string(i) + " (" + sig.args[i].describe() + ")";
-    if (MhaStatus s = toHostTensor(inputs[i], what, hostInputs[i], error))
+    std::optional<TensorRef> ref;
+    if (MhaStatus s = toTensorRef(inputs[i], what, ref, error))
       return s;
+    hostInputs.push_back(std::move(*ref));
   }
   if (llvm::Error err = checkInputs(sig, hostInputs))
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,

@@ -2,6 +2,8 @@
 
 #include "mha/Runner/HostTensor.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include "llvm/Support/ErrorHandling.h"
 
 #include <algorithm>
@@ -181,7 +183,7 @@ void HostTensor::set(int64_t i, float value) {
   llvm_unreachable("unknown dtype");
 }
 
-std::string HostTensor::describe() const {
+static std::string describeTensor(DType dtype, llvm::ArrayRef<int64_t> shape) {
   std::string result = dtypeName(dtype).str() + "[";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
@@ -190,6 +192,12 @@ std::string HostTensor::describe() const {
   }
   return result + "]";
 }
+
+std::string HostTensor::describe() const {
+  return describeTensor(dtype, shape);
+}
+
+std::string TensorRef::describe() const { return describeTensor(dtype, shape); }
 
 /// splitmix64: tiny, well mixed and fully specified, so random inputs are
 /// identical on every platform and standard library.

@@ -118,14 +118,14 @@ mlir::mha::runner::getEntrySignature(ModuleOp module, llvm::StringRef entry) {
 }
 
 llvm::Error mlir::mha::runner::checkInputs(const EntrySignature &signature,
-                                           llvm::ArrayRef<HostTensor> inputs) {
+                                           llvm::ArrayRef<TensorRef> inputs) {
   if (inputs.size() != signature.args.size())
     return llvm::createStringError(
         "@" + signature.name + " takes " +
         std::to_string(signature.args.size()) + " arguments, but " +
         std::to_string(inputs.size()) + " inputs were given");
   for (auto [i, spec] : llvm::enumerate(signature.args)) {
-    const HostTensor &t = inputs[i];
+    const TensorRef &t = inputs[i];
     std::string prefix =
         "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
     if (t.dtype != spec.dtype)
@@ -306,13 +306,13 @@ struct Descriptor {
 } // namespace
 
 llvm::Expected<std::vector<HostTensor>>
-JitFunction::run(llvm::ArrayRef<HostTensor> inputs) {
+JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   // Arguments are read-only in the compiled code (see compile()).
   std::vector<std::vector<int64_t>> argDescs;
-  for (const HostTensor &t : inputs) {
+  for (const TensorRef &t : inputs) {
     size_t rank = t.shape.size();
     std::vector<int64_t> d(Descriptor::words(rank));
-    d[0] = d[1] = reinterpret_cast<int64_t>(t.data());
+    d[0] = d[1] = reinterpret_cast<int64_t>(t.data);
     d[2] = 0;
     int64_t stride = 1;
     for (size_t i = rank; i-- > 0;) {
@@ -351,18 +351,27 @@ JitFunction::run(llvm::ArrayRef<HostTensor> inputs) {
     HostTensor out(spec.dtype, shape);
     size_t elt = dtypeSize(spec.dtype);
     auto *base = reinterpret_cast<const uint8_t *>(d[1]) + d[2] * elt;
-    // Strided copy into C order.
+    // Identity-layout results are one contiguous block; anything else is
+    // copied element by element into C order.
     int64_t n = out.numElements();
-    std::vector<int64_t> index(rank, 0);
-    for (int64_t flat = 0; flat < n; ++flat) {
-      int64_t src = 0;
-      for (size_t i = 0; i < rank; ++i)
-        src += index[i] * d[3 + rank + i];
-      std::memcpy(out.bytes.data() + flat * elt, base + src * elt, elt);
-      for (size_t i = rank; i-- > 0;) {
-        if (++index[i] < shape[i])
-          break;
-        index[i] = 0;
+    bool contiguous = true;
+    for (int64_t i = rank, stride = 1; i-- > 0; stride *= shape[i])
+      contiguous &= shape[i] == 1 || d[3 + rank + i] == stride;
+    if (contiguous) {
+      if (n)
+        std::memcpy(out.bytes.data(), base, n * elt);
+    } else {
+      std::vector<int64_t> index(rank, 0);
+      for (int64_t flat = 0; flat < n; ++flat) {
+        int64_t src = 0;
+        for (size_t i = 0; i < rank; ++i)
+          src += index[i] * d[3 + rank + i];
+        std::memcpy(out.bytes.data() + flat * elt, base + src * elt, elt);
+        for (size_t i = rank; i-- > 0;) {
+          if (++index[i] < shape[i])
+            break;
+          index[i] = 0;
+        }
       }
     }
     results.push_back(std::move(out));

@@ -53,10 +53,25 @@ struct HostTensor {
   std::string describe() const;
 };
 
+/// A non-owning view of C-order data: how inputs reach compiled code without
+/// copies.
+struct TensorRef {
+  DType dtype;
+  std::vector<int64_t> shape;
+  const void *data;
+
+  TensorRef(DType dtype, std::vector<int64_t> shape, const void *data)
+      : dtype(dtype), shape(std::move(shape)), data(data) {}
+  TensorRef(const HostTensor &t) : TensorRef(t.dtype, t.shape, t.data()) {}
+
+  /// "f32[2x8x128x64]".
+  std::string describe() const;
+};
+
 /// Uniform values in [-range, range) for floats; for i1, true with
 /// probability `range` clamped to [0, 1]. Deterministic for a seed.
-HostTensor randomTensor(DType dtype, std::vector<int64_t> shape,
-                        uint64_t seed, float range = 1.0f);
+HostTensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t seed,
+                        float range = 1.0f);
 
 } // namespace mlir::mha::runner
 

@@ -44,7 +44,12 @@ llvm::Expected<EntrySignature> getEntrySignature(ModuleOp module,
 /// Checks that `inputs` match the entry's arguments (count, dtype, static
 /// dims); errors name the argument position.
 llvm::Error checkInputs(const EntrySignature &signature,
-                        llvm::ArrayRef<HostTensor> inputs);
+                        llvm::ArrayRef<TensorRef> inputs);
+inline llvm::Error checkInputs(const EntrySignature &signature,
+                               llvm::ArrayRef<HostTensor> inputs) {
+  return checkInputs(signature,
+                     std::vector<TensorRef>(inputs.begin(), inputs.end()));
+}
 
 /// A compiled entry function.
 class JitFunction {
@@ -60,7 +65,11 @@ public:
   /// Calls the function; `inputs` must have passed checkInputs. Inputs are
   /// passed without copies and never modified (arguments are compiled as
   /// read-only: `bufferization.writable = false`).
-  llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<HostTensor> inputs);
+  llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<TensorRef> inputs);
+  llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<HostTensor> inputs) {
+    return run(std::vector<TensorRef>(inputs.begin(), inputs.end()));
+  }
 
   /// Seconds spent lowering and JIT-compiling.
   double getCompileSeconds() const { return compileSeconds; }

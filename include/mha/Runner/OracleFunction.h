@@ -1,4 +1,5 @@
-//===- OracleFunction.h - Evaluate simple entries with the oracle -*- C++ -*-===//
+//===- OracleFunction.h - Evaluate simple entries with the oracle -*- C++
+//-*-===//
 
 #ifndef MHA_RUNNER_ORACLEFUNCTION_H
 #define MHA_RUNNER_ORACLEFUNCTION_H
