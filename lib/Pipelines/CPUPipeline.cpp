@@ -18,8 +18,32 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createMHATileAttention(tile));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+
+  // 0 leaves the loop nest scalar; a negative width reaches the passes,
+  // which reject it.
+  int64_t width = options.vectorWidth;
+  if (width != 0) {
+    // Register blocks of `rows` x (2 * width) accumulators: 16 of the 32
+    // AVX-512 registers, 8 of the 16 AVX2 ones.
+    MHAVectorizeContractionsOptions contractions;
+    contractions.vectorWidth = width;
+    contractions.rows = options.microKernelRows
+                            ? int64_t(options.microKernelRows)
+                            : (width >= 16 ? 8 : 4);
+    contractions.vectors =
+        options.microKernelVectors ? int64_t(options.microKernelVectors) : 2;
+    pm.addPass(createMHAVectorizeContractions(contractions));
+    MHAVectorizeRowsOptions rows;
+    rows.maxVectorSize = 4 * width;
+    rows.transposeTile = width >= 16 ? 16 : width;
+    pm.addPass(createMHAVectorizeRows(rows));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+
   LowerToLLVMOptions lower;
   lower.parallel = true;
   lower.numThreads = options.threads;
+  lower.vector = width != 0;
   buildLowerToLLVMPipeline(pm, lower);
 }

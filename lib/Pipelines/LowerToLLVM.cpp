@@ -39,6 +39,13 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   } else {
     pm.addPass(createForallToForLoopPass());
   }
+  // Transfers the vectorising passes left n-D (permuted or broadcast reads)
+  // become 1-D ones.
+  if (options.vector) {
+    VectorTransferToSCFOptions toSCF;
+    toSCF.unroll = true;
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(toSCF));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -49,6 +56,11 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  if (options.vector) {
+    pm.addPass(createConvertVectorToLLVMPass());
+    // Vector lowering pads with ub.poison.
+    pm.addPass(createUBToLLVMConversionPass());
+  }
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

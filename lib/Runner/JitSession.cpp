@@ -14,6 +14,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -193,6 +194,16 @@ static void mhaFree(void *p) {
 
 JitFunction::~JitFunction() = default;
 
+/// f32 lanes of the widest vector unit of the host.
+static int64_t hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2"))
+    return 8;
+  return 4;
+}
+
 /// Builds the pipeline through the registry, so options are parsed and
 /// checked exactly as mha-opt does.
 static LogicalResult buildPipeline(OpPassManager &pm, PipelineKind kind,
@@ -210,7 +221,13 @@ static LogicalResult buildPipeline(OpPassManager &pm, PipelineKind kind,
     errors << "the gpu pipeline is not available in this build";
     return failure();
   }
-  std::string text = name + (options.empty() ? "" : "{" + options.str() + "}");
+  std::string all = options.str();
+  // The CPU pipeline vectorises for the JIT host: AVX-512, AVX2 or SSE
+  // widths, unless the user chose a width.
+  if (kind == PipelineKind::CPU && !options.contains("vector-width"))
+    all = "vector-width=" + std::to_string(hostVectorWidth()) +
+          (all.empty() ? "" : " " + all);
+  std::string text = name + (all.empty() ? "" : "{" + all + "}");
   return parsePassPipeline(text, pm, errors);
 }
 

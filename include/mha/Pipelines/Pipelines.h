@@ -36,10 +36,28 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "
                      "0 = all cores"),
       llvm::cl::init(0)};
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector register of the target: 16 for "
+                     "AVX-512, 8 for AVX2 (hosts pick it from their CPU "
+                     "features); 0 leaves the loop nest scalar"),
+      llvm::cl::init(16)};
+  Option<unsigned> microKernelRows{
+      *this, "micro-kernel-rows",
+      llvm::cl::desc("Rows of a contraction register block; 0 picks from "
+                     "vector-width"),
+      llvm::cl::init(0)};
+  Option<unsigned> microKernelVectors{
+      *this, "micro-kernel-vectors",
+      llvm::cl::desc("Vector registers per row of a contraction register "
+                     "block; 0 picks from vector-width"),
+      llvm::cl::init(0)};
 };
 
 /// decompose + mha-tile-attention (fused FlashAttention-2 loop nest) +
-/// bufferize + OpenMP over (B, H, q-tiles) -> LLVM.
+/// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
+/// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
+/// (B, H, q-tiles) -> LLVM.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// How the shared tail treats `scf.forall`.
@@ -48,6 +66,8 @@ struct LowerToLLVMOptions {
   bool parallel = false;
   /// OpenMP threads; 0 lets the runtime use every core.
   unsigned numThreads = 0;
+  /// Lower vector dialect ops (from the vectorising passes) to LLVM.
+  bool vector = false;
 };
 
 /// The tail shared by every CPU pipeline: tensors -> buffers -> loops ->

@@ -154,12 +154,19 @@ Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
     return tile;
   Value dest = full ? buf : fill(b, loc, f32Constant(b, loc, 0.0f), buf);
   Value corner = cornerSlice(b, loc, dest, {rows, cols});
-  AffineMap id2 = b.getMultiDimIdentityMap(2);
-  Value packed = generic(
-      b, loc, tile, corner, {id2, id2}, {kPar, kPar},
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        return toF32(nb, l, args[0]);
-      });
+  // A plain copy stays a linalg.copy: canonicalization would turn an
+  // identity linalg.generic into a tensor.insert_slice (a memref.copy).
+  Value packed;
+  if (tileType.getElementType().isF32()) {
+    packed = linalg::CopyOp::create(b, loc, corner.getType(), tile, corner)
+                 .getResult(0);
+  } else {
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    packed = generic(b, loc, tile, corner, {id2, id2}, {kPar, kPar},
+                     [](OpBuilder &nb, Location l, ValueRange args) {
+                       return toF32(nb, l, args[0]);
+                     });
+  }
   return insertCorner(b, loc, packed, dest, {rows, cols});
 }
 
@@ -328,7 +335,23 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     // Causal trimming: no row of this tile sees a key at or beyond
     // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
     OpFoldResult kvEnd = skvSize;
-    if (causal) {
+    // Aligned causal tiles (q-tile = kv-tile, both dividing the sequences and
+    // Skv - Sq): the only tile that straddles the diagonal is the last one,
+    // [q0 + Skv - Sq, q0 + qt + Skv - Sq), with the diagonal at its corner.
+    // It is peeled out of the loop, so the loop needs no causal select, and
+    // computed by triangular blocks.
+    bool peelDiagonal = causal && fullKvTiles && qt == kvt;
+    OpFoldResult diagStart;
+    if (peelDiagonal) {
+      diagStart = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + s0,
+                                                        {q0, causalOffset});
+      kvEnd = diagStart;
+      if (*sqStatic > *skvStatic)
+        kvEnd = affine::makeComposedFoldedAffineMax(
+            rewriter, loc,
+            AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
+            {kvEnd});
+    } else if (causal) {
       kvEnd = affine::makeComposedFoldedAffineMin(
           rewriter, loc, AffineMap::get(2, 2, {s0, d0 + d1 + s0 - s1}, ctx),
           {q0, qT, skvSize, sqSize});
@@ -345,7 +368,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                 mask,
                 qPacked,
                 scratch,
-                {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset},
+                {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize,
+                 peelDiagonal ? OpFoldResult() : causalOffset},
                 maskType,
                 qt,
                 kvt,
@@ -360,19 +384,48 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
         [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
           scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
         });
+    SmallVector<Value> state = loop.getResults();
+    if (peelDiagonal) {
+      Value k0 = getValueOrCreateConstantIndexOp(rewriter, loc, diagStart);
+      if (*sqStatic > *skvStatic) {
+        // Early query tiles of a prefill longer than the cache see no key.
+        Value sees = arith::CmpIOp::create(
+            rewriter, loc, arith::CmpIPredicate::sge, k0,
+            arith::ConstantIndexOp::create(rewriter, loc, 0));
+        auto ifOp = scf::IfOp::create(
+            rewriter, loc, sees,
+            [&](OpBuilder &b, Location l) {
+              scf::YieldOp::create(b, l, step.buildDiagonal(b, l, k0, state));
+            },
+            [&](OpBuilder &b, Location l) {
+              scf::YieldOp::create(b, l, state);
+            });
+        state = ifOp.getResults();
+      } else {
+        state = step.buildDiagonal(rewriter, loc, k0, state);
+      }
+    }
 
-    // o = acc / l, or 0 for rows that saw no key (l == 0, acc == 0), for the
-    // real rows only, written straight into the result tile.
-    Value acc = cornerSlice(rewriter, loc, loop.getResult(2), {qT, dvSize});
-    Value rowSum = cornerSlice(rewriter, loc, loop.getResult(1), {qT});
+    // o = acc * (1 / l), or 0 for rows that saw no key (l == 0), for the
+    // real rows only, written straight into the result tile. One division per
+    // query, into the scratch row.
+    AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    Value inverse = generic(
+        rewriter, loc, state[1], scratch.row, {id1, id1}, {kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f), args[0]);
+        });
+    Value acc = cornerSlice(rewriter, loc, state[2], {qT, dvSize});
+    Value rowSum = cornerSlice(rewriter, loc, state[1], {qT});
+    inverse = cornerSlice(rewriter, loc, inverse, {qT});
     Value outTile = headTile(rewriter, loc, out, bIv, hIv, q0, qT, dvSize);
     AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
-    Value o = generic(rewriter, loc, ValueRange{acc, rowSum}, outTile,
-                      {id2, rowOf2, id2}, {kPar, kPar},
+    Value o = generic(rewriter, loc, ValueRange{acc, rowSum, inverse}, outTile,
+                      {id2, rowOf2, rowOf2, id2}, {kPar, kPar},
                       [&](OpBuilder &b, Location l, ValueRange args) {
                         Value empty = arith::CmpFOp::create(
                             b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-                        Value r = arith::DivFOp::create(b, l, args[0], args[1]);
+                        Value r = arith::MulFOp::create(b, l, args[0], args[2]);
                         r = arith::SelectOp::create(b, l, empty, zero, r);
                         if (elemType != f32)
                           r = arith::TruncFOp::create(b, l, elemType, r);
@@ -411,13 +464,213 @@ private:
     bool fullKvTiles;
     Value zero, negInf;
 
+    static AffineMap map3(MLIRContext *ctx, ArrayRef<unsigned> dims) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned dim : dims)
+        exprs.push_back(getAffineDimExpr(dim, ctx));
+      return AffineMap::get(3, 0, exprs, ctx);
+    }
+
+    /// s[j, i] += kp[j, d] * qp[d, i]: S^T = K . Q^T.
+    static Value scores(OpBuilder &b, Location loc, Value kp, Value qp,
+                        Value s) {
+      MLIRContext *ctx = b.getContext();
+      return generic(b, loc, ValueRange{kp, qp}, s,
+                     {map3(ctx, {0, 2}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                     {kPar, kPar, kRed},
+                     [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       Value prod =
+                           arith::MulFOp::create(nb, l, args[0], args[1]);
+                       return arith::AddFOp::create(nb, l, args[2], prod);
+                     });
+    }
+
+    /// acc[i, e] * corr[i] + sum_j p[j, i] * vp[j, e].
+    static Value accumulate(OpBuilder &b, Location loc, Value p, Value vp,
+                            Value corr, Value acc) {
+      MLIRContext *ctx = b.getContext();
+      AffineMap id2 = b.getMultiDimIdentityMap(2);
+      AffineMap row2 = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+      acc = generic(b, loc, corr, acc, {row2, id2}, {kPar, kPar},
+                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                      return arith::MulFOp::create(nb, l, args[1], args[0]);
+                    });
+      return generic(b, loc, ValueRange{p, vp}, acc,
+                     {map3(ctx, {2, 0}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                     {kPar, kPar, kRed},
+                     [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       Value prod =
+                           arith::MulFOp::create(nb, l, args[0], args[1]);
+                       return arith::AddFOp::create(nb, l, args[2], prod);
+                     });
+    }
+
+    /// Static [sizes] slice of `t` at `offsets`.
+    static Value slice(OpBuilder &b, Location loc, Value t,
+                       ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+      SmallVector<OpFoldResult> offs, szs, ones;
+      for (auto [o, sz] : llvm::zip(offsets, sizes)) {
+        offs.push_back(b.getIndexAttr(o));
+        szs.push_back(b.getIndexAttr(sz));
+        ones.push_back(b.getIndexAttr(1));
+      }
+      if (llvm::all_of(offsets, [](int64_t o) { return o == 0; }) &&
+          cast<RankedTensorType>(t.getType()).getShape() == sizes)
+        return t;
+      return tensor::ExtractSliceOp::create(b, loc, t, offs, szs, ones);
+    }
+    static Value insert(OpBuilder &b, Location loc, Value src, Value dest,
+                        ArrayRef<int64_t> offsets) {
+      if (src.getType() == dest.getType())
+        return src;
+      auto type = cast<RankedTensorType>(src.getType());
+      SmallVector<OpFoldResult> offs, szs, ones;
+      for (auto [o, sz] : llvm::zip(offsets, type.getShape())) {
+        offs.push_back(b.getIndexAttr(o));
+        szs.push_back(b.getIndexAttr(sz));
+        ones.push_back(b.getIndexAttr(1));
+      }
+      return tensor::InsertSliceOp::create(b, loc, src, dest, offs, szs, ones);
+    }
+
+    /// Rows of a triangular block of the peeled diagonal tile: the largest
+    /// of 32, 16, 8 that splits the tile in at least two, else the tile.
+    int64_t diagonalBlock() const {
+      for (int64_t blk : {32, 16, 8})
+        if (qt % blk == 0 && qt / blk >= 2)
+          return blk;
+      return qt;
+    }
+
+    /// The f32 K and V tiles of keys [k0, k0 + kvT).
+    std::pair<Value, Value> packKV(OpBuilder &b, Location loc, Value k0,
+                                   OpFoldResult kvT) const {
+      Value kTile =
+          headTile(b, loc, k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
+      Value vTile =
+          headTile(b, loc, v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
+      return {packRows(b, loc, kTile, scratch.k, kvT, pos.dSize, fullKvTiles),
+              packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize, fullKvTiles)};
+    }
+
+    /// Adds the mask to the real [kvT, qT] corner of the scores. Broadcast
+    /// mask dims are sliced at 0 and read at index 0.
+    Value applyMask(OpBuilder &b, Location loc, Value s, Value k0,
+                    OpFoldResult kvT) const {
+      MLIRContext *ctx = b.getContext();
+      OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
+      auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
+      OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
+      OpFoldResult cols = bc(3) ? oneIdx : kvT;
+      Value maskTile = tensor::ExtractSliceOp::create(
+          b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
+          ArrayRef<OpFoldResult>{
+              bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
+              bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+      // Scores are [key, query]; the mask is [query, key].
+      AffineMap maskMap = AffineMap::get(
+          2, 0,
+          {bc(2) ? b.getAffineConstantExpr(0) : getAffineDimExpr(1, ctx),
+           bc(3) ? b.getAffineConstantExpr(0) : getAffineDimExpr(0, ctx)},
+          ctx);
+      bool boolMask = maskType.getElementType().isInteger(1);
+      Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
+      corner = generic(
+          b, loc, maskTile, corner, {maskMap, b.getMultiDimIdentityMap(2)},
+          {kPar, kPar},
+          [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            if (boolMask)
+              return arith::SelectOp::create(nb, l, args[0], args[1], negInf);
+            return arith::AddFOp::create(nb, l, args[1], toF32(nb, l, args[0]));
+          });
+      return insertCorner(b, loc, corner, s, {kvT, pos.qT});
+    }
+
+    /// -inf for keys j the tile does not have (j >= kvTVal, when set) and for
+    /// keys in the future of query i (j > i + diag, when set).
+    Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal,
+               Value diag) const {
+      return generic(
+          b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
+          [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
+            Value j = linalg::IndexOp::create(bb, ll, 0);
+            Value hidden;
+            if (kvTVal)
+              hidden = arith::CmpIOp::create(bb, ll, arith::CmpIPredicate::sge,
+                                             j, kvTVal);
+            if (diag) {
+              Value i = linalg::IndexOp::create(bb, ll, 1);
+              Value last = arith::AddIOp::create(bb, ll, i, diag);
+              Value future = arith::CmpIOp::create(
+                  bb, ll, arith::CmpIPredicate::sgt, j, last);
+              hidden =
+                  hidden
+                      ? arith::OrIOp::create(bb, ll, hidden, future).getResult()
+                      : future;
+            }
+            return arith::SelectOp::create(bb, ll, hidden, negInf, args[0]);
+          });
+    }
+
+    /// The online-softmax update of (m, l) by the scores `s`, which become P
+    /// in place. Returns {corr, m_new, l_new, P}.
+    SmallVector<Value> softmax(OpBuilder &b, Location loc, Value s, Value m,
+                               Value rowSum) const {
+      MLIRContext *ctx = b.getContext();
+      AffineMap id2 = b.getMultiDimIdentityMap(2);
+      AffineMap col2 = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+      // Row max of the tile (a reduction over keys, the outer dim of S^T).
+      // maxnumf, not maximumf: it lowers to far fewer instructions, and a NaN
+      // score it skips still turns the whole row NaN through exp(S - m).
+      Value tileMax = fill(b, loc, negInf, scratch.row);
+      tileMax =
+          generic(b, loc, s, tileMax, {id2, col2}, {kRed, kPar},
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    return arith::MaxNumFOp::create(nb, l, args[0], args[1]);
+                  });
+
+      // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
+      // the correction exp(m - m_new); l *= correction.
+      AffineMap id1 = b.getMultiDimIdentityMap(1);
+      auto update = linalg::GenericOp::create(
+          b, loc, TypeRange{tileMax.getType(), m.getType(), rowSum.getType()},
+          ValueRange{}, ValueRange{tileMax, m, rowSum},
+          ArrayRef<AffineMap>{id1, id1, id1}, ArrayRef<IteratorType>{kPar},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value mNew = arith::MaxNumFOp::create(nb, l, args[1], args[0]);
+            Value corr = math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, args[1], mNew));
+            Value lNew = arith::MulFOp::create(nb, l, args[2], corr);
+            linalg::YieldOp::create(nb, l, ValueRange{corr, mNew, lNew});
+          });
+      Value corr = update.getResult(0), mNew = update.getResult(1);
+      rowSum = update.getResult(2);
+
+      // P = exp(S - m_new), in place on S.
+      Value p =
+          generic(b, loc, mNew, s, {col2, id2}, {kPar, kPar},
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    return math::ExpOp::create(
+                        nb, l, arith::SubFOp::create(nb, l, args[1], args[0]));
+                  });
+
+      // l += rowsum(P).
+      rowSum = generic(b, loc, p, rowSum, {id2, col2}, {kRed, kPar},
+                       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                         return arith::AddFOp::create(nb, l, args[1], args[0]);
+                       });
+      return {corr, mNew, rowSum, p};
+    }
+
     /// The step over keys [k0, k0 + kvT). Returns the new (m, l, acc).
     SmallVector<Value> build(OpBuilder &b, Location loc, Value k0,
                              ValueRange iterArgs) const {
       MLIRContext *ctx = b.getContext();
       Value m = iterArgs[0], rowSum = iterArgs[1], acc = iterArgs[2];
-      AffineExpr d0, d1, d2, s0;
-      bindDims(ctx, d0, d1, d2);
+      AffineExpr d0, d1, s0;
+      bindDims(ctx, d0, d1);
       bindSymbols(ctx, s0);
 
       OpFoldResult kvT =
@@ -425,71 +678,17 @@ private:
               ? b.getIndexAttr(kvt)
               : affine::makeComposedFoldedAffineMin(
                     b, loc,
-                    AffineMap::get(1, 1,
-                                   {b.getAffineConstantExpr(kvt), s0 - d0},
-                                   ctx),
+                    AffineMap::get(
+                        1, 1, {b.getAffineConstantExpr(kvt), s0 - d0}, ctx),
                     {k0, pos.kvEnd});
-      Value kTile =
-          headTile(b, loc, k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
-      Value vTile =
-          headTile(b, loc, v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
-      Value kPacked = packRows(b, loc, kTile, scratch.k, kvT, pos.dSize,
-                               fullKvTiles);
-      Value vPacked = packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize,
-                               fullKvTiles);
+      auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
-      AffineMap id2 = b.getMultiDimIdentityMap(2);
-      AffineMap row2 = AffineMap::get(2, 0, {d0}, ctx);
-      AffineMap col2 = AffineMap::get(2, 0, {d1}, ctx);
-      auto map3 = [&](ArrayRef<AffineExpr> e) {
-        return AffineMap::get(3, 0, e, ctx);
-      };
+      Value s =
+          scores(b, loc, kPacked, qPacked, fill(b, loc, zero, scratch.scores));
+      if (mask)
+        s = applyMask(b, loc, s, k0, kvT);
 
-      // S^T[j, i] = sum_d K[j, d] * (scale * Q)^T[d, i], in f32.
-      Value s = fill(b, loc, zero, scratch.scores);
-      s = generic(b, loc, ValueRange{kPacked, qPacked}, s,
-                  {map3({d0, d2}), map3({d2, d1}), map3({d0, d1})},
-                  {kPar, kPar, kRed},
-                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                    Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
-                    return arith::AddFOp::create(nb, l, args[2], prod);
-                  });
-
-      // The mask, on the real [kvT, qT] corner only. Broadcast mask dims are
-      // sliced at 0 and read at index 0.
-      if (mask) {
-        OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
-        auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
-        OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
-        OpFoldResult cols = bc(3) ? oneIdx : kvT;
-        Value maskTile = tensor::ExtractSliceOp::create(
-            b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
-            ArrayRef<OpFoldResult>{
-                bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
-                bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
-            ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
-            ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
-        // Scores are [key, query]; the mask is [query, key].
-        AffineMap maskMap =
-            AffineMap::get(2, 0,
-                           {bc(2) ? b.getAffineConstantExpr(0) : d1,
-                            bc(3) ? b.getAffineConstantExpr(0) : d0},
-                           ctx);
-        bool boolMask = maskType.getElementType().isInteger(1);
-        Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
-        corner = generic(
-            b, loc, maskTile, corner, {maskMap, id2}, {kPar, kPar},
-            [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-              if (boolMask)
-                return arith::SelectOp::create(nb, l, args[0], args[1],
-                                               negInf);
-              return arith::AddFOp::create(nb, l, args[1],
-                                           toF32(nb, l, args[0]));
-            });
-        s = insertCorner(b, loc, corner, s, {kvT, pos.qT});
-      }
-
-      // Keys the tile does not have (j >= kvT) and, on tiles that straddle the
+      // Keys the tile does not have and, on tiles that straddle the
       // diagonal, keys in the future of the query get -inf. Full tiles below
       // the diagonal skip this entirely.
       Value diag, kvTVal, apply;
@@ -509,9 +708,9 @@ private:
       }
       if (!fullKvTiles) {
         kvTVal = getValueOrCreateConstantIndexOp(b, loc, kvT);
-        Value partial = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::slt, kvTVal,
-            arith::ConstantIndexOp::create(b, loc, kvt));
+        Value partial =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, kvTVal,
+                                  arith::ConstantIndexOp::create(b, loc, kvt));
         apply = apply ? arith::OrIOp::create(b, loc, apply, partial).getResult()
                       : partial;
       }
@@ -519,87 +718,54 @@ private:
         auto ifOp = scf::IfOp::create(
             b, loc, apply,
             [&](OpBuilder &nb, Location l) {
-              Value hiddenOut = generic(
-                  nb, l, ValueRange{}, s, {id2}, {kPar, kPar},
-                  [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
-                    Value j = linalg::IndexOp::create(bb, ll, 0);
-                    Value hidden;
-                    if (kvTVal)
-                      hidden = arith::CmpIOp::create(
-                          bb, ll, arith::CmpIPredicate::sge, j, kvTVal);
-                    if (diag) {
-                      Value i = linalg::IndexOp::create(bb, ll, 1);
-                      Value last = arith::AddIOp::create(bb, ll, i, diag);
-                      Value future = arith::CmpIOp::create(
-                          bb, ll, arith::CmpIPredicate::sgt, j, last);
-                      hidden = hidden ? arith::OrIOp::create(bb, ll, hidden,
-                                                             future)
-                                            .getResult()
-                                      : future;
-                    }
-                    return arith::SelectOp::create(bb, ll, hidden, negInf,
-                                                   args[0]);
-                  });
-              scf::YieldOp::create(nb, l, hiddenOut);
+              scf::YieldOp::create(nb, l, hide(nb, l, s, kvTVal, diag));
             },
             [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, s); });
         s = ifOp.getResult(0);
       }
 
-      // Row max of the tile (a reduction over keys, the outer dim of S^T).
-      Value tileMax = fill(b, loc, negInf, scratch.row);
-      tileMax = generic(b, loc, s, tileMax, {id2, col2}, {kRed, kPar},
-                        [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                          return arith::MaximumFOp::create(nb, l, args[0],
-                                                           args[1]);
-                        });
+      SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+      acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc);
+      return {sm[1], sm[2], acc};
+    }
 
-      // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
-      // the correction exp(m - m_new); l *= correction.
-      AffineMap id1 = b.getMultiDimIdentityMap(1);
-      auto update = linalg::GenericOp::create(
-          b, loc, TypeRange{tileMax.getType(), m.getType(), rowSum.getType()},
-          ValueRange{}, ValueRange{tileMax, m, rowSum},
-          ArrayRef<AffineMap>{id1, id1, id1}, ArrayRef<IteratorType>{kPar},
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value mNew = arith::MaximumFOp::create(nb, l, args[1], args[0]);
-            Value corr = math::ExpOp::create(
-                nb, l, arith::SubFOp::create(nb, l, args[1], mNew));
-            Value lNew = arith::MulFOp::create(nb, l, args[2], corr);
-            linalg::YieldOp::create(nb, l, ValueRange{corr, mNew, lNew});
-          });
-      Value corr = update.getResult(0), mNew = update.getResult(1);
-      rowSum = update.getResult(2);
+    /// The peeled diagonal tile of an aligned causal query tile: keys
+    /// [k0, k0 + kvt) with local key j visible to local query i iff j <= i.
+    /// Both contractions run by triangular blocks of `blk` queries: block r
+    /// only needs keys [0, (r + 1) * blk), which skips almost half of the
+    /// tile's work; the rest of S^T gets -inf and P = 0 there.
+    SmallVector<Value> buildDiagonal(OpBuilder &b, Location loc, Value k0,
+                                     ValueRange state) const {
+      Value m = state[0], rowSum = state[1], acc = state[2];
+      int64_t d = cast<RankedTensorType>(qPacked.getType()).getDimSize(0);
+      int64_t dv = cast<RankedTensorType>(acc.getType()).getDimSize(1);
+      auto [kPacked, vPacked] = packKV(b, loc, k0, b.getIndexAttr(kvt));
+      int64_t blk = diagonalBlock();
 
-      // P = exp(S - m_new), in place on S.
-      Value p = generic(
-          b, loc, mNew, s, {col2, id2}, {kPar, kPar},
-          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-            return math::ExpOp::create(
-                nb, l, arith::SubFOp::create(nb, l, args[1], args[0]));
-          });
+      Value s = scratch.scores;
+      for (int64_t r = 0; r * blk < qt; ++r) {
+        int64_t keys = (r + 1) * blk, col = r * blk;
+        Value block =
+            fill(b, loc, zero, slice(b, loc, s, {0, col}, {keys, blk}));
+        block = scores(b, loc, slice(b, loc, kPacked, {0, 0}, {keys, d}),
+                       slice(b, loc, qPacked, {0, col}, {d, blk}), block);
+        s = insert(b, loc, block, s, {0, col});
+      }
+      if (mask)
+        s = applyMask(b, loc, s, k0, b.getIndexAttr(kvt));
+      s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0));
 
-      // l += rowsum(P).
-      rowSum = generic(b, loc, p, rowSum, {id2, col2}, {kRed, kPar},
-                       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                         return arith::AddFOp::create(nb, l, args[1], args[0]);
-                       });
-
-      // acc = acc * correction + P^T . V.
-      acc = generic(b, loc, corr, acc, {row2, id2}, {kPar, kPar},
-                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                      return arith::MulFOp::create(nb, l, args[1], args[0]);
-                    });
-      acc = generic(b, loc, ValueRange{p, vPacked}, acc,
-                    {map3({d2, d0}), map3({d2, d1}), map3({d0, d1})},
-                    {kPar, kPar, kRed},
-                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                      Value prod =
-                          arith::MulFOp::create(nb, l, args[0], args[1]);
-                      return arith::AddFOp::create(nb, l, args[2], prod);
-                    });
-
-      return {mNew, rowSum, acc};
+      SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+      for (int64_t r = 0; r * blk < qt; ++r) {
+        int64_t keys = (r + 1) * blk, row = r * blk;
+        Value block =
+            accumulate(b, loc, slice(b, loc, sm[3], {0, row}, {keys, blk}),
+                       slice(b, loc, vPacked, {0, 0}, {keys, dv}),
+                       slice(b, loc, sm[0], {row}, {blk}),
+                       slice(b, loc, acc, {row, 0}, {blk, dv}));
+        acc = insert(b, loc, block, acc, {row, 0});
+      }
+      return {sm[1], sm[2], acc};
     }
   };
 

@@ -69,37 +69,47 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
   let summary = "Tile mha.attention into a FlashAttention-2 loop nest";
   let description = [{
     Rewrites every `mha.attention` into a fused loop nest on tensors
-    (FlashAttention-2 with online softmax):
+    (FlashAttention-2 with online softmax) whose kv loop computes on STATIC,
+    padded f32 tiles whatever the problem sizes, ready for vectorisation:
 
     - an `scf.forall` over `(B, H, ceildiv(Sq, q-tile))`, the parallel
       dimensions, whose body computes one `[qT, Dv]` output tile
       (`qT = min(q-tile, Sq - q0)`, so any `Sq` works) and writes it with
       `tensor.parallel_insert_slice`;
-    - inside, an `scf.for` over kv tiles of `kv-tile` keys carrying the running
-      row max `m` (init `-inf`), row sum `l` (init 0) and accumulator `acc`
-      (`[qT, Dv]`, init 0), all `f32`. Each step computes the `[qT, kvT]`
-      scores `scale * Q.K^T` (f16/bf16 extended to f32), applies the mask and
-      causal masking, then `m' = max(m, rowmax(S))`, `P = exp(S - m')`,
-      `l' = l * exp(m - m') + rowsum(P)`, `acc' = acc * exp(m - m') + P.V`.
-      A row whose max is still `-inf` subtracts 0 instead, so it stays at 0
-      rather than NaN;
-    - finally `o = l == 0 ? 0 : acc / l`, truncated to the result type.
+    - once per query tile, `scale * Q^T` widened to f32 into a `[D, qt]`
+      buffer (`qt` the static tile size), zero beyond the `qT` real queries;
+    - an `scf.for` over kv tiles of `kv-tile` keys carrying the running row
+      max `m` (init: the lowest finite float, so `exp(s - m)` is never
+      `exp(-inf + inf)`), row sum `l` (init 0) and accumulator `acc`
+      (`[qt, Dv]`, init 0), all f32. Each step widens K and V into zero-padded
+      `[kvt, D]` / `[kvt, Dv]` f32 tiles (full f32 tiles are used in place),
+      computes the TRANSPOSED scores `S^T = K . Q^T : [kvt, qt]` (so that
+      both contractions have a contiguous vector dimension and the row max and
+      row sum reduce across rows), applies the mask on the real
+      `[kvT, qT]` corner, gives `-inf` to keys the tile lacks (partial tiles)
+      and to future keys (causal, tiles that straddle the diagonal), then
+      `m' = max(m, rowmax(S))` (`maxnumf`), `P = exp(S - m')`,
+      `l' = l * exp(m - m') + rowsum(P)`, `acc' = acc * exp(m - m') + P^T.V`;
+    - finally `o = l == 0 ? 0 : acc * (1 / l)` on the real rows (one division
+      per query), truncated to the result type.
 
     K/V heads are indexed with `h floordiv (H / Hkv)` (GQA/MQA, no copies);
     broadcast (size-1) mask dims are read at index 0. With `causal`
     (bottom-right aligned: row `i` sees key `j <= i + Skv - Sq`) the kv loop
     of a query tile stops at `min(Skv, q0 + qT + Skv - Sq)` (clamped at 0),
-    since no row of the tile sees a key beyond it, and the per-element causal
-    select runs only on tiles that straddle the diagonal (an `scf.if`).
+    since no row of the tile sees a key beyond it, and the per-element select
+    runs only on tiles that straddle the diagonal or lack keys (an `scf.if`).
+    When `q-tile = kv-tile` and both divide `Sq`, `Skv` and `Skv - Sq`, the one
+    tile on the diagonal (the last) is peeled out of the loop, which then needs
+    no select at all, and its two contractions run by triangular blocks of
+    queries (block `r` needs only keys `[0, (r + 1) * blk)`), skipping most of
+    the masked half of the tile.
 
     The `[Sq, Skv]` score matrix is never materialised: the only score tensor
-    is one `[qT, kvT]` tile. The score tile and one row of scratch are
-    `bufferization.alloc_tensor`s of the full static tile size, created once
-    per query tile and sliced inside the kv loop, and the output tile is
-    computed in place in a slice of the `shared_outs`, so one-shot
-    bufferization allocates nothing inside the kv loop. Tiles are static when
-    the sizes allow it (tile sizes are clamped to static sequence lengths and
-    full tiles are detected, including under causal trimming).
+    is one `[kvt, qt]` tile. Scratch tiles are `bufferization.alloc_tensor`s
+    created once per query tile, and the output tile is computed in place in
+    a slice of the `shared_outs`, so one-shot bufferization allocates nothing
+    inside the kv loop. Tile sizes are clamped to static sequence lengths.
 
     Before:
     ```mlir
@@ -108,7 +118,7 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
           tensor<1x2x128x64xf16> -> tensor<1x4x128x64xf16>
     ```
     After `-mha-tile-attention="q-tile=64 kv-tile=32"` (abridged; all tiles
-    are static here because the tile sizes divide the sequence lengths):
+    are full here because the tile sizes divide the sequence lengths):
     ```mlir
     %r = scf.forall (%b, %h, %t) in (1, 4, 2) shared_outs(%out = %init)
         -> (tensor<1x4x128x64xf16>) {
@@ -116,31 +126,37 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
       %g = affine.apply affine_map<(d0) -> (d0 floordiv 2)>(%h)
       %qt = tensor.extract_slice %q[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
           : tensor<1x4x128x64xf16> to tensor<64x64xf16>
-      %m0 = linalg.fill ins(%neg_inf : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+      %qbuf = bufferization.alloc_tensor() : tensor<64x64xf32>
+      %qp = linalg.generic ... ins(%qt : tensor<64x64xf16>)
+          outs(%qbuf : tensor<64x64xf32>)    // transposed: scale * extf(q)
+      %m0 = linalg.fill ins(%lowest : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
       ...
-      %sbuf = bufferization.alloc_tensor() : tensor<64x32xf32>
+      %sbuf = bufferization.alloc_tensor() : tensor<32x64xf32>
+      %kbuf = bufferization.alloc_tensor() : tensor<32x64xf32>
       %end = affine.min affine_map<(d0) -> (128, d0 * 64 + 64)>(%t)
       %res:3 = scf.for %k0 = %c0 to %end step %c32
           iter_args(%m = %m0, %l = %l0, %acc = %acc0)
           -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>) {
         %kt = tensor.extract_slice %k[%b, %g, %k0, 0] [1, 1, 32, 64] [1, 1, 1, 1]
             : tensor<1x2x128x64xf16> to tensor<32x64xf16>
-        %s0 = linalg.fill ins(%zero : f32) outs(%sbuf : tensor<64x32xf32>) -> tensor<64x32xf32>
-        %qk = linalg.generic ... ins(%qt, %kt : tensor<64x64xf16>, tensor<32x64xf16>)
-            outs(%s0 : tensor<64x32xf32>)    // extf, mulf, addf
-        %s = scf.if %straddles -> (tensor<64x32xf32>) {
-          ... scale and causal select ...
+        %kp = linalg.generic ... ins(%kt) outs(%kbuf : tensor<32x64xf32>)  // extf
+        %s0 = linalg.fill ins(%zero : f32) outs(%sbuf : tensor<32x64xf32>) -> tensor<32x64xf32>
+        %st = linalg.generic ... ins(%kp, %qp : tensor<32x64xf32>, tensor<64x64xf32>)
+            outs(%s0 : tensor<32x64xf32>)    // S^T = K . Q^T: mulf, addf
+        %s = scf.if %straddles -> (tensor<32x64xf32>) {
+          ... causal select ...
         } else {
-          ... scale only ...
+          scf.yield %st : tensor<32x64xf32>
         }
         ... row max, m_new / correction / l update, exp, row sum, acc update ...
         scf.yield %m_new, %l_new, %acc_new
             : tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>
       }
+      ... %inv = 1 / l ...
       %ot = tensor.extract_slice %out[%b, %h, %q0, 0] [1, 1, 64, 64] [1, 1, 1, 1]
           : tensor<1x4x128x64xf16> to tensor<64x64xf16>
-      %o = linalg.generic ... ins(%res#2, %res#1 : tensor<64x64xf32>, tensor<64xf32>)
-          outs(%ot : tensor<64x64xf16>)      // l == 0 ? 0 : acc / l, truncf
+      %o = linalg.generic ... ins(%res#2, %res#1, %inv : ...)
+          outs(%ot : tensor<64x64xf16>)      // l == 0 ? 0 : acc * inv, truncf
       scf.forall.in_parallel {
         tensor.parallel_insert_slice %o into %out[%b, %h, %q0, 0] [1, 1, 64, 64]
             [1, 1, 1, 1] : tensor<64x64xf16> into tensor<1x4x128x64xf16>
@@ -163,6 +179,142 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
+  let summary = "Register-tiled vector micro-kernels for static f32 "
+                "contractions on tensors";
+  let description = [{
+    Rewrites every `linalg.generic` on tensors nested in an `scf.forall` (the
+    tiled loop nests; other ops are left alone) of the form
+    `C[m, n] += ext(A[m, k] or A[k, m]) * ext(B[k, n])` (two inputs, one f32
+    init, loops two parallel and one reduction, all static) into a
+    register-tiled outer-product micro-kernel. `C` is covered with blocks of
+    `rows` x `vectors * vector-width` elements (the last row and column blocks
+    take what is left); for each block, `rows` accumulators of
+    `vector<vectors * vector-width x f32>` live in registers across an
+    `scf.for` over `k`, whose step loads one row of `B` (contiguous in `n`)
+    and broadcasts one scalar of `A` per row into `vector.fma`. Column blocks
+    are the outer loop, so one `[K, cols]` panel of `B` stays in cache while
+    the rows of `A` stream by. When `C` is a `linalg.fill` used only by the
+    contraction, the accumulators start from the fill value and the fill is
+    dropped; when `C` is `C0[m, n] * scale[m]` (a `linalg.generic` used only
+    by the contraction: the online-softmax correction of the accumulator), the
+    scale is applied as the accumulators are loaded from `C0`.
+
+    In `mha-cpu-pipeline` this vectorises both contractions of the
+    `mha-tile-attention` loop nest: `S^T = K . Q^T` (rows over keys, vectors
+    over queries, reduction over `D`) and `acc += P^T . V` (rows over
+    queries, vectors over `Dv`, reduction over keys).
+
+    Before (f32, `S^T[j, i] += K[j, d] * Q^T[d, i]`):
+    ```mlir
+    %s = linalg.generic {indexing_maps = [affine_map<(j, i, d) -> (j, d)>,
+                                          affine_map<(j, i, d) -> (d, i)>,
+                                          affine_map<(j, i, d) -> (j, i)>],
+        iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%k, %qt : tensor<16x32xf32>, tensor<32x32xf32>)
+        outs(%zero_filled : tensor<16x32xf32>) { ... mulf, addf ... }
+    ```
+    After `-mha-vectorize-contractions="vector-width=16 rows=8 vectors=2"`
+    (abridged):
+    ```mlir
+    %r = scf.for %m0 = %c0 to %c16 step %c8 iter_args(%c = %buf) {
+      %acc:8 = scf.for %kk = %c0 to %c32 step %c1
+          iter_args(%a0 = %zeros, ...) -> (vector<32xf32>, ...) {
+        %b = vector.transfer_read %qt[%kk, %c0] ... : tensor<32x32xf32>, vector<32xf32>
+        %x0 = tensor.extract %k[%m0, %kk] : tensor<16x32xf32>
+        %s0 = vector.broadcast %x0 : f32 to vector<32xf32>
+        %f0 = vector.fma %s0, %b, %a0 : vector<32xf32>
+        ...
+        scf.yield %f0, ... : vector<32xf32>, ...
+      }
+      %w0 = vector.transfer_write %acc#0, %c[%m0, %c0] ...
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register (16 for AVX-512, 8 for AVX2); "
+           "must be positive">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Rows of C per micro-kernel block; must be positive">,
+    Option<"vectors", "vectors", "int64_t", /*default=*/"2",
+           "Vector registers per row of a block; must be positive">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
+  let summary = "Vectorise static-row linalg ops on tensors one row at a time";
+  let description = [{
+    For every `linalg.generic`, `linalg.fill` and `linalg.copy` on tensors
+    nested in an `scf.forall` (the tiled loop nests; other ops keep their
+    scalar lowering and libm `exp`) whose innermost loop is parallel and
+    static: tiles every outer loop by 1 (and the innermost one by its largest
+    divisor not above `max-vector-size`) with `scf.for`, so the tile is static
+    even when outer sizes are dynamic, and vectorises the tile with
+    `linalg::vectorize`. A 2-D op that reads or writes an operand transposed
+    is tiled by `transpose-tile` x `transpose-tile` squares instead when that
+    divides both sizes, and its `vector.transpose` lowered with shuffles (16 x
+    16: the AVX-512 sequence). Ops with i1 operands are left alone (i1 vectors
+    are bit-packed in memory, i1 buffers are not), as are ops that fail to
+    vectorise (tiled or not, still correct).
+
+    Then any value read and written back at the same place on each iteration
+    of a loop becomes a vector carried by the loop
+    (`hoistLoopInvariantSubsets`): the row max and row sum of the transposed
+    attention scores, reductions over the outer dim, stay in registers. The
+    vector code is brought to 1-D (leading unit dims dropped,
+    `vector.multi_reduction` lowered, transfer permutations lowered) and
+    `math.exp` gets the polynomial approximation of
+    `populateMathPolynomialApproximationPatterns` (a vectorised fast exp,
+    relative error about 2^-22, exp(-inf) = 0).
+
+    Before:
+    ```mlir
+    %p = linalg.generic {indexing_maps = [affine_map<(j, i) -> (i)>,
+                                          affine_map<(j, i) -> (j, i)>],
+        iterator_types = ["parallel", "parallel"]}
+        ins(%m : tensor<32xf32>) outs(%s : tensor<16x32xf32>) {
+    ^bb0(%mi: f32, %x: f32):
+      %d = arith.subf %x, %mi : f32
+      %e = math.exp %d : f32
+      linalg.yield %e : f32
+    } -> tensor<16x32xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %p = scf.for %j = %c0 to %c16 step %c1 iter_args(%t = %s) -> (tensor<16x32xf32>) {
+      %x = vector.transfer_read %t[%j, %c0] ... : tensor<16x32xf32>, vector<32xf32>
+      %mi = vector.transfer_read %m[%c0] ... : tensor<32xf32>, vector<32xf32>
+      %d = arith.subf %x, %mi : vector<32xf32>
+      ... polynomial exp on vector<32xf32> ...
+      %w = vector.transfer_write %e, %t[%j, %c0] ... : vector<32xf32>, tensor<16x32xf32>
+      scf.yield %w : tensor<16x32xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"maxVectorSize", "max-vector-size", "int64_t", /*default=*/"64",
+           "Most elements per vector op (the innermost tile); must be "
+           "positive">,
+    Option<"transposeTile", "transpose-tile", "int64_t", /*default=*/"16",
+           "Square tile for 2-D ops that read an operand transposed when it "
+           "divides both sizes (16: AVX-512 16x16 shuffle transposes); 0 "
+           "tiles them by rows like the others">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"

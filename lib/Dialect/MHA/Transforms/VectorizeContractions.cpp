@@ -1,0 +1,365 @@
+//===- VectorizeContractions.cpp - mha-vectorize-contractions -------------===//
+//
+// Rewrites static f32 contractions C[m, n] += A[.., ..] * B[k, n] on tensors
+// (n contiguous in B and C; A indexed by m and k in any order) into a
+// register-tiled outer-product micro-kernel: for each [rows, vectors * width]
+// block of C the accumulators live in vector registers across the whole
+// k loop, each k step loading one row of B and broadcasting one scalar of A
+// per accumulator row into vector.fma. This is the classic CPU GEMM inner
+// kernel; it keeps the FMA units busy without relying on LLVM to find
+// register tiling in scalar loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#define DEBUG_TYPE "mha-vectorize-contractions"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_MHAVECTORIZECONTRACTIONS
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+
+/// `scale` when `op` is `C0[m, n] * scale[m]` (identity C0, single use): the
+/// row rescale that the micro-kernel applies as it loads C0.
+Value matchRowScale(linalg::GenericOp op) {
+  if (!op || !op->hasOneUse() || !op.hasPureTensorSemantics() ||
+      op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 2 || op.getNumParallelLoops() != 2)
+    return Value();
+  MLIRContext *ctx = op.getContext();
+  AffineMap rowMap = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  if (op.getIndexingMapsArray() !=
+      SmallVector<AffineMap>{rowMap, AffineMap::getMultiDimIdentityMap(2, ctx)})
+    return Value();
+  Block *body = op.getBlock();
+  auto mul = dyn_cast<arith::MulFOp>(&body->front());
+  if (!mul || body->getOperations().size() != 2 ||
+      body->getTerminator()->getOperand(0) != mul.getResult())
+    return Value();
+  Value in = body->getArgument(0), out = body->getArgument(1);
+  if (!((mul.getLhs() == in && mul.getRhs() == out) ||
+        (mul.getLhs() == out && mul.getRhs() == in)))
+    return Value();
+  if (!getElementTypeOrSelf(in.getType()).isF32())
+    return Value();
+  return op.getDpsInputOperand(0)->get();
+}
+
+/// A matched contraction: loop positions of m, n, k, their static sizes and
+/// the operands in the roles of the micro-kernel.
+struct Contraction {
+  unsigned m, n, k;
+  int64_t mSize, nSize, kSize;
+  OpOperand *a, *b, *c;
+};
+
+/// `v`, looking through one arith.extf.
+Value stripExt(Value v) {
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    return ext.getIn();
+  return v;
+}
+
+/// Matches `yield out + ext(x) * ext(y)` over two inputs and one f32 init,
+/// three static loops (two parallel, one reduction), C indexed (m, n) and one
+/// input indexed (k, n): that input is B, the other (indexed by m and k in any
+/// order) is A.
+FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
+      op.getNumReductionLoops() != 1)
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return failure();
+  OpOperand *c = op.getDpsInitOperand(0);
+  if (!getElementTypeOrSelf(c->get().getType()).isF32())
+    return failure();
+
+  // Body: yield addf(out, mulf(ext?(in0), ext?(in1))), in any order.
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return failure();
+  Value outArg = body->getArgument(2);
+  Value prodVal = add.getLhs() == outArg   ? add.getRhs()
+                  : add.getRhs() == outArg ? add.getLhs()
+                                           : Value();
+  auto mul = prodVal ? prodVal.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return failure();
+  Value x = stripExt(mul.getLhs()), y = stripExt(mul.getRhs());
+  if (!((x == body->getArgument(0) && y == body->getArgument(1)) ||
+        (x == body->getArgument(1) && y == body->getArgument(0))))
+    return failure();
+  // Nothing else in the body (extf, mulf, addf, yield).
+  for (Operation &inner : body->without_terminator())
+    if (!isa<arith::ExtFOp, arith::MulFOp, arith::AddFOp>(inner))
+      return failure();
+
+  auto dimPos = [](AffineExpr e) -> int {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    return dim ? static_cast<int>(dim.getPosition()) : -1;
+  };
+  AffineMap cMap = op.getMatchingIndexingMap(c);
+  if (cMap.getNumResults() != 2)
+    return failure();
+  int m = dimPos(cMap.getResult(0)), n = dimPos(cMap.getResult(1));
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (m < 0 || n < 0 || m == n ||
+      iterators[m] != utils::IteratorType::parallel ||
+      iterators[n] != utils::IteratorType::parallel)
+    return failure();
+  int k = 3 - m - n;
+  Contraction result{static_cast<unsigned>(m),
+                     static_cast<unsigned>(n),
+                     static_cast<unsigned>(k),
+                     ranges[m],
+                     ranges[n],
+                     ranges[k],
+                     nullptr,
+                     nullptr,
+                     c};
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (map.getNumResults() != 2)
+      return failure();
+    int r0 = dimPos(map.getResult(0)), r1 = dimPos(map.getResult(1));
+    if (r0 == k && r1 == n && !result.b)
+      result.b = in;
+    else if ((r0 == m && r1 == k) || (r0 == k && r1 == m))
+      result.a = in;
+    else
+      return failure();
+  }
+  if (!result.a || !result.b)
+    return failure();
+  return result;
+}
+
+struct MicroKernelBuilder {
+  Contraction c;
+  AffineMap aMap, bMap, cMap;
+  /// The initial value of every C element when C is a fresh linalg.fill, so
+  /// that the accumulators start from it instead of reading C.
+  Value fillValue;
+  /// When C = C0 * rowScale[m] (the online-softmax correction of the
+  /// accumulator), the per-row scale, applied as the accumulators are loaded
+  /// from C0 instead of in a separate pass over C.
+  Value rowScale;
+
+  /// Indices into the operand of `map` given the loop values.
+  SmallVector<Value> indices(AffineMap map, Value iv[3]) const {
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults())
+      result.push_back(iv[cast<AffineDimExpr>(e).getPosition()]);
+    return result;
+  }
+
+  Value index(OpBuilder &b, Location loc, Value base, int64_t offset) const {
+    if (offset == 0)
+      return base;
+    return arith::AddIOp::create(
+        b, loc, base, arith::ConstantIndexOp::create(b, loc, offset));
+  }
+
+  /// C[m0 : m0 + rows, n0 : n0 + cols] = init + A . B with `rows`
+  /// accumulators of vector<cols> held in registers across the k loop.
+  Value block(OpBuilder &b, Location loc, Value dest, Value m0, Value n0,
+              int64_t rows, int64_t cols) const {
+    Type f32 = b.getF32Type();
+    auto accType = VectorType::get({cols}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    SmallVector<bool> inBounds = {true};
+
+    SmallVector<Value> rowIdx, inits;
+    for (int64_t r = 0; r < rows; ++r) {
+      rowIdx.push_back(index(b, loc, m0, r));
+      if (fillValue) {
+        inits.push_back(
+            vector::BroadcastOp::create(b, loc, accType, fillValue));
+        continue;
+      }
+      Value iv[3];
+      iv[c.m] = rowIdx.back();
+      iv[c.n] = n0;
+      iv[c.k] = Value();
+      Value init = vector::TransferReadOp::create(
+          b, loc, accType, dest, indices(cMap, iv), zero, inBounds);
+      if (rowScale) {
+        Value scale =
+            tensor::ExtractOp::create(b, loc, rowScale, rowIdx.back());
+        init = arith::MulFOp::create(
+            b, loc, init, vector::BroadcastOp::create(b, loc, accType, scale));
+      }
+      inits.push_back(init);
+    }
+
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(b, loc, c.kSize);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto kLoop = scf::ForOp::create(
+        b, loc, lb, ub, one, inits,
+        [&](OpBuilder &nb, Location l, Value kIv, ValueRange accs) {
+          Value iv[3];
+          iv[c.m] = Value();
+          iv[c.n] = n0;
+          iv[c.k] = kIv;
+          Value bSrc = c.b->get();
+          Type bElt = getElementTypeOrSelf(bSrc.getType());
+          Value bPad = arith::ConstantOp::create(nb, l, bElt,
+                                                 nb.getFloatAttr(bElt, 0.0));
+          Value bRow = vector::TransferReadOp::create(
+              nb, l, VectorType::get({cols}, bElt), bSrc, indices(bMap, iv),
+              bPad, inBounds);
+          if (!bElt.isF32())
+            bRow = arith::ExtFOp::create(nb, l, accType, bRow);
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r) {
+            iv[c.m] = rowIdx[r];
+            Value a =
+                tensor::ExtractOp::create(nb, l, c.a->get(), indices(aMap, iv));
+            if (!a.getType().isF32())
+              a = arith::ExtFOp::create(nb, l, f32, a);
+            Value aSplat = vector::BroadcastOp::create(nb, l, accType, a);
+            next.push_back(vector::FMAOp::create(nb, l, aSplat, bRow, accs[r]));
+          }
+          scf::YieldOp::create(nb, l, next);
+        });
+
+    for (int64_t r = 0; r < rows; ++r) {
+      Value iv[3];
+      iv[c.m] = rowIdx[r];
+      iv[c.n] = n0;
+      iv[c.k] = Value();
+      dest = vector::TransferWriteOp::create(b, loc, kLoop.getResult(r), dest,
+                                             indices(cMap, iv), inBounds)
+                 .getResult();
+    }
+    return dest;
+  }
+
+  /// `body(b, loc, iv, dest)` for iv in [lb, ub) step `step`, threading
+  /// `dest`; a single iteration is emitted inline.
+  Value
+  loop(OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
+       Value dest,
+       function_ref<Value(OpBuilder &, Location, Value, Value)> body) const {
+    if (ub - lb <= 0)
+      return dest;
+    if (ub - lb <= step)
+      return body(b, loc, arith::ConstantIndexOp::create(b, loc, lb), dest);
+    auto forOp = scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, lb),
+        arith::ConstantIndexOp::create(b, loc, ub),
+        arith::ConstantIndexOp::create(b, loc, step), ValueRange{dest},
+        [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+          scf::YieldOp::create(nb, l, body(nb, l, iv, args[0]));
+        });
+    return forOp.getResult(0);
+  }
+
+  /// Covers C with [rows, cols] blocks, n outer so that one [K, cols] panel
+  /// of B stays in cache while the rows of A stream by; the last row and
+  /// column blocks take what is left.
+  Value build(OpBuilder &b, Location loc, Value dest, int64_t rows,
+              int64_t cols) const {
+    int64_t mFull = c.mSize - c.mSize % rows;
+    int64_t nFull = c.nSize - c.nSize % cols;
+    auto rowBlocks = [&](OpBuilder &nb, Location l, Value n0, Value d,
+                         int64_t width) {
+      d = loop(nb, l, 0, mFull, rows, d,
+               [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
+                 return block(bb, ll, dd, m0, n0, rows, width);
+               });
+      if (mFull < c.mSize)
+        d = block(nb, l, d, arith::ConstantIndexOp::create(nb, l, mFull), n0,
+                  c.mSize - mFull, width);
+      return d;
+    };
+    dest = loop(b, loc, 0, nFull, cols, dest,
+                [&](OpBuilder &nb, Location l, Value n0, Value d) {
+                  return rowBlocks(nb, l, n0, d, cols);
+                });
+    if (nFull < c.nSize)
+      dest = rowBlocks(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
+                       dest, c.nSize - nFull);
+    return dest;
+  }
+};
+
+struct MHAVectorizeContractionsPass
+    : mha::impl::MHAVectorizeContractionsBase<MHAVectorizeContractionsPass> {
+  using MHAVectorizeContractionsBase::MHAVectorizeContractionsBase;
+
+  // The vector dialect is not visible to the generated pass declarations.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MHAVectorizeContractionsBase::getDependentDialects(registry);
+    registry.insert<vector::VectorDialect>();
+  }
+
+  void runOnOperation() override {
+    int64_t width = vectorWidth, blockRows = rows, blockVectors = vectors;
+    if (width <= 0 || blockRows <= 0 || blockVectors <= 0) {
+      getOperation()->emitError()
+          << "mha-vectorize-contractions: vector-width, rows and vectors must "
+             "be positive, got vector-width="
+          << width << " rows=" << blockRows << " vectors=" << blockVectors;
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (op->getParentOfType<scf::ForallOp>())
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : candidates) {
+      FailureOr<Contraction> c = matchContraction(op);
+      if (failed(c))
+        continue;
+      MicroKernelBuilder builder{*c,
+                                 op.getMatchingIndexingMap(c->a),
+                                 op.getMatchingIndexingMap(c->b),
+                                 op.getMatchingIndexingMap(c->c),
+                                 Value(),
+                                 Value()};
+      rewriter.setInsertionPoint(op);
+      Value dest = c->c->get();
+      // C = fill(x) fully overwritten: start the accumulators at x.
+      auto fillOp = dest.getDefiningOp<linalg::FillOp>();
+      auto scaleOp = dest.getDefiningOp<linalg::GenericOp>();
+      if (fillOp && fillOp->hasOneUse() && fillOp.hasPureTensorSemantics()) {
+        builder.fillValue = fillOp.getInputs()[0];
+        dest = fillOp.getOutputs()[0];
+        scaleOp = nullptr;
+      } else if (Value scale = matchRowScale(scaleOp)) {
+        builder.rowScale = scale;
+        dest = scaleOp.getDpsInitOperand(0)->get();
+      } else {
+        scaleOp = nullptr;
+      }
+      Value result = builder.build(rewriter, op.getLoc(), dest, blockRows,
+                                   blockVectors * width);
+      rewriter.replaceOp(op, result);
+      if (fillOp && fillOp->use_empty())
+        rewriter.eraseOp(fillOp);
+      if (scaleOp && scaleOp->use_empty())
+        rewriter.eraseOp(scaleOp);
+    }
+  }
+};
+} // namespace

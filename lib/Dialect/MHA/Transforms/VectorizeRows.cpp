@@ -1,0 +1,220 @@
+//===- VectorizeRows.cpp - mha-vectorize-rows -----------------------------===//
+//
+// Vectorises linalg ops on tensors one row at a time: every loop but the
+// innermost is tiled by 1 (scf.for), so the innermost dimension only needs a
+// static size for the tile to be static whatever the other sizes, and the
+// tile is vectorised with `linalg::vectorize`. Reductions over outer
+// dimensions (the row max / row sum of the transposed attention scores)
+// become vector accumulators carried by the tile loop
+// (`hoistLoopInvariantSubsets`). The vectors are then brought to 1-D and
+// `math.exp` on vectors gets a polynomial approximation, so that
+// convert-vector-to-llvm sees only simple 1-D operations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+#define DEBUG_TYPE "mha-vectorize-rows"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_MHAVECTORIZEROWS
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+
+/// The largest divisor of `size` that is at most `limit`.
+int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
+  for (int64_t t = std::min(size, limit); t > 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+/// Whether `op` is a 2-D all-parallel op that reads an operand transposed
+/// and whose sizes `tile` divides: it is better vectorised by square tiles
+/// (vector.transpose, lowered with shuffles) than by gathering rows.
+bool isTiledTranspose(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
+                      int64_t tile) {
+  if (tile <= 1 || ranges.size() != 2 || op.getNumReductionLoops() != 0 ||
+      llvm::any_of(ranges, [&](int64_t r) {
+        return ShapedType::isDynamic(r) || r % tile != 0;
+      }))
+    return false;
+  AffineMap transposed =
+      AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, op.getContext());
+  return llvm::any_of(op.getIndexingMapsArray(),
+                      [&](AffineMap map) { return map == transposed; });
+}
+
+/// Tiles `op` by rows (or square tiles when it transposes) and vectorises the
+/// tile. Leaves `op` alone when its innermost loop is dynamic or a reduction
+/// (no horizontal reductions here).
+LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
+                              int64_t maxVectorSize, int64_t transposeTile) {
+  unsigned numLoops = op.getNumLoops();
+  if (numLoops == 0 || !op.hasPureTensorSemantics())
+    return failure();
+  // Vectors of i1 are bit-packed in memory while i1 buffers hold a byte per
+  // element: vector loads of an i1 mask would read the wrong bits.
+  if (llvm::any_of(op->getOperandTypes(), [](Type t) {
+        Type elt = getElementTypeOrSelf(t);
+        return elt.isIntOrFloat() && elt.getIntOrFloatBitWidth() < 8;
+      }))
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t inner = ranges.back();
+  if (ShapedType::isDynamic(inner) ||
+      !linalg::isParallelIterator(op.getIteratorTypesArray().back()))
+    return failure();
+
+  // Tile sizes: 1 for every outer loop, a divisor of the innermost size.
+  SmallVector<OpFoldResult> tileSizes(numLoops - 1, rewriter.getIndexAttr(1));
+  int64_t innerTile = largestDivisorAtMost(inner, maxVectorSize);
+  tileSizes.push_back(
+      rewriter.getIndexAttr(innerTile == inner ? 0 : innerTile));
+  bool needsTiling =
+      innerTile != inner || llvm::any_of(ArrayRef(ranges).drop_back(),
+                                         [](int64_t r) { return r != 1; });
+  if (isTiledTranspose(op, ranges, transposeTile)) {
+    tileSizes.assign(2, rewriter.getIndexAttr(transposeTile));
+    needsTiling = true;
+  }
+
+  Operation *target = op;
+  rewriter.setInsertionPoint(op);
+  if (needsTiling) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(tileSizes);
+    // With the innermost dim tiled too, its loop goes outermost when outer
+    // dims reduce, so that each accumulator slice is invariant in the
+    // reduction loops inside it.
+    if (innerTile != inner && op.getNumReductionLoops() != 0) {
+      SmallVector<int64_t> order = {int64_t(numLoops) - 1};
+      for (int64_t i = 0; i + 1 < int64_t(numLoops); ++i)
+        order.push_back(i);
+      options.setInterchange(order);
+    }
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    target = tiled->tiledOps.back();
+  }
+  rewriter.setInsertionPoint(target);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, target);
+  if (failed(vectorized))
+    return success(); // Tiled but scalar: still correct.
+  rewriter.replaceOp(target, vectorized->replacements);
+  return success();
+}
+
+struct MHAVectorizeRowsPass
+    : mha::impl::MHAVectorizeRowsBase<MHAVectorizeRowsPass> {
+  using MHAVectorizeRowsBase::MHAVectorizeRowsBase;
+
+  // The vector dialect is not visible to the generated pass declarations.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MHAVectorizeRowsBase::getDependentDialects(registry);
+    registry.insert<vector::VectorDialect>();
+  }
+
+  void runOnOperation() override {
+    int64_t maxSize = maxVectorSize, square = transposeTile;
+    if (maxSize <= 0 || square < 0) {
+      getOperation()->emitError()
+          << "mha-vectorize-rows: max-vector-size must be positive and "
+             "transpose-tile non-negative, got max-vector-size="
+          << maxSize << " transpose-tile=" << square;
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    // Only the loop nests of tiled ops (scf.forall bodies) are touched: other
+    // ops keep their scalar lowering and the libm exp.
+    SmallVector<scf::ForallOp> roots;
+    getOperation()->walk<WalkOrder::PreOrder>([&](scf::ForallOp forall) {
+      roots.push_back(forall);
+      return WalkResult::skip();
+    });
+    IRRewriter rewriter(ctx);
+    for (scf::ForallOp root : roots) {
+      SmallVector<linalg::LinalgOp> candidates;
+      root->walk([&](linalg::LinalgOp op) {
+        if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp>(op))
+          candidates.push_back(op);
+      });
+      for (linalg::LinalgOp op : candidates)
+        (void)vectorizeByRows(rewriter, op, maxSize, square);
+    }
+
+    auto addCanonicalization = [&](RewritePatternSet &patterns) {
+      for (Dialect *dialect : ctx->getLoadedDialects())
+        dialect->getCanonicalizationPatterns(patterns);
+      for (RegisteredOperationName name : ctx->getRegisteredOperations())
+        name.getCanonicalizationPatterns(patterns, ctx);
+    };
+    // Row tiles are written with transfer_write into an extract_slice that
+    // is inserted back: fold the pair into a write of the whole tensor first
+    // (before unit dims are dropped, which hides the pair), so that
+    // bufferization sees no insert_slice and emits no copy.
+    RewritePatternSet foldPatterns(ctx);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(foldPatterns);
+    addCanonicalization(foldPatterns);
+    FrozenRewritePatternSet folds(std::move(foldPatterns));
+
+    // Then down to 1-D vector ops, with a polynomial exp.
+    RewritePatternSet lowerPatterns(ctx);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(lowerPatterns);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        lowerPatterns, vector::VectorMultiReductionLowering::InnerParallel);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(lowerPatterns);
+    vector::populateVectorTransferDropUnitDimsPatterns(lowerPatterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(lowerPatterns);
+    vector::populateSinkVectorOpsPatterns(lowerPatterns);
+    vector::populateVectorTransposeLoweringPatterns(
+        lowerPatterns, square == 16
+                           ? vector::VectorTransposeLowering::Shuffle16x16
+                           : vector::VectorTransposeLowering::Shuffle1D);
+    populateMathPolynomialApproximationPatterns(
+        lowerPatterns,
+        [](StringRef name) { return name == math::ExpOp::getOperationName(); });
+    addCanonicalization(lowerPatterns);
+    FrozenRewritePatternSet lowering(std::move(lowerPatterns));
+
+    for (scf::ForallOp root : roots) {
+      if (failed(applyPatternsGreedily(root, folds)))
+        return signalPassFailure();
+      // Reduction accumulators (and any value read and written back at the
+      // same place every iteration) become vectors carried by the loops.
+      SmallVector<scf::ForOp> loops;
+      root->walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      for (scf::ForOp loop : loops)
+        (void)hoistLoopInvariantSubsets(rewriter, loop);
+      if (failed(applyPatternsGreedily(root, lowering)))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace
