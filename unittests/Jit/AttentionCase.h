@@ -8,7 +8,13 @@
 #ifndef MHA_UNITTESTS_JIT_ATTENTIONCASE_H
 #define MHA_UNITTESTS_JIT_ATTENTIONCASE_H
 
+#include "mha/InitAll.h"
 #include "mha/Runner/HostTensor.h"
+#include "mha/Runner/JitSession.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -103,6 +109,36 @@ inline std::vector<HostTensor> makeAttentionInputs(const AttentionCase &c,
         runner::randomTensor(c.dtype, c.maskShape, seed + 3, 2.0f));
   }
   return inputs;
+}
+
+/// The registry of every dialect the tools know, built once.
+inline DialectRegistry &allDialects() {
+  static DialectRegistry registry = [] {
+    DialectRegistry r;
+    mlir::mha::registerAllDialects(r);
+    return r;
+  }();
+  return registry;
+}
+
+/// Parses `text`, compiles its @main with `kind` and runs it on `inputs`.
+inline llvm::Expected<std::vector<HostTensor>>
+compileAndRun(llvm::StringRef text, runner::PipelineKind kind,
+              llvm::StringRef options, llvm::ArrayRef<HostTensor> inputs) {
+  MLIRContext ctx(allDialects());
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
+  if (!module)
+    return llvm::createStringError("cannot parse:\n" + text.str());
+  auto sig = runner::getEntrySignature(*module, "main");
+  if (!sig)
+    return sig.takeError();
+  if (llvm::Error err = runner::checkInputs(*sig, inputs))
+    return std::move(err);
+  auto jit = runner::JitFunction::compile(*module, *sig, kind, options);
+  if (!jit)
+    return jit.takeError();
+  return (*jit)->run(inputs);
 }
 
 } // namespace mlir::mha::test

@@ -8,13 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mha/InitAll.h"
 #include "mha/Runner/Compare.h"
-#include "mha/Runner/JitSession.h"
-
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 
 #include "AttentionCase.h"
 
@@ -90,17 +84,7 @@ uint64_t baseSeed() {
   return env ? std::strtoull(env, nullptr, 10) : 20261127;
 }
 
-class CPUPipelineDifferentialTest : public ::testing::TestWithParam<int> {
-protected:
-  static DialectRegistry &registry() {
-    static DialectRegistry r = [] {
-      DialectRegistry reg;
-      mlir::mha::registerAllDialects(reg);
-      return reg;
-    }();
-    return r;
-  }
-};
+class CPUPipelineDifferentialTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   DiffCase dc = makeCase(baseSeed() * 1000 + GetParam());
@@ -109,23 +93,15 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
                         " kv-tile=" + std::to_string(dc.kvTile);
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
-  MLIRContext ctx(registry());
-  ctx.loadAllAvailableDialects();
   std::string text = mlir::mha::test::buildAttentionModule(c);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
-  ASSERT_TRUE(module) << text;
-  auto sig = getEntrySignature(*module, "main");
-  ASSERT_TRUE(bool(sig)) << llvm::toString(sig.takeError());
   std::vector<HostTensor> inputs =
       mlir::mha::test::makeAttentionInputs(c, dc.seed);
-
-  auto cpu = JitFunction::compile(*module, *sig, PipelineKind::CPU, options);
-  ASSERT_TRUE(bool(cpu)) << llvm::toString(cpu.takeError()) << "\n" << text;
-  auto ref = JitFunction::compile(*module, *sig, PipelineKind::Reference);
-  ASSERT_TRUE(bool(ref)) << llvm::toString(ref.takeError());
-  auto actual = (*cpu)->run(inputs);
-  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
-  auto expected = (*ref)->run(inputs);
+  auto actual =
+      mlir::mha::test::compileAndRun(text, PipelineKind::CPU, options, inputs);
+  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError()) << "\n"
+                            << text;
+  auto expected =
+      mlir::mha::test::compileAndRun(text, PipelineKind::Reference, "", inputs);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
   Comparison cmp =

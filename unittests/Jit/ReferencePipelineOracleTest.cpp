@@ -6,16 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mha/InitAll.h"
 #include "mha/Runner/Compare.h"
-#include "mha/Runner/JitSession.h"
 #include "mha/Runner/Oracle.h"
 
 #include "AttentionCase.h"
-
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 
 #include "gtest/gtest.h"
 
@@ -30,11 +24,6 @@ using mlir::mha::test::MaskKind;
 
 class ReferencePipelineOracleTest : public ::testing::TestWithParam<Case> {
 protected:
-  static void SetUpTestSuite() { mlir::mha::registerAllDialects(registry()); }
-  static DialectRegistry &registry() {
-    static DialectRegistry r;
-    return r;
-  }
   /// Largest error seen per dtype over the whole matrix, printed at the end.
   static std::map<DType, std::pair<double, double>> &maxErrors() {
     static std::map<DType, std::pair<double, double>> m;
@@ -49,23 +38,14 @@ protected:
 
 TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
   const Case &c = GetParam();
-  MLIRContext ctx(registry());
-  ctx.loadAllAvailableDialects();
   std::string text = mlir::mha::test::buildAttentionModule(c);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
-  ASSERT_TRUE(module) << text;
-  auto sig = getEntrySignature(*module, "main");
-  ASSERT_TRUE(bool(sig)) << llvm::toString(sig.takeError());
-
   uint64_t seed = c.b * 131 + c.h * 17 + c.sq * 7 + c.skv + c.d;
   std::vector<HostTensor> inputs =
       mlir::mha::test::makeAttentionInputs(c, seed);
-  ASSERT_FALSE(bool(checkInputs(*sig, inputs)));
-
-  auto jit = JitFunction::compile(*module, *sig, PipelineKind::Reference);
-  ASSERT_TRUE(bool(jit)) << llvm::toString(jit.takeError()) << "\n" << text;
-  auto results = (*jit)->run(inputs);
-  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
+  auto results =
+      mlir::mha::test::compileAndRun(text, PipelineKind::Reference, "", inputs);
+  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError()) << "\n"
+                             << text;
   ASSERT_EQ(results->size(), 1u);
 
   AttentionAttrs attrs;
