@@ -12,6 +12,15 @@ using namespace mlir;
 void mlir::mha::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
   pm.addPass(createMHADecomposeMultiHeadAttention());
+  // Short queries first: split their kv range across workers; everything
+  // else is left to the tiled loop nest.
+  if (options.kvSplits != 0) {
+    MHASplitKVOptions split;
+    split.splits = options.kvSplits;
+    split.maxSq = options.splitMaxSq;
+    split.kvTile = options.kvTile;
+    pm.addPass(createMHASplitKV(split));
+  }
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;

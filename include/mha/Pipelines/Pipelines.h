@@ -31,6 +31,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> kvTile{*this, "kv-tile",
                          llvm::cl::desc("Keys per step of the online softmax"),
                          llvm::cl::init(64)};
+  Option<int64_t> kvSplits{
+      *this, "kv-splits",
+      llvm::cl::desc("Parallel kv splits of mha-split-kv (flash-decoding) for "
+                     "attentions with a static Sq <= split-max-sq; 0 turns "
+                     "the split off"),
+      llvm::cl::init(8)};
+  Option<int64_t> splitMaxSq{
+      *this, "split-max-sq",
+      llvm::cl::desc("Longest static Sq that mha-split-kv splits"),
+      llvm::cl::init(16)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "
@@ -54,7 +64,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(0)};
 };
 
-/// decompose + mha-tile-attention (fused FlashAttention-2 loop nest) +
+/// decompose + mha-split-kv (flash-decoding for short queries, unless
+/// kv-splits = 0) + mha-tile-attention (fused FlashAttention-2 loop nest) +
 /// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
 /// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
 /// (B, H, q-tiles) -> LLVM.

@@ -27,6 +27,12 @@ void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
 void populateTileAttentionPatterns(RewritePatternSet &patterns, int64_t qTile,
                                    int64_t kvTile);
 
+/// Rewrites mha.attention with a static Sq <= maxSq into the flash-decoding
+/// form of mha-split-kv: `splits` (positive) partial attentions over disjoint
+/// kv ranges, combined with log-sum-exp.
+void populateSplitKVPatterns(RewritePatternSet &patterns, int64_t splits,
+                             int64_t maxSq, int64_t kvTile);
+
 #define GEN_PASS_REGISTRATION
 #include "mha/Dialect/MHA/Transforms/Passes.h.inc"
 

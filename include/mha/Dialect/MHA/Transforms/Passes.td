@@ -185,6 +185,85 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
   ];
 }
 
+def MHASplitKV : Pass<"mha-split-kv"> {
+  let summary = "Flash-decoding: split the kv range of short-query "
+                "mha.attention across parallel workers";
+  let description = [{
+    Rewrites every `mha.attention` whose query length `Sq` is static and at
+    most `max-sq` (decode and short speculative steps, where the
+    `(B, H, q-tiles)` parallelism of `mha-tile-attention` is too small to keep
+    the cores busy) into:
+
+    - an `scf.forall` over `(B, H, splits)` whose body runs the online-softmax
+      kv loop of `mha-tile-attention` (shared code: one query tile of all `Sq`
+      queries, static padded f32 tiles, masks of every broadcast form, GQA,
+      `Dv != D`, causal bottom-right, f16/bf16 widening) over the keys
+      `[s * chunk, min((s + 1) * chunk, end))` of split `s`, where
+      `chunk = ceildiv(ceildiv(Skv, splits), kv-tile) * kv-tile` (so a split
+      starts on a kv-tile boundary; `Skv` may be dynamic) and `end` is `Skv`
+      or the causal bound. Its per-query running max `m_s`, sum `l_s` and
+      unnormalised accumulator `acc_s` are written with
+      `tensor.parallel_insert_slice` into partial tensors
+      `[B, H, splits, Sq]` (m, l) and `[B, H, splits, Sq, Dv]` (acc), all
+      f32. An empty split (more splits than tiles, or past the causal bound)
+      contributes `m = lowest`, `l = 0`, `acc = 0`;
+    - a log-sum-exp combine of `linalg.generic`s: `M = max_s m_s`,
+      `w_s = exp(m_s - M)`, `L = sum_s l_s * w_s`,
+      `O = sum_s acc_s * w_s`, and `o = L == 0 ? 0 : O / L` (rows that see no
+      key are 0), truncated to the result type.
+
+    Like `mha-tile-attention`, the `[Sq, Skv]` score matrix is never
+    materialised. Attentions with a dynamic or longer `Sq` are left for
+    `mha-tile-attention`; `mha-cpu-pipeline` runs this pass first.
+
+    Before:
+    ```mlir
+    %o = mha.attention %q, %k, %v
+        : tensor<1x32x1x128xf32>, tensor<1x8x4096x128xf32>,
+          tensor<1x8x4096x128xf32> -> tensor<1x32x1x128xf32>
+    ```
+    After `-mha-split-kv="splits=8"` (abridged):
+    ```mlir
+    %p:3 = scf.forall (%b, %h, %s) in (1, 32, 8)
+        shared_outs(%m = %me, %l = %le, %acc = %ae)
+        -> (tensor<1x32x8x1xf32>, tensor<1x32x8x1xf32>,
+            tensor<1x32x8x1x128xf32>) {
+      %k0 = affine.apply affine_map<(d0) -> (d0 * 512)>(%s)
+      %k1 = affine.apply affine_map<(d0) -> (d0 * 512 + 512)>(%s)
+      ... scale * Q^T, state init, scratch tiles ...
+      %r:3 = scf.for %j = %k0 to %k1 step %c64 iter_args(...) { ... }
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %r#0 into %m[%b, %h, %s, 0] ...
+        tensor.parallel_insert_slice %r#1 into %l[%b, %h, %s, 0] ...
+        tensor.parallel_insert_slice %r#2 into %acc[%b, %h, %s, 0, 0] ...
+      }
+    }
+    %M = linalg.generic ... ins(%p#0) outs(%lowest)     // maxnumf over s
+    %w = linalg.generic ... ins(%M) outs(%p#0)          // exp(m_s - M)
+    %L = linalg.generic ... ins(%p#1, %w) outs(%zeros)  // sum_s l_s * w_s
+    %O = linalg.generic ... ins(%p#2, %w) outs(%zeros)  // sum_s acc_s * w_s
+    %o = linalg.generic ... ins(%O, %L) outs(%init)     // L == 0 ? 0 : O / L
+    ```
+  }];
+  let options = [
+    Option<"splits", "splits", "int64_t", /*default=*/"8",
+           "Parallel partial attentions over the kv range; must be positive">,
+    Option<"maxSq", "max-sq", "int64_t", /*default=*/"16",
+           "Split only attentions with a static Sq at most this">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per step of each split's kv loop; must be positive">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
   let summary = "Register-tiled vector micro-kernels for static f32 "
                 "contractions on tensors";

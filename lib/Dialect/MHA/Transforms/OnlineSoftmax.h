@@ -1,0 +1,66 @@
+//===- OnlineSoftmax.h - shared kv-loop builder -----------------*- C++ -*-===//
+//
+// The online-softmax kv loop of one (batch, head, query tile), shared by
+// mha-tile-attention (the whole kv range, then normalisation) and mha-split-kv
+// (one kv sub-range per split, then a log-sum-exp combine). Internal to
+// MHATransforms.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_LIB_DIALECT_MHA_TRANSFORMS_ONLINESOFTMAX_H
+#define MHA_LIB_DIALECT_MHA_TRANSFORMS_ONLINESOFTMAX_H
+
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <optional>
+
+namespace mlir::mha::flash {
+
+/// Sizes and tiling facts of one `mha.attention`, computed once outside the
+/// loop nest (this creates the f32 constants and the causal offset).
+struct AttentionTiling {
+  AttentionOp op;
+  /// B, Sq, Skv (static or `tensor.dim`), D and Dv (static).
+  OpFoldResult bSize, sqSize, skvSize, dSize, dvSize;
+  int64_t numHeads, d, dv, group;
+  std::optional<int64_t> sqStatic, skvStatic;
+  bool causal;
+  /// Static query / kv tile sizes, clamped to static sequence lengths.
+  int64_t qt, kvt;
+  /// Every query tile, every kv tile (from 0 in steps of kvt), is full.
+  bool fullQTiles, fullKvTiles;
+  /// Skv - Sq when causal, else null.
+  OpFoldResult causalOffset;
+  /// f32 constants: 0, -inf and the softmax scale.
+  Value zero, negInf, scale;
+};
+
+/// Computes the tiling of `op` for tiles of `qTile` x `kvTile` (positive).
+AttentionTiling getAttentionTiling(OpBuilder &b, AttentionOp op, int64_t qTile,
+                                   int64_t kvTile);
+
+/// The f32 online-softmax state of one query tile, padded to `qt` rows.
+struct OnlineSoftmaxState {
+  /// Running max [qt], running sum [qt], unnormalised accumulator [qt, Dv].
+  Value m, l, acc;
+  /// A [qt] f32 scratch tile the caller may reuse.
+  Value row;
+};
+
+/// Builds, at the insertion point of `b`, the online softmax of queries
+/// [q0, q0 + qT) of head `head` of batch `batch` over the keys the tile sees.
+/// With `kvBegin` and `kvEnd` set (kvBegin a multiple of `t.kvt`), only keys
+/// [kvBegin, min(kvEnd, end)) are visited, where `end` is Skv or the causal
+/// bound; an empty range yields m = lowest, l = 0, acc = 0. Without them the
+/// whole range is visited and the diagonal tile of an aligned causal tiling is
+/// peeled, as mha-tile-attention does.
+OnlineSoftmaxState
+buildOnlineSoftmax(OpBuilder &b, Location loc, const AttentionTiling &t,
+                   Value batch, Value head, OpFoldResult q0, OpFoldResult qT,
+                   OpFoldResult kvBegin = {}, OpFoldResult kvEnd = {});
+
+} // namespace mlir::mha::flash
+
+#endif // MHA_LIB_DIALECT_MHA_TRANSFORMS_ONLINESOFTMAX_H

@@ -1,0 +1,253 @@
+//===- SplitKV.cpp - mha-split-kv -----------------------------------------===//
+//
+// Flash-decoding: rewrites an mha.attention with a short static query
+// sequence into partial attentions over disjoint kv ranges, computed in
+// parallel over (batch, head, split) with the online-softmax kv loop of
+// mha-tile-attention, then combined with log-sum-exp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "OnlineSoftmax.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <limits>
+
+#define DEBUG_TYPE "mha-split-kv"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_MHASPLITKV
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+using utils::IteratorType;
+
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+/// A `linalg.generic` with one result whose body yields `body(args)`.
+Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, loc, out.getType(), ins, ValueRange{out}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
+             })
+      .getResult(0);
+}
+
+/// The affine map of `numDims` dims selecting `dims`.
+AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+/// An f32 `tensor.empty` of `sizes`.
+Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+}
+
+struct SplitKVPattern : OpRewritePattern<AttentionOp> {
+  SplitKVPattern(MLIRContext *ctx, int64_t splits, int64_t maxSq,
+                 int64_t kvTile)
+      : OpRewritePattern(ctx, /*benefit=*/1), splits(splits), maxSq(maxSq),
+        kvTile(kvTile) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (splits <= 0 || kvTile <= 0)
+      return rewriter.notifyMatchFailure(op, "splits/kv-tile must be > 0");
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t sq = qType.getDimSize(2);
+    if (ShapedType::isDynamic(sq))
+      sq = resultType.getDimSize(2);
+    if (ShapedType::isDynamic(sq) || sq > maxSq || sq <= 0)
+      return rewriter.notifyMatchFailure(op, "needs a static Sq <= max-sq");
+
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    // One query tile holding every query.
+    flash::AttentionTiling t =
+        flash::getAttentionTiling(rewriter, op, /*qTile=*/sq, kvTile);
+    int64_t kvt = t.kvt;
+    OpFoldResult headsSize = rewriter.getIndexAttr(t.numHeads);
+    OpFoldResult splitsSize = rewriter.getIndexAttr(splits);
+    OpFoldResult sqSize = rewriter.getIndexAttr(sq);
+    OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
+                 oneIdx = rewriter.getIndexAttr(1);
+
+    // chunk = ceil(ceil(Skv / splits) / kvt) * kvt: whole kv tiles per split,
+    // so that each split starts on a tile boundary.
+    AffineExpr d0, s0;
+    bindDims(ctx, d0);
+    bindSymbols(ctx, s0);
+    OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, s0.ceilDiv(splits).ceilDiv(kvt) * kvt, {t.skvSize});
+
+    // Partial results: per split, the running max and sum [B, H, splits, Sq]
+    // and the unnormalised accumulator [B, H, splits, Sq, Dv], all f32.
+    Value mInit =
+        emptyF32(rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize});
+    Value lInit =
+        emptyF32(rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize});
+    Value accInit = emptyF32(
+        rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize, t.dvSize});
+
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{t.bSize, headsSize, splitsSize},
+        ValueRange{mInit, lInit, accInit}, /*mapping=*/std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      Value bIv = forall.getInductionVars()[0];
+      Value hIv = forall.getInductionVars()[1];
+      Value sIv = forall.getInductionVars()[2];
+      OpFoldResult kvBegin = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, d0 * s0, {OpFoldResult(sIv), chunk});
+      OpFoldResult splitEnd = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
+      flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
+          rewriter, loc, t, bIv, hIv, zeroIdx, sqSize, kvBegin, splitEnd);
+
+      rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
+      ValueRange outs = forall.getRegionIterArgs();
+      SmallVector<OpFoldResult> rowOffsets = {bIv, hIv, sIv, zeroIdx};
+      SmallVector<OpFoldResult> rowSizes = {oneIdx, oneIdx, oneIdx, sqSize};
+      SmallVector<OpFoldResult> ones4(4, oneIdx), ones5(5, oneIdx);
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, st.m, outs[0],
+                                            rowOffsets, rowSizes, ones4);
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, st.l, outs[1],
+                                            rowOffsets, rowSizes, ones4);
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, st.acc, outs[2],
+          ArrayRef<OpFoldResult>{bIv, hIv, sIv, zeroIdx, zeroIdx},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, sqSize, t.dvSize},
+          ones5);
+    }
+    Value mPart = forall.getResult(0), lPart = forall.getResult(1),
+          accPart = forall.getResult(2);
+
+    // Combine. M = max_s m_s.
+    Value lowest = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getF32FloatAttr(std::numeric_limits<float>::lowest()));
+    Value zero = t.zero;
+    SmallVector<OpFoldResult> rowSizes = {t.bSize, headsSize, sqSize};
+    Value maxInit =
+        linalg::FillOp::create(rewriter, loc, ValueRange{lowest},
+                               ValueRange{emptyF32(rewriter, loc, rowSizes)})
+            .getResult(0);
+    // Dims (b, h, i, s).
+    AffineMap part4 = dimsMap(ctx, 4, {0, 1, 3, 2});
+    AffineMap row4 = dimsMap(ctx, 4, {0, 1, 2});
+    Value mMax = generic(
+        rewriter, loc, mPart, maxInit, {part4, row4}, {kPar, kPar, kPar, kRed},
+        [](OpBuilder &b, Location l, ValueRange args) {
+          return arith::MaxNumFOp::create(b, l, args[0], args[1]);
+        });
+    // w_s = exp(m_s - M), in place on the partial maxima.
+    AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
+    AffineMap rowOfPart = dimsMap(ctx, 4, {0, 1, 3});
+    Value weights = generic(
+        rewriter, loc, mMax, mPart, {rowOfPart, id4}, {kPar, kPar, kPar, kPar},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return math::ExpOp::create(
+              b, l, arith::SubFOp::create(b, l, args[1], args[0]));
+        });
+    // L = sum_s l_s * w_s.
+    Value sumInit =
+        linalg::FillOp::create(rewriter, loc, ValueRange{zero},
+                               ValueRange{emptyF32(rewriter, loc, rowSizes)})
+            .getResult(0);
+    Value rowSum =
+        generic(rewriter, loc, ValueRange{lPart, weights}, sumInit,
+                {part4, part4, row4}, {kPar, kPar, kPar, kRed},
+                [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                  Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+                  return arith::AddFOp::create(b, l, args[2], prod);
+                });
+    // O = sum_s acc_s * w_s, dims (b, h, i, e, s).
+    SmallVector<OpFoldResult> outSizes = {t.bSize, headsSize, sqSize, t.dvSize};
+    Value accInit2 =
+        linalg::FillOp::create(rewriter, loc, ValueRange{zero},
+                               ValueRange{emptyF32(rewriter, loc, outSizes)})
+            .getResult(0);
+    Value acc =
+        generic(rewriter, loc, ValueRange{accPart, weights}, accInit2,
+                {dimsMap(ctx, 5, {0, 1, 4, 2, 3}),
+                 dimsMap(ctx, 5, {0, 1, 4, 2}), dimsMap(ctx, 5, {0, 1, 2, 3})},
+                {kPar, kPar, kPar, kPar, kRed},
+                [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                  Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+                  return arith::AddFOp::create(b, l, args[2], prod);
+                });
+    // o = L == 0 ? 0 : O / L, truncated to the result type.
+    Type elemType = resultType.getElementType();
+    SmallVector<Value> resultDyn;
+    for (auto [i, size] : llvm::enumerate(outSizes))
+      if (resultType.isDynamicDim(i))
+        resultDyn.push_back(
+            getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType, resultDyn);
+    AffineMap id4o = rewriter.getMultiDimIdentityMap(4);
+    Value o = generic(rewriter, loc, ValueRange{acc, rowSum}, init,
+                      {id4o, dimsMap(ctx, 4, {0, 1, 2}), id4o},
+                      {kPar, kPar, kPar, kPar},
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        Value empty = arith::CmpFOp::create(
+                            b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                        Value r = arith::DivFOp::create(b, l, args[0], args[1]);
+                        r = arith::SelectOp::create(b, l, empty, zero, r);
+                        if (!elemType.isF32())
+                          r = arith::TruncFOp::create(b, l, elemType, r);
+                        return r;
+                      });
+    rewriter.replaceOp(op, o);
+    return success();
+  }
+
+  int64_t splits, maxSq, kvTile;
+};
+
+struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
+  using MHASplitKVBase::MHASplitKVBase;
+
+  void runOnOperation() override {
+    int64_t n = splits, kv = kvTile;
+    if (n <= 0 || kv <= 0) {
+      getOperation()->emitError()
+          << "mha-split-kv: splits and kv-tile must be positive, got splits="
+          << n << " kv-tile=" << kv;
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateSplitKVPatterns(patterns, splits, maxSq, kvTile);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+} // namespace
+
+void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
+                                        int64_t splits, int64_t maxSq,
+                                        int64_t kvTile) {
+  patterns.add<SplitKVPattern>(patterns.getContext(), splits, maxSq, kvTile);
+}

@@ -1,0 +1,94 @@
+// Short-query (decode) attentions that mha-cpu-pipeline sends through
+// mha-split-kv (flash-decoding), through `mha-run --verify` (cpu pipeline vs
+// the reference pipeline and the C++ oracle).
+//
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify | FileCheck %s
+// RUN: mha-run %s --entry=causal_sq4 --seed=2 --verify | FileCheck %s
+// RUN: mha-run %s --entry=bf16_float_mask --seed=3 --verify | FileCheck %s
+// RUN: mha-run %s --entry=f16_dv_ne_d --seed=4 --verify | FileCheck %s
+// RUN: mha-run %s --entry=skv_below_splits --seed=5 --verify | FileCheck %s
+// RUN: mha-run %s --entry=causal_skv_below_sq --seed=6 --verify | FileCheck %s
+// RUN: mha-run %s --entry=sq16_full_mask --seed=7 --verify | FileCheck %s
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=3 kv-tile=16" | FileCheck %s
+// RUN: mha-run %s --entry=masked_splits --seed=8 --verify | FileCheck %s --check-prefix=REF
+//
+// Dynamic Skv, with inputs written by mha-run --output.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: mha-run %S/Inputs/make-decode-inputs.mlir --seed=9 --output=0=%t/q.npy --output=1=%t/k.npy --output=2=%t/v.npy --output=3=%t/m.npy
+// RUN: mha-run %s --entry=dynamic_skv --input=0=%t/q.npy --input=1=%t/k.npy --input=2=%t/v.npy --input=3=%t/m.npy --verify | FileCheck %s
+// RUN: mha-run %s --entry=dynamic_skv --input=0=%t/q.npy --input=1=%t/k.npy --input=2=%t/v.npy --input=3=%t/m.npy --verify --pipeline-options="kv-splits=5 kv-tile=8" | FileCheck %s
+
+// CHECK: verify result 0 vs reference: {{.*}} mismatches=0 PASS
+// CHECK: verify result 0 vs oracle: {{.*}} mismatches=0 PASS
+// CHECK-NEXT: {{^PASS$}}
+
+// REF: verify result 0 vs reference: {{.*}} mismatches=0 PASS
+// REF: {{^PASS$}}
+
+// Decode step: GQA 32/8, Skv = 1000 (not a multiple of the kv tile).
+func.func @decode_gqa(%q: tensor<1x32x1x64xf32>, %k: tensor<1x8x1000x64xf32>, %v: tensor<1x8x1000x64xf32>) -> tensor<1x32x1x64xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x32x1x64xf32>, tensor<1x8x1000x64xf32>, tensor<1x8x1000x64xf32> -> tensor<1x32x1x64xf32>
+  return %o : tensor<1x32x1x64xf32>
+}
+
+// Four speculative queries, causal (bottom-right), Skv = 37.
+func.func @causal_sq4(%q: tensor<2x4x4x16xf32>, %k: tensor<2x2x37x16xf32>, %v: tensor<2x2x37x16xf32>) -> tensor<2x4x4x16xf32> {
+  %o = mha.attention %q, %k, %v {causal} : tensor<2x4x4x16xf32>, tensor<2x2x37x16xf32>, tensor<2x2x37x16xf32> -> tensor<2x4x4x16xf32>
+  return %o : tensor<2x4x4x16xf32>
+}
+
+// bf16 with a float mask broadcast over batch and heads.
+func.func @bf16_float_mask(%q: tensor<2x4x2x32xbf16>, %k: tensor<2x4x300x32xbf16>, %v: tensor<2x4x300x32xbf16>, %m: tensor<1x1x2x300xbf16>) -> tensor<2x4x2x32xbf16> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<2x4x2x32xbf16>, tensor<2x4x300x32xbf16>, tensor<2x4x300x32xbf16>, tensor<1x1x2x300xbf16> -> tensor<2x4x2x32xbf16>
+  return %o : tensor<2x4x2x32xbf16>
+}
+
+// f16, MQA, Dv != D, a per-batch i1 mask.
+func.func @f16_dv_ne_d(%q: tensor<3x4x1x24xf16>, %k: tensor<3x1x200x24xf16>, %v: tensor<3x1x200x40xf16>, %m: tensor<3x1x1x200xi1>) -> tensor<3x4x1x40xf16> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<3x4x1x24xf16>, tensor<3x1x200x24xf16>, tensor<3x1x200x40xf16>, tensor<3x1x1x200xi1> -> tensor<3x4x1x40xf16>
+  return %o : tensor<3x4x1x40xf16>
+}
+
+// Fewer keys than splits: most splits are empty.
+func.func @skv_below_splits(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x1x8xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x1x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x1x8xf32>
+  return %o : tensor<1x2x1x8xf32>
+}
+
+// Causal with Sq > Skv: the first queries see no key (output 0).
+func.func @causal_skv_below_sq(%q: tensor<1x2x6x8xf32>, %k: tensor<1x2x3x8xf32>, %v: tensor<1x2x3x8xf32>) -> tensor<1x2x6x8xf32> {
+  %o = mha.attention %q, %k, %v {causal} : tensor<1x2x6x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32> -> tensor<1x2x6x8xf32>
+  return %o : tensor<1x2x6x8xf32>
+}
+
+// Sq = split-max-sq with a full [B, H, Sq, Skv] i1 mask.
+func.func @sq16_full_mask(%q: tensor<1x2x16x32xf32>, %k: tensor<1x2x150x32xf32>, %v: tensor<1x2x150x32xf32>, %m: tensor<1x2x16x150xi1>) -> tensor<1x2x16x32xf32> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x2x16x32xf32>, tensor<1x2x150x32xf32>, tensor<1x2x150x32xf32>, tensor<1x2x16x150xi1> -> tensor<1x2x16x32xf32>
+  return %o : tensor<1x2x16x32xf32>
+}
+
+// An i1 [1, 1, 1, Skv] mask that hides keys [64, 192): with 8 splits of 64
+// keys, splits 1 and 2 see no key at all (and 4 to 7 are empty).
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @masked_splits(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x200x32xf32>, %v: tensor<1x2x200x32xf32>, %m: tensor<1x1x1x200xi1>) -> tensor<1x4x1x32xf32> {
+  %e = tensor.empty() : tensor<1x1x1x200xi1>
+  %c64 = arith.constant 64 : index
+  %c192 = arith.constant 192 : index
+  %mask = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%m : tensor<1x1x1x200xi1>) outs(%e : tensor<1x1x1x200xi1>) {
+  ^bb0(%in: i1, %out: i1):
+    %j = linalg.index 3 : index
+    %lo = arith.cmpi ult, %j, %c64 : index
+    %hi = arith.cmpi uge, %j, %c192 : index
+    %keep = arith.ori %lo, %hi : i1
+    %r = arith.andi %in, %keep : i1
+    linalg.yield %r : i1
+  } -> tensor<1x1x1x200xi1>
+  %o = mha.attention %q, %k, %v mask(%mask) : tensor<1x4x1x32xf32>, tensor<1x2x200x32xf32>, tensor<1x2x200x32xf32>, tensor<1x1x1x200xi1> -> tensor<1x4x1x32xf32>
+  return %o : tensor<1x4x1x32xf32>
+}
+
+// Dynamic Skv (and B), static Sq = 3, a per-batch i1 mask.
+func.func @dynamic_skv(%q: tensor<?x4x3x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tensor<?x2x?x32xf32>, %m: tensor<?x1x1x?xi1>) -> tensor<?x4x3x32xf32> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<?x4x3x32xf32>, tensor<?x2x?x32xf32>, tensor<?x2x?x32xf32>, tensor<?x1x1x?xi1> -> tensor<?x4x3x32xf32>
+  return %o : tensor<?x4x3x32xf32>
+}
