@@ -8,6 +8,7 @@
 
 #include "mha/Conversion/MHAToLinalg/MHAToLinalg.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -29,37 +30,12 @@ using namespace mlir::mha;
 namespace {
 using utils::IteratorType;
 
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-
-/// A size known statically by any of `known`, else `tensor.dim %t, dim`.
-/// Operands may disagree on static-ness; the most static view wins so that the
-/// intermediate tensors are as static as the op allows.
-OpFoldResult dimSize(OpBuilder &b, Location loc, ArrayRef<int64_t> known,
-                     Value t, unsigned dim) {
-  for (int64_t s : known)
-    if (!ShapedType::isDynamic(s))
-      return b.getIndexAttr(s);
-  return tensor::DimOp::create(b, loc, t, dim).getResult();
-}
-
 /// `tensor.empty` of `sizes` filled with `value`.
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                    Value value) {
   Value empty = tensor::EmptyOp::create(b, loc, sizes, value.getType());
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
       .getResult(0);
-}
-
-Value f32Constant(OpBuilder &b, Location loc, float value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-/// Extends f16/bf16 to the f32 accumulation type.
-Value toF32(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
 }
 
 /// `lhs - rhs` as an index value, folded when both are static.

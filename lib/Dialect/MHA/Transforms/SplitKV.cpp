@@ -9,6 +9,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "OnlineSoftmax.h"
 
@@ -36,21 +37,6 @@ using namespace mlir::mha;
 
 namespace {
 using utils::IteratorType;
-
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-
-/// A `linalg.generic` with one result whose body yields `body(args)`.
-Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, loc, out.getType(), ins, ValueRange{out}, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
-             })
-      .getResult(0);
-}
 
 /// The affine map of `numDims` dims selecting `dims`.
 AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {

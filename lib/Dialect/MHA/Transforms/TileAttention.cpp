@@ -23,6 +23,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "OnlineSoftmax.h"
 
@@ -53,29 +54,6 @@ using namespace mlir::mha;
 namespace {
 using utils::IteratorType;
 
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-
-/// A size known statically by any of `known`, else `tensor.dim %t, dim`.
-OpFoldResult dimSize(OpBuilder &b, Location loc, ArrayRef<int64_t> known,
-                     Value t, unsigned dim) {
-  for (int64_t s : known)
-    if (!ShapedType::isDynamic(s))
-      return b.getIndexAttr(s);
-  return tensor::DimOp::create(b, loc, t, dim).getResult();
-}
-
-Value f32Constant(OpBuilder &b, Location loc, float value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-/// Extends f16/bf16 to the f32 accumulation type.
-Value toF32(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
-
 int64_t staticOr(OpFoldResult ofr) {
   return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
 }
@@ -94,18 +72,6 @@ Value allocTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 
 Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
-      .getResult(0);
-}
-
-/// A `linalg.generic` with one result whose body yields `body(args)`.
-Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, loc, out.getType(), ins, ValueRange{out}, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
-             })
       .getResult(0);
 }
 

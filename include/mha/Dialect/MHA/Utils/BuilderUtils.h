@@ -1,0 +1,37 @@
+//===- BuilderUtils.h - IR building helpers of the mha lowerings -*- C++
+//-*-===//
+//
+// Small builders shared by the reference lowering (convert-mha-to-linalg) and
+// the fused lowerings (mha-tile-attention, mha-split-kv).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_DIALECT_MHA_UTILS_BUILDERUTILS_H
+#define MHA_DIALECT_MHA_UTILS_BUILDERUTILS_H
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::mha {
+
+constexpr utils::IteratorType kPar = utils::IteratorType::parallel;
+constexpr utils::IteratorType kRed = utils::IteratorType::reduction;
+
+/// A size known statically by any of `known` (operands may disagree on
+/// static-ness; the most static view wins), else `tensor.dim %t, dim`.
+OpFoldResult dimSize(OpBuilder &b, Location loc, ArrayRef<int64_t> known,
+                     Value t, unsigned dim);
+
+Value f32Constant(OpBuilder &b, Location loc, float value);
+
+/// Extends f16/bf16 to the f32 accumulation type; f32 is returned as is.
+Value toF32(OpBuilder &b, Location loc, Value v);
+
+/// A `linalg.generic` with one result whose body yields `body(args)`.
+Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
+              ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iterators,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+} // namespace mlir::mha
+
+#endif // MHA_DIALECT_MHA_UTILS_BUILDERUTILS_H

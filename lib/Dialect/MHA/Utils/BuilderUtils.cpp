@@ -1,0 +1,40 @@
+//===- BuilderUtils.cpp - IR building helpers of the mha lowerings --------===//
+
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+OpFoldResult mlir::mha::dimSize(OpBuilder &b, Location loc,
+                                ArrayRef<int64_t> known, Value t,
+                                unsigned dim) {
+  for (int64_t s : known)
+    if (!ShapedType::isDynamic(s))
+      return b.getIndexAttr(s);
+  return tensor::DimOp::create(b, loc, t, dim).getResult();
+}
+
+Value mlir::mha::f32Constant(OpBuilder &b, Location loc, float value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value mlir::mha::toF32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value mlir::mha::generic(
+    OpBuilder &b, Location loc, ValueRange ins, Value out,
+    ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iterators,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, loc, out.getType(), ins, ValueRange{out}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
+             })
+      .getResult(0);
+}
