@@ -6,7 +6,6 @@
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -17,17 +16,4 @@ void mlir::mha::buildReferencePipeline(OpPassManager &pm,
   pm.addPass(createConvertMHAToLinalg());
   pm.addPass(createCanonicalizerPass());
   buildLowerToLLVMPipeline(pm);
-}
-
-void mlir::mha::registerMHAPipelines() {
-  PassPipelineRegistration<ReferencePipelineOptions>(
-      "mha-reference-pipeline",
-      "Unfused reference lowering of mha ops to the LLVM dialect (the oracle "
-      "of mha-run --verify)",
-      buildReferencePipeline);
-  PassPipelineRegistration<CPUPipelineOptions>(
-      "mha-cpu-pipeline",
-      "Fused, tiled (FlashAttention-2) and multi-threaded lowering of mha ops "
-      "to the LLVM dialect for CPUs",
-      buildCPUPipeline);
 }
