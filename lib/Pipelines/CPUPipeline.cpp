@@ -21,6 +21,8 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     split.kvTile = options.kvTile;
     pm.addPass(createMHASplitKV(split));
   }
+  // Layer projections: parallel [64, 64] output blocks, vectorised below.
+  pm.addPass(createMHATileProjections());
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;

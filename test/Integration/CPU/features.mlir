@@ -9,6 +9,7 @@
 // RUN: mha-run %s --entry=prefill_longer_than_cache --seed=6 --verify | FileCheck %s
 // RUN: mha-run %s --entry=layer_gqa_bias_mask --seed=7 --verify | FileCheck %s
 // RUN: mha-run %s --entry=empty_kv --seed=9 --verify --output=%t.npy | FileCheck %s
+// RUN: mha-run %s --entry=layer_f16_partial_blocks --seed=10 --verify | FileCheck %s
 // RUN: mha-run %s --entry=two_attentions --seed=8 --verify | FileCheck %s --check-prefix=TWO
 
 // CHECK: verify result 0 vs reference: {{.*}} mismatches=0 PASS
@@ -71,4 +72,11 @@ func.func @two_attentions(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x6x8xf32>, %v: 
 func.func @empty_kv(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x0x8xf32>, %v: tensor<1x2x0x8xf32>) -> tensor<1x2x3x8xf32> {
   %o = mha.attention %q, %k, %v {causal} : tensor<1x2x3x8xf32>, tensor<1x2x0x8xf32>, tensor<1x2x0x8xf32> -> tensor<1x2x3x8xf32>
   return %o : tensor<1x2x3x8xf32>
+}
+
+// f16 layer whose projections have partial [64, 64] blocks (B*S = 74 rows,
+// E = 96 columns): static blocks use the micro-kernel, edges scalar code.
+func.func @layer_f16_partial_blocks(%x: tensor<2x37x96xf16>, %wq: tensor<96x96xf16>, %wk: tensor<96x32xf16>, %wv: tensor<96x32xf16>, %wo: tensor<96x96xf16>) -> tensor<2x37x96xf16> {
+  %o = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo {num_heads = 6 : i64, num_kv_heads = 2 : i64, causal} : tensor<2x37x96xf16>, tensor<2x37x96xf16>, tensor<96x96xf16>, tensor<96x32xf16>, tensor<96x32xf16>, tensor<96x96xf16> -> tensor<2x37x96xf16>
+  return %o : tensor<2x37x96xf16>
 }

@@ -400,4 +400,44 @@ def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
   ];
 }
 
+def MHATileProjections : Pass<"mha-tile-projections"> {
+  let summary = "Tile linalg.matmul projections into parallel blocks";
+  let description = [{
+    Rewrites every `linalg.matmul` on tensors that is not already inside an
+    `scf.forall` (the projections that `mha-decompose-multi-head-attention`
+    produces) into its generic form tiled by an `scf.forall` over
+    `[rows, cols]` output blocks (the reduction is not tiled). The blocks run
+    on OpenMP threads in `mha-cpu-pipeline`, and static blocks get the
+    register-blocked micro-kernels of `mha-vectorize-contractions`. Partial
+    blocks at the edges keep dynamic sizes and scalar code.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<128x512xf32>, tensor<512x512xf32>)
+        outs(%acc : tensor<128x512xf32>) -> tensor<128x512xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %y = scf.forall (%i, %j) = (0, 0) to (128, 512) step (64, 64)
+        shared_outs(%o = %acc) -> (tensor<128x512xf32>) {
+      %t = linalg.generic {...} ins(%x_tile, %w_tile : tensor<64x512xf32>, tensor<512x64xf32>)
+          outs(%o_tile : tensor<64x64xf32>) ...
+      scf.forall.in_parallel { tensor.parallel_insert_slice %t into %o[%i, %j] ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"64",
+           "Output rows per block">,
+    Option<"cols", "cols", "int64_t", /*default=*/"64",
+           "Output columns per block">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MHA_DIALECT_MHA_TRANSFORMS_PASSES_TD
