@@ -314,13 +314,10 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   return result;
 }
 
-namespace {
-/// A memref descriptor { allocated, aligned, offset, sizes[R], strides[R] }
-/// as a flat array of 64-bit words (every field is pointer-sized).
-struct Descriptor {
-  static size_t words(size_t rank) { return 3 + 2 * rank; }
-};
-} // namespace
+/// Words of a memref descriptor { allocated, aligned, offset, sizes[R],
+/// strides[R] } kept as a flat array of 64-bit words (every field is
+/// pointer-sized).
+static size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
 llvm::Expected<std::vector<HostTensor>>
 JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
@@ -328,7 +325,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   std::vector<std::vector<int64_t>> argDescs;
   for (const TensorRef &t : inputs) {
     size_t rank = t.shape.size();
-    std::vector<int64_t> d(Descriptor::words(rank));
+    std::vector<int64_t> d(descriptorWords(rank));
     d[0] = d[1] = reinterpret_cast<int64_t>(t.data);
     d[2] = 0;
     int64_t stride = 1;
@@ -341,7 +338,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   }
   size_t resultWords = 0;
   for (const TensorSpec &r : signature.results)
-    resultWords += Descriptor::words(r.shape.size());
+    resultWords += descriptorWords(r.shape.size());
   std::vector<int64_t> resultDescs(std::max<size_t>(resultWords, 1));
 
   // _mlir_ciface_NAME(result*, arg0*, ...): the packed wrapper takes a pointer
@@ -363,7 +360,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   for (const TensorSpec &spec : signature.results) {
     size_t rank = spec.shape.size();
     const int64_t *d = resultDescs.data() + offset;
-    offset += Descriptor::words(rank);
+    offset += descriptorWords(rank);
     std::vector<int64_t> shape(d + 3, d + 3 + rank);
     HostTensor out(spec.dtype, shape);
     size_t elt = dtypeSize(spec.dtype);

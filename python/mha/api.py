@@ -146,6 +146,19 @@ def _check_bool(name, value):
     return bool(value)
 
 
+def _attention_options(causal, scale, mask, dtype, scores):
+    """Checks the options shared by both ops; returns them with the mask
+    broadcast-checked against the ``scores`` shape [B, H, Sq, Skv] and the
+    MLIR names of the element types."""
+    causal = _check_bool("causal", causal)
+    scale = _check_scale(scale)
+    if mask is not None:
+        mask = _prepare_mask(mask, dtype, scores)
+    mask_shape = None if mask is None else mask.shape
+    mask_dtype = None if mask is None else _dtypes.from_numpy(mask.dtype)
+    return causal, scale, mask, _dtypes.from_numpy(dtype), mask_shape, mask_dtype
+
+
 def _prepare_mask(mask, dtype, full):
     """Checks a mask against the broadcast target ``full`` = (B, H, Sq, Skv)
     and returns it as a rank-4 C-contiguous array (no copy): missing leading
@@ -214,13 +227,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
                          f"of the key/value heads Hkv={hkv}")
     for name, a in (("q", q), ("k", k), ("v", v)):
         _contiguous(name, a)
-    causal = _check_bool("causal", causal)
-    scale = _check_scale(scale)
-    if mask is not None:
-        mask = _prepare_mask(mask, dtype, (b, h, sq, skv))
-    name = _dtypes.from_numpy(dtype)
-    mask_shape = None if mask is None else mask.shape
-    mask_dtype = None if mask is None else _dtypes.from_numpy(mask.dtype)
+    causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
+        causal, scale, mask, dtype, (b, h, sq, skv))
     key = ("sdpa", q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
            causal, scale, target, options)
     builder = ir.SDPA(q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
@@ -302,13 +310,8 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                 raise ValueError(f"{name} {a.shape} must be {shape}")
     for name, a in zip(names, arrays):
         _contiguous(name, a)
-    causal = _check_bool("causal", causal)
-    scale = _check_scale(scale)
-    if mask is not None:
-        mask = _prepare_mask(mask, dtype, (b, h, sq, skv))
-    name = _dtypes.from_numpy(dtype)
-    mask_shape = None if mask is None else mask.shape
-    mask_dtype = None if mask is None else _dtypes.from_numpy(mask.dtype)
+    causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
+        causal, scale, mask, dtype, (b, h, sq, skv))
     builder = ir.MHALayer(
         x.shape, wq.shape, wk.shape, wv.shape, wo.shape, h,
         num_kv_heads if num_kv_heads is None or num_kv_heads != h else None,
