@@ -28,10 +28,17 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mha_tools_dir, config.llvm_tools_dir]
-tools = ["mha-opt", "mha-run"]
+tools = ["mha-opt", "mha-run", "mha-compile", "mha-aot-check"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.mha_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Ahead-of-time outputs (test/AOT): a C compiler driver for the programs that
+# link them, and the folders of libmha_runtime.so and libomp.so.
+config.substitutions.append(("%cc", os.path.join(config.llvm_tools_dir, "clang")))
+config.substitutions.append(("%mha_lib_dir", os.path.join(config.mha_obj_root, "lib")))
+config.substitutions.append(
+    ("%omp_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))
 
 
 def cuda_gpu_present():

@@ -18,6 +18,7 @@ void mlir::mha::registerAllDialects(DialectRegistry &registry) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
+  registerConvertMHAToGPUExternalModels(registry);
 }
 
 void mlir::mha::registerAllPasses() {

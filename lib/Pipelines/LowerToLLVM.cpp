@@ -15,8 +15,7 @@
 
 using namespace mlir;
 
-void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                         const LowerToLLVMOptions &options) {
+void mlir::mha::buildBufferizePipeline(OpPassManager &pm) {
   // Tensors -> buffers. Identity layouts at function boundaries give hosts
   // plain contiguous memref descriptors.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -27,6 +26,12 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   // Temporaries are freed; returned buffers are owned by the caller.
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                         const LowerToLLVMOptions &options) {
+  if (options.bufferize)
+    buildBufferizePipeline(pm);
 
   if (options.parallel) {
     pm.addPass(createForallToParallelLoopPass());
@@ -71,5 +76,7 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   if (options.parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());
+  if (options.gpu)
+    options.gpu(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

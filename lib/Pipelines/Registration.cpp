@@ -18,4 +18,10 @@ void mlir::mha::registerMHAPipelines() {
       "Fused, tiled (FlashAttention-2), vectorised and multi-threaded "
       "lowering of mha ops to the LLVM dialect for CPUs",
       buildCPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "mha-gpu-pipeline",
+      "Fused FlashAttention-2 GPU kernels (tensor cores for f16/bf16) lowered "
+      "through NVVM to a cubin, host code to the LLVM dialect calling the "
+      "mha runtime",
+      buildGPUPipeline);
 }

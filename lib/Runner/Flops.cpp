@@ -10,78 +10,85 @@ using namespace mlir;
 using namespace mlir::mha;
 using namespace mlir::mha::runner;
 
-namespace {
-/// Resolves dims of values, using the actual input shapes for dynamic dims
-/// of function arguments.
-class DimResolver {
-public:
-  DimResolver(func::FuncOp func, llvm::ArrayRef<HostTensor> inputs)
-      : func(func), inputs(inputs) {}
+/// Dim `i` of `v`: static, or a dim of an argument of `func`.
+static std::optional<FlopDim> dimOf(func::FuncOp func, Value v, unsigned i) {
+  auto type = cast<ShapedType>(v.getType());
+  if (!type.isDynamicDim(i))
+    return FlopDim{type.getDimSize(i), {}};
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (arg && arg.getOwner() == &func.getBody().front())
+    return FlopDim::ofArg(arg.getArgNumber(), i);
+  return std::nullopt;
+}
 
-  std::optional<double> dim(Value v, unsigned i) {
-    auto type = cast<ShapedType>(v.getType());
-    if (!type.isDynamicDim(i))
-      return double(type.getDimSize(i));
-    auto arg = dyn_cast<BlockArgument>(v);
-    if (arg && arg.getOwner() == &func.getBody().front() &&
-        arg.getArgNumber() < inputs.size())
-      return double(inputs[arg.getArgNumber()].shape[i]);
+static FlopDim constant(int64_t value) { return FlopDim{value, {}}; }
+
+std::optional<std::vector<FlopTerm>>
+mlir::mha::runner::collectFlopTerms(func::FuncOp func) {
+  if (func.isExternal())
     return std::nullopt;
-  }
-
-private:
-  func::FuncOp func;
-  llvm::ArrayRef<HostTensor> inputs;
-};
-} // namespace
-
-std::optional<double>
-mlir::mha::runner::countFlops(func::FuncOp func,
-                              llvm::ArrayRef<HostTensor> inputs) {
-  DimResolver r(func, inputs);
-  double total = 0;
-  bool unknown = false, counted = false;
-  auto attention = [&](std::optional<double> b, double h,
-                       std::optional<double> sq, std::optional<double> skv,
-                       double d, double dv, bool causal) {
+  std::vector<FlopTerm> terms;
+  bool unknown = false;
+  auto attention = [&](std::optional<FlopDim> b, int64_t h,
+                       std::optional<FlopDim> sq, std::optional<FlopDim> skv,
+                       int64_t d, int64_t dv, bool causal) {
     if (!b || !sq || !skv) {
       unknown = true;
       return;
     }
-    total += 2 * *b * h * *sq * *skv * (d + dv) * (causal ? 0.5 : 1.0);
+    terms.push_back({FlopTerm::Kind::Attention,
+                     {*b, constant(h), *sq, *skv, constant(d), constant(dv)},
+                     causal});
+  };
+  auto matmul = [&](FlopDim m, FlopDim n, FlopDim k) {
+    terms.push_back({FlopTerm::Kind::Matmul, {m, n, k}, false});
   };
   func.walk([&](Operation *op) {
     if (auto a = dyn_cast<AttentionOp>(op)) {
-      counted = true;
       auto qt = a.getQuery().getType();
-      attention(r.dim(a.getQuery(), 0), qt.getDimSize(1),
-                r.dim(a.getQuery(), 2), r.dim(a.getKey(), 2), qt.getDimSize(3),
-                a.getValue().getType().getDimSize(3), a.getCausal());
+      attention(dimOf(func, a.getQuery(), 0), qt.getDimSize(1),
+                dimOf(func, a.getQuery(), 2), dimOf(func, a.getKey(), 2),
+                qt.getDimSize(3), a.getValue().getType().getDimSize(3),
+                a.getCausal());
     } else if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
-      counted = true;
-      double h = l.getNumHeads(), hkv = l.getNumKvHeadsOrDefault();
-      double e = l.getWq().getType().getDimSize(0);
-      double d = l.getWq().getType().getDimSize(1) / h;
-      double dv = l.getWv().getType().getDimSize(1) / hkv;
-      std::optional<double> b = r.dim(l.getQueryInput(), 0),
-                            sq = r.dim(l.getQueryInput(), 1),
-                            skv = r.dim(l.getKvInput(), 1);
+      int64_t h = l.getNumHeads(), hkv = l.getNumKvHeadsOrDefault();
+      int64_t e = l.getWq().getType().getDimSize(0);
+      int64_t d = l.getWq().getType().getDimSize(1) / h;
+      int64_t dv = l.getWv().getType().getDimSize(1) / hkv;
+      std::optional<FlopDim> b = dimOf(func, l.getQueryInput(), 0),
+                             sq = dimOf(func, l.getQueryInput(), 1),
+                             skv = dimOf(func, l.getKvInput(), 1);
       attention(b, h, sq, skv, d, dv, l.getCausal());
-      if (b && sq && skv)
-        total +=
-            2 * *b *
-            (*sq * e * h * d + *skv * e * hkv * (d + dv) + *sq * h * dv * e);
+      if (b && sq && skv) {
+        FlopDim rowsQ = *b * *sq, rowsKv = *b * *skv;
+        matmul(rowsQ, constant(h * d), constant(e));     // Q projection
+        matmul(rowsKv, constant(hkv * d), constant(e));  // K projection
+        matmul(rowsKv, constant(hkv * dv), constant(e)); // V projection
+        matmul(rowsQ, constant(e), constant(h * dv));    // output projection
+      }
     } else if (auto m = dyn_cast<linalg::MatmulOp>(op)) {
-      counted = true;
       Value a = m.getDpsInputs()[0], bm = m.getDpsInputs()[1];
-      auto mm = r.dim(a, 0), k = r.dim(a, 1), n = r.dim(bm, 1);
+      std::optional<FlopDim> mm = dimOf(func, a, 0), k = dimOf(func, a, 1),
+                             n = dimOf(func, bm, 1);
       if (mm && k && n)
-        total += 2 * *mm * *n * *k;
+        matmul(*mm, *n, *k);
       else
         unknown = true;
     }
   });
-  if (unknown || !counted)
+  if (unknown || terms.empty())
     return std::nullopt;
-  return total;
+  return terms;
+}
+
+std::optional<double>
+mlir::mha::runner::countFlops(func::FuncOp func,
+                              llvm::ArrayRef<HostTensor> inputs) {
+  std::optional<std::vector<FlopTerm>> terms = collectFlopTerms(func);
+  if (!terms)
+    return std::nullopt;
+  std::vector<std::vector<int64_t>> shapes;
+  for (const HostTensor &t : inputs)
+    shapes.push_back(t.shape);
+  return evaluateFlops(*terms, shapes);
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
 
 using namespace mlir::mha::runner;
@@ -227,4 +228,15 @@ HostTensor mlir::mha::runner::randomTensor(DType dtype,
     tensor.set(i, (2.0f * unit - 1.0f) * range);
   }
   return tensor;
+}
+
+HostTensor mlir::mha::runner::randomArgument(DType dtype,
+                                             std::vector<int64_t> shape,
+                                             uint64_t seed, size_t position) {
+  float range = dtype == DType::I1 ? 0.9f
+                : shape.size() == 2
+                    ? 1.0f / std::sqrt(float(std::max<int64_t>(shape[0], 1)))
+                    : 1.0f;
+  return randomTensor(dtype, std::move(shape), seed * 1000003 + position,
+                      range);
 }

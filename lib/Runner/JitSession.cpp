@@ -3,6 +3,7 @@
 #include "mha/Runner/JitSession.h"
 
 #include "mha/InitAll.h"
+#include "mha/Runtime/Runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -10,32 +11,15 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <unordered_set>
 
 using namespace mlir;
 using namespace mlir::mha::runner;
-
-llvm::StringRef mlir::mha::runner::pipelineName(PipelineKind kind) {
-  switch (kind) {
-  case PipelineKind::Reference:
-    return "reference";
-  case PipelineKind::CPU:
-    return "cpu";
-  case PipelineKind::GPU:
-    return "gpu";
-  }
-  llvm_unreachable("unknown pipeline kind");
-}
 
 std::string TensorSpec::describe() const {
   std::string s = "tensor<";
@@ -144,48 +128,19 @@ llvm::Error mlir::mha::runner::checkInputs(const EntrySignature &signature,
 }
 
 //===----------------------------------------------------------------------===//
-// Allocation tracking
+// Runtime errors
 //===----------------------------------------------------------------------===//
 
-// The pipelines lower memref.alloc/dealloc to these generic functions, so we
-// know which returned buffers the compiled code allocated (and must be freed)
-// as opposed to constants or aliases of the inputs.
-namespace {
-struct AllocTracker {
-  std::mutex mutex;
-  std::unordered_set<void *> live;
-
-  void *track(void *p) {
-    if (p) {
-      std::lock_guard<std::mutex> lock(mutex);
-      live.insert(p);
-    }
-    return p;
-  }
-  bool release(void *p) {
-    std::lock_guard<std::mutex> lock(mutex);
-    return live.erase(p) != 0;
-  }
-};
-AllocTracker &tracker() {
-  static AllocTracker t;
-  return t;
-}
-} // namespace
-
-extern "C" {
-static void *mhaAlloc(uint64_t size) {
-  return tracker().track(std::malloc(size ? size : 1));
-}
-static void *mhaAlignedAlloc(uint64_t alignment, uint64_t size) {
-  uint64_t rounded =
-      (std::max<uint64_t>(size, 1) + alignment - 1) / alignment * alignment;
-  return tracker().track(std::aligned_alloc(alignment, rounded));
-}
-static void mhaFree(void *p) {
-  tracker().release(p);
-  std::free(p);
-}
+// Lowered code calls libmha_runtime (memref allocation with tracking of the
+// buffers it returns, memrefCopy, the CUDA wrappers), which keeps the first
+// failure as a sticky error instead of aborting; this takes it.
+static llvm::Error takeRuntimeError() {
+  const char *message = mhaRuntimeGetLastError();
+  if (!message)
+    return llvm::Error::success();
+  std::string text = message;
+  mhaRuntimeClearError();
+  return llvm::createStringError(text);
 }
 
 //===----------------------------------------------------------------------===//
@@ -194,46 +149,10 @@ static void mhaFree(void *p) {
 
 JitFunction::~JitFunction() = default;
 
-/// f32 lanes of the widest vector unit of the host.
-static int64_t hostVectorWidth() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f"))
-    return 16;
-  if (features.lookup("avx2"))
-    return 8;
-  return 4;
-}
-
-/// Builds the pipeline through the registry, so options are parsed and
-/// checked exactly as mha-opt does.
-static LogicalResult buildPipeline(OpPassManager &pm, PipelineKind kind,
-                                   llvm::StringRef options,
-                                   llvm::raw_ostream &errors) {
-  std::string name;
-  switch (kind) {
-  case PipelineKind::Reference:
-    name = "mha-reference-pipeline";
-    break;
-  case PipelineKind::CPU:
-    name = "mha-cpu-pipeline";
-    break;
-  case PipelineKind::GPU:
-    errors << "the gpu pipeline is not available in this build";
-    return failure();
-  }
-  std::string all = options.str();
-  // The CPU pipeline vectorises for the JIT host: AVX-512, AVX2 or SSE
-  // widths, unless the user chose a width.
-  if (kind == PipelineKind::CPU && !options.contains("vector-width"))
-    all = "vector-width=" + std::to_string(hostVectorWidth()) +
-          (all.empty() ? "" : " " + all);
-  std::string text = name + (all.empty() ? "" : "{" + all + "}");
-  return parsePassPipeline(text, pm, errors);
-}
-
 llvm::Expected<std::unique_ptr<JitFunction>>
 JitFunction::compile(ModuleOp module, const EntrySignature &signature,
-                     PipelineKind kind, llvm::StringRef pipelineOptions) {
+                     PipelineKind kind, llvm::StringRef pipelineOptions,
+                     llvm::ArrayRef<SymbolOverride> symbolOverrides) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -262,7 +181,7 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
       return success();
     });
     PassManager pm(ctx, ModuleOp::getOperationName());
-    if (failed(buildPipeline(pm, kind, pipelineOptions, diagOS)))
+    if (failed(buildPipelineForKind(pm, kind, pipelineOptions, diagOS)))
       return llvm::createStringError("invalid pipeline options '" +
                                      pipelineOptions.str() +
                                      "': " + diagnostics);
@@ -295,19 +214,26 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   if (!engine)
     return engine.takeError();
   result->engine = std::move(*engine);
-  result->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+  // Bind the runtime's functions (_mlir_memref_to_llvm_*, memrefCopy,
+  // mgpu*) to libmha_runtime, which this library links: by address, so it
+  // works wherever the library is installed and takes precedence over
+  // same-named symbols of the shared libraries above.
+  result->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    auto add = [&](const char *name, void *fn) {
-      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
-                             llvm::JITSymbolFlags::Exported};
-    };
-    add("_mlir_memref_to_llvm_alloc", reinterpret_cast<void *>(&mhaAlloc));
-    add("_mlir_memref_to_llvm_aligned_alloc",
-        reinterpret_cast<void *>(&mhaAlignedAlloc));
-    add("_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&mhaFree));
+    for (const MhaRuntimeSymbol *s = mhaRuntimeSymbols(); s->name; ++s)
+      map[interner(s->name)] = {llvm::orc::ExecutorAddr::fromPtr(s->address),
+                                llvm::JITSymbolFlags::Exported};
+    for (const SymbolOverride &s : symbolOverrides)
+      map[interner(s.first)] = {llvm::orc::ExecutorAddr::fromPtr(s.second),
+                                llvm::JITSymbolFlags::Exported};
     return map;
   });
+  // Global constructors load GPU binaries (mgpuModuleLoad): report their
+  // failure (e.g. no CUDA driver) here rather than at the first run.
+  mhaRuntimeClearError();
   result->engine->initialize();
+  if (llvm::Error err = takeRuntimeError())
+    return std::move(err);
   std::chrono::duration<double> elapsed =
       std::chrono::steady_clock::now() - start;
   result->compileSeconds = elapsed.count();
@@ -350,12 +276,27 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
     pointers.push_back(d.data());
   for (void *&p : pointers)
     packed.push_back(&p);
+  mhaRuntimeClearError(); // Report only what this call does.
   if (llvm::Error err =
           engine->invokePacked("_mlir_ciface_" + signature.name, packed))
     return std::move(err);
 
+  // Frees the result buffers that the compiled code allocated (not aliases of
+  // the inputs or constants; each buffer once), after all are copied.
+  auto releaseResults = [&] {
+    size_t offset = 0;
+    for (const TensorSpec &spec : signature.results) {
+      mhaRuntimeReleaseResult(reinterpret_cast<void *>(resultDescs[offset]));
+      offset += descriptorWords(spec.shape.size());
+    }
+  };
+  // A failure inside (e.g. a CUDA error) leaves the results undefined.
+  if (llvm::Error err = takeRuntimeError()) {
+    releaseResults();
+    return std::move(err);
+  }
+
   std::vector<HostTensor> results;
-  std::unordered_set<void *> freed;
   size_t offset = 0;
   for (const TensorSpec &spec : signature.results) {
     size_t rank = spec.shape.size();
@@ -389,11 +330,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
       }
     }
     results.push_back(std::move(out));
-    auto *allocated = reinterpret_cast<void *>(d[0]);
-    if (!freed.count(allocated) && tracker().release(allocated)) {
-      std::free(allocated);
-      freed.insert(allocated);
-    }
   }
+  releaseResults();
   return results;
 }

@@ -3,15 +3,14 @@
 #include "mha/Runner/OracleFunction.h"
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
-#include "mha/Runner/Oracle.h"
 
 using namespace mlir;
 using namespace mlir::mha;
 using namespace mlir::mha::runner;
 
-std::optional<HostTensor>
-mlir::mha::runner::evaluateWithOracle(func::FuncOp func,
-                                      llvm::ArrayRef<HostTensor> inputs) {
+std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
+  if (func.isExternal())
+    return std::nullopt;
   Block &body = func.getBody().front();
   if (body.getOperations().size() != 2 || func.getNumResults() != 1)
     return std::nullopt;
@@ -20,37 +19,51 @@ mlir::mha::runner::evaluateWithOracle(func::FuncOp func,
   if (!ret || ret.getOperand(0).getDefiningOp() != op)
     return std::nullopt;
   // Every operand must be an argument, so we know its value.
-  auto input = [&](Value v) -> const HostTensor * {
+  auto position = [&](Value v) -> std::optional<unsigned> {
     auto arg = dyn_cast<BlockArgument>(v);
     if (!arg || arg.getOwner() != &body)
-      return nullptr;
-    return &inputs[arg.getArgNumber()];
+      return std::nullopt;
+    return arg.getArgNumber();
   };
   for (Value v : op->getOperands())
-    if (!input(v))
+    if (!position(v))
       return std::nullopt;
-  auto maskOf = [&](Value m) { return m ? input(m) : nullptr; };
-  auto attrsOf = [](auto op) {
-    AttentionAttrs attrs;
+  OracleSpec spec;
+  auto common = [&](auto op) {
     if (std::optional<APFloat> s = op.getScale())
-      attrs.scale = s->convertToDouble();
-    attrs.causal = op.getCausal();
-    return attrs;
+      spec.scale = s->convertToDouble();
+    spec.causal = op.getCausal();
+    if (Value m = op.getMask())
+      spec.mask = *position(m);
   };
 
-  if (auto a = dyn_cast<AttentionOp>(op))
-    return oracleAttention(*input(a.getQuery()), *input(a.getKey()),
-                           *input(a.getValue()), maskOf(a.getMask()),
-                           attrsOf(a));
+  if (auto a = dyn_cast<AttentionOp>(op)) {
+    spec.kind = OracleSpec::Kind::Attention;
+    for (Value v : {a.getQuery(), a.getKey(), a.getValue()})
+      spec.operands.push_back(*position(v));
+    common(a);
+    return spec;
+  }
   if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
-    std::vector<const HostTensor *> biases;
+    spec.kind = OracleSpec::Kind::MultiHeadAttention;
+    for (Value v : {l.getQueryInput(), l.getKvInput(), l.getWq(), l.getWk(),
+                    l.getWv(), l.getWo()})
+      spec.operands.push_back(*position(v));
     for (Value b : l.getBiases())
-      biases.push_back(input(b));
-    return oracleMultiHeadAttention(
-        *input(l.getQueryInput()), *input(l.getKvInput()), *input(l.getWq()),
-        *input(l.getWk()), *input(l.getWv()), *input(l.getWo()), biases,
-        maskOf(l.getMask()), l.getNumHeads(), l.getNumKvHeadsOrDefault(),
-        attrsOf(l));
+      spec.biases.push_back(*position(b));
+    spec.numHeads = l.getNumHeads();
+    spec.numKvHeads = l.getNumKvHeadsOrDefault();
+    common(l);
+    return spec;
   }
   return std::nullopt;
+}
+
+std::optional<HostTensor>
+mlir::mha::runner::evaluateWithOracle(func::FuncOp func,
+                                      llvm::ArrayRef<HostTensor> inputs) {
+  std::optional<OracleSpec> spec = getOracleSpec(func);
+  if (!spec || !spec->validate(inputs.size()).empty())
+    return std::nullopt;
+  return evaluateOracleSpec(*spec, inputs);
 }

@@ -210,15 +210,7 @@ int main(int argc, char **argv) {
       fail("argument " + std::to_string(i) + " (" + spec.describe() +
            ") has dynamic dims: give it with --input=" + std::to_string(i) +
            "=FILE.npy");
-    // Weight matrices get PyTorch's nn.Linear init range 1/sqrt(fan_in), so
-    // random layers stay well conditioned.
-    float range =
-        spec.dtype == DType::I1 ? 0.9f
-        : spec.shape.size() == 2
-            ? 1.0f / std::sqrt(float(std::max<int64_t>(spec.shape[0], 1)))
-            : 1.0f;
-    args.push_back(
-        randomTensor(spec.dtype, spec.shape, seedFlag * 1000003 + i, range));
+    args.push_back(randomArgument(spec.dtype, spec.shape, seedFlag, i));
   }
   failOn(checkInputs(sig, args));
 

@@ -3,6 +3,7 @@
 #ifndef MHA_CONVERSION_PASSES_H
 #define MHA_CONVERSION_PASSES_H
 
+#include "mha/Conversion/MHAToGPU/MHAToGPU.h"
 #include "mha/Conversion/MHAToLinalg/MHAToLinalg.h"
 
 namespace mlir {

@@ -52,4 +52,72 @@ def ConvertMHAToLinalg : Pass<"convert-mha-to-linalg"> {
   ];
 }
 
+def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower mha.attention to a fused FlashAttention-2 GPU kernel "
+                "and its host-side launch";
+  let description = [{
+    Replaces every `mha.attention` (on tensors) with host code that copies
+    Q, K, V (and the mask) to device buffers (`gpu.alloc` + `gpu.memcpy`),
+    launches a fused attention kernel and copies the result back. The kernels
+    are `gpu.func`s in one `gpu.module @mha_kernels`, each specialised for the
+    static parts of its op (H, Hkv, D, Dv, element type, mask kind, causal,
+    scale); `B`, `Sq`, `Skv` and the mask's broadcast strides are kernel
+    arguments, so dynamic sizes are supported.
+
+    The grid is `(ceil(Sq / block-m), H, B)`. Each block walks the kv tiles
+    with a FlashAttention-2 online softmax (running max / sum in f32, exp2
+    with the scale folded into log2(e)); with `causal` it stops at the last
+    tile its rows can see and masks only tiles that cross the diagonal or the
+    end of the sequence. A query row that sees no key produces zeros.
+
+    Two kernels:
+    - `mma` (f16/bf16 with `D` and `Dv` multiples of 16, at most 128): four
+      warps, 16 query rows each, `nvvm.mma.sync` m16n8k16 tensor-core
+      instructions for `Q·Kᵀ` and `P·V` with f32 accumulators; K/V tiles are
+      staged in shared memory with asynchronous copies (`cp.async`,
+      `nvgpu.device_async_copy`) into two buffers, so the next tile loads
+      while the current one is computed; P stays in registers (the mma
+      accumulator layout is the A-operand layout).
+    - `simt` (everything else, e.g. f32): one thread per query row on CUDA
+      cores, K/V tiles in shared memory, f32 vectors per row.
+
+    Short queries (decode) use flash-decoding: when the `H / Hkv * Sq`
+    queries that share a K/V head fit one block, the block takes all of them
+    (K/V are read once per kv head, not once per query head) and the kv
+    tiles are split across `kv-splits` blocks, each writing a partial result
+    and its log-sum-exp; a second kernel (`<kernel>_combine`) merges them.
+
+    `kernel=auto` picks `mma` when the op qualifies. The `gpu.module` carries
+    no target: `mha-gpu-pipeline` attaches `#nvvm.target` and serialises it.
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
+           "Kernel family: 'auto', 'mma' (tensor cores, f16/bf16 only) or "
+           "'simt' (CUDA cores, any element type)">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per step of the online softmax in the mma kernel (a "
+           "multiple of 16)">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
+           "Flash-decoding splits of the kv range for attentions whose "
+           "queries of one kv head fit a block (static Sq, "
+           "H / Hkv * Sq <= block rows): 0 picks them at run time from B, "
+           "Hkv, Skv and num-sms; 1 turns flash-decoding off">,
+    Option<"numSms", "num-sms", "int64_t", /*default=*/"132",
+           "Streaming multiprocessors the automatic kv-splits aims to fill "
+           "(132 on H100 SXM and H200)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // MHA_CONVERSION_PASSES_TD

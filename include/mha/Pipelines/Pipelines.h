@@ -10,6 +10,8 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <functional>
+
 namespace mlir {
 class OpPassManager;
 namespace mha {
@@ -79,7 +81,17 @@ struct LowerToLLVMOptions {
   unsigned numThreads = 0;
   /// Lower vector dialect ops (from the vectorising passes) to LLVM.
   bool vector = false;
+  /// Run buildBufferizePipeline first (pipelines that add passes between
+  /// bufferization and lowering call it themselves).
+  bool bufferize = true;
+  /// Adds the passes that lower host-side gpu ops and serialise gpu.modules,
+  /// after the host code is in the LLVM dialect.
+  std::function<void(OpPassManager &)> gpu;
 };
+
+/// One-shot bufferization with identity layouts at function boundaries,
+/// ownership-based deallocation, bufferization -> memref.
+void buildBufferizePipeline(OpPassManager &pm);
 
 /// The tail shared by every CPU pipeline: tensors -> buffers -> loops ->
 /// LLVM dialect. Allocation goes through the generic
@@ -88,7 +100,80 @@ struct LowerToLLVMOptions {
 void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMOptions &options = {});
 
-/// Registers `mha-reference-pipeline` and `mha-cpu-pipeline` for mha-opt.
+/// Options of `mha-gpu-pipeline`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA GPU architecture of the kernels (sm_80, sm_90, "
+                     "sm_90a, ...)"),
+      llvm::cl::init("sm_90a")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features of the kernels (sm_90a needs +ptx80)"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What gpu.modules become: 'bin' (cubin, needs ptxas), "
+                     "'fatbin' (needs ptxas and fatbinary), 'isa' (PTX, "
+                     "JIT-compiled by the driver) or 'llvm' (LLVM IR, for "
+                     "inspection)"),
+      llvm::cl::init("bin")};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit holding ptxas (empty: the toolkit found "
+                     "when mha-mlir was configured, else MLIR's search of "
+                     "CUDA_ROOT / CUDA_HOME / CUDA_PATH / PATH)"),
+      llvm::cl::init("")};
+  Option<std::string> kernel{
+      *this, "kernel",
+      llvm::cl::desc("Attention kernel: 'auto' (tensor cores for f16/bf16 "
+                     "when D and Dv allow), 'mma' or 'simt'"),
+      llvm::cl::init("auto")};
+  Option<int64_t> kvTile{
+      *this, "kv-tile",
+      llvm::cl::desc("Keys per online-softmax step of the tensor-core "
+                     "kernel (a multiple of 16)"),
+      llvm::cl::init(64)};
+  Option<int64_t> kvSplits{
+      *this, "kv-splits",
+      llvm::cl::desc("Flash-decoding splits for short queries: 0 picks at "
+                     "run time, 1 turns flash-decoding off"),
+      llvm::cl::init(0)};
+  Option<int64_t> numSms{
+      *this, "num-sms",
+      llvm::cl::desc("Streaming multiprocessors the automatic kv-splits "
+                     "aims to fill"),
+      llvm::cl::init(132)};
+  Option<unsigned> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("LLVM optimisation level of the kernels"),
+      llvm::cl::init(3)};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("OpenMP threads of the host-side loops (layer "
+                     "projections); 0 = all cores"),
+      llvm::cl::init(0)};
+};
+
+/// The first stage of mha-gpu-pipeline: decompose layers, tile their
+/// projections (host), convert-mha-to-gpu (kernels + launches).
+void buildGPUOffloadPipeline(OpPassManager &pm,
+                             const GPUPipelineOptions &options);
+
+/// The kernel half of mha-gpu-pipeline: every gpu.module -> LLVM + NVVM
+/// dialects with an #nvvm.target attached (not yet serialised).
+void buildGPUKernelLoweringPipeline(OpPassManager &pm,
+                                    const GPUPipelineOptions &options);
+
+/// decompose + convert-mha-to-gpu (fused FlashAttention-2 kernels, host-side
+/// staging and launch) + bufferize + gpu-async-region, kernels -> NVVM ->
+/// cubin/PTX (nvvm-attach-target, gpu-module-to-binary), host -> LLVM
+/// calling the mgpu* runtime functions (gpu-to-llvm). Layer projections stay
+/// on the host.
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers `mha-reference-pipeline`, `mha-cpu-pipeline` and
+/// `mha-gpu-pipeline` for mha-opt.
 void registerMHAPipelines();
 
 } // namespace mha

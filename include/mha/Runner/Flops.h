@@ -3,6 +3,7 @@
 #ifndef MHA_RUNNER_FLOPS_H
 #define MHA_RUNNER_FLOPS_H
 
+#include "mha/Runner/FlopModel.h"
 #include "mha/Runner/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -11,11 +12,16 @@
 
 namespace mlir::mha::runner {
 
-/// FLOPs of one call of `func` with `inputs`: 2*B*H*Sq*Skv*(D+Dv) per
-/// mha.attention (4*B*H*Sq*Skv*D when Dv = D), halved when causal (the
-/// FlashAttention convention), plus 2*M*N*K per projection or linalg.matmul.
-/// Dynamic dims are resolved when the operand is a function argument;
-/// returns std::nullopt when a dim stays unknown or nothing is counted.
+/// The FLOP terms (FlopModel.h) of one call of `func`: one attention term
+/// per mha.attention, an attention and four matmul terms per
+/// mha.multi_head_attention, one matmul term per linalg.matmul. Dims are
+/// static or dims of `func`'s arguments; returns std::nullopt when a dim is
+/// neither or nothing is counted.
+std::optional<std::vector<FlopTerm>> collectFlopTerms(func::FuncOp func);
+
+/// FLOPs of one call of `func` with `inputs`: evaluateFlops of
+/// collectFlopTerms (2*B*H*Sq*Skv*(D+Dv) per attention, halved when causal,
+/// plus 2*M*N*K per projection or linalg.matmul).
 std::optional<double> countFlops(func::FuncOp func,
                                  llvm::ArrayRef<HostTensor> inputs);
 

@@ -73,6 +73,14 @@ struct TensorRef {
 HostTensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t seed,
                         float range = 1.0f);
 
+/// The random value of argument `position` of an entry function for
+/// `--seed=seed` (mha-run, mha-aot-check): randomTensor seeded with
+/// seed * 1000003 + position; floats in [-1, 1), rank-2 tensors (weights) in
+/// +-1/sqrt(rows) (PyTorch's nn.Linear init, keeps random layers well
+/// conditioned), i1 true with probability 0.9.
+HostTensor randomArgument(DType dtype, std::vector<int64_t> shape,
+                          uint64_t seed, size_t position);
+
 } // namespace mlir::mha::runner
 
 #endif // MHA_RUNNER_HOSTTENSOR_H

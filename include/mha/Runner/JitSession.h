@@ -10,18 +10,18 @@
 #define MHA_RUNNER_JITSESSION_H
 
 #include "mha/Runner/HostTensor.h"
+#include "mha/Runner/PipelineBuilder.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <string>
+#include <utility>
 
 namespace mlir {
 class ExecutionEngine;
 namespace mha::runner {
-
-enum class PipelineKind { Reference, CPU, GPU };
-llvm::StringRef pipelineName(PipelineKind kind);
 
 /// A tensor argument or result of the entry function; dynamic dims are
 /// ShapedType::kDynamic.
@@ -54,12 +54,18 @@ inline llvm::Error checkInputs(const EntrySignature &signature,
 /// A compiled entry function.
 class JitFunction {
 public:
+  /// A function the compiled code calls, given by address; it takes
+  /// precedence over the runtime library's (tests use it to emulate the
+  /// mgpu* CUDA wrappers on machines without a GPU).
+  using SymbolOverride = std::pair<std::string, void *>;
+
   /// Clones `module`, lowers it with `kind` (and `pipelineOptions`, in the
   /// pipeline's textual option syntax) and JIT-compiles it. Diagnostics of
   /// the pipeline are returned in the error.
   static llvm::Expected<std::unique_ptr<JitFunction>>
   compile(ModuleOp module, const EntrySignature &signature, PipelineKind kind,
-          llvm::StringRef pipelineOptions = "");
+          llvm::StringRef pipelineOptions = "",
+          llvm::ArrayRef<SymbolOverride> symbolOverrides = {});
   ~JitFunction();
 
   /// Calls the function; `inputs` must have passed checkInputs. Inputs are

@@ -1,10 +1,16 @@
-//===- OracleFunction.h - Evaluate simple entries with the oracle -*- C++
-//-*-===//
+//===- OracleFunction.h - Single-op entries for the oracle ------*- C++ -*-===//
+//
+// Recognises entry functions that are one mha.attention or
+// mha.multi_head_attention applied to their arguments (the only IR-dependent
+// part; the resulting OracleSpec is evaluated without MLIR, OracleSpec.h).
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef MHA_RUNNER_ORACLEFUNCTION_H
 #define MHA_RUNNER_ORACLEFUNCTION_H
 
 #include "mha/Runner/HostTensor.h"
+#include "mha/Runner/OracleSpec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -12,9 +18,14 @@
 
 namespace mlir::mha::runner {
 
-/// When `func` is one mha.attention or mha.multi_head_attention applied to
-/// its arguments and returned, evaluates it with the C++ oracle (Oracle.h).
-/// Returns std::nullopt for any other function.
+/// When `func` is one mha.attention or mha.multi_head_attention whose
+/// operands are all arguments of `func` and whose result is returned (the
+/// only result), describes it as an OracleSpec. Returns std::nullopt for any
+/// other function.
+std::optional<OracleSpec> getOracleSpec(func::FuncOp func);
+
+/// getOracleSpec + evaluateOracleSpec: evaluates `func` with the C++ oracle
+/// (Oracle.h), or returns std::nullopt when it is not a single mha op.
 std::optional<HostTensor> evaluateWithOracle(func::FuncOp func,
                                              llvm::ArrayRef<HostTensor> inputs);
 

@@ -58,8 +58,6 @@
 // Unknown pipeline, unavailable pipeline, bad pipeline options.
 // RUN: %expect_exit 2 mha-run %S/../../../examples/decode_step.mlir --pipeline=tpu | FileCheck %s --check-prefix=PIPE
 // PIPE: mha-run: error: unknown --pipeline=tpu: expected cpu, reference or gpu
-// RUN: %expect_exit 2 mha-run %S/../../../examples/decode_step.mlir --pipeline=gpu | FileCheck %s --check-prefix=GPU
-// GPU: mha-run: error: invalid pipeline options '': the gpu pipeline is not available in this build
 // RUN: %expect_exit 2 mha-run %S/../../../examples/decode_step.mlir --pipeline=reference --pipeline-options=bogus=1 | FileCheck %s --check-prefix=OPTS
 // OPTS: mha-run: error: invalid pipeline options 'bogus=1'
 //

@@ -1,0 +1,76 @@
+//===- AttentionKernels.h - Fused attention kernels in the gpu dialect ----===//
+//
+// Builders of the `gpu.func` kernels that convert-mha-to-gpu launches. They
+// are plain functions so that the host-side rewrite and the kernel bodies can
+// be read (and changed) separately.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
+#define MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <functional>
+
+namespace mlir::mha {
+
+enum class AttentionKernelKind { Mma, Simt };
+enum class MaskKind { None, Bool, Float };
+
+/// The static parameters a kernel is specialised for. Everything else (B, Sq,
+/// Skv, mask broadcast strides) is a kernel argument.
+struct AttentionKernelConfig {
+  AttentionKernelKind kind;
+  Type elementType; // of Q, K, V and the result
+  int64_t numHeads, numKvHeads, headDim, valueDim;
+  bool causal = false;
+  double scale;
+  MaskKind mask = MaskKind::None;
+  Type maskElementType; // i1 or elementType
+  /// Flash-decoding: a block holds the G = H / Hkv query heads that share a
+  /// K/V head (times all Sq queries), the kv tiles are split across
+  /// gridDim.x blocks, and buildCombineKernel merges their partial results.
+  bool splitKV = false;
+
+  /// Query rows per block and threads per block.
+  int64_t blockM() const { return kind == AttentionKernelKind::Mma ? 64 : 128; }
+  int64_t numThreads() const { return 128; }
+  /// Keys per kv tile.
+  int64_t blockN;
+
+  /// Bytes of dynamic shared memory the kernel needs.
+  int64_t sharedMemoryBytes() const;
+};
+
+/// Whether the tensor-core kernel supports these shapes and types.
+bool mmaKernelSupports(Type elementType, int64_t headDim, int64_t valueDim);
+
+/// Keys per tile of the SIMT kernel: as many as fit 48 KiB of shared memory,
+/// at most 32.
+int64_t simtKernelBlockN(Type elementType, int64_t headDim, int64_t valueDim);
+
+/// Builds the kernel `name` at the end of `module`. Its arguments are
+///   (q, k, v, [mask,] out : memref<?xT> in global memory, flattened C order,
+///    B, Sq, Skv : index, [mask strides of b, h, i, j : index])
+/// and it must be launched on a grid (ceil(Sq / blockM), H, B) of
+/// numThreads() threads with sharedMemoryBytes() of dynamic shared memory.
+/// With splitKV, `out` is replaced by (partial : memref<?xf32> of
+/// [B, H, Sq, splits, Dv], lse : memref<?xf32> of [B, H, Sq, splits]), a
+/// `splits : index` argument follows Skv, and the grid is (splits, Hkv, B);
+/// G * Sq must not exceed blockM().
+gpu::GPUFuncOp buildAttentionKernel(OpBuilder &builder, Location loc,
+                                    gpu::GPUModuleOp module, StringRef name,
+                                    const AttentionKernelConfig &config);
+
+/// The kernel that merges split-kv partial results:
+///   (partial, lse : memref<?xf32>, out : memref<?xT>, rows = B * H * Sq,
+///    splits : index),
+/// launched on ceil(rows * Dv / numThreads()) blocks of numThreads().
+gpu::GPUFuncOp buildCombineKernel(OpBuilder &builder, Location loc,
+                                  gpu::GPUModuleOp module, StringRef name,
+                                  const AttentionKernelConfig &config);
+
+} // namespace mlir::mha
+
+#endif // MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H

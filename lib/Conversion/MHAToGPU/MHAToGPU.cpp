@@ -1,0 +1,395 @@
+//===- MHAToGPU.cpp - convert-mha-to-gpu ----------------------------------===//
+//
+// Replaces each mha.attention on tensors with host code that stages its
+// operands in device memory, launches a fused kernel (AttentionKernels.h) and
+// copies the result back. The op's tensors enter and leave through
+// bufferization.to_buffer / to_tensor, so one-shot bufferization of the rest
+// of the function is unaffected.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Conversion/MHAToGPU/MHAToGPU.h"
+
+#include "AttentionKernels.h"
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_CONVERTMHATOGPU
+#include "mha/Conversion/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+
+constexpr StringLiteral kKernelModuleName = "mha_kernels";
+
+/// The size of `dim` of the memref `buffer` as an index value.
+Value dimOf(ImplicitLocOpBuilder &b, Value buffer, int64_t dim) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (!type.isDynamicDim(dim))
+    return arith::ConstantIndexOp::create(b, type.getDimSize(dim));
+  return memref::DimOp::create(b, buffer, dim);
+}
+
+/// Host side of one mha.attention.
+class AttentionLauncher {
+public:
+  AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
+                    StringRef kernelName, StringRef combineName,
+                    int64_t kvSplits, int64_t numSMs)
+      : op(op), config(config), kernelName(kernelName),
+        combineName(combineName), kvSplits(kvSplits), numSMs(numSMs),
+        b(op.getLoc(), op) {}
+
+  void rewrite() {
+    SmallVector<Value> devArgs;
+    Value q = toDevice(op.getQuery(), devArgs);
+    Value k = toDevice(op.getKey(), devArgs);
+    Value v = toDevice(op.getValue(), devArgs);
+    Value mask = op.getMask() ? toDevice(op.getMask(), devArgs) : Value();
+
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto bufType =
+        MemRefType::get(resultType.getShape(), resultType.getElementType());
+    Value qHost = hostBuffers.front();
+    Value batch = dimOf(b, qHost, 0), sq = dimOf(b, qHost, 2),
+          skv = dimOf(b, hostBuffers[1], 2);
+    SmallVector<Value> dynSizes;
+    if (bufType.isDynamicDim(0))
+      dynSizes.push_back(batch);
+    if (bufType.isDynamicDim(2))
+      dynSizes.push_back(sq);
+    Value outDev = deviceAlloc(bufType, dynSizes);
+    devArgs.push_back(outDev);
+
+    SmallVector<Value> inputs = {flatten(q), flatten(k), flatten(v)};
+    if (mask)
+      inputs.push_back(flatten(mask));
+    SmallVector<Value> maskArgs;
+    if (mask)
+      maskArgs = maskStrides(hostBuffers.back());
+
+    // An empty grid is an invalid launch: skip it when B * Sq = 0.
+    Value rows = arith::MulIOp::create(b, batch, sq);
+    Value zero = arith::ConstantIndexOp::create(b, 0);
+    Value nonEmpty =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, zero);
+    scf::IfOp::create(b, nonEmpty, [&](OpBuilder &nb, Location loc) {
+      ImplicitLocOpBuilder ib(loc, nb);
+      auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+      Value smem = arith::ConstantOp::create(
+          ib, ib.getI32IntegerAttr(int32_t(config.sharedMemoryBytes())));
+      Value threads = c(config.numThreads());
+      auto symbol = [&](StringRef name) {
+        return SymbolRefAttr::get(ib.getStringAttr(kKernelModuleName),
+                                  {SymbolRefAttr::get(ib.getStringAttr(name))});
+      };
+      if (!config.splitKV) {
+        SmallVector<Value> operands = inputs;
+        operands.push_back(flatten(outDev, ib));
+        operands.append({batch, sq, skv});
+        operands.append(maskArgs);
+        Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
+        gpu::LaunchFuncOp::create(
+            ib, symbol(kernelName),
+            gpu::KernelDim3{gridX, c(config.numHeads), batch},
+            gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
+            ValueRange{});
+        scf::YieldOp::create(ib);
+        return;
+      }
+      // Flash-decoding: enough splits to give every SM about two blocks,
+      // at most one per kv tile.
+      Value splits;
+      if (kvSplits > 0) {
+        splits = c(kvSplits);
+      } else {
+        Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
+        Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
+        Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
+        splits = arith::MaxUIOp::create(
+            ib, c(1),
+            arith::MinUIOp::create(ib, wanted,
+                                   arith::MinUIOp::create(ib, tiles, c(64))));
+      }
+      Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
+      Value slots = arith::MulIOp::create(ib, outRows, splits);
+      Value partial =
+          flatAlloc(ib, ib.getF32Type(),
+                    arith::MulIOp::create(ib, slots, c(config.valueDim)));
+      Value lse = flatAlloc(ib, ib.getF32Type(), slots);
+      SmallVector<Value> operands = inputs;
+      operands.append({partial, lse, batch, sq, skv, splits});
+      operands.append(maskArgs);
+      gpu::LaunchFuncOp::create(
+          ib, symbol(kernelName),
+          gpu::KernelDim3{splits, c(config.numKvHeads), batch},
+          gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
+          ValueRange{});
+      Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
+      Value combineGrid =
+          arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
+      Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
+      gpu::LaunchFuncOp::create(
+          ib, symbol(combineName), gpu::KernelDim3{combineGrid, c(1), c(1)},
+          gpu::KernelDim3{threads, c(1), c(1)}, noSmem,
+          ValueRange{partial, lse, flatten(outDev, ib), outRows, splits},
+          Type(), ValueRange{});
+      for (Value buf : {partial, lse})
+        gpu::DeallocOp::create(ib, Type(), ValueRange{}, buf)
+            ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                      ib.getUnitAttr());
+      scf::YieldOp::create(ib);
+    });
+
+    Value outHost = memref::AllocOp::create(b, bufType, dynSizes);
+    gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
+    for (Value dev : devArgs)
+      gpu::DeallocOp::create(b, Type(), ValueRange{}, dev)
+          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                    b.getUnitAttr());
+    Value result = bufferization::ToTensorOp::create(
+        b, resultType, outHost, /*restrict=*/true, /*writable=*/true);
+    op.replaceAllUsesWith(result);
+    op.erase();
+  }
+
+private:
+  /// Device buffers are freed right here, after the copy back; buffer
+  /// deallocation must leave them alone.
+  Value deviceAlloc(MemRefType type, ValueRange dynSizes) {
+    auto alloc = gpu::AllocOp::create(b, type, Type(), ValueRange{}, dynSizes,
+                                      ValueRange{});
+    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                   b.getUnitAttr());
+    return alloc.getMemref();
+  }
+
+  /// Copies the tensor `t` into a new device buffer (recorded in `devArgs`).
+  Value toDevice(Value t, SmallVectorImpl<Value> &devArgs) {
+    auto type = cast<RankedTensorType>(t.getType());
+    auto bufType = MemRefType::get(type.getShape(), type.getElementType());
+    Value host =
+        bufferization::ToBufferOp::create(b, bufType, t, /*read_only=*/true);
+    hostBuffers.push_back(host);
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < bufType.getRank(); ++d)
+      if (bufType.isDynamicDim(d))
+        dynSizes.push_back(memref::DimOp::create(b, host, d));
+    Value dev = deviceAlloc(bufType, dynSizes);
+    gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
+    devArgs.push_back(dev);
+    return dev;
+  }
+
+  /// The buffer as a 1-D memref, the form kernels index.
+  Value flatten(Value buffer) { return flatten(buffer, b); }
+  static Value flatten(Value buffer, ImplicitLocOpBuilder &ib) {
+    Value flat = memref::CollapseShapeOp::create(
+        ib, buffer, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
+    auto type =
+        MemRefType::get({ShapedType::kDynamic},
+                        cast<MemRefType>(buffer.getType()).getElementType());
+    return memref::CastOp::create(ib, type, flat);
+  }
+
+  /// A 1-D device buffer of `size` elements, freed by this code.
+  static Value flatAlloc(ImplicitLocOpBuilder &ib, Type elementType,
+                         Value size) {
+    auto alloc = gpu::AllocOp::create(
+        ib, MemRefType::get({ShapedType::kDynamic}, elementType), Type(),
+        ValueRange{}, ValueRange{size}, ValueRange{});
+    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                   ib.getUnitAttr());
+    return alloc.getMemref();
+  }
+
+  /// Element strides of the mask for (b, h, i, j): C-order strides, 0 along
+  /// the dims of size 1 (broadcast).
+  SmallVector<Value> maskStrides(Value mask) {
+    SmallVector<Value> sizes, strides(4);
+    for (int64_t d = 0; d < 4; ++d)
+      sizes.push_back(dimOf(b, mask, d));
+    Value zero = arith::ConstantIndexOp::create(b, 0);
+    Value one = arith::ConstantIndexOp::create(b, 1);
+    Value stride = one;
+    for (int64_t d = 3; d >= 0; --d) {
+      Value isOne =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::eq, sizes[d], one);
+      strides[d] = arith::SelectOp::create(b, isOne, zero, stride);
+      stride = arith::MulIOp::create(b, stride, sizes[d]);
+    }
+    return strides;
+  }
+
+  AttentionOp op;
+  AttentionKernelConfig config;
+  StringRef kernelName, combineName;
+  int64_t kvSplits, numSMs;
+  ImplicitLocOpBuilder b;
+  SmallVector<Value> hostBuffers; // q, k, v, [mask]
+};
+
+struct ConvertMHAToGPUPass
+    : public mha::impl::ConvertMHAToGPUBase<ConvertMHAToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (kernel != "auto" && kernel != "mma" && kernel != "simt") {
+      module.emitError() << "convert-mha-to-gpu: unknown kernel '" << kernel
+                         << "' (expected auto, mma or simt)";
+      return signalPassFailure();
+    }
+    if (kvSplits < 0 || numSms <= 0) {
+      module.emitError() << "convert-mha-to-gpu: kv-splits must be >= 0 and "
+                            "num-sms > 0, got "
+                         << int64_t(kvSplits) << " and " << int64_t(numSms);
+      return signalPassFailure();
+    }
+    if (kvTile <= 0 || kvTile % 16 != 0) {
+      module.emitError() << "convert-mha-to-gpu: kv-tile must be a positive "
+                            "multiple of 16, got "
+                         << int64_t(kvTile);
+      return signalPassFailure();
+    }
+
+    SmallVector<AttentionOp> ops;
+    bool failedOp = false;
+    module.walk([&](Operation *op) {
+      if (auto a = dyn_cast<AttentionOp>(op))
+        ops.push_back(a);
+      else if (isa<MultiHeadAttentionOp>(op)) {
+        op->emitError() << "convert-mha-to-gpu expects attention ops only; "
+                           "run mha-decompose-multi-head-attention first";
+        failedOp = true;
+      }
+    });
+    if (failedOp)
+      return signalPassFailure();
+    if (ops.empty())
+      return;
+
+    OpBuilder builder(module.getContext());
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    builder.getUnitAttr());
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName);
+    if (!kernels) {
+      builder.setInsertionPointToEnd(module.getBody());
+      kernels =
+          gpu::GPUModuleOp::create(builder, module.getLoc(), kKernelModuleName);
+    }
+
+    for (AttentionOp op : ops) {
+      FailureOr<AttentionKernelConfig> config = configFor(op);
+      if (failed(config))
+        return signalPassFailure();
+      std::string name = uniqueName(kernels, "attention");
+      buildAttentionKernel(builder, op.getLoc(), kernels, name, *config);
+      std::string combine;
+      if (config->splitKV) {
+        combine = name + "_combine";
+        buildCombineKernel(builder, op.getLoc(), kernels, combine, *config);
+      }
+      AttentionLauncher(op, *config, name, combine, kvSplits, numSms).rewrite();
+    }
+  }
+
+private:
+  FailureOr<AttentionKernelConfig> configFor(AttentionOp op) {
+    auto q = cast<RankedTensorType>(op.getQuery().getType());
+    auto k = cast<RankedTensorType>(op.getKey().getType());
+    auto v = cast<RankedTensorType>(op.getValue().getType());
+    AttentionKernelConfig c;
+    c.elementType = q.getElementType();
+    c.numHeads = q.getDimSize(1);
+    c.numKvHeads = k.getDimSize(1);
+    c.headDim = q.getDimSize(3);
+    c.valueDim = v.getDimSize(3);
+    c.causal = op.getCausal();
+    c.scale = op.getEffectiveScale();
+    if (Value mask = op.getMask()) {
+      c.maskElementType =
+          cast<RankedTensorType>(mask.getType()).getElementType();
+      c.mask =
+          c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
+    }
+    bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
+    if (kernel == "mma" && !mmaOk) {
+      op.emitError() << "convert-mha-to-gpu: the mma kernel needs f16 or bf16 "
+                        "operands with D and Dv multiples of 16 and at most "
+                        "128, got "
+                     << c.elementType << " with D = " << c.headDim
+                     << ", Dv = " << c.valueDim;
+      return failure();
+    }
+    c.kind = (kernel != "simt" && mmaOk) ? AttentionKernelKind::Mma
+                                         : AttentionKernelKind::Simt;
+    // Flash-decoding when every query of a kv head fits one block.
+    int64_t group = c.numHeads / c.numKvHeads;
+    c.splitKV = kvSplits != 1 && !q.isDynamicDim(2) &&
+                group * q.getDimSize(2) <= c.blockM();
+    c.blockN = c.kind == AttentionKernelKind::Mma
+                   ? int64_t(kvTile)
+                   : simtKernelBlockN(c.elementType, c.headDim, c.valueDim);
+    return c;
+  }
+
+  static std::string uniqueName(gpu::GPUModuleOp kernels, StringRef base) {
+    for (unsigned i = 0;; ++i) {
+      std::string name = (base + "_" + Twine(i)).str();
+      if (!kernels.lookupSymbol(name))
+        return name;
+    }
+  }
+};
+
+} // namespace
+
+namespace {
+/// gpu.launch_func reads and writes its memref operands and allocates or
+/// frees nothing. Upstream declares no effects for it, which makes
+/// ownership-based buffer deallocation reject the host code this pass emits.
+/// The launch also writes memory no operand names (its operands may be
+/// plain pointers once memrefs are lowered), so it is never dead code.
+struct LaunchFuncMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<LaunchFuncMemoryEffects,
+                                                    gpu::LaunchFuncOp> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!isa<BaseMemRefType>(operand.get().getType()))
+        continue;
+      effects.emplace_back(MemoryEffects::Read::get(), &operand);
+      effects.emplace_back(MemoryEffects::Write::get(), &operand);
+    }
+  }
+};
+} // namespace
+
+void mlir::mha::registerConvertMHAToGPUExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
+    gpu::LaunchFuncOp::attachInterface<LaunchFuncMemoryEffects>(*ctx);
+  });
+}

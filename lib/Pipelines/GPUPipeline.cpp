@@ -1,0 +1,80 @@
+//===- GPUPipeline.cpp - mha-gpu-pipeline ---------------------------------===//
+
+#include "mha/Pipelines/Pipelines.h"
+
+#include "mha/Conversion/Passes.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/OptimizeForNVVM.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::mha::buildGPUKernelLoweringPipeline(
+    OpPassManager &pm, const GPUPipelineOptions &options) {
+  // nvgpu (cp.async) and gpu ops -> NVVM, with the target attached for
+  // serialisation.
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(LLVM::createNVVMOptimizeForTargetPass());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::mha::buildGPUOffloadPipeline(OpPassManager &pm,
+                                        const GPUPipelineOptions &options) {
+  pm.addPass(createMHADecomposeMultiHeadAttention());
+  // Layer projections run on the host, in parallel vectorised blocks.
+  pm.addPass(createMHATileProjections());
+  ConvertMHAToGPUOptions toGPU;
+  toGPU.kernel = options.kernel;
+  toGPU.kvTile = options.kvTile;
+  toGPU.kvSplits = options.kvSplits;
+  toGPU.numSms = options.numSms;
+  pm.addPass(createConvertMHAToGPU(toGPU));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::mha::buildGPUPipeline(OpPassManager &pm,
+                                 const GPUPipelineOptions &options) {
+  buildGPUOffloadPipeline(pm, options);
+  buildBufferizePipeline(pm);
+  // Host-side gpu.alloc / memcpy / launch_func become a chain on one stream.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+
+  buildGPUKernelLoweringPipeline(pm, options);
+
+  // Host: the CPU tail, then the runtime calls and the embedded binary.
+  LowerToLLVMOptions lower;
+  lower.bufferize = false;
+  lower.parallel = true;
+  lower.numThreads = options.threads;
+  lower.vector = true;
+  std::string format = options.format;
+  std::string cudaPath = options.cudaPath;
+  if (cudaPath.empty())
+    cudaPath = MHA_DEFAULT_CUDA_PATH;
+  lower.gpu = [format, cudaPath](OpPassManager &host) {
+    host.addPass(createGpuToLLVMConversionPass());
+    GpuModuleToBinaryPassOptions binary;
+    binary.compilationTarget = format;
+    binary.toolkitPath = cudaPath;
+    host.addPass(createGpuModuleToBinaryPass(binary));
+    host.addPass(createReconcileUnrealizedCastsPass());
+  };
+  buildLowerToLLVMPipeline(pm, lower);
+}

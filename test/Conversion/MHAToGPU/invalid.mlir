@@ -1,0 +1,40 @@
+// RUN: mha-opt %s --convert-mha-to-gpu="kernel=mma" --split-input-file --verify-diagnostics
+// RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wmma" --split-input-file 2>&1 | FileCheck %s --check-prefix=KERNEL
+// RUN: not mha-opt %s --convert-mha-to-gpu="kv-tile=24" --split-input-file 2>&1 | FileCheck %s --check-prefix=TILE
+
+// KERNEL: error: convert-mha-to-gpu: unknown kernel 'wmma' (expected auto, mma or simt)
+// TILE: error: convert-mha-to-gpu: kv-tile must be a positive multiple of 16, got 24
+
+// The tensor-core kernel needs f16/bf16 operands.
+func.func @mma_f32(%q: tensor<1x2x8x64xf32>, %k: tensor<1x2x8x64xf32>,
+                   %v: tensor<1x2x8x64xf32>) -> tensor<1x2x8x64xf32> {
+  // expected-error @below {{convert-mha-to-gpu: the mma kernel needs f16 or bf16 operands with D and Dv multiples of 16 and at most 128, got 'f32' with D = 64, Dv = 64}}
+  %o = mha.attention %q, %k, %v
+      : tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>
+      -> tensor<1x2x8x64xf32>
+  return %o : tensor<1x2x8x64xf32>
+}
+
+// -----
+
+// ... and head dims that are multiples of 16.
+func.func @mma_d40(%q: tensor<1x2x8x40xf16>, %k: tensor<1x2x8x40xf16>,
+                   %v: tensor<1x2x8x40xf16>) -> tensor<1x2x8x40xf16> {
+  // expected-error @below {{got 'f16' with D = 40, Dv = 40}}
+  %o = mha.attention %q, %k, %v
+      : tensor<1x2x8x40xf16>, tensor<1x2x8x40xf16>, tensor<1x2x8x40xf16>
+      -> tensor<1x2x8x40xf16>
+  return %o : tensor<1x2x8x40xf16>
+}
+
+// -----
+
+// Layers must be decomposed first.
+func.func @layer(%x: tensor<1x4x32xf16>, %w: tensor<32x32xf16>) -> tensor<1x4x32xf16> {
+  // expected-error @below {{convert-mha-to-gpu expects attention ops only; run mha-decompose-multi-head-attention first}}
+  %y = mha.multi_head_attention %x, %x, %w, %w, %w, %w {num_heads = 2 : i64}
+      : tensor<1x4x32xf16>, tensor<1x4x32xf16>, tensor<32x32xf16>,
+        tensor<32x32xf16>, tensor<32x32xf16>, tensor<32x32xf16>
+      -> tensor<1x4x32xf16>
+  return %y : tensor<1x4x32xf16>
+}

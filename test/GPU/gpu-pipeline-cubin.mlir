@@ -1,0 +1,34 @@
+// REQUIRES: ptxas
+// RUN: mha-opt %s --mha-gpu-pipeline="chip=sm_90a format=bin" | FileCheck %s --check-prefix=BIN
+// RUN: mha-opt %s --mha-gpu-pipeline="chip=sm_80 format=isa" -o %t.mlir
+// RUN: %extract_ptx %t.mlir > %t.ptx
+// RUN: %ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: mha-opt %s --mha-gpu-pipeline="chip=sm_90a format=isa" -o %t90.mlir
+// RUN: %extract_ptx %t90.mlir > %t90.ptx
+// RUN: %ptxas -arch=sm_90a -v %t90.ptx -o %t90.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+
+// ptxas (from the CUDA toolkit, run by gpu-module-to-binary) turns the
+// kernels into a cubin, and the tensor-core kernels keep their fragments in
+// registers: no spills at D = 64 and D = 128.
+
+// BIN:       gpu.binary @mha_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, properties = {{.+}}, bin = "
+
+// PTXAS-DAG: Compiling entry function 'attention_0'
+// PTXAS-DAG: Compiling entry function 'attention_1'
+// PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
+
+func.func @d128(%q: tensor<1x16x512x128xbf16>, %k: tensor<1x16x512x128xbf16>,
+                %v: tensor<1x16x512x128xbf16>) -> tensor<1x16x512x128xbf16> {
+  %o = mha.attention %q, %k, %v
+      : tensor<1x16x512x128xbf16>, tensor<1x16x512x128xbf16>,
+        tensor<1x16x512x128xbf16> -> tensor<1x16x512x128xbf16>
+  return %o : tensor<1x16x512x128xbf16>
+}
+
+func.func @d64_causal(%q: tensor<1x16x512x64xf16>, %k: tensor<1x16x512x64xf16>,
+                      %v: tensor<1x16x512x64xf16>) -> tensor<1x16x512x64xf16> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x16x512x64xf16>, tensor<1x16x512x64xf16>,
+        tensor<1x16x512x64xf16> -> tensor<1x16x512x64xf16>
+  return %o : tensor<1x16x512x64xf16>
+}

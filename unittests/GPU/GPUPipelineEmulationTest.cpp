@@ -1,0 +1,155 @@
+//===- GPUPipelineEmulationTest.cpp - mha-gpu-pipeline end to end ---------===//
+//
+// Everything `mha-run --pipeline=gpu --verify` does, except the CUDA driver:
+// every entry of the GPU integration tests is compiled with
+// mha-gpu-pipeline and JIT-run with the mgpu* runtime functions emulated
+// (host memory, kernels in the KernelEmulator), then compared with the
+// reference pipeline. This checks the host side (staging, launches,
+// flash-decoding buffers, dynamic shapes, layers) and the kernels together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmulator.h"
+
+#include "mha/InitAll.h"
+#include "mha/Pipelines/Pipelines.h"
+#include "mha/Runner/Compare.h"
+#include "mha/Runner/JitSession.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include "gtest/gtest.h"
+
+using namespace mlir;
+using namespace mlir::mha;
+using namespace mlir::mha::runner;
+
+namespace {
+
+struct EntryCase {
+  std::string file; // relative to the source tree
+  std::string entry;
+  std::string options; // extra mha-gpu-pipeline options
+};
+
+std::vector<EntryCase> cases() {
+  std::vector<EntryCase> v;
+  for (const char *e :
+       {"bf16_prefill_causal_gqa", "f16_partial_tiles_sq_ne_skv",
+        "bf16_i1_mask_dynamic", "f16_float_mask_broadcast",
+        "bf16_decode_gqa_split", "f16_decode_causal_mqa", "bf16_dv_ne_d_scale",
+        "f16_prefill_longer_than_cache", "bf16_large_magnitude"})
+    v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, ""});
+  v.push_back({"test/Integration/GPU/tensor-cores.mlir",
+               "bf16_prefill_causal_gqa", "kernel=simt"});
+  v.push_back({"test/Integration/GPU/tensor-cores.mlir",
+               "bf16_decode_gqa_split", "kv-splits=1"});
+  v.push_back({"test/Integration/GPU/tensor-cores.mlir",
+               "bf16_decode_gqa_split", "kv-splits=3"});
+  for (const char *e :
+       {"gqa_causal_sq_ne_skv", "mqa_i1_mask", "float_mask_dv_ne_d",
+        "f16_odd_sizes", "bf16_causal_decode", "prefill_longer_than_cache",
+        "layer_gqa_bias_mask", "empty_kv", "layer_f16_partial_blocks",
+        "two_attentions"})
+    v.push_back({"test/Integration/CPU/features.mlir", e, ""});
+  v.push_back({"examples/decode_step.mlir", "main", ""});
+  v.push_back({"examples/gqa_causal_prefill.mlir", "main", ""});
+  v.push_back({"examples/mha_layer.mlir", "main", ""});
+  return v;
+}
+
+class GPUPipelineEmulation : public ::testing::TestWithParam<EntryCase> {
+protected:
+  GPUPipelineEmulation() {
+    mha::registerAllDialects(registry);
+    mha::registerAllPasses();
+    context = std::make_unique<MLIRContext>(registry);
+    context->loadAllAvailableDialects();
+  }
+  DialectRegistry registry;
+  std::unique_ptr<MLIRContext> context;
+};
+
+TEST_P(GPUPipelineEmulation, MatchesReference) {
+  const EntryCase &c = GetParam();
+  std::string path = std::string(MHA_SOURCE_DIR) + "/" + c.file;
+  llvm::SourceMgr sourceMgr;
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(path, sourceMgr, context.get());
+  ASSERT_TRUE(module) << path;
+  // Only the entry: the files hold many.
+  for (auto fn : llvm::make_early_inc_range(module->getOps<func::FuncOp>()))
+    if (fn.getSymName() != c.entry)
+      fn.erase();
+  auto signature = getEntrySignature(*module, c.entry);
+  ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
+
+  std::string options = "chip=sm_80 format=isa";
+  if (!c.options.empty())
+    options += " " + c.options;
+
+  // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
+  OwningOpRef<ModuleOp> kernels = module->clone();
+  PassManager pm(context.get());
+  GPUPipelineOptions gpuOptions;
+  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
+  buildGPUOffloadPipeline(pm, gpuOptions);
+  buildGPUKernelLoweringPipeline(pm, gpuOptions);
+  ASSERT_TRUE(succeeded(pm.run(*kernels)));
+  auto emulator = mha::testing::KernelEmulator::create(*kernels);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+
+  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
+                                  options, (*emulator)->runtimeSymbols());
+  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+  auto reference =
+      JitFunction::compile(*module, *signature, PipelineKind::Reference);
+  ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
+
+  std::vector<HostTensor> inputs;
+  // Dynamic dims of (q, k, v, mask) entries: B = 2, Sq = 37 (dim 2 of q
+  // and of the mask), Skv = 57.
+  for (auto [i, spec] : llvm::enumerate(signature->args)) {
+    std::vector<int64_t> shape = spec.shape;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (ShapedType::isDynamic(shape[d]))
+        shape[d] = d == 0 ? 2 : (d == 2 && (i == 0 || i == 3)) ? 37 : 57;
+    inputs.push_back(randomArgument(spec.dtype, shape, 11, i));
+  }
+  auto expected = (*reference)->run(inputs);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  auto actual = (*gpu)->run(inputs);
+  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+  ASSERT_EQ((*emulator)->takeError(), "");
+  EXPECT_GT((*emulator)->getNumLaunches(), 0) << "no kernel ran";
+  ASSERT_EQ(actual->size(), expected->size());
+  for (size_t r = 0; r < actual->size(); ++r) {
+    Comparison cmp = compare((*actual)[r], (*expected)[r],
+                             Tolerance::defaultFor((*expected)[r].dtype));
+    EXPECT_TRUE(cmp.passed())
+        << c.entry << " result " << r << ": max_abs_err=" << cmp.maxAbsError
+        << " mismatches=" << cmp.mismatches << " first at "
+        << cmp.firstMismatch;
+  }
+}
+
+std::string caseName(const ::testing::TestParamInfo<EntryCase> &info) {
+  std::string name = info.param.file.substr(info.param.file.rfind('/') + 1);
+  name = name.substr(0, name.find('.')) + "_" + info.param.entry;
+  for (char ch : info.param.options)
+    name += std::isalnum(ch) ? ch : '_';
+  for (char &ch : name)
+    if (!std::isalnum(ch))
+      ch = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Entries, GPUPipelineEmulation,
+                         ::testing::ValuesIn(cases()), caseName);
+
+} // namespace

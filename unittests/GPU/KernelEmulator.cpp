@@ -1,0 +1,661 @@
+//===- KernelEmulator.cpp - Run NVVM kernels on the host ------------------===//
+
+#include "KernelEmulator.h"
+
+#include "mha/Runner/HostTensor.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ucontext.h>
+
+using namespace mlir;
+using namespace mlir::mha::testing;
+
+//===----------------------------------------------------------------------===//
+// Fibers: one per CUDA thread of the running block
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct Barrier {
+  int count = 0, arrived = 0;
+  uint64_t generation = 0;
+};
+
+struct PendingCopy {
+  void *dst;
+  const void *src;
+  int32_t size, srcSize;
+  int64_t group;
+};
+
+struct Fiber {
+  ucontext_t context;
+  /// cp.async copies land at cp.async.wait_group, not before, so a kernel
+  /// that reads shared memory too early sees stale bytes.
+  std::vector<PendingCopy> pendingCopies;
+  int64_t committedGroups = 0;
+  std::unique_ptr<char[]> stack;
+  bool done = false;
+  Barrier *waiting = nullptr;
+  uint64_t waitGeneration = 0;
+  int tid[3] = {0, 0, 0};
+  int linearTid = 0;
+};
+
+/// Words each lane can publish to its warp (mma.sync: 4 A + 2 B + 4 C).
+constexpr int kExchangeWords = 10;
+
+struct BlockRun {
+  using Kernel = void (*)(void **);
+  Kernel kernel = nullptr;
+  void **params = nullptr;
+  int64_t blockId[3], blockDim[3], gridDim[3];
+  std::vector<Fiber> fibers;
+  ucontext_t scheduler;
+  Fiber *current = nullptr;
+  Barrier block;
+  std::vector<Barrier> warps;
+  std::vector<uint32_t> exchange; // [warp][lane][word]
+  std::vector<uint8_t> shared;
+};
+
+BlockRun *run = nullptr;
+constexpr size_t kStackBytes = 1 << 19;
+
+void arrive(Barrier &b) {
+  uint64_t generation = b.generation;
+  if (++b.arrived == b.count) {
+    b.arrived = 0;
+    ++b.generation;
+    return;
+  }
+  Fiber *self = run->current;
+  self->waiting = &b;
+  self->waitGeneration = generation;
+  swapcontext(&self->context, &run->scheduler);
+}
+
+void fiberMain(int index) {
+  Fiber &f = run->fibers[index];
+  run->kernel(run->params);
+  f.done = true;
+  // uc_link returns to the scheduler.
+}
+
+int lane() { return run->current->linearTid % 32; }
+int warp() { return run->current->linearTid / 32; }
+uint32_t *exchangeSlot(int w, int l) {
+  return &run->exchange[(size_t(w) * 32 + l) * kExchangeWords];
+}
+
+//===----------------------------------------------------------------------===//
+// Device intrinsics called by the rewritten kernels
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+static int32_t mha_emu_sreg(int32_t code) {
+  int dim = code % 3;
+  switch (code / 3) {
+  case 0:
+    return run->current->tid[dim];
+  case 1:
+    return int32_t(run->blockId[dim]);
+  case 2:
+    return int32_t(run->blockDim[dim]);
+  case 3:
+    return int32_t(run->gridDim[dim]);
+  default:
+    return lane();
+  }
+}
+
+static void mha_emu_barrier() { arrive(run->block); }
+
+static void *mha_emu_shared_base() { return run->shared.data(); }
+
+/// shfl.sync: kind 0 = bfly, 1 = up, 2 = down, 3 = idx; out-of-range
+/// sources return the lane's own value.
+static int32_t mha_emu_shfl(int32_t kind, int32_t value, int32_t offset) {
+  int w = warp(), l = lane();
+  exchangeSlot(w, l)[0] = uint32_t(value);
+  arrive(run->warps[w]);
+  int src = kind == 0   ? (l ^ offset)
+            : kind == 1 ? l - offset
+            : kind == 2 ? l + offset
+                        : offset;
+  int32_t result =
+      (src >= 0 && src < 32) ? int32_t(exchangeSlot(w, src)[0]) : value;
+  arrive(run->warps[w]);
+  return result;
+}
+
+/// mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}: lane = 4 g + t holds
+///   A: R0 = A[g][2t..], R1 = A[g+8][2t..], R2 = A[g][2t+8..],
+///      R3 = A[g+8][2t+8..] (low half = lower column)
+///   B: R0 = B[2t..][g], R1 = B[2t+8..][g]
+///   C/D: D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1].
+static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
+                                 uint32_t a2, uint32_t a3, uint32_t b0,
+                                 uint32_t b1, float c0, float c1, float c2,
+                                 float c3, float *out) {
+  int w = warp(), l = lane();
+  uint32_t *slot = exchangeSlot(w, l);
+  uint32_t regs[6] = {a0, a1, a2, a3, b0, b1};
+  std::memcpy(slot, regs, sizeof(regs));
+  arrive(run->warps[w]);
+  auto half = [&](uint32_t reg, int which) {
+    auto bits = uint16_t(reg >> (16 * which));
+    return isBf16 ? mha::runner::bf16ToFloat(bits)
+                  : mha::runner::halfToFloat(bits);
+  };
+  auto a = [&](int row, int k) {
+    int owner = (row % 8) * 4 + (k % 8) / 2;
+    int reg = (row >= 8 ? 1 : 0) + (k >= 8 ? 2 : 0);
+    return half(exchangeSlot(w, owner)[reg], k % 2);
+  };
+  auto b = [&](int k, int n) {
+    int owner = n * 4 + (k % 8) / 2;
+    return half(exchangeSlot(w, owner)[4 + (k >= 8 ? 1 : 0)], k % 2);
+  };
+  int g = l / 4, t = l % 4;
+  float c[4] = {c0, c1, c2, c3};
+  for (int i = 0; i < 4; ++i) {
+    int row = g + (i >= 2 ? 8 : 0), col = 2 * t + (i % 2);
+    float acc = c[i];
+    for (int k = 0; k < 16; ++k)
+      acc += a(row, k) * b(k, col);
+    out[i] = acc;
+  }
+  arrive(run->warps[w]);
+}
+
+static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
+                             int32_t srcSize) {
+  if (srcSize < 0 || srcSize > size)
+    srcSize = size;
+  Fiber *f = run->current;
+  f->pendingCopies.push_back({dst, src, size, srcSize, f->committedGroups});
+}
+
+static void mha_emu_cp_commit() { ++run->current->committedGroups; }
+
+/// Completes every group but the `pending` most recent committed ones.
+static void mha_emu_cp_wait(int32_t pending) {
+  Fiber *f = run->current;
+  int64_t limit = f->committedGroups - pending;
+  auto &copies = f->pendingCopies;
+  auto it = std::stable_partition(
+      copies.begin(), copies.end(),
+      [&](const PendingCopy &c) { return c.group >= limit; });
+  for (auto c = it; c != copies.end(); ++c) {
+    std::memcpy(c->dst, c->src, c->srcSize);
+    std::memset(static_cast<char *>(c->dst) + c->srcSize, 0,
+                c->size - c->srcSize);
+  }
+  copies.erase(it, copies.end());
+}
+
+static float mha_emu_exp2f(float x) { return std::exp2(x); }
+static float mha_emu_log2f(float x) { return std::log2(x); }
+static float mha_emu_expf(float x) { return std::exp(x); }
+
+} // extern "C"
+
+//===----------------------------------------------------------------------===//
+// Rewriting a lowered kernel for the host
+//===----------------------------------------------------------------------===//
+
+class Hostifier {
+public:
+  explicit Hostifier(ModuleOp module) : module(module) {}
+
+  LogicalResult run() {
+    MLIRContext *ctx = module.getContext();
+    // Address spaces mean nothing on the host.
+    AttrTypeReplacer replacer;
+    replacer.addReplacement([](LLVM::LLVMPointerType t) -> std::optional<Type> {
+      if (t.getAddressSpace() == 0)
+        return std::nullopt;
+      return LLVM::LLVMPointerType::get(t.getContext());
+    });
+    auto fix = [&](Value v) { v.setType(replacer.replace(v.getType())); };
+    module.walk([&](Operation *op) {
+      for (Value r : op->getResults())
+        fix(r);
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          for (BlockArgument arg : block.getArguments())
+            fix(arg);
+      replacer.replaceElementsIn(op, /*replaceAttrs=*/true,
+                                 /*replaceLocs=*/false, /*replaceTypes=*/false);
+    });
+
+    SmallVector<Operation *> worklist;
+    module.walk([&](Operation *op) { worklist.push_back(op); });
+    for (Operation *op : worklist)
+      if (failed(rewrite(op)))
+        return failure();
+    for (auto global :
+         llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>()))
+      if (global.getAddrSpace() != 0) {
+        if (global.getName().starts_with("__dynamic_shmem"))
+          global.erase();
+        else
+          global.setAddrSpace(0);
+      }
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
+      SmallVector<StringAttr> drop;
+      for (NamedAttribute attr : fn->getDiscardableAttrs())
+        if (attr.getName().strref().starts_with("nvvm.") ||
+            attr.getName().strref().starts_with("gpu."))
+          drop.push_back(attr.getName());
+      for (StringAttr name : drop)
+        fn->removeAttr(name);
+      fn.setTargetCpuAttr(nullptr);
+      fn.setTargetFeaturesAttr(nullptr);
+    }
+    (void)ctx;
+    return success();
+  }
+
+private:
+  LLVM::LLVMFuncOp declare(StringRef name, Type result, TypeRange args) {
+    if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return fn;
+    OpBuilder b(module.getBodyRegion());
+    auto type = LLVM::LLVMFunctionType::get(result, llvm::to_vector(args));
+    return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
+  }
+
+  Value call(OpBuilder &b, Location loc, StringRef name, Type result,
+             ValueRange args) {
+    auto fn = declare(name, result, args.getTypes());
+    auto callOp = LLVM::CallOp::create(b, loc, fn, args);
+    return isa<LLVM::LLVMVoidType>(result) ? Value() : callOp.getResult();
+  }
+
+  Value asI32(OpBuilder &b, Location loc, Value v) {
+    Type i32 = b.getI32Type();
+    if (v.getType() == i32)
+      return v;
+    return LLVM::BitcastOp::create(b, loc, i32, v);
+  }
+
+  LogicalResult rewrite(Operation *op) {
+    MLIRContext *ctx = op->getContext();
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    Type voidTy = LLVM::LLVMVoidType::get(ctx);
+    Type ptr = LLVM::LLVMPointerType::get(ctx);
+    StringRef name = op->getName().getStringRef();
+
+    if (auto cast = dyn_cast<LLVM::AddrSpaceCastOp>(op)) {
+      cast.replaceAllUsesWith(cast.getArg());
+      cast.erase();
+      return success();
+    }
+    if (auto addr = dyn_cast<LLVM::AddressOfOp>(op)) {
+      if (addr.getGlobalName().starts_with("__dynamic_shmem")) {
+        addr.replaceAllUsesWith(
+            call(b, loc, "mha_emu_shared_base", ptr, ValueRange{}));
+        addr.erase();
+      }
+      return success();
+    }
+    if (name.consume_front("nvvm.read.ptx.sreg.")) {
+      static const llvm::StringMap<int> codes = {
+          {"tid.x", 0},   {"tid.y", 1},    {"tid.z", 2},     {"ctaid.x", 3},
+          {"ctaid.y", 4}, {"ctaid.z", 5},  {"ntid.x", 6},    {"ntid.y", 7},
+          {"ntid.z", 8},  {"nctaid.x", 9}, {"nctaid.y", 10}, {"nctaid.z", 11},
+          {"laneid", 12}};
+      auto it = codes.find(name);
+      if (it == codes.end())
+        return op->emitError("kernel emulator: unsupported special register");
+      Value code = LLVM::ConstantOp::create(b, loc, i32, it->second);
+      Value v = call(b, loc, "mha_emu_sreg", i32, code);
+      if (op->getResult(0).getType() != i32)
+        v = LLVM::ZExtOp::create(b, loc, op->getResult(0).getType(), v);
+      op->replaceAllUsesWith(ValueRange{v});
+      op->erase();
+      return success();
+    }
+    if (name == "nvvm.barrier0" || name == "nvvm.barrier") {
+      call(b, loc, "mha_emu_barrier", voidTy, ValueRange{});
+      op->erase();
+      return success();
+    }
+    if (auto shfl = dyn_cast<NVVM::ShflOp>(op)) {
+      int kind = 0;
+      switch (shfl.getKind()) {
+      case NVVM::ShflKind::bfly:
+        kind = 0;
+        break;
+      case NVVM::ShflKind::up:
+        kind = 1;
+        break;
+      case NVVM::ShflKind::down:
+        kind = 2;
+        break;
+      case NVVM::ShflKind::idx:
+        kind = 3;
+        break;
+      }
+      Type valueType = shfl.getVal().getType();
+      Value k = LLVM::ConstantOp::create(b, loc, i32, kind);
+      Value r = call(b, loc, "mha_emu_shfl", i32,
+                     {k, asI32(b, loc, shfl.getVal()), shfl.getOffset()});
+      if (valueType != i32)
+        r = LLVM::BitcastOp::create(b, loc, valueType, r);
+      Type resultType = shfl.getType();
+      if (auto st = dyn_cast<LLVM::LLVMStructType>(resultType)) {
+        Value s = LLVM::UndefOp::create(b, loc, st);
+        s = LLVM::InsertValueOp::create(b, loc, s, r, ArrayRef<int64_t>{0});
+        Value ok = LLVM::ConstantOp::create(b, loc, b.getI1Type(), 1);
+        r = LLVM::InsertValueOp::create(b, loc, s, ok, ArrayRef<int64_t>{1});
+      }
+      shfl.replaceAllUsesWith(r);
+      shfl.erase();
+      return success();
+    }
+    if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
+      NVVM::MMAShapeAttr shape = mma.getShape();
+      if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
+          mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2 ||
+          mma.getOperandC().size() != 4)
+        return op->emitError("kernel emulator: only mma.sync m16n8k16 "
+                             "f16/bf16 with f32 accumulators is emulated");
+      bool bf16 = false;
+      if (auto t = mma.getMultiplicandAPtxType())
+        bf16 = *t == NVVM::MMATypes::bf16;
+      // One 4 x f32 result slot per function, in its entry block.
+      auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
+      Value &slot = resultSlots[fn];
+      if (!slot) {
+        OpBuilder eb(&fn.getBody().front(), fn.getBody().front().begin());
+        Value four = LLVM::ConstantOp::create(eb, loc, b.getI64Type(), 4);
+        slot = LLVM::AllocaOp::create(eb, loc, ptr, f32, four);
+      }
+      SmallVector<Value> args = {LLVM::ConstantOp::create(b, loc, i32, bf16)};
+      for (Value v : mma.getOperandA())
+        args.push_back(asI32(b, loc, v));
+      for (Value v : mma.getOperandB())
+        args.push_back(asI32(b, loc, v));
+      for (Value v : mma.getOperandC())
+        args.push_back(v);
+      args.push_back(slot);
+      call(b, loc, "mha_emu_mma_m16n8k16", voidTy, args);
+      auto st = cast<LLVM::LLVMStructType>(mma.getType());
+      Value s = LLVM::UndefOp::create(b, loc, st);
+      for (int64_t i = 0; i < 4; ++i) {
+        Value p = LLVM::GEPOp::create(b, loc, ptr, f32, slot,
+                                      ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        Value x = LLVM::LoadOp::create(b, loc, f32, p);
+        s = LLVM::InsertValueOp::create(b, loc, s, x, ArrayRef<int64_t>{i});
+      }
+      mma.replaceAllUsesWith(s);
+      mma.erase();
+      return success();
+    }
+    if (auto cp = dyn_cast<NVVM::CpAsyncOp>(op)) {
+      Value size = LLVM::ConstantOp::create(b, loc, i32, cp.getSize());
+      Value srcSize = cp.getCpSize() ? cp.getCpSize() : size;
+      call(b, loc, "mha_emu_cp_async", voidTy,
+           {cp.getDst(), cp.getSrc(), size, asI32(b, loc, srcSize)});
+      cp.erase();
+      return success();
+    }
+    if (name == "nvvm.cp.async.commit.group") {
+      call(b, loc, "mha_emu_cp_commit", voidTy, ValueRange{});
+      op->erase();
+      return success();
+    }
+    if (auto wait = dyn_cast<NVVM::CpAsyncWaitGroupOp>(op)) {
+      Value n = LLVM::ConstantOp::create(b, loc, i32, wait.getN());
+      call(b, loc, "mha_emu_cp_wait", voidTy, n);
+      wait.erase();
+      return success();
+    }
+    if (name.starts_with("nvvm."))
+      return op->emitError("kernel emulator: unsupported NVVM op ") << name;
+    (void)f32;
+    return success();
+  }
+
+  ModuleOp module;
+  llvm::DenseMap<Operation *, Value> resultSlots;
+};
+
+//===----------------------------------------------------------------------===//
+// mgpu* runtime emulation
+//===----------------------------------------------------------------------===//
+
+KernelEmulator *activeEmulator = nullptr;
+
+extern "C" {
+static void *emuModuleLoad(void *, uint64_t) { return activeEmulator; }
+static void emuModuleUnload(void *) {}
+static void *emuModuleGetFunction(void *, const char *name) {
+  return const_cast<char *>(name);
+}
+static void emuLaunchKernel(void *function, int64_t gx, int64_t gy, int64_t gz,
+                            int64_t bx, int64_t by, int64_t bz, int32_t smem,
+                            void *, void **params, void **, int64_t) {
+  if (llvm::Error err =
+          activeEmulator->launch(static_cast<const char *>(function),
+                                 {gx, gy, gz}, {bx, by, bz}, smem, params))
+    activeEmulator->recordError(llvm::toString(std::move(err)));
+}
+static void *emuStreamCreate() { return activeEmulator; }
+static void emuStreamNoop(void *) {}
+static void *emuMemAlloc(uint64_t size, void *, bool) {
+  return std::aligned_alloc(256, std::max<uint64_t>(256, (size + 255) & ~255));
+}
+static void emuMemFree(void *p, void *) { std::free(p); }
+static void emuMemcpy(void *dst, void *src, uint64_t size, void *) {
+  std::memmove(dst, src, size);
+}
+static void emuMemset32(void *dst, int32_t value, uint64_t count, void *) {
+  auto *p = static_cast<int32_t *>(dst);
+  for (uint64_t i = 0; i < count; ++i)
+    p[i] = value;
+}
+static void *emuEventCreate() { return activeEmulator; }
+static void emuEventNoop(void *) {}
+static void emuEventRecord(void *, void *) {}
+static void emuStreamWaitEvent(void *, void *) {}
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// KernelEmulator
+//===----------------------------------------------------------------------===//
+
+KernelEmulator::~KernelEmulator() {
+  if (activeEmulator == this)
+    activeEmulator = nullptr;
+}
+
+llvm::Expected<std::unique_ptr<KernelEmulator>>
+KernelEmulator::create(ModuleOp module) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  MLIRContext *ctx = module.getContext();
+  OwningOpRef<ModuleOp> host = ModuleOp::create(module.getLoc());
+  OpBuilder b(host->getBodyRegion());
+  bool found = false;
+  module.walk([&](gpu::GPUModuleOp gm) {
+    found = true;
+    for (Operation &op : gm.getBody()->getOperations())
+      b.clone(op);
+  });
+  if (!found)
+    return llvm::createStringError("kernel emulator: no gpu.module");
+
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+    os << d << "\n";
+    return success();
+  });
+  if (failed(Hostifier(*host).run()))
+    return llvm::createStringError("kernel emulator: " + diagnostics);
+
+  if (std::getenv("MHA_EMULATOR_DUMP"))
+    host->print(llvm::errs());
+  ExecutionEngineOptions options;
+  auto transformer = makeOptimizingTransformer(2, 0, nullptr);
+  options.transformer = transformer;
+  auto engine = ExecutionEngine::create(*host, options);
+  if (!engine)
+    return llvm::createStringError(
+        "kernel emulator: JIT failed: " + llvm::toString(engine.takeError()) +
+        "\n" + diagnostics);
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    auto add = [&](const char *name, void *fn) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("mha_emu_sreg", reinterpret_cast<void *>(&mha_emu_sreg));
+    add("mha_emu_barrier", reinterpret_cast<void *>(&mha_emu_barrier));
+    add("mha_emu_shared_base", reinterpret_cast<void *>(&mha_emu_shared_base));
+    add("mha_emu_shfl", reinterpret_cast<void *>(&mha_emu_shfl));
+    add("mha_emu_mma_m16n8k16",
+        reinterpret_cast<void *>(&mha_emu_mma_m16n8k16));
+    add("mha_emu_cp_async", reinterpret_cast<void *>(&mha_emu_cp_async));
+    add("mha_emu_cp_commit", reinterpret_cast<void *>(&mha_emu_cp_commit));
+    add("mha_emu_cp_wait", reinterpret_cast<void *>(&mha_emu_cp_wait));
+    add("__nv_exp2f", reinterpret_cast<void *>(&mha_emu_exp2f));
+    add("__nv_expf", reinterpret_cast<void *>(&mha_emu_expf));
+    add("__nv_log2f", reinterpret_cast<void *>(&mha_emu_log2f));
+    return map;
+  });
+  auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
+  result->engine = std::move(*engine);
+  return result;
+}
+
+llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
+                                   std::array<int64_t, 3> grid,
+                                   std::array<int64_t, 3> block,
+                                   int64_t sharedBytes, void **params) {
+  auto fn = engine->lookupPacked(kernel);
+  if (!fn)
+    return fn.takeError();
+  int64_t threads = block[0] * block[1] * block[2];
+  if (threads <= 0 || threads % 32 != 0)
+    return llvm::createStringError(
+        "kernel emulator: block size must be a positive multiple of 32");
+  ++numLaunches;
+
+  BlockRun state;
+  state.kernel = *fn;
+  state.params = params;
+  std::copy(block.begin(), block.end(), state.blockDim);
+  std::copy(grid.begin(), grid.end(), state.gridDim);
+  state.warps.resize(threads / 32);
+  for (Barrier &w : state.warps)
+    w.count = 32;
+  state.block.count = int(threads);
+  state.exchange.resize(size_t(threads) * kExchangeWords);
+  state.fibers.resize(threads);
+  for (Fiber &f : state.fibers)
+    f.stack.reset(new char[kStackBytes]);
+  BlockRun *saved = run;
+  run = &state;
+
+  for (int64_t bz = 0; bz < grid[2]; ++bz)
+    for (int64_t by = 0; by < grid[1]; ++by)
+      for (int64_t bx = 0; bx < grid[0]; ++bx) {
+        state.blockId[0] = bx;
+        state.blockId[1] = by;
+        state.blockId[2] = bz;
+        // Fresh shared memory with a recognisable pattern: kernels must not
+        // read what they did not write.
+        state.shared.assign(std::max<int64_t>(sharedBytes, 16), 0xA5);
+        for (int64_t i = 0; i < threads; ++i) {
+          Fiber &f = state.fibers[i];
+          f.done = false;
+          f.waiting = nullptr;
+          f.pendingCopies.clear();
+          f.committedGroups = 0;
+          f.linearTid = int(i);
+          f.tid[0] = int(i % block[0]);
+          f.tid[1] = int((i / block[0]) % block[1]);
+          f.tid[2] = int(i / (block[0] * block[1]));
+          getcontext(&f.context);
+          f.context.uc_stack.ss_sp = f.stack.get();
+          f.context.uc_stack.ss_size = kStackBytes;
+          f.context.uc_link = &state.scheduler;
+          makecontext(&f.context, reinterpret_cast<void (*)()>(&fiberMain), 1,
+                      int(i));
+        }
+        int64_t remaining = threads;
+        while (remaining > 0) {
+          bool progressed = false;
+          for (Fiber &f : state.fibers) {
+            if (f.done ||
+                (f.waiting && f.waiting->generation == f.waitGeneration))
+              continue;
+            f.waiting = nullptr;
+            state.current = &f;
+            swapcontext(&state.scheduler, &f.context);
+            progressed = true;
+            if (f.done)
+              --remaining;
+          }
+          if (!progressed) {
+            run = saved;
+            return llvm::createStringError(
+                "kernel emulator: deadlock in block (" + std::to_string(bx) +
+                ", " + std::to_string(by) + ", " + std::to_string(bz) +
+                "): a barrier or warp collective is not reached by all "
+                "threads");
+          }
+        }
+      }
+  run = saved;
+  return llvm::Error::success();
+}
+
+std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {
+  activeEmulator = this;
+  auto fn = [](auto *f) { return reinterpret_cast<void *>(f); };
+  return {{"mgpuModuleLoad", fn(&emuModuleLoad)},
+          {"mgpuModuleLoadJIT", fn(&emuModuleLoad)},
+          {"mgpuModuleUnload", fn(&emuModuleUnload)},
+          {"mgpuModuleGetFunction", fn(&emuModuleGetFunction)},
+          {"mgpuLaunchKernel", fn(&emuLaunchKernel)},
+          {"mgpuStreamCreate", fn(&emuStreamCreate)},
+          {"mgpuStreamDestroy", fn(&emuStreamNoop)},
+          {"mgpuStreamSynchronize", fn(&emuStreamNoop)},
+          {"mgpuStreamWaitEvent", fn(&emuStreamWaitEvent)},
+          {"mgpuEventCreate", fn(&emuEventCreate)},
+          {"mgpuEventDestroy", fn(&emuEventNoop)},
+          {"mgpuEventSynchronize", fn(&emuEventNoop)},
+          {"mgpuEventRecord", fn(&emuEventRecord)},
+          {"mgpuMemAlloc", fn(&emuMemAlloc)},
+          {"mgpuMemFree", fn(&emuMemFree)},
+          {"mgpuMemcpy", fn(&emuMemcpy)},
+          {"mgpuMemset32", fn(&emuMemset32)}};
+}

@@ -1,0 +1,73 @@
+//===- KernelEmulator.h - Run NVVM kernels on the host ----------*- C++ -*-===//
+//
+// Test infrastructure: executes the kernels of a gpu.module that has been
+// lowered to the LLVM and NVVM dialects on the CPU, so that CI machines
+// without a GPU check what the GPU pipeline computes. The kernel is rewritten
+// for the host (address spaces dropped; thread ids, barriers, warp shuffles,
+// mma.sync and cp.async become calls into this emulator) and JIT-compiled.
+// Each CUDA thread is a fiber; a block's fibers run round-robin on one OS
+// thread and switch at barriers and warp collectives, so the emulation is
+// deterministic. mma.sync follows the PTX ISA fragment layouts; cp.async
+// copies synchronously.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MHA_UNITTESTS_GPU_KERNELEMULATOR_H
+#define MHA_UNITTESTS_GPU_KERNELEMULATOR_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <array>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+namespace mha::testing {
+
+class KernelEmulator {
+public:
+  /// JIT-compiles the kernels of every gpu.module in `module` (already
+  /// lowered to LLVM + NVVM, e.g. by buildGPUKernelLoweringPipeline).
+  static llvm::Expected<std::unique_ptr<KernelEmulator>>
+  create(ModuleOp module);
+  ~KernelEmulator();
+
+  /// Runs `kernel` on a grid of blocks; `params` points to each kernel
+  /// argument (the cuLaunchKernel convention).
+  llvm::Error launch(llvm::StringRef kernel, std::array<int64_t, 3> grid,
+                     std::array<int64_t, 3> block, int64_t sharedBytes,
+                     void **params);
+
+  /// Number of kernel launches so far.
+  int64_t getNumLaunches() const { return numLaunches; }
+
+  /// The first error of a launch made through runtimeSymbols() (which cannot
+  /// return one), or "" if there was none; clears it.
+  std::string takeError() { return std::exchange(error, std::string()); }
+  void recordError(std::string message) {
+    if (error.empty())
+      error = std::move(message);
+  }
+
+  /// The mgpu* runtime functions of MLIR's gpu-to-llvm, emulated with host
+  /// memory and this emulator's launch(): install them into a JIT that runs
+  /// the host side of a module compiled with mha-gpu-pipeline. Module loads
+  /// return this emulator, whatever binary the host code passes.
+  std::vector<std::pair<std::string, void *>> runtimeSymbols();
+
+private:
+  KernelEmulator() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  int64_t numLaunches = 0;
+  std::string error;
+  std::vector<std::unique_ptr<std::string>> functionNames;
+};
+
+} // namespace mha::testing
+} // namespace mlir
+
+#endif // MHA_UNITTESTS_GPU_KERNELEMULATOR_H

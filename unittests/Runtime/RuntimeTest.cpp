@@ -1,0 +1,336 @@
+//===- RuntimeTest.cpp - libmha_runtime through its C ABI -----------------===//
+//
+// The CPU helpers (allocation tracking, memrefCopy), the sticky error, and
+// the CUDA wrappers where no GPU can be used (this machine: no
+// libcuda.so.1). Tests that need a real GPU are integration tests.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Runtime/Runtime.h"
+
+#include "gtest/gtest.h"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <set>
+#include <string>
+#include <vector>
+
+extern "C" int mhaRuntimeCHeaderSmokeTest(void);
+
+namespace {
+
+/// A ranked memref descriptor { allocated, aligned, offset, sizes, strides }
+/// as the LLVM lowering lays it out, over `data`.
+struct TestMemRef {
+  std::vector<int64_t> words;
+  MhaUnrankedMemRef unranked;
+
+  TestMemRef(void *data, int64_t offset, std::vector<int64_t> sizes,
+             std::vector<int64_t> strides) {
+    words.push_back(reinterpret_cast<intptr_t>(data));
+    words.push_back(reinterpret_cast<intptr_t>(data));
+    words.push_back(offset);
+    words.insert(words.end(), sizes.begin(), sizes.end());
+    words.insert(words.end(), strides.begin(), strides.end());
+    unranked = {int64_t(sizes.size()), words.data()};
+  }
+};
+
+/// Whether a CUDA driver can be loaded here (then the no-driver assertions
+/// do not apply).
+bool driverLoadable() {
+  void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (handle)
+    dlclose(handle);
+  return handle != nullptr;
+}
+
+class RuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override { mhaRuntimeClearError(); }
+  void TearDown() override { mhaRuntimeClearError(); }
+};
+
+//===----------------------------------------------------------------------===//
+// Allocation
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, AllocatesAndTracks) {
+  void *p = _mlir_memref_to_llvm_alloc(100);
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 1, 100);
+  void *empty = _mlir_memref_to_llvm_alloc(0);
+  EXPECT_NE(empty, nullptr);
+  // Owned buffers are released exactly once.
+  EXPECT_EQ(mhaRuntimeReleaseResult(p), 1);
+  EXPECT_EQ(mhaRuntimeReleaseResult(p), 0);
+  EXPECT_EQ(mhaRuntimeReleaseResult(empty), 1);
+}
+
+TEST_F(RuntimeTest, AlignedAllocation) {
+  for (uint64_t alignment : {1, 2, 8, 16, 32, 64, 128, 4096}) {
+    for (uint64_t size : {0, 1, 7, 64, 1000}) {
+      void *p = _mlir_memref_to_llvm_aligned_alloc(alignment, size);
+      ASSERT_NE(p, nullptr) << alignment << " " << size;
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % alignment, 0u)
+          << "alignment " << alignment << ", size " << size;
+      if (size)
+        std::memset(p, 0xab, size);
+      EXPECT_EQ(mhaRuntimeReleaseResult(p), 1);
+    }
+  }
+  // A non-power-of-two request still gets a usable, tracked buffer.
+  void *odd = _mlir_memref_to_llvm_aligned_alloc(48, 100);
+  ASSERT_NE(odd, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(odd) % 16, 0u);
+  EXPECT_EQ(mhaRuntimeReleaseResult(odd), 1);
+}
+
+TEST_F(RuntimeTest, ReleaseIgnoresBuffersItDoesNotOwn) {
+  float input[4] = {1, 2, 3, 4};
+  static const float constant[2] = {5, 6};
+  std::vector<float> heap(8);
+  EXPECT_EQ(mhaRuntimeReleaseResult(input), 0);
+  EXPECT_EQ(mhaRuntimeReleaseResult(const_cast<float *>(constant)), 0);
+  EXPECT_EQ(mhaRuntimeReleaseResult(heap.data()), 0);
+  EXPECT_EQ(mhaRuntimeReleaseResult(nullptr), 0);
+  EXPECT_EQ(input[0], 1.0f);
+}
+
+TEST_F(RuntimeTest, FreeStopsTracking) {
+  void *p = _mlir_memref_to_llvm_aligned_alloc(64, 256);
+  ASSERT_NE(p, nullptr);
+  _mlir_memref_to_llvm_free(p);
+  // Freed by the compiled code: no longer a result to release.
+  EXPECT_EQ(mhaRuntimeReleaseResult(p), 0);
+  _mlir_memref_to_llvm_free(nullptr);
+}
+
+//===----------------------------------------------------------------------===//
+// memrefCopy
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, CopiesStrided2D) {
+  // src: the 3x4 block at [1, 2] of a row-major 5x8 matrix.
+  std::vector<float> big(5 * 8);
+  std::iota(big.begin(), big.end(), 0.0f);
+  std::vector<float> out(3 * 4, -1.0f);
+  TestMemRef src(big.data(), 1 * 8 + 2, {3, 4}, {8, 1});
+  TestMemRef dst(out.data(), 0, {3, 4}, {4, 1});
+  memrefCopy(sizeof(float), &src.unranked, &dst.unranked);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j)
+      EXPECT_EQ(out[i * 4 + j], big[(i + 1) * 8 + (j + 2)]) << i << "," << j;
+
+  // Into a transposed (column-major) destination.
+  std::vector<float> transposed(4 * 3, -1.0f);
+  TestMemRef dstT(transposed.data(), 0, {3, 4}, {1, 3});
+  memrefCopy(sizeof(float), &src.unranked, &dstT.unranked);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j)
+      EXPECT_EQ(transposed[j * 3 + i], big[(i + 1) * 8 + (j + 2)]);
+}
+
+TEST_F(RuntimeTest, CopiesStrided3D) {
+  // src: every other element along the last dim of a 2x3x8 i16 array, with a
+  // permuted layout; dst: a contiguous 2x3x4 array behind an offset.
+  std::vector<int16_t> data(2 * 3 * 8);
+  std::iota(data.begin(), data.end(), int16_t(0));
+  std::vector<int16_t> out(5 + 2 * 3 * 4, -1);
+  TestMemRef src(data.data(), 1, {2, 3, 4}, {24, 8, 2});
+  TestMemRef dst(out.data(), 5, {2, 3, 4}, {12, 4, 1});
+  memrefCopy(sizeof(int16_t), &src.unranked, &dst.unranked);
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 3; ++b)
+      for (int c = 0; c < 4; ++c)
+        EXPECT_EQ(out[5 + a * 12 + b * 4 + c], data[1 + a * 24 + b * 8 + c * 2])
+            << a << "," << b << "," << c;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(out[i], -1) << "wrote before the offset";
+
+  // Contiguous to contiguous, and a size-1 dim with an arbitrary stride.
+  std::vector<int16_t> copy(2 * 3 * 8, 0);
+  TestMemRef whole(data.data(), 0, {2, 1, 24}, {24, 999, 1});
+  TestMemRef wholeOut(copy.data(), 0, {2, 1, 24}, {24, 24, 1});
+  memrefCopy(sizeof(int16_t), &whole.unranked, &wholeOut.unranked);
+  EXPECT_EQ(copy, data);
+}
+
+TEST_F(RuntimeTest, CopiesRank0AndEmpty) {
+  double a = 3.5, b = 0.0;
+  TestMemRef src(&a, 0, {}, {});
+  TestMemRef dst(&b, 0, {}, {});
+  memrefCopy(sizeof(double), &src.unranked, &dst.unranked);
+  EXPECT_EQ(b, 3.5);
+
+  float none[1] = {7.0f};
+  TestMemRef emptySrc(none, 0, {0, 4}, {4, 1});
+  TestMemRef emptyDst(none, 0, {0, 4}, {4, 1});
+  memrefCopy(sizeof(float), &emptySrc.unranked, &emptyDst.unranked);
+  EXPECT_EQ(none[0], 7.0f);
+}
+
+//===----------------------------------------------------------------------===//
+// Errors and the CUDA wrappers without a driver
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, ErrorIsClearable) {
+  EXPECT_EQ(mhaRuntimeGetLastError(), nullptr);
+  // A device that cannot exist fails with or without a driver.
+  EXPECT_EQ(mhaRuntimeComputeCapability(-1), -1);
+  ASSERT_NE(mhaRuntimeGetLastError(), nullptr);
+  mhaRuntimeClearError();
+  EXPECT_EQ(mhaRuntimeGetLastError(), nullptr);
+}
+
+TEST_F(RuntimeTest, NoDriver) {
+  if (!mhaRuntimeHasCudaSupport()) {
+    EXPECT_EQ(mhaRuntimeDeviceCount(), 0);
+    EXPECT_STREQ(mhaRuntimeGetLastError(),
+                 "mha_runtime was built without CUDA support");
+    return;
+  }
+  if (driverLoadable())
+    GTEST_SKIP() << "a CUDA driver (libcuda.so.1) is installed here";
+  EXPECT_EQ(mhaRuntimeDeviceCount(), 0);
+  const char *error = mhaRuntimeGetLastError();
+  ASSERT_NE(error, nullptr);
+  std::string message = error;
+  EXPECT_NE(message.find("cannot load the CUDA driver library libcuda.so.1"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("is the NVIDIA driver installed?"), std::string::npos)
+      << message;
+
+  // The same error from the first GPU call after a clear.
+  mhaRuntimeClearError();
+  EXPECT_EQ(mgpuMemAlloc(1024, nullptr, 0), nullptr);
+  ASSERT_NE(mhaRuntimeGetLastError(), nullptr);
+  EXPECT_EQ(std::string(mhaRuntimeGetLastError()), message);
+
+  char name[64] = "unchanged";
+  EXPECT_EQ(mhaRuntimeDeviceName(0, name, sizeof(name)), -1);
+  EXPECT_EQ(mhaRuntimeComputeCapability(0), -1);
+  EXPECT_EQ(mhaRuntimeSynchronize(), -1);
+}
+
+TEST_F(RuntimeTest, GpuCallsAfterAnErrorAreSafeNoOps) {
+  if (mhaRuntimeDeviceCount() > 0)
+    GTEST_SKIP() << "a CUDA device is usable here";
+  ASSERT_NE(mhaRuntimeGetLastError(), nullptr);
+  std::string first = mhaRuntimeGetLastError();
+
+  // What lowered host code does, with the null handles the failed calls
+  // returned: nothing crashes and the first error stays.
+  static const char binary[] = "not a cubin";
+  void *module = mgpuModuleLoad(const_cast<char *>(binary), sizeof(binary));
+  EXPECT_EQ(module, nullptr);
+  EXPECT_EQ(mgpuModuleLoadJIT(const_cast<char *>(binary), 2), nullptr);
+  void *function = mgpuModuleGetFunction(module, "kernel");
+  EXPECT_EQ(function, nullptr);
+  void *stream = mgpuStreamCreate();
+  EXPECT_EQ(stream, nullptr);
+  void *device = mgpuMemAlloc(64, stream, 0);
+  EXPECT_EQ(device, nullptr);
+  EXPECT_EQ(mgpuMemAlloc(64, stream, 1), nullptr);
+  float host[16] = {0};
+  mgpuMemcpy(device, host, sizeof(host), stream);
+  mgpuMemcpy(host, device, sizeof(host), stream);
+  mgpuMemset32(device, 0x3f800000u, 16, stream);
+  mgpuMemset16(device, 0x3c00u, 32, stream);
+  void *event = mgpuEventCreate();
+  EXPECT_EQ(event, nullptr);
+  mgpuEventRecord(event, stream);
+  mgpuStreamWaitEvent(stream, event);
+  mgpuEventSynchronize(event);
+  mgpuEventDestroy(event);
+  void *params[] = {&device};
+  mhaRuntimeSetKernelTiming(1);
+  mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 1);
+  mgpuLaunchClusterKernel(function, 2, 1, 1, 2, 1, 1, 32, 1, 1, 0, stream,
+                          params, nullptr);
+  EXPECT_EQ(mhaRuntimeTakeKernelMilliseconds(), 0.0); // Nothing launched.
+  mhaRuntimeSetKernelTiming(0);
+  TestMemRef registered(host, 0, {4, 4}, {4, 1});
+  mgpuMemHostRegisterMemRef(2, registered.words.data(), sizeof(float));
+  mgpuMemHostUnregisterMemRef(2, registered.words.data(), sizeof(float));
+  mgpuMemHostRegister(host, sizeof(host));
+  mgpuMemHostUnregister(host);
+  int64_t box[2] = {4, 4};
+  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(2, registered.words.data(), 7, 0, 0,
+                                           0, 0, box),
+            nullptr);
+  mgpuMemFree(device, stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+  mgpuSetDefaultDevice(0);
+
+  ASSERT_NE(mhaRuntimeGetLastError(), nullptr);
+  EXPECT_EQ(std::string(mhaRuntimeGetLastError()), first);
+  mhaRuntimeClearError();
+  EXPECT_EQ(mhaRuntimeGetLastError(), nullptr);
+}
+
+TEST_F(RuntimeTest, MissingModuleIsReported) {
+  if (mhaRuntimeDeviceCount() > 0)
+    GTEST_SKIP() << "a CUDA device is usable here";
+  mhaRuntimeClearError();
+  // Without a pending error, every GPU call reports why the GPU is unusable.
+  EXPECT_EQ(mgpuModuleGetFunction(nullptr, "kernel"), nullptr);
+  EXPECT_NE(mhaRuntimeGetLastError(), nullptr);
+}
+
+//===----------------------------------------------------------------------===//
+// The symbol table and the C header
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, SymbolTableMatchesTheExports) {
+  std::set<std::string> names;
+  for (const MhaRuntimeSymbol *s = mhaRuntimeSymbols(); s->name; ++s) {
+    EXPECT_TRUE(names.insert(s->name).second) << "duplicate " << s->name;
+    ASSERT_NE(s->address, nullptr) << s->name;
+    // The table's addresses are the library's exported functions.
+    EXPECT_EQ(dlsym(RTLD_DEFAULT, s->name), s->address) << s->name;
+  }
+  for (const char *name : {"_mlir_memref_to_llvm_alloc",
+                           "_mlir_memref_to_llvm_aligned_alloc",
+                           "_mlir_memref_to_llvm_free",
+                           "memrefCopy",
+                           "mgpuModuleLoad",
+                           "mgpuModuleLoadJIT",
+                           "mgpuModuleUnload",
+                           "mgpuModuleGetFunction",
+                           "mgpuLaunchKernel",
+                           "mgpuLaunchClusterKernel",
+                           "mgpuStreamCreate",
+                           "mgpuStreamDestroy",
+                           "mgpuStreamSynchronize",
+                           "mgpuStreamWaitEvent",
+                           "mgpuEventCreate",
+                           "mgpuEventDestroy",
+                           "mgpuEventSynchronize",
+                           "mgpuEventRecord",
+                           "mgpuMemAlloc",
+                           "mgpuMemFree",
+                           "mgpuMemcpy",
+                           "mgpuMemset32",
+                           "mgpuMemset16",
+                           "mgpuMemHostRegister",
+                           "mgpuMemHostRegisterMemRef",
+                           "mgpuMemHostUnregister",
+                           "mgpuMemHostUnregisterMemRef",
+                           "mgpuSetDefaultDevice",
+                           "mgpuTensorMapEncodeTiledMemref"})
+    EXPECT_TRUE(names.count(name)) << name;
+}
+
+TEST_F(RuntimeTest, HeaderCompilesAsC) {
+  EXPECT_EQ(mhaRuntimeCHeaderSmokeTest(), 0);
+}
+
+} // namespace
