@@ -70,6 +70,9 @@ void mlir::mha::buildGPUPipeline(OpPassManager &pm,
     cudaPath = MHA_DEFAULT_CUDA_PATH;
   lower.gpu = [format, cudaPath](OpPassManager &host) {
     host.addPass(createGpuToLLVMConversionPass());
+    // Inline-PTX NVVM ops (wgmma) are lowered last, so the kernels stay
+    // inspectable (and emulable) at the NVVM level until here.
+    host.addNestedPass<gpu::GPUModuleOp>(createConvertNVVMToLLVMPass());
     GpuModuleToBinaryPassOptions binary;
     binary.compilationTarget = format;
     binary.toolkitPath = cudaPath;

@@ -6,6 +6,10 @@
 // RUN: mha-opt %s --mha-gpu-pipeline="chip=sm_90a format=isa" -o %t90.mlir
 // RUN: %extract_ptx %t90.mlir > %t90.ptx
 // RUN: %ptxas -arch=sm_90a -v %t90.ptx -o %t90.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: mha-opt %s --mha-gpu-pipeline="chip=sm_90a format=isa kernel=wgmma" -o %twg.mlir
+// RUN: %extract_ptx %twg.mlir > %twg.ptx
+// RUN: FileCheck %s --check-prefix=WGMMA < %twg.ptx
+// RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
 
 // ptxas (from the CUDA toolkit, run by gpu-module-to-binary) turns the
 // kernels into a cubin, and the tensor-core kernels keep their fragments in
@@ -16,6 +20,20 @@
 // PTXAS-DAG: Compiling entry function 'attention_0'
 // PTXAS-DAG: Compiling entry function 'attention_1'
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
+
+// kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
+// shared memory behind matrix descriptors, P through shared memory.
+// WGMMA-LABEL: .entry attention_0(
+// WGMMA-NOT:     mma.sync
+// WGMMA-DAG:     wgmma.fence.sync.aligned
+// WGMMA-DAG:     wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// WGMMA-DAG:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// WGMMA-DAG:     wgmma.commit_group.sync.aligned
+// WGMMA-DAG:     wgmma.wait_group.sync.aligned 0
+// WGMMA-DAG:     fence.proxy.async.shared::cta
+// WGMMA-DAG:     cp.async.cg.shared.global
+// WGMMA-LABEL: .entry attention_1(
+// WGMMA:         wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 
 func.func @d128(%q: tensor<1x16x512x128xbf16>, %k: tensor<1x16x512x128xbf16>,
                 %v: tensor<1x16x512x128xbf16>) -> tensor<1x16x512x128xbf16> {

@@ -130,7 +130,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
 
   PassManager lower(context.get());
   GPUPipelineOptions options;
-  options.chip = "sm_80";
+  options.chip = c.kernel == "wgmma" ? "sm_90a" : "sm_80";
   buildGPUKernelLoweringPipeline(lower, options);
   ASSERT_TRUE(succeeded(lower.run(*module)));
   auto emulator = mha::testing::KernelEmulator::create(*module);
@@ -240,6 +240,72 @@ std::vector<EmuCase> cases() {
                "auto",
                0.3});
   v.push_back({"mma_f16_empty_kv", "f16", 1, 1, 1, 17, 0, 16, 16});
+  // Warpgroup-MMA kernel.
+  v.push_back({"wgmma_bf16_basic",
+               "bf16",
+               1,
+               2,
+               2,
+               64,
+               64,
+               64,
+               64,
+               false,
+               "",
+               {},
+               "wgmma"});
+  v.push_back({"wgmma_f16_causal_gqa_partial",
+               "f16",
+               2,
+               4,
+               2,
+               77,
+               90,
+               32,
+               32,
+               true,
+               "",
+               {},
+               "wgmma"});
+  v.push_back({"wgmma_bf16_d128_dv64_mask",
+               "bf16",
+               1,
+               2,
+               1,
+               65,
+               130,
+               128,
+               64,
+               false,
+               "i1",
+               {1, 1, 65, 130},
+               "wgmma"});
+  v.push_back({"wgmma_f16_float_mask_causal",
+               "f16",
+               1,
+               2,
+               2,
+               50,
+               50,
+               16,
+               16,
+               true,
+               "float",
+               {1, 2, 1, 50},
+               "wgmma"});
+  v.push_back({"wgmma_bf16_empty_kv",
+               "bf16",
+               1,
+               1,
+               1,
+               9,
+               0,
+               16,
+               16,
+               false,
+               "",
+               {},
+               "wgmma"});
   // SIMT kernel.
   v.push_back({"simt_f32_basic", "f32", 1, 2, 2, 130, 70, 64, 64});
   v.push_back({"simt_f32_causal_gqa", "f32", 2, 4, 1, 77, 90, 40, 24, true});

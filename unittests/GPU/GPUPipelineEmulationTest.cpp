@@ -49,6 +49,10 @@ std::vector<EntryCase> cases() {
                "bf16_prefill_causal_gqa", "kernel=simt"});
   v.push_back({"test/Integration/GPU/tensor-cores.mlir",
                "bf16_decode_gqa_split", "kv-splits=1"});
+  for (const char *e : {"bf16_prefill_causal_gqa", "bf16_i1_mask_dynamic",
+                        "f16_decode_causal_mqa", "bf16_large_magnitude"})
+    v.push_back({"test/Integration/GPU/tensor-cores.mlir", e,
+                 "chip=sm_90a kernel=wgmma"});
   v.push_back({"test/Integration/GPU/tensor-cores.mlir",
                "bf16_decode_gqa_split", "kv-splits=3"});
   for (const char *e :
@@ -89,7 +93,7 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   auto signature = getEntrySignature(*module, c.entry);
   ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
 
-  std::string options = "chip=sm_80 format=isa";
+  std::string options = "chip=sm_80 format=isa"; // later options win
   if (!c.options.empty())
     options += " " + c.options;
 

@@ -69,7 +69,9 @@ struct BlockRun {
   Barrier block;
   std::vector<Barrier> warps;
   std::vector<uint32_t> exchange; // [warp][lane][word]
-  std::vector<uint8_t> shared;
+  /// Aligned to 2^18 bytes: wgmma descriptors keep the low 18 bits of a
+  /// shared address, which then are the offset into this buffer.
+  uint8_t *shared = nullptr;
 };
 
 BlockRun *run = nullptr;
@@ -125,7 +127,7 @@ static int32_t mha_emu_sreg(int32_t code) {
 
 static void mha_emu_barrier() { arrive(run->block); }
 
-static void *mha_emu_shared_base() { return run->shared.data(); }
+static void *mha_emu_shared_base() { return run->shared; }
 
 /// shfl.sync: kind 0 = bfly, 1 = up, 2 = down, 3 = idx; out-of-range
 /// sources return the lane's own value.
@@ -181,6 +183,38 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
     out[i] = acc;
   }
   arrive(run->warps[w]);
+}
+
+/// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} with both operands K-major in
+/// shared memory, no swizzle: element (r, k) of a matrix is at
+///   start + (r / 8) * SBO + (k / 8) * LBO + (r % 8) * 16 + (k % 8) * 2
+/// (r: row of A, column of B), the descriptor holding start, LBO and SBO
+/// in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator of
+/// warp w of the warpgroup is the mma.sync C layout repeated over n / 8
+/// column tiles.
+static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
+                          uint64_t descB, float *acc) {
+  auto field = [](uint64_t d, int shift) {
+    return int64_t((d >> shift) & 0x3FFF) << 4;
+  };
+  auto element = [&](uint64_t d, int r, int k) {
+    const uint8_t *p = run->shared + field(d, 0) + (r / 8) * field(d, 32) +
+                       (k / 8) * field(d, 16) + (r % 8) * 16 + (k % 8) * 2;
+    uint16_t bits;
+    std::memcpy(&bits, p, 2);
+    return isBf16 ? mha::runner::bf16ToFloat(bits)
+                  : mha::runner::halfToFloat(bits);
+  };
+  int w = (run->current->linearTid % 128) / 32, l = lane();
+  int g = l / 4, t = l % 4;
+  for (int i = 0; i < n / 2; ++i) {
+    int row = 16 * w + g + 8 * ((i % 4) / 2);
+    int col = 8 * (i / 4) + 2 * t + (i % 2);
+    float sum = acc[i];
+    for (int k = 0; k < 16; ++k)
+      sum += element(descA, row, k) * element(descB, col, k);
+    acc[i] = sum;
+  }
 }
 
 static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
@@ -411,6 +445,56 @@ private:
       mma.erase();
       return success();
     }
+    if (auto mma = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
+      NVVM::MMAShapeAttr shape = mma.getShape();
+      bool f16 = mma.getTypeA() == NVVM::WGMMATypes::f16;
+      if (shape.getM() != 64 || shape.getK() != 16 ||
+          (!f16 && mma.getTypeA() != NVVM::WGMMATypes::bf16) ||
+          mma.getTypeB() != mma.getTypeA() ||
+          mma.getTypeD() != NVVM::WGMMATypes::f32 ||
+          mma.getScaleD() != NVVM::WGMMAScaleOut::one ||
+          mma.getLayoutA() != NVVM::MMALayout::row ||
+          mma.getLayoutB() != NVVM::MMALayout::col)
+        return op->emitError("kernel emulator: only wgmma m64nNk16 f32 += "
+                             "f16/bf16 * f16/bf16 with K-major operands "
+                             "(row, col) and accumulation is emulated");
+      int64_t n = shape.getN();
+      auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
+      Value &slot = wgmmaSlots[fn];
+      if (!slot) {
+        OpBuilder eb(&fn.getBody().front(), fn.getBody().front().begin());
+        Value count = LLVM::ConstantOp::create(eb, loc, b.getI64Type(), 128);
+        slot = LLVM::AllocaOp::create(eb, loc, ptr, f32, count);
+      }
+      auto elementPtr = [&](int64_t i) {
+        return LLVM::GEPOp::create(b, loc, ptr, f32, slot,
+                                   ArrayRef<LLVM::GEPArg>{int32_t(i)});
+      };
+      for (int64_t i = 0; i < n / 2; ++i)
+        LLVM::StoreOp::create(
+            b, loc, LLVM::ExtractValueOp::create(b, loc, mma.getInouts(), i),
+            elementPtr(i));
+      call(b, loc, "mha_emu_wgmma", voidTy,
+           {LLVM::ConstantOp::create(b, loc, i32, n),
+            LLVM::ConstantOp::create(b, loc, i32, f16 ? 0 : 1),
+            mma.getDescriptorA(), mma.getDescriptorB(), slot});
+      Value s = LLVM::UndefOp::create(b, loc, mma.getType());
+      for (int64_t i = 0; i < n / 2; ++i)
+        s = LLVM::InsertValueOp::create(
+            b, loc, s, LLVM::LoadOp::create(b, loc, f32, elementPtr(i)),
+            ArrayRef<int64_t>{i});
+      mma.replaceAllUsesWith(s);
+      mma.erase();
+      return success();
+    }
+    // The emulator runs wgmma synchronously and has one memory proxy.
+    if (name == "nvvm.wgmma.fence.aligned" ||
+        name == "nvvm.wgmma.commit.group.sync.aligned" ||
+        name == "nvvm.wgmma.wait.group.sync.aligned" ||
+        name == "nvvm.fence.proxy") {
+      op->erase();
+      return success();
+    }
     if (auto cp = dyn_cast<NVVM::CpAsyncOp>(op)) {
       Value size = LLVM::ConstantOp::create(b, loc, i32, cp.getSize());
       Value srcSize = cp.getCpSize() ? cp.getCpSize() : size;
@@ -437,7 +521,7 @@ private:
   }
 
   ModuleOp module;
-  llvm::DenseMap<Operation *, Value> resultSlots;
+  llvm::DenseMap<Operation *, Value> resultSlots, wgmmaSlots;
 };
 
 //===----------------------------------------------------------------------===//
@@ -543,6 +627,7 @@ KernelEmulator::create(ModuleOp module) {
     add("mha_emu_mma_m16n8k16",
         reinterpret_cast<void *>(&mha_emu_mma_m16n8k16));
     add("mha_emu_cp_async", reinterpret_cast<void *>(&mha_emu_cp_async));
+    add("mha_emu_wgmma", reinterpret_cast<void *>(&mha_emu_wgmma));
     add("mha_emu_cp_commit", reinterpret_cast<void *>(&mha_emu_cp_commit));
     add("mha_emu_cp_wait", reinterpret_cast<void *>(&mha_emu_cp_wait));
     add("__nv_exp2f", reinterpret_cast<void *>(&mha_emu_exp2f));
@@ -581,6 +666,16 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
   state.fibers.resize(threads);
   for (Fiber &f : state.fibers)
     f.stack.reset(new char[kStackBytes]);
+  constexpr size_t kSharedAlign = size_t(1) << 18;
+  size_t sharedCapacity =
+      llvm::alignTo(std::max<int64_t>(sharedBytes, 16), kSharedAlign);
+  if (sharedCapacity > kSharedAlign)
+    return llvm::createStringError(
+        "kernel emulator: more than 256 KiB of shared memory requested");
+  std::unique_ptr<uint8_t, void (*)(void *)> sharedBuffer(
+      static_cast<uint8_t *>(std::aligned_alloc(kSharedAlign, sharedCapacity)),
+      std::free);
+  state.shared = sharedBuffer.get();
   BlockRun *saved = run;
   run = &state;
 
@@ -592,7 +687,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
         state.blockId[2] = bz;
         // Fresh shared memory with a recognisable pattern: kernels must not
         // read what they did not write.
-        state.shared.assign(std::max<int64_t>(sharedBytes, 16), 0xA5);
+        std::memset(state.shared, 0xA5, sharedCapacity);
         for (int64_t i = 0; i < threads; ++i) {
           Fiber &f = state.fibers[i];
           f.done = false;

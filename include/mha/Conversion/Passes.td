@@ -70,7 +70,7 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     tile its rows can see and masks only tiles that cross the diagonal or the
     end of the sequence. A query row that sees no key produces zeros.
 
-    Two kernels:
+    Three kernels:
     - `mma` (f16/bf16 with `D` and `Dv` multiples of 16, at most 128): four
       warps, 16 query rows each, `nvvm.mma.sync` m16n8k16 tensor-core
       instructions for `Q·Kᵀ` and `P·V` with f32 accumulators; K/V tiles are
@@ -78,6 +78,12 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
       `nvgpu.device_async_copy`) into two buffers, so the next tile loads
       while the current one is computed; P stays in registers (the mma
       accumulator layout is the A-operand layout).
+    - `wgmma` (opt-in, sm_90a): one warpgroup, 64 query rows,
+      `nvvm.wgmma.mma_async` m64nNk16 for both products with every operand
+      in shared memory in the K-major, no-swizzle core-matrix layout (Q and
+      K by cp.async, V transposed, P written back from registers). Its
+      descriptors and layouts are checked only by the host emulator of the
+      unit tests so far, so `auto` does not pick it.
     - `simt` (everything else, e.g. f32): one thread per query row on CUDA
       cores, K/V tiles in shared memory, f32 vectors per row.
 
@@ -92,8 +98,10 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
-           "Kernel family: 'auto', 'mma' (tensor cores, f16/bf16 only) or "
-           "'simt' (CUDA cores, any element type)">,
+           "Kernel family: 'auto' (mma when the op qualifies, else simt), "
+           "'mma' (mma.sync tensor cores, sm_80+, f16/bf16), 'wgmma' "
+           "(warpgroup MMA, sm_90a only, f16/bf16; experimental: not yet "
+           "run on hardware) or 'simt' (CUDA cores, any element type)">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
            "Keys per step of the online softmax in the mma kernel (a "
            "multiple of 16)">,

@@ -48,6 +48,10 @@ static constexpr int64_t kRowPad = 8;
 
 int64_t AttentionKernelConfig::sharedMemoryBytes() const {
   int64_t elt = byteWidth(elementType);
+  if (kind == AttentionKernelKind::Wgmma)
+    return (blockM() * headDim + blockN * headDim + valueDim * blockN +
+            blockM() * blockN) *
+           elt;
   if (kind == AttentionKernelKind::Mma)
     return 2 * blockN * (headDim + valueDim + 2 * kRowPad) * elt;
   return blockN * (headDim + valueDim) * elt;
@@ -522,6 +526,102 @@ struct MmaBuilder : KernelBuilder {
   }
 };
 
+/// One online-softmax step for a thread's two rows (g and g + 8) on a tile
+/// of raw scores `x` in the mma accumulator layout (4 per 8-key tile: row g
+/// columns 2t, 2t + 1, then row g + 8): scales them into log2 units, masks
+/// them where the tile needs it and replaces them with p = exp2(x - m).
+/// `state` starts with (m_g, m_g+8, l_g, l_g+8).
+struct SoftmaxStep {
+  Value m[2], l[2], alpha[2];
+};
+
+SoftmaxStep softmaxTile(MmaBuilder &mb, KernelArgs &a, const BlockPlan &plan,
+                        const RowRef (&rows)[2], Value t0, Value t2,
+                        SmallVectorImpl<Value> &x, ValueRange state) {
+  const AttentionKernelConfig &cfg = mb.cfg;
+  ImplicitLocOpBuilder &ib = mb.b;
+  const int64_t BN = cfg.blockN, nKeyTiles = BN / 8;
+  Value scaleLog2e = mb.cf(cfg.scale * M_LOG2E);
+  for (Value &v : x)
+    v = mb.fmul(v, scaleLog2e);
+  // Masking only where a tile needs it: past Skv, across the causal
+  // diagonal, or with a mask operand.
+  Value needsMask = mb.lt(a.skv, mb.add(t0, BN));
+  if (cfg.causal)
+    needsMask = arith::OrIOp::create(
+        ib, needsMask,
+        mb.lt(mb.add(plan.minQ, mb.sub(a.skv, a.sq)), mb.add(t0, BN - 1)));
+  if (cfg.mask != MaskKind::None)
+    needsMask = arith::ConstantOp::create(ib, ib.getBoolAttr(true));
+  auto masked = scf::IfOp::create(
+      ib, needsMask,
+      [&](OpBuilder &tb, Location tl) {
+        ImplicitLocOpBuilder tib(tl, tb);
+        MmaBuilder tmb(tib, cfg);
+        SmallVector<Value> y;
+        for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+          for (int64_t i = 0; i < 4; ++i) {
+            const RowRef &row = rows[i < 2 ? 0 : 1];
+            Value key = tmb.add(tmb.add(t0, t2), nt * 8 + (i & 1));
+            y.push_back(tmb.maskScore(x[nt * 4 + i], row.q, key, a.sq, a.skv,
+                                      a.mask, a.batch, row.head,
+                                      a.maskStrides));
+          }
+        scf::YieldOp::create(tib, y);
+      },
+      [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, x); });
+  x.assign(masked.getResults().begin(), masked.getResults().end());
+
+  SoftmaxStep step;
+  for (int hh = 0; hh < 2; ++hh) {
+    Value mx = state[hh];
+    for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+      for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i)
+        mx = mb.fmax(mx, x[nt * 4 + i]);
+    step.m[hh] = mb.quadReduce(mx, /*isMax=*/true);
+    Value base = mb.safeMax(step.m[hh]);
+    step.alpha[hh] = mb.exp2(mb.fsub(state[hh], base));
+    Value sum = mb.fmul(state[2 + hh], step.alpha[hh]);
+    for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+      for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i) {
+        x[nt * 4 + i] = mb.exp2(mb.fsub(x[nt * 4 + i], base));
+        sum = mb.fadd(sum, x[nt * 4 + i]);
+      }
+    step.l[hh] = sum; // this lane's partial row sum
+  }
+  return step;
+}
+
+/// The epilogue of the tensor-core kernels: normalise the accumulators
+/// (vector<4xf32> per 8 output columns after (m, m, l, l) in the loop
+/// results) and store rows g (elements 0, 1) and g + 8 (elements 2, 3); lane
+/// t = 0 of each quad writes the row's log-sum-exp.
+void storeMmaRows(MmaBuilder &kb, const AttentionKernelConfig &cfg,
+                  KernelArgs &a, const BlockPlan &plan, const RowRef (&rows)[2],
+                  Value t, Value t2, scf::ForOp loop) {
+  ImplicitLocOpBuilder &b = kb.b;
+  const int64_t nOutTiles = cfg.valueDim / 8;
+  Value firstOfQuad =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t, kb.c(0));
+  for (int hh = 0; hh < 2; ++hh) {
+    Value l = kb.quadReduce(loop.getResult(2 + hh), /*isMax=*/false);
+    Value m = loop.getResult(hh);
+    for (int64_t dn = 0; dn < nOutTiles; ++dn) {
+      Value acc = loop.getResult(4 + dn);
+      SmallVector<Value, 2> vals;
+      for (int64_t i = 0; i < 2; ++i)
+        vals.push_back(
+            vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{2 * hh + i}));
+      Value writeLse =
+          dn == 0
+              ? firstOfQuad
+              : arith::ConstantOp::create(b, b.getBoolAttr(false)).getResult();
+      storeRow(kb, cfg, a, plan, rows[hh], kb.add(t2, dn * 8), vals, m, l,
+               writeLse);
+    }
+  }
+}
+
 void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
                   KernelArgs &a) {
   MmaBuilder kb(b, cfg);
@@ -610,8 +710,6 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
       b, DenseElementsAttr::get(vec4, b.getF32FloatAttr(0)));
   SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
   init.append(nOutTiles, zero4);
-  Value scaleLog2e = kb.cf(cfg.scale * M_LOG2E);
-  Value shift = kb.sub(a.skv, a.sq);
 
   auto loop = scf::ForOp::create(
       b, kb.c(0), plan.tileCount, kb.c(1), init,
@@ -643,59 +741,13 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
           }
         }
 
-        // Scores in log2 units; masking only where a tile needs it.
         SmallVector<Value> x;
         for (int64_t nt = 0; nt < nKeyTiles; ++nt)
           for (int64_t i = 0; i < 4; ++i)
-            x.push_back(mb.fmul(
-                vector::ExtractOp::create(ib, s[nt], ArrayRef<int64_t>{i}),
-                scaleLog2e));
-        Value needsMask = mb.lt(a.skv, mb.add(t0, BN));
-        if (cfg.causal)
-          needsMask = arith::OrIOp::create(
-              ib, needsMask,
-              mb.lt(mb.add(plan.minQ, shift), mb.add(t0, BN - 1)));
-        if (cfg.mask != MaskKind::None)
-          needsMask = arith::ConstantOp::create(ib, ib.getBoolAttr(true));
-        auto masked = scf::IfOp::create(
-            ib, needsMask,
-            [&](OpBuilder &tb, Location tl) {
-              ImplicitLocOpBuilder tib(tl, tb);
-              MmaBuilder tmb(tib, cfg);
-              SmallVector<Value> y;
-              for (int64_t nt = 0; nt < nKeyTiles; ++nt)
-                for (int64_t i = 0; i < 4; ++i) {
-                  const RowRef &row = rows[i < 2 ? 0 : 1];
-                  Value key = tmb.add(tmb.add(t0, t2), nt * 8 + (i & 1));
-                  y.push_back(tmb.maskScore(x[nt * 4 + i], row.q, key, a.sq,
-                                            a.skv, a.mask, a.batch, row.head,
-                                            a.maskStrides));
-                }
-              scf::YieldOp::create(tib, y);
-            },
-            [&](OpBuilder &eb, Location el) {
-              scf::YieldOp::create(eb, el, x);
-            });
-        x.assign(masked.getResults().begin(), masked.getResults().end());
-
-        // Online softmax for the thread's two rows (g and g + 8).
-        SmallVector<Value> mNew(2), alpha(2), lNew(2);
-        for (int hh = 0; hh < 2; ++hh) {
-          Value mx = state[hh];
-          for (int64_t nt = 0; nt < nKeyTiles; ++nt)
-            for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i)
-              mx = mb.fmax(mx, x[nt * 4 + i]);
-          mNew[hh] = mb.quadReduce(mx, /*isMax=*/true);
-          Value base = mb.safeMax(mNew[hh]);
-          alpha[hh] = mb.exp2(mb.fsub(state[hh], base));
-          Value sum = mb.fmul(state[2 + hh], alpha[hh]);
-          for (int64_t nt = 0; nt < nKeyTiles; ++nt)
-            for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i) {
-              x[nt * 4 + i] = mb.exp2(mb.fsub(x[nt * 4 + i], base));
-              sum = mb.fadd(sum, x[nt * 4 + i]);
-            }
-          lNew[hh] = sum; // this lane's partial row sum
-        }
+            x.push_back(
+                vector::ExtractOp::create(ib, s[nt], ArrayRef<int64_t>{i}));
+        SoftmaxStep step = softmaxTile(mb, a, plan, rows, t0, t2, x, state);
+        Value *alpha = step.alpha, *mNew = step.m, *lNew = step.l;
 
         // O = O * alpha + P V.
         Value alphaVec = vector::FromElementsOp::create(
@@ -737,27 +789,254 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 
-  // Normalise and store: rows g (elements 0, 1) and g + 8 (elements 2, 3);
-  // lane t = 0 of each quad writes the row's log-sum-exp.
-  Value firstOfQuad =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t, kb.c(0));
-  for (int hh = 0; hh < 2; ++hh) {
-    Value l = kb.quadReduce(loop.getResult(2 + hh), /*isMax=*/false);
-    Value m = loop.getResult(hh);
-    for (int64_t dn = 0; dn < nOutTiles; ++dn) {
-      Value acc = loop.getResult(4 + dn);
-      SmallVector<Value, 2> vals;
-      for (int64_t i = 0; i < 2; ++i)
-        vals.push_back(
-            vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{2 * hh + i}));
-      Value writeLse =
-          dn == 0
-              ? firstOfQuad
-              : arith::ConstantOp::create(b, b.getBoolAttr(false)).getResult();
-      storeRow(kb, cfg, a, plan, rows[hh], kb.add(t2, dn * 8), vals, m, l,
-               writeLse);
+  storeMmaRows(kb, cfg, a, plan, rows, t, t2, loop);
+}
+
+//===----------------------------------------------------------------------===//
+// Warpgroup-MMA kernel (sm_90a): one warpgroup x 64 query rows
+//===----------------------------------------------------------------------===//
+//
+// wgmma.mma_async m64nNk16 reads both operands from shared memory through
+// 64-bit matrix descriptors. Every operand is stored "K-major, no swizzle":
+// a grid of 8 x 8 core matrices (8 rows of 16 contiguous bytes), core matrix
+// (i, j) at ((i * cols / 8) + j) * 128 bytes, so the descriptors' leading
+// byte offset (next core matrix along K) is 128 and the stride byte offset
+// (next 8 rows) is cols / 8 * 128. Q and K tiles land there with cp.async
+// (a 16-byte chunk is one core-matrix row); V is stored transposed (Dv x
+// keys) so that P V also reads a K-major B; P goes through shared memory
+// (MLIR 22's nvvm.wgmma.mma_async takes A from shared memory only). The
+// accumulator fragment of warp w is the mma.sync C layout repeated over
+// the N / 8 column tiles, so masking, the online softmax and the epilogue
+// are those of the mma.sync kernel.
+
+/// Element offset of (r, c) in a K-major, no-swizzle matrix with `cols`
+/// columns.
+Value coreOffset(KernelBuilder &kb, Value r, Value c, int64_t cols) {
+  Value tile = kb.add(kb.mul(kb.div(r, 8), cols / 8), kb.div(c, 8));
+  return kb.add(kb.add(kb.mul(tile, 64), kb.mul(kb.rem(r, 8), 8)),
+                kb.rem(c, 8));
+}
+
+/// A wgmma shared-memory matrix descriptor (no swizzle) for the matrix at
+/// shared address `addr` (bytes).
+Value matrixDescriptor(KernelBuilder &kb, Value addr, int64_t lbo,
+                       int64_t sbo) {
+  ImplicitLocOpBuilder &b = kb.b;
+  auto c64 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, b.getI64IntegerAttr(v));
+  };
+  Value start = arith::ShRUIOp::create(
+      b, arith::AndIOp::create(b, addr, c64(0x3FFFF)), c64(4));
+  Value fields = c64(((lbo >> 4) << 16) | ((sbo >> 4) << 32));
+  return arith::OrIOp::create(b, start, fields);
+}
+
+void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
+                    KernelArgs &a) {
+  MmaBuilder kb(b, cfg);
+  MLIRContext *ctx = b.getContext();
+  const int64_t D = cfg.headDim, Dv = cfg.valueDim, H = cfg.numHeads,
+                Hkv = cfg.numKvHeads, BM = cfg.blockM(), BN = cfg.blockN,
+                T = cfg.numThreads();
+  BlockPlan plan = planBlock(kb, a, BN);
+  const int64_t nKeyTiles = BN / 8, nOutTiles = Dv / 8;
+  Type elt = cfg.elementType;
+  const int64_t eb = byteWidth(elt);
+  auto pairType = VectorType::get({2}, elt);
+  auto vec4 = VectorType::get({4}, kb.f32);
+  auto vec8 = VectorType::get({8}, elt);
+  Type i64 = b.getI64Type();
+
+  Value lane = kb.rem(a.tid, 32), warp = kb.div(a.tid, 32);
+  Value g = kb.div(lane, 4), t = kb.rem(lane, 4);
+  Value t2 = kb.mul(t, 2);
+  Value rA = kb.add(kb.mul(warp, 16), g);
+  RowRef rows[2] = {plan.row(kb, rA), plan.row(kb, kb.add(rA, 8))};
+  Value kvRow0 = kb.mul(kb.add(kb.mul(a.batch, Hkv), a.kvHead), a.skv);
+
+  // Shared memory: Q [BM x D], K [BN x D], V^T [Dv x BN], P [BM x BN].
+  int64_t qOff = 0, kOff = qOff + BM * D, vOff = kOff + BN * D,
+          pOff = vOff + Dv * BN, total = pOff + BM * BN;
+  Value dyn = dynamicShared(b);
+  Value smem = sharedView(b, dyn, 0, {total}, elt);
+  Value base = arith::IndexCastOp::create(
+      b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, dyn));
+  auto addrOf = [&](int64_t elementOffset) {
+    return arith::AddIOp::create(
+        b, base,
+        arith::ConstantOp::create(b, b.getI64IntegerAttr(elementOffset * eb)));
+  };
+
+  // cp.async of a [rows x width] row-major source into the core layout;
+  // `source(row)` gives the element offset of a row and whether it exists.
+  auto stageAsync = [&](MmaBuilder &ib, int64_t rowsN, int64_t width,
+                        int64_t dstOff, Value src,
+                        function_ref<std::pair<Value, Value>(Value)> source) {
+    SmallVector<Value> tokens;
+    int64_t perRow = width / 8, chunks = rowsN * perRow;
+    for (int64_t i = 0; i < llvm::divideCeil(chunks, T); ++i) {
+      Value chunk = ib.min(ib.add(a.tid, i * T), ib.c(chunks - 1));
+      Value r = ib.div(chunk, perRow);
+      Value col = ib.mul(ib.rem(chunk, perRow), 8);
+      auto [rowOff, valid] = source(r);
+      Value n = ib.select(valid, ib.c(8), ib.c(0));
+      Value dst = ib.add(coreOffset(ib, r, col, width), dstOff);
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          ib.b, smem, ValueRange{dst}, src, ValueRange{ib.add(rowOff, col)},
+          ib.b.getIndexAttr(8), n, ib.b.getUnitAttr()));
     }
-  }
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        ib.b, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
+  };
+
+  // Q once (rows past the block's queries read a clamped row, never used).
+  stageAsync(kb, BM, D, qOff, a.q, [&](Value r) {
+    RowRef row = plan.row(kb, r);
+    Value off = kb.mul(
+        kb.add(kb.mul(kb.add(kb.mul(a.batch, H), row.head), a.sq), row.q), D);
+    return std::make_pair(off, row.valid);
+  });
+
+  auto structType = [&](int64_t n) {
+    return LLVM::LLVMStructType::getLiteral(ctx,
+                                            SmallVector<Type>(n / 2, kb.f32));
+  };
+  auto wgmma = [&](MmaBuilder &ib, Value acc, int64_t n, Value descA,
+                   Value descB) {
+    auto type = cfg.elementType.isF16() ? NVVM::WGMMATypes::f16
+                                        : NVVM::WGMMATypes::bf16;
+    return NVVM::WgmmaMmaAsyncOp::create(
+        ib.b, acc.getType(), acc, descA, descB,
+        NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
+        NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+        NVVM::MMALayout::col, nullptr);
+  };
+  auto waitWgmma = [&](ImplicitLocOpBuilder &ib) {
+    NVVM::WgmmaGroupSyncAlignedOp::create(ib);
+    NVVM::WgmmaWaitGroupSyncOp::create(ib, ib.getI64IntegerAttr(0));
+  };
+  // Generic-proxy writes (st.shared, cp.async) must be visible to wgmma.
+  auto proxyFence = [&](ImplicitLocOpBuilder &ib) {
+    NVVM::FenceProxyOp::create(
+        ib, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+  };
+
+  Value zero4 = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(vec4, b.getF32FloatAttr(0)));
+  SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
+  init.append(nOutTiles, zero4);
+
+  auto loop = scf::ForOp::create(
+      b, kb.c(0), plan.tileCount, kb.c(1), init,
+      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
+        ImplicitLocOpBuilder ib(loc, nb);
+        MmaBuilder mb(ib, cfg);
+        Value t0 = mb.mul(mb.add(plan.tileBegin, it), BN);
+        // The previous tile's K, V^T and P are no longer read.
+        gpu::BarrierOp::create(ib);
+        Value keyLast = mb.sub(a.skv, mb.c(1));
+        stageAsync(mb, BN, D, kOff, a.k, [&](Value r) {
+          Value key = mb.add(t0, r);
+          Value off = mb.mul(mb.add(kvRow0, mb.min(key, keyLast)), D);
+          return std::make_pair(off, mb.lt(key, a.skv));
+        });
+        // V^T: 8 values of one key per thread and round, stored transposed.
+        int64_t perRow = Dv / 8, chunks = BN * perRow;
+        Value zero8 = arith::ConstantOp::create(
+            ib, DenseElementsAttr::get(vec8, ib.getZeroAttr(elt)));
+        for (int64_t i = 0; i < llvm::divideCeil(chunks, T); ++i) {
+          Value chunk = mb.min(mb.add(a.tid, i * T), mb.c(chunks - 1));
+          Value r = mb.div(chunk, perRow);
+          Value col = mb.mul(mb.rem(chunk, perRow), 8);
+          Value key = mb.add(t0, r);
+          Value off =
+              mb.add(mb.mul(mb.add(kvRow0, mb.min(key, keyLast)), Dv), col);
+          Value vals =
+              mb.select(mb.lt(key, a.skv),
+                        vector::LoadOp::create(ib, vec8, a.v, off), zero8);
+          for (int64_t e = 0; e < 8; ++e)
+            memref::StoreOp::create(
+                ib, vector::ExtractOp::create(ib, vals, ArrayRef<int64_t>{e}),
+                smem, mb.add(coreOffset(mb, mb.add(col, e), r, BN), vOff));
+        }
+        nvgpu::DeviceAsyncWaitOp::create(
+            ib,
+            nvgpu::DeviceAsyncCreateGroupOp::create(
+                ib, nvgpu::DeviceAsyncTokenType::get(ctx), ValueRange{}),
+            ib.getI32IntegerAttr(0));
+        proxyFence(ib);
+        gpu::BarrierOp::create(ib);
+
+        // S = Q K^T: D / 16 steps of m64n<BN>k16.
+        NVVM::WgmmaFenceAlignedOp::create(ib);
+        Value s = LLVM::ZeroOp::create(ib, structType(BN));
+        for (int64_t ks = 0; ks < D / 16; ++ks)
+          s = wgmma(mb, s, BN,
+                    matrixDescriptor(mb, addrOf(qOff + ks * 16 * 8), 128,
+                                     D / 8 * 128),
+                    matrixDescriptor(mb, addrOf(kOff + ks * 16 * 8), 128,
+                                     D / 8 * 128));
+        waitWgmma(ib);
+        SmallVector<Value> x;
+        for (int64_t i = 0; i < BN / 2; ++i)
+          x.push_back(LLVM::ExtractValueOp::create(ib, s, i));
+        SoftmaxStep step = softmaxTile(mb, a, plan, rows, t0, t2, x, state);
+
+        // P -> shared memory (rows rA and rA + 8, keys 8 nt + 2t, +1).
+        for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+          for (int hh = 0; hh < 2; ++hh) {
+            Value row = mb.add(rA, 8 * hh);
+            Value key = mb.add(t2, nt * 8);
+            Value pair = vector::FromElementsOp::create(
+                ib, pairType,
+                ValueRange{mb.fromF32(x[nt * 4 + 2 * hh], elt),
+                           mb.fromF32(x[nt * 4 + 2 * hh + 1], elt)});
+            vector::StoreOp::create(ib, pair, smem,
+                                    mb.add(coreOffset(mb, row, key, BN), pOff));
+          }
+        proxyFence(ib);
+        gpu::BarrierOp::create(ib);
+
+        // O = O * alpha + P V: BN / 16 steps of m64n<Dv>k16.
+        Value alphaVec = vector::FromElementsOp::create(
+            ib, vec4,
+            ValueRange{step.alpha[0], step.alpha[0], step.alpha[1],
+                       step.alpha[1]});
+        Value o = LLVM::UndefOp::create(ib, structType(Dv));
+        for (int64_t dn = 0; dn < nOutTiles; ++dn) {
+          Value scaled = arith::MulFOp::create(ib, state[4 + dn], alphaVec);
+          for (int64_t i = 0; i < 4; ++i)
+            o = LLVM::InsertValueOp::create(
+                ib, o,
+                vector::ExtractOp::create(ib, scaled, ArrayRef<int64_t>{i}),
+                ArrayRef<int64_t>{dn * 4 + i});
+        }
+        NVVM::WgmmaFenceAlignedOp::create(ib);
+        for (int64_t kk = 0; kk < BN / 16; ++kk)
+          o = wgmma(mb, o, Dv,
+                    matrixDescriptor(mb, addrOf(pOff + kk * 16 * 8), 128,
+                                     BN / 8 * 128),
+                    matrixDescriptor(mb, addrOf(vOff + kk * 16 * 8), 128,
+                                     BN / 8 * 128));
+        waitWgmma(ib);
+        SmallVector<Value> yield = {step.m[0], step.m[1], step.l[0], step.l[1]};
+        for (int64_t dn = 0; dn < nOutTiles; ++dn) {
+          SmallVector<Value, 4> vals;
+          for (int64_t i = 0; i < 4; ++i)
+            vals.push_back(LLVM::ExtractValueOp::create(ib, o, dn * 4 + i));
+          yield.push_back(vector::FromElementsOp::create(ib, vec4, vals));
+        }
+        scf::YieldOp::create(ib, yield);
+      });
+  // Q's copies, when the block had no kv tile.
+  nvgpu::DeviceAsyncWaitOp::create(
+      b,
+      nvgpu::DeviceAsyncCreateGroupOp::create(
+          b, nvgpu::DeviceAsyncTokenType::get(ctx), ValueRange{}),
+      b.getI32IntegerAttr(0));
+  storeMmaRows(kb, cfg, a, plan, rows, t, t2, loop);
 }
 
 //===----------------------------------------------------------------------===//
@@ -825,10 +1104,17 @@ mlir::mha::buildAttentionKernel(OpBuilder &builder, Location loc,
       createAttentionKernel(builder, loc, module, name, config, args);
   ImplicitLocOpBuilder b(loc, builder.getContext());
   b.setInsertionPointToStart(&fn.getBody().front());
-  if (config.kind == AttentionKernelKind::Mma)
+  switch (config.kind) {
+  case AttentionKernelKind::Mma:
     buildMmaBody(b, config, args);
-  else
+    break;
+  case AttentionKernelKind::Wgmma:
+    buildWgmmaBody(b, config, args);
+    break;
+  case AttentionKernelKind::Simt:
     buildSimtBody(b, config, args);
+    break;
+  }
   gpu::ReturnOp::create(b);
   return fn;
 }

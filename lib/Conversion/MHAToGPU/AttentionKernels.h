@@ -15,7 +15,7 @@
 
 namespace mlir::mha {
 
-enum class AttentionKernelKind { Mma, Simt };
+enum class AttentionKernelKind { Mma, Wgmma, Simt };
 enum class MaskKind { None, Bool, Float };
 
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,
@@ -34,7 +34,9 @@ struct AttentionKernelConfig {
   bool splitKV = false;
 
   /// Query rows per block and threads per block.
-  int64_t blockM() const { return kind == AttentionKernelKind::Mma ? 64 : 128; }
+  int64_t blockM() const {
+    return kind == AttentionKernelKind::Simt ? 128 : 64;
+  }
   int64_t numThreads() const { return 128; }
   /// Keys per kv tile.
   int64_t blockN;

@@ -252,9 +252,10 @@ struct ConvertMHAToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (kernel != "auto" && kernel != "mma" && kernel != "simt") {
+    if (kernel != "auto" && kernel != "mma" && kernel != "wgmma" &&
+        kernel != "simt") {
       module.emitError() << "convert-mha-to-gpu: unknown kernel '" << kernel
-                         << "' (expected auto, mma or simt)";
+                         << "' (expected auto, mma, wgmma or simt)";
       return signalPassFailure();
     }
     if (kvSplits < 0 || numSms <= 0) {
@@ -331,21 +332,25 @@ private:
           c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
     }
     bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
-    if (kernel == "mma" && !mmaOk) {
-      op.emitError() << "convert-mha-to-gpu: the mma kernel needs f16 or bf16 "
-                        "operands with D and Dv multiples of 16 and at most "
-                        "128, got "
+    if ((kernel == "mma" || kernel == "wgmma") && !mmaOk) {
+      op.emitError() << "convert-mha-to-gpu: the " << kernel
+                     << " kernel needs f16 or bf16 operands with D and Dv "
+                        "multiples of 16 and at most 128, got "
                      << c.elementType << " with D = " << c.headDim
                      << ", Dv = " << c.valueDim;
       return failure();
     }
-    c.kind = (kernel != "simt" && mmaOk) ? AttentionKernelKind::Mma
-                                         : AttentionKernelKind::Simt;
+    if (kernel == "wgmma")
+      c.kind = AttentionKernelKind::Wgmma;
+    else if (kernel != "simt" && mmaOk)
+      c.kind = AttentionKernelKind::Mma;
+    else
+      c.kind = AttentionKernelKind::Simt;
     // Flash-decoding when every query of a kv head fits one block.
     int64_t group = c.numHeads / c.numKvHeads;
     c.splitKV = kvSplits != 1 && !q.isDynamicDim(2) &&
                 group * q.getDimSize(2) <= c.blockM();
-    c.blockN = c.kind == AttentionKernelKind::Mma
+    c.blockN = c.kind != AttentionKernelKind::Simt
                    ? int64_t(kvTile)
                    : simtKernelBlockN(c.elementType, c.headDim, c.valueDim);
     return c;

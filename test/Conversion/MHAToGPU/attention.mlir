@@ -1,6 +1,7 @@
 // RUN: mha-opt %s --convert-mha-to-gpu --canonicalize --cse | FileCheck %s
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=simt" --canonicalize --cse | FileCheck %s --check-prefix=SIMT
 // RUN: mha-opt %s --convert-mha-to-gpu="kv-splits=1" --canonicalize --cse | FileCheck %s --check-prefix=NOSPLIT
+// RUN: mha-opt %s --convert-mha-to-gpu="kernel=wgmma" --canonicalize --cse | FileCheck %s --check-prefix=WGMMA
 
 // convert-mha-to-gpu: each mha.attention becomes host code that stages its
 // operands in device memory, launches a kernel specialised for the op and
@@ -28,6 +29,16 @@
 // CHECK:         gpu.dealloc %[[QD]] {bufferization.manual_deallocation}
 // CHECK:         %[[R:.+]] = bufferization.to_tensor %[[OH]] restrict writable
 // CHECK:         return %[[R]]
+
+// kernel=wgmma: 32768 bytes of shared memory (Q, K, V^T and P, 64 x 64
+// bf16 each), 4 + 4 warpgroup MMAs per kv tile.
+// WGMMA-LABEL: func.func @prefill_bf16(
+// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32
+// WGMMA-LABEL: gpu.func @attention_0(
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async
+// WGMMA-NOT:     nvvm.mma.sync
 
 // SIMT-LABEL:  gpu.func @attention_0(
 // SIMT-NOT:      nvvm.mma.sync

@@ -2,7 +2,7 @@
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wmma" --split-input-file 2>&1 | FileCheck %s --check-prefix=KERNEL
 // RUN: not mha-opt %s --convert-mha-to-gpu="kv-tile=24" --split-input-file 2>&1 | FileCheck %s --check-prefix=TILE
 
-// KERNEL: error: convert-mha-to-gpu: unknown kernel 'wmma' (expected auto, mma or simt)
+// KERNEL: error: convert-mha-to-gpu: unknown kernel 'wmma' (expected auto, mma, wgmma or simt)
 // TILE: error: convert-mha-to-gpu: kv-tile must be a positive multiple of 16, got 24
 
 // The tensor-core kernel needs f16/bf16 operands.

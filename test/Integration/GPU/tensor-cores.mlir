@@ -15,6 +15,10 @@
 // RUN: mha-run %s --pipeline=gpu --entry=bf16_large_magnitude --seed=9 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=simt" --entry=bf16_prefill_causal_gqa --seed=1 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --pipeline-options="kv-splits=1" --entry=bf16_decode_gqa_split --seed=5 --verify | FileCheck %s
+// Warpgroup MMA (sm_90a), opt-in until it has run on hardware:
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=wgmma" --entry=bf16_prefill_causal_gqa --seed=1 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=wgmma" --entry=bf16_i1_mask_dynamic --seed=3 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=wgmma" --entry=f16_decode_causal_mqa --seed=6 --verify | FileCheck %s
 
 // CHECK: verify result 0 vs reference: {{.*}} mismatches=0 PASS
 // CHECK: verify result 0 vs oracle: {{.*}} mismatches=0 PASS
