@@ -1,14 +1,17 @@
 /*===- MHA.h - C API of mha-mlir ------------------------------------------===*\
 |*                                                                            *|
 |* Compile an MLIR module containing mha ops with one of the project's        *|
-|* pipelines ('cpu', 'reference'), query the entry function's signature and   *|
-|* run it on host buffers. Plain C: no MLIR or LLVM headers.                  *|
+|* pipelines ('cpu', 'reference', 'gpu'), query the entry function's          *|
+|* signature and run it on host buffers (gpu functions copy them to the       *|
+|* device and back). Plain C: no MLIR or LLVM headers.                        *|
 |*                                                                            *|
 |* Ownership: every object created by an mha*Create / mhaCompile /            *|
 |* mhaFunctionTakeResult call is freed with the matching *Destroy call;       *|
 |* error strings are freed with mhaStringFree. A context may be used from     *|
 |* several threads (compilation is serialised); a function handle must not be *|
-|* run from two threads at once (its results live in the handle).             *|
+|* run from two threads at once (its results live in the handle). GPU         *|
+|* compiles and runs are serialised process-wide (the CUDA runtime's error    *|
+|* state is process-wide).                                                    *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -43,9 +46,14 @@ typedef enum MhaStatus {
    * count/dtype/shape mismatch, output buffer too small. */
   MHA_ERROR_INVALID_ARGUMENT = 1,
   /* Parsing, verification, the entry signature or the pipeline failed; the
-   * error string holds the MLIR diagnostics. */
+   * error string holds the MLIR diagnostics. Also: a gpu function's binary
+   * could not be loaded on a usable CUDA device (the CUDA error, e.g.
+   * CUDA_ERROR_NO_BINARY_FOR_GPU for a `chip` the device cannot run). */
   MHA_ERROR_COMPILE = 2,
-  /* The compiled code could not be called. */
+  /* The compiled code could not be called or failed while running; for gpu
+   * functions the error string holds the CUDA runtime's message, e.g.
+   * "cannot load the CUDA driver library libcuda.so.1: ...; is the NVIDIA
+   * driver installed?" or "CUDA error CUDA_ERROR_NO_DEVICE (...) in cuInit". */
   MHA_ERROR_RUNTIME = 3
 } MhaStatus;
 
@@ -87,9 +95,18 @@ MHA_CAPI_EXPORTED void mhaContextDestroy(MhaContext *context);
 
 /* Parses `mlirText` (`length` bytes; -1 for NUL-terminated), selects the
  * entry function (`entry`, or the only public function when NULL or ""),
- * lowers it with `pipeline` ("cpu" or "reference"; "gpu" is rejected in this
- * build) and `options` (the pipeline's textual options, e.g. "threads=2
- * q-tile=64"; NULL or "" for none) and JIT-compiles it for the host.
+ * lowers it with `pipeline` ("cpu", "reference" or "gpu"; NULL means "cpu")
+ * and `options` (the pipeline's textual options, e.g. "threads=2 q-tile=64"
+ * for cpu, "chip=sm_80 kernel=auto kv-splits=0" for gpu; NULL or "" for
+ * none) and JIT-compiles it for the host.
+ *
+ * "gpu" (mha-gpu-pipeline) compiles the attention into CUDA kernels
+ * (cubin for `chip`, default sm_90a, with the CUDA toolkit's ptxas) called
+ * by host code that copies the inputs to the device and the results back.
+ * When a CUDA device is usable, the GPU binary is also loaded here. Without
+ * one (no NVIDIA driver / libcuda.so.1, or no device) compilation still
+ * succeeds on any machine with ptxas, and every mhaFunctionRun of the
+ * function returns MHA_ERROR_RUNTIME with the CUDA runtime's message.
  *
  * On success stores the function in *function and returns MHA_SUCCESS. On
  * failure stores NULL, and, when `error` is not NULL, a message (with the
@@ -105,10 +122,11 @@ MHA_CAPI_EXPORTED void mhaFunctionDestroy(MhaFunction *function);
 
 /* The entry function's name (without '@'); valid while `function` lives. */
 MHA_CAPI_EXPORTED const char *mhaFunctionGetName(const MhaFunction *function);
-/* "cpu" or "reference". */
+/* "cpu", "reference" or "gpu". */
 MHA_CAPI_EXPORTED const char *
 mhaFunctionGetPipeline(const MhaFunction *function);
-/* Seconds spent lowering and JIT-compiling. */
+/* Seconds spent lowering and JIT-compiling (for a gpu function compiled
+ * without a usable CUDA device: lowering and serialising the kernels). */
 MHA_CAPI_EXPORTED double
 mhaFunctionGetCompileSeconds(const MhaFunction *function);
 
@@ -136,7 +154,12 @@ mhaFunctionGetResultShape(const MhaFunction *function, int64_t index);
  * copied). Checks count, dtypes, ranks and static dims first; errors name
  * the argument position. The results are kept in `function` (replacing those
  * of the previous run) and read with mhaFunctionGetRunResult /
- * mhaFunctionCopyResult / mhaFunctionTakeResult. */
+ * mhaFunctionCopyResult / mhaFunctionTakeResult.
+ *
+ * MHA_ERROR_RUNTIME when the compiled code fails, with a message starting
+ * "run failed: "; for gpu functions it carries the CUDA runtime's message
+ * (no driver, no device, a CUDA error of a launch or copy) and no results
+ * are kept. The CUDA runtime never aborts the process. */
 MHA_CAPI_EXPORTED MhaStatus mhaFunctionRun(MhaFunction *function,
                                            const MhaBuffer *inputs,
                                            int64_t numInputs, char **error);

@@ -3,28 +3,40 @@
 // Wraps mlir::mha::runner::JitFunction behind the plain C interface declared
 // in include/mha-c/MHA.h.
 //
+// GPU functions: JitFunction::compile loads the GPU binary (the module-load
+// constructor runs there), which needs the CUDA driver. Without a usable
+// driver (no libcuda.so.1, no device) mhaCompile still lowers the module
+// (kernels to cubin with ptxas), so compilation works anywhere, and returns a
+// function whose runs fail with the CUDA runtime's message.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mha-c/MHA.h"
 
 #include "mha/InitAll.h"
 #include "mha/Runner/JitSession.h"
+#include "mha/Runtime/Runtime.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -47,7 +59,11 @@ struct MhaTensor {
 };
 
 struct MhaFunction {
+  // Null for a gpu function compiled without a usable CUDA driver: then
+  // `unusable` holds why, and runs fail with MHA_ERROR_RUNTIME.
   std::unique_ptr<JitFunction> jit;
+  std::string unusable;
+  double compileSeconds = 0;
   EntrySignature signature;
   PipelineKind pipeline = PipelineKind::CPU;
   // Signature shapes with -1 for dynamic dims, as the header promises.
@@ -141,6 +157,76 @@ MhaStatus toTensorRef(const MhaBuffer &buffer, const std::string &what,
   out.emplace(*dtype, std::move(shape), buffer.data);
   return MHA_SUCCESS;
 }
+
+/// libmha_runtime keeps the first failure of compiled code as a
+/// process-wide sticky error, which every JIT compile and run clears first
+/// and reads at the end. GPU work (probing the driver, loading binaries,
+/// runs) holds this exclusively so that no other compile or run clears its
+/// error in between; CPU compiles and runs share it.
+std::shared_mutex &runtimeErrorMutex() {
+  static std::shared_mutex mutex;
+  return mutex;
+}
+
+struct RuntimeLock {
+  explicit RuntimeLock(PipelineKind kind) {
+    if (kind == PipelineKind::GPU)
+      exclusive = std::unique_lock<std::shared_mutex>(runtimeErrorMutex());
+    else
+      shared = std::shared_lock<std::shared_mutex>(runtimeErrorMutex());
+  }
+  std::unique_lock<std::shared_mutex> exclusive;
+  std::shared_lock<std::shared_mutex> shared;
+};
+
+/// Why GPU functions cannot be loaded or run here (the CUDA runtime's
+/// message: no libcuda.so.1, cuInit failing, no device), or "" when a CUDA
+/// device is usable. The caller holds runtimeErrorMutex() exclusively.
+std::string cudaUnusableReason() {
+  mhaRuntimeClearError();
+  int devices = mhaRuntimeDeviceCount();
+  const char *error = mhaRuntimeGetLastError();
+  std::string reason = error ? error : "";
+  mhaRuntimeClearError();
+  if (devices > 0)
+    return "";
+  if (reason.empty())
+    reason = "no CUDA device is available (the CUDA driver reports 0 "
+             "devices)";
+  return reason;
+}
+
+/// Runs the pipeline of `kind` on a copy of `module`, prepared as
+/// JitFunction::compile prepares it, without JIT-compiling or loading the
+/// result: what mhaCompile checks for gpu functions when no CUDA device is
+/// usable. Errors carry the diagnostics.
+llvm::Error lowerOnly(ModuleOp module, const EntrySignature &signature,
+                      PipelineKind kind, llvm::StringRef options) {
+  MLIRContext *ctx = module.getContext();
+  OwningOpRef<ModuleOp> clone = module.clone();
+  auto fn = clone->lookupSymbol<func::FuncOp>(signature.name);
+  fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+    fn.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
+
+  std::string diagnostics;
+  llvm::raw_string_ostream diagOS(diagnostics);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+    diagOS << d.getLocation() << ": " << d << "\n";
+    for (Diagnostic &note : d.getNotes())
+      diagOS << "  note: " << note << "\n";
+    return success();
+  });
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  if (failed(buildPipelineForKind(pm, kind, options, diagOS)))
+    return llvm::createStringError("invalid pipeline options '" +
+                                   options.str() + "': " + diagnostics);
+  if (failed(pm.run(*clone)))
+    return llvm::createStringError("the " + pipelineName(kind).str() +
+                                   " pipeline failed on the input:\n" +
+                                   diagnostics);
+  return llvm::Error::success();
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -198,11 +284,7 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
   if (!kind)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 "unknown pipeline '" + pipelineName +
-                    "': expected 'cpu' or 'reference'");
-  if (*kind == PipelineKind::GPU)
-    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                "the gpu pipeline is not available in this build: expected "
-                "'cpu' or 'reference'");
+                    "': expected 'cpu', 'reference' or 'gpu'");
   llvm::StringRef text(mlirText, length < 0 ? std::strlen(mlirText)
                                             : static_cast<size_t>(length));
 
@@ -230,15 +312,42 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
     return fail(error, MHA_ERROR_COMPILE,
                 llvm::toString(signature.takeError()));
 
-  auto jit = JitFunction::compile(*module, *signature, *kind,
-                                  options ? llvm::StringRef(options) : "");
-  if (!jit)
-    return fail(error, MHA_ERROR_COMPILE, llvm::toString(jit.takeError()));
+  llvm::StringRef pipelineOptions = options ? llvm::StringRef(options) : "";
+  std::unique_ptr<JitFunction> jit;
+  std::string unusable;
+  double seconds = 0;
+  if (*kind == PipelineKind::GPU) {
+    RuntimeLock lock(*kind);
+    unusable = cudaUnusableReason();
+  }
+  if (unusable.empty()) {
+    // JitFunction::compile clears and reads the runtime's error (a gpu
+    // function's binary is loaded here).
+    RuntimeLock lock(*kind);
+    auto compiled =
+        JitFunction::compile(*module, *signature, *kind, pipelineOptions);
+    if (!compiled)
+      return fail(error, MHA_ERROR_COMPILE,
+                  llvm::toString(compiled.takeError()));
+    jit = std::move(*compiled);
+    seconds = jit->getCompileSeconds();
+  } else {
+    // No usable CUDA device: lower (and serialise the kernels) only.
+    auto start = std::chrono::steady_clock::now();
+    if (llvm::Error err =
+            lowerOnly(*module, *signature, *kind, pipelineOptions))
+      return fail(error, MHA_ERROR_COMPILE, llvm::toString(std::move(err)));
+    std::chrono::duration<double> elapsed =
+        std::chrono::steady_clock::now() - start;
+    seconds = elapsed.count();
+  }
 
   auto *result = new (std::nothrow) MhaFunction();
   if (!result)
     return fail(error, MHA_ERROR_RUNTIME, "out of memory");
-  result->jit = std::move(*jit);
+  result->jit = std::move(jit);
+  result->unusable = std::move(unusable);
+  result->compileSeconds = seconds;
   result->signature = std::move(*signature);
   result->pipeline = *kind;
   for (const TensorSpec &spec : result->signature.args)
@@ -264,7 +373,7 @@ const char *mhaFunctionGetPipeline(const MhaFunction *function) {
 }
 
 double mhaFunctionGetCompileSeconds(const MhaFunction *function) {
-  return function ? function->jit->getCompileSeconds() : 0.0;
+  return function ? function->compileSeconds : 0.0;
 }
 
 int64_t mhaFunctionGetNumArgs(const MhaFunction *function) {
@@ -352,6 +461,19 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
   if (llvm::Error err = checkInputs(sig, hostInputs))
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 llvm::toString(std::move(err)));
+  RuntimeLock lock(function->pipeline);
+  if (!function->jit) {
+    // Compiled without a usable CUDA device; the driver state does not
+    // change within a process, but report what the runtime says now.
+    std::string reason = cudaUnusableReason();
+    return fail(error, MHA_ERROR_RUNTIME,
+                "run failed: " +
+                    (reason.empty()
+                         ? "the function was compiled while no CUDA device "
+                           "was usable (" +
+                               function->unusable + "); compile it again"
+                         : reason));
+  }
   auto results = function->jit->run(hostInputs);
   if (!results)
     return fail(error, MHA_ERROR_RUNTIME,

@@ -41,6 +41,7 @@ void mlir::mha::buildGPUOffloadPipeline(OpPassManager &pm,
   pm.addPass(createMHATileProjections());
   ConvertMHAToGPUOptions toGPU;
   toGPU.kernel = options.kernel;
+  toGPU.chip = options.chip;
   toGPU.kvTile = options.kvTile;
   toGPU.kvSplits = options.kvSplits;
   toGPU.numSms = options.numSms;

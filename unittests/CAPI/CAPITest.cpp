@@ -2,7 +2,9 @@
 //
 // Only the public C header is used, as a C client would: compile, query the
 // signature, run (results owned by the handle, copied into caller memory or
-// taken), errors with diagnostics, bad inputs.
+// taken), errors with diagnostics, bad inputs. The gpu pipeline compiles
+// anywhere (ptxas); its runs need an NVIDIA GPU and driver, and without one
+// they fail with the CUDA runtime's message (tests that need a device skip).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <dlfcn.h>
 #include <string>
 #include <vector>
 
@@ -74,6 +77,55 @@ std::vector<float> reference(const std::vector<float> &q,
     }
   }
   return o;
+}
+
+struct CudaDevices {
+  int count = 0;
+  int computeCapability = 0; // of device 0, e.g. 90
+};
+
+/// The usable CUDA devices, asked of the driver directly (as a client
+/// would); none without libcuda.so.1 or when cuInit fails.
+const CudaDevices &cudaDevices() {
+  static CudaDevices devices = [] {
+    CudaDevices d;
+    void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      return d;
+    using InitFn = int (*)(unsigned);
+    using CountFn = int (*)(int *);
+    using AttributeFn = int (*)(int *, int, int);
+    auto init = reinterpret_cast<InitFn>(dlsym(handle, "cuInit"));
+    auto getCount =
+        reinterpret_cast<CountFn>(dlsym(handle, "cuDeviceGetCount"));
+    auto getAttribute =
+        reinterpret_cast<AttributeFn>(dlsym(handle, "cuDeviceGetAttribute"));
+    if (!init || !getCount || !getAttribute || init(0) != 0 ||
+        getCount(&d.count) != 0 || d.count <= 0)
+      return CudaDevices();
+    int major = 0, minor = 0;
+    getAttribute(&major, /*COMPUTE_CAPABILITY_MAJOR=*/75, 0);
+    getAttribute(&minor, /*COMPUTE_CAPABILITY_MINOR=*/76, 0);
+    d.computeCapability = 10 * major + minor;
+    return d; // the driver stays loaded
+  }();
+  return devices;
+}
+
+int cudaDeviceCount() { return cudaDevices().count; }
+
+/// gpu pipeline options for device 0 (the default chip, sm_90a, only runs
+/// on sm_90).
+std::string gpuOptions() {
+  int cc = cudaDevices().computeCapability;
+  return cc == 0 || cc == 90 ? "" : "chip=sm_" + std::to_string(cc);
+}
+
+bool driverLoadable() {
+  void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (handle)
+    dlclose(handle);
+  return handle != nullptr;
 }
 
 std::vector<float> iota(size_t n, float step) {
@@ -145,7 +197,11 @@ class CAPIRunTest : public CAPITest,
                     public ::testing::WithParamInterface<const char *> {};
 
 TEST_P(CAPIRunTest, RunAllResultModes) {
-  MhaFunction *fn = compileOrDie(kAttention, GetParam(), nullptr);
+  bool gpu = std::string(GetParam()) == "gpu";
+  if (gpu && cudaDeviceCount() == 0)
+    GTEST_SKIP() << "needs an NVIDIA GPU with its driver (libcuda.so.1)";
+  std::string options = gpu ? gpuOptions() : "";
+  MhaFunction *fn = compileOrDie(kAttention, GetParam(), options.c_str());
   ASSERT_NE(fn, nullptr);
   std::vector<float> q = iota(2 * 3 * 4, 0.37f), k = iota(5 * 4, 0.91f),
                      v = iota(5 * 6, 0.53f);
@@ -204,7 +260,7 @@ TEST_P(CAPIRunTest, RunAllResultModes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Pipelines, CAPIRunTest,
-                         ::testing::Values("cpu", "reference"));
+                         ::testing::Values("cpu", "reference", "gpu"));
 
 TEST_F(CAPITest, PipelineOptions) {
   MhaFunction *fn = compileOrDie(kAttention, "cpu", "q-tile=2 kv-tile=2");
@@ -282,22 +338,107 @@ func.func @f(%q: tensor<1x3x4x8xf32>, %k: tensor<1x2x4x8xf32>) -> tensor<1x3x4x8
   EXPECT_NE(std::string(error).find("nope"), std::string::npos) << error;
   mhaStringFree(error);
 
-  // Unknown pipeline and gpu are argument errors.
+  // An unknown pipeline is an argument error that lists the known ones.
   EXPECT_EQ(
       mhaCompile(ctx, kAttention, -1, nullptr, "tpu", nullptr, &fn, &error),
       MHA_ERROR_INVALID_ARGUMENT);
   ASSERT_NE(error, nullptr);
-  mhaStringFree(error);
-  EXPECT_EQ(
-      mhaCompile(ctx, kAttention, -1, nullptr, "gpu", nullptr, &fn, &error),
-      MHA_ERROR_INVALID_ARGUMENT);
-  ASSERT_NE(error, nullptr);
-  EXPECT_NE(std::string(error).find("gpu"), std::string::npos) << error;
+  EXPECT_NE(std::string(error).find("'cpu', 'reference' or 'gpu'"),
+            std::string::npos)
+      << error;
   mhaStringFree(error);
   EXPECT_EQ(mhaCompile(nullptr, kAttention, -1, nullptr, "cpu", nullptr, &fn,
                        nullptr),
             MHA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(fn, nullptr);
+}
+
+//===----------------------------------------------------------------------===//
+// gpu
+//===----------------------------------------------------------------------===//
+
+TEST_F(CAPITest, GpuCompiles) {
+  // Compiling needs ptxas, not a GPU.
+  MhaFunction *fn = compileOrDie(kAttention, "gpu", "chip=sm_80");
+  ASSERT_NE(fn, nullptr);
+  EXPECT_STREQ(mhaFunctionGetPipeline(fn), "gpu");
+  EXPECT_STREQ(mhaFunctionGetName(fn), "sdpa");
+  EXPECT_GT(mhaFunctionGetCompileSeconds(fn), 0.0);
+  ASSERT_EQ(mhaFunctionGetNumArgs(fn), 3);
+  const int64_t *r = mhaFunctionGetResultShape(fn, 0);
+  EXPECT_EQ(std::vector<int64_t>(r, r + 4), (std::vector<int64_t>{1, 2, 3, 6}));
+  mhaFunctionDestroy(fn);
+
+  MhaFunction *dyn = compileOrDie(kDynamic, "gpu");
+  EXPECT_NE(dyn, nullptr);
+  mhaFunctionDestroy(dyn);
+}
+
+TEST_F(CAPITest, GpuCompileErrors) {
+  MhaFunction *fn = nullptr;
+  char *error = nullptr;
+  EXPECT_EQ(
+      mhaCompile(ctx, kAttention, -1, nullptr, "gpu", "no-such=1", &fn, &error),
+      MHA_ERROR_COMPILE);
+  EXPECT_EQ(fn, nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("no-such"), std::string::npos) << error;
+  mhaStringFree(error);
+  error = nullptr;
+  EXPECT_EQ(mhaCompile(ctx, kAttention, -1, nullptr, "gpu", "kernel=fastest",
+                       &fn, &error),
+            MHA_ERROR_COMPILE);
+  EXPECT_EQ(fn, nullptr);
+  ASSERT_NE(error, nullptr);
+  mhaStringFree(error);
+}
+
+TEST_F(CAPITest, GpuRunWithoutDriverFails) {
+  if (cudaDeviceCount() > 0)
+    GTEST_SKIP() << "a CUDA device is usable here";
+  MhaFunction *fn = compileOrDie(kAttention, "gpu");
+  ASSERT_NE(fn, nullptr);
+  std::vector<float> q(2 * 3 * 4, 0.5f), k(5 * 4, 0.5f), v(5 * 6, 0.5f);
+  int64_t qs[] = {1, 2, 3, 4}, ks[] = {1, 1, 5, 4}, vs[] = {1, 1, 5, 6};
+  MhaBuffer in[] = {{q.data(), MHA_DTYPE_F32, 4, qs},
+                    {k.data(), MHA_DTYPE_F32, 4, ks},
+                    {v.data(), MHA_DTYPE_F32, 4, vs}};
+  std::string expected = driverLoadable()
+                             ? "CUDA"
+                             : "cannot load the CUDA driver library "
+                               "libcuda.so.1";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    char *error = nullptr;
+    EXPECT_EQ(mhaFunctionRun(fn, in, 3, &error), MHA_ERROR_RUNTIME);
+    ASSERT_NE(error, nullptr);
+    std::string message = error;
+    mhaStringFree(error);
+    EXPECT_EQ(message.rfind("run failed: ", 0), 0u) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+    MhaBuffer view;
+    EXPECT_EQ(mhaFunctionGetRunResult(fn, 0, &view),
+              MHA_ERROR_INVALID_ARGUMENT);
+  }
+
+  // RunInto reports the same; bad inputs are still argument errors first.
+  std::vector<float> out(2 * 3 * 6);
+  int64_t os[] = {1, 2, 3, 6};
+  MhaBuffer o = {out.data(), MHA_DTYPE_F32, 4, os};
+  char *error = nullptr;
+  EXPECT_EQ(mhaFunctionRunInto(fn, in, 3, &o, 1, &error), MHA_ERROR_RUNTIME);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find(expected), std::string::npos) << error;
+  mhaStringFree(error);
+  error = nullptr;
+  EXPECT_EQ(mhaFunctionRun(fn, in, 2, &error), MHA_ERROR_INVALID_ARGUMENT);
+  mhaStringFree(error);
+  mhaFunctionDestroy(fn);
+
+  // The CPU pipelines are unaffected by the failed GPU runs.
+  MhaFunction *cpu = compileOrDie(kAttention, "cpu");
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_EQ(mhaFunctionRun(cpu, in, 3, &error), MHA_SUCCESS) << error;
+  mhaFunctionDestroy(cpu);
 }
 
 TEST_F(CAPITest, BadInputs) {

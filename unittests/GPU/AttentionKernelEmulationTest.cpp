@@ -107,6 +107,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
   PassManager pm(context.get());
   ConvertMHAToGPUOptions toGPU;
   toGPU.kernel = c.kernel;
+  toGPU.chip = c.kernel == "wgmma" ? "sm_90a" : "sm_80";
   toGPU.kvSplits = 1; // one launch, inspected below
   pm.addPass(createConvertMHAToGPU(toGPU));
   pm.addPass(createCanonicalizerPass());

@@ -102,6 +102,10 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
            "'mma' (mma.sync tensor cores, sm_80+, f16/bf16), 'wgmma' "
            "(warpgroup MMA, sm_90a only, f16/bf16; experimental: not yet "
            "run on hardware) or 'simt' (CUDA cores, any element type)">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
+           "Target architecture (sm_XY or sm_XYa): the mma kernel needs "
+           "sm_80 or later (auto falls back to simt before), wgmma needs "
+           "sm_90a">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
            "Keys per step of the online softmax in the mma kernel (a "
            "multiple of 16)">,

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/ADT/StringExtras.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::mha {
@@ -258,6 +259,16 @@ struct ConvertMHAToGPUPass
                          << "' (expected auto, mma, wgmma or simt)";
       return signalPassFailure();
     }
+    // "sm_90a" -> 90 (and the arch-specific "a"), for what each kernel needs.
+    StringRef chipRef(chip);
+    if (!chipRef.consume_front("sm_") ||
+        chipRef.take_while(llvm::isDigit).getAsInteger(10, smVersion)) {
+      module.emitError() << "convert-mha-to-gpu: chip must be sm_XY or "
+                            "sm_XYa, got '"
+                         << chip << "'";
+      return signalPassFailure();
+    }
+    archSpecific = chipRef.ends_with("a");
     if (kvSplits < 0 || numSms <= 0) {
       module.emitError() << "convert-mha-to-gpu: kv-splits must be >= 0 and "
                             "num-sms > 0, got "
@@ -332,6 +343,18 @@ private:
           c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
     }
     bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
+    if (kernel == "mma" && smVersion < 80) {
+      op.emitError() << "convert-mha-to-gpu: the mma kernel needs sm_80 or "
+                        "later (mma.sync m16n8k16, cp.async), got chip "
+                     << chip;
+      return failure();
+    }
+    if (kernel == "wgmma" && !(smVersion == 90 && archSpecific)) {
+      op.emitError() << "convert-mha-to-gpu: the wgmma kernel needs "
+                        "sm_90a, got chip "
+                     << chip;
+      return failure();
+    }
     if ((kernel == "mma" || kernel == "wgmma") && !mmaOk) {
       op.emitError() << "convert-mha-to-gpu: the " << kernel
                      << " kernel needs f16 or bf16 operands with D and Dv "
@@ -342,7 +365,7 @@ private:
     }
     if (kernel == "wgmma")
       c.kind = AttentionKernelKind::Wgmma;
-    else if (kernel != "simt" && mmaOk)
+    else if (kernel != "simt" && mmaOk && smVersion >= 80)
       c.kind = AttentionKernelKind::Mma;
     else
       c.kind = AttentionKernelKind::Simt;
@@ -355,6 +378,9 @@ private:
                    : simtKernelBlockN(c.elementType, c.headDim, c.valueDim);
     return c;
   }
+
+  unsigned smVersion = 0;
+  bool archSpecific = false;
 
   static std::string uniqueName(gpu::GPUModuleOp kernels, StringRef base) {
     for (unsigned i = 0;; ++i) {

@@ -1,7 +1,7 @@
 // RUN: mha-opt %s --convert-mha-to-gpu --canonicalize --cse | FileCheck %s
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=simt" --canonicalize --cse | FileCheck %s --check-prefix=SIMT
 // RUN: mha-opt %s --convert-mha-to-gpu="kv-splits=1" --canonicalize --cse | FileCheck %s --check-prefix=NOSPLIT
-// RUN: mha-opt %s --convert-mha-to-gpu="kernel=wgmma" --canonicalize --cse | FileCheck %s --check-prefix=WGMMA
+// RUN: mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90a" --canonicalize --cse | FileCheck %s --check-prefix=WGMMA
 
 // convert-mha-to-gpu: each mha.attention becomes host code that stages its
 // operands in device memory, launches a kernel specialised for the op and

@@ -1,9 +1,15 @@
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=mma" --split-input-file --verify-diagnostics
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wmma" --split-input-file 2>&1 | FileCheck %s --check-prefix=KERNEL
 // RUN: not mha-opt %s --convert-mha-to-gpu="kv-tile=24" --split-input-file 2>&1 | FileCheck %s --check-prefix=TILE
+// RUN: not mha-opt %s --convert-mha-to-gpu="chip=volta" --split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not mha-opt %s --convert-mha-to-gpu="kernel=mma chip=sm_75" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM75
+// RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM90
 
 // KERNEL: error: convert-mha-to-gpu: unknown kernel 'wmma' (expected auto, mma, wgmma or simt)
 // TILE: error: convert-mha-to-gpu: kv-tile must be a positive multiple of 16, got 24
+// CHIP: error: convert-mha-to-gpu: chip must be sm_XY or sm_XYa, got 'volta'
+// SM75: error: convert-mha-to-gpu: the mma kernel needs sm_80 or later (mma.sync m16n8k16, cp.async), got chip sm_75
+// SM90: error: convert-mha-to-gpu: the wgmma kernel needs sm_90a, got chip sm_90
 
 // The tensor-core kernel needs f16/bf16 operands.
 func.func @mma_f32(%q: tensor<1x2x8x64xf32>, %k: tensor<1x2x8x64xf32>,
