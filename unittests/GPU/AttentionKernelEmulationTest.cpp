@@ -62,17 +62,7 @@ struct FlatDescriptor {
   int64_t offset, size, stride;
 };
 
-class KernelEmulation : public ::testing::TestWithParam<EmuCase> {
-protected:
-  KernelEmulation() {
-    mha::registerAllDialects(registry);
-    mha::registerAllPasses();
-    context = std::make_unique<MLIRContext>(registry);
-    context->loadAllAvailableDialects();
-  }
-  DialectRegistry registry;
-  std::unique_ptr<MLIRContext> context;
-};
+using KernelEmulation = mha::testing::EmulationTest<EmuCase>;
 
 TEST_P(KernelEmulation, MatchesOracle) {
   const EmuCase &c = GetParam();

@@ -67,17 +67,7 @@ std::vector<EntryCase> cases() {
   return v;
 }
 
-class GPUPipelineEmulation : public ::testing::TestWithParam<EntryCase> {
-protected:
-  GPUPipelineEmulation() {
-    mha::registerAllDialects(registry);
-    mha::registerAllPasses();
-    context = std::make_unique<MLIRContext>(registry);
-    context->loadAllAvailableDialects();
-  }
-  DialectRegistry registry;
-  std::unique_ptr<MLIRContext> context;
-};
+using GPUPipelineEmulation = mha::testing::EmulationTest<EntryCase>;
 
 TEST_P(GPUPipelineEmulation, MatchesReference) {
   const EntryCase &c = GetParam();

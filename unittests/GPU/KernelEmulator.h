@@ -7,16 +7,22 @@
 // mma.sync and cp.async become calls into this emulator) and JIT-compiled.
 // Each CUDA thread is a fiber; a block's fibers run round-robin on one OS
 // thread and switch at barriers and warp collectives, so the emulation is
-// deterministic. mma.sync follows the PTX ISA fragment layouts; cp.async
-// copies synchronously.
+// deterministic. mma.sync and wgmma follow the PTX ISA fragment and
+// descriptor layouts; cp.async copies land at cp.async.wait_group.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MHA_UNITTESTS_GPU_KERNELEMULATOR_H
 #define MHA_UNITTESTS_GPU_KERNELEMULATOR_H
 
+#include "mha/InitAll.h"
+
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/Error.h"
+
+#include "gtest/gtest.h"
 
 #include <array>
 #include <memory>
@@ -65,6 +71,21 @@ private:
   int64_t numLaunches = 0;
   std::string error;
   std::vector<std::unique_ptr<std::string>> functionNames;
+};
+
+/// A parameterised GoogleTest fixture with an MLIRContext that knows every
+/// dialect, pass and translation the tools do.
+template <typename Param>
+class EmulationTest : public ::testing::TestWithParam<Param> {
+protected:
+  EmulationTest() {
+    mha::registerAllDialects(registry);
+    mha::registerAllPasses();
+    context = std::make_unique<MLIRContext>(registry);
+    context->loadAllAvailableDialects();
+  }
+  DialectRegistry registry;
+  std::unique_ptr<MLIRContext> context;
 };
 
 } // namespace mha::testing

@@ -526,6 +526,36 @@ struct MmaBuilder : KernelBuilder {
   }
 };
 
+/// Where a lane of a tensor-core kernel sits (lane = 4 g + t of warp w) and
+/// its two rows, g and g + 8 of the warp's 16.
+struct LaneLayout {
+  Value g, t, t2, rA;
+  RowRef rows[2];
+};
+
+LaneLayout laneLayout(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan) {
+  LaneLayout l;
+  Value lane = kb.rem(a.tid, 32), warp = kb.div(a.tid, 32);
+  l.g = kb.div(lane, 4);
+  l.t = kb.rem(lane, 4);
+  l.t2 = kb.mul(l.t, 2);
+  l.rA = kb.add(kb.mul(warp, 16), l.g);
+  l.rows[0] = plan.row(kb, l.rA);
+  l.rows[1] = plan.row(kb, kb.add(l.rA, 8));
+  return l;
+}
+
+/// The loop-carried state of the tensor-core kernels: running max and sum of
+/// both rows, then one vector<4xf32> accumulator per 8 output columns.
+SmallVector<Value> initialState(KernelBuilder &kb) {
+  auto vec4 = VectorType::get({4}, kb.f32);
+  Value zero4 = arith::ConstantOp::create(
+      kb.b, DenseElementsAttr::get(vec4, kb.b.getF32FloatAttr(0)));
+  SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
+  init.append(kb.cfg.valueDim / 8, zero4);
+  return init;
+}
+
 /// One online-softmax step for a thread's two rows (g and g + 8) on a tile
 /// of raw scores `x` in the mma accumulator layout (4 per 8-key tile: row g
 /// columns 2t, 2t + 1, then row g + 8): scales them into log2 units, masks
@@ -633,12 +663,9 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
   auto pairType = VectorType::get({2}, elt);
   auto vec4 = VectorType::get({4}, kb.f32);
 
-  Value lane = kb.rem(a.tid, 32), warp = kb.div(a.tid, 32);
-  Value g = kb.div(lane, 4), t = kb.rem(lane, 4);
-  Value t2 = kb.mul(t, 2);
-  // The thread's two rows: g and g + 8 of its warp's 16.
-  Value rA = kb.add(kb.mul(warp, 16), g);
-  RowRef rows[2] = {plan.row(kb, rA), plan.row(kb, kb.add(rA, 8))};
+  LaneLayout ll = laneLayout(kb, a, plan);
+  Value g = ll.g, t = ll.t, t2 = ll.t2;
+  const RowRef(&rows)[2] = ll.rows;
   auto qOffset = [&](const RowRef &r) {
     return kb.mul(kb.add(kb.mul(kb.add(kb.mul(a.batch, H), r.head), a.sq), r.q),
                   D);
@@ -706,10 +733,7 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         scf::YieldOp::create(ib);
       });
 
-  Value zero4 = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(vec4, b.getF32FloatAttr(0)));
-  SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
-  init.append(nOutTiles, zero4);
+  SmallVector<Value> init = initialState(kb);
 
   auto loop = scf::ForOp::create(
       b, kb.c(0), plan.tileCount, kb.c(1), init,
@@ -727,7 +751,7 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         Value t0 = mb.mul(tile, BN);
 
         // S = Q K^T for this warp's 16 rows and BN keys.
-        SmallVector<Value> s(nKeyTiles, zero4);
+        SmallVector<Value> s(nKeyTiles, init[4]); // zeros
         for (int64_t kstep = 0; kstep < D / 16; ++kstep) {
           for (int64_t nt = 0; nt < nKeyTiles; ++nt) {
             Value r = mb.add(g, nt * 8);
@@ -847,11 +871,9 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
   auto vec8 = VectorType::get({8}, elt);
   Type i64 = b.getI64Type();
 
-  Value lane = kb.rem(a.tid, 32), warp = kb.div(a.tid, 32);
-  Value g = kb.div(lane, 4), t = kb.rem(lane, 4);
-  Value t2 = kb.mul(t, 2);
-  Value rA = kb.add(kb.mul(warp, 16), g);
-  RowRef rows[2] = {plan.row(kb, rA), plan.row(kb, kb.add(rA, 8))};
+  LaneLayout ll = laneLayout(kb, a, plan);
+  Value t = ll.t, t2 = ll.t2, rA = ll.rA;
+  const RowRef(&rows)[2] = ll.rows;
   Value kvRow0 = kb.mul(kb.add(kb.mul(a.batch, Hkv), a.kvHead), a.skv);
 
   // Shared memory: Q [BM x D], K [BN x D], V^T [Dv x BN], P [BM x BN].
@@ -923,10 +945,7 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
   };
 
-  Value zero4 = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(vec4, b.getF32FloatAttr(0)));
-  SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
-  init.append(nOutTiles, zero4);
+  SmallVector<Value> init = initialState(kb);
 
   auto loop = scf::ForOp::create(
       b, kb.c(0), plan.tileCount, kb.c(1), init,
