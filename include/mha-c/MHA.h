@@ -101,7 +101,8 @@ MHA_CAPI_EXPORTED void mhaContextDestroy(MhaContext *context);
  * none) and JIT-compiles it for the host.
  *
  * "gpu" (mha-gpu-pipeline) compiles the attention into CUDA kernels
- * (cubin for `chip`, default sm_90a, with the CUDA toolkit's ptxas) called
+ * (cubin for `chip`, default: device 0's compute capability, sm_90a without
+ * a device; built with the CUDA toolkit's ptxas) called
  * by host code that copies the inputs to the device and the results back.
  * When a CUDA device is usable, the GPU binary is also loaded here. Without
  * one (no NVIDIA driver / libcuda.so.1, or no device) compilation still

@@ -181,7 +181,18 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
       return success();
     });
     PassManager pm(ctx, ModuleOp::getOperationName());
-    if (failed(buildPipelineForKind(pm, kind, pipelineOptions, diagOS)))
+    // The JIT compiles GPU code for the GPU it runs on, unless told
+    // otherwise (mha-compile targets the chip its user names).
+    std::string options = pipelineOptions.str();
+    if (kind == PipelineKind::GPU && !pipelineOptions.contains("chip=")) {
+      int capability = mhaRuntimeComputeCapability(0);
+      mhaRuntimeClearError(); // no device: keep the default, fail at load
+      if (capability > 0)
+        options = "chip=sm_" + std::to_string(capability) +
+                  (capability == 90 ? "a" : "") +
+                  (options.empty() ? "" : " " + options);
+    }
+    if (failed(buildPipelineForKind(pm, kind, options, diagOS)))
       return llvm::createStringError("invalid pipeline options '" +
                                      pipelineOptions.str() +
                                      "': " + diagnostics);

@@ -83,14 +83,18 @@ def set_cache_size(maxsize):
 # Validation
 # --------------------------------------------------------------------------
 
+#: target -> the pipeline that compiles for it ("cuda" is an alias of "gpu").
+_TARGETS = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu"}
+
+
 def _check_target(target):
-    if target == "cpu":
-        return
-    if isinstance(target, str) and target.lower() in ("gpu", "cuda"):
-        raise ValueError(f"target={target!r}: the gpu is not available in "
-                         f"this build (no GPU pipeline yet); use target='cpu'")
-    raise ValueError(f"unknown target {target!r}: only 'cpu' is available "
-                     f"(the gpu is not available in this build)")
+    """The pipeline of ``target`` ('cpu', 'gpu' or 'cuda', any case)."""
+    pipeline = _TARGETS.get(target.lower()) if isinstance(target, str) \
+        else None
+    if pipeline is None:
+        raise ValueError(f"unknown target {target!r}: expected 'cpu' or 'gpu' "
+                         f"('cuda' is an alias of 'gpu')")
+    return pipeline
 
 
 def _float_arrays(names, arrays):
@@ -204,10 +208,18 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
     to the scores), broadcastable to ``[B, H, Sq, Skv]``. ``causal``: query i
     sees key j iff ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal
     is top-left and agrees only when ``Sq == Skv``). ``scale`` defaults to
-    ``1/sqrt(D)``. A query that sees no key gets zeros. ``options`` are the
-    cpu pipeline's (e.g. ``"threads=2"``). Compiled once per signature.
+    ``1/sqrt(D)``. A query that sees no key gets zeros.
+
+    ``target``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (alias
+    ``'cuda'``: the gpu pipeline's fused CUDA kernels; the NumPy inputs are
+    copied to the device and the result back). ``options`` are the target
+    pipeline's (e.g. ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu,
+    whose default chip is the one of device 0). Compiled once per signature, target
+    and options. On the gpu, a missing NVIDIA driver or GPU raises
+    ``RuntimeError`` with the CUDA runtime's message (compiling only needs
+    the CUDA toolkit's ``ptxas``).
     """
-    _check_target(target)
+    pipeline = _check_target(target)
     dtype = _float_arrays(("q", "k", "v"), (q, k, v))
     for name, a in (("q", q), ("k", k), ("v", v)):
         _rank(name, a, 4, "[B, H, S, D]")
@@ -230,10 +242,10 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
     causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
         causal, scale, mask, dtype, (b, h, sq, skv))
     key = ("sdpa", q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-           causal, scale, target, options)
+           causal, scale, pipeline, options)
     builder = ir.SDPA(q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
                       causal, scale)
-    fn = _cache.get(key, lambda: _compile(builder, "cpu", options))
+    fn = _cache.get(key, lambda: _compile(builder, pipeline, options))
     args = (q, k, v) if mask is None else (q, k, v, mask)
     return fn(*args)
 
@@ -253,9 +265,10 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     ``biases=(bq, bk, bv, bo)`` of shapes ``[H*D]``, ``[Hkv*D]``,
     ``[Hkv*Dv]``, ``[E]``; H = ``num_heads``, Hkv = ``num_kv_heads``
     (default H). ``mask``, ``causal``, ``scale``, ``target``, ``options``
-    as for :func:`attention`. Returns ``[B, Sq, E]``.
+    as for :func:`attention` (on the gpu the attention runs as CUDA kernels
+    and the projections on the host). Returns ``[B, Sq, E]``.
     """
-    _check_target(target)
+    pipeline = _check_target(target)
     self_attention = kv is None or kv is x
     names = ["x"] + ([] if self_attention else ["kv"]) + \
         ["wq", "wk", "wv", "wo"]
@@ -317,8 +330,8 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
         num_kv_heads if num_kv_heads is None or num_kv_heads != h else None,
         None if self_attention else kv.shape, biases is not None, name,
         mask_shape, mask_dtype, causal, scale)
-    key = ("mha_layer", builder, target, options)
-    fn = _cache.get(key, lambda: _compile(builder, "cpu", options))
+    key = ("mha_layer", builder, pipeline, options)
+    fn = _cache.get(key, lambda: _compile(builder, pipeline, options))
     args = list(arrays)
     if mask is not None:
         args.append(mask)

@@ -16,7 +16,9 @@ try:
 except (AttributeError, TypeError):  # pragma: no cover
     pass
 
-PIPELINES = ("cpu", "reference")
+#: The pipelines ``compile`` accepts: 'cpu' (fused, tiled, multi-threaded),
+#: 'reference' (unfused, the oracle) and 'gpu' (fused CUDA kernels).
+PIPELINES = ("cpu", "reference", "gpu")
 
 _context = None
 _context_lock = threading.Lock()
@@ -53,7 +55,14 @@ class Function:
     """A compiled entry function. Call it with one NumPy array per argument
     (C-contiguous, the argument's dtype and static dims); it returns one
     array per result (a single array for one result, a tuple otherwise).
-    The arrays are read in place, never copied by Python nor modified."""
+    The arrays are read in place, never copied by Python nor modified (a
+    ``gpu`` function copies them to the device and its results back).
+
+    A call raises ``TypeError`` / ``ValueError`` for inputs that do not fit
+    the signature and ``RuntimeError`` when the compiled code fails; for a
+    ``gpu`` function that includes a missing NVIDIA driver or GPU, with the
+    CUDA runtime's message (e.g. ``cannot load the CUDA driver library
+    libcuda.so.1: ...``)."""
 
     def __init__(self, handle, text):
         self._handle = handle
@@ -111,21 +120,26 @@ class Function:
 def compile(mlir, pipeline="cpu", options="", entry=None):
     """Compiles ``mlir`` (MLIR text, or a builder from :mod:`mha.ir`) with
     ``pipeline`` ('cpu': fused, tiled, multi-threaded; 'reference': the
-    unfused oracle) and its ``options`` (e.g. ``"threads=2 q-tile=64"``) and
-    returns a :class:`Function`. ``entry`` selects the function (default:
-    the only public one). Raises :class:`CompileError` with the MLIR
-    diagnostics."""
+    unfused oracle; 'gpu': fused CUDA kernels) and its ``options`` (e.g.
+    ``"threads=2 q-tile=64"`` for cpu, ``"chip=sm_80 kernel=auto"`` for gpu)
+    and returns a :class:`Function`. ``entry`` selects the function
+    (default: the only public one). Raises :class:`CompileError` with the
+    MLIR diagnostics.
+
+    'gpu' compiles the kernels to a cubin for ``chip`` (default: device 0's
+    compute capability, or ``sm_90a`` without a device) with the CUDA toolkit's
+    ``ptxas``, which is all compiling needs: it works on machines without a
+    GPU. Running needs an NVIDIA GPU and its driver; without them every call
+    of the function raises ``RuntimeError`` with the CUDA runtime's
+    message."""
     if hasattr(mlir, "to_mlir"):
         mlir = mlir.to_mlir()
     if not isinstance(mlir, str):
         raise TypeError(f"expected MLIR text (str) or an mha.ir builder, got "
                         f"{type(mlir).__name__}")
-    if pipeline == "gpu":
-        raise ValueError("the gpu pipeline is not available in this build; "
-                         "use 'cpu' or 'reference'")
     if pipeline not in PIPELINES:
-        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu' or "
-                         f"'reference'")
+        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu', "
+                         f"'reference' or 'gpu'")
     if not isinstance(options, str):
         raise TypeError("options must be a string, e.g. \"threads=2\"")
     handle = _mha.compile(_get_context(), mlir, entry or "", pipeline, options)

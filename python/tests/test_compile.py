@@ -6,7 +6,7 @@ import pytest
 import mha
 from mha import reference
 
-from conftest import assert_close, random
+from conftest import GPU_OPTIONS, assert_close, random, requires_gpu
 
 TWO_RESULTS = """
 func.func @two(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>)
@@ -24,9 +24,12 @@ DYNAMIC = mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16), (None, 2, None, 
                       causal=True)
 
 
-@pytest.mark.parametrize("pipeline", mha.PIPELINES)
+@pytest.mark.parametrize("pipeline", [
+    p if p != "gpu" else pytest.param(p, marks=requires_gpu)
+    for p in mha.PIPELINES])
 def test_signature_and_call(rng, pipeline):
-    f = mha.compile(TWO_RESULTS, pipeline=pipeline)
+    f = mha.compile(TWO_RESULTS, pipeline=pipeline,
+                    options=GPU_OPTIONS if pipeline == "gpu" else "")
     assert f.name == "two" and f.pipeline == pipeline
     assert f.compile_seconds > 0
     assert f.args == (mha.TensorSpec("f32", (1, 2, 8, 16)),) * 2
@@ -116,10 +119,11 @@ class TestCompileErrors:
         assert issubclass(mha.CompileError, RuntimeError)
 
     def test_bad_pipelines(self):
-        with pytest.raises(ValueError, match="gpu pipeline is not available"):
-            mha.compile(DYNAMIC, pipeline="gpu")
-        with pytest.raises(ValueError, match="unknown pipeline"):
+        with pytest.raises(ValueError, match="unknown pipeline 'fast': "
+                           "expected 'cpu', 'reference' or 'gpu'"):
             mha.compile(DYNAMIC, pipeline="fast")
+        with pytest.raises(ValueError, match="unknown pipeline"):
+            mha.compile(DYNAMIC, pipeline="cuda")  # a target alias only
         with pytest.raises(TypeError):
             mha.compile(42)
         with pytest.raises(TypeError):
