@@ -196,37 +196,6 @@ std::string cudaUnusableReason() {
   return reason;
 }
 
-/// Runs the pipeline of `kind` on a copy of `module`, prepared as
-/// JitFunction::compile prepares it, without JIT-compiling or loading the
-/// result: what mhaCompile checks for gpu functions when no CUDA device is
-/// usable. Errors carry the diagnostics.
-llvm::Error lowerOnly(ModuleOp module, const EntrySignature &signature,
-                      PipelineKind kind, llvm::StringRef options) {
-  MLIRContext *ctx = module.getContext();
-  OwningOpRef<ModuleOp> clone = module.clone();
-  auto fn = clone->lookupSymbol<func::FuncOp>(signature.name);
-  fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
-  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
-    fn.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
-
-  std::string diagnostics;
-  llvm::raw_string_ostream diagOS(diagnostics);
-  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
-    diagOS << d.getLocation() << ": " << d << "\n";
-    for (Diagnostic &note : d.getNotes())
-      diagOS << "  note: " << note << "\n";
-    return success();
-  });
-  PassManager pm(ctx, ModuleOp::getOperationName());
-  if (failed(buildPipelineForKind(pm, kind, options, diagOS)))
-    return llvm::createStringError("invalid pipeline options '" +
-                                   options.str() + "': " + diagnostics);
-  if (failed(pm.run(*clone)))
-    return llvm::createStringError("the " + pipelineName(kind).str() +
-                                   " pipeline failed on the input:\n" +
-                                   diagnostics);
-  return llvm::Error::success();
-}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -334,9 +303,10 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
   } else {
     // No usable CUDA device: lower (and serialise the kernels) only.
     auto start = std::chrono::steady_clock::now();
-    if (llvm::Error err =
-            lowerOnly(*module, *signature, *kind, pipelineOptions))
-      return fail(error, MHA_ERROR_COMPILE, llvm::toString(std::move(err)));
+    auto lowered = lowerEntry(*module, *signature, *kind, pipelineOptions);
+    if (!lowered)
+      return fail(error, MHA_ERROR_COMPILE,
+                  llvm::toString(lowered.takeError()));
     std::chrono::duration<double> elapsed =
         std::chrono::steady_clock::now() - start;
     seconds = elapsed.count();

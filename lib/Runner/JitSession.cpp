@@ -2,6 +2,8 @@
 
 #include "mha/Runner/JitSession.h"
 
+#include "mha/Runner/MemRefDescriptor.h"
+
 #include "mha/InitAll.h"
 #include "mha/Runtime/Runtime.h"
 
@@ -147,21 +149,10 @@ static llvm::Error takeRuntimeError() {
 // JitFunction
 //===----------------------------------------------------------------------===//
 
-JitFunction::~JitFunction() = default;
-
-llvm::Expected<std::unique_ptr<JitFunction>>
-JitFunction::compile(ModuleOp module, const EntrySignature &signature,
-                     PipelineKind kind, llvm::StringRef pipelineOptions,
-                     llvm::ArrayRef<SymbolOverride> symbolOverrides) {
-  static bool initialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    mlir::mha::registerAllPasses();
-    return true;
-  }();
-  (void)initialized;
-  auto start = std::chrono::steady_clock::now();
-
+llvm::Expected<OwningOpRef<ModuleOp>>
+mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
+                              PipelineKind kind,
+                              llvm::StringRef pipelineOptions) {
   MLIRContext *ctx = module.getContext();
   OwningOpRef<ModuleOp> clone = module.clone();
   auto fn = clone->lookupSymbol<func::FuncOp>(signature.name);
@@ -201,6 +192,28 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
                                      " pipeline failed on the input:\n" +
                                      diagnostics);
   }
+  return clone;
+}
+
+JitFunction::~JitFunction() = default;
+
+llvm::Expected<std::unique_ptr<JitFunction>>
+JitFunction::compile(ModuleOp module, const EntrySignature &signature,
+                     PipelineKind kind, llvm::StringRef pipelineOptions,
+                     llvm::ArrayRef<SymbolOverride> symbolOverrides) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    mlir::mha::registerAllPasses();
+    return true;
+  }();
+  (void)initialized;
+  auto start = std::chrono::steady_clock::now();
+
+  auto lowered = lowerEntry(module, signature, kind, pipelineOptions);
+  if (!lowered)
+    return lowered.takeError();
+  OwningOpRef<ModuleOp> clone = std::move(*lowered);
 
   auto result = std::unique_ptr<JitFunction>(new JitFunction());
   result->signature = signature;
@@ -251,28 +264,12 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   return result;
 }
 
-/// Words of a memref descriptor { allocated, aligned, offset, sizes[R],
-/// strides[R] } kept as a flat array of 64-bit words (every field is
-/// pointer-sized).
-static size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
-
 llvm::Expected<std::vector<HostTensor>>
 JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   // Arguments are read-only in the compiled code (see compile()).
   std::vector<std::vector<int64_t>> argDescs;
-  for (const TensorRef &t : inputs) {
-    size_t rank = t.shape.size();
-    std::vector<int64_t> d(descriptorWords(rank));
-    d[0] = d[1] = reinterpret_cast<int64_t>(t.data);
-    d[2] = 0;
-    int64_t stride = 1;
-    for (size_t i = rank; i-- > 0;) {
-      d[3 + i] = t.shape[i];
-      d[3 + rank + i] = stride;
-      stride *= t.shape[i];
-    }
-    argDescs.push_back(std::move(d));
-  }
+  for (const TensorRef &t : inputs)
+    argDescs.push_back(contiguousDescriptor(t.data, t.shape));
   size_t resultWords = 0;
   for (const TensorSpec &r : signature.results)
     resultWords += descriptorWords(r.shape.size());
@@ -311,36 +308,9 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   size_t offset = 0;
   for (const TensorSpec &spec : signature.results) {
     size_t rank = spec.shape.size();
-    const int64_t *d = resultDescs.data() + offset;
+    results.push_back(
+        copyFromDescriptor(spec.dtype, resultDescs.data() + offset, rank));
     offset += descriptorWords(rank);
-    std::vector<int64_t> shape(d + 3, d + 3 + rank);
-    HostTensor out(spec.dtype, shape);
-    size_t elt = dtypeSize(spec.dtype);
-    auto *base = reinterpret_cast<const uint8_t *>(d[1]) + d[2] * elt;
-    // Identity-layout results are one contiguous block; anything else is
-    // copied element by element into C order.
-    int64_t n = out.numElements();
-    bool contiguous = true;
-    for (int64_t i = rank, stride = 1; i-- > 0; stride *= shape[i])
-      contiguous &= shape[i] == 1 || d[3 + rank + i] == stride;
-    if (contiguous) {
-      if (n)
-        std::memcpy(out.bytes.data(), base, n * elt);
-    } else {
-      std::vector<int64_t> index(rank, 0);
-      for (int64_t flat = 0; flat < n; ++flat) {
-        int64_t src = 0;
-        for (size_t i = 0; i < rank; ++i)
-          src += index[i] * d[3 + rank + i];
-        std::memcpy(out.bytes.data() + flat * elt, base + src * elt, elt);
-        for (size_t i = rank; i-- > 0;) {
-          if (++index[i] < shape[i])
-            break;
-          index[i] = 0;
-        }
-      }
-    }
-    results.push_back(std::move(out));
   }
   releaseResults();
   return results;

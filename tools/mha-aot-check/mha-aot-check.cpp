@@ -14,6 +14,7 @@
 
 #include "mha/Runner/AotManifest.h"
 #include "mha/Runner/Compare.h"
+#include "mha/Runner/MemRefDescriptor.h"
 #include "mha/Runner/Npy.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -183,7 +184,6 @@ const auto callTable =
 
 /// Words of a memref descriptor { allocated, aligned, offset, sizes[R],
 /// strides[R] }: every field is 64 bits wide.
-size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
 /// The library and the runtime functions it links.
 struct Library {
@@ -241,18 +241,8 @@ public:
     if (!fn)
       fail("'" + libraryFile + "' has no symbol " + symbol +
            " although its manifest lists @" + entry.name);
-    for (const HostTensor &t : inputs) {
-      size_t rank = t.shape.size();
-      std::vector<int64_t> d(descriptorWords(rank));
-      d[0] = d[1] = reinterpret_cast<int64_t>(t.data());
-      int64_t stride = 1;
-      for (size_t i = rank; i-- > 0;) {
-        d[3 + i] = t.shape[i];
-        d[3 + rank + i] = stride;
-        stride *= t.shape[i];
-      }
-      argDescs.push_back(std::move(d));
-    }
+    for (const HostTensor &t : inputs)
+      argDescs.push_back(contiguousDescriptor(t.data(), t.shape));
     size_t words = 0;
     for (const AotTensor &r : entry.results)
       words += descriptorWords(r.shape.size());
@@ -287,22 +277,7 @@ public:
       size_t rank = spec.shape.size();
       const int64_t *d = resultDescs.data() + offset;
       offset += descriptorWords(rank);
-      std::vector<int64_t> shape(d + 3, d + 3 + rank);
-      HostTensor out(spec.dtype, shape);
-      size_t elt = dtypeSize(spec.dtype);
-      auto *base = reinterpret_cast<const uint8_t *>(d[1]) + d[2] * elt;
-      std::vector<int64_t> index(rank, 0);
-      for (int64_t flat = 0, n = out.numElements(); flat < n; ++flat) {
-        int64_t src = 0;
-        for (size_t i = 0; i < rank; ++i)
-          src += index[i] * d[3 + rank + i];
-        std::memcpy(out.bytes.data() + flat * elt, base + src * elt, elt);
-        for (size_t i = rank; i-- > 0;) {
-          if (++index[i] < shape[i])
-            break;
-          index[i] = 0;
-        }
-      }
+      HostTensor out = copyFromDescriptor(spec.dtype, d, rank);
       results.push_back(std::move(out));
       releaseOnce(reinterpret_cast<void *>(d[0]), released);
     }

@@ -51,6 +51,15 @@ inline llvm::Error checkInputs(const EntrySignature &signature,
                      std::vector<TensorRef>(inputs.begin(), inputs.end()));
 }
 
+/// Clones `module` and lowers it with `kind` (and `pipelineOptions`, in the
+/// pipeline's textual option syntax) the way JitFunction::compile does: the
+/// entry gets a C interface and read-only arguments; GPU code targets the
+/// chip of device 0 unless the options name one. Diagnostics of the
+/// pipeline are returned in the error.
+llvm::Expected<OwningOpRef<ModuleOp>>
+lowerEntry(ModuleOp module, const EntrySignature &signature, PipelineKind kind,
+           llvm::StringRef pipelineOptions = "");
+
 /// A compiled entry function.
 class JitFunction {
 public:
