@@ -16,6 +16,7 @@
 #include "mha/Runner/Compare.h"
 #include "mha/Runner/MemRefDescriptor.h"
 #include "mha/Runner/Npy.h"
+#include "mha/Runner/ToolSupport.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -36,6 +37,7 @@
 
 using namespace mlir::mha::runner;
 namespace cl = llvm::cl;
+using namespace mlir::mha::tool;
 
 static cl::OptionCategory category("mha-aot-check options");
 
@@ -85,43 +87,6 @@ static cl::opt<bool>
                  cl::cat(category));
 
 namespace {
-/// A usage or input error: printed as one line, exit 2.
-[[noreturn]] void fail(const llvm::Twine &message) {
-  llvm::errs() << "mha-aot-check: error: " << message << "\n";
-  std::exit(2);
-}
-void failOn(llvm::Error err, const llvm::Twine &context = "") {
-  if (err)
-    fail(context + llvm::toString(std::move(err)));
-}
-template <typename T>
-T check(llvm::Expected<T> value, const llvm::Twine &context = "") {
-  if (!value)
-    fail(context + llvm::toString(value.takeError()));
-  return std::move(*value);
-}
-
-/// Splits "N=VALUE"; `allowBare` accepts "VALUE" as index 0.
-std::pair<size_t, std::string>
-splitIndexed(llvm::StringRef flag, llvm::StringRef text, bool allowBare) {
-  auto [lhs, rhs] = text.split('=');
-  size_t index;
-  if (!text.contains('=') || lhs.getAsInteger(10, index)) {
-    if (allowBare && !text.contains('='))
-      return {0, text.str()};
-    fail("--" + flag + "=" + text + ": expected N=FILE with N a 0-based " +
-         (flag == "input" ? "argument" : "result") + " position");
-  }
-  if (rhs.empty())
-    fail("--" + flag + "=" + text + ": missing file name");
-  return {index, rhs.str()};
-}
-
-double medianOf(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// JSON with one key or element per line, except for values whose compact
 /// form fits on the line (shapes, dims, oracle specs).
@@ -311,6 +276,7 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  setToolName("mha-aot-check");
   cl::HideUnrelatedOptions(category);
   std::string parseErrors;
   llvm::raw_string_ostream parseErrorsOS(parseErrors);

@@ -1,0 +1,43 @@
+//===- ToolSupport.cpp - Shared command-line plumbing of the mha tools ---===//
+
+#include "mha/Runner/ToolSupport.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+using namespace mlir::mha;
+
+static std::string &toolName() {
+  static std::string name = "mha";
+  return name;
+}
+
+void tool::setToolName(llvm::StringRef name) { toolName() = name.str(); }
+
+void tool::fail(const llvm::Twine &message) {
+  llvm::errs() << toolName() << ": error: " << message << "\n";
+  std::exit(2);
+}
+
+std::pair<size_t, std::string>
+tool::splitIndexed(llvm::StringRef flag, llvm::StringRef text, bool allowBare) {
+  auto [lhs, rhs] = text.split('=');
+  size_t index;
+  if (!text.contains('=') || lhs.getAsInteger(10, index)) {
+    if (allowBare && !text.contains('='))
+      return {0, text.str()};
+    fail("--" + flag + "=" + text + ": expected N=FILE with N a 0-based " +
+         (flag == "input" ? "argument" : "result") + " position");
+  }
+  if (rhs.empty())
+    fail("--" + flag + "=" + text + ": missing file name");
+  return {index, rhs.str()};
+}
+
+double tool::medianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
