@@ -217,6 +217,32 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
   }
 }
 
+/// ldmatrix.sync.aligned.m8n8.x<num>{.trans}.shared.b16: lane 8m + r holds
+/// the address of row r (16 bytes) of matrix m; without .trans a lane gets
+/// (row l / 4, columns 2 (l % 4), +1) of each matrix, with .trans
+/// (rows 2 (l % 4), +1, column l / 4).
+static void mha_emu_ldmatrix(const uint8_t *address, int32_t num, int32_t trans,
+                             uint32_t *out) {
+  int w = warp(), l = lane();
+  std::memcpy(exchangeSlot(w, l), &address, sizeof(address));
+  arrive(run->warps[w]);
+  auto rowAddress = [&](int m, int r) {
+    const uint8_t *p;
+    std::memcpy(&p, exchangeSlot(w, 8 * m + r), sizeof(p));
+    return p;
+  };
+  for (int m = 0; m < num; ++m) {
+    uint16_t e[2];
+    for (int i = 0; i < 2; ++i) {
+      int row = trans ? 2 * (l % 4) + i : l / 4;
+      int col = trans ? l / 4 : 2 * (l % 4) + i;
+      std::memcpy(&e[i], rowAddress(m, row) + 2 * col, 2);
+    }
+    out[m] = uint32_t(e[0]) | (uint32_t(e[1]) << 16);
+  }
+  arrive(run->warps[w]);
+}
+
 static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
                              int32_t srcSize) {
   if (srcSize < 0 || srcSize > size)
@@ -495,6 +521,35 @@ private:
       op->erase();
       return success();
     }
+    if (auto ld = dyn_cast<NVVM::LdMatrixOp>(op)) {
+      int64_t num = ld.getNum();
+      auto st = dyn_cast<LLVM::LLVMStructType>(ld.getType());
+      if (ld.getShape().getM() != 8 || ld.getShape().getN() != 8 || !st)
+        return op->emitError("kernel emulator: only ldmatrix m8n8.x2/x4 of "
+                             "b16 is emulated");
+      auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
+      Value &slot = ldmatrixSlots[fn];
+      if (!slot) {
+        OpBuilder eb(&fn.getBody().front(), fn.getBody().front().begin());
+        Value four = LLVM::ConstantOp::create(eb, loc, b.getI64Type(), 4);
+        slot = LLVM::AllocaOp::create(eb, loc, ptr, i32, four);
+      }
+      bool trans = ld.getLayout() == NVVM::MMALayout::col;
+      call(b, loc, "mha_emu_ldmatrix", voidTy,
+           {ld.getPtr(), LLVM::ConstantOp::create(b, loc, i32, num),
+            LLVM::ConstantOp::create(b, loc, i32, trans ? 1 : 0), slot});
+      Value s = LLVM::UndefOp::create(b, loc, st);
+      for (int64_t i = 0; i < num; ++i) {
+        Value p = LLVM::GEPOp::create(b, loc, ptr, i32, slot,
+                                      ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        s = LLVM::InsertValueOp::create(b, loc, s,
+                                        LLVM::LoadOp::create(b, loc, i32, p),
+                                        ArrayRef<int64_t>{i});
+      }
+      ld.replaceAllUsesWith(s);
+      ld.erase();
+      return success();
+    }
     if (auto cp = dyn_cast<NVVM::CpAsyncOp>(op)) {
       Value size = LLVM::ConstantOp::create(b, loc, i32, cp.getSize());
       Value srcSize = cp.getCpSize() ? cp.getCpSize() : size;
@@ -521,7 +576,7 @@ private:
   }
 
   ModuleOp module;
-  llvm::DenseMap<Operation *, Value> resultSlots, wgmmaSlots;
+  llvm::DenseMap<Operation *, Value> resultSlots, wgmmaSlots, ldmatrixSlots;
 };
 
 //===----------------------------------------------------------------------===//
@@ -628,6 +683,7 @@ KernelEmulator::create(ModuleOp module) {
         reinterpret_cast<void *>(&mha_emu_mma_m16n8k16));
     add("mha_emu_cp_async", reinterpret_cast<void *>(&mha_emu_cp_async));
     add("mha_emu_wgmma", reinterpret_cast<void *>(&mha_emu_wgmma));
+    add("mha_emu_ldmatrix", reinterpret_cast<void *>(&mha_emu_ldmatrix));
     add("mha_emu_cp_commit", reinterpret_cast<void *>(&mha_emu_cp_commit));
     add("mha_emu_cp_wait", reinterpret_cast<void *>(&mha_emu_cp_wait));
     add("__nv_exp2f", reinterpret_cast<void *>(&mha_emu_exp2f));

@@ -622,6 +622,20 @@ SoftmaxStep softmaxTile(MmaBuilder &mb, KernelArgs &a, const BlockPlan &plan,
   return step;
 }
 
+/// ldmatrix.x4 (.trans) of four 8 x 8 matrices of 16-bit elements from
+/// shared memory: vector<4x2xT>, row m = this lane's fragment of matrix m.
+Value ldmatrix(MmaBuilder &mb, Value smem, ValueRange indices, bool trans) {
+  auto type = VectorType::get({4, 2}, mb.cfg.elementType);
+  return nvgpu::LdMatrixOp::create(mb.b, type, smem, indices, trans,
+                                   /*numTiles=*/4);
+}
+
+/// Fragment `i` of an ldmatrix result as an mma operand register.
+Value fragment(MmaBuilder &mb, Value frags, int64_t i) {
+  return mb.operand(
+      vector::ExtractOp::create(mb.b, frags, ArrayRef<int64_t>{i}));
+}
+
 /// The epilogue of the tensor-core kernels: normalise the accumulators
 /// (vector<4xf32> per 8 output columns after (m, m, l, l) in the loop
 /// results) and store rows g (elements 0, 1) and g + 8 (elements 2, 3); lane
@@ -664,8 +678,11 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
   auto vec4 = VectorType::get({4}, kb.f32);
 
   LaneLayout ll = laneLayout(kb, a, plan);
-  Value g = ll.g, t = ll.t, t2 = ll.t2;
+  Value t = ll.t, t2 = ll.t2;
   const RowRef(&rows)[2] = ll.rows;
+  // ldmatrix: lane 8m + r addresses row r of matrix m.
+  Value lane = kb.rem(a.tid, 32);
+  Value lane8 = kb.div(lane, 8), lane8r = kb.rem(lane, 8);
   auto qOffset = [&](const RowRef &r) {
     return kb.mul(kb.add(kb.mul(kb.add(kb.mul(a.batch, H), r.head), a.sq), r.q),
                   D);
@@ -750,18 +767,23 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         gpu::BarrierOp::create(ib);
         Value t0 = mb.mul(tile, BN);
 
-        // S = Q K^T for this warp's 16 rows and BN keys.
+        // S = Q K^T for this warp's 16 rows and BN keys. One ldmatrix.x4
+        // reads the B fragments of two 8-key tiles: matrices (keys of tile
+        // nt, d 0-7 / 8-15 of the step), then tile nt + 1; lane 8m + r
+        // gives the address of row r of matrix m.
         SmallVector<Value> s(nKeyTiles, init[4]); // zeros
         for (int64_t kstep = 0; kstep < D / 16; ++kstep) {
-          for (int64_t nt = 0; nt < nKeyTiles; ++nt) {
-            Value r = mb.add(g, nt * 8);
-            Value c0 = mb.add(t2, kstep * 16);
-            auto load = [&](Value col) {
-              return mb.operand(vector::LoadOp::create(
-                  ib, pairType, ks, ValueRange{buf, r, col}));
-            };
-            s[nt] =
-                mb.mma(qFrag[kstep], {load(c0), load(mb.add(c0, 8))}, s[nt]);
+          for (int64_t nt = 0; nt < nKeyTiles; nt += 2) {
+            Value key =
+                mb.add(mb.add(mb.mul(mb.div(lane8, 2), 8), lane8r), nt * 8);
+            Value col = mb.add(mb.mul(mb.rem(lane8, 2), 8), kstep * 16);
+            Value frags =
+                ldmatrix(mb, ks, ValueRange{buf, key, col}, /*trans=*/false);
+            for (int64_t j = 0; j < 2; ++j)
+              s[nt + j] = mb.mma(
+                  qFrag[kstep],
+                  {fragment(mb, frags, 2 * j), fragment(mb, frags, 2 * j + 1)},
+                  s[nt + j]);
           }
         }
 
@@ -786,19 +808,20 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
               mb.pack(p(2 * kk, 2), p(2 * kk, 3)),
               mb.pack(p(2 * kk + 1, 0), p(2 * kk + 1, 1)),
               mb.pack(p(2 * kk + 1, 2), p(2 * kk + 1, 3))};
-          Value key0 = mb.add(t2, kk * 16);
-          for (int64_t dn = 0; dn < nOutTiles; ++dn) {
-            Value col = mb.add(g, dn * 8);
-            auto vAt = [&](Value key, int64_t extra) {
-              return memref::LoadOp::create(
-                  ib, vs, ValueRange{buf, mb.add(key, extra), col});
-            };
-            auto pair = [&](int64_t extra) {
-              return mb.operand(vector::FromElementsOp::create(
-                  ib, pairType,
-                  ValueRange{vAt(key0, extra), vAt(key0, extra + 1)}));
-            };
-            acc[dn] = mb.mma(pa, {pair(0), pair(8)}, acc[dn]);
+          // ldmatrix.trans.x4 of V [key][dv]: matrices (keys 0-7, 8-15 of
+          // the step) x (8 columns of tile dn, then dn + 1) are the B
+          // fragments of two output tiles.
+          Value key =
+              mb.add(mb.add(mb.mul(mb.rem(lane8, 2), 8), lane8r), kk * 16);
+          for (int64_t dn = 0; dn < nOutTiles; dn += 2) {
+            Value col = mb.add(mb.mul(mb.div(lane8, 2), 8), dn * 8);
+            Value frags =
+                ldmatrix(mb, vs, ValueRange{buf, key, col}, /*trans=*/true);
+            for (int64_t j = 0; j < 2; ++j)
+              acc[dn + j] = mb.mma(
+                  pa,
+                  {fragment(mb, frags, 2 * j), fragment(mb, frags, 2 * j + 1)},
+                  acc[dn + j]);
           }
         }
         // Buffer `buf` is refilled two iterations later: everyone must be
