@@ -73,7 +73,8 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     Three kernels:
     - `mma` (f16/bf16 with `D` and `Dv` multiples of 16, at most 128): four
       warps, 16 query rows each, `nvvm.mma.sync` m16n8k16 tensor-core
-      instructions for `Q·Kᵀ` and `P·V` with f32 accumulators; K/V tiles are
+      instructions for `Q·Kᵀ` and `P·V` with f32 accumulators, B fragments
+      loaded by `ldmatrix` (`.trans` for V); K/V tiles are
       staged in shared memory with asynchronous copies (`cp.async`,
       `nvgpu.device_async_copy`) into two buffers, so the next tile loads
       while the current one is computed; P stays in registers (the mma
