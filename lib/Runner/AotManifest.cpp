@@ -15,13 +15,6 @@ std::optional<DType> mlir::mha::runner::parseDType(llvm::StringRef name) {
   return std::nullopt;
 }
 
-std::string AotTensor::describe() const {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += (d < 0 ? "?" : std::to_string(d)) + "x";
-  return s + dtypeName(dtype).str() + ">";
-}
-
 const AotEntry *AotManifest::lookup(llvm::StringRef name) const {
   for (const AotEntry &entry : entries)
     if (entry.name == name)
@@ -147,27 +140,9 @@ mlir::mha::runner::parseManifest(llvm::StringRef text) {
 
 llvm::Error mlir::mha::runner::checkInputs(const AotEntry &entry,
                                            llvm::ArrayRef<HostTensor> inputs) {
-  if (inputs.size() != entry.args.size())
-    return llvm::createStringError(
-        "@" + entry.name + " takes " + std::to_string(entry.args.size()) +
-        " arguments, but " + std::to_string(inputs.size()) +
-        " inputs were given");
-  for (auto [i, spec] : llvm::enumerate(entry.args)) {
-    const HostTensor &t = inputs[i];
-    std::string prefix =
-        "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
-    if (t.dtype != spec.dtype)
-      return llvm::createStringError(prefix + "expected element type " +
-                                     dtypeName(spec.dtype).str() + ", got " +
-                                     t.describe());
-    bool ok = t.shape.size() == spec.shape.size();
-    for (size_t d = 0; ok && d < t.shape.size(); ++d)
-      ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
-    if (!ok)
-      return llvm::createStringError(prefix + "shape mismatch, got " +
-                                     t.describe());
-  }
-  return llvm::Error::success();
+  return checkTensorInputs(
+      entry.name, entry.args,
+      std::vector<TensorRef>(inputs.begin(), inputs.end()));
 }
 
 //===----------------------------------------------------------------------===//

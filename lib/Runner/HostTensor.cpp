@@ -240,3 +240,38 @@ HostTensor mlir::mha::runner::randomArgument(DType dtype,
   return randomTensor(dtype, std::move(shape), seed * 1000003 + position,
                       range);
 }
+
+std::string TensorSpec::describe() const {
+  std::string s = "tensor<";
+  for (int64_t d : shape)
+    s += (d < 0 ? "?" : std::to_string(d)) + "x";
+  return s + dtypeName(dtype).str() + ">";
+}
+
+llvm::Error
+mlir::mha::runner::checkTensorInputs(llvm::StringRef entry,
+                                     const std::vector<TensorSpec> &specs,
+                                     llvm::ArrayRef<TensorRef> inputs) {
+  if (inputs.size() != specs.size())
+    return llvm::createStringError(
+        "@" + entry.str() + " takes " + std::to_string(specs.size()) +
+        " arguments, but " + std::to_string(inputs.size()) +
+        " inputs were given");
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const TensorSpec &spec = specs[i];
+    const TensorRef &t = inputs[i];
+    std::string prefix =
+        "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
+    if (t.dtype != spec.dtype)
+      return llvm::createStringError(prefix + "expected element type " +
+                                     dtypeName(spec.dtype).str() + ", got " +
+                                     t.describe());
+    bool ok = t.shape.size() == spec.shape.size();
+    for (size_t d = 0; ok && d < t.shape.size(); ++d)
+      ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+    if (!ok)
+      return llvm::createStringError(prefix + "shape mismatch, got " +
+                                     t.describe());
+  }
+  return llvm::Error::success();
+}

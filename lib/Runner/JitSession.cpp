@@ -23,13 +23,6 @@
 using namespace mlir;
 using namespace mlir::mha::runner;
 
-std::string TensorSpec::describe() const {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += (ShapedType::isDynamic(d) ? "?" : std::to_string(d)) + "x";
-  return s + dtypeName(dtype).str() + ">";
-}
-
 //===----------------------------------------------------------------------===//
 // Signatures
 //===----------------------------------------------------------------------===//
@@ -106,27 +99,7 @@ mlir::mha::runner::getEntrySignature(ModuleOp module, llvm::StringRef entry) {
 
 llvm::Error mlir::mha::runner::checkInputs(const EntrySignature &signature,
                                            llvm::ArrayRef<TensorRef> inputs) {
-  if (inputs.size() != signature.args.size())
-    return llvm::createStringError(
-        "@" + signature.name + " takes " +
-        std::to_string(signature.args.size()) + " arguments, but " +
-        std::to_string(inputs.size()) + " inputs were given");
-  for (auto [i, spec] : llvm::enumerate(signature.args)) {
-    const TensorRef &t = inputs[i];
-    std::string prefix =
-        "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
-    if (t.dtype != spec.dtype)
-      return llvm::createStringError(prefix + "expected element type " +
-                                     dtypeName(spec.dtype).str() + ", got " +
-                                     t.describe());
-    bool ok = t.shape.size() == spec.shape.size();
-    for (size_t d = 0; ok && d < t.shape.size(); ++d)
-      ok = ShapedType::isDynamic(spec.shape[d]) || spec.shape[d] == t.shape[d];
-    if (!ok)
-      return llvm::createStringError(prefix + "shape mismatch, got " +
-                                     t.describe());
-  }
-  return llvm::Error::success();
+  return checkTensorInputs(signature.name, signature.args, inputs);
 }
 
 //===----------------------------------------------------------------------===//

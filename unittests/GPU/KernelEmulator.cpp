@@ -258,15 +258,16 @@ static void mha_emu_cp_wait(int32_t pending) {
   Fiber *f = run->current;
   int64_t limit = f->committedGroups - pending;
   auto &copies = f->pendingCopies;
-  auto it = std::stable_partition(
-      copies.begin(), copies.end(),
-      [&](const PendingCopy &c) { return c.group >= limit; });
-  for (auto c = it; c != copies.end(); ++c) {
-    std::memcpy(c->dst, c->src, c->srcSize);
-    std::memset(static_cast<char *>(c->dst) + c->srcSize, 0,
-                c->size - c->srcSize);
+  std::vector<PendingCopy> later;
+  for (const PendingCopy &c : copies) {
+    if (c.group >= limit) {
+      later.push_back(c);
+      continue;
+    }
+    std::memcpy(c.dst, c.src, c.srcSize);
+    std::memset(static_cast<char *>(c.dst) + c.srcSize, 0, c.size - c.srcSize);
   }
-  copies.erase(it, copies.end());
+  copies = std::move(later);
 }
 
 static float mha_emu_exp2f(float x) { return std::exp2(x); }

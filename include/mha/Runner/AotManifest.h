@@ -27,12 +27,8 @@ namespace mlir::mha::runner {
 std::optional<DType> parseDType(llvm::StringRef name);
 
 /// An argument or result of an entry; dynamic dims are -1.
-struct AotTensor {
-  DType dtype = DType::F32;
-  std::vector<int64_t> shape;
-  /// "tensor<1x?x64xf32>".
-  std::string describe() const;
-};
+/// An argument or result of a manifest entry (dynamic dims are -1).
+using AotTensor = TensorSpec;
 
 struct AotEntry {
   std::string name; // the func.func symbol

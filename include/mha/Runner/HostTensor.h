@@ -8,7 +8,9 @@
 #ifndef MHA_RUNNER_HOSTTENSOR_H
 #define MHA_RUNNER_HOSTTENSOR_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -70,6 +72,21 @@ struct TensorRef {
 
 /// Uniform values in [-range, range) for floats; for i1, true with
 /// probability `range` clamped to [0, 1]. Deterministic for a seed.
+/// A tensor argument or result of a compiled entry; dynamic dims are
+/// negative (ShapedType::kDynamic in the JIT, -1 in AOT manifests).
+struct TensorSpec {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  /// "tensor<1x?x64xf32>".
+  std::string describe() const;
+};
+
+/// Checks that `inputs` match the arguments `specs` of @`entry` (count,
+/// dtype, static dims); errors name the argument position.
+llvm::Error checkTensorInputs(llvm::StringRef entry,
+                              const std::vector<TensorSpec> &specs,
+                              llvm::ArrayRef<TensorRef> inputs);
+
 HostTensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t seed,
                         float range = 1.0f);
 

@@ -23,14 +23,6 @@ namespace mlir {
 class ExecutionEngine;
 namespace mha::runner {
 
-/// A tensor argument or result of the entry function; dynamic dims are
-/// ShapedType::kDynamic.
-struct TensorSpec {
-  DType dtype;
-  std::vector<int64_t> shape;
-  std::string describe() const; // "tensor<1x?x64xf32>"
-};
-
 struct EntrySignature {
   std::string name;
   std::vector<TensorSpec> args, results;
