@@ -1,9 +1,11 @@
 //===- AttentionKernels.cpp - Fused attention kernels in the gpu dialect --===//
 //
-// Two FlashAttention-2 kernels: a tensor-core one (nvvm.mma.sync m16n8k16,
-// cp.async double buffering) for f16/bf16, and a CUDA-core one for every
-// other case. Both keep the online-softmax state in f32 registers and work in
-// the exp2 domain with scale * log2(e) folded into the scores.
+// Three FlashAttention-2 kernels: tensor cores with nvvm.mma.sync m16n8k16
+// (ldmatrix fragments, cp.async double buffering) for f16/bf16, warpgroup
+// MMA (sm_90a, operands in shared memory behind descriptors), and CUDA
+// cores for every other case. All keep the online-softmax state in f32
+// registers and work in the exp2 domain with scale * log2(e) folded into the
+// scores; each can split the kv range for flash-decoding (BlockPlan).
 //
 //===----------------------------------------------------------------------===//
 
