@@ -22,7 +22,8 @@
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
 
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
-// shared memory behind matrix descriptors, P through shared memory.
+// shared memory behind matrix descriptors, Q and K loaded by TMA, P
+// through shared memory.
 // WGMMA-LABEL: .entry attention_0(
 // WGMMA-NOT:     mma.sync
 // WGMMA-DAG:     wgmma.fence.sync.aligned
@@ -31,7 +32,9 @@
 // WGMMA-DAG:     wgmma.commit_group.sync.aligned
 // WGMMA-DAG:     wgmma.wait_group.sync.aligned 0
 // WGMMA-DAG:     fence.proxy.async.shared::cta
-// WGMMA-DAG:     cp.async.cg.shared.global
+// WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes
+// WGMMA-DAG:     mbarrier.arrive.expect_tx.shared.b64
+// WGMMA-DAG:     mbarrier.try_wait.parity.shared.b64
 // WGMMA-LABEL: .entry attention_1(
 // WGMMA:         wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 

@@ -166,9 +166,36 @@ TEST_P(KernelEmulation, MatchesOracle) {
   }
   for (int64_t &s : scalars)
     params.push_back(&s);
+  // The wgmma kernel also takes TMA descriptors of Q and K as [rows, D]
+  // matrices (boxes of 64 x 8), made by the emulated runtime function.
+  std::vector<std::vector<int64_t>> matrices;
+  std::vector<void *> tensorMaps;
+  if (c.kernel == "wgmma") {
+    void *encode = nullptr;
+    for (auto &[name, fn] : (*emulator)->runtimeSymbols())
+      if (name == "mgpuTensorMapEncodeTiledMemref")
+        encode = fn;
+    ASSERT_TRUE(encode);
+    auto *encodeFn =
+        reinterpret_cast<void *(*)(int64_t, void *, int64_t, int64_t, int64_t,
+                                   int64_t, int64_t, int64_t *)>(encode);
+    int64_t dataType = dt == DType::F16 ? 6 : 9; // CU_TENSOR_MAP_DATA_TYPE_*
+    for (HostTensor *t : {&q, &k}) {
+      int64_t rows = t->numElements() / c.d;
+      matrices.push_back({reinterpret_cast<int64_t>(t->data()),
+                          reinterpret_cast<int64_t>(t->data()), 0, rows, c.d,
+                          c.d, 1});
+      int64_t box[2] = {64, 8};
+      tensorMaps.push_back(
+          encodeFn(2, matrices.back().data(), dataType, 0, 0, 0, 0, box));
+    }
+    for (void *&m : tensorMaps)
+      params.push_back(&m);
+  }
   llvm::Error err =
       (*emulator)->launch(kernelName, grid, block, smem, params.data());
   ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  ASSERT_EQ((*emulator)->takeError(), "");
 
   AttentionAttrs attrs2;
   attrs2.causal = c.causal;

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <ucontext.h>
 
 using namespace mlir;
@@ -69,12 +70,23 @@ struct BlockRun {
   Barrier block;
   std::vector<Barrier> warps;
   std::vector<uint32_t> exchange; // [warp][lane][word]
+  /// mbarriers by address: arrivals still expected this phase, transaction
+  /// bytes still expected, completed phases.
+  struct MBarrier {
+    int count = 0, pending = 0;
+    int64_t tx = 0;
+    uint64_t phase = 0;
+  };
+  std::map<const void *, MBarrier> mbarriers;
   /// Aligned to 2^18 bytes: wgmma descriptors keep the low 18 bits of a
   /// shared address, which then are the offset into this buffer.
   uint8_t *shared = nullptr;
 };
 
 BlockRun *run = nullptr;
+
+/// Records an error of an emulated device function in the active emulator.
+void activeEmulatorError(const std::string &message);
 constexpr size_t kStackBytes = 1 << 19;
 
 void arrive(Barrier &b) {
@@ -241,6 +253,81 @@ static void mha_emu_ldmatrix(const uint8_t *address, int32_t num, int32_t trans,
     out[m] = uint32_t(e[0]) | (uint32_t(e[1]) << 16);
   }
   arrive(run->warps[w]);
+}
+
+/// mbarrier.init / arrive.expect_tx / try_wait.parity and the TMA loads
+/// that complete their transactions (tensor maps from
+/// mgpuTensorMapEncodeTiledMemref below; coordinates innermost first).
+struct EmuTensorMap {
+  const uint8_t *base;
+  int64_t rank, elementBytes;
+  int64_t sizes[5], strides[5], box[5]; // outermost first, strides in elements
+};
+
+static void completePhase(BlockRun::MBarrier &m) {
+  if (m.pending == 0 && m.tx == 0) {
+    ++m.phase;
+    m.pending = m.count;
+  }
+}
+
+static void mha_emu_mbar_init(void *bar, int32_t count, int32_t predicate) {
+  if (predicate)
+    run->mbarriers[bar] = {count, count, 0, 0};
+}
+
+static void mha_emu_mbar_expect_tx(void *bar, int32_t bytes,
+                                   int32_t predicate) {
+  if (!predicate)
+    return;
+  BlockRun::MBarrier &m = run->mbarriers[bar];
+  m.tx += bytes;
+  --m.pending;
+  completePhase(m);
+}
+
+static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
+                             int32_t numCoords, int32_t c0, int32_t c1,
+                             int32_t predicate) {
+  if (!predicate)
+    return;
+  if (map->rank != 2 || numCoords != 2) {
+    activeEmulatorError("kernel emulator: only 2-D TMA loads are emulated");
+    return;
+  }
+  int64_t rows = map->box[0], cols = map->box[1], e = map->elementBytes;
+  auto *out = static_cast<uint8_t *>(dst);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t gr = c1 + r, gc = c0 + c;
+      uint8_t *o = out + (r * cols + c) * e;
+      if (gr < 0 || gr >= map->sizes[0] || gc < 0 || gc >= map->sizes[1])
+        std::memset(o, 0, e); // out of bounds: zero fill
+      else
+        std::memcpy(
+            o, map->base + (gr * map->strides[0] + gc * map->strides[1]) * e,
+            e);
+    }
+  BlockRun::MBarrier &m = run->mbarriers[bar];
+  m.tx -= rows * cols * e;
+  completePhase(m);
+}
+
+/// Blocks until the phase with parity `parity` of the mbarrier completed.
+static void mha_emu_mbar_wait(void *bar, int32_t parity) {
+  for (int64_t spins = 0;; ++spins) {
+    BlockRun::MBarrier &m = run->mbarriers[bar];
+    if (int32_t(m.phase & 1) != (parity & 1))
+      return;
+    if (spins > 100000) {
+      activeEmulatorError("kernel emulator: mbarrier phase never completes "
+                          "(missing arrival or transaction bytes)");
+      return;
+    }
+    Fiber *self = run->current; // let the other threads run
+    self->waiting = nullptr;
+    swapcontext(&self->context, &run->scheduler);
+  }
 }
 
 static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
@@ -522,6 +609,46 @@ private:
       op->erase();
       return success();
     }
+    auto predicateOf = [&](Value p) -> Value {
+      if (!p)
+        return LLVM::ConstantOp::create(b, loc, i32, 1);
+      return LLVM::ZExtOp::create(b, loc, i32, p);
+    };
+    if (auto init = dyn_cast<NVVM::MBarrierInitOp>(op)) {
+      call(b, loc, "mha_emu_mbar_init", voidTy,
+           {init.getAddr(), init.getCount(), predicateOf(init.getPredicate())});
+      init.erase();
+      return success();
+    }
+    if (auto arrive = dyn_cast<NVVM::MBarrierArriveExpectTxOp>(op)) {
+      if (!arrive->use_empty())
+        return op->emitError("kernel emulator: the state result of "
+                             "mbarrier.arrive.expect_tx is not emulated");
+      call(b, loc, "mha_emu_mbar_expect_tx", voidTy,
+           {arrive.getAddr(), arrive.getTxcount(),
+            predicateOf(arrive.getPredicate())});
+      arrive.erase();
+      return success();
+    }
+    if (auto wait = dyn_cast<NVVM::MBarrierTryWaitParityOp>(op)) {
+      call(b, loc, "mha_emu_mbar_wait", voidTy,
+           {wait.getAddr(), wait.getPhase()});
+      wait.erase();
+      return success();
+    }
+    if (auto tma =
+            dyn_cast<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(op)) {
+      auto coords = tma.getCoordinates();
+      if (coords.size() != 2 || tma.getMulticastMask())
+        return op->emitError("kernel emulator: only 2-D TMA loads without "
+                             "multicast are emulated");
+      call(b, loc, "mha_emu_tma_load", voidTy,
+           {tma.getDstMem(), tma.getTmaDescriptor(), tma.getMbar(),
+            LLVM::ConstantOp::create(b, loc, i32, 2), coords[0], coords[1],
+            predicateOf(tma.getPredicate())});
+      tma.erase();
+      return success();
+    }
     if (auto ld = dyn_cast<NVVM::LdMatrixOp>(op)) {
       int64_t num = ld.getNum();
       auto st = dyn_cast<LLVM::LLVMStructType>(ld.getType());
@@ -585,6 +712,41 @@ private:
 //===----------------------------------------------------------------------===//
 
 KernelEmulator *activeEmulator = nullptr;
+
+void activeEmulatorError(const std::string &message) {
+  if (activeEmulator)
+    activeEmulator->recordError(message);
+}
+
+/// cuTensorMapEncodeTiled on host memory: what mha_emu_tma_load needs.
+static std::vector<std::unique_ptr<EmuTensorMap>> tensorMaps;
+extern "C" {
+static void *emuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                                           int64_t dataType, int64_t,
+                                           int64_t swizzle, int64_t, int64_t,
+                                           int64_t *boxDims) {
+  static const int64_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  if (rank < 1 || rank > 5 || dataType < 0 || dataType > 12 || swizzle) {
+    activeEmulatorError("kernel emulator: unsupported tensor map (rank " +
+                        std::to_string(rank) + ", swizzle " +
+                        std::to_string(swizzle) + ")");
+    return nullptr;
+  }
+  auto map = std::make_unique<EmuTensorMap>();
+  const int64_t *d = static_cast<const int64_t *>(descriptor);
+  map->rank = rank;
+  map->elementBytes = elementBytes[dataType];
+  map->base =
+      reinterpret_cast<const uint8_t *>(d[1]) + d[2] * map->elementBytes;
+  for (int64_t i = 0; i < rank; ++i) {
+    map->sizes[i] = d[3 + i];
+    map->strides[i] = d[3 + rank + i];
+    map->box[i] = boxDims[i];
+  }
+  tensorMaps.push_back(std::move(map));
+  return tensorMaps.back().get();
+}
+}
 
 extern "C" {
 static void *emuModuleLoad(void *, uint64_t) { return activeEmulator; }
@@ -685,6 +847,11 @@ KernelEmulator::create(ModuleOp module) {
     add("mha_emu_cp_async", reinterpret_cast<void *>(&mha_emu_cp_async));
     add("mha_emu_wgmma", reinterpret_cast<void *>(&mha_emu_wgmma));
     add("mha_emu_ldmatrix", reinterpret_cast<void *>(&mha_emu_ldmatrix));
+    add("mha_emu_mbar_init", reinterpret_cast<void *>(&mha_emu_mbar_init));
+    add("mha_emu_mbar_expect_tx",
+        reinterpret_cast<void *>(&mha_emu_mbar_expect_tx));
+    add("mha_emu_mbar_wait", reinterpret_cast<void *>(&mha_emu_mbar_wait));
+    add("mha_emu_tma_load", reinterpret_cast<void *>(&mha_emu_tma_load));
     add("mha_emu_cp_commit", reinterpret_cast<void *>(&mha_emu_cp_commit));
     add("mha_emu_cp_wait", reinterpret_cast<void *>(&mha_emu_cp_wait));
     add("__nv_exp2f", reinterpret_cast<void *>(&mha_emu_exp2f));
@@ -745,6 +912,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
         // Fresh shared memory with a recognisable pattern: kernels must not
         // read what they did not write.
         std::memset(state.shared, 0xA5, sharedCapacity);
+        state.mbarriers.clear();
         for (int64_t i = 0; i < threads; ++i) {
           Fiber &f = state.fibers[i];
           f.done = false;
@@ -793,21 +961,23 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
 std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {
   activeEmulator = this;
   auto fn = [](auto *f) { return reinterpret_cast<void *>(f); };
-  return {{"mgpuModuleLoad", fn(&emuModuleLoad)},
-          {"mgpuModuleLoadJIT", fn(&emuModuleLoad)},
-          {"mgpuModuleUnload", fn(&emuModuleUnload)},
-          {"mgpuModuleGetFunction", fn(&emuModuleGetFunction)},
-          {"mgpuLaunchKernel", fn(&emuLaunchKernel)},
-          {"mgpuStreamCreate", fn(&emuStreamCreate)},
-          {"mgpuStreamDestroy", fn(&emuStreamNoop)},
-          {"mgpuStreamSynchronize", fn(&emuStreamNoop)},
-          {"mgpuStreamWaitEvent", fn(&emuStreamWaitEvent)},
-          {"mgpuEventCreate", fn(&emuEventCreate)},
-          {"mgpuEventDestroy", fn(&emuEventNoop)},
-          {"mgpuEventSynchronize", fn(&emuEventNoop)},
-          {"mgpuEventRecord", fn(&emuEventRecord)},
-          {"mgpuMemAlloc", fn(&emuMemAlloc)},
-          {"mgpuMemFree", fn(&emuMemFree)},
-          {"mgpuMemcpy", fn(&emuMemcpy)},
-          {"mgpuMemset32", fn(&emuMemset32)}};
+  return {
+      {"mgpuModuleLoad", fn(&emuModuleLoad)},
+      {"mgpuModuleLoadJIT", fn(&emuModuleLoad)},
+      {"mgpuModuleUnload", fn(&emuModuleUnload)},
+      {"mgpuModuleGetFunction", fn(&emuModuleGetFunction)},
+      {"mgpuLaunchKernel", fn(&emuLaunchKernel)},
+      {"mgpuStreamCreate", fn(&emuStreamCreate)},
+      {"mgpuStreamDestroy", fn(&emuStreamNoop)},
+      {"mgpuStreamSynchronize", fn(&emuStreamNoop)},
+      {"mgpuStreamWaitEvent", fn(&emuStreamWaitEvent)},
+      {"mgpuEventCreate", fn(&emuEventCreate)},
+      {"mgpuEventDestroy", fn(&emuEventNoop)},
+      {"mgpuEventSynchronize", fn(&emuEventNoop)},
+      {"mgpuEventRecord", fn(&emuEventRecord)},
+      {"mgpuMemAlloc", fn(&emuMemAlloc)},
+      {"mgpuMemFree", fn(&emuMemFree)},
+      {"mgpuMemcpy", fn(&emuMemcpy)},
+      {"mgpuMemset32", fn(&emuMemset32)},
+      {"mgpuTensorMapEncodeTiledMemref", fn(&emuTensorMapEncodeTiledMemref)}};
 }

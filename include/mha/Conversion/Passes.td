@@ -81,8 +81,9 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
       accumulator layout is the A-operand layout).
     - `wgmma` (opt-in, sm_90a): one warpgroup, 64 query rows,
       `nvvm.wgmma.mma_async` m64nNk16 for both products with every operand
-      in shared memory in the K-major, no-swizzle core-matrix layout (Q and
-      K by cp.async, V transposed, P written back from registers). Its
+      in shared memory in K-major, no-swizzle core-matrix layouts (Q and K
+      loaded by TMA with an mbarrier, descriptors made on the host; V
+      transposed by the threads; P written back from registers). Its
       descriptors and layouts are checked only by the host emulator of the
       unit tests so far, so `auto` does not pick it.
     - `simt` (everything else, e.g. f32): one thread per query row on CUDA

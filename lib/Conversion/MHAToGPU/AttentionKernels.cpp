@@ -2,7 +2,8 @@
 //
 // Three FlashAttention-2 kernels: tensor cores with nvvm.mma.sync m16n8k16
 // (ldmatrix fragments, cp.async double buffering) for f16/bf16, warpgroup
-// MMA (sm_90a, operands in shared memory behind descriptors), and CUDA
+// MMA (sm_90a, operands in shared memory behind descriptors, Q and K by
+// TMA), and CUDA
 // cores for every other case. All keep the online-softmax state in f32
 // registers and work in the exp2 domain with scale * log2(e) folded into the
 // scores; each can split the kv range for flash-decoding (BlockPlan).
@@ -28,6 +29,19 @@ using namespace mlir;
 using namespace mlir::mha;
 
 static int64_t byteWidth(Type t) { return t.getIntOrFloatBitWidth() / 8; }
+
+Type mlir::mha::tmaDescriptorType(MLIRContext *ctx,
+                                  const AttentionKernelConfig &config,
+                                  int64_t rows) {
+  auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto box = MemRefType::get({rows, 8}, config.elementType,
+                             MemRefLayoutAttrInterface{}, wg);
+  return nvgpu::TensorMapDescriptorType::get(
+      ctx, box, nvgpu::TensorMapSwizzleKind::SWIZZLE_NONE,
+      nvgpu::TensorMapL2PromoKind::L2PROMO_NONE,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+}
 
 bool mlir::mha::mmaKernelSupports(Type elementType, int64_t headDim,
                                   int64_t valueDim) {
@@ -166,6 +180,7 @@ struct KernelBuilder {
 /// Common kernel signature and entry values.
 struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, batchSize, sq, skv, splits;
+  Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
 };
@@ -205,6 +220,10 @@ gpu::GPUFuncOp createAttentionKernel(OpBuilder &builder, Location loc,
   inputs.append(cfg.splitKV ? 4 : 3, idx);
   if (cfg.mask != MaskKind::None)
     inputs.append(4, idx);
+  // TMA descriptors travel as the pointers they lower to: convert-gpu-to-
+  // nvvm cannot convert nvgpu types in a kernel signature.
+  if (cfg.kind == AttentionKernelKind::Wgmma)
+    inputs.append(2, LLVM::LLVMPointerType::get(builder.getContext()));
   gpu::GPUFuncOp fn =
       createKernel(builder, loc, module, name, inputs, cfg.numThreads());
   Block &entry = fn.getBody().front();
@@ -228,6 +247,17 @@ gpu::GPUFuncOp createAttentionKernel(OpBuilder &builder, Location loc,
   if (cfg.mask != MaskKind::None)
     for (int d = 0; d < 4; ++d)
       args.maskStrides.push_back(entry.getArgument(i++));
+  if (cfg.kind == AttentionKernelKind::Wgmma) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&entry);
+    auto asDescriptor = [&](Value ptr, int64_t rows) {
+      Type type = tmaDescriptorType(builder.getContext(), cfg, rows);
+      return UnrealizedConversionCastOp::create(builder, loc, type, ptr)
+          .getResult(0);
+    };
+    args.qTensorMap = asDescriptor(entry.getArgument(i++), cfg.blockM());
+    args.kTensorMap = asDescriptor(entry.getArgument(i++), cfg.blockN);
+  }
   return fn;
 }
 
@@ -846,17 +876,18 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
 //===----------------------------------------------------------------------===//
 //
 // wgmma.mma_async m64nNk16 reads both operands from shared memory through
-// 64-bit matrix descriptors. Every operand is stored "K-major, no swizzle":
-// a grid of 8 x 8 core matrices (8 rows of 16 contiguous bytes), core matrix
-// (i, j) at ((i * cols / 8) + j) * 128 bytes, so the descriptors' leading
-// byte offset (next core matrix along K) is 128 and the stride byte offset
-// (next 8 rows) is cols / 8 * 128. Q and K tiles land there with cp.async
-// (a 16-byte chunk is one core-matrix row); V is stored transposed (Dv x
-// keys) so that P V also reads a K-major B; P goes through shared memory
-// (MLIR 22's nvvm.wgmma.mma_async takes A from shared memory only). The
-// accumulator fragment of warp w is the mma.sync C layout repeated over
-// the N / 8 column tiles, so masking, the online softmax and the epilogue
-// are those of the mma.sync kernel.
+// 64-bit matrix descriptors; every operand is stored "K-major, no swizzle",
+// as 8 x 8 core matrices (8 rows of 16 contiguous bytes) whose descriptor
+// gives the byte distance to the next core matrix along K (leading) and to
+// the next 8 rows (stride). Q and K arrive by TMA in boxes of rows x 8
+// elements, each a column of core matrices (leading = rows * 16, stride =
+// 128); V is stored transposed (Dv x keys) by the threads, so that P V also
+// reads a K-major B, and P goes through shared memory (MLIR 22's
+// nvvm.wgmma.mma_async takes A from shared memory only), both with core
+// matrix (i, j) at ((i * cols / 8) + j) * 128 bytes (leading 128, stride
+// cols / 8 * 128). The accumulator fragment of warp w is the mma.sync C
+// layout repeated over the N / 8 column tiles, so masking, the online
+// softmax and the epilogue are those of the mma.sync kernel.
 
 /// Element offset of (r, c) in a K-major, no-swizzle matrix with `cols`
 /// columns.
@@ -914,35 +945,49 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         arith::ConstantOp::create(b, b.getI64IntegerAttr(elementOffset * eb)));
   };
 
-  // cp.async of a [rows x width] row-major source into the core layout;
-  // `source(row)` gives the element offset of a row and whether it exists.
-  auto stageAsync = [&](MmaBuilder &ib, int64_t rowsN, int64_t width,
-                        int64_t dstOff, Value src,
-                        function_ref<std::pair<Value, Value>(Value)> source) {
-    SmallVector<Value> tokens;
-    int64_t perRow = width / 8, chunks = rowsN * perRow;
-    for (int64_t i = 0; i < llvm::divideCeil(chunks, T); ++i) {
-      Value chunk = ib.min(ib.add(a.tid, i * T), ib.c(chunks - 1));
-      Value r = ib.div(chunk, perRow);
-      Value col = ib.mul(ib.rem(chunk, perRow), 8);
-      auto [rowOff, valid] = source(r);
-      Value n = ib.select(valid, ib.c(8), ib.c(0));
-      Value dst = ib.add(coreOffset(ib, r, col, width), dstOff);
-      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-          ib.b, smem, ValueRange{dst}, src, ValueRange{ib.add(rowOff, col)},
-          ib.b.getIndexAttr(8), n, ib.b.getUnitAttr()));
+  // Q and K arrive by TMA in boxes of rows x 8 elements: box j (columns
+  // 8j .. 8j + 7) is a column of core matrices at `off + j * rows * 8`, so
+  // the next core matrix along K is rows * 16 bytes away and the next 8 rows
+  // 128 bytes. One mbarrier (one arrival, thread 0's, plus the bytes)
+  // tracks each load; Q is phase 0, kv tile i phase i + 1.
+  auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto barrierType = nvgpu::MBarrierGroupType::get(ctx, wg, 1);
+  Value mbar = nvgpu::MBarrierCreateOp::create(b, barrierType);
+  Value thread0 =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, a.tid, kb.c(0));
+  nvgpu::MBarrierInitOp::create(b, mbar, kb.c(1), kb.c(0), thread0);
+  gpu::BarrierOp::create(b);
+  auto tmaLoad = [&](MmaBuilder &ib, Value tensorMap, int64_t rowsN,
+                     int64_t off, Value row0) {
+    nvgpu::MBarrierArriveExpectTxOp::create(ib.b, mbar, ib.c(rowsN * D * eb),
+                                            ib.c(0), thread0);
+    for (int64_t j = 0; j < D / 8; ++j) {
+      Value dst =
+          sharedView(ib.b, dyn, (off + j * rowsN * 8) * eb, {rowsN, 8}, elt);
+      nvgpu::TmaAsyncLoadOp::create(ib.b, dst, mbar, tensorMap,
+                                    ValueRange{ib.c(j * 8), row0}, ib.c(0),
+                                    Value(), thread0);
     }
-    return nvgpu::DeviceAsyncCreateGroupOp::create(
-        ib.b, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
   };
-
-  // Q once (rows past the block's queries read a clamped row, never used).
-  stageAsync(kb, BM, D, qOff, a.q, [&](Value r) {
-    RowRef row = plan.row(kb, r);
-    Value off = kb.mul(
-        kb.add(kb.mul(kb.add(kb.mul(a.batch, H), row.head), a.sq), row.q), D);
-    return std::make_pair(off, row.valid);
-  });
+  auto waitPhase = [&](MmaBuilder &ib, Value parity) {
+    nvgpu::MBarrierTryWaitParityOp::create(ib.b, mbar, parity, ib.c(10000000),
+                                           ib.c(0));
+  };
+  auto tmaDescriptor = [&](int64_t off, int64_t rowsN, int64_t ks) {
+    return matrixDescriptor(kb, addrOf(off + ks * 2 * rowsN * 8), rowsN * 16,
+                            128);
+  };
+  // The block's Q rows are consecutive rows of the [B * H * Sq, D] matrix
+  // (with flash-decoding: the G heads of the kv head, all queries).
+  Value qRow0 =
+      cfg.splitKV
+          ? kb.mul(kb.add(kb.mul(a.batch, H), kb.mul(a.kvHead, H / Hkv)), a.sq)
+          : kb.add(
+                kb.mul(kb.add(kb.mul(a.batch, H), plan.row(kb, kb.c(0)).head),
+                       a.sq),
+                plan.minQ);
+  tmaLoad(kb, a.qTensorMap, BM, qOff, qRow0);
+  waitPhase(kb, arith::ConstantOp::create(b, b.getBoolAttr(false)));
 
   auto structType = [&](int64_t n) {
     return LLVM::LLVMStructType::getLiteral(ctx,
@@ -981,11 +1026,9 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         // The previous tile's K, V^T and P are no longer read.
         gpu::BarrierOp::create(ib);
         Value keyLast = mb.sub(a.skv, mb.c(1));
-        stageAsync(mb, BN, D, kOff, a.k, [&](Value r) {
-          Value key = mb.add(t0, r);
-          Value off = mb.mul(mb.add(kvRow0, mb.min(key, keyLast)), D);
-          return std::make_pair(off, mb.lt(key, a.skv));
-        });
+        // K rows past Skv belong to the next head (or are zero-filled past
+        // the tensor); their scores are masked.
+        tmaLoad(mb, a.kTensorMap, BN, kOff, mb.add(kvRow0, t0));
         // V^T: 8 values of one key per thread and round, stored transposed.
         int64_t perRow = Dv / 8, chunks = BN * perRow;
         Value zero8 = arith::ConstantOp::create(
@@ -1005,11 +1048,9 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
                 ib, vector::ExtractOp::create(ib, vals, ArrayRef<int64_t>{e}),
                 smem, mb.add(coreOffset(mb, mb.add(col, e), r, BN), vOff));
         }
-        nvgpu::DeviceAsyncWaitOp::create(
-            ib,
-            nvgpu::DeviceAsyncCreateGroupOp::create(
-                ib, nvgpu::DeviceAsyncTokenType::get(ctx), ValueRange{}),
-            ib.getI32IntegerAttr(0));
+        // Phase it + 1 of the mbarrier: this tile's K.
+        waitPhase(mb, arith::CmpIOp::create(ib, arith::CmpIPredicate::eq,
+                                            mb.rem(it, 2), mb.c(0)));
         proxyFence(ib);
         gpu::BarrierOp::create(ib);
 
@@ -1017,11 +1058,8 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         NVVM::WgmmaFenceAlignedOp::create(ib);
         Value s = LLVM::ZeroOp::create(ib, structType(BN));
         for (int64_t ks = 0; ks < D / 16; ++ks)
-          s = wgmma(mb, s, BN,
-                    matrixDescriptor(mb, addrOf(qOff + ks * 16 * 8), 128,
-                                     D / 8 * 128),
-                    matrixDescriptor(mb, addrOf(kOff + ks * 16 * 8), 128,
-                                     D / 8 * 128));
+          s = wgmma(mb, s, BN, tmaDescriptor(qOff, BM, ks),
+                    tmaDescriptor(kOff, BN, ks));
         waitWgmma(ib);
         SmallVector<Value> x;
         for (int64_t i = 0; i < BN / 2; ++i)
@@ -1074,12 +1112,6 @@ void buildWgmmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         }
         scf::YieldOp::create(ib, yield);
       });
-  // Q's copies, when the block had no kv tile.
-  nvgpu::DeviceAsyncWaitOp::create(
-      b,
-      nvgpu::DeviceAsyncCreateGroupOp::create(
-          b, nvgpu::DeviceAsyncTokenType::get(ctx), ValueRange{}),
-      b.getI32IntegerAttr(0));
   storeMmaRows(kb, cfg, a, plan, rows, t, t2, loop);
 }
 
@@ -1147,7 +1179,7 @@ mlir::mha::buildAttentionKernel(OpBuilder &builder, Location loc,
   gpu::GPUFuncOp fn =
       createAttentionKernel(builder, loc, module, name, config, args);
   ImplicitLocOpBuilder b(loc, builder.getContext());
-  b.setInsertionPointToStart(&fn.getBody().front());
+  b.setInsertionPointToEnd(&fn.getBody().front());
   switch (config.kind) {
   case AttentionKernelKind::Mma:
     buildMmaBody(b, config, args);

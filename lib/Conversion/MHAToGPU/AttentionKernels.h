@@ -45,6 +45,12 @@ struct AttentionKernelConfig {
   int64_t sharedMemoryBytes() const;
 };
 
+/// The TMA descriptor type of the wgmma kernel's Q (`rows` = blockM) and K
+/// (`rows` = blockN) loads: boxes of rows x 8 elements (16 bytes, one
+/// column of core matrices), no swizzle, zero fill out of bounds.
+Type tmaDescriptorType(MLIRContext *ctx, const AttentionKernelConfig &config,
+                       int64_t rows);
+
 /// Whether the tensor-core kernel supports these shapes and types.
 bool mmaKernelSupports(Type elementType, int64_t headDim, int64_t valueDim);
 
@@ -60,7 +66,9 @@ int64_t simtKernelBlockN(Type elementType, int64_t headDim, int64_t valueDim);
 /// With splitKV, `out` is replaced by (partial : memref<?xf32> of
 /// [B, H, Sq, splits, Dv], lse : memref<?xf32> of [B, H, Sq, splits]), a
 /// `splits : index` argument follows Skv, and the grid is (splits, Hkv, B);
-/// G * Sq must not exceed blockM().
+/// G * Sq must not exceed blockM(). The wgmma kernel takes two more
+/// arguments, the TMA descriptors (tmaDescriptorType) of Q and K viewed as
+/// [rows, D] matrices.
 gpu::GPUFuncOp buildAttentionKernel(OpBuilder &builder, Location loc,
                                     gpu::GPUModuleOp module, StringRef name,
                                     const AttentionKernelConfig &config);

@@ -85,6 +85,11 @@ public:
     SmallVector<Value> maskArgs;
     if (mask)
       maskArgs = maskStrides(hostBuffers.back());
+    // The wgmma kernel loads Q and K by TMA: descriptors of both as
+    // [rows, D] matrices.
+    SmallVector<Value> tensorMaps;
+    if (config.kind == AttentionKernelKind::Wgmma)
+      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
 
     // An empty grid is an invalid launch: skip it when B * Sq = 0.
     Value rows = arith::MulIOp::create(b, batch, sq);
@@ -106,6 +111,7 @@ public:
         operands.push_back(flatten(outDev, ib));
         operands.append({batch, sq, skv});
         operands.append(maskArgs);
+        operands.append(tensorMaps);
         Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
         gpu::LaunchFuncOp::create(
             ib, symbol(kernelName),
@@ -138,6 +144,7 @@ public:
       SmallVector<Value> operands = inputs;
       operands.append({partial, lse, batch, sq, skv, splits});
       operands.append(maskArgs);
+      operands.append(tensorMaps);
       gpu::LaunchFuncOp::create(
           ib, symbol(kernelName),
           gpu::KernelDim3{splits, c(config.numKvHeads), batch},
@@ -208,6 +215,25 @@ private:
         MemRefType::get({ShapedType::kDynamic},
                         cast<MemRefType>(buffer.getType()).getElementType());
     return memref::CastOp::create(ib, type, flat);
+  }
+
+  /// A TMA descriptor (boxes of `rows` x 8 elements) of the 4-D device
+  /// buffer `buffer` seen as a [B * H * S, D] matrix.
+  Value tensorMap(Value buffer, int64_t rows) {
+    Value matrix = memref::CollapseShapeOp::create(
+        b, buffer, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    auto elementType = cast<MemRefType>(buffer.getType()).getElementType();
+    Value unranked = memref::CastOp::create(
+        b, UnrankedMemRefType::get(elementType, /*memorySpace=*/0), matrix);
+    Type type = tmaDescriptorType(b.getContext(), config, rows);
+    Value descriptor = nvgpu::TmaCreateDescriptorOp::create(
+        b, type, unranked,
+        ValueRange{arith::ConstantIndexOp::create(b, rows),
+                   arith::ConstantIndexOp::create(b, 8)});
+    // The kernel takes the pointer the descriptor lowers to.
+    return UnrealizedConversionCastOp::create(
+               b, LLVM::LLVMPointerType::get(b.getContext()), descriptor)
+        .getResult(0);
   }
 
   /// A 1-D device buffer of `size` elements, freed by this code.
@@ -418,9 +444,30 @@ struct LaunchFuncMemoryEffects
 };
 } // namespace
 
+namespace {
+/// nvgpu.tma.create.descriptor reads the shape and strides of its memref
+/// (and allocates the descriptor outside of any memref). Upstream declares
+/// no effects for it, which buffer deallocation rejects.
+struct TmaCreateDescriptorMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<
+          TmaCreateDescriptorMemoryEffects, nvgpu::TmaCreateDescriptorOp> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get(), &op->getOpOperand(0));
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+} // namespace
+
 void mlir::mha::registerConvertMHAToGPUExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
     gpu::LaunchFuncOp::attachInterface<LaunchFuncMemoryEffects>(*ctx);
+  });
+  registry.addExtension(+[](MLIRContext *ctx, nvgpu::NVGPUDialect *) {
+    nvgpu::TmaCreateDescriptorOp::attachInterface<
+        TmaCreateDescriptorMemoryEffects>(*ctx);
   });
 }

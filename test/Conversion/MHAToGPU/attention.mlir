@@ -31,10 +31,14 @@
 // CHECK:         return %[[R]]
 
 // kernel=wgmma: 32768 bytes of shared memory (Q, K, V^T and P, 64 x 64
-// bf16 each), 4 + 4 warpgroup MMAs per kv tile.
+// bf16 each), Q and K by TMA (descriptors made on the host), 4 + 4
+// warpgroup MMAs per kv tile.
 // WGMMA-LABEL: func.func @prefill_bf16(
-// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32
+// WGMMA:         nvgpu.tma.create.descriptor %{{.+}} box[%c64, %c8] : memref<*xbf16> -> <tensor = memref<64x8xbf16, #gpu.address_space<workgroup>>, swizzle = none, l2promo = none, oob = zero, interleave = none>
+// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
 // WGMMA-LABEL: gpu.func @attention_0(
+// WGMMA:         nvgpu.tma.async.load {{.+}} -> memref<64x8xbf16, #gpu.address_space<workgroup>>
+// WGMMA:         nvgpu.mbarrier.try_wait.parity
 // WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // WGMMA:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // WGMMA-COUNT-4: nvvm.wgmma.mma_async
