@@ -16,6 +16,23 @@ static std::string &toolName() {
 
 void tool::setToolName(llvm::StringRef name) { toolName() = name.str(); }
 
+void tool::parseCommandLine(int argc, char **argv, llvm::StringRef name,
+                            llvm::cl::OptionCategory &category,
+                            llvm::StringRef overview) {
+  setToolName(name);
+  llvm::cl::HideUnrelatedOptions(category);
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (llvm::cl::ParseCommandLineOptions(
+          argc, argv, (name + ": " + overview + "\n").str(), &os))
+    return;
+  // "mha-run: Unknown command line argument ..." -> one error line.
+  llvm::StringRef first = llvm::StringRef(errors).split('\n').first.ltrim();
+  if (first.consume_front(name) && first.consume_front(": "))
+    fail(first);
+  fail(first);
+}
+
 void tool::fail(const llvm::Twine &message) {
   llvm::errs() << toolName() << ": error: " << message << "\n";
   std::exit(2);

@@ -276,20 +276,9 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  setToolName("mha-aot-check");
-  cl::HideUnrelatedOptions(category);
-  std::string parseErrors;
-  llvm::raw_string_ostream parseErrorsOS(parseErrors);
-  if (!cl::ParseCommandLineOptions(
-          argc, argv,
-          "mha-aot-check: call an entry of a library written by "
-          "mha-compile, verify and time it\n",
-          &parseErrorsOS)) {
-    llvm::StringRef first = llvm::StringRef(parseErrors).split('\n').first;
-    fail(first.ltrim().consume_front("mha-aot-check: ")
-             ? first.drop_front(first.find(':') + 2)
-             : first);
-  }
+  parseCommandLine(
+      argc, argv, "mha-aot-check", category,
+      "call an entry of a library written by mha-compile, verify and time it");
 
   Library lib = loadLibrary(libraryFile);
   const AotManifest &manifest = lib.manifest;

@@ -17,6 +17,7 @@
 #include "mha/Runner/JitSession.h"
 #include "mha/Runner/OracleFunction.h"
 #include "mha/Runner/PipelineBuilder.h"
+#include "mha/Runner/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -57,6 +58,7 @@
 using namespace mlir;
 using namespace mlir::mha::runner;
 namespace cl = llvm::cl;
+using namespace mlir::mha::tool;
 
 static cl::OptionCategory category("mha-compile options");
 
@@ -114,11 +116,6 @@ static cl::opt<std::string>
            cl::value_desc("program"), cl::cat(category));
 
 namespace {
-/// A usage or input error: printed as one line, exit 2.
-[[noreturn]] void fail(const llvm::Twine &message) {
-  llvm::errs() << "mha-compile: error: " << message << "\n";
-  std::exit(2);
-}
 /// A failure of the compiler itself or of the toolchain: exit 1.
 [[noreturn]] void internalFail(const llvm::Twine &message) {
   llvm::errs() << "mha-compile: error: " << message << "\n";
@@ -266,19 +263,9 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  cl::HideUnrelatedOptions(category);
-  std::string parseErrors;
-  llvm::raw_string_ostream parseErrorsOS(parseErrors);
-  if (!cl::ParseCommandLineOptions(
-          argc, argv,
-          "mha-compile: compile attention graphs ahead of time into an "
-          "object or a shared library with a C header\n",
-          &parseErrorsOS)) {
-    llvm::StringRef first = llvm::StringRef(parseErrors).split('\n').first;
-    fail(first.ltrim().consume_front("mha-compile: ")
-             ? first.drop_front(first.find(':') + 2)
-             : first);
-  }
+  parseCommandLine(argc, argv, "mha-compile", category,
+                   "compile attention graphs ahead of time into an object or a "
+                   "shared library with a C header");
 
   // Flags.
   std::optional<PipelineKind> pipeline = parsePipelineKind(pipelineFlag);

@@ -108,20 +108,9 @@ struct Check {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  setToolName("mha-run");
-  cl::HideUnrelatedOptions(category);
-  std::string parseErrors;
-  llvm::raw_string_ostream parseErrorsOS(parseErrors);
-  if (!cl::ParseCommandLineOptions(
-          argc, argv,
-          "mha-run: JIT-compile an attention graph, run it, verify and time "
-          "it\n",
-          &parseErrorsOS)) {
-    llvm::StringRef first = llvm::StringRef(parseErrors).split('\n').first;
-    fail(first.ltrim().consume_front("mha-run: ")
-             ? first.drop_front(first.find(':') + 2)
-             : first);
-  }
+  parseCommandLine(
+      argc, argv, "mha-run", category,
+      "JIT-compile an attention graph, run it, verify and time it");
 
   std::optional<PipelineKind> pipeline =
       llvm::StringSwitch<std::optional<PipelineKind>>(pipelineFlag)

@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
@@ -20,6 +21,12 @@ namespace mlir::mha::tool {
 
 /// The name that prefixes error lines ("mha-run: error: ...").
 void setToolName(llvm::StringRef name);
+
+/// Sets the tool name, shows only `category`'s options in --help and parses
+/// the command line; a parse error is one line (see fail).
+void parseCommandLine(int argc, char **argv, llvm::StringRef toolName,
+                      llvm::cl::OptionCategory &category,
+                      llvm::StringRef overview);
 
 /// A usage or input error: printed as one line, exit 2.
 [[noreturn]] void fail(const llvm::Twine &message);
