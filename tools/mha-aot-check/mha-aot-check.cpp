@@ -26,6 +26,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -273,6 +275,17 @@ private:
   std::vector<Pointer> pointers;
 };
 } // namespace
+
+// LLVM's static Support library calls arc4random (glibc 2.36) for random
+// numbers when the build machine's glibc has it; that one symbol would keep
+// mha-aot-check, which must run on GPU machines with older systems (glibc
+// 2.34, e.g. Ubuntu 22.04), from starting. This definition takes its place.
+extern "C" uint32_t arc4random(void) {
+  uint32_t value = 0;
+  while (getrandom(&value, sizeof(value), 0) != sizeof(value)) {
+  }
+  return value;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
