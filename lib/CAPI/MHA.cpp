@@ -24,7 +24,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -244,12 +243,7 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 "mhaCompile: context, text and function must not be null");
   std::string pipelineName = pipeline ? pipeline : "cpu";
-  std::optional<PipelineKind> kind =
-      llvm::StringSwitch<std::optional<PipelineKind>>(pipelineName)
-          .Case("cpu", PipelineKind::CPU)
-          .Case("reference", PipelineKind::Reference)
-          .Case("gpu", PipelineKind::GPU)
-          .Default(std::nullopt);
+  std::optional<PipelineKind> kind = parsePipelineKind(pipelineName);
   if (!kind)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 "unknown pipeline '" + pipelineName +

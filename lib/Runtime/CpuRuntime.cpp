@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemRefDescriptor.h"
 #include "mha/Runtime/Runtime.h"
 
 #include <algorithm>
@@ -73,19 +74,7 @@ extern "C" int mhaRuntimeReleaseResult(void *allocated) {
   return 1;
 }
 
-namespace {
-/// A ranked descriptor { allocated, aligned, offset, sizes[R], strides[R] }
-/// read as 64-bit words (every field is pointer-sized).
-struct Descriptor {
-  const int64_t *words;
-  int64_t rank;
-  char *base(int64_t elementSize) const {
-    return reinterpret_cast<char *>(words[1]) + words[2] * elementSize;
-  }
-  int64_t size(int64_t d) const { return words[3 + d]; }
-  int64_t stride(int64_t d) const { return words[3 + rank + d]; }
-};
-} // namespace
+using mha_runtime::Descriptor;
 
 extern "C" void memrefCopy(int64_t elementSize, MhaUnrankedMemRef *src,
                            MhaUnrankedMemRef *dst) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemRefDescriptor.h"
 #include "RuntimeError.h"
 
 #include "mha/Runtime/Runtime.h"
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+using mha_runtime::Descriptor;
 using namespace mha::runtime;
 
 #ifdef MHA_RUNTIME_HAVE_CUDA
@@ -366,18 +368,6 @@ void timedLaunch(Driver &d, CUstream stream, Launch launch) {
 }
 
 CUdeviceptr devicePointer(void *p) { return reinterpret_cast<CUdeviceptr>(p); }
-
-/// A ranked memref descriptor { allocated, aligned, offset, sizes[R],
-/// strides[R] } read as 64-bit words.
-struct Descriptor {
-  const int64_t *words;
-  int64_t rank;
-  char *base(int64_t elementSize) const {
-    return reinterpret_cast<char *>(words[1]) + words[2] * elementSize;
-  }
-  int64_t size(int64_t i) const { return words[3 + i]; }
-  int64_t stride(int64_t i) const { return words[3 + rank + i]; }
-};
 
 } // namespace
 

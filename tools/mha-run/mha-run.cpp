@@ -22,7 +22,6 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -112,12 +111,7 @@ int main(int argc, char **argv) {
       argc, argv, "mha-run", category,
       "JIT-compile an attention graph, run it, verify and time it");
 
-  std::optional<PipelineKind> pipeline =
-      llvm::StringSwitch<std::optional<PipelineKind>>(pipelineFlag)
-          .Case("cpu", PipelineKind::CPU)
-          .Case("reference", PipelineKind::Reference)
-          .Case("gpu", PipelineKind::GPU)
-          .Default(std::nullopt);
+  std::optional<PipelineKind> pipeline = parsePipelineKind(pipelineFlag);
   if (!pipeline)
     fail("unknown --pipeline=" + pipelineFlag +
          ": expected cpu, reference or gpu");

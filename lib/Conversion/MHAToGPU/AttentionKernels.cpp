@@ -179,7 +179,7 @@ struct KernelBuilder {
 
 /// Common kernel signature and entry values.
 struct KernelArgs {
-  Value q, k, v, mask, out, partial, lse, batchSize, sq, skv, splits;
+  Value q, k, v, mask, out, partial, lse, sq, skv, splits;
   Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
@@ -239,7 +239,7 @@ gpu::GPUFuncOp createAttentionKernel(OpBuilder &builder, Location loc,
   } else {
     args.out = entry.getArgument(i++);
   }
-  args.batchSize = entry.getArgument(i++);
+  ++i; // B: the bodies take the batch from the grid's z extent
   args.sq = entry.getArgument(i++);
   args.skv = entry.getArgument(i++);
   if (cfg.splitKV)
@@ -803,7 +803,9 @@ void buildMmaBody(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
         // reads the B fragments of two 8-key tiles: matrices (keys of tile
         // nt, d 0-7 / 8-15 of the step), then tile nt + 1; lane 8m + r
         // gives the address of row r of matrix m.
-        SmallVector<Value> s(nKeyTiles, init[4]); // zeros
+        Value zeroTile = arith::ConstantOp::create(
+            ib, DenseElementsAttr::get(vec4, ib.getF32FloatAttr(0)));
+        SmallVector<Value> s(nKeyTiles, zeroTile);
         for (int64_t kstep = 0; kstep < D / 16; ++kstep) {
           for (int64_t nt = 0; nt < nKeyTiles; nt += 2) {
             Value key =
