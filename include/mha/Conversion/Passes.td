@@ -102,15 +102,15 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
            "Kernel family: 'auto' (mma when the op qualifies, else simt), "
            "'mma' (mma.sync tensor cores, sm_80+, f16/bf16), 'wgmma' "
-           "(warpgroup MMA, sm_90a only, f16/bf16; experimental: not yet "
+           "(warpgroup MMA + TMA, sm_90a only, f16/bf16; experimental: not yet "
            "run on hardware) or 'simt' (CUDA cores, any element type)">,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
            "Target architecture (sm_XY or sm_XYa): the mma kernel needs "
            "sm_80 or later (auto falls back to simt before), wgmma needs "
            "sm_90a">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
-           "Keys per step of the online softmax in the mma kernel (a "
-           "multiple of 16)">,
+           "Keys per step of the online softmax in the tensor-core kernels "
+           "(mma, wgmma; a multiple of 16)">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Flash-decoding splits of the kv range for attentions whose "
            "queries of one kv head fit a block (static Sq, "

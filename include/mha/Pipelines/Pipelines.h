@@ -126,8 +126,10 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init("")};
   Option<std::string> kernel{
       *this, "kernel",
-      llvm::cl::desc("Attention kernel: 'auto' (tensor cores for f16/bf16 "
-                     "when D and Dv allow), 'mma' or 'simt'"),
+      llvm::cl::desc("Attention kernel: 'auto' (mma.sync tensor cores for "
+                     "f16/bf16 when D and Dv allow, else simt), 'mma', "
+                     "'wgmma' (warpgroup MMA + TMA, sm_90a, opt-in) or "
+                     "'simt'"),
       llvm::cl::init("auto")};
   Option<int64_t> kvTile{
       *this, "kv-tile",
