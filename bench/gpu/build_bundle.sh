@@ -4,7 +4,7 @@
 # comparison), but no LLVM/MLIR. See docs/gpu-bench.md.
 #
 #   bench/gpu/build_bundle.sh [--out DIR] [--chip sm_90a] [--quick]
-#                             [--build DIR] [--mcpu CPU] [--jobs N]
+#                             [--build DIR] [--target-cpu CPU] [--jobs N]
 #
 #   --out DIR     the bundle folder (default bench/gpu/bundle; replaced if it
 #                 holds an older bundle, refused if it holds anything else)
@@ -14,7 +14,7 @@
 #   --build DIR   the build tree with bin/mha-compile, bin/mha-aot-check and
 #                 lib/libmha_runtime.so (default: the mha-compile on PATH,
 #                 else <repo>/build)
-#   --mcpu CPU    the host CPU the libraries' host code is compiled for
+#   --target-cpu CPU the host CPU the libraries' host code is compiled for
 #                 (default x86-64-v3: any AVX2 machine)
 #   --jobs N      parallel compiles (default: the number of CPUs)
 #
@@ -29,7 +29,7 @@ out=$here/bundle
 chip=sm_90a
 quick=0
 build=
-mcpu=x86-64-v3
+target_cpu=x86-64-v3
 jobs=$(nproc 2>/dev/null || echo 2)
 max_bytes=$((64 * 1024 * 1024))
 
@@ -47,8 +47,8 @@ while [ $# -gt 0 ]; do
     --chip=*) chip=${1#--chip=}; shift ;;
     --build) build=${2:?--build needs a folder}; shift 2 ;;
     --build=*) build=${1#--build=}; shift ;;
-    --mcpu) mcpu=${2:?--mcpu needs a CPU name}; shift 2 ;;
-    --mcpu=*) mcpu=${1#--mcpu=}; shift ;;
+    --target-cpu) target_cpu=${2:?--target-cpu needs a CPU name}; shift 2 ;;
+    --target-cpu=*) target_cpu=${1#--target-cpu=}; shift ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
     --jobs=*) jobs=${1#--jobs=}; shift ;;
     --quick) quick=1; shift ;;
@@ -104,7 +104,7 @@ python3 "$here/configs.py" --src-root "$src_root" --out "$out" --chip "$chip" \
 mkdir -p "$work/logs" "$work/headers"
 compile_one() {
   local lib=$1 mlir=$2 entry=$3 pipeline=$4 options=$5
-  local args=("$mlir" "--pipeline=$pipeline" "--entry=$entry" "--mcpu=$mcpu"
+  local args=("$mlir" "--pipeline=$pipeline" "--entry=$entry" "--target-cpu=$target_cpu"
               -o "$out/$lib" "--header=$work/headers/$lib.h")
   [ "$options" != - ] && args+=("--pipeline-options=$options")
   if "$compile" "${args[@]}" >"$work/logs/$lib.log" 2>&1; then
@@ -128,7 +128,7 @@ wait
 # The build log: the compiler's output of every failure. Optional cases
 # (the experimental wgmma kernel) may fail without failing the bundle.
 {
-  echo "# build_bundle.sh: chip=$chip mcpu=$mcpu quick=$quick tools=$(cd "$build" && pwd)"
+  echo "# build_bundle.sh: chip=$chip target_cpu=$target_cpu quick=$quick tools=$(cd "$build" && pwd)"
   while IFS=$'\t' read -r lib mlir entry pipeline options optional; do
     status=$(cat "$work/logs/$lib.status" 2>/dev/null || echo failed)
     if [ "$status" != ok ]; then

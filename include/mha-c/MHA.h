@@ -117,6 +117,19 @@ MHA_CAPI_EXPORTED MhaStatus mhaCompile(MhaContext *context,
                                        const char *entry, const char *pipeline,
                                        const char *options,
                                        MhaFunction **function, char **error);
+/* mhaCompile for a CPU target: `targetCpu` is an LLVM CPU name ("x86-64",
+ * "x86-64-v3", "skylake-avx512", "znver4", ...; NULL or "" for the host) and
+ * `targetFeatures` LLVM features added or removed ("+avx512bf16,-avx512f";
+ * NULL or "" for none). The vector width, micro-kernel shape, FMA and float
+ * conversions follow from the target. Code for a CPU whose features this
+ * host lacks cannot be JIT-run: MHA_ERROR_COMPILE names the missing ones,
+ * as it names an unknown CPU or feature. For the gpu pipeline the target is
+ * the CPU of the host-side code. */
+MHA_CAPI_EXPORTED MhaStatus mhaCompileForTarget(
+    MhaContext *context, const char *mlirText, int64_t length,
+    const char *entry, const char *pipeline, const char *options,
+    const char *targetCpu, const char *targetFeatures, MhaFunction **function,
+    char **error);
 MHA_CAPI_EXPORTED void mhaFunctionDestroy(MhaFunction *function);
 
 /*===--- Signature -------------------------------------------------------===*/

@@ -235,6 +235,16 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
                      const char *entry, const char *pipeline,
                      const char *options, MhaFunction **function,
                      char **error) {
+  return mhaCompileForTarget(context, mlirText, length, entry, pipeline,
+                             options, nullptr, nullptr, function, error);
+}
+
+MhaStatus mhaCompileForTarget(MhaContext *context, const char *mlirText,
+                              int64_t length, const char *entry,
+                              const char *pipeline, const char *options,
+                              const char *targetCpu,
+                              const char *targetFeatures,
+                              MhaFunction **function, char **error) {
   if (error)
     *error = nullptr;
   if (function)
@@ -276,6 +286,8 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
                 llvm::toString(signature.takeError()));
 
   llvm::StringRef pipelineOptions = options ? llvm::StringRef(options) : "";
+  TargetFlags target{targetCpu ? targetCpu : "",
+                     targetFeatures ? targetFeatures : ""};
   std::unique_ptr<JitFunction> jit;
   std::string unusable;
   double seconds = 0;
@@ -287,8 +299,8 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
     // JitFunction::compile clears and reads the runtime's error (a gpu
     // function's binary is loaded here).
     RuntimeLock lock(*kind);
-    auto compiled =
-        JitFunction::compile(*module, *signature, *kind, pipelineOptions);
+    auto compiled = JitFunction::compile(*module, *signature, *kind,
+                                         pipelineOptions, target);
     if (!compiled)
       return fail(error, MHA_ERROR_COMPILE,
                   llvm::toString(compiled.takeError()));
@@ -297,7 +309,8 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
   } else {
     // No usable CUDA device: lower (and serialise the kernels) only.
     auto start = std::chrono::steady_clock::now();
-    auto lowered = lowerEntry(*module, *signature, *kind, pipelineOptions);
+    auto lowered =
+        lowerEntry(*module, *signature, *kind, pipelineOptions, target);
     if (!lowered)
       return fail(error, MHA_ERROR_COMPILE,
                   llvm::toString(lowered.takeError()));

@@ -2,6 +2,7 @@
 
 #include "mha/InitAll.h"
 
+#include "mha/Codegen/CPU/Passes.h"
 #include "mha/Conversion/Passes.h"
 #include "mha/Dialect/MHA/IR/MHADialect.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
@@ -26,6 +27,7 @@ void mlir::mha::registerAllPasses() {
     mlir::registerAllPasses();
     registerMHATransformsPasses();
     registerMHAConversionPasses();
+    registerMHACPUCodegenPasses();
     registerMHAPipelines();
     return true;
   }();

@@ -10,7 +10,8 @@
 using namespace mlir;
 
 void mlir::mha::buildCPUPipeline(OpPassManager &pm,
-                                 const CPUPipelineOptions &options) {
+                                 const CPUPipelineOptions &options,
+                                 const CPUTarget &target) {
   pm.addPass(createMHADecomposeMultiHeadAttention());
   // Short queries first: split their kv range across workers; everything
   // else is left to the tiled loop nest.
@@ -30,19 +31,22 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // 0 leaves the loop nest scalar; a negative width reaches the passes,
-  // which reject it.
-  int64_t width = options.vectorWidth;
-  if (width != 0) {
-    // Register blocks of `rows` x (2 * width) accumulators: 16 of the 32
-    // AVX-512 registers, 8 of the 16 AVX2 ones.
+  // 0 takes the target's width, 1 leaves the loop nest scalar; a negative
+  // width reaches the passes, which reject it.
+  int64_t width =
+      options.vectorWidth == 0 ? target.getVectorWidth() : options.vectorWidth;
+  bool vectorize = width != 1;
+  if (vectorize) {
+    // Register blocks of `rows` x (vectors * width) accumulators, from the
+    // target's register file unless given.
     MHAVectorizeContractionsOptions contractions;
     contractions.vectorWidth = width;
     contractions.rows = options.microKernelRows
                             ? int64_t(options.microKernelRows)
-                            : (width >= 16 ? 8 : 4);
-    contractions.vectors =
-        options.microKernelVectors ? int64_t(options.microKernelVectors) : 2;
+                            : target.getMicroKernelRows();
+    contractions.vectors = options.microKernelVectors
+                               ? int64_t(options.microKernelVectors)
+                               : target.getMicroKernelVectors();
     pm.addPass(createMHAVectorizeContractions(contractions));
     MHAVectorizeRowsOptions rows;
     rows.maxVectorSize = 4 * width;
@@ -55,6 +59,9 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   LowerToLLVMOptions lower;
   lower.parallel = true;
   lower.numThreads = options.threads;
-  lower.vector = width != 0;
+  lower.vector = vectorize;
+  lower.nativeF16Conversions = target.hasF16Conversions();
+  lower.nativeBF16Conversions = target.hasBF16Conversions();
+  lower.nativeFMA = target.hasFMA();
   buildLowerToLLVMPipeline(pm, lower);
 }

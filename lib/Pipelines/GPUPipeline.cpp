@@ -51,7 +51,8 @@ void mlir::mha::buildGPUOffloadPipeline(OpPassManager &pm,
 }
 
 void mlir::mha::buildGPUPipeline(OpPassManager &pm,
-                                 const GPUPipelineOptions &options) {
+                                 const GPUPipelineOptions &options,
+                                 const CPUTarget &target) {
   buildGPUOffloadPipeline(pm, options);
   buildBufferizePipeline(pm);
   // Host-side gpu.alloc / memcpy / launch_func become a chain on one stream.
@@ -65,6 +66,9 @@ void mlir::mha::buildGPUPipeline(OpPassManager &pm,
   lower.parallel = true;
   lower.numThreads = options.threads;
   lower.vector = true;
+  lower.nativeF16Conversions = target.hasF16Conversions();
+  lower.nativeBF16Conversions = target.hasBF16Conversions();
+  lower.nativeFMA = target.hasFMA();
   std::string format = options.format;
   std::string cudaPath = options.cudaPath;
   if (cudaPath.empty())

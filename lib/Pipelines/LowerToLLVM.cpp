@@ -2,12 +2,16 @@
 
 #include "mha/Pipelines/Pipelines.h"
 
+#include "mha/Codegen/CPU/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -57,10 +61,19 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
 
-  // bf16 has no native arithmetic on most hosts: expand its extf/truncf.
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
+  // f16/bf16 arithmetic is done in f32 (as LLVM would, but without its
+  // conversion libcalls); only conversions reach the LLVM dialect.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"f16", "bf16"};
+  pm.addNestedPass<func::FuncOp>(
+      arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addNestedPass<func::FuncOp>(math::createMathExtendToSupportedTypes());
+  if (!options.nativeFMA) {
+    math::MathExpandOpsPassOptions expandFma;
+    expandFma.opMnemonics = {"fma"};
+    pm.addNestedPass<func::FuncOp>(math::createMathExpandOpsPass(expandFma));
+  }
+  pm.addPass(arith::createArithExpandOpsPass());
   if (options.vector) {
     pm.addPass(createConvertVectorToLLVMPass());
     // Vector lowering pads with ub.poison.
@@ -76,6 +89,14 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   if (options.parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());
+  // Conversions the target has no instructions for become integer code
+  // (host functions only: kernels in gpu.modules have them natively).
+  if (!options.nativeF16Conversions || !options.nativeBF16Conversions) {
+    MHAExpandFloatConversionsOptions expand;
+    expand.f16 = !options.nativeF16Conversions;
+    expand.bf16 = !options.nativeBF16Conversions;
+    pm.addNestedPass<LLVM::LLVMFuncOp>(createMHAExpandFloatConversions(expand));
+  }
   if (options.gpu)
     options.gpu(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());

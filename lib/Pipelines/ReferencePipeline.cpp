@@ -11,9 +11,14 @@
 using namespace mlir;
 
 void mlir::mha::buildReferencePipeline(OpPassManager &pm,
-                                       const ReferencePipelineOptions &) {
+                                       const ReferencePipelineOptions &,
+                                       const CPUTarget &target) {
   pm.addPass(createMHADecomposeMultiHeadAttention());
   pm.addPass(createConvertMHAToLinalg());
   pm.addPass(createCanonicalizerPass());
-  buildLowerToLLVMPipeline(pm);
+  LowerToLLVMOptions lower;
+  lower.nativeF16Conversions = target.hasF16Conversions();
+  lower.nativeBF16Conversions = target.hasBF16Conversions();
+  lower.nativeFMA = target.hasFMA();
+  buildLowerToLLVMPipeline(pm, lower);
 }

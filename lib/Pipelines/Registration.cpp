@@ -6,19 +6,47 @@
 #include "mlir/Pass/PassRegistry.h"
 
 using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+/// Registers a pipeline whose options name a CPU target: the target is
+/// resolved once, and an unknown CPU or feature is a pipeline-parsing error
+/// (as an unknown option is), not a failure of a pass.
+template <typename Options>
+void registerTargetPipeline(
+    StringRef arg, StringRef description,
+    void (*build)(OpPassManager &, const Options &, const CPUTarget &)) {
+  registerPassPipeline(
+      arg, description,
+      [arg, build](OpPassManager &pm, StringRef text,
+                   function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        llvm::Expected<CPUTarget> target = getCPUTarget(options);
+        if (!target)
+          return errorHandler(arg + ": " + llvm::toString(target.takeError()));
+        build(pm, options, *target);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(Options());
+      });
+}
+} // namespace
 
 void mlir::mha::registerMHAPipelines() {
-  PassPipelineRegistration<ReferencePipelineOptions>(
+  registerTargetPipeline<ReferencePipelineOptions>(
       "mha-reference-pipeline",
       "Unfused reference lowering of mha ops to the LLVM dialect (the oracle "
       "of mha-run --verify)",
       buildReferencePipeline);
-  PassPipelineRegistration<CPUPipelineOptions>(
+  registerTargetPipeline<CPUPipelineOptions>(
       "mha-cpu-pipeline",
       "Fused, tiled (FlashAttention-2), vectorised and multi-threaded "
       "lowering of mha ops to the LLVM dialect for CPUs",
       buildCPUPipeline);
-  PassPipelineRegistration<GPUPipelineOptions>(
+  registerTargetPipeline<GPUPipelineOptions>(
       "mha-gpu-pipeline",
       "Fused FlashAttention-2 GPU kernels (tensor cores for f16/bf16) lowered "
       "through NVVM to a cubin, host code to the LLVM dialect calling the "

@@ -13,7 +13,8 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -122,12 +123,18 @@ static llvm::Error takeRuntimeError() {
 // JitFunction
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<OwningOpRef<ModuleOp>>
+llvm::Expected<LoweredEntry>
 mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
                               PipelineKind kind,
-                              llvm::StringRef pipelineOptions) {
+                              llvm::StringRef pipelineOptions,
+                              const TargetFlags &targetFlags) {
   MLIRContext *ctx = module.getContext();
   OwningOpRef<ModuleOp> clone = module.clone();
+  // Only the entry and what it calls are compiled: a file of many entries
+  // (the integration tests) costs one entry per run, not all of them.
+  for (auto f : clone->getOps<func::FuncOp>())
+    if (f.getSymName() != signature.name && f.isPublic() && !f.isExternal())
+      f.setPrivate();
   auto fn = clone->lookupSymbol<func::FuncOp>(signature.name);
   fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
   // Read-only arguments: bufferization copies before any in-place write, so
@@ -145,6 +152,7 @@ mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
       return success();
     });
     PassManager pm(ctx, ModuleOp::getOperationName());
+    pm.addPass(createSymbolDCEPass());
     // The JIT compiles GPU code for the GPU it runs on, unless told
     // otherwise (mha-compile targets the chip its user names).
     std::string options = pipelineOptions.str();
@@ -156,16 +164,18 @@ mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
                   (capability == 90 ? "a" : "") +
                   (options.empty() ? "" : " " + options);
     }
-    if (failed(buildPipelineForKind(pm, kind, options, diagOS)))
-      return llvm::createStringError("invalid pipeline options '" +
-                                     pipelineOptions.str() +
-                                     "': " + diagnostics);
+    llvm::Expected<CPUTarget> target =
+        buildPipelineForKind(pm, kind, options, targetFlags);
+    if (!target)
+      return llvm::createStringError(
+          "invalid " + pipelineName(kind).str() + " pipeline options '" +
+          pipelineOptions.str() + "': " + llvm::toString(target.takeError()));
     if (failed(pm.run(*clone)))
       return llvm::createStringError("the " + pipelineName(kind).str() +
                                      " pipeline failed on the input:\n" +
                                      diagnostics);
+    return LoweredEntry{std::move(clone), std::move(*target)};
   }
-  return clone;
 }
 
 JitFunction::~JitFunction() = default;
@@ -173,6 +183,7 @@ JitFunction::~JitFunction() = default;
 llvm::Expected<std::unique_ptr<JitFunction>>
 JitFunction::compile(ModuleOp module, const EntrySignature &signature,
                      PipelineKind kind, llvm::StringRef pipelineOptions,
+                     const TargetFlags &targetFlags,
                      llvm::ArrayRef<SymbolOverride> symbolOverrides) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
@@ -183,19 +194,25 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   (void)initialized;
   auto start = std::chrono::steady_clock::now();
 
-  auto lowered = lowerEntry(module, signature, kind, pipelineOptions);
+  auto lowered =
+      lowerEntry(module, signature, kind, pipelineOptions, targetFlags);
   if (!lowered)
     return lowered.takeError();
-  OwningOpRef<ModuleOp> clone = std::move(*lowered);
+  OwningOpRef<ModuleOp> clone = std::move(lowered->module);
+  const CPUTarget &target = lowered->target;
+  // Code for a CPU with more than this host has would die of SIGILL.
+  llvm::SmallVector<std::string> missing = target.getFeaturesMissingOnHost();
+  if (!missing.empty())
+    return llvm::createStringError(
+        "code for target CPU " + target.describe() +
+        " cannot run on this host, which lacks " + llvm::join(missing, ", ") +
+        " (mha-compile builds it ahead of time for another machine)");
 
   auto result = std::unique_ptr<JitFunction>(new JitFunction());
   result->signature = signature;
-  // Compile for the host CPU and its features (AVX-512/AVX2, F16C, ...).
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return tmBuilder.takeError();
-  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto tm = tmBuilder->createTargetMachine();
+  result->target = target;
+  // Compile for the target CPU and its features (AVX-512/AVX2, F16C, ...).
+  auto tm = target.createTargetMachine(llvm::CodeGenOptLevel::Aggressive);
   if (!tm)
     return tm.takeError();
   ExecutionEngineOptions options;

@@ -2,17 +2,15 @@
 
 #include "mha/Runner/PipelineBuilder.h"
 
-#include "mha/InitAll.h"
+#include "mha/Pipelines/Pipelines.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
+using namespace mlir::mha;
 using namespace mlir::mha::runner;
 
 llvm::StringRef mlir::mha::runner::pipelineName(PipelineKind kind) {
@@ -48,33 +46,58 @@ llvm::StringRef mlir::mha::runner::pipelineRegistryName(PipelineKind kind) {
   llvm_unreachable("unknown pipeline kind");
 }
 
-int64_t mlir::mha::runner::hostVectorWidth() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f"))
-    return 16;
-  if (features.lookup("avx2"))
-    return 8;
-  return 4;
+namespace {
+/// Parses `text` into the options of one pipeline, applies `flags` and
+/// resolves the target, then builds the pipeline with it.
+template <typename Options>
+llvm::Expected<CPUTarget>
+buildWithTarget(OpPassManager &pm, llvm::StringRef text,
+                const TargetFlags &flags,
+                void (*build)(OpPassManager &, const Options &,
+                              const CPUTarget &)) {
+  Options options;
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  if (failed(options.parseFromString(text, os)))
+    return llvm::createStringError(llvm::StringRef(diagnostics).trim().str());
+  auto apply = [](auto &option, const std::string &value,
+                  llvm::StringRef name) -> llvm::Error {
+    if (value.empty())
+      return llvm::Error::success();
+    if (option.hasValue() && option.getValue() != value)
+      return llvm::createStringError(
+          "the target is given twice: --" + name.str() + "=" + value +
+          " and the pipeline option " + name.str() + "=" + option.getValue());
+    option = value;
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = apply(options.targetCpu, flags.cpu, "target-cpu"))
+    return std::move(err);
+  if (llvm::Error err =
+          apply(options.targetFeatures, flags.features, "target-features"))
+    return std::move(err);
+  llvm::Expected<CPUTarget> target = getCPUTarget(options);
+  if (!target)
+    return target.takeError();
+  build(pm, options, *target);
+  return target;
 }
+} // namespace
 
-LogicalResult mlir::mha::runner::buildPipelineForKind(
-    OpPassManager &pm, PipelineKind kind, llvm::StringRef options,
-    llvm::raw_ostream &errors, std::optional<int64_t> vectorWidth) {
-  mlir::mha::registerAllPasses();
-  llvm::StringRef name = pipelineRegistryName(kind);
-  if (!PassPipelineInfo::lookup(name)) {
-    errors << "the " << pipelineName(kind)
-           << " pipeline is not available in this build";
-    return failure();
+llvm::Expected<CPUTarget>
+mlir::mha::runner::buildPipelineForKind(OpPassManager &pm, PipelineKind kind,
+                                        llvm::StringRef options,
+                                        const TargetFlags &target) {
+  switch (kind) {
+  case PipelineKind::Reference:
+    return buildWithTarget<ReferencePipelineOptions>(pm, options, target,
+                                                     buildReferencePipeline);
+  case PipelineKind::CPU:
+    return buildWithTarget<CPUPipelineOptions>(pm, options, target,
+                                               buildCPUPipeline);
+  case PipelineKind::GPU:
+    return buildWithTarget<GPUPipelineOptions>(pm, options, target,
+                                               buildGPUPipeline);
   }
-  std::string all = options.str();
-  // The CPU pipeline vectorises for the target (the JIT's host, or the CPU
-  // mha-compile targets): AVX-512, AVX2 or SSE widths, unless the user chose
-  // a width.
-  if (kind == PipelineKind::CPU && !options.contains("vector-width"))
-    all = "vector-width=" +
-          std::to_string(vectorWidth ? *vectorWidth : hostVectorWidth()) +
-          (all.empty() ? "" : " " + all);
-  std::string text = name.str() + (all.empty() ? "" : "{" + all + "}");
-  return parsePassPipeline(text, pm, errors);
+  llvm_unreachable("unknown pipeline kind");
 }

@@ -34,8 +34,6 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -50,12 +48,12 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/TargetParser/Triple.h"
 
 #include <set>
 
 using namespace mlir;
+using namespace mlir::mha;
 using namespace mlir::mha::runner;
 namespace cl = llvm::cl;
 using namespace mlir::mha::tool;
@@ -74,7 +72,7 @@ static cl::opt<std::string>
 static cl::opt<std::string> pipelineFlag(
     "pipeline",
     cl::desc("Pipeline that compiles the entries: 'cpu' (mha-cpu-pipeline: "
-             "fused, tiled, vectorised for --mcpu, multi-threaded), "
+             "fused, tiled, vectorised for --target-cpu, multi-threaded), "
              "'reference' (mha-reference-pipeline: unfused) or 'gpu' "
              "(mha-gpu-pipeline, when this build has it)"),
     cl::init("cpu"), cl::cat(category));
@@ -92,12 +90,18 @@ static cl::opt<std::string> pipelineOptions(
     "pipeline-options",
     cl::desc("Options of the selected pipeline, e.g. \"q-tile=64 threads=2\""),
     cl::cat(category));
-static cl::opt<std::string>
-    mcpuFlag("mcpu",
-             cl::desc("Target CPU (default: the host's, with its features, as "
-                      "the JIT; e.g. x86-64-v3, x86-64-v4, znver4). The cpu "
-                      "pipeline's vector width follows its features"),
-             cl::cat(category));
+static cl::opt<std::string> targetCpuFlag(
+    "target-cpu",
+    cl::desc("LLVM CPU to compile for (default: 'host', this machine with "
+             "all its features), e.g. x86-64, x86-64-v3, skylake-avx512, "
+             "znver4. The vector width, micro-kernel shape, FMA and float "
+             "conversions follow from its features"),
+    cl::value_desc("name"), cl::cat(category));
+static cl::opt<std::string> targetFeaturesFlag(
+    "target-features",
+    cl::desc("LLVM features added to or removed from the target CPU's, e.g. "
+             "+avx512bf16 or -avx512f,-avx2"),
+    cl::value_desc("+a,-b"), cl::cat(category));
 static cl::opt<std::string>
     emitFlag("emit",
              cl::desc("What to write: 'obj' (default: an object or shared "
@@ -135,25 +139,6 @@ AotTensor toAotTensor(const TensorSpec &spec) {
     if (ShapedType::isDynamic(d))
       d = -1;
   return t;
-}
-
-/// f32 lanes of the widest vector unit the target CPU has.
-int64_t vectorWidthFor(const llvm::Triple &triple,
-                       const llvm::MCSubtargetInfo &sti) {
-  if (!triple.isX86())
-    return 4;
-  if (sti.checkFeatures("+avx512f"))
-    return 16;
-  if (sti.checkFeatures("+avx2"))
-    return 8;
-  return 4;
-}
-
-std::string hostFeatures() {
-  llvm::SubtargetFeatures features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature.first(), feature.second);
-  return features.getString();
 }
 
 std::unique_ptr<llvm::ToolOutputFile> openOutput(llvm::StringRef path,
@@ -290,31 +275,6 @@ int main(int argc, char **argv) {
     headerFile = path.str().str();
   }
 
-  // The target: the host CPU and its features unless --mcpu names one.
-  llvm::Triple triple(llvm::sys::getProcessTriple());
-  std::string targetError;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, targetError);
-  if (!target)
-    internalFail("no target for " + triple.str() + ": " + targetError);
-  bool host = mcpuFlag.empty() || mcpuFlag == "native";
-  std::string cpu = host ? llvm::sys::getHostCPUName().str() : mcpuFlag;
-  std::string features = host ? hostFeatures() : "";
-  {
-    std::unique_ptr<llvm::MCSubtargetInfo> generic(
-        target->createMCSubtargetInfo(triple, "", ""));
-    if (!generic || !generic->isCPUStringValid(cpu))
-      fail("unknown --mcpu=" + cpu + " for " + triple.str() +
-           " (llc-22 -mcpu=help lists the CPUs)");
-  }
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!machine)
-    internalFail("cannot create a target machine for " + triple.str() +
-                 " (cpu " + cpu + ")");
-  int64_t vectorWidth = vectorWidthFor(triple, *machine->getMCSubtargetInfo());
-
   // Parse and verify; diagnostics go to stderr through the source manager.
   DialectRegistry registry;
   mlir::mha::registerAllDialects(registry);
@@ -352,8 +312,6 @@ int main(int argc, char **argv) {
   manifest.source = inputFile;
   manifest.pipeline = pipelineName(*pipeline).str();
   manifest.pipelineOptions = pipelineOptions;
-  manifest.triple = triple.str();
-  manifest.cpu = cpu;
   for (const std::string &name : entryNames) {
     llvm::Expected<EntrySignature> sig = getEntrySignature(*module, name);
     if (!sig) {
@@ -386,26 +344,36 @@ int main(int argc, char **argv) {
       fn.setArgAttr(i, "bufferization.writable",
                     BoolAttr::get(&context, false));
   }
-  std::string manifestText = serializeManifest(manifest);
   // Other public functions are not compiled unless an entry calls them.
   for (auto fn : module->getOps<func::FuncOp>())
     if (fn.isPublic() && !fn.isExternal() &&
         !llvm::is_contained(entryNames, fn.getSymName()))
       fn.setPrivate();
 
-  // Lower to the LLVM dialect.
-  {
-    PassManager pm(&context, ModuleOp::getOperationName());
-    pm.addPass(createSymbolDCEPass());
-    std::string errors;
-    llvm::raw_string_ostream errorsOS(errors);
-    if (failed(buildPipelineForKind(pm, *pipeline, pipelineOptions, errorsOS,
-                                    vectorWidth)))
-      fail("invalid pipeline options '" + pipelineOptions + "': " + errors);
-    if (failed(pm.run(*module)))
-      internalFail("the " + pipelineName(*pipeline) + " pipeline failed on '" +
-                   inputFile + "' (see the diagnostics above)");
-  }
+  // Lower to the LLVM dialect for the target CPU (the host unless
+  // --target-cpu / --target-features or the pipeline options name one).
+  PassManager pm(&context, ModuleOp::getOperationName());
+  pm.addPass(createSymbolDCEPass());
+  llvm::Expected<CPUTarget> target =
+      buildPipelineForKind(pm, *pipeline, pipelineOptions,
+                           {targetCpuFlag, targetFeaturesFlag});
+  if (!target)
+    fail("invalid " + pipelineName(*pipeline) + " pipeline options '" +
+         pipelineOptions + "': " + llvm::toString(target.takeError()));
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machineOrError =
+      target->createTargetMachine(llvm::CodeGenOptLevel::Aggressive);
+  if (!machineOrError)
+    internalFail(llvm::toString(machineOrError.takeError()));
+  std::unique_ptr<llvm::TargetMachine> machine = std::move(*machineOrError);
+  const llvm::Triple &triple = target->getTriple();
+  const std::string &cpu = target->getCPU();
+  const std::string &features = target->getFeatures();
+  manifest.triple = triple.str();
+  manifest.cpu = target->describe();
+  std::string manifestText = serializeManifest(manifest);
+  if (failed(pm.run(*module)))
+    internalFail("the " + pipelineName(*pipeline) + " pipeline failed on '" +
+                 inputFile + "' (see the diagnostics above)");
 
   auto writeHeader = [&](llvm::StringRef library) {
     if (headerFile.empty())

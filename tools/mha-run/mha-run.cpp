@@ -94,6 +94,18 @@ static cl::opt<std::string> pipelineOptions(
     "pipeline-options",
     cl::desc("Options of the selected pipeline, e.g. \"q-tile=64\""),
     cl::cat(category));
+static cl::opt<std::string> targetCpuFlag(
+    "target-cpu",
+    cl::desc("LLVM CPU to compile for (default: 'host', this machine with "
+             "all its features), e.g. x86-64, x86-64-v3, skylake-avx512, "
+             "znver4; it must be able to run here. The vector width, "
+             "micro-kernel shape, FMA and float conversions follow from it"),
+    cl::value_desc("name"), cl::cat(category));
+static cl::opt<std::string> targetFeaturesFlag(
+    "target-features",
+    cl::desc("LLVM features added to or removed from the target CPU's, e.g. "
+             "+avx512bf16 or -avx512f,-avx2"),
+    cl::value_desc("+a,-b"), cl::cat(category));
 
 namespace {
 
@@ -173,8 +185,9 @@ int main(int argc, char **argv) {
     outputFiles[index] = path;
   }
 
-  auto jit =
-      check(JitFunction::compile(*module, sig, *pipeline, pipelineOptions));
+  TargetFlags target{targetCpuFlag, targetFeaturesFlag};
+  auto jit = check(
+      JitFunction::compile(*module, sig, *pipeline, pipelineOptions, target));
   std::vector<HostTensor> results = check(jit->run(args), "run failed: ");
   for (auto &[index, path] : outputFiles)
     failOn(writeNpy(path, results[index]), "--output: ");
@@ -193,9 +206,12 @@ int main(int argc, char **argv) {
     if (sig.results.empty())
       fail("--verify: @" + sig.name + " returns nothing to compare");
     if (*pipeline != PipelineKind::Reference) {
-      auto ref =
-          check(JitFunction::compile(*module, sig, PipelineKind::Reference),
-                "reference pipeline: ");
+      // The same --target-cpu, so its conversions are checked too (the
+      // C++ oracle below is independent of it).
+      auto ref = check(JitFunction::compile(*module, sig,
+                                            PipelineKind::Reference, "",
+                                            target),
+                       "reference pipeline: ");
       std::vector<HostTensor> expected = check(ref->run(args));
       for (size_t i = 0; i < results.size(); ++i) {
         Tolerance tol = tolFor(results[i].dtype);
@@ -250,6 +266,7 @@ int main(int argc, char **argv) {
     llvm::json::Object record{{"file", inputFile},
                               {"entry", sig.name},
                               {"pipeline", pipelineName(*pipeline)},
+                              {"target_cpu", jit->getTarget().describe()},
                               {"compile_seconds", jit->getCompileSeconds()}};
     llvm::json::Array res;
     for (const HostTensor &r : results)
@@ -292,7 +309,8 @@ int main(int argc, char **argv) {
 
   llvm::outs() << "@" << sig.name << " compiled with the "
                << pipelineName(*pipeline) << " pipeline in "
-               << llvm::formatv("{0:f3}", jit->getCompileSeconds()) << " s\n";
+               << llvm::formatv("{0:f3}", jit->getCompileSeconds())
+               << " s for " << jit->getTarget().describe() << "\n";
   for (auto [i, r] : llvm::enumerate(results))
     llvm::outs() << "result " << i << ": " << r.describe()
                  << (outputFiles.count(i) ? " -> " + outputFiles[i] : "")

@@ -99,7 +99,7 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
 
   auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
-                                  options, (*emulator)->runtimeSymbols());
+                                  options, {}, (*emulator)->runtimeSymbols());
   ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
   auto reference =
       JitFunction::compile(*module, *signature, PipelineKind::Reference);

@@ -2,6 +2,7 @@
 
 #include "KernelEmulator.h"
 
+#include "mha/Codegen/CPU/Passes.h"
 #include "mha/Runner/HostTensor.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -10,6 +11,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
@@ -822,6 +824,13 @@ KernelEmulator::create(ModuleOp module) {
   if (failed(Hostifier(*host).run()))
     return llvm::createStringError("kernel emulator: " + diagnostics);
 
+  // The kernels convert f32 to f16/bf16 as GPUs do, in one instruction;
+  // the host JIT compiles for a generic CPU, where LLVM would call the
+  // compiler runtime instead (__truncsfbf2 is missing from older libgcc).
+  PassManager expand(ctx);
+  expand.addNestedPass<LLVM::LLVMFuncOp>(mha::createMHAExpandFloatConversions());
+  if (failed(expand.run(*host)))
+    return llvm::createStringError("kernel emulator: " + diagnostics);
   if (std::getenv("MHA_EMULATOR_DUMP"))
     host->print(llvm::errs());
   ExecutionEngineOptions options;

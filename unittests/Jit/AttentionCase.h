@@ -121,10 +121,12 @@ inline DialectRegistry &allDialects() {
   return registry;
 }
 
-/// Parses `text`, compiles its @main with `kind` and runs it on `inputs`.
+/// Parses `text`, compiles its @main with `kind` for `target` and runs it on
+/// `inputs`.
 inline llvm::Expected<std::vector<HostTensor>>
 compileAndRun(llvm::StringRef text, runner::PipelineKind kind,
-              llvm::StringRef options, llvm::ArrayRef<HostTensor> inputs) {
+              llvm::StringRef options, llvm::ArrayRef<HostTensor> inputs,
+              const runner::TargetFlags &target = {}) {
   MLIRContext ctx(allDialects());
   ctx.loadAllAvailableDialects();
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
@@ -135,7 +137,7 @@ compileAndRun(llvm::StringRef text, runner::PipelineKind kind,
     return sig.takeError();
   if (llvm::Error err = runner::checkInputs(*sig, inputs))
     return std::move(err);
-  auto jit = runner::JitFunction::compile(*module, *sig, kind, options);
+  auto jit = runner::JitFunction::compile(*module, *sig, kind, options, target);
   if (!jit)
     return jit.takeError();
   return (*jit)->run(inputs);

@@ -3,14 +3,17 @@
 // Seeded random differential testing of mha-cpu-pipeline (fused, tiled)
 // against mha-reference-pipeline (unfused): random shapes, GQA ratios, masks
 // of every broadcast form, causal, dtypes, dynamic dims and tile sizes that
-// do not divide the sequence lengths. The case list is deterministic; set
-// MHA_DIFF_SEED to explore other seeds locally.
+// do not divide the sequence lengths, at every x86-64 level this host can
+// run (TargetLevels.h). The case list is deterministic; set MHA_DIFF_SEED to
+// explore other seeds locally. Each level runs half of the cases (each case
+// runs on two levels); MHA_TEST_LONG=1 runs every case on every level.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mha/Runner/Compare.h"
 
 #include "AttentionCase.h"
+#include "TargetLevels.h"
 
 #include "gtest/gtest.h"
 
@@ -20,6 +23,7 @@ using namespace mlir;
 using namespace mlir::mha::runner;
 using mlir::mha::test::AttentionCase;
 using mlir::mha::test::MaskKind;
+using mlir::mha::test::TargetLevel;
 
 namespace {
 constexpr int kNumCases = 200;
@@ -84,10 +88,38 @@ uint64_t baseSeed() {
   return env ? std::strtoull(env, nullptr, 10) : 20261127;
 }
 
-class CPUPipelineDifferentialTest : public ::testing::TestWithParam<int> {};
+bool longTests() {
+  const char *env = std::getenv("MHA_TEST_LONG");
+  return env && *env && std::string(env) != "0";
+}
+
+/// (level, case) pairs: level i runs the cases whose index is i or i + 1
+/// modulo the number of levels, so every case runs on two levels; all of
+/// them with MHA_TEST_LONG=1.
+std::vector<std::pair<size_t, int>> levelCases() {
+  std::vector<std::pair<size_t, int>> result;
+  size_t numLevels = mlir::mha::test::targetLevels().size();
+  for (size_t level = 0; level < numLevels; ++level)
+    for (int c = 0; c < kNumCases; ++c) {
+      size_t slot = size_t(c) % numLevels;
+      if (longTests() || slot == level || slot == (level + 1) % numLevels)
+        result.push_back({level, c});
+    }
+  return result;
+}
+
+class CPUPipelineDifferentialTest
+    : public ::testing::TestWithParam<std::pair<size_t, int>> {};
 
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
-  DiffCase dc = makeCase(baseSeed() * 1000 + GetParam());
+  auto [levelIndex, caseIndex] = GetParam();
+  const TargetLevel &level = mlir::mha::test::targetLevels()[levelIndex];
+  std::string why;
+  std::optional<TargetFlags> target = mlir::mha::test::resolveLevel(level, why);
+  if (!target)
+    GTEST_SKIP() << "target level " << level.name
+                 << " cannot run on this host: " << why;
+  DiffCase dc = makeCase(baseSeed() * 1000 + caseIndex);
   const AttentionCase &c = dc.attention;
   std::string options = "q-tile=" + std::to_string(dc.qTile) +
                         " kv-tile=" + std::to_string(dc.kvTile);
@@ -96,12 +128,12 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   std::string text = mlir::mha::test::buildAttentionModule(c);
   std::vector<HostTensor> inputs =
       mlir::mha::test::makeAttentionInputs(c, dc.seed);
-  auto actual =
-      mlir::mha::test::compileAndRun(text, PipelineKind::CPU, options, inputs);
+  auto actual = mlir::mha::test::compileAndRun(text, PipelineKind::CPU,
+                                               options, inputs, *target);
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError()) << "\n"
                             << text;
-  auto expected =
-      mlir::mha::test::compileAndRun(text, PipelineKind::Reference, "", inputs);
+  auto expected = mlir::mha::test::compileAndRun(
+      text, PipelineKind::Reference, "", inputs, *target);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
   Comparison cmp =
@@ -113,6 +145,11 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
       << text;
 }
 
-INSTANTIATE_TEST_SUITE_P(Random, CPUPipelineDifferentialTest,
-                         ::testing::Range(0, kNumCases));
+INSTANTIATE_TEST_SUITE_P(
+    Random, CPUPipelineDifferentialTest,
+    ::testing::ValuesIn(levelCases()), [](const auto &info) {
+      return std::string(
+                 mlir::mha::test::targetLevels()[info.param.first].name) +
+             "_" + std::to_string(info.param.second);
+    });
 } // namespace

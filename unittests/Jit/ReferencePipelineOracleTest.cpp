@@ -1,8 +1,9 @@
 //===- ReferencePipelineOracleTest.cpp - Reference pipeline vs oracle -----===//
 //
 // Runs mha-reference-pipeline through the JIT across a matrix of shapes and
-// features and compares it with the independent C++ oracle. This guards the
-// oracle pipeline that `mha-run --verify` relies on.
+// features, at every x86-64 level this host can run (TargetLevels.h), and
+// compares it with the independent C++ oracle. This guards the oracle
+// pipeline that `mha-run --verify` relies on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #include "mha/Runner/Oracle.h"
 
 #include "AttentionCase.h"
+#include "TargetLevels.h"
 
 #include "gtest/gtest.h"
 
@@ -21,8 +23,10 @@ using namespace mlir::mha::runner;
 namespace {
 using Case = mlir::mha::test::AttentionCase;
 using mlir::mha::test::MaskKind;
+using mlir::mha::test::TargetLevel;
 
-class ReferencePipelineOracleTest : public ::testing::TestWithParam<Case> {
+class ReferencePipelineOracleTest
+    : public ::testing::TestWithParam<std::tuple<TargetLevel, Case>> {
 protected:
   /// Largest error seen per dtype over the whole matrix, printed at the end.
   static std::map<DType, std::pair<double, double>> &maxErrors() {
@@ -37,13 +41,18 @@ protected:
 };
 
 TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
-  const Case &c = GetParam();
+  const auto &[level, c] = GetParam();
+  std::string why;
+  std::optional<TargetFlags> target = mlir::mha::test::resolveLevel(level, why);
+  if (!target)
+    GTEST_SKIP() << "target level " << level.name
+                 << " cannot run on this host: " << why;
   std::string text = mlir::mha::test::buildAttentionModule(c);
   uint64_t seed = c.b * 131 + c.h * 17 + c.sq * 7 + c.skv + c.d;
   std::vector<HostTensor> inputs =
       mlir::mha::test::makeAttentionInputs(c, seed);
-  auto results =
-      mlir::mha::test::compileAndRun(text, PipelineKind::Reference, "", inputs);
+  auto results = mlir::mha::test::compileAndRun(text, PipelineKind::Reference,
+                                                "", inputs, *target);
   ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError()) << "\n"
                              << text;
   ASSERT_EQ(results->size(), 1u);
@@ -175,6 +184,12 @@ const Case kCases[] = {
      true},
 };
 
-INSTANTIATE_TEST_SUITE_P(Matrix, ReferencePipelineOracleTest,
-                         ::testing::ValuesIn(kCases));
+INSTANTIATE_TEST_SUITE_P(
+    Matrix, ReferencePipelineOracleTest,
+    ::testing::Combine(::testing::ValuesIn(mlir::mha::test::targetLevels()),
+                       ::testing::ValuesIn(kCases)),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param).name) + "_" +
+             std::to_string(info.index % std::size(kCases));
+    });
 } // namespace

@@ -8,6 +8,8 @@
 #ifndef MHA_PIPELINES_PIPELINES_H
 #define MHA_PIPELINES_PIPELINES_H
 
+#include "mha/Target/CPUTarget.h"
+
 #include "mlir/Pass/PassOptions.h"
 
 #include <functional>
@@ -16,17 +18,46 @@ namespace mlir {
 class OpPassManager;
 namespace mha {
 
+/// The options of every pipeline that produces CPU code (all of them: the
+/// GPU pipeline's host side is CPU code). Resolve them with getCPUTarget.
+template <typename Derived>
+struct CPUTargetPipelineOptions : public PassPipelineOptions<Derived> {
+  detail::PassOptions::Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("LLVM CPU the code is generated for: 'host' (this "
+                     "machine), 'x86-64', 'x86-64-v3', 'skylake-avx512', "
+                     "'znver4', ... Vector width, micro-kernel shape, FMA and "
+                     "float conversions follow from its features"),
+      llvm::cl::init(std::string(CPUTarget::kHost))};
+  detail::PassOptions::Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("LLVM features added to or removed from target-cpu's, "
+                     "e.g. '+avx512bf16' or '-avx512f'"),
+      llvm::cl::init("")};
+};
+
+/// The target that `options` name; the error names an unknown CPU or
+/// feature.
+template <typename Derived>
+llvm::Expected<CPUTarget>
+getCPUTarget(const CPUTargetPipelineOptions<Derived> &options) {
+  return CPUTarget::get(options.targetCpu, options.targetFeatures);
+}
+
 /// Options of `mha-reference-pipeline`.
 struct ReferencePipelineOptions
-    : public PassPipelineOptions<ReferencePipelineOptions> {};
+    : public CPUTargetPipelineOptions<ReferencePipelineOptions> {};
 
-/// decompose + convert-mha-to-linalg (unfused) + bufferize + loops -> LLVM.
-/// The oracle pipeline that `mha-run --verify` compares against.
+/// decompose + convert-mha-to-linalg (unfused) + bufferize + loops -> LLVM
+/// for `target`. The oracle pipeline that `mha-run --verify` compares
+/// against.
 void buildReferencePipeline(OpPassManager &pm,
-                            const ReferencePipelineOptions &options);
+                            const ReferencePipelineOptions &options,
+                            const CPUTarget &target);
 
 /// Options of `mha-cpu-pipeline`.
-struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+struct CPUPipelineOptions
+    : public CPUTargetPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> qTile{*this, "q-tile",
                         llvm::cl::desc("Query rows per tile (per thread task)"),
                         llvm::cl::init(64)};
@@ -50,19 +81,19 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(0)};
   Option<int64_t> vectorWidth{
       *this, "vector-width",
-      llvm::cl::desc("f32 lanes per vector register of the target: 16 for "
-                     "AVX-512, 8 for AVX2 (hosts pick it from their CPU "
-                     "features); 0 leaves the loop nest scalar"),
-      llvm::cl::init(16)};
+      llvm::cl::desc("f32 lanes per vector: 0 takes the target's (16 with "
+                     "AVX-512, 8 with AVX, else 4), 1 leaves the loop nest "
+                     "scalar"),
+      llvm::cl::init(0)};
   Option<unsigned> microKernelRows{
       *this, "micro-kernel-rows",
-      llvm::cl::desc("Rows of a contraction register block; 0 picks from "
-                     "vector-width"),
+      llvm::cl::desc("Rows of a contraction register block; 0 takes the "
+                     "target's (8 with 32 vector registers, else 4)"),
       llvm::cl::init(0)};
   Option<unsigned> microKernelVectors{
       *this, "micro-kernel-vectors",
       llvm::cl::desc("Vector registers per row of a contraction register "
-                     "block; 0 picks from vector-width"),
+                     "block; 0 takes the target's (2)"),
       llvm::cl::init(0)};
 };
 
@@ -70,8 +101,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 /// kv-splits = 0) + mha-tile-attention (fused FlashAttention-2 loop nest) +
 /// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
 /// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
-/// (B, H, q-tiles) -> LLVM.
-void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+/// (B, H, q-tiles) -> LLVM, for `target`.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options,
+                      const CPUTarget &target);
 
 /// How the shared tail treats `scf.forall`.
 struct LowerToLLVMOptions {
@@ -81,6 +113,15 @@ struct LowerToLLVMOptions {
   unsigned numThreads = 0;
   /// Lower vector dialect ops (from the vectorising passes) to LLVM.
   bool vector = false;
+  /// The target has f16 / bf16 conversion instructions; where it does not,
+  /// f16/bf16 arithmetic is done in f32 and conversions are expanded into
+  /// integer code (mha-expand-float-conversions), so generated code never
+  /// calls the compiler runtime.
+  bool nativeF16Conversions = false;
+  bool nativeBF16Conversions = false;
+  /// The target has fused multiply-add; where it does not, math.fma (of the
+  /// polynomial exp) becomes a multiply and an add instead of libm calls.
+  bool nativeFMA = false;
   /// Run buildBufferizePipeline first (pipelines that add passes between
   /// bufferization and lowering call it themselves).
   bool bufferize = true;
@@ -101,7 +142,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMOptions &options = {});
 
 /// Options of `mha-gpu-pipeline`.
-struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+struct GPUPipelineOptions
+    : public CPUTargetPipelineOptions<GPUPipelineOptions> {
   Option<std::string> chip{
       *this, "chip",
       llvm::cl::desc("NVIDIA GPU architecture of the kernels (sm_80, sm_90, "
@@ -171,8 +213,9 @@ void buildGPUKernelLoweringPipeline(OpPassManager &pm,
 /// staging and launch) + bufferize + gpu-async-region, kernels -> NVVM ->
 /// cubin/PTX (nvvm-attach-target, gpu-module-to-binary), host -> LLVM
 /// calling the mgpu* runtime functions (gpu-to-llvm). Layer projections stay
-/// on the host.
-void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+/// on the host. `target` is the CPU of the host code.
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options,
+                      const CPUTarget &target);
 
 /// Registers `mha-reference-pipeline`, `mha-cpu-pipeline` and
 /// `mha-gpu-pipeline` for mha-opt.

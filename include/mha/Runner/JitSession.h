@@ -16,6 +16,7 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -43,14 +44,22 @@ inline llvm::Error checkInputs(const EntrySignature &signature,
                      std::vector<TensorRef>(inputs.begin(), inputs.end()));
 }
 
+/// A module lowered to the LLVM dialect and the CPU it was lowered for.
+struct LoweredEntry {
+  OwningOpRef<ModuleOp> module;
+  CPUTarget target;
+};
+
 /// Clones `module` and lowers it with `kind` (and `pipelineOptions`, in the
-/// pipeline's textual option syntax) the way JitFunction::compile does: the
-/// entry gets a C interface and read-only arguments; GPU code targets the
-/// chip of device 0 unless the options name one. Diagnostics of the
-/// pipeline are returned in the error.
-llvm::Expected<OwningOpRef<ModuleOp>>
-lowerEntry(ModuleOp module, const EntrySignature &signature, PipelineKind kind,
-           llvm::StringRef pipelineOptions = "");
+/// pipeline's textual option syntax, and `target`) the way
+/// JitFunction::compile does: the entry gets a C interface and read-only
+/// arguments; GPU code targets the chip of device 0 unless the options name
+/// one. Diagnostics of the pipeline are returned in the error.
+llvm::Expected<LoweredEntry> lowerEntry(ModuleOp module,
+                                        const EntrySignature &signature,
+                                        PipelineKind kind,
+                                        llvm::StringRef pipelineOptions = "",
+                                        const TargetFlags &target = {});
 
 /// A compiled entry function.
 class JitFunction {
@@ -61,11 +70,13 @@ public:
   using SymbolOverride = std::pair<std::string, void *>;
 
   /// Clones `module`, lowers it with `kind` (and `pipelineOptions`, in the
-  /// pipeline's textual option syntax) and JIT-compiles it. Diagnostics of
-  /// the pipeline are returned in the error.
+  /// pipeline's textual option syntax) for `target` (default: the host) and
+  /// JIT-compiles it. A target whose code cannot run on this host (it needs
+  /// features the host lacks) is an error. Diagnostics of the pipeline are
+  /// returned in the error.
   static llvm::Expected<std::unique_ptr<JitFunction>>
   compile(ModuleOp module, const EntrySignature &signature, PipelineKind kind,
-          llvm::StringRef pipelineOptions = "",
+          llvm::StringRef pipelineOptions = "", const TargetFlags &target = {},
           llvm::ArrayRef<SymbolOverride> symbolOverrides = {});
   ~JitFunction();
 
@@ -80,11 +91,14 @@ public:
 
   /// Seconds spent lowering and JIT-compiling.
   double getCompileSeconds() const { return compileSeconds; }
+  /// The CPU the code was compiled for.
+  const CPUTarget &getTarget() const { return *target; }
 
 private:
   JitFunction() = default;
   EntrySignature signature;
   std::unique_ptr<ExecutionEngine> engine;
+  std::optional<CPUTarget> target;
   double compileSeconds = 0;
 };
 

@@ -9,8 +9,11 @@
 #ifndef MHA_RUNNER_PIPELINEBUILDER_H
 #define MHA_RUNNER_PIPELINEBUILDER_H
 
+#include "mha/Target/CPUTarget.h"
+
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <optional>
 
@@ -28,23 +31,23 @@ std::optional<PipelineKind> parsePipelineKind(llvm::StringRef name);
 /// "mha-gpu-pipeline".
 llvm::StringRef pipelineRegistryName(PipelineKind kind);
 
-/// f32 lanes of the widest vector unit of the host CPU: 16 (AVX-512F),
-/// 8 (AVX2) or 4.
-int64_t hostVectorWidth();
+/// The CPU target that a tool's --target-cpu / --target-features name
+/// (empty: the pipeline options decide, and their default is the host).
+struct TargetFlags {
+  std::string cpu;
+  std::string features;
+};
 
 /// Appends the pipeline of `kind`, configured with `options` (the pipeline's
-/// textual option syntax, e.g. "q-tile=64 threads=2"), to `pm`. The pipeline
-/// is looked up in the pass registry (registering everything mha knows
-/// first), so options are parsed and checked exactly as mha-opt does.
-///
-/// The CPU pipeline vectorises for `vectorWidth` f32 lanes (default: the
-/// host's, see hostVectorWidth) unless `options` sets `vector-width`.
-/// Errors (unknown option, pipeline not available in this build) are
-/// written to `errors`.
-LogicalResult buildPipelineForKind(OpPassManager &pm, PipelineKind kind,
-                                   llvm::StringRef options,
-                                   llvm::raw_ostream &errors,
-                                   std::optional<int64_t> vectorWidth = {});
+/// textual option syntax, e.g. "q-tile=64 threads=2") and `target`, to
+/// `pm`. Options are parsed and checked as mha-opt does; a target given both
+/// in `target` and in `options` is an error. Returns the CPU target the
+/// pipeline generates (host) code for, which the caller compiles the LLVM
+/// IR for; the error names the bad option, CPU or feature.
+llvm::Expected<CPUTarget> buildPipelineForKind(OpPassManager &pm,
+                                               PipelineKind kind,
+                                               llvm::StringRef options,
+                                               const TargetFlags &target = {});
 
 } // namespace mha::runner
 } // namespace mlir

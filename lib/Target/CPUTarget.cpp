@@ -1,0 +1,168 @@
+//===- CPUTarget.cpp - The CPU that generated code targets ----------------===//
+
+#include "mha/Target/CPUTarget.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir::mha;
+
+static const llvm::Target *lookupTarget(const llvm::Triple &triple,
+                                        std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  return llvm::TargetRegistry::lookupTarget(triple, error);
+}
+
+/// Every feature of the host, as a feature string ("+a,-b,...").
+static std::string hostFeatureString() {
+  llvm::SubtargetFeatures features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature.first(), feature.second);
+  return features.getString();
+}
+
+llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
+                                         llvm::StringRef extraFeatures) {
+  CPUTarget target;
+  target.triple = llvm::Triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *llvmTarget = lookupTarget(target.triple, error);
+  if (!llvmTarget)
+    return llvm::createStringError("no LLVM target for " +
+                                   target.triple.str() + ": " + error);
+  bool host = cpuName.empty() || cpuName == kHost;
+  target.cpu = host ? llvm::sys::getHostCPUName().str() : cpuName.str();
+
+  // Check the names before the subtarget sees them: it only warns about
+  // unknown ones (and aborts on them in checkFeatures).
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      llvmTarget->createMCSubtargetInfo(target.triple, "", ""));
+  if (!generic)
+    return llvm::createStringError("no subtarget information for " +
+                                   target.triple.str());
+  if (!generic->isCPUStringValid(target.cpu))
+    return llvm::createStringError(
+        "unknown target CPU '" + target.cpu + "' for " + target.triple.str() +
+        " (llc-22 -mcpu=help lists them; 'host' is this machine)");
+  llvm::SmallVector<llvm::StringRef> requested;
+  extraFeatures.split(requested, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef f : requested) {
+    llvm::StringRef name = f.trim();
+    if (name.empty() || (name.front() != '+' && name.front() != '-'))
+      return llvm::createStringError(
+          "target feature '" + name.str() +
+          "' must start with '+' (enable) or '-' (disable)");
+    name = name.drop_front();
+    if (!llvm::is_contained(
+            llvm::map_range(generic->getAllProcessorFeatures(),
+                            [](const llvm::SubtargetFeatureKV &kv) {
+                              return llvm::StringRef(kv.Key);
+                            }),
+            name))
+      return llvm::createStringError(
+          "unknown target feature '" + name.str() + "' for " +
+          target.triple.str() + " (llc-22 -mattr=help lists them)");
+  }
+
+  std::string all = host ? hostFeatureString() : "";
+  for (llvm::StringRef f : requested)
+    all += (all.empty() ? "" : ",") + f.trim().str();
+  target.features = all;
+  target.requested = extraFeatures.trim().str();
+  target.subtarget.reset(llvmTarget->createMCSubtargetInfo(
+      target.triple, target.cpu, target.features));
+  if (!target.subtarget)
+    return llvm::createStringError("cannot describe target CPU '" +
+                                   target.cpu + "'");
+  return target;
+}
+
+const CPUTarget &CPUTarget::getHost() {
+  static const CPUTarget host = [] {
+    llvm::Expected<CPUTarget> t = get(kHost);
+    if (!t)
+      llvm::report_fatal_error(t.takeError());
+    return std::move(*t);
+  }();
+  return host;
+}
+
+std::string CPUTarget::describe() const {
+  return requested.empty() ? cpu : cpu + " with " + requested;
+}
+
+bool CPUTarget::hasFeature(llvm::StringRef name) const {
+  for (const llvm::SubtargetFeatureKV &kv :
+       subtarget->getAllProcessorFeatures())
+    if (name == kv.Key)
+      return subtarget->getFeatureBits().test(kv.Value);
+  return false;
+}
+
+int64_t CPUTarget::getVectorWidth() const {
+  if (!triple.isX86())
+    return 4;
+  if (hasFeature("avx512f"))
+    return 16;
+  if (hasFeature("avx"))
+    return 8;
+  return 4;
+}
+
+int64_t CPUTarget::getMicroKernelRows() const {
+  // 8 x 2 accumulators of the 32 AVX-512 registers, 4 x 2 of the 16 others.
+  return getVectorWidth() >= 16 ? 8 : 4;
+}
+
+llvm::SmallVector<std::string> CPUTarget::getFeaturesMissingOnHost() const {
+  // Instructions that compilers emit only for intrinsics or inline assembly.
+  static const llvm::StringSet<> systemOnly = {
+      "amx-avx512", "amx-bf16", "amx-complex", "amx-fp16", "amx-fp8",
+      "amx-int8", "amx-movrs", "amx-tf32", "amx-tile", "amx-transpose",
+      "cldemote", "clflushopt", "clwb", "clzero", "enqcmd", "fsgsbase",
+      "hreset", "invpcid", "kl", "movdir64b", "movdiri", "mwaitx", "pconfig",
+      "pku", "prfchw", "ptwrite", "rdpid", "rdpru", "rdrnd", "rdseed", "rtm",
+      "serialize", "sgx", "shstk", "tsxldtrk", "uintr", "usermsr", "waitpkg",
+      "wbnoinvd", "widekl", "xsave", "xsavec", "xsaveopt", "xsaves"};
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  llvm::SmallVector<std::string> missing;
+  for (const llvm::SubtargetFeatureKV &kv :
+       subtarget->getAllProcessorFeatures()) {
+    if (!subtarget->getFeatureBits().test(kv.Value) ||
+        systemOnly.contains(kv.Key))
+      continue;
+    auto it = host.find(kv.Key);
+    // Tuning flags are features too, but the host never reports them.
+    if (it != host.end() && !it->second)
+      missing.push_back(kv.Key);
+  }
+  return missing;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+CPUTarget::createTargetMachine(llvm::CodeGenOptLevel level) const {
+  std::string error;
+  const llvm::Target *llvmTarget = lookupTarget(triple, error);
+  if (!llvmTarget)
+    return llvm::createStringError("no LLVM target for " + triple.str() +
+                                   ": " + error);
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   describe());
+  return machine;
+}
