@@ -9,7 +9,7 @@
 
 ``attention`` and ``multi_head_attention`` build the MLIR for the shapes and
 dtypes of their inputs, compile it once with the fused ``cpu`` pipeline (or,
-with ``target="gpu"``, the ``gpu`` pipeline's CUDA kernels; running those
+with ``pipeline="gpu"``, the ``gpu`` pipeline's CUDA kernels; running those
 needs an NVIDIA GPU and driver) and cache it (``mha.cache_info()``). ``mha.compile`` takes any MLIR text with a
 supported entry signature. Compilation errors raise ``mha.CompileError``
 with the MLIR diagnostics. ``mha.reference`` is a plain NumPy

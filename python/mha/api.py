@@ -83,17 +83,14 @@ def set_cache_size(maxsize):
 # Validation
 # --------------------------------------------------------------------------
 
-#: target -> the pipeline that compiles for it ("cuda" is an alias of "gpu").
-_TARGETS = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu"}
+#: The pipelines ``attention`` and ``multi_head_attention`` compile with.
+_PIPELINES = ("cpu", "gpu")
 
 
-def _check_target(target):
-    """The pipeline of ``target`` ('cpu', 'gpu' or 'cuda', any case)."""
-    pipeline = _TARGETS.get(target.lower()) if isinstance(target, str) \
-        else None
-    if pipeline is None:
-        raise ValueError(f"unknown target {target!r}: expected 'cpu' or 'gpu' "
-                         f"('cuda' is an alias of 'gpu')")
+def _check_pipeline(pipeline):
+    if not isinstance(pipeline, str) or pipeline not in _PIPELINES:
+        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu' or "
+                         f"'gpu'")
     return pipeline
 
 
@@ -197,7 +194,7 @@ def _prepare_mask(mask, dtype, full):
 # attention
 # --------------------------------------------------------------------------
 
-def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
+def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
               options=""):
     """Scaled dot-product attention, as ``mha.attention``.
 
@@ -210,16 +207,16 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
     is top-left and agrees only when ``Sq == Skv``). ``scale`` defaults to
     ``1/sqrt(D)``. A query that sees no key gets zeros.
 
-    ``target``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (alias
-    ``'cuda'``: the gpu pipeline's fused CUDA kernels; the NumPy inputs are
-    copied to the device and the result back). ``options`` are the target
-    pipeline's (e.g. ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu,
-    whose default chip is the one of device 0). Compiled once per signature, target
-    and options. On the gpu, a missing NVIDIA driver or GPU raises
-    ``RuntimeError`` with the CUDA runtime's message (compiling only needs
-    the CUDA toolkit's ``ptxas``).
+    ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
+    pipeline's fused CUDA kernels; the NumPy inputs are copied to the device
+    and the result back). ``options`` are the pipeline's (e.g.
+    ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu, whose default chip is
+    the one of device 0). Compiled once per signature, pipeline and options.
+    On the gpu, a missing NVIDIA driver or GPU raises ``RuntimeError`` with
+    the CUDA runtime's message (compiling only needs the CUDA toolkit's
+    ``ptxas``).
     """
-    pipeline = _check_target(target)
+    pipeline = _check_pipeline(pipeline)
     dtype = _float_arrays(("q", "k", "v"), (q, k, v))
     for name, a in (("q", q), ("k", k), ("v", v)):
         _rank(name, a, 4, "[B, H, S, D]")
@@ -256,7 +253,7 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
 
 def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                          kv=None, biases=None, mask=None, causal=False,
-                         scale=None, target="cpu", options=""):
+                         scale=None, pipeline="cpu", options=""):
     """A multi-head attention layer, as ``mha.multi_head_attention``.
 
     ``y = concat_h(attention(x wq + bq, kv wk + bk, kv wv + bv)) wo + bo``
@@ -264,11 +261,11 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     wq ``[E, H*D]``, wk ``[E, Hkv*D]``, wv ``[E, Hkv*Dv]``, wo ``[H*Dv, E]``,
     ``biases=(bq, bk, bv, bo)`` of shapes ``[H*D]``, ``[Hkv*D]``,
     ``[Hkv*Dv]``, ``[E]``; H = ``num_heads``, Hkv = ``num_kv_heads``
-    (default H). ``mask``, ``causal``, ``scale``, ``target``, ``options``
+    (default H). ``mask``, ``causal``, ``scale``, ``pipeline``, ``options``
     as for :func:`attention` (on the gpu the attention runs as CUDA kernels
     and the projections on the host). Returns ``[B, Sq, E]``.
     """
-    pipeline = _check_target(target)
+    pipeline = _check_pipeline(pipeline)
     self_attention = kv is None or kv is x
     names = ["x"] + ([] if self_attention else ["kv"]) + \
         ["wq", "wk", "wv", "wo"]
