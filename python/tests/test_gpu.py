@@ -64,17 +64,34 @@ def test_compile(options):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_compile_features(dtype):
-    """Masks (bool and float), GQA, Sq != Skv, dynamic dims and layers all
-    go through the gpu pipeline."""
-    mha.compile(mha.ir.sdpa((1, 8, 5, 64), (1, 2, 40, 64), (1, 2, 40, 64),
-                            dtype=dtype, mask_shape=(1, 1, 5, 40),
-                            mask_dtype="i1", causal=True), pipeline="gpu")
-    mha.compile(mha.ir.sdpa((2, 4, 7, 32), (2, 4, 9, 32), (2, 4, 9, 16),
-                            dtype=dtype, mask_shape=(2, 4, 7, 9),
-                            mask_dtype=dtype), pipeline="gpu")
-    mha.compile(mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16),
-                            (None, 2, None, 16), dtype=dtype, causal=True),
-                pipeline="gpu")
+    """Masks (bool and float), GQA, Sq != Skv, Dv != D, dynamic dims and
+    layers all go through the gpu pipeline, with their signatures."""
+    T = mha.TensorSpec
+
+    def check(text, args, result):
+        f = mha.compile(text, pipeline="gpu")
+        assert f.pipeline == "gpu"
+        assert f.args == tuple(T(t, s) for t, s in args)
+        assert f.results == (T(dtype, result),)
+
+    check(mha.ir.sdpa((1, 8, 5, 64), (1, 2, 40, 64), (1, 2, 40, 64),
+                      dtype=dtype, mask_shape=(1, 1, 5, 40), mask_dtype="i1",
+                      causal=True),
+          [(dtype, (1, 8, 5, 64)), (dtype, (1, 2, 40, 64)),
+           (dtype, (1, 2, 40, 64)), ("i1", (1, 1, 5, 40))], (1, 8, 5, 64))
+    check(mha.ir.sdpa((2, 4, 7, 32), (2, 4, 9, 32), (2, 4, 9, 16),
+                      dtype=dtype, mask_shape=(2, 4, 7, 9), mask_dtype=dtype),
+          [(dtype, (2, 4, 7, 32)), (dtype, (2, 4, 9, 32)),
+           (dtype, (2, 4, 9, 16)), (dtype, (2, 4, 7, 9))], (2, 4, 7, 16))
+    check(mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16),
+                      (None, 2, None, 16), dtype=dtype, causal=True),
+          [(dtype, (None, 4, None, 16)), (dtype, (None, 2, None, 16)),
+           (dtype, (None, 2, None, 16))], (None, 4, None, 16))
+    check(mha.ir.mha_layer((2, 10, 64), (64, 64), (64, 32), (64, 32),
+                           (64, 64), num_heads=4, num_kv_heads=2,
+                           dtype=dtype, causal=True),
+          [(dtype, (2, 10, 64)), (dtype, (64, 64)), (dtype, (64, 32)),
+           (dtype, (64, 32)), (dtype, (64, 64))], (2, 10, 64))
 
 
 def test_compile_errors():
