@@ -30,7 +30,7 @@ using namespace nb::literals;
 
 namespace {
 
-/// Compilation failed (parse, verify, signature, pipeline).
+/// Compilation failed (parse, verify, signature, pipeline, target).
 struct CompileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -154,19 +154,20 @@ private:
   MhaFunction *function;
 };
 
-std::unique_ptr<Function> compile(std::shared_ptr<Context> context,
-                                  const std::string &text,
-                                  const std::string &entry,
-                                  const std::string &pipeline,
-                                  const std::string &options) {
+std::unique_ptr<Function>
+compile(std::shared_ptr<Context> context, const std::string &text,
+        const std::string &entry, const std::string &pipeline,
+        const std::string &options, const std::string &targetCpu,
+        const std::string &targetFeatures) {
   MhaFunction *function = nullptr;
   char *error = nullptr;
   MhaStatus status;
   {
     nb::gil_scoped_release release;
-    status = mhaCompile(context->get(), text.data(), int64_t(text.size()),
-                        entry.c_str(), pipeline.c_str(), options.c_str(),
-                        &function, &error);
+    status = mhaCompileForTarget(
+        context->get(), text.data(), int64_t(text.size()), entry.c_str(),
+        pipeline.c_str(), options.c_str(), targetCpu.c_str(),
+        targetFeatures.c_str(), &function, &error);
   }
   if (status == MHA_ERROR_INVALID_ARGUMENT)
     throw InvalidArgument(takeError(error, "invalid argument"));
@@ -211,6 +212,8 @@ NB_MODULE(_mha, m) {
            "dtype, shape)].");
 
   m.def("compile", &compile, "context"_a, "text"_a, "entry"_a = "",
-        "pipeline"_a = "cpu", "options"_a = "",
-        "Compiles MLIR text; raises CompileError with the diagnostics.");
+        "pipeline"_a = "cpu", "options"_a = "", "target_cpu"_a = "",
+        "target_features"_a = "",
+        "Compiles MLIR text for a CPU (\"\": the host) and LLVM features "
+        "(\"+a,-b\"); raises CompileError with the diagnostics.");
 }

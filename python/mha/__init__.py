@@ -9,8 +9,10 @@
 
 ``attention`` and ``multi_head_attention`` build the MLIR for the shapes and
 dtypes of their inputs, compile it once with the fused ``cpu`` pipeline (or,
-with ``target="gpu"``, the ``gpu`` pipeline's CUDA kernels; running those
-needs an NVIDIA GPU and driver) and cache it (``mha.cache_info()``). ``mha.compile`` takes any MLIR text with a
+with ``pipeline="gpu"``, the ``gpu`` pipeline's CUDA kernels; running those
+needs an NVIDIA GPU and driver) for the host CPU (or ``target_cpu``, e.g.
+``"x86-64-v3"``, and ``target_features``) and cache it
+(``mha.cache_info()``). ``mha.compile`` takes any MLIR text with a
 supported entry signature. Compilation errors raise ``mha.CompileError``
 with the MLIR diagnostics. ``mha.reference`` is a plain NumPy
 implementation; ``python -m mha.bench`` compares against PyTorch and IREE.

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from . import _dtypes, ir
+from .compiler import _check_target
 from .compiler import compile as _compile
 
 __all__ = ["attention", "multi_head_attention", "cache_info", "cache_clear",
@@ -83,18 +84,22 @@ def set_cache_size(maxsize):
 # Validation
 # --------------------------------------------------------------------------
 
-#: target -> the pipeline that compiles for it ("cuda" is an alias of "gpu").
-_TARGETS = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu"}
+#: The pipelines ``attention`` and ``multi_head_attention`` compile with.
+_PIPELINES = ("cpu", "gpu")
 
 
-def _check_target(target):
-    """The pipeline of ``target`` ('cpu', 'gpu' or 'cuda', any case)."""
-    pipeline = _TARGETS.get(target.lower()) if isinstance(target, str) \
-        else None
-    if pipeline is None:
-        raise ValueError(f"unknown target {target!r}: expected 'cpu' or 'gpu' "
-                         f"('cuda' is an alias of 'gpu')")
-    return pipeline
+def _check_compile_args(pipeline, options, target_cpu, target_features):
+    """Checks the compilation arguments shared by both ops (before anything
+    is compiled) and returns them as a cache key: ``target_cpu`` and
+    ``target_features`` None or "" (the host) become None."""
+    if not isinstance(pipeline, str) or pipeline not in _PIPELINES:
+        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu' or "
+                         f"'gpu'")
+    if not isinstance(options, str):
+        raise TypeError("options must be a string, e.g. \"threads=2\"")
+    return (pipeline, options,
+            _check_target("target_cpu", target_cpu) or None,
+            _check_target("target_features", target_features) or None)
 
 
 def _float_arrays(names, arrays):
@@ -193,12 +198,17 @@ def _prepare_mask(mask, dtype, full):
     return mask
 
 
+def _build(builder, pipeline, options, target_cpu, target_features):
+    return _compile(builder, pipeline, options, target_cpu=target_cpu,
+                    target_features=target_features)
+
+
 # --------------------------------------------------------------------------
 # attention
 # --------------------------------------------------------------------------
 
-def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
-              options=""):
+def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
+              options="", target_cpu=None, target_features=None):
     """Scaled dot-product attention, as ``mha.attention``.
 
     q ``[B, H, Sq, D]``, k ``[B, Hkv, Skv, D]``, v ``[B, Hkv, Skv, Dv]``
@@ -210,16 +220,19 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
     is top-left and agrees only when ``Sq == Skv``). ``scale`` defaults to
     ``1/sqrt(D)``. A query that sees no key gets zeros.
 
-    ``target``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (alias
-    ``'cuda'``: the gpu pipeline's fused CUDA kernels; the NumPy inputs are
-    copied to the device and the result back). ``options`` are the target
-    pipeline's (e.g. ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu,
-    whose default chip is the one of device 0). Compiled once per signature, target
-    and options. On the gpu, a missing NVIDIA driver or GPU raises
-    ``RuntimeError`` with the CUDA runtime's message (compiling only needs
-    the CUDA toolkit's ``ptxas``).
+    ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
+    pipeline's fused CUDA kernels; the NumPy inputs are copied to the device
+    and the result back). ``options`` are the pipeline's (e.g.
+    ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu, whose default chip is
+    the one of device 0). ``target_cpu`` / ``target_features``: the LLVM CPU
+    and features to generate code for, as for :func:`mha.compile` (None:
+    the host's; e.g. ``target_cpu="x86-64-v3"`` for AVX2 code). Compiled
+    once per signature, pipeline, options and target. On the gpu, a missing
+    NVIDIA driver or GPU raises ``RuntimeError`` with the CUDA runtime's
+    message (compiling only needs the CUDA toolkit's ``ptxas``).
     """
-    pipeline = _check_target(target)
+    compile_args = _check_compile_args(pipeline, options, target_cpu,
+                                       target_features)
     dtype = _float_arrays(("q", "k", "v"), (q, k, v))
     for name, a in (("q", q), ("k", k), ("v", v)):
         _rank(name, a, 4, "[B, H, S, D]")
@@ -242,10 +255,10 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
     causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
         causal, scale, mask, dtype, (b, h, sq, skv))
     key = ("sdpa", q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-           causal, scale, pipeline, options)
+           causal, scale) + compile_args
     builder = ir.SDPA(q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
                       causal, scale)
-    fn = _cache.get(key, lambda: _compile(builder, pipeline, options))
+    fn = _cache.get(key, lambda: _build(builder, *compile_args))
     args = (q, k, v) if mask is None else (q, k, v, mask)
     return fn(*args)
 
@@ -256,7 +269,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, target="cpu",
 
 def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                          kv=None, biases=None, mask=None, causal=False,
-                         scale=None, target="cpu", options=""):
+                         scale=None, pipeline="cpu", options="",
+                         target_cpu=None, target_features=None):
     """A multi-head attention layer, as ``mha.multi_head_attention``.
 
     ``y = concat_h(attention(x wq + bq, kv wk + bk, kv wv + bv)) wo + bo``
@@ -264,11 +278,14 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     wq ``[E, H*D]``, wk ``[E, Hkv*D]``, wv ``[E, Hkv*Dv]``, wo ``[H*Dv, E]``,
     ``biases=(bq, bk, bv, bo)`` of shapes ``[H*D]``, ``[Hkv*D]``,
     ``[Hkv*Dv]``, ``[E]``; H = ``num_heads``, Hkv = ``num_kv_heads``
-    (default H). ``mask``, ``causal``, ``scale``, ``target``, ``options``
-    as for :func:`attention` (on the gpu the attention runs as CUDA kernels
-    and the projections on the host). Returns ``[B, Sq, E]``.
+    (default H). ``mask``, ``causal``, ``scale``, ``pipeline``,
+    ``options``, ``target_cpu`` and ``target_features`` as for
+    :func:`attention` (on the gpu the attention runs as CUDA kernels and the
+    projections on the host, compiled for ``target_cpu``). Returns
+    ``[B, Sq, E]``.
     """
-    pipeline = _check_target(target)
+    compile_args = _check_compile_args(pipeline, options, target_cpu,
+                                       target_features)
     self_attention = kv is None or kv is x
     names = ["x"] + ([] if self_attention else ["kv"]) + \
         ["wq", "wk", "wv", "wo"]
@@ -330,8 +347,8 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
         num_kv_heads if num_kv_heads is None or num_kv_heads != h else None,
         None if self_attention else kv.shape, biases is not None, name,
         mask_shape, mask_dtype, causal, scale)
-    key = ("mha_layer", builder, pipeline, options)
-    fn = _cache.get(key, lambda: _compile(builder, pipeline, options))
+    key = ("mha_layer", builder) + compile_args
+    fn = _cache.get(key, lambda: _build(builder, *compile_args))
     args = list(arrays)
     if mask is not None:
         args.append(mask)

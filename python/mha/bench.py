@@ -37,6 +37,33 @@ from mha import ir, reference
 SYSTEMS = ["mha cpu", "mha reference", "PyTorch SDPA", "IREE attention op",
            "IREE linalg", "NumPy naive"]
 IREE = ("IREE attention op", "IREE linalg")
+#: Short names of --skip -> the systems (table rows) they stand for.
+SKIP_KEYS = {"torch": ("PyTorch SDPA",), "iree": IREE,
+             "numpy": ("NumPy naive",), "reference": ("mha reference",)}
+
+
+def _skip_name(name):
+    return " ".join(name.split()).lower()
+
+
+def parse_skip(text):
+    """The systems named by --skip: comma-separated short names (torch,
+    iree, numpy, reference) or system names as the table prints them
+    ("PyTorch SDPA", "IREE attention op"), any case and spacing. Raises
+    ValueError listing the valid names for any other."""
+    names = {_skip_name(s): (s,) for s in SYSTEMS}
+    names.update(SKIP_KEYS)
+    skip = set()
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        systems = names.get(_skip_name(item))
+        if systems is None:
+            valid = ", ".join(list(SKIP_KEYS) + [f"'{s}'" for s in SYSTEMS])
+            raise ValueError(f"unknown system {item.strip()!r} in --skip: "
+                             f"expected {valid}")
+        skip.update(systems)
+    return skip
 
 
 def version_of(dist):
@@ -319,7 +346,8 @@ def main(argv=None):
                     help="largest S for NumPy (it materialises B*H*S*S floats)")
     ap.add_argument("--skip", default="",
                     help="comma-separated systems to skip: torch, iree, numpy, "
-                         "reference")
+                         "reference, or a system's name as the table prints "
+                         "it (\"IREE linalg\"); any case")
     ap.add_argument("--fma-peak", default=None, help="path of mha-fma-peak")
     ap.add_argument("--out", default="bench/results/python_bench",
                     help="output prefix (OUT.md, OUT.json, OUT.png)")
@@ -327,6 +355,10 @@ def main(argv=None):
                     help="only rewrite the table and the plot of a previous "
                          "run's JSON (next to it)")
     args = ap.parse_args(argv)
+    try:
+        skip = parse_skip(args.skip)
+    except ValueError as e:
+        ap.error(str(e))
     if args.replot:
         with open(args.replot) as fh:
             data = json.load(fh)
@@ -344,7 +376,6 @@ def main(argv=None):
         dims = [int(x) for x in args.dims.split(",")]
     if args.seqs:
         seqs = [int(x) for x in args.seqs.split(",")]
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
     versions = {"mha-mlir": mha.__version__, "numpy": np.__version__,
                 "torch": version_of("torch"),
@@ -353,13 +384,18 @@ def main(argv=None):
                 "matplotlib": version_of("matplotlib"),
                 "python": platform.python_version()}
     skipped = {}
-    makers = {"mha cpu": lambda q, k, v, c: make_mha(q, k, v, c, threads, "cpu")}
-    if "reference" not in skip:
+    makers = {}
+    if "mha cpu" not in skip:
+        makers["mha cpu"] = \
+            lambda q, k, v, c: make_mha(q, k, v, c, threads, "cpu")
+    else:
+        skipped["mha cpu"] = "--skip"
+    if "mha reference" not in skip:
         makers["mha reference"] = \
             lambda q, k, v, c: make_mha(q, k, v, c, threads, "reference")
     else:
         skipped["mha reference"] = "--skip"
-    if "torch" in skip:
+    if "PyTorch SDPA" in skip:
         skipped["PyTorch SDPA"] = "--skip"
     elif versions["torch"] is None:
         skipped["PyTorch SDPA"] = "torch is not installed (pip install torch)"
@@ -367,7 +403,7 @@ def main(argv=None):
         makers["PyTorch SDPA"] = lambda q, k, v, c: make_torch(q, k, v, c,
                                                                threads)
     for name, kind in zip(IREE, ("op", "linalg")):
-        if "iree" in skip:
+        if name in skip:
             skipped[name] = "--skip"
         elif versions["iree-base-compiler"] is None or \
                 versions["iree-base-runtime"] is None:
@@ -379,7 +415,7 @@ def main(argv=None):
             makers[name] = (lambda kind: lambda q, k, v, c: make_iree(
                 q, k, v, c, threads, kind))(kind)
     blas = None
-    if "numpy" in skip:
+    if "NumPy naive" in skip:
         skipped["NumPy naive"] = "--skip"
     else:
         makers["NumPy naive"] = lambda q, k, v, c: make_numpy(q, k, v, c,
@@ -446,6 +482,8 @@ def main(argv=None):
                       flush=True)
             base = outputs.get("NumPy naive", outputs.get("mha cpu"))
             for name, out in outputs.items():
+                if base is None:  # --skip numpy and mha cpu: nothing to check
+                    break
                 row["results"][name]["max_abs_diff_vs_numpy"] = \
                     float(np.max(np.abs(np.asarray(out, np.float32) - base)))
             rows.append(row)

@@ -64,12 +64,15 @@ class Function:
     CUDA runtime's message (e.g. ``cannot load the CUDA driver library
     libcuda.so.1: ...``)."""
 
-    def __init__(self, handle, text):
+    def __init__(self, handle, text, target_cpu=None, target_features=None):
         self._handle = handle
         self._lock = threading.Lock()
         self.mlir = text
         self.name = handle.name
         self.pipeline = handle.pipeline
+        #: The LLVM CPU and features compiled for (None: the host's).
+        self.target_cpu = target_cpu or None
+        self.target_features = target_features or None
         self.compile_seconds = handle.compile_seconds
         self.args = tuple(_spec(c, s) for c, s in handle.args)
         self.results = tuple(_spec(c, s) for c, s in handle.results)
@@ -77,7 +80,10 @@ class Function:
     def __repr__(self):
         args = ", ".join(map(str, self.args))
         res = ", ".join(map(str, self.results))
-        return f"<mha.Function @{self.name}({args}) -> ({res}) [{self.pipeline}]>"
+        target = "".join(f", {t}" for t in (self.target_cpu,
+                                             self.target_features) if t)
+        return (f"<mha.Function @{self.name}({args}) -> ({res}) "
+                f"[{self.pipeline}{target}]>")
 
     def check(self, *arrays):
         """Raises TypeError / ValueError when ``arrays`` do not fit the
@@ -117,7 +123,18 @@ class Function:
         return out or None
 
 
-def compile(mlir, pipeline="cpu", options="", entry=None):
+def _check_target(name, value):
+    """``value`` (None or a str) as the C API takes it: "" for None."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string or None, got "
+                        f"{type(value).__name__}")
+    return value
+
+
+def compile(mlir, pipeline="cpu", options="", entry=None, target_cpu=None,
+            target_features=None):
     """Compiles ``mlir`` (MLIR text, or a builder from :mod:`mha.ir`) with
     ``pipeline`` ('cpu': fused, tiled, multi-threaded; 'reference': the
     unfused oracle; 'gpu': fused CUDA kernels) and its ``options`` (e.g.
@@ -125,6 +142,17 @@ def compile(mlir, pipeline="cpu", options="", entry=None):
     and returns a :class:`Function`. ``entry`` selects the function
     (default: the only public one). Raises :class:`CompileError` with the
     MLIR diagnostics.
+
+    ``target_cpu`` is the LLVM CPU the code is generated for (``"x86-64"``:
+    SSE2, ``"x86-64-v3"``: AVX2, ``"skylake-avx512"``, ``"znver4"``,
+    ``"host"``, ...) and ``target_features`` LLVM features added to or
+    removed from it (``"+avx512bf16,-avx512f"``); None (the default) means
+    the host CPU and its features. The vector width, micro-kernel, FMA and
+    float conversions follow from the target. Code is JIT-compiled for this
+    process, so the target must be one this host can run: an unknown CPU or
+    feature, or a CPU with features the host lacks, raises
+    :class:`CompileError` naming it. For 'gpu' the target is the CPU of the
+    host-side code.
 
     'gpu' compiles the kernels to a cubin for ``chip`` (default: device 0's
     compute capability, or ``sm_90a`` without a device) with the CUDA toolkit's
@@ -142,5 +170,8 @@ def compile(mlir, pipeline="cpu", options="", entry=None):
                          f"'reference' or 'gpu'")
     if not isinstance(options, str):
         raise TypeError("options must be a string, e.g. \"threads=2\"")
-    handle = _mha.compile(_get_context(), mlir, entry or "", pipeline, options)
-    return Function(handle, mlir)
+    cpu = _check_target("target_cpu", target_cpu)
+    features = _check_target("target_features", target_features)
+    handle = _mha.compile(_get_context(), mlir, entry or "", pipeline, options,
+                          cpu, features)
+    return Function(handle, mlir, target_cpu, target_features)

@@ -19,20 +19,20 @@ def nothing_compiled():
     assert mha.cache_info().misses == before
 
 
-@pytest.mark.parametrize("target", ["tpu", "", None, 0, "gpu0"])
-def test_target(target):
-    with pytest.raises(ValueError, match=r"unknown target .*: expected 'cpu' "
-                       r"or 'gpu'"):
-        mha.attention(*qkv(), target=target)
+@pytest.mark.parametrize("pipeline", ["tpu", "", None, 0, "gpu0", "cuda",
+                                      "GPU"])
+def test_pipeline(pipeline):
+    with pytest.raises(ValueError, match=r"unknown pipeline .*: expected "
+                       r"'cpu' or 'gpu'"):
+        mha.attention(*qkv(), pipeline=pipeline)
 
 
-@pytest.mark.parametrize("target", ["gpu", "cuda"])
-def test_inputs_are_checked_before_compiling_for_the_gpu(target):
+def test_inputs_are_checked_before_compiling_for_the_gpu():
     q, k, v = qkv()
     with pytest.raises(TypeError, match="same dtype"):
-        mha.attention(q, k.astype(np.float16), v, target=target)
+        mha.attention(q, k.astype(np.float16), v, pipeline="gpu")
     with pytest.raises(ValueError, match="same head dim"):
-        mha.attention(q, qkv(d=8)[1], v, target=target)
+        mha.attention(q, qkv(d=8)[1], v, pipeline="gpu")
 
 
 def test_ranks():
@@ -149,8 +149,9 @@ def test_layer_errors():
                                  biases=(z, z, z, z[:4].copy()))
     with pytest.raises(TypeError, match="same dtype"):
         mha.multi_head_attention(x, wq, wk, wv, wo.astype(np.float16), num_heads=4)
-    with pytest.raises(ValueError, match="unknown target 'tpu'"):
-        mha.multi_head_attention(x, wq, wk, wv, wo, num_heads=4, target="tpu")
+    with pytest.raises(ValueError, match="unknown pipeline 'tpu'"):
+        mha.multi_head_attention(x, wq, wk, wv, wo, num_heads=4,
+                                 pipeline="tpu")
     with pytest.raises(ValueError, match="not broadcastable"):
         mha.multi_head_attention(x, wq, wk, wv, wo, num_heads=4,
                                  mask=np.zeros((5, 6), bool))

@@ -123,7 +123,7 @@ class TestCompileErrors:
                            "expected 'cpu', 'reference' or 'gpu'"):
             mha.compile(DYNAMIC, pipeline="fast")
         with pytest.raises(ValueError, match="unknown pipeline"):
-            mha.compile(DYNAMIC, pipeline="cuda")  # a target alias only
+            mha.compile(DYNAMIC, pipeline="cuda")  # no aliases
         with pytest.raises(TypeError):
             mha.compile(42)
         with pytest.raises(TypeError):

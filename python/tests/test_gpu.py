@@ -1,4 +1,4 @@
-"""target="gpu" / pipeline="gpu": the gpu pipeline's CUDA kernels.
+"""pipeline="gpu": the gpu pipeline's CUDA kernels.
 
 Compiling needs only the CUDA toolkit's ptxas, so it is tested everywhere.
 Without an NVIDIA GPU and driver, runs raise RuntimeError with the CUDA
@@ -41,7 +41,7 @@ def make(rng, shape, dtype="f32"):
 
 
 def gpu_attention(q, k, v, **kw):
-    return mha.attention(q, k, v, target="gpu", options=GPU_OPTIONS, **kw)
+    return mha.attention(q, k, v, pipeline="gpu", options=GPU_OPTIONS, **kw)
 
 
 # --------------------------------------------------------------------------
@@ -64,17 +64,34 @@ def test_compile(options):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_compile_features(dtype):
-    """Masks (bool and float), GQA, Sq != Skv, dynamic dims and layers all
-    go through the gpu pipeline."""
-    mha.compile(mha.ir.sdpa((1, 8, 5, 64), (1, 2, 40, 64), (1, 2, 40, 64),
-                            dtype=dtype, mask_shape=(1, 1, 5, 40),
-                            mask_dtype="i1", causal=True), pipeline="gpu")
-    mha.compile(mha.ir.sdpa((2, 4, 7, 32), (2, 4, 9, 32), (2, 4, 9, 16),
-                            dtype=dtype, mask_shape=(2, 4, 7, 9),
-                            mask_dtype=dtype), pipeline="gpu")
-    mha.compile(mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16),
-                            (None, 2, None, 16), dtype=dtype, causal=True),
-                pipeline="gpu")
+    """Masks (bool and float), GQA, Sq != Skv, Dv != D, dynamic dims and
+    layers all go through the gpu pipeline, with their signatures."""
+    T = mha.TensorSpec
+
+    def check(text, args, result):
+        f = mha.compile(text, pipeline="gpu")
+        assert f.pipeline == "gpu"
+        assert f.args == tuple(T(t, s) for t, s in args)
+        assert f.results == (T(dtype, result),)
+
+    check(mha.ir.sdpa((1, 8, 5, 64), (1, 2, 40, 64), (1, 2, 40, 64),
+                      dtype=dtype, mask_shape=(1, 1, 5, 40), mask_dtype="i1",
+                      causal=True),
+          [(dtype, (1, 8, 5, 64)), (dtype, (1, 2, 40, 64)),
+           (dtype, (1, 2, 40, 64)), ("i1", (1, 1, 5, 40))], (1, 8, 5, 64))
+    check(mha.ir.sdpa((2, 4, 7, 32), (2, 4, 9, 32), (2, 4, 9, 16),
+                      dtype=dtype, mask_shape=(2, 4, 7, 9), mask_dtype=dtype),
+          [(dtype, (2, 4, 7, 32)), (dtype, (2, 4, 9, 32)),
+           (dtype, (2, 4, 9, 16)), (dtype, (2, 4, 7, 9))], (2, 4, 7, 16))
+    check(mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16),
+                      (None, 2, None, 16), dtype=dtype, causal=True),
+          [(dtype, (None, 4, None, 16)), (dtype, (None, 2, None, 16)),
+           (dtype, (None, 2, None, 16))], (None, 4, None, 16))
+    check(mha.ir.mha_layer((2, 10, 64), (64, 64), (64, 32), (64, 32),
+                           (64, 64), num_heads=4, num_kv_heads=2,
+                           dtype=dtype, causal=True),
+          [(dtype, (2, 10, 64)), (dtype, (64, 64)), (dtype, (64, 32)),
+           (dtype, (64, 32)), (dtype, (64, 64))], (2, 10, 64))
 
 
 def test_compile_errors():
@@ -85,11 +102,13 @@ def test_compile_errors():
                     pipeline="gpu")
 
 
-def test_unknown_target_lists_cpu_and_gpu():
+def test_unknown_pipeline_lists_cpu_and_gpu():
     q = np.zeros((1, 2, 4, 8), np.float32)
-    for target in ("tpu", "rocm", "gpu:0"):
-        with pytest.raises(ValueError, match="expected 'cpu' or 'gpu'"):
-            mha.attention(q, q, q, target=target)
+    # No aliases ('cuda') and no other spellings ('GPU').
+    for pipeline in ("tpu", "rocm", "gpu:0", "cuda", "GPU"):
+        with pytest.raises(ValueError, match=f"unknown pipeline "
+                           f"'{pipeline}': expected 'cpu' or 'gpu'"):
+            mha.attention(q, q, q, pipeline=pipeline)
 
 
 def run_or_runtime_error(call):
@@ -102,21 +121,20 @@ def run_or_runtime_error(call):
         return None
 
 
-def test_target_is_part_of_the_cache_key():
+def test_pipeline_is_part_of_the_cache_key():
     mha.cache_clear()
     try:
         q = np.zeros((1, 2, 8, 16), np.float32)
         mha.attention(q, q, q)
-        run_or_runtime_error(lambda: mha.attention(q, q, q, target="gpu"))
+        run_or_runtime_error(lambda: mha.attention(q, q, q, pipeline="gpu"))
         assert mha.cache_info().misses == 2
-        # "cuda" is the same target as "gpu"; "cpu" is still cached.
-        run_or_runtime_error(lambda: mha.attention(q, q, q, target="cuda"))
-        run_or_runtime_error(lambda: mha.attention(q, q, q, target="GPU"))
-        mha.attention(q, q, q, target="cpu")
+        # Both are cached: the gpu function fails when run, not compiled.
+        run_or_runtime_error(lambda: mha.attention(q, q, q, pipeline="gpu"))
+        mha.attention(q, q, q, pipeline="cpu")
         info = mha.cache_info()
-        assert (info.hits, info.misses, info.currsize) == (3, 2, 2)
+        assert (info.hits, info.misses, info.currsize) == (2, 2, 2)
         # Options are part of it too.
-        run_or_runtime_error(lambda: mha.attention(q, q, q, target="gpu",
+        run_or_runtime_error(lambda: mha.attention(q, q, q, pipeline="gpu",
                                                    options="chip=sm_80"))
         assert mha.cache_info().misses == 3
     finally:
@@ -147,15 +165,14 @@ class TestWithoutGPU:
         with pytest.raises(TypeError, match="takes 3 arguments"):
             f(q, k)
 
-    @pytest.mark.parametrize("target", ["gpu", "cuda"])
-    def test_attention_raises(self, rng, target):
+    def test_attention_raises(self, rng):
         q, k, v = make(rng, SHAPES["gqa"])
         with pytest.raises(RuntimeError, match=NO_GPU_MESSAGE) as info:
-            mha.attention(q, k, v, causal=True, target=target)
+            mha.attention(q, k, v, causal=True, pipeline="gpu")
         assert not isinstance(info.value, mha.CompileError)
         if not DRIVER_LOADABLE:
             assert "is the NVIDIA driver installed?" in str(info.value)
-        # The cpu target is unaffected.
+        # The cpu pipeline is unaffected.
         assert_close(mha.attention(q, k, v, causal=True),
                      reference.attention(q, k, v, causal=True))
 
@@ -163,7 +180,8 @@ class TestWithoutGPU:
         x = random(rng, (1, 6, 16))
         w = random(rng, (16, 16), scale=0.25)
         with pytest.raises(RuntimeError, match=NO_GPU_MESSAGE):
-            mha.multi_head_attention(x, w, w, w, w, num_heads=2, target="gpu")
+            mha.multi_head_attention(x, w, w, w, w, num_heads=2,
+                                     pipeline="gpu")
 
 
 # --------------------------------------------------------------------------
@@ -218,7 +236,7 @@ class TestOnGPU:
         q, k, v = make(rng, (1, 4, 2, 48, 80, 64, 64), "f16")
         expected = reference.attention(q, k, v, causal=True, scale=0.3)
         for kernel in ("auto", "mma", "simt"):
-            o = mha.attention(q, k, v, causal=True, scale=0.3, target="gpu",
+            o = mha.attention(q, k, v, causal=True, scale=0.3, pipeline="gpu",
                               options=f"{GPU_OPTIONS} kernel={kernel}")
             assert_close(o, expected, "f16")
 
@@ -227,7 +245,7 @@ class TestOnGPU:
     def test_decode_splits(self, rng, splits):
         q, k, v = make(rng, (2, 16, 4, 1, 1000, 128, 128), "f16")
         mask = rng.uniform(size=(2, 1, 1, 1000)) < 0.9
-        o = mha.attention(q, k, v, mask=mask, target="gpu",
+        o = mha.attention(q, k, v, mask=mask, pipeline="gpu",
                           options=f"{GPU_OPTIONS} {splits}")
         assert_close(o, reference.attention(q, k, v, mask=mask), "f16")
 
@@ -259,7 +277,7 @@ class TestOnGPU:
         w = [random(rng, (e, h * d), dtype, s), random(rng, (e, hkv * d), dtype, s),
              random(rng, (e, hkv * d), dtype, s), random(rng, (h * d, e), dtype, s)]
         y = mha.multi_head_attention(x, *w, num_heads=h, num_kv_heads=hkv,
-                                     causal=True, target="gpu",
+                                     causal=True, pipeline="gpu",
                                      options=GPU_OPTIONS)
         assert y.shape == x.shape and y.dtype == x.dtype
         assert_close(y, reference.multi_head_attention(
