@@ -25,6 +25,9 @@
 
 #include "gtest/gtest.h"
 
+#include <cstdlib>
+#include <string>
+
 using namespace mlir;
 using namespace mlir::mha;
 using namespace mlir::mha::runner;
@@ -47,14 +50,19 @@ std::vector<EntryCase> cases() {
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, ""});
   v.push_back({"test/Integration/GPU/tensor-cores.mlir",
                "bf16_prefill_causal_gqa", "kernel=simt"});
-  v.push_back({"test/Integration/GPU/tensor-cores.mlir",
-               "bf16_decode_gqa_split", "kv-splits=1"});
+  // Flash-decoding off and with a fixed split count, on a small decode; the
+  // large GQA decode (a minute of emulation) with MHA_TEST_LONG=1.
+  std::vector<const char *> decodes = {"f16_decode_causal_mqa"};
+  const char *longTests = std::getenv("MHA_TEST_LONG");
+  if (longTests && *longTests && std::string(longTests) != "0")
+    decodes.push_back("bf16_decode_gqa_split");
+  for (const char *e : decodes)
+    for (const char *splits : {"kv-splits=1", "kv-splits=3"})
+      v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, splits});
   for (const char *e : {"bf16_prefill_causal_gqa", "bf16_i1_mask_dynamic",
                         "f16_decode_causal_mqa", "bf16_large_magnitude"})
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e,
                  "chip=sm_90a kernel=wgmma"});
-  v.push_back({"test/Integration/GPU/tensor-cores.mlir",
-               "bf16_decode_gqa_split", "kv-splits=3"});
   for (const char *e :
        {"gqa_causal_sq_ne_skv", "mqa_i1_mask", "float_mask_dv_ne_d",
         "f16_odd_sizes", "bf16_causal_decode", "prefill_longer_than_cache",

@@ -111,14 +111,17 @@ inline std::vector<HostTensor> makeAttentionInputs(const AttentionCase &c,
   return inputs;
 }
 
-/// The registry of every dialect the tools know, built once.
-inline DialectRegistry &allDialects() {
-  static DialectRegistry registry = [] {
-    DialectRegistry r;
-    mlir::mha::registerAllDialects(r);
-    return r;
+/// One context with every dialect the tools know, for all the tests of a
+/// process (loading every dialect costs more than compiling a small case).
+inline MLIRContext &sharedContext() {
+  static MLIRContext *context = [] {
+    DialectRegistry registry;
+    mlir::mha::registerAllDialects(registry);
+    auto *ctx = new MLIRContext(registry);
+    ctx->loadAllAvailableDialects();
+    return ctx;
   }();
-  return registry;
+  return *context;
 }
 
 /// Parses `text`, compiles its @main with `kind` for `target` and runs it on
@@ -127,9 +130,8 @@ inline llvm::Expected<std::vector<HostTensor>>
 compileAndRun(llvm::StringRef text, runner::PipelineKind kind,
               llvm::StringRef options, llvm::ArrayRef<HostTensor> inputs,
               const runner::TargetFlags &target = {}) {
-  MLIRContext ctx(allDialects());
-  ctx.loadAllAvailableDialects();
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(text, &sharedContext());
   if (!module)
     return llvm::createStringError("cannot parse:\n" + text.str());
   auto sig = runner::getEntrySignature(*module, "main");

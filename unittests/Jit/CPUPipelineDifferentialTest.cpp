@@ -124,6 +124,7 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
                         " kv-tile=" + std::to_string(dc.kvTile);
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
+
   std::string text = mlir::mha::test::buildAttentionModule(c);
   std::vector<HostTensor> inputs =
       mlir::mha::test::makeAttentionInputs(c, dc.seed);

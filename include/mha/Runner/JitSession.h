@@ -1,8 +1,9 @@
 //===- JitSession.h - Compile and call an entry function --------*- C++ -*-===//
 //
-// Lowers a module with one of the mha pipelines, JIT-compiles it for the host
-// (ExecutionEngine, host CPU features, O3) and calls a function whose
-// arguments and results are ranked tensors of f32/f16/bf16/i1.
+// Lowers a module with one of the mha pipelines, JIT-compiles it
+// (ExecutionEngine; O3, the reference pipeline O2) for a CPU target this
+// host can run (default: the host) and calls a function whose arguments and
+// results are ranked tensors of f32/f16/bf16/i1.
 //
 //===----------------------------------------------------------------------===//
 
