@@ -41,9 +41,10 @@ for tool in /usr/lib/llvm-22/bin/mlir-opt /usr/lib/llvm-22/bin/lit /usr/lib/llvm
   [[ -x $tool ]] || { echo "setup: error: $tool is missing after install" >&2; exit 1; }
 done
 # Python: nanobind (the bindings, found at configure time) and what the
-# tests import. PyTorch and IREE are optional peers of `python -m mha.bench`.
-py_packages=(nanobind numpy pytest ml_dtypes)
-if ! python3 -c "import nanobind, numpy, pytest, ml_dtypes" 2>/dev/null; then
+# tests import (pytest-xdist runs them on every core). PyTorch and IREE are
+# optional peers of `python -m mha.bench`.
+py_packages=(nanobind numpy pytest pytest-xdist ml_dtypes)
+if ! python3 -c "import nanobind, numpy, pytest, xdist, ml_dtypes" 2>/dev/null; then
   echo "setup: pip installing ${py_packages[*]}"
   export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
   python3 -m pip install --quiet "${py_packages[@]}" 2>/dev/null ||

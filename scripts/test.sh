@@ -29,7 +29,7 @@ done
 if compgen -G "build/python_packages/mha/_mha*.so" >/dev/null; then
   set +e
   PYTHONPATH="$PWD/build/python_packages${PYTHONPATH:+:$PYTHONPATH}" \
-    python3 -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$log"
+    python3 -m pytest -q -p no:cacheprovider -n "$(nproc)" python/tests 2>&1 | tee "$log"
   prc=${PIPESTATUS[0]}
   set -e
   ((prc == 5)) && prc=0 # no tests collected is not a failure
