@@ -14,7 +14,7 @@
 
 #include "mha/Runner/AotManifest.h"
 #include "mha/Runner/Compare.h"
-#include "mha/Runner/MemRefDescriptor.h"
+#include "mha/Runner/EntryCall.h"
 #include "mha/Runner/Npy.h"
 #include "mha/Runner/ToolSupport.h"
 
@@ -31,10 +31,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstring>
 #include <dlfcn.h>
 #include <map>
-#include <set>
 #include <utility>
 
 using namespace mlir::mha::runner;
@@ -149,9 +147,6 @@ makeCallTable(std::index_sequence<N...>) {
 const auto callTable =
     makeCallTable(std::make_index_sequence<kMaxPointers + 1>());
 
-/// Words of a memref descriptor { allocated, aligned, offset, sizes[R],
-/// strides[R] }: every field is 64 bits wide.
-
 /// The library and the runtime functions it links.
 struct Library {
   void *handle = nullptr;
@@ -196,30 +191,23 @@ Library loadLibrary(const std::string &path) {
   return lib;
 }
 
-/// One call of an entry: argument descriptors of the inputs (passed without
-/// copies; the library never writes them) and the result descriptors.
+/// One call of an entry through its C interface, with the inputs' and the
+/// results' descriptors.
 class Call {
 public:
   Call(const Library &lib, const AotEntry &entry,
        llvm::ArrayRef<HostTensor> inputs)
-      : lib(lib), entry(entry) {
+      : lib(lib), entry(entry),
+        call(std::vector<TensorRef>(inputs.begin(), inputs.end()),
+             entry.results) {
     std::string symbol = entry.symbol();
     fn = dlsym(lib.handle, symbol.c_str());
     if (!fn)
       fail("'" + libraryFile + "' has no symbol " + symbol +
            " although its manifest lists @" + entry.name);
-    for (const HostTensor &t : inputs)
-      argDescs.push_back(contiguousDescriptor(t.data(), t.shape));
-    size_t words = 0;
-    for (const AotTensor &r : entry.results)
-      words += descriptorWords(r.shape.size());
-    resultDescs.resize(std::max<size_t>(words, 1));
-    if (!entry.results.empty())
-      pointers.push_back(resultDescs.data());
-    for (auto &d : argDescs)
-      pointers.push_back(d.data());
-    if (pointers.size() > kMaxPointers)
-      fail("@" + entry.name + " takes " + llvm::Twine(pointers.size()) +
+    if (call.getPointers().size() > kMaxPointers)
+      fail("@" + entry.name + " takes " +
+           llvm::Twine(call.getPointers().size()) +
            " descriptors; mha-aot-check calls at most " +
            llvm::Twine(kMaxPointers));
   }
@@ -228,6 +216,7 @@ public:
   void invoke() {
     if (lib.clearError)
       lib.clearError();
+    std::vector<Pointer> pointers(call.getPointers());
     callTable[pointers.size()](fn, pointers.data());
     if (lib.getLastError)
       if (const char *error = lib.getLastError(); error && *error)
@@ -237,42 +226,23 @@ public:
   /// Copies the results of the last call out (into C order) and releases
   /// the buffers the library allocated.
   std::vector<HostTensor> takeResults() {
-    std::vector<HostTensor> results;
-    std::set<void *> released;
-    size_t offset = 0;
-    for (const AotTensor &spec : entry.results) {
-      size_t rank = spec.shape.size();
-      const int64_t *d = resultDescs.data() + offset;
-      offset += descriptorWords(rank);
-      HostTensor out = copyFromDescriptor(spec.dtype, d, rank);
-      results.push_back(std::move(out));
-      releaseOnce(reinterpret_cast<void *>(d[0]), released);
-    }
+    std::vector<HostTensor> results = call.copyResults();
+    releaseResults();
     return results;
   }
 
-  /// Releases the results of the last call without reading them.
+  /// Releases the results of the last call without reading them; the
+  /// runtime the library links releases each buffer once.
   void releaseResults() {
-    std::set<void *> released;
-    size_t offset = 0;
-    for (const AotTensor &spec : entry.results) {
-      releaseOnce(reinterpret_cast<void *>(resultDescs[offset]), released);
-      offset += descriptorWords(spec.shape.size());
-    }
-  }
-
-private:
-  void releaseOnce(void *allocated, std::set<void *> &released) {
-    if (released.insert(allocated).second)
+    for (void *allocated : call.getResultAllocations())
       lib.releaseResult(allocated);
   }
 
+private:
   const Library &lib;
   const AotEntry &entry;
+  EntryCall call;
   void *fn = nullptr;
-  std::vector<std::vector<int64_t>> argDescs;
-  std::vector<int64_t> resultDescs;
-  std::vector<Pointer> pointers;
 };
 } // namespace
 
