@@ -32,10 +32,6 @@ import re
 import struct
 import sys
 
-# Tolerances of mha-run / mha-aot-check --verify, by result dtype.
-TOLERANCE = {"f32": (1e-4, 1e-4), "f16": (2e-3, 2e-3), "bf16": (2e-2, 2e-2)}
-
-
 # --- .npy reading (for the reference comparison) ---------------------------
 
 
@@ -73,11 +69,11 @@ def read_npy(path):
     raise ValueError("%s: unsupported dtype %s" % (path, descr))
 
 
-def compare_npy(actual_path, expected_path):
-    """Compares two results as --verify does; returns a check dict."""
+def compare_npy(actual_path, expected_path, atol, rtol):
+    """Compares two results as --verify does, with the tolerance that
+    mha-aot-check reports for the result; returns a check dict."""
     dt, shape, actual = read_npy(actual_path)
     edt, eshape, expected = read_npy(expected_path)
-    atol, rtol = TOLERANCE.get(dt, (0.0, 0.0))
     check = {"against": "reference", "atol": atol, "rtol": rtol}
     if (dt, shape) != (edt, eshape):
         check.update(passed=False, detail="shape/dtype %s%s vs %s%s" % (dt, shape, edt, eshape))
@@ -151,6 +147,17 @@ def _run_result(raw, stem):
     return rc, record, _read(os.path.join(raw, stem + ".err"))
 
 
+def result_tolerance(record, n):
+    """(atol, rtol) of result n from an mha-aot-check --json record: the
+    tolerance its --verify uses for the result's dtype (one definition, in
+    lib/Runner/Compare.cpp), so this script keeps no table of its own."""
+    try:
+        result = record["results"][n]
+        return float(result["atol"]), float(result["rtol"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise ValueError("the mha-aot-check record has no tolerance for result %d" % n)
+
+
 def _classify(rc, record, err):
     """Status of a run from its exit status (mha-aot-check: 0 ok, 1 verify
     mismatch, 2 error; timeout: 124/137)."""
@@ -200,8 +207,10 @@ def case_result(case, raw):
             checks = []
             try:
                 for n in range(case["num_results"]):
+                    atol, rtol = result_tolerance(record, n)
                     c = compare_npy(os.path.join(raw, "%s.out%d.npy" % (case["id"], n)),
-                                    os.path.join(raw, "%s.ref%d.npy" % (case["id"], n)))
+                                    os.path.join(raw, "%s.ref%d.npy" % (case["id"], n)),
+                                    atol, rtol)
                     c["result"] = n
                     checks.append(c)
             except (OSError, ValueError) as e:

@@ -224,8 +224,10 @@ class ReportTest(unittest.TestCase):
             f.write("not-built: notbuilt.so is not in the bundle\n")
         with open(os.path.join(raw, "skipped.status"), "w") as f:
             f.write("skipped: the time limit (450 s) was reached\n")
+        # mha-aot-check --json reports the tolerance of each result.
+        f32_result = {"dtype": "f32", "shape": [2], "atol": 1e-4, "rtol": 1e-4}
         for stem, values in (("ref", [1.0, 2.0]), ("refbad", [1.0, 2.5])):
-            write_run(raw, stem, 0, {"entry": "main"})
+            write_run(raw, stem, 0, {"entry": "main", "results": [f32_result]})
             write_run(raw, stem + ".ref", 0, {"entry": "main"})
             with open(os.path.join(raw, stem + ".out0.npy"), "wb") as f:
                 f.write(configs.npy_bytes([2], "f32", values))
@@ -279,6 +281,20 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| D | 1342 (0.100 ms) | ERROR: gqa: boom | — | — |", md)
         self.assertIn("| S | SKIPPED: the time limit (450 s) was reached | — | — | — |", md)
         self.assertIn("- torch cudnn: no cuDNN", md)
+
+    def test_reference_tolerance_from_the_record(self):
+        case = next(c for c in self.manifest["cases"] if c["id"] == "refbad")
+        # 2.5 vs 2.0 is within the (loose) tolerance the record reports.
+        write_run(self.raw, "refbad", 0, {"entry": "main", "results": [
+            {"dtype": "f32", "shape": [2], "atol": 0.5, "rtol": 0.0}]})
+        r = report.case_result(case, self.raw)
+        self.assertEqual(r["status"], "PASS")
+        self.assertEqual((r["check"]["atol"], r["check"]["rtol"]), (0.5, 0.0))
+        # No tolerance in the record (an older mha-aot-check): an error.
+        write_run(self.raw, "refbad", 0, {"entry": "main"})
+        r = report.case_result(case, self.raw)
+        self.assertEqual(r["status"], "ERROR")
+        self.assertIn("no tolerance for result 0", r["detail"])
 
     def test_status_line_and_list(self):
         case = self.manifest["cases"][0]

@@ -133,8 +133,11 @@ json::Array tool::resultsRecord(llvm::ArrayRef<HostTensor> results,
                                 const RunOptions &options) {
   json::Array records;
   for (const HostTensor &r : results) {
+    Tolerance t = options.getTolerance(r.dtype);
     records.push_back(json::Object{{"dtype", dtypeName(r.dtype)},
-                                   {"shape", json::Array(r.shape)}});
+                                   {"shape", json::Array(r.shape)},
+                                   {"atol", t.atol},
+                                   {"rtol", t.rtol}});
   }
   return records;
 }

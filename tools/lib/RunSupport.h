@@ -63,7 +63,9 @@ struct RunOptions {
 void writeOutputs(const std::map<size_t, std::string> &files,
                   llvm::ArrayRef<HostTensor> results);
 
-/// [{"dtype", "shape"}, ...].
+/// [{"dtype", "shape", "atol", "rtol"}, ...]: the results and the tolerance
+/// each is (or would be) verified with, so that scripts comparing the
+/// outputs elsewhere (bench/gpu/report.py) need no table of their own.
 llvm::json::Array resultsRecord(llvm::ArrayRef<HostTensor> results,
                                 const RunOptions &options);
 /// "result N: f32[...] -> FILE" lines.
