@@ -129,8 +129,8 @@ void tool::writeOutputs(const std::map<size_t, std::string> &files,
     failOn(writeNpy(path, results[index]), "--output: ");
 }
 
-json::Array tool::resultsRecord(llvm::ArrayRef<HostTensor> results,
-                                const RunOptions &options) {
+static json::Array resultsRecord(llvm::ArrayRef<HostTensor> results,
+                                 const RunOptions &options) {
   json::Array records;
   for (const HostTensor &r : results) {
     Tolerance t = options.getTolerance(r.dtype);
@@ -142,9 +142,9 @@ json::Array tool::resultsRecord(llvm::ArrayRef<HostTensor> results,
   return records;
 }
 
-void tool::printResults(llvm::raw_ostream &os,
-                        llvm::ArrayRef<HostTensor> results,
-                        const std::map<size_t, std::string> &outputFiles) {
+static void printResults(llvm::raw_ostream &os,
+                         llvm::ArrayRef<HostTensor> results,
+                         const std::map<size_t, std::string> &outputFiles) {
   for (auto [i, r] : llvm::enumerate(results)) {
     os << "result " << i << ": " << r.describe();
     if (auto it = outputFiles.find(i); it != outputFiles.end())
@@ -153,12 +153,12 @@ void tool::printResults(llvm::raw_ostream &os,
   }
 }
 
-bool tool::allPassed(llvm::ArrayRef<Check> checks) {
+static bool allPassed(llvm::ArrayRef<Check> checks) {
   return llvm::all_of(checks,
                       [](const Check &c) { return c.comparison.passed(); });
 }
 
-json::Object tool::verifyRecord(llvm::ArrayRef<Check> checks) {
+static json::Object verifyRecord(llvm::ArrayRef<Check> checks) {
   json::Array records;
   for (const Check &c : checks)
     records.push_back(json::Object{{"against", c.against},
@@ -173,7 +173,7 @@ json::Object tool::verifyRecord(llvm::ArrayRef<Check> checks) {
                       {"checks", std::move(records)}};
 }
 
-void tool::printChecks(llvm::raw_ostream &os, llvm::ArrayRef<Check> checks) {
+static void printChecks(llvm::raw_ostream &os, llvm::ArrayRef<Check> checks) {
   for (const Check &c : checks) {
     os << llvm::formatv(
         "verify result {0} vs {1}: max_abs_err={2:e2} max_rel_err={3:e2} "
@@ -224,7 +224,7 @@ static std::optional<double> gflopsPerSecond(std::optional<double> flops,
   return *flops / seconds / 1e9;
 }
 
-json::Object tool::benchRecord(const BenchResult &bench) {
+static json::Object benchRecord(const BenchResult &bench) {
   double median = medianOf(bench.seconds);
   json::Object record{{"runs", int64_t(bench.seconds.size())},
                       {"median_seconds", median},
@@ -243,7 +243,7 @@ json::Object tool::benchRecord(const BenchResult &bench) {
   return record;
 }
 
-void tool::printBench(llvm::raw_ostream &os, const BenchResult &bench) {
+static void printBench(llvm::raw_ostream &os, const BenchResult &bench) {
   double median = medianOf(bench.seconds);
   os << llvm::formatv(
       "bench: {0} runs, median {1:f3} ms, min {2:f3} ms", bench.seconds.size(),
@@ -260,4 +260,27 @@ void tool::printBench(llvm::raw_ostream &os, const BenchResult &bench) {
   if (auto rate = gflopsPerSecond(bench.flops, kernel))
     os << llvm::formatv(", {0:f2} GFLOP/s", *rate);
   os << "\n";
+}
+
+int tool::printReport(const RunReport &report, const RunOptions &options,
+                      json::Object fields, llvm::StringRef heading) {
+  bool passed = !report.checks || allPassed(*report.checks);
+  if (options.json) {
+    fields["results"] = resultsRecord(report.results, options);
+    if (report.checks)
+      fields["verify"] = verifyRecord(*report.checks);
+    if (report.bench)
+      fields["bench"] = benchRecord(*report.bench);
+    llvm::outs() << json::Value(std::move(fields)) << "\n";
+    return passed ? 0 : 1;
+  }
+  llvm::outs() << heading << "\n";
+  printResults(llvm::outs(), report.results, report.outputFiles);
+  if (report.checks)
+    printChecks(llvm::outs(), *report.checks);
+  if (report.bench)
+    printBench(llvm::outs(), *report.bench);
+  if (report.checks)
+    llvm::outs() << (passed ? "PASS" : "FAIL") << "\n";
+  return passed ? 0 : 1;
 }

@@ -63,15 +63,6 @@ struct RunOptions {
 void writeOutputs(const std::map<size_t, std::string> &files,
                   llvm::ArrayRef<HostTensor> results);
 
-/// [{"dtype", "shape", "atol", "rtol"}, ...]: the results and the tolerance
-/// each is (or would be) verified with, so that scripts comparing the
-/// outputs elsewhere (bench/gpu/report.py) need no table of their own.
-llvm::json::Array resultsRecord(llvm::ArrayRef<HostTensor> results,
-                                const RunOptions &options);
-/// "result N: f32[...] -> FILE" lines.
-void printResults(llvm::raw_ostream &os, llvm::ArrayRef<HostTensor> results,
-                  const std::map<size_t, std::string> &outputFiles);
-
 /// One comparison of --verify: result `result` against an independent
 /// implementation.
 struct Check {
@@ -80,13 +71,6 @@ struct Check {
   Tolerance tolerance;
   Comparison comparison;
 };
-
-bool allPassed(llvm::ArrayRef<Check> checks);
-/// {"passed": ..., "checks": [{"against", "result", "max_abs_error",
-/// "max_rel_error", "mismatches", "atol", "rtol", "passed"}, ...]}.
-llvm::json::Object verifyRecord(llvm::ArrayRef<Check> checks);
-/// "verify result N vs WHAT: max_abs_err=... PASS|FAIL" lines.
-void printChecks(llvm::raw_ostream &os, llvm::ArrayRef<Check> checks);
 
 /// Device-time hooks of the runtime the called code runs on (the functions
 /// of mha/Runtime/Runtime.h, linked or looked up in a library).
@@ -109,13 +93,28 @@ struct BenchResult {
 BenchResult timeCalls(unsigned runs, llvm::function_ref<void()> call,
                       llvm::function_ref<void()> afterCall,
                       const KernelTiming *kernels);
-/// {"runs", "median_seconds", "min_seconds", "flops", "gflops_per_second",
-/// "kernel_median_seconds", "kernel_gflops_per_second"} (the FLOP and
-/// kernel fields when known).
-llvm::json::Object benchRecord(const BenchResult &bench);
-/// "bench: N runs, median ... ms, min ... ms, ... GFLOP/s" and, with kernel
-/// times, "bench: kernels (device time) median ... ms, ... GFLOP/s".
-void printBench(llvm::raw_ostream &os, const BenchResult &bench);
+/// What a run of an entry produced.
+struct RunReport {
+  std::vector<HostTensor> results;
+  std::map<size_t, std::string> outputFiles;
+  std::optional<std::vector<Check>> checks; // with --verify
+  std::optional<BenchResult> bench;         // with --bench
+};
+
+/// Prints `report` and returns the tool's exit status (1 when a check
+/// failed, else 0). With --json: one record, the tool's own `fields` plus
+///   "results": [{"dtype", "shape", "atol", "rtol"}, ...] (the tolerance
+///     each result is, or would be, verified with, so that scripts that
+///     compare outputs elsewhere, bench/gpu/report.py, need no table),
+///   "verify": {"passed", "checks": [{"against", "result", "max_abs_error",
+///     "max_rel_error", "mismatches", "atol", "rtol", "passed"}, ...]},
+///   "bench": {"runs", "median_seconds", "min_seconds", "flops",
+///     "gflops_per_second", "kernel_median_seconds",
+///     "kernel_gflops_per_second"} (FLOP and kernel fields when known).
+/// Else text: `heading`, then "result N: ...", "verify result N vs ...",
+/// "bench: ..." lines and PASS or FAIL with --verify.
+int printReport(const RunReport &report, const RunOptions &options,
+                llvm::json::Object fields, llvm::StringRef heading);
 
 } // namespace mlir::mha::tool
 

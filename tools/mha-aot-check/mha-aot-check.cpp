@@ -264,7 +264,8 @@ int main(int argc, char **argv) {
   std::vector<HostTensor> args =
       runOptions.makeInputs(entry->name, entry->args);
   failOn(checkInputs(*entry, args));
-  std::map<size_t, std::string> outputFiles =
+  RunReport report;
+  report.outputFiles =
       runOptions.getOutputFiles(entry->name, entry->results.size());
   if (verifyFlag && entry->results.empty())
     fail("--verify: @" + entry->name + " returns nothing to compare");
@@ -275,61 +276,43 @@ int main(int argc, char **argv) {
 
   Call call(lib, *entry, args);
   call.invoke();
-  std::vector<HostTensor> results = call.takeResults();
-  writeOutputs(outputFiles, results);
+  report.results = call.takeResults();
+  writeOutputs(report.outputFiles, report.results);
 
   // Verification against the C++ oracle.
-  std::vector<Check> checks;
   if (verifyFlag) {
-    Tolerance tol = runOptions.getTolerance(results[0].dtype);
-    checks.push_back(
+    const HostTensor &result = report.results[0];
+    Tolerance tol = runOptions.getTolerance(result.dtype);
+    report.checks = {
         {"oracle", 0, tol,
-         compare(results[0], evaluateOracleSpec(*entry->oracle, args), tol)});
+         compare(result, evaluateOracleSpec(*entry->oracle, args), tol)}};
   }
-  bool passed = allPassed(checks);
 
   // Timing: the call of the entry (results are released between calls).
-  std::optional<BenchResult> bench;
   if (runOptions.benchRuns) {
     std::optional<KernelTiming> kernels;
     if (manifest.pipeline == "gpu" && lib.setKernelTiming &&
         lib.takeKernelMilliseconds && lib.getLastError)
       kernels = KernelTiming{lib.setKernelTiming, lib.takeKernelMilliseconds,
                              lib.getLastError};
-    bench = timeCalls(
+    report.bench = timeCalls(
         runOptions.benchRuns, [&] { call.invoke(); },
         [&] { call.releaseResults(); }, kernels ? &*kernels : nullptr);
     if (entry->flops) {
       std::vector<std::vector<int64_t>> shapes;
       for (const HostTensor &t : args)
         shapes.push_back(t.shape);
-      bench->flops = evaluateFlops(*entry->flops, shapes);
+      report.bench->flops = evaluateFlops(*entry->flops, shapes);
     }
   }
 
-  if (runOptions.json) {
-    llvm::json::Object record{{"library", libraryFile},
-                              {"entry", entry->name},
-                              {"pipeline", manifest.pipeline},
-                              {"cpu", manifest.cpu},
-                              {"source", manifest.source},
-                              {"results", resultsRecord(results, runOptions)}};
-    if (verifyFlag)
-      record["verify"] = verifyRecord(checks);
-    if (bench)
-      record["bench"] = benchRecord(*bench);
-    llvm::outs() << llvm::json::Value(std::move(record)) << "\n";
-    return passed ? 0 : 1;
-  }
-
-  llvm::outs() << "@" << entry->name << " from " << libraryFile << " ("
-               << manifest.pipeline << " pipeline, cpu " << manifest.cpu
-               << ", compiled from " << manifest.source << ")\n";
-  printResults(llvm::outs(), results, outputFiles);
-  printChecks(llvm::outs(), checks);
-  if (bench)
-    printBench(llvm::outs(), *bench);
-  if (verifyFlag)
-    llvm::outs() << (passed ? "PASS" : "FAIL") << "\n";
-  return passed ? 0 : 1;
+  return printReport(report, runOptions,
+                     llvm::json::Object{{"library", libraryFile},
+                                        {"entry", entry->name},
+                                        {"pipeline", manifest.pipeline},
+                                        {"cpu", manifest.cpu},
+                                        {"source", manifest.source}},
+                     "@" + entry->name + " from " + libraryFile + " (" +
+                         manifest.pipeline + " pipeline, cpu " + manifest.cpu +
+                         ", compiled from " + manifest.source + ")");
 }

@@ -70,20 +70,21 @@ int main(int argc, char **argv) {
 
   std::vector<HostTensor> args = runOptions.makeInputs(sig.name, sig.args);
   failOn(checkInputs(sig, args));
-  std::map<size_t, std::string> outputFiles =
-      runOptions.getOutputFiles(sig.name, sig.results.size());
+  RunReport report;
+  report.outputFiles = runOptions.getOutputFiles(sig.name, sig.results.size());
 
   TargetFlags target = compileOptions.getTarget();
   auto jit = check(JitFunction::compile(
       *module, sig, pipeline, compileOptions.pipelineOptions, target));
-  std::vector<HostTensor> results = check(jit->run(args), "run failed: ");
-  writeOutputs(outputFiles, results);
+  report.results = check(jit->run(args), "run failed: ");
+  const std::vector<HostTensor> &results = report.results;
+  writeOutputs(report.outputFiles, results);
 
   // Verification against independent implementations.
-  std::vector<Check> checks;
   if (verifyFlag) {
     if (sig.results.empty())
       fail("--verify: @" + sig.name + " returns nothing to compare");
+    std::vector<Check> &checks = report.checks.emplace();
     if (pipeline != PipelineKind::Reference) {
       // The same --target-cpu, so its conversions are checked too (the
       // C++ oracle below is independent of it).
@@ -107,46 +108,29 @@ int main(int argc, char **argv) {
            "single mha op on its arguments (checked with the C++ oracle); "
            "use --pipeline=cpu to compare against the reference pipeline");
   }
-  bool passed = allPassed(checks);
 
   // Wall time of whole calls (a gpu entry synchronises with the device
   // before it returns, copies included) and, on the GPU, the device time of
   // its kernels alone (CUDA events around each launch).
-  std::optional<BenchResult> bench;
   if (runOptions.benchRuns) {
     KernelTiming kernels{mhaRuntimeSetKernelTiming,
                          mhaRuntimeTakeKernelMilliseconds,
                          mhaRuntimeGetLastError};
-    bench = timeCalls(
+    report.bench = timeCalls(
         runOptions.benchRuns, [&] { check(jit->run(args)); }, [] {},
         pipeline == PipelineKind::GPU ? &kernels : nullptr);
-    bench->flops = countFlops(func, args);
+    report.bench->flops = countFlops(func, args);
   }
 
-  if (runOptions.json) {
-    llvm::json::Object record{{"file", inputFile},
-                              {"entry", sig.name},
-                              {"pipeline", pipelineName(pipeline)},
-                              {"target_cpu", jit->getTarget().describe()},
-                              {"compile_seconds", jit->getCompileSeconds()},
-                              {"results", resultsRecord(results, runOptions)}};
-    if (verifyFlag)
-      record["verify"] = verifyRecord(checks);
-    if (bench)
-      record["bench"] = benchRecord(*bench);
-    llvm::outs() << llvm::json::Value(std::move(record)) << "\n";
-    return passed ? 0 : 1;
-  }
-
-  llvm::outs() << "@" << sig.name << " compiled with the "
-               << pipelineName(pipeline) << " pipeline in "
-               << llvm::formatv("{0:f3}", jit->getCompileSeconds()) << " s for "
-               << jit->getTarget().describe() << "\n";
-  printResults(llvm::outs(), results, outputFiles);
-  printChecks(llvm::outs(), checks);
-  if (bench)
-    printBench(llvm::outs(), *bench);
-  if (verifyFlag)
-    llvm::outs() << (passed ? "PASS" : "FAIL") << "\n";
-  return passed ? 0 : 1;
+  return printReport(
+      report, runOptions,
+      llvm::json::Object{{"file", inputFile},
+                         {"entry", sig.name},
+                         {"pipeline", pipelineName(pipeline)},
+                         {"target_cpu", jit->getTarget().describe()},
+                         {"compile_seconds", jit->getCompileSeconds()}},
+      llvm::formatv("@{0} compiled with the {1} pipeline in {2:f3} s for {3}",
+                    sig.name, pipelineName(pipeline), jit->getCompileSeconds(),
+                    jit->getTarget().describe())
+          .str());
 }
