@@ -40,7 +40,7 @@ static llvm::StringRef toleranceHelp(bool absolute) {
   auto make = [](bool absolute) {
     std::string help = absolute ? "Absolute" : "Relative";
     help += " tolerance (default: by dtype";
-    for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::I1}) {
+    for (DType dtype : kAllDTypes) {
       Tolerance t = Tolerance::defaultFor(dtype);
       help += ", " + dtypeName(dtype).str() + " " +
               formatTolerance(absolute ? t.atol : t.rtol);
