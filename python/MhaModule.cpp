@@ -97,6 +97,22 @@ public:
     return out;
   }
 
+  /// FLOPs of one call on inputs of these (dtype, shape)s, as the
+  /// benchmarks count them (mhaFunctionGetFlops).
+  double flops(const std::vector<Spec> &inputs) const {
+    std::vector<MhaBuffer> buffers;
+    buffers.reserve(inputs.size());
+    for (const auto &[dtype, shape] : inputs)
+      buffers.push_back(MhaBuffer{nullptr, MhaDType(dtype),
+                                  int64_t(shape.size()), shape.data()});
+    double count = 0;
+    char *error = nullptr;
+    if (mhaFunctionGetFlops(function, buffers.data(), int64_t(buffers.size()),
+                            &count, &error) != MHA_SUCCESS)
+      throw InvalidArgument(takeError(error, "unknown FLOPs"));
+    return count;
+  }
+
   /// inputs: (data pointer, dtype, shape) per argument; the caller keeps
   /// the memory alive. Returns (flat uint8 array owning the buffer, dtype,
   /// shape) per result.
@@ -196,6 +212,23 @@ NB_MODULE(_mha, m) {
   m.attr("DTYPE_I1") = int(MHA_DTYPE_I1);
   m.attr("DYNAMIC") = int64_t(MHA_DYNAMIC_DIM);
   m.def("version", [] { return std::string(mhaVersion()); });
+  m.def(
+      "default_tolerance",
+      [](int dtype) {
+        double atol = 0, rtol = 0;
+        if (mhaDefaultTolerance(MhaDType(dtype), &atol, &rtol) != MHA_SUCCESS)
+          throw InvalidArgument("unknown dtype code " + std::to_string(dtype));
+        return std::make_tuple(atol, rtol);
+      },
+      "dtype"_a, "(atol, rtol) that results of a dtype are verified with.");
+  m.def(
+      "attention_flops",
+      [](int64_t b, int64_t h, int64_t sq, int64_t skv, int64_t d, int64_t dv,
+         bool causal) {
+        return mhaAttentionFlops(b, h, sq, skv, d, dv, causal);
+      },
+      "b"_a, "h"_a, "sq"_a, "skv"_a, "d"_a, "dv"_a, "causal"_a,
+      "FLOPs of one attention as the benchmarks count them.");
 
   nb::class_<Context>(m, "Context").def(nb::init<>());
 
@@ -207,6 +240,8 @@ NB_MODULE(_mha, m) {
                    "[(dtype, shape)] with -1 for dynamic dims")
       .def_prop_ro("results", &Function::results,
                    "[(dtype, shape)] with -1 for dynamic dims")
+      .def("flops", &Function::flops, "inputs"_a,
+           "FLOPs of one call on [(dtype, shape)] inputs.")
       .def("run", &Function::run, "inputs"_a,
            "Runs on [(pointer, dtype, shape)]; returns [(flat uint8 array, "
            "dtype, shape)].");

@@ -41,18 +41,10 @@ DTYPE_BYTES = {"f32": 4, "f16": 2, "bf16": 2, "i1": 1}
 
 
 # --- Formulas -------------------------------------------------------------
-
-
-def attention_flops(b, h, sq, skv, d, dv=None, causal=False):
-    """FLOPs of one attention, FlashAttention convention.
-
-    2*B*H*Sq*Skv*(D + Dv) (two matmuls), i.e. 4*B*H*Sq*Skv*D when Dv = D,
-    halved when causal (whatever Sq and Skv are). The same formula as
-    `mha-run --bench` and `mha-aot-check --bench` (lib/Runner/FlopModel.cpp).
-    """
-    dv = d if dv is None else dv
-    flops = 2 * b * h * sq * skv * (d + dv)
-    return flops // 2 if causal else flops
+#
+# No FLOP formula here: the TFLOP/s of the report divide the FLOPs that
+# mha-aot-check --bench counts from the library's manifest (the one FLOP
+# model, include/mha/Runner/FlopModel.h).
 
 
 def kv_bytes(b, hkv, skv, d, dv=None, dtype="bf16"):
@@ -261,8 +253,6 @@ def prefill_id(d, s, causal):
 
 def with_metrics(case):
     s = case["shape"]
-    case["flops"] = attention_flops(s["b"], s["h"], s["sq"], s["skv"], s["d"],
-                                    causal=s["causal"])
     case["kv_bytes"] = kv_bytes(s["b"], s["hkv"], s["skv"], s["d"], dtype=s["dtype"])
     return case
 
@@ -372,7 +362,8 @@ def write_bundle(src_root, out, quick, chip, seed=1):
     manifest = {
         "format": "mha-gpu-bench-bundle", "version": 1, "chip": chip,
         "quick": quick, "flop_convention":
-            "2*B*H*Sq*Skv*(D+Dv) (= 4*B*H*Sq*Skv*D), halved when causal",
+            "as mha-aot-check --bench counts: 2*B*H*Sq*Skv*(D+Dv) (= 4*B*H*Sq*Skv*D), "
+            "halved when causal",
         "bytes_convention": "bytes of K and V, each read once",
         "cases": cases,
     }

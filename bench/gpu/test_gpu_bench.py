@@ -22,26 +22,13 @@ import report  # noqa: E402
 
 
 class FormulaTest(unittest.TestCase):
-    def test_prefill_flops_by_hand(self):
-        # B=4, H=16, S=4096, D=128: 4*4*16*4096*4096*128 = 2^39.
-        self.assertEqual(configs.attention_flops(4, 16, 4096, 4096, 128), 549755813888)
-        self.assertEqual(configs.attention_flops(4, 16, 4096, 4096, 128, causal=True),
-                         274877906944)
-        # B=32, H=32, S=512, D=64: 4*32*32*512*512*64 = 2^36.
-        self.assertEqual(configs.attention_flops(32, 32, 512, 512, 64), 68719476736)
-
-    def test_general_flops(self):
-        # Dv != D: 2*B*H*Sq*Skv*(D+Dv) = 2*1*2*100*100*(64+32).
-        self.assertEqual(configs.attention_flops(1, 2, 100, 100, 64, dv=32), 3840000)
-        # Causal halves also when Sq != Skv (the convention of FlopModel.cpp).
-        self.assertEqual(configs.attention_flops(1, 1, 3, 5, 8, causal=True), 240)
-
-    def test_decode_bytes_and_flops(self):
+    # FLOPs are not computed here: mha-aot-check counts them (tested with
+    # the FLOP model in C++, the C API and Python).
+    def test_decode_bytes(self):
         # B=8, Hkv=8, Skv=32768, D=128, bf16: 2 tensors * 2^28 elements * 2 bytes.
         self.assertEqual(configs.kv_bytes(8, 8, 32768, 128), 1 << 30)
         self.assertEqual(configs.kv_bytes(8, 8, 4096, 128), 128 * 1024 * 1024)
         self.assertEqual(configs.kv_bytes(1, 2, 10, 64, dv=32, dtype="f32"), 7680)
-        self.assertEqual(configs.attention_flops(8, 32, 1, 32768, 128), 1 << 32)
 
     def test_prefill_table(self):
         cases = configs.build_cases(SRC_ROOT)
@@ -52,8 +39,7 @@ class FormulaTest(unittest.TestCase):
             self.assertEqual(s["b"] * s["sq"], 16384, c["id"])
             self.assertEqual(s["h"] * s["d"], 2048, c["id"])
             self.assertEqual((s["dtype"], s["sq"], s["hkv"]), ("bf16", s["skv"], s["h"]))
-            # 4*(B*S)*S*(H*D) = 2^27 * S, halved when causal.
-            self.assertEqual(c["flops"], (1 << 27) * s["sq"] // (2 if s["causal"] else 1))
+            self.assertNotIn("flops", c)  # mha-aot-check counts them
         self.assertEqual(sorted({(c["shape"]["d"], c["shape"]["sq"]) for c in prefill}),
                          [(d, s) for d in (64, 128) for s in configs.PREFILL_SEQ])
         decode = {c["id"]: c for c in cases if c["group"] == "decode"}
@@ -224,8 +210,10 @@ class ReportTest(unittest.TestCase):
             f.write("not-built: notbuilt.so is not in the bundle\n")
         with open(os.path.join(raw, "skipped.status"), "w") as f:
             f.write("skipped: the time limit (450 s) was reached\n")
+        # mha-aot-check --json reports the tolerance of each result.
+        f32_result = {"dtype": "f32", "shape": [2], "atol": 1e-4, "rtol": 1e-4}
         for stem, values in (("ref", [1.0, 2.0]), ("refbad", [1.0, 2.5])):
-            write_run(raw, stem, 0, {"entry": "main"})
+            write_run(raw, stem, 0, {"entry": "main", "results": [f32_result]})
             write_run(raw, stem + ".ref", 0, {"entry": "main"})
             with open(os.path.join(raw, stem + ".out0.npy"), "wb") as f:
                 f.write(configs.npy_bytes([2], "f32", values))
@@ -242,8 +230,7 @@ class ReportTest(unittest.TestCase):
                           "flash": {"available": True},
                           "cudnn": {"available": False, "reason": "no cuDNN"}},
                       "results": {
-                          "prefill": {"flash": {"status": "OK", "ms": 2.0,
-                                                "tflops": 137.4, "gbps": 1.0},
+                          "prefill": {"flash": {"status": "OK", "ms": 2.0, "gbps": 1.0},
                                       "cudnn": {"status": "UNAVAILABLE", "error": "no cuDNN"}},
                           "decode": {"flash": {"status": "ERROR", "error": "gqa: boom"}}}}
 
@@ -265,8 +252,11 @@ class ReportTest(unittest.TestCase):
         self.assertAlmostEqual(corr["refbad"]["check"]["max_abs_error"], 0.5)
         self.assertEqual(corr["refbad"]["check"]["mismatches"], 1)
         prefill = results["prefill"][0]
+        # TFLOP/s from mha-aot-check's FLOP count, for mha and torch alike.
+        self.assertEqual(prefill["flops"], float(1 << 38))
         self.assertAlmostEqual(prefill["tflops"], 274.877906944)
-        self.assertAlmostEqual(prefill["ratio_vs_best_torch"], 274.877906944 / 137.4)
+        self.assertAlmostEqual(prefill["torch_flash"]["tflops"], 137.438953472)
+        self.assertAlmostEqual(prefill["ratio_vs_best_torch"], 2.0)
         self.assertNotIn("note", prefill)
         decode = results["decode"][0]
         self.assertAlmostEqual(decode["gbps"], (1 << 27) / 1e-4 / 1e9)
@@ -279,6 +269,36 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| D | 1342 (0.100 ms) | ERROR: gqa: boom | — | — |", md)
         self.assertIn("| S | SKIPPED: the time limit (450 s) was reached | — | — | — |", md)
         self.assertIn("- torch cudnn: no cuDNN", md)
+
+    def test_no_flop_count(self):
+        # Timed, but no FLOPs in the record: the times show, TFLOP/s do not.
+        write_run(self.raw, "prefill", 0, {"bench": {"runs": 5, "median_seconds": 0.004,
+                                                     "kernel_median_seconds": 0.001}})
+        results = report.build_report(self.manifest, self.manifest["cases"], self.raw,
+                                      self.torch, "", runs=5)
+        prefill = results["prefill"][0]
+        self.assertEqual(prefill["status"], "OK")
+        self.assertNotIn("tflops", prefill)
+        self.assertNotIn("tflops", prefill["torch_flash"])
+        self.assertIn("| P | — (1.000 ms) | — (2.000 ms) | UNAVAILABLE: no cuDNN | — |",
+                      report.render_markdown(results))
+        case = next(c for c in self.manifest["cases"] if c["id"] == "prefill")
+        self.assertEqual(report.status_line(case, self.raw),
+                         "OK kernel 1.000 ms: mha-aot-check counted no FLOPs")
+
+    def test_reference_tolerance_from_the_record(self):
+        case = next(c for c in self.manifest["cases"] if c["id"] == "refbad")
+        # 2.5 vs 2.0 is within the (loose) tolerance the record reports.
+        write_run(self.raw, "refbad", 0, {"entry": "main", "results": [
+            {"dtype": "f32", "shape": [2], "atol": 0.5, "rtol": 0.0}]})
+        r = report.case_result(case, self.raw)
+        self.assertEqual(r["status"], "PASS")
+        self.assertEqual((r["check"]["atol"], r["check"]["rtol"]), (0.5, 0.0))
+        # No tolerance in the record (an older mha-aot-check): an error.
+        write_run(self.raw, "refbad", 0, {"entry": "main"})
+        r = report.case_result(case, self.raw)
+        self.assertEqual(r["status"], "ERROR")
+        self.assertIn("no tolerance for result 0", r["detail"])
 
     def test_status_line_and_list(self):
         case = self.manifest["cases"][0]
@@ -329,7 +349,8 @@ class TorchScriptTest(unittest.TestCase):
             for r in results.values():
                 self.assertIn(r["status"], ("OK", "ERROR"))
                 if r["status"] == "OK":
-                    self.assertAlmostEqual(r["tflops"], case["flops"] / (r["ms"] * 1e-3) / 1e12)
+                    self.assertNotIn("tflops", r)  # report.py computes them
+                    self.assertAlmostEqual(r["gbps"], case["kv_bytes"] / (r["ms"] * 1e-3) / 1e9)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ PyTorch's top-left causal equals mha's bottom-right one); GQA shapes use
 `enable_gqa=True`, or K/V repeated to H heads when a backend rejects that
 (noted in the results). Timing: CUDA events around each call, each call
 after zeroing a 256 MiB buffer (so the events see device time only and L2
-is cold), the median of --runs calls after --warmup calls. TFLOP/s and
-GB/s use the FLOP and byte counts of configs.json (the FlashAttention
-convention, as mha).
+is cold), the median of --runs calls after --warmup calls. GB/s use the
+byte counts of configs.json; report.py derives TFLOP/s from the times and
+the FLOPs that mha-aot-check counted for the same case.
 
 A backend that cannot run a shape (not built into this PyTorch, unsupported
 on this GPU or for this shape, out of memory) is recorded with the reason;
@@ -155,7 +155,6 @@ def run_backend(torch, backend, case, q, k, v, args):
             synchronize(torch, args.device)
             continue
         result = {"status": "OK", "ms": ms,
-                  "tflops": case["flops"] / (ms * 1e-3) / 1e12,
                   "gbps": case["kv_bytes"] / (ms * 1e-3) / 1e9}
         if how == "expanded":
             result["note"] = ("torch %s: K/V repeated to H heads (%s); GB/s counts the "
@@ -249,11 +248,13 @@ def main(argv=None):
                 continue
             entry[backend] = run_backend(torch, backend, case, q, k, v, args)
             r = entry[backend]
-            metric = ("%.1f TFLOP/s" % r["tflops"] if case["group"] == "prefill"
-                      else "%.0f GB/s" % r["gbps"]) if "ms" in r else r["error"]
-            print("torch_sdpa.py: %-28s %-5s %s" % (
-                case["id"], backend, ("%.3f ms, " % r["ms"] if "ms" in r else "") + metric),
-                flush=True)
+            if "ms" not in r:
+                metric = r["error"]
+            elif case["group"] == "decode":
+                metric = "%.3f ms, %.0f GB/s" % (r["ms"], r["gbps"])
+            else:
+                metric = "%.3f ms" % r["ms"]
+            print("torch_sdpa.py: %-28s %-5s %s" % (case["id"], backend, metric), flush=True)
         del q, k, v
         if args.device == "cuda":
             torch.cuda.empty_cache()

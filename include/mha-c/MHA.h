@@ -83,6 +83,22 @@ MHA_CAPI_EXPORTED size_t mhaDTypeSize(MhaDType dtype);
 /* Frees an error string returned by this API (NULL is a no-op). */
 MHA_CAPI_EXPORTED void mhaStringFree(char *string);
 
+/*===--- Verification and benchmark conventions --------------------------===*/
+
+/* The tolerance results of `dtype` are verified with by default (mha-run
+ * and mha-aot-check --verify, the Python tests): an element passes when
+ * |actual - expected| <= atol + rtol * |expected|; i1 is exact. Stores it in
+ * *atol and *rtol (either may be NULL); MHA_ERROR_INVALID_ARGUMENT for an
+ * unknown dtype. */
+MHA_CAPI_EXPORTED MhaStatus mhaDefaultTolerance(MhaDType dtype, double *atol,
+                                                double *rtol);
+/* FLOPs of one attention as the benchmarks count them (mha-run and
+ * mha-aot-check --bench): 2*b*h*sq*skv*(d+dv), i.e. 4*b*h*sq*skv*d when
+ * dv = d, halved when `causal` is nonzero (the FlashAttention convention). */
+MHA_CAPI_EXPORTED double mhaAttentionFlops(int64_t b, int64_t h, int64_t sq,
+                                           int64_t skv, int64_t d, int64_t dv,
+                                           int causal);
+
 /*===--- Context ---------------------------------------------------------===*/
 
 /* An MLIR context with the mha dialect and every dialect the pipelines use.
@@ -161,6 +177,18 @@ MHA_CAPI_EXPORTED MhaDType
 mhaFunctionGetResultDType(const MhaFunction *function, int64_t index);
 MHA_CAPI_EXPORTED const int64_t *
 mhaFunctionGetResultShape(const MhaFunction *function, int64_t index);
+
+/* FLOPs of one call of `function` on inputs of the shapes of `inputs` (one
+ * per argument; only dtype, rank and shape are read, data may be NULL), as
+ * the benchmarks count them: mhaAttentionFlops per mha.attention, plus
+ * 2*m*n*k per matmul (the projections of mha.multi_head_attention,
+ * linalg.matmul). MHA_ERROR_INVALID_ARGUMENT when the inputs do not fit
+ * the signature or the function's FLOPs are not known (no attention or
+ * matmul, or a dim that is neither static nor a dim of an argument). */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionGetFlops(const MhaFunction *function,
+                                                const MhaBuffer *inputs,
+                                                int64_t numInputs,
+                                                double *flops, char **error);
 
 /*===--- Running ---------------------------------------------------------===*/
 

@@ -14,6 +14,9 @@
 #include "mha-c/MHA.h"
 
 #include "mha/InitAll.h"
+#include "mha/Runner/Compare.h"
+#include "mha/Runner/FlopModel.h"
+#include "mha/Runner/Flops.h"
 #include "mha/Runner/JitSession.h"
 #include "mha/Runtime/Runtime.h"
 
@@ -67,6 +70,9 @@ struct MhaFunction {
   PipelineKind pipeline = PipelineKind::CPU;
   // Signature shapes with -1 for dynamic dims, as the header promises.
   std::vector<std::vector<int64_t>> argShapes, resultShapes;
+  // FLOPs per call in terms of the argument shapes (FlopModel.h); unset when
+  // unknown.
+  std::optional<std::vector<FlopTerm>> flops;
   // Results of the last run; an entry is empty once taken.
   std::vector<std::optional<HostTensor>> results;
 };
@@ -132,9 +138,11 @@ std::string describe(MhaDType dtype, int64_t rank, const int64_t *shape) {
 }
 
 /// Checks a caller buffer and views it as a TensorRef (no copy: compiled
-/// code never writes its arguments).
+/// code never writes its arguments); `needData`: a null data pointer of a
+/// non-empty buffer is an error.
 MhaStatus toTensorRef(const MhaBuffer &buffer, const std::string &what,
-                      std::optional<TensorRef> &out, char **error) {
+                      std::optional<TensorRef> &out, char **error,
+                      bool needData = true) {
   std::optional<DType> dtype = fromC(buffer.dtype);
   if (!dtype)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
@@ -151,7 +159,7 @@ MhaStatus toTensorRef(const MhaBuffer &buffer, const std::string &what,
                       describe(buffer.dtype, buffer.rank, buffer.shape));
     n *= d;
   }
-  if (n && !buffer.data)
+  if (needData && n && !buffer.data)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT, what + ": null data");
   out.emplace(*dtype, std::move(shape), buffer.data);
   return MHA_SUCCESS;
@@ -198,7 +206,7 @@ std::string cudaUnusableReason() {
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// Miscellaneous
+// Miscellaneous, verification and benchmark conventions
 //===----------------------------------------------------------------------===//
 
 const char *mhaVersion(void) { return MHA_VERSION; }
@@ -214,6 +222,23 @@ size_t mhaDTypeSize(MhaDType dtype) {
 }
 
 void mhaStringFree(char *string) { std::free(string); }
+
+MhaStatus mhaDefaultTolerance(MhaDType dtype, double *atol, double *rtol) {
+  std::optional<DType> d = fromC(dtype);
+  if (!d)
+    return MHA_ERROR_INVALID_ARGUMENT;
+  Tolerance tolerance = Tolerance::defaultFor(*d);
+  if (atol)
+    *atol = tolerance.atol;
+  if (rtol)
+    *rtol = tolerance.rtol;
+  return MHA_SUCCESS;
+}
+
+double mhaAttentionFlops(int64_t b, int64_t h, int64_t sq, int64_t skv,
+                         int64_t d, int64_t dv, int causal) {
+  return attentionFlops(b, h, sq, skv, d, dv, causal != 0);
+}
 
 //===----------------------------------------------------------------------===//
 // Context
@@ -325,6 +350,8 @@ MhaStatus mhaCompileForTarget(MhaContext *context, const char *mlirText,
   result->jit = std::move(jit);
   result->unusable = std::move(unusable);
   result->compileSeconds = seconds;
+  result->flops =
+      collectFlopTerms(module->lookupSymbol<func::FuncOp>(signature->name));
   result->signature = std::move(*signature);
   result->pipeline = *kind;
   for (const TensorSpec &spec : result->signature.args)
@@ -408,6 +435,58 @@ const int64_t *mhaFunctionGetResultShape(const MhaFunction *function,
   return function->resultShapes[index].data();
 }
 
+namespace {
+/// Checks `numInputs` caller buffers against the function's arguments
+/// (count, dtype, rank, static dims) and views them as TensorRefs.
+MhaStatus toInputs(const MhaFunction &function, const MhaBuffer *inputs,
+                   int64_t numInputs, std::vector<TensorRef> &out, char **error,
+                   bool needData = true) {
+  const EntrySignature &sig = function.signature;
+  if (size_t(numInputs) != sig.args.size())
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
+                    " arguments, but " + std::to_string(numInputs) +
+                    " inputs were given");
+  for (int64_t i = 0; i < numInputs; ++i) {
+    std::string what =
+        "argument " + std::to_string(i) + " (" + sig.args[i].describe() + ")";
+    std::optional<TensorRef> ref;
+    if (MhaStatus s = toTensorRef(inputs[i], what, ref, error, needData))
+      return s;
+    out.push_back(std::move(*ref));
+  }
+  if (llvm::Error err = checkInputs(sig, out))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                llvm::toString(std::move(err)));
+  return MHA_SUCCESS;
+}
+} // namespace
+
+MhaStatus mhaFunctionGetFlops(const MhaFunction *function,
+                              const MhaBuffer *inputs, int64_t numInputs,
+                              double *flops, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!function || !flops || (numInputs > 0 && !inputs) || numInputs < 0)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionGetFlops: null function, inputs or flops");
+  std::vector<TensorRef> refs;
+  if (MhaStatus s = toInputs(*function, inputs, numInputs, refs, error, false))
+    return s;
+  std::vector<std::vector<int64_t>> shapes;
+  for (const TensorRef &r : refs)
+    shapes.push_back(r.shape);
+  std::optional<double> count =
+      function->flops ? evaluateFlops(*function->flops, shapes) : std::nullopt;
+  if (!count)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "the FLOPs of @" + function->signature.name +
+                    " are not known (it has no attention or matmul, or a "
+                    "dim that is neither static nor a dim of an argument)");
+  *flops = *count;
+  return MHA_SUCCESS;
+}
+
 //===----------------------------------------------------------------------===//
 // Running
 //===----------------------------------------------------------------------===//
@@ -420,24 +499,9 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
                 "mhaFunctionRun: null function or inputs");
   function->results.clear();
-  const EntrySignature &sig = function->signature;
-  if (size_t(numInputs) != sig.args.size())
-    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
-                    " arguments, but " + std::to_string(numInputs) +
-                    " inputs were given");
   std::vector<TensorRef> hostInputs;
-  for (int64_t i = 0; i < numInputs; ++i) {
-    std::string what =
-        "argument " + std::to_string(i) + " (" + sig.args[i].describe() + ")";
-    std::optional<TensorRef> ref;
-    if (MhaStatus s = toTensorRef(inputs[i], what, ref, error))
-      return s;
-    hostInputs.push_back(std::move(*ref));
-  }
-  if (llvm::Error err = checkInputs(sig, hostInputs))
-    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                llvm::toString(std::move(err)));
+  if (MhaStatus s = toInputs(*function, inputs, numInputs, hostInputs, error))
+    return s;
   RuntimeLock lock(function->pipeline);
   if (!function->jit) {
     // Compiled without a usable CUDA device; the driver state does not

@@ -8,13 +8,6 @@
 using namespace mlir::mha::runner;
 namespace json = llvm::json;
 
-std::optional<DType> mlir::mha::runner::parseDType(llvm::StringRef name) {
-  for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::I1})
-    if (dtypeName(dtype) == name)
-      return dtype;
-  return std::nullopt;
-}
-
 const AotEntry *AotManifest::lookup(llvm::StringRef name) const {
   for (const AotEntry &entry : entries)
     if (entry.name == name)

@@ -27,6 +27,13 @@ llvm::StringRef mlir::mha::runner::dtypeName(DType dtype) {
   llvm_unreachable("unknown dtype");
 }
 
+std::optional<DType> mlir::mha::runner::parseDType(llvm::StringRef name) {
+  for (DType dtype : kAllDTypes)
+    if (dtypeName(dtype) == name)
+      return dtype;
+  return std::nullopt;
+}
+
 size_t mlir::mha::runner::dtypeSize(DType dtype) {
   switch (dtype) {
   case DType::F32:

@@ -2,7 +2,7 @@
 
 #include "mha/Runner/JitSession.h"
 
-#include "mha/Runner/MemRefDescriptor.h"
+#include "mha/Runner/EntryCall.h"
 
 #include "mha/InitAll.h"
 #include "mha/Runtime/Runtime.h"
@@ -19,7 +19,6 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
-#include <cstring>
 
 using namespace mlir;
 using namespace mlir::mha::runner;
@@ -261,21 +260,10 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
 llvm::Expected<std::vector<HostTensor>>
 JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   // Arguments are read-only in the compiled code (see compile()).
-  std::vector<std::vector<int64_t>> argDescs;
-  for (const TensorRef &t : inputs)
-    argDescs.push_back(contiguousDescriptor(t.data, t.shape));
-  size_t resultWords = 0;
-  for (const TensorSpec &r : signature.results)
-    resultWords += descriptorWords(r.shape.size());
-  std::vector<int64_t> resultDescs(std::max<size_t>(resultWords, 1));
-
+  EntryCall call(inputs, signature.results);
   // _mlir_ciface_NAME(result*, arg0*, ...): the packed wrapper takes a pointer
   // to each of those pointer arguments.
-  std::vector<void *> pointers, packed;
-  if (resultWords)
-    pointers.push_back(resultDescs.data());
-  for (auto &d : argDescs)
-    pointers.push_back(d.data());
+  std::vector<void *> pointers(call.getPointers()), packed;
   for (void *&p : pointers)
     packed.push_back(&p);
   mhaRuntimeClearError(); // Report only what this call does.
@@ -286,26 +274,15 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   // Frees the result buffers that the compiled code allocated (not aliases of
   // the inputs or constants; each buffer once), after all are copied.
   auto releaseResults = [&] {
-    size_t offset = 0;
-    for (const TensorSpec &spec : signature.results) {
-      mhaRuntimeReleaseResult(reinterpret_cast<void *>(resultDescs[offset]));
-      offset += descriptorWords(spec.shape.size());
-    }
+    for (void *allocated : call.getResultAllocations())
+      mhaRuntimeReleaseResult(allocated);
   };
   // A failure inside (e.g. a CUDA error) leaves the results undefined.
   if (llvm::Error err = takeRuntimeError()) {
     releaseResults();
     return std::move(err);
   }
-
-  std::vector<HostTensor> results;
-  size_t offset = 0;
-  for (const TensorSpec &spec : signature.results) {
-    size_t rank = spec.shape.size();
-    results.push_back(
-        copyFromDescriptor(spec.dtype, resultDescs.data() + offset, rank));
-    offset += descriptorWords(rank);
-  }
+  std::vector<HostTensor> results = call.copyResults();
   releaseResults();
   return results;
 }

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MemRefDescriptor.h"
+#include "mha/Runtime/MemRefDescriptor.h"
 #include "mha/Runtime/Runtime.h"
 
 #include <algorithm>
@@ -74,7 +74,7 @@ extern "C" int mhaRuntimeReleaseResult(void *allocated) {
   return 1;
 }
 
-using mha_runtime::Descriptor;
+using mha::runtime::Descriptor;
 
 extern "C" void memrefCopy(int64_t elementSize, MhaUnrankedMemRef *src,
                            MhaUnrankedMemRef *dst) {

@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MemRefDescriptor.h"
 #include "RuntimeError.h"
 
+#include "mha/Runtime/MemRefDescriptor.h"
 #include "mha/Runtime/Runtime.h"
 
 #include <atomic>
@@ -24,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-using mha_runtime::Descriptor;
 using namespace mha::runtime;
 
 #ifdef MHA_RUNTIME_HAVE_CUDA

@@ -16,6 +16,9 @@ needs an NVIDIA GPU and driver) for the host CPU (or ``target_cpu``, e.g.
 supported entry signature. Compilation errors raise ``mha.CompileError``
 with the MLIR diagnostics. ``mha.reference`` is a plain NumPy
 implementation; ``python -m mha.bench`` compares against PyTorch and IREE.
+``mha.default_tolerance`` and ``mha.attention_flops`` (and
+``Function.flops``) are the tolerances and FLOP counts of mha-run and
+mha-aot-check.
 """
 
 try:
@@ -29,9 +32,11 @@ from . import ir, reference
 from .api import (CacheInfo, attention, cache_clear, cache_info,
                   multi_head_attention, set_cache_size)
 from .compiler import PIPELINES, CompileError, Function, TensorSpec, compile
+from .conventions import attention_flops, default_tolerance
 
 __version__ = _mha.version()
 
 __all__ = ["attention", "multi_head_attention", "compile", "CompileError",
            "Function", "TensorSpec", "CacheInfo", "cache_info", "cache_clear",
-           "set_cache_size", "ir", "reference", "PIPELINES", "__version__"]
+           "set_cache_size", "default_tolerance", "attention_flops", "ir",
+           "reference", "PIPELINES", "__version__"]

@@ -12,10 +12,11 @@ of every peer, the machine) and OUT.png (GFLOP/s vs sequence length per
 system, with the FMA peak of the machine from `mha-fma-peak` as a line).
 
 Shapes: B=1, H=16, D in {64, 128}, S in {512, 1024, 2048, 4096} (--quick:
-D=64, S in {512, 1024}). FLOPs: 4*B*H*Sq*Skv*D, halved when causal (the
-FlashAttention convention). Every system is timed end to end from NumPy
-inputs to a NumPy result (what a NumPy user sees), median of --runs after
-one warm-up; all outputs are checked against the NumPy result.
+D=64, S in {512, 1024}). FLOPs: mha.attention_flops (4*B*H*Sq*Skv*D, halved
+when causal: the FlashAttention convention, as mha-run --bench counts).
+Every system is timed end to end from NumPy inputs to a NumPy result (what
+a NumPy user sees), median of --runs after one warm-up; all outputs are
+checked against the NumPy result.
 """
 
 import argparse
@@ -96,11 +97,6 @@ def find_fma_peak_tool(explicit):
         if c and os.access(c, os.X_OK):
             return os.path.normpath(c)
     return None
-
-
-def flops(b, h, sq, skv, d, causal):
-    f = 4.0 * b * h * sq * skv * d
-    return f / 2 if causal else f
 
 
 def time_runs(fn, runs, budget=None):
@@ -451,7 +447,7 @@ def main(argv=None):
             shape = (1, 16, s, d)
             q, k, v = (rng.uniform(-1, 1, shape).astype(np.float32)
                        for _ in range(3))
-            f = flops(1, 16, s, s, d, args.causal)
+            f = mha.attention_flops(1, 16, s, s, d, causal=args.causal)
             row = dict(b=1, h=16, s=s, d=d, causal=args.causal, flop=f,
                        results={})
             outputs = {}

@@ -108,6 +108,18 @@ class Function:
                 raise ValueError(f"{what}: the array is not C-contiguous; pass "
                                  f"numpy.ascontiguousarray(x)")
 
+    def flops(self, *inputs):
+        """FLOPs of one call on ``inputs`` (one per argument: an array, or
+        the shape of one), as ``mha-run --bench`` counts them: see
+        :func:`mha.attention_flops`, plus ``2*m*n*k`` per matmul. Raises
+        ``ValueError`` when the shapes do not fit the signature or the
+        function has nothing it counts."""
+        specs = [(_dtypes.CODES[spec.dtype],
+                  a.shape if isinstance(a, np.ndarray) else tuple(a))
+                 for a, spec in zip(inputs, self.args)]
+        specs += [(0, ())] * (len(inputs) - len(specs))  # reported as too many
+        return self._handle.flops(specs)
+
     def __call__(self, *arrays):
         self.check(*arrays)
         inputs = [(a.ctypes.data, _dtypes.CODES[spec.dtype], a.shape)

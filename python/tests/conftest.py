@@ -14,9 +14,6 @@ import pytest
 import mha
 from mha import _dtypes
 
-# (atol, rtol) against the float64 NumPy reference, by input dtype.
-TOLERANCES = {"f32": (2e-5, 1e-4), "f16": (3e-3, 3e-3), "bf16": (2e-2, 2e-2)}
-
 DTYPES = ["f32", "f16"] + (["bf16"] if _dtypes.bfloat16 is not None else [])
 
 
@@ -27,7 +24,10 @@ def random(rng, shape, dtype="f32", scale=1.0):
 
 
 def assert_close(actual, expected, dtype="f32", atol=None, rtol=None):
-    a, r = TOLERANCES[dtype]
+    """Compares with the float64 NumPy reference, by default with the
+    tolerances of mha-run --verify for ``dtype`` (one definition, in the
+    C API)."""
+    a, r = mha.default_tolerance(dtype)
     atol = a if atol is None else atol
     rtol = r if rtol is None else rtol
     actual = np.asarray(actual).astype(np.float64)

@@ -12,29 +12,24 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RunSupport.h"
+#include "ToolSupport.h"
+
 #include "mha/Runner/AotManifest.h"
 #include "mha/Runner/Compare.h"
-#include "mha/Runner/MemRefDescriptor.h"
-#include "mha/Runner/Npy.h"
-#include "mha/Runner/ToolSupport.h"
+#include "mha/Runner/EntryCall.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <sys/random.h>
 
-#include <algorithm>
 #include <array>
-#include <chrono>
-#include <cstring>
 #include <dlfcn.h>
-#include <map>
-#include <set>
 #include <utility>
 
 using namespace mlir::mha::runner;
@@ -49,40 +44,12 @@ static cl::opt<std::string>
     entryFlag("entry",
               cl::desc("Entry to call (default: the only one of the library)"),
               cl::cat(category));
-static cl::list<std::string>
-    inputFlags("input",
-               cl::desc("N=FILE.npy: argument N (0-based) from a file"),
-               cl::cat(category));
-static cl::opt<uint64_t>
-    seedFlag("seed",
-             cl::desc("Seed of the random values of arguments without "
-                      "--input (the values mha-run --seed makes)"),
-             cl::init(0), cl::cat(category));
-static cl::list<std::string>
-    outputFlags("output",
-                cl::desc("FILE.npy (result 0) or N=FILE.npy (result N)"),
-                cl::cat(category));
 static cl::opt<bool>
     verifyFlag("verify",
                cl::desc("Compare result 0 with the C++ oracle of the "
                         "manifest (entries that are a single mha op); exit "
                         "1 on mismatch"),
                cl::cat(category));
-static cl::opt<double> absTol("atol",
-                              cl::desc("Absolute tolerance (default: by dtype, "
-                                       "f32 1e-4, f16 2e-3, bf16 2e-2)"),
-                              cl::init(-1), cl::cat(category));
-static cl::opt<double> relTol("rtol",
-                              cl::desc("Relative tolerance (default: by dtype, "
-                                       "f32 1e-4, f16 2e-3, bf16 2e-2)"),
-                              cl::init(-1), cl::cat(category));
-static cl::opt<unsigned>
-    benchRuns("bench",
-              cl::desc("Time N calls after one warm-up; report the median"),
-              cl::init(0), cl::cat(category));
-static cl::opt<bool>
-    jsonFlag("json", cl::desc("Print one machine-readable JSON record"),
-             cl::cat(category));
 static cl::opt<bool>
     manifestFlag("manifest",
                  cl::desc("Print the library's manifest (JSON) and exit"),
@@ -149,9 +116,6 @@ makeCallTable(std::index_sequence<N...>) {
 const auto callTable =
     makeCallTable(std::make_index_sequence<kMaxPointers + 1>());
 
-/// Words of a memref descriptor { allocated, aligned, offset, sizes[R],
-/// strides[R] }: every field is 64 bits wide.
-
 /// The library and the runtime functions it links.
 struct Library {
   void *handle = nullptr;
@@ -196,30 +160,23 @@ Library loadLibrary(const std::string &path) {
   return lib;
 }
 
-/// One call of an entry: argument descriptors of the inputs (passed without
-/// copies; the library never writes them) and the result descriptors.
+/// One call of an entry through its C interface, with the inputs' and the
+/// results' descriptors.
 class Call {
 public:
   Call(const Library &lib, const AotEntry &entry,
        llvm::ArrayRef<HostTensor> inputs)
-      : lib(lib), entry(entry) {
+      : lib(lib), entry(entry),
+        call(std::vector<TensorRef>(inputs.begin(), inputs.end()),
+             entry.results) {
     std::string symbol = entry.symbol();
     fn = dlsym(lib.handle, symbol.c_str());
     if (!fn)
       fail("'" + libraryFile + "' has no symbol " + symbol +
            " although its manifest lists @" + entry.name);
-    for (const HostTensor &t : inputs)
-      argDescs.push_back(contiguousDescriptor(t.data(), t.shape));
-    size_t words = 0;
-    for (const AotTensor &r : entry.results)
-      words += descriptorWords(r.shape.size());
-    resultDescs.resize(std::max<size_t>(words, 1));
-    if (!entry.results.empty())
-      pointers.push_back(resultDescs.data());
-    for (auto &d : argDescs)
-      pointers.push_back(d.data());
-    if (pointers.size() > kMaxPointers)
-      fail("@" + entry.name + " takes " + llvm::Twine(pointers.size()) +
+    if (call.getPointers().size() > kMaxPointers)
+      fail("@" + entry.name + " takes " +
+           llvm::Twine(call.getPointers().size()) +
            " descriptors; mha-aot-check calls at most " +
            llvm::Twine(kMaxPointers));
   }
@@ -228,6 +185,7 @@ public:
   void invoke() {
     if (lib.clearError)
       lib.clearError();
+    std::vector<Pointer> pointers(call.getPointers());
     callTable[pointers.size()](fn, pointers.data());
     if (lib.getLastError)
       if (const char *error = lib.getLastError(); error && *error)
@@ -237,42 +195,23 @@ public:
   /// Copies the results of the last call out (into C order) and releases
   /// the buffers the library allocated.
   std::vector<HostTensor> takeResults() {
-    std::vector<HostTensor> results;
-    std::set<void *> released;
-    size_t offset = 0;
-    for (const AotTensor &spec : entry.results) {
-      size_t rank = spec.shape.size();
-      const int64_t *d = resultDescs.data() + offset;
-      offset += descriptorWords(rank);
-      HostTensor out = copyFromDescriptor(spec.dtype, d, rank);
-      results.push_back(std::move(out));
-      releaseOnce(reinterpret_cast<void *>(d[0]), released);
-    }
+    std::vector<HostTensor> results = call.copyResults();
+    releaseResults();
     return results;
   }
 
-  /// Releases the results of the last call without reading them.
+  /// Releases the results of the last call without reading them; the
+  /// runtime the library links releases each buffer once.
   void releaseResults() {
-    std::set<void *> released;
-    size_t offset = 0;
-    for (const AotTensor &spec : entry.results) {
-      releaseOnce(reinterpret_cast<void *>(resultDescs[offset]), released);
-      offset += descriptorWords(spec.shape.size());
-    }
-  }
-
-private:
-  void releaseOnce(void *allocated, std::set<void *> &released) {
-    if (released.insert(allocated).second)
+    for (void *allocated : call.getResultAllocations())
       lib.releaseResult(allocated);
   }
 
+private:
   const Library &lib;
   const AotEntry &entry;
+  EntryCall call;
   void *fn = nullptr;
-  std::vector<std::vector<int64_t>> argDescs;
-  std::vector<int64_t> resultDescs;
-  std::vector<Pointer> pointers;
 };
 } // namespace
 
@@ -289,6 +228,7 @@ extern "C" uint32_t arc4random(void) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  RunOptions runOptions(category);
   parseCommandLine(
       argc, argv, "mha-aot-check", category,
       "call an entry of a library written by mha-compile, verify and time it");
@@ -304,59 +244,29 @@ int main(int argc, char **argv) {
   }
 
   // The entry.
+  std::string names;
+  for (const AotEntry &e : manifest.entries)
+    names += " @" + e.name;
   const AotEntry *entry = nullptr;
   if (!entryFlag.empty()) {
     entry = manifest.lookup(entryFlag);
-    if (!entry) {
-      std::string names;
-      for (const AotEntry &e : manifest.entries)
-        names += " @" + e.name;
+    if (!entry)
       fail("'" + libraryFile + "' has no entry '" + entryFlag +
            "' (entries:" + names + ")");
-    }
   } else if (manifest.entries.size() == 1) {
     entry = &manifest.entries.front();
   } else {
-    std::string names;
-    for (const AotEntry &e : manifest.entries)
-      names += " @" + e.name;
     fail("'" + libraryFile + "' has " + llvm::Twine(manifest.entries.size()) +
          " entries" + (names.empty() ? "" : " (" + names.substr(1) + ")") +
          "; choose one with --entry=NAME");
   }
 
-  // Inputs: files first, random values for the rest.
-  std::map<size_t, std::string> inputFiles;
-  for (const std::string &text : inputFlags) {
-    auto [index, path] = splitIndexed("input", text, /*allowBare=*/false);
-    if (index >= entry->args.size())
-      fail("--input=" + text + ": @" + entry->name + " has only " +
-           llvm::Twine(entry->args.size()) + " arguments");
-    inputFiles[index] = path;
-  }
-  std::vector<HostTensor> args;
-  for (auto [i, spec] : llvm::enumerate(entry->args)) {
-    if (auto it = inputFiles.find(i); it != inputFiles.end()) {
-      args.push_back(
-          check(readNpy(it->second), "argument " + llvm::Twine(i) + ": "));
-      continue;
-    }
-    if (llvm::any_of(spec.shape, [](int64_t d) { return d < 0; }))
-      fail("argument " + llvm::Twine(i) + " (" + spec.describe() +
-           ") has dynamic dims: give it with --input=" + llvm::Twine(i) +
-           "=FILE.npy");
-    args.push_back(randomArgument(spec.dtype, spec.shape, seedFlag, i));
-  }
+  std::vector<HostTensor> args =
+      runOptions.makeInputs(entry->name, entry->args);
   failOn(checkInputs(*entry, args));
-
-  std::map<size_t, std::string> outputFiles;
-  for (const std::string &text : outputFlags) {
-    auto [index, path] = splitIndexed("output", text, /*allowBare=*/true);
-    if (index >= entry->results.size())
-      fail("--output=" + text + ": @" + entry->name + " has only " +
-           llvm::Twine(entry->results.size()) + " results");
-    outputFiles[index] = path;
-  }
+  RunReport report;
+  report.outputFiles =
+      runOptions.getOutputFiles(entry->name, entry->results.size());
   if (verifyFlag && entry->results.empty())
     fail("--verify: @" + entry->name + " returns nothing to compare");
   if (verifyFlag && !entry->oracle)
@@ -366,133 +276,43 @@ int main(int argc, char **argv) {
 
   Call call(lib, *entry, args);
   call.invoke();
-  std::vector<HostTensor> results = call.takeResults();
-  for (auto &[index, path] : outputFiles)
-    failOn(writeNpy(path, results[index]), "--output: ");
+  report.results = call.takeResults();
+  writeOutputs(report.outputFiles, report.results);
 
   // Verification against the C++ oracle.
-  Tolerance tol = Tolerance::defaultFor(
-      entry->results.empty() ? DType::F32 : entry->results[0].dtype);
-  if (absTol >= 0)
-    tol.atol = absTol;
-  if (relTol >= 0)
-    tol.rtol = relTol;
-  std::optional<Comparison> cmp;
-  if (verifyFlag)
-    cmp = compare(results[0], evaluateOracleSpec(*entry->oracle, args), tol);
-  bool passed = !cmp || cmp->passed();
+  if (verifyFlag) {
+    const HostTensor &result = report.results[0];
+    Tolerance tol = runOptions.getTolerance(result.dtype);
+    report.checks = {
+        {"oracle", 0, tol,
+         compare(result, evaluateOracleSpec(*entry->oracle, args), tol)}};
+  }
 
   // Timing: the call of the entry (results are released between calls).
-  std::vector<double> times, kernelMs;
-  std::optional<double> flops;
-  bool gpu = manifest.pipeline == "gpu" && lib.setKernelTiming &&
-             lib.takeKernelMilliseconds;
-  if (benchRuns) {
+  if (runOptions.benchRuns) {
+    std::optional<KernelTiming> kernels;
+    if (manifest.pipeline == "gpu" && lib.setKernelTiming &&
+        lib.takeKernelMilliseconds && lib.getLastError)
+      kernels = KernelTiming{lib.setKernelTiming, lib.takeKernelMilliseconds,
+                             lib.getLastError};
+    report.bench = timeCalls(
+        runOptions.benchRuns, [&] { call.invoke(); },
+        [&] { call.releaseResults(); }, kernels ? &*kernels : nullptr);
     if (entry->flops) {
       std::vector<std::vector<int64_t>> shapes;
       for (const HostTensor &t : args)
         shapes.push_back(t.shape);
-      flops = evaluateFlops(*entry->flops, shapes);
+      report.bench->flops = evaluateFlops(*entry->flops, shapes);
     }
-    call.invoke(); // warm-up
-    call.releaseResults();
-    if (gpu) {
-      lib.setKernelTiming(1);
-      lib.takeKernelMilliseconds();
-    }
-    for (unsigned i = 0; i < benchRuns; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      call.invoke();
-      std::chrono::duration<double> t =
-          std::chrono::steady_clock::now() - start;
-      times.push_back(t.count());
-      if (gpu)
-        kernelMs.push_back(lib.takeKernelMilliseconds());
-      call.releaseResults();
-    }
-    if (gpu)
-      lib.setKernelTiming(0);
   }
 
-  if (jsonFlag) {
-    llvm::json::Object record{{"library", libraryFile},
-                              {"entry", entry->name},
-                              {"pipeline", manifest.pipeline},
-                              {"cpu", manifest.cpu},
-                              {"source", manifest.source}};
-    llvm::json::Array res;
-    for (const HostTensor &r : results)
-      res.push_back(llvm::json::Object{{"dtype", dtypeName(r.dtype)},
-                                       {"shape", llvm::json::Array(r.shape)}});
-    record["results"] = std::move(res);
-    if (cmp)
-      record["verify"] =
-          llvm::json::Object{{"passed", passed},
-                             {"checks", llvm::json::Array{llvm::json::Object{
-                                            {"against", "oracle"},
-                                            {"result", 0},
-                                            {"max_abs_error", cmp->maxAbsError},
-                                            {"max_rel_error", cmp->maxRelError},
-                                            {"mismatches", cmp->mismatches},
-                                            {"atol", tol.atol},
-                                            {"rtol", tol.rtol},
-                                            {"passed", cmp->passed()}}}}};
-    if (benchRuns) {
-      double median = medianOf(times);
-      llvm::json::Object b{
-          {"runs", int64_t(benchRuns)},
-          {"median_seconds", median},
-          {"min_seconds", *std::min_element(times.begin(), times.end())}};
-      if (flops) {
-        b["flops"] = *flops;
-        b["gflops_per_second"] = *flops / median / 1e9;
-      }
-      if (gpu) {
-        double kernel = medianOf(kernelMs);
-        b["kernel_median_seconds"] = kernel * 1e-3;
-        if (flops && kernel > 0)
-          b["kernel_gflops_per_second"] = *flops / (kernel * 1e-3) / 1e9;
-      }
-      record["bench"] = std::move(b);
-    }
-    llvm::outs() << llvm::json::Value(std::move(record)) << "\n";
-    return passed ? 0 : 1;
-  }
-
-  llvm::outs() << "@" << entry->name << " from " << libraryFile << " ("
-               << manifest.pipeline << " pipeline, cpu " << manifest.cpu
-               << ", compiled from " << manifest.source << ")\n";
-  for (auto [i, r] : llvm::enumerate(results))
-    llvm::outs() << "result " << i << ": " << r.describe()
-                 << (outputFiles.count(i) ? " -> " + outputFiles[i] : "")
-                 << "\n";
-  if (cmp) {
-    llvm::outs() << llvm::formatv(
-        "verify result 0 vs oracle: max_abs_err={0:e2} max_rel_err={1:e2} "
-        "(atol={2:e1} rtol={3:e1}) mismatches={4} {5}\n",
-        cmp->maxAbsError, cmp->maxRelError, tol.atol, tol.rtol, cmp->mismatches,
-        cmp->passed() ? "PASS" : "FAIL");
-    if (cmp->shapeMismatch)
-      llvm::outs() << "  (shapes or dtypes differ)\n";
-  }
-  if (benchRuns) {
-    double median = medianOf(times);
-    llvm::outs() << llvm::formatv(
-        "bench: {0} runs, median {1:f3} ms, min {2:f3} ms", benchRuns,
-        median * 1e3, *std::min_element(times.begin(), times.end()) * 1e3);
-    if (flops)
-      llvm::outs() << llvm::formatv(", {0:f2} GFLOP/s", *flops / median / 1e9);
-    llvm::outs() << "\n";
-    if (gpu) {
-      double kernel = medianOf(kernelMs);
-      llvm::outs() << llvm::formatv("kernel: median {0:f3} ms", kernel);
-      if (flops && kernel > 0)
-        llvm::outs() << llvm::formatv(", {0:f2} GFLOP/s",
-                                      *flops / (kernel * 1e-3) / 1e9);
-      llvm::outs() << "\n";
-    }
-  }
-  if (verifyFlag)
-    llvm::outs() << (passed ? "PASS" : "FAIL") << "\n";
-  return passed ? 0 : 1;
+  return printReport(report, runOptions,
+                     llvm::json::Object{{"library", libraryFile},
+                                        {"entry", entry->name},
+                                        {"pipeline", manifest.pipeline},
+                                        {"cpu", manifest.cpu},
+                                        {"source", manifest.source}},
+                     "@" + entry->name + " from " + libraryFile + " (" +
+                         manifest.pipeline + " pipeline, cpu " + manifest.cpu +
+                         ", compiled from " + manifest.source + ")");
 }

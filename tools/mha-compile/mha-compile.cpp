@@ -11,22 +11,22 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileSupport.h"
+#include "ToolSupport.h"
+
 #include "mha/InitAll.h"
 #include "mha/Runner/AotManifest.h"
 #include "mha/Runner/Flops.h"
 #include "mha/Runner/JitSession.h"
 #include "mha/Runner/OracleFunction.h"
 #include "mha/Runner/PipelineBuilder.h"
-#include "mha/Runner/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
@@ -68,14 +68,6 @@ static cl::opt<std::string>
                         "linked against libmha_runtime.so); with --emit=llvm "
                         "or --emit=mlir any name, '-' for stdout"),
                cl::value_desc("file"), cl::cat(category));
-// Strings rather than cl::values so an unknown name gets our one-line error.
-static cl::opt<std::string> pipelineFlag(
-    "pipeline",
-    cl::desc("Pipeline that compiles the entries: 'cpu' (mha-cpu-pipeline: "
-             "fused, tiled, vectorised for --target-cpu, multi-threaded), "
-             "'reference' (mha-reference-pipeline: unfused) or 'gpu' "
-             "(mha-gpu-pipeline, when this build has it)"),
-    cl::init("cpu"), cl::cat(category));
 static cl::list<std::string>
     entryFlags("entry",
                cl::desc("Function to compile (repeatable; default: every "
@@ -86,22 +78,7 @@ static cl::opt<std::string>
                cl::desc("C header to write (default with --emit=obj: the "
                         "output with the extension .h)"),
                cl::value_desc("file"), cl::cat(category));
-static cl::opt<std::string> pipelineOptions(
-    "pipeline-options",
-    cl::desc("Options of the selected pipeline, e.g. \"q-tile=64 threads=2\""),
-    cl::cat(category));
-static cl::opt<std::string> targetCpuFlag(
-    "target-cpu",
-    cl::desc("LLVM CPU to compile for (default: 'host', this machine with "
-             "all its features), e.g. x86-64, x86-64-v3, skylake-avx512, "
-             "znver4. The vector width, micro-kernel shape, FMA and float "
-             "conversions follow from its features"),
-    cl::value_desc("name"), cl::cat(category));
-static cl::opt<std::string> targetFeaturesFlag(
-    "target-features",
-    cl::desc("LLVM features added to or removed from the target CPU's, e.g. "
-             "+avx512bf16 or -avx512f,-avx2"),
-    cl::value_desc("+a,-b"), cl::cat(category));
+// A string rather than cl::values so an unknown name gets our one-line error.
 static cl::opt<std::string>
     emitFlag("emit",
              cl::desc("What to write: 'obj' (default: an object or shared "
@@ -122,8 +99,7 @@ static cl::opt<std::string>
 namespace {
 /// A failure of the compiler itself or of the toolchain: exit 1.
 [[noreturn]] void internalFail(const llvm::Twine &message) {
-  llvm::errs() << "mha-compile: error: " << message << "\n";
-  std::exit(1);
+  fail(message, /*exitCode=*/1);
 }
 
 bool isCIdentifier(llvm::StringRef name) {
@@ -248,15 +224,14 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  CompileOptions compileOptions(category, /*jit=*/false);
   parseCommandLine(argc, argv, "mha-compile", category,
                    "compile attention graphs ahead of time into an object or a "
                    "shared library with a C header");
 
   // Flags.
-  std::optional<PipelineKind> pipeline = parsePipelineKind(pipelineFlag);
-  if (!pipeline)
-    fail("unknown --pipeline=" + pipelineFlag +
-         ": expected cpu, reference or gpu");
+  PipelineKind pipeline = compileOptions.getPipelineKind();
+  const std::string &pipelineOptions = compileOptions.pipelineOptions;
   if (emitFlag != "obj" && emitFlag != "llvm" && emitFlag != "mlir")
     fail("unknown --emit=" + emitFlag + ": expected obj, llvm or mlir");
   if (outputFile.empty())
@@ -280,16 +255,10 @@ int main(int argc, char **argv) {
   mlir::mha::registerAllDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  std::string fileError;
-  auto file = openInputFile(inputFile, &fileError);
-  if (!file)
-    fail("cannot read '" + inputFile + "': " + fileError);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseInputFile(inputFile, context, sourceMgr);
+  // The pipeline's diagnostics quote the source too.
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    fail("'" + inputFile + "' is not valid MLIR (see the diagnostics above)");
 
   // Entries and their manifest.
   std::vector<std::string> entryNames;
@@ -310,7 +279,7 @@ int main(int argc, char **argv) {
   AotManifest manifest;
   manifest.compiler = std::string("mha-compile ") + MHA_VERSION;
   manifest.source = inputFile;
-  manifest.pipeline = pipelineName(*pipeline).str();
+  manifest.pipeline = pipelineName(pipeline).str();
   manifest.pipelineOptions = pipelineOptions;
   for (const std::string &name : entryNames) {
     llvm::Expected<EntrySignature> sig = getEntrySignature(*module, name);
@@ -354,11 +323,10 @@ int main(int argc, char **argv) {
   // --target-cpu / --target-features or the pipeline options name one).
   PassManager pm(&context, ModuleOp::getOperationName());
   pm.addPass(createSymbolDCEPass());
-  llvm::Expected<CPUTarget> target =
-      buildPipelineForKind(pm, *pipeline, pipelineOptions,
-                           {targetCpuFlag, targetFeaturesFlag});
+  llvm::Expected<CPUTarget> target = buildPipelineForKind(
+      pm, pipeline, pipelineOptions, compileOptions.getTarget());
   if (!target)
-    fail("invalid " + pipelineName(*pipeline) + " pipeline options '" +
+    fail("invalid " + pipelineName(pipeline) + " pipeline options '" +
          pipelineOptions + "': " + llvm::toString(target.takeError()));
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machineOrError =
       target->createTargetMachine(llvm::CodeGenOptLevel::Aggressive);
@@ -372,7 +340,7 @@ int main(int argc, char **argv) {
   manifest.cpu = target->describe();
   std::string manifestText = serializeManifest(manifest);
   if (failed(pm.run(*module)))
-    internalFail("the " + pipelineName(*pipeline) + " pipeline failed on '" +
+    internalFail("the " + pipelineName(pipeline) + " pipeline failed on '" +
                  inputFile + "' (see the diagnostics above)");
 
   auto writeHeader = [&](llvm::StringRef library) {

@@ -166,6 +166,83 @@ TEST_F(CAPITest, Misc) {
   mhaStringFree(nullptr);
 }
 
+TEST_F(CAPITest, DefaultTolerance) {
+  double atol = -1, rtol = -1;
+  ASSERT_EQ(mhaDefaultTolerance(MHA_DTYPE_F32, &atol, &rtol), MHA_SUCCESS);
+  EXPECT_GT(atol, 0);
+  EXPECT_GT(rtol, 0);
+  // Lower precision, looser tolerance; i1 is exact.
+  double f16 = 0, bf16 = 0;
+  ASSERT_EQ(mhaDefaultTolerance(MHA_DTYPE_F16, &f16, nullptr), MHA_SUCCESS);
+  ASSERT_EQ(mhaDefaultTolerance(MHA_DTYPE_BF16, nullptr, &bf16), MHA_SUCCESS);
+  EXPECT_LT(atol, f16);
+  EXPECT_GT(bf16, 0);
+  ASSERT_EQ(mhaDefaultTolerance(MHA_DTYPE_I1, &atol, &rtol), MHA_SUCCESS);
+  EXPECT_EQ(atol, 0);
+  EXPECT_EQ(rtol, 0);
+  EXPECT_EQ(mhaDefaultTolerance(MhaDType(42), &atol, &rtol),
+            MHA_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(CAPITest, AttentionFlops) {
+  // B=4, H=16, S=4096, D=128: 4*4*16*4096*4096*128 = 2^39.
+  EXPECT_EQ(mhaAttentionFlops(4, 16, 4096, 4096, 128, 128, 0), 0x1p39);
+  EXPECT_EQ(mhaAttentionFlops(4, 16, 4096, 4096, 128, 128, 1), 0x1p38);
+  // Dv != D: 2*B*H*Sq*Skv*(D+Dv); causal halves also when Sq != Skv.
+  EXPECT_EQ(mhaAttentionFlops(1, 2, 100, 100, 64, 32, 0), 3840000);
+  EXPECT_EQ(mhaAttentionFlops(1, 1, 3, 5, 8, 8, 1), 240);
+}
+
+TEST_F(CAPITest, FunctionFlops) {
+  MhaFunction *fn = compileOrDie(kAttention, "reference");
+  ASSERT_NE(fn, nullptr);
+  // Only the shapes are read.
+  int64_t qs[] = {1, 2, 3, 4}, ks[] = {1, 1, 5, 4}, vs[] = {1, 1, 5, 6};
+  MhaBuffer in[] = {{nullptr, MHA_DTYPE_F32, 4, qs},
+                    {nullptr, MHA_DTYPE_F32, 4, ks},
+                    {nullptr, MHA_DTYPE_F32, 4, vs}};
+  double flops = 0;
+  char *error = nullptr;
+  ASSERT_EQ(mhaFunctionGetFlops(fn, in, 3, &flops, &error), MHA_SUCCESS)
+      << error;
+  EXPECT_EQ(flops, mhaAttentionFlops(1, 2, 3, 5, 4, 6, 1));
+  EXPECT_EQ(mhaFunctionGetFlops(fn, in, 2, &flops, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error).find("takes 3 arguments"), std::string::npos)
+      << error;
+  mhaStringFree(error);
+  mhaFunctionDestroy(fn);
+
+  // Dynamic dims come from the given shapes.
+  MhaFunction *dyn = compileOrDie(kDynamic, "reference");
+  ASSERT_NE(dyn, nullptr);
+  int64_t q2[] = {2, 2, 3, 4}, k2[] = {2, 2, 7, 4};
+  MhaBuffer in2[] = {{nullptr, MHA_DTYPE_F32, 4, q2},
+                     {nullptr, MHA_DTYPE_F32, 4, k2},
+                     {nullptr, MHA_DTYPE_F32, 4, k2}};
+  ASSERT_EQ(mhaFunctionGetFlops(dyn, in2, 3, &flops, nullptr), MHA_SUCCESS);
+  EXPECT_EQ(flops, mhaAttentionFlops(2, 2, 3, 7, 4, 4, 0));
+  mhaFunctionDestroy(dyn);
+
+  // No attention or matmul: nothing to count.
+  MhaFunction *copy = compileOrDie(R"mlir(
+func.func @id(%x: tensor<2xf32>) -> tensor<2xf32> {
+  return %x : tensor<2xf32>
+}
+)mlir",
+                                   "reference");
+  ASSERT_NE(copy, nullptr);
+  int64_t xs[] = {2};
+  MhaBuffer x = {nullptr, MHA_DTYPE_F32, 1, xs};
+  EXPECT_EQ(mhaFunctionGetFlops(copy, &x, 1, &flops, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error).find("FLOPs of @id are not known"),
+            std::string::npos)
+      << error;
+  mhaStringFree(error);
+  mhaFunctionDestroy(copy);
+}
+
 TEST_F(CAPITest, Signature) {
   MhaFunction *fn = compileOrDie(kAttention, "reference");
   ASSERT_NE(fn, nullptr);

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace mlir::mha::test {
+namespace mlir::mha::testing {
 using runner::DType;
 using runner::HostTensor;
 
@@ -145,6 +145,6 @@ compileAndRun(llvm::StringRef text, runner::PipelineKind kind,
   return (*jit)->run(inputs);
 }
 
-} // namespace mlir::mha::test
+} // namespace mlir::mha::testing
 
 #endif // MHA_UNITTESTS_JIT_ATTENTIONCASE_H

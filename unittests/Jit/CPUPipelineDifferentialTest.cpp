@@ -21,9 +21,9 @@
 
 using namespace mlir;
 using namespace mlir::mha::runner;
-using mlir::mha::test::AttentionCase;
-using mlir::mha::test::MaskKind;
-using mlir::mha::test::TargetLevel;
+using mlir::mha::testing::AttentionCase;
+using mlir::mha::testing::MaskKind;
+using mlir::mha::testing::TargetLevel;
 
 namespace {
 constexpr int kNumCases = 200;
@@ -98,7 +98,7 @@ bool longTests() {
 /// of them; MHA_TEST_LONG=1 runs every case on every level.
 std::vector<std::pair<size_t, int>> levelCases() {
   std::vector<std::pair<size_t, int>> result;
-  size_t numLevels = mlir::mha::test::targetLevels().size();
+  size_t numLevels = mlir::mha::testing::targetLevels().size();
   for (size_t level = 0; level < numLevels; ++level)
     for (int c = 0; c < kNumCases; ++c) {
       if (longTests() || size_t(c) % numLevels == level)
@@ -112,9 +112,10 @@ class CPUPipelineDifferentialTest
 
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   auto [levelIndex, caseIndex] = GetParam();
-  const TargetLevel &level = mlir::mha::test::targetLevels()[levelIndex];
+  const TargetLevel &level = mlir::mha::testing::targetLevels()[levelIndex];
   std::string why;
-  std::optional<TargetFlags> target = mlir::mha::test::resolveLevel(level, why);
+  std::optional<TargetFlags> target =
+      mlir::mha::testing::resolveLevel(level, why);
   if (!target)
     GTEST_SKIP() << "target level " << level.name
                  << " cannot run on this host: " << why;
@@ -124,15 +125,14 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
                         " kv-tile=" + std::to_string(dc.kvTile);
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
-
-  std::string text = mlir::mha::test::buildAttentionModule(c);
+  std::string text = mlir::mha::testing::buildAttentionModule(c);
   std::vector<HostTensor> inputs =
-      mlir::mha::test::makeAttentionInputs(c, dc.seed);
-  auto actual = mlir::mha::test::compileAndRun(text, PipelineKind::CPU,
-                                               options, inputs, *target);
+      mlir::mha::testing::makeAttentionInputs(c, dc.seed);
+  auto actual = mlir::mha::testing::compileAndRun(text, PipelineKind::CPU,
+                                                  options, inputs, *target);
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError()) << "\n"
                             << text;
-  auto expected = mlir::mha::test::compileAndRun(
+  auto expected = mlir::mha::testing::compileAndRun(
       text, PipelineKind::Reference, "", inputs, *target);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
@@ -146,10 +146,10 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Random, CPUPipelineDifferentialTest,
-    ::testing::ValuesIn(levelCases()), [](const auto &info) {
+    Random, CPUPipelineDifferentialTest, ::testing::ValuesIn(levelCases()),
+    [](const auto &info) {
       return std::string(
-                 mlir::mha::test::targetLevels()[info.param.first].name) +
+                 mlir::mha::testing::targetLevels()[info.param.first].name) +
              "_" + std::to_string(info.param.second);
     });
 } // namespace

@@ -21,9 +21,9 @@ using namespace mlir;
 using namespace mlir::mha::runner;
 
 namespace {
-using Case = mlir::mha::test::AttentionCase;
-using mlir::mha::test::MaskKind;
-using mlir::mha::test::TargetLevel;
+using Case = mlir::mha::testing::AttentionCase;
+using mlir::mha::testing::MaskKind;
+using mlir::mha::testing::TargetLevel;
 
 class ReferencePipelineOracleTest
     : public ::testing::TestWithParam<std::tuple<TargetLevel, Case>> {
@@ -43,16 +43,17 @@ protected:
 TEST_P(ReferencePipelineOracleTest, MatchesOracle) {
   const auto &[level, c] = GetParam();
   std::string why;
-  std::optional<TargetFlags> target = mlir::mha::test::resolveLevel(level, why);
+  std::optional<TargetFlags> target =
+      mlir::mha::testing::resolveLevel(level, why);
   if (!target)
     GTEST_SKIP() << "target level " << level.name
                  << " cannot run on this host: " << why;
-  std::string text = mlir::mha::test::buildAttentionModule(c);
+  std::string text = mlir::mha::testing::buildAttentionModule(c);
   uint64_t seed = c.b * 131 + c.h * 17 + c.sq * 7 + c.skv + c.d;
   std::vector<HostTensor> inputs =
-      mlir::mha::test::makeAttentionInputs(c, seed);
-  auto results = mlir::mha::test::compileAndRun(text, PipelineKind::Reference,
-                                                "", inputs, *target);
+      mlir::mha::testing::makeAttentionInputs(c, seed);
+  auto results = mlir::mha::testing::compileAndRun(
+      text, PipelineKind::Reference, "", inputs, *target);
   ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError()) << "\n"
                              << text;
   ASSERT_EQ(results->size(), 1u);
@@ -186,7 +187,7 @@ const Case kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(
     Matrix, ReferencePipelineOracleTest,
-    ::testing::Combine(::testing::ValuesIn(mlir::mha::test::targetLevels()),
+    ::testing::Combine(::testing::ValuesIn(mlir::mha::testing::targetLevels()),
                        ::testing::ValuesIn(kCases)),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +

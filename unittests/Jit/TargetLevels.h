@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace mlir::mha::test {
+namespace mlir::mha::testing {
 
 struct TargetLevel {
   /// GoogleTest-safe name of the level.
@@ -59,6 +59,6 @@ resolveLevel(const TargetLevel &level, std::string &why) {
   return std::nullopt;
 }
 
-} // namespace mlir::mha::test
+} // namespace mlir::mha::testing
 
 #endif // MHA_UNITTESTS_JIT_TARGETLEVELS_H

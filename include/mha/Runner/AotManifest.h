@@ -23,10 +23,6 @@
 
 namespace mlir::mha::runner {
 
-/// "f32", "f16", "bf16", "i1" -> DType.
-std::optional<DType> parseDType(llvm::StringRef name);
-
-/// An argument or result of an entry; dynamic dims are -1.
 /// An argument or result of a manifest entry (dynamic dims are -1).
 using AotTensor = TensorSpec;
 

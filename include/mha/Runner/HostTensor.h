@@ -13,6 +13,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,14 @@ namespace mlir::mha::runner {
 
 /// Element types the runner supports (the element types of mha ops).
 enum class DType { F32, F16, BF16, I1 };
+/// Every DType, in enum order.
+inline constexpr DType kAllDTypes[] = {DType::F32, DType::F16, DType::BF16,
+                                       DType::I1};
 
 /// "f32", "f16", "bf16", "i1".
 llvm::StringRef dtypeName(DType dtype);
+/// The inverse of dtypeName; std::nullopt for any other name.
+std::optional<DType> parseDType(llvm::StringRef name);
 /// Bytes per element in memory (i1 is one byte, as NumPy's bool).
 size_t dtypeSize(DType dtype);
 bool isFloat(DType dtype);
@@ -70,8 +76,6 @@ struct TensorRef {
   std::string describe() const;
 };
 
-/// Uniform values in [-range, range) for floats; for i1, true with
-/// probability `range` clamped to [0, 1]. Deterministic for a seed.
 /// A tensor argument or result of a compiled entry; dynamic dims are
 /// negative (ShapedType::kDynamic in the JIT, -1 in AOT manifests).
 struct TensorSpec {
@@ -87,6 +91,8 @@ llvm::Error checkTensorInputs(llvm::StringRef entry,
                               const std::vector<TensorSpec> &specs,
                               llvm::ArrayRef<TensorRef> inputs);
 
+/// Uniform values in [-range, range) for floats; for i1, true with
+/// probability `range` clamped to [0, 1]. Deterministic for a seed.
 HostTensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t seed,
                         float range = 1.0f);
 

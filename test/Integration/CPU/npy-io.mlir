@@ -18,7 +18,7 @@
 //
 // The JSON record.
 // RUN: mha-run %S/Inputs/attention.mlir --input=0=%t/q.npy --input=1=%t/k.npy --input=2=%t/v.npy --verify --bench=2 --json | FileCheck %s --check-prefix=JSON
-// JSON: {"bench":{"flops":{{[0-9.e+]+}},"gflops_per_second":{{[0-9.e+-]+}},"median_seconds":{{[0-9.e+-]+}},"min_seconds":{{[0-9.e+-]+}},"runs":2},"compile_seconds":{{[0-9.e+-]+}},"entry":"main","file":"{{.*}}attention.mlir","pipeline":"cpu","results":[{"dtype":"f32","shape":[1,2,7,16]}],"target_cpu":"{{[a-z0-9-]+}}","verify":{"checks":[{"against":"reference",{{.*}}"passed":true,{{.*}}},{"against":"oracle",{{.*}}"passed":true,{{.*}}}],"passed":true}}
+// JSON: {"bench":{"flops":{{[0-9.e+]+}},"gflops_per_second":{{[0-9.e+-]+}},"median_seconds":{{[0-9.e+-]+}},"min_seconds":{{[0-9.e+-]+}},"runs":2},"compile_seconds":{{[0-9.e+-]+}},"entry":"main","file":"{{.*}}attention.mlir","pipeline":"cpu","results":[{"atol":0.0001,"dtype":"f32","rtol":0.0001,"shape":[1,2,7,16]}],"target_cpu":"{{[a-z0-9-]+}}","verify":{"checks":[{"against":"reference",{{.*}}"passed":true,{{.*}}},{"against":"oracle",{{.*}}"passed":true,{{.*}}}],"passed":true}}
 //
 // --bench prints the median time and GFLOP/s.
 // RUN: mha-run %S/Inputs/attention.mlir --input=0=%t/q.npy --input=1=%t/k.npy --input=2=%t/v.npy --bench=3 | FileCheck %s --check-prefix=BENCH

@@ -1,12 +1,15 @@
-//===- ToolSupport.h - Shared command-line plumbing of the mha tools -----===//
+//===- ToolSupport.h - Command-line plumbing of the mha tools ---*- C++ -*-===//
 //
-// Error reporting and argument helpers that mha-run and mha-aot-check share
-// (LLVM Support only: mha-aot-check must not depend on MLIR).
+// Error reporting and argument helpers that mha-run, mha-compile and
+// mha-aot-check share. Tool-only code (it parses the command line and
+// exits), so it lives in the tools' own library, outside the runner
+// libraries that libMHACAPI embeds. LLVM Support only: mha-aot-check must
+// not depend on MLIR.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MHA_RUNNER_TOOLSUPPORT_H
-#define MHA_RUNNER_TOOLSUPPORT_H
+#ifndef MHA_TOOLS_TOOLSUPPORT_H
+#define MHA_TOOLS_TOOLSUPPORT_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -19,6 +22,9 @@
 
 namespace mlir::mha::tool {
 
+/// Exit status of a usage or input error.
+constexpr int kUsageError = 2;
+
 /// The name that prefixes error lines ("mha-run: error: ...").
 void setToolName(llvm::StringRef name);
 
@@ -28,8 +34,9 @@ void parseCommandLine(int argc, char **argv, llvm::StringRef toolName,
                       llvm::cl::OptionCategory &category,
                       llvm::StringRef overview);
 
-/// A usage or input error: printed as one line, exit 2.
-[[noreturn]] void fail(const llvm::Twine &message);
+/// Prints `message` as one error line and exits with `exitCode` (default: a
+/// usage or input error).
+[[noreturn]] void fail(const llvm::Twine &message, int exitCode = kUsageError);
 
 inline void failOn(llvm::Error err, const llvm::Twine &context = "") {
   if (err)
@@ -52,4 +59,4 @@ double medianOf(std::vector<double> values);
 
 } // namespace mlir::mha::tool
 
-#endif // MHA_RUNNER_TOOLSUPPORT_H
+#endif // MHA_TOOLS_TOOLSUPPORT_H

@@ -1,6 +1,6 @@
-//===- ToolSupport.cpp - Shared command-line plumbing of the mha tools ---===//
+//===- ToolSupport.cpp - Command-line plumbing of the mha tools ----------===//
 
-#include "mha/Runner/ToolSupport.h"
+#include "ToolSupport.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -33,9 +33,9 @@ void tool::parseCommandLine(int argc, char **argv, llvm::StringRef name,
   fail(first);
 }
 
-void tool::fail(const llvm::Twine &message) {
+void tool::fail(const llvm::Twine &message, int exitCode) {
   llvm::errs() << toolName() << ": error: " << message << "\n";
-  std::exit(2);
+  std::exit(exitCode);
 }
 
 std::pair<size_t, std::string>
