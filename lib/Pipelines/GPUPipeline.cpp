@@ -2,6 +2,7 @@
 
 #include "mha/Pipelines/Pipelines.h"
 
+#include "mha/Codegen/CPU/Passes.h"
 #include "mha/Conversion/Passes.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 

@@ -1,7 +1,8 @@
 //===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
 //
-// Passes of the CPU back end: they work on upstream dialects (vector, LLVM)
-// after the mha ops are gone, and take their decisions from the target CPU.
+// Passes of the CPU back end. They never touch mha ops: they work on upstream
+// dialects (linalg on tensors, vector, LLVM), listed in the order of
+// mha-cpu-pipeline, which sets their options from the target CPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,182 @@
 #define MHA_CODEGEN_CPU_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+def MHATileProjections : Pass<"mha-tile-projections"> {
+  let summary = "Tile linalg.matmul projections into parallel blocks";
+  let description = [{
+    Rewrites every `linalg.matmul` on tensors that is not already inside an
+    `scf.forall` (the projections that `mha-decompose-multi-head-attention`
+    produces) into its generic form tiled by an `scf.forall` over
+    `[rows, cols]` output blocks (the reduction is not tiled). The blocks run
+    on OpenMP threads in `mha-cpu-pipeline`, and static blocks get the
+    register-blocked micro-kernels of `mha-vectorize-contractions`. Partial
+    blocks at the edges keep dynamic sizes and scalar code.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<128x512xf32>, tensor<512x512xf32>)
+        outs(%acc : tensor<128x512xf32>) -> tensor<128x512xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %y = scf.forall (%i, %j) = (0, 0) to (128, 512) step (64, 64)
+        shared_outs(%o = %acc) -> (tensor<128x512xf32>) {
+      %t = linalg.generic {...} ins(%x_tile, %w_tile : tensor<64x512xf32>, tensor<512x64xf32>)
+          outs(%o_tile : tensor<64x64xf32>) ...
+      scf.forall.in_parallel { tensor.parallel_insert_slice %t into %o[%i, %j] ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"64",
+           "Output rows per block">,
+    Option<"cols", "cols", "int64_t", /*default=*/"64",
+           "Output columns per block">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
+  let summary = "Register-tiled vector micro-kernels for static f32 "
+                "contractions on tensors";
+  let description = [{
+    Rewrites every `linalg.generic` on tensors nested in an `scf.forall` (the
+    tiled loop nests; other ops are left alone) of the form
+    `C[m, n] += ext(A[m, k] or A[k, m]) * ext(B[k, n])` (two inputs, one f32
+    init, loops two parallel and one reduction, all static) into a
+    register-tiled outer-product micro-kernel. `C` is covered with blocks of
+    `rows` x `vectors * vector-width` elements (the last row and column blocks
+    take what is left); for each block, `rows` accumulators of
+    `vector<vectors * vector-width x f32>` live in registers across an
+    `scf.for` over `k`, whose step loads one row of `B` (contiguous in `n`)
+    and broadcasts one scalar of `A` per row into `vector.fma`. Column blocks
+    are the outer loop, so one `[K, cols]` panel of `B` stays in cache while
+    the rows of `A` stream by. When `C` is a `linalg.fill` used only by the
+    contraction, the accumulators start from the fill value and the fill is
+    dropped; when `C` is `C0[m, n] * scale[m]` (a `linalg.generic` used only
+    by the contraction: the online-softmax correction of the accumulator), the
+    scale is applied as the accumulators are loaded from `C0`.
+
+    In `mha-cpu-pipeline` this vectorises both contractions of the
+    `mha-tile-attention` loop nest: `S^T = K . Q^T` (rows over keys, vectors
+    over queries, reduction over `D`) and `acc += P^T . V` (rows over
+    queries, vectors over `Dv`, reduction over keys).
+
+    Before (f32, `S^T[j, i] += K[j, d] * Q^T[d, i]`):
+    ```mlir
+    %s = linalg.generic {indexing_maps = [affine_map<(j, i, d) -> (j, d)>,
+                                          affine_map<(j, i, d) -> (d, i)>,
+                                          affine_map<(j, i, d) -> (j, i)>],
+        iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%k, %qt : tensor<16x32xf32>, tensor<32x32xf32>)
+        outs(%zero_filled : tensor<16x32xf32>) { ... mulf, addf ... }
+    ```
+    After `-mha-vectorize-contractions="vector-width=16 rows=8 vectors=2"`
+    (abridged):
+    ```mlir
+    %r = scf.for %m0 = %c0 to %c16 step %c8 iter_args(%c = %buf) {
+      %acc:8 = scf.for %kk = %c0 to %c32 step %c1
+          iter_args(%a0 = %zeros, ...) -> (vector<32xf32>, ...) {
+        %b = vector.transfer_read %qt[%kk, %c0] ... : tensor<32x32xf32>, vector<32xf32>
+        %x0 = tensor.extract %k[%m0, %kk] : tensor<16x32xf32>
+        %s0 = vector.broadcast %x0 : f32 to vector<32xf32>
+        %f0 = vector.fma %s0, %b, %a0 : vector<32xf32>
+        ...
+        scf.yield %f0, ... : vector<32xf32>, ...
+      }
+      %w0 = vector.transfer_write %acc#0, %c[%m0, %c0] ...
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register (16 for AVX-512, 8 for AVX2); "
+           "must be positive">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Rows of C per micro-kernel block; must be positive">,
+    Option<"vectors", "vectors", "int64_t", /*default=*/"2",
+           "Vector registers per row of a block; must be positive">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
+  let summary = "Vectorise static-row linalg ops on tensors one row at a time";
+  let description = [{
+    For every `linalg.generic`, `linalg.fill` and `linalg.copy` on tensors
+    nested in an `scf.forall` (the tiled loop nests; other ops keep their
+    scalar lowering and libm `exp`) whose innermost loop is parallel and
+    static: tiles every outer loop by 1 (and the innermost one by its largest
+    divisor not above `max-vector-size`) with `scf.for`, so the tile is static
+    even when outer sizes are dynamic, and vectorises the tile with
+    `linalg::vectorize`. A 2-D op that reads or writes an operand transposed
+    is tiled by `transpose-tile` x `transpose-tile` squares instead when that
+    divides both sizes, and its `vector.transpose` lowered with shuffles (16 x
+    16: the AVX-512 sequence). Ops with i1 operands are left alone (i1 vectors
+    are bit-packed in memory, i1 buffers are not), as are ops that fail to
+    vectorise (tiled or not, still correct).
+
+    Then any value read and written back at the same place on each iteration
+    of a loop becomes a vector carried by the loop
+    (`hoistLoopInvariantSubsets`): the row max and row sum of the transposed
+    attention scores, reductions over the outer dim, stay in registers. The
+    vector code is brought to 1-D (leading unit dims dropped,
+    `vector.multi_reduction` lowered, transfer permutations lowered) and
+    `math.exp` gets the polynomial approximation of
+    `populateMathPolynomialApproximationPatterns` (a vectorised fast exp,
+    relative error about 2^-22, exp(-inf) = 0).
+
+    Before:
+    ```mlir
+    %p = linalg.generic {indexing_maps = [affine_map<(j, i) -> (i)>,
+                                          affine_map<(j, i) -> (j, i)>],
+        iterator_types = ["parallel", "parallel"]}
+        ins(%m : tensor<32xf32>) outs(%s : tensor<16x32xf32>) {
+    ^bb0(%mi: f32, %x: f32):
+      %d = arith.subf %x, %mi : f32
+      %e = math.exp %d : f32
+      linalg.yield %e : f32
+    } -> tensor<16x32xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %p = scf.for %j = %c0 to %c16 step %c1 iter_args(%t = %s) -> (tensor<16x32xf32>) {
+      %x = vector.transfer_read %t[%j, %c0] ... : tensor<16x32xf32>, vector<32xf32>
+      %mi = vector.transfer_read %m[%c0] ... : tensor<32xf32>, vector<32xf32>
+      %d = arith.subf %x, %mi : vector<32xf32>
+      ... polynomial exp on vector<32xf32> ...
+      %w = vector.transfer_write %e, %t[%j, %c0] ... : vector<32xf32>, tensor<16x32xf32>
+      scf.yield %w : tensor<16x32xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"maxVectorSize", "max-vector-size", "int64_t", /*default=*/"64",
+           "Most elements per vector op (the innermost tile); must be "
+           "positive">,
+    Option<"transposeTile", "transpose-tile", "int64_t", /*default=*/"16",
+           "Square tile for 2-D ops that read an operand transposed when it "
+           "divides both sizes (16: AVX-512 16x16 shuffle transposes); 0 "
+           "tiles them by rows like the others">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
 
 def MHAExpandFloatConversions
     : Pass<"mha-expand-float-conversions", "::mlir::LLVM::LLVMFuncOp"> {
