@@ -306,12 +306,6 @@ struct MHAVectorizeContractionsPass
     : mha::impl::MHAVectorizeContractionsBase<MHAVectorizeContractionsPass> {
   using MHAVectorizeContractionsBase::MHAVectorizeContractionsBase;
 
-  // The vector dialect is not visible to the generated pass declarations.
-  void getDependentDialects(DialectRegistry &registry) const override {
-    MHAVectorizeContractionsBase::getDependentDialects(registry);
-    registry.insert<vector::VectorDialect>();
-  }
-
   void runOnOperation() override {
     int64_t width = vectorWidth, blockRows = rows, blockVectors = vectors;
     if (width <= 0 || blockRows <= 0 || blockVectors <= 0) {

@@ -135,12 +135,6 @@ struct MHAVectorizeRowsPass
     : mha::impl::MHAVectorizeRowsBase<MHAVectorizeRowsPass> {
   using MHAVectorizeRowsBase::MHAVectorizeRowsBase;
 
-  // The vector dialect is not visible to the generated pass declarations.
-  void getDependentDialects(DialectRegistry &registry) const override {
-    MHAVectorizeRowsBase::getDependentDialects(registry);
-    registry.insert<vector::VectorDialect>();
-  }
-
   void runOnOperation() override {
     int64_t maxSize = maxVectorSize, square = transposeTile;
     if (maxSize <= 0 || square < 0) {

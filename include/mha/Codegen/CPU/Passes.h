@@ -3,7 +3,6 @@
 #ifndef MHA_CODEGEN_CPU_PASSES_H
 #define MHA_CODEGEN_CPU_PASSES_H
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::mha {

@@ -3,10 +3,6 @@
 #ifndef MHA_CONVERSION_MHATOLINALG_MHATOLINALG_H
 #define MHA_CONVERSION_MHATOLINALG_MHATOLINALG_H
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
