@@ -16,10 +16,10 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createMHADecomposeMultiHeadAttention());
   // Short queries first: split their kv range across workers; everything
   // else is left to the tiled loop nest.
-  if (options.kvSplits != 0) {
+  if (options.kvSplits != 1) {
     MHASplitKVOptions split;
-    split.splits = options.kvSplits;
-    split.maxSq = options.splitMaxSq;
+    split.kvSplits = options.kvSplits;
+    split.splitMaxSq = options.splitMaxSq;
     split.kvTile = options.kvTile;
     pm.addPass(createMHASplitKV(split));
   }

@@ -1,7 +1,17 @@
-// RUN: mha-opt %s -mha-split-kv="splits=4 max-sq=16 kv-tile=64" -split-input-file | FileCheck %s
-// RUN: not mha-opt %s -mha-split-kv="splits=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: mha-opt %s -mha-split-kv="kv-splits=4 split-max-sq=16 kv-tile=64" -split-input-file | FileCheck %s
+// RUN: mha-opt %s -mha-split-kv -split-input-file | FileCheck %s --check-prefix=AUTO
+// RUN: mha-opt %s -mha-split-kv="kv-splits=1" -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: not mha-opt %s -mha-split-kv="kv-splits=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
-// ZERO: mha-split-kv: splits and kv-tile must be positive, got splits=0
+// NEGATIVE: mha-split-kv: kv-splits must not be negative and kv-tile must be positive, got kv-splits=-1 kv-tile=64
+
+// kv-splits = 0 (the default) picks 8 splits; kv-splits = 1 turns the pass
+// off.
+// AUTO-LABEL: func.func @decode_gqa_mask
+// AUTO: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 32, 8)
+// OFF-LABEL: func.func @decode_gqa_mask
+// OFF-NOT: scf.forall
+// OFF: mha.attention
 
 // Decode with GQA and a broadcast i1 mask: parallel over (B, H, splits),
 // each split an online-softmax kv loop over its own 256 keys, partial
@@ -63,7 +73,7 @@ func.func @dynamic_causal_bf16(%q: tensor<2x4x3x32xbf16>, %k: tensor<2x2x?x32xbf
 
 // -----
 
-// Sq > max-sq (and dynamic Sq) are left to mha-tile-attention.
+// Sq > split-max-sq (and dynamic Sq) are left to mha-tile-attention.
 // CHECK-LABEL: func.func @long_query
 // CHECK-NOT: scf.forall
 // CHECK: mha.attention

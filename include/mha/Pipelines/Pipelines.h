@@ -67,9 +67,9 @@ struct CPUPipelineOptions
   Option<int64_t> kvSplits{
       *this, "kv-splits",
       llvm::cl::desc("Parallel kv splits of mha-split-kv (flash-decoding) for "
-                     "attentions with a static Sq <= split-max-sq; 0 turns "
-                     "the split off"),
-      llvm::cl::init(8)};
+                     "attentions with a static Sq <= split-max-sq: 0 picks "
+                     "them (8), 1 turns flash-decoding off"),
+      llvm::cl::init(0)};
   Option<int64_t> splitMaxSq{
       *this, "split-max-sq",
       llvm::cl::desc("Longest static Sq that mha-split-kv splits"),
@@ -98,7 +98,7 @@ struct CPUPipelineOptions
 };
 
 /// decompose + mha-split-kv (flash-decoding for short queries, unless
-/// kv-splits = 0) + mha-tile-attention (fused FlashAttention-2 loop nest) +
+/// kv-splits = 1) + mha-tile-attention (fused FlashAttention-2 loop nest) +
 /// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
 /// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
 /// (B, H, q-tiles) -> LLVM, for `target`.

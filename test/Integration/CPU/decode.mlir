@@ -10,6 +10,7 @@
 // RUN: mha-run %s --entry=causal_skv_below_sq --seed=6 --verify | FileCheck %s
 // RUN: mha-run %s --entry=sq16_full_mask --seed=7 --verify | FileCheck %s
 // RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=3 kv-tile=16" | FileCheck %s
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=1" | FileCheck %s
 // RUN: mha-run %s --entry=masked_splits --seed=8 --verify | FileCheck %s --check-prefix=REF
 //
 // Dynamic Skv, with inputs written by mha-run --output.

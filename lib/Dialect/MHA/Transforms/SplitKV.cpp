@@ -47,28 +47,32 @@ AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
   return AffineMap::get(numDims, 0, exprs, ctx);
 }
 
+/// The split count of `kv-splits = 0`: enough parallel workers for a few
+/// cores even when B * H is 1. Splits beyond the kv tiles are empty and cost
+/// only their share of the combine.
+constexpr int64_t kAutomaticKvSplits = 8;
+
 /// An f32 `tensor.empty` of `sizes`.
 Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
 }
 
 struct SplitKVPattern : OpRewritePattern<AttentionOp> {
-  SplitKVPattern(MLIRContext *ctx, int64_t splits, int64_t maxSq,
+  SplitKVPattern(MLIRContext *ctx, int64_t splits, int64_t splitMaxSq,
                  int64_t kvTile)
-      : OpRewritePattern(ctx, /*benefit=*/1), splits(splits), maxSq(maxSq),
-        kvTile(kvTile) {}
+      : OpRewritePattern(ctx, /*benefit=*/1), splits(splits),
+        splitMaxSq(splitMaxSq), kvTile(kvTile) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (splits <= 0 || kvTile <= 0)
-      return rewriter.notifyMatchFailure(op, "splits/kv-tile must be > 0");
     auto qType = cast<RankedTensorType>(op.getQuery().getType());
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t sq = qType.getDimSize(2);
     if (ShapedType::isDynamic(sq))
       sq = resultType.getDimSize(2);
-    if (ShapedType::isDynamic(sq) || sq > maxSq || sq <= 0)
-      return rewriter.notifyMatchFailure(op, "needs a static Sq <= max-sq");
+    if (ShapedType::isDynamic(sq) || sq > splitMaxSq || sq <= 0)
+      return rewriter.notifyMatchFailure(op,
+                                         "needs a static Sq <= split-max-sq");
 
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
@@ -212,29 +216,37 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     return success();
   }
 
-  int64_t splits, maxSq, kvTile;
+  /// Resolved: at least 2.
+  int64_t splits;
+  int64_t splitMaxSq, kvTile;
 };
 
 struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
   using MHASplitKVBase::MHASplitKVBase;
 
   void runOnOperation() override {
-    int64_t n = splits, kv = kvTile;
-    if (n <= 0 || kv <= 0) {
+    int64_t n = kvSplits, kv = kvTile;
+    if (n < 0 || kv <= 0) {
       getOperation()->emitError()
-          << "mha-split-kv: splits and kv-tile must be positive, got splits="
+          << "mha-split-kv: kv-splits must not be negative and kv-tile must "
+             "be positive, got kv-splits="
           << n << " kv-tile=" << kv;
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateSplitKVPatterns(patterns, splits, maxSq, kvTile);
+    populateSplitKVPatterns(patterns, kvSplits, splitMaxSq, kvTile);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
 
 void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
-                                        int64_t splits, int64_t maxSq,
+                                        int64_t kvSplits, int64_t splitMaxSq,
                                         int64_t kvTile) {
-  patterns.add<SplitKVPattern>(patterns.getContext(), splits, maxSq, kvTile);
+  assert(kvSplits >= 0 && kvTile > 0 && "invalid mha-split-kv options");
+  int64_t splits = kvSplits == 0 ? kAutomaticKvSplits : kvSplits;
+  if (splits == 1)
+    return;
+  patterns.add<SplitKVPattern>(patterns.getContext(), splits, splitMaxSq,
+                               kvTile);
 }

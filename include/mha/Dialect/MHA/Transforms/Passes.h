@@ -20,11 +20,12 @@ void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
 void populateTileAttentionPatterns(RewritePatternSet &patterns, int64_t qTile,
                                    int64_t kvTile);
 
-/// Rewrites mha.attention with a static Sq <= maxSq into the flash-decoding
-/// form of mha-split-kv: `splits` (positive) partial attentions over disjoint
-/// kv ranges, combined with log-sum-exp.
-void populateSplitKVPatterns(RewritePatternSet &patterns, int64_t splits,
-                             int64_t maxSq, int64_t kvTile);
+/// Rewrites mha.attention with a static Sq <= splitMaxSq into the
+/// flash-decoding form of mha-split-kv: `kvSplits` partial attentions over
+/// disjoint kv ranges (0: automatic; 1: none, no pattern is added), combined
+/// with log-sum-exp. `kvTile` must be positive.
+void populateSplitKVPatterns(RewritePatternSet &patterns, int64_t kvSplits,
+                             int64_t splitMaxSq, int64_t kvTile);
 
 #define GEN_PASS_REGISTRATION
 #include "mha/Dialect/MHA/Transforms/Passes.h.inc"

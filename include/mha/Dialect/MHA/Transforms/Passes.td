@@ -190,9 +190,13 @@ def MHASplitKV : Pass<"mha-split-kv"> {
                 "mha.attention across parallel workers";
   let description = [{
     Rewrites every `mha.attention` whose query length `Sq` is static and at
-    most `max-sq` (decode and short speculative steps, where the
+    most `split-max-sq` (decode and short speculative steps, where the
     `(B, H, q-tiles)` parallelism of `mha-tile-attention` is too small to keep
-    the cores busy) into:
+    the cores busy) into `splits` partial attentions, where `splits` is
+    `kv-splits`, or 8 when `kv-splits` is 0 (automatic: enough parallel
+    workers for a few cores even when `B * H` is 1; splits beyond the kv tiles
+    are empty and cost only their share of the combine). `kv-splits = 1`
+    turns the pass off, as in `mha-gpu-pipeline`. The rewrite is:
 
     - an `scf.forall` over `(B, H, splits)` whose body runs the online-softmax
       kv loop of `mha-tile-attention` (shared code: one query tile of all `Sq`
@@ -222,7 +226,7 @@ def MHASplitKV : Pass<"mha-split-kv"> {
         : tensor<1x32x1x128xf32>, tensor<1x8x4096x128xf32>,
           tensor<1x8x4096x128xf32> -> tensor<1x32x1x128xf32>
     ```
-    After `-mha-split-kv="splits=8"` (abridged):
+    After `-mha-split-kv="kv-splits=8"` (abridged):
     ```mlir
     %p:3 = scf.forall (%b, %h, %s) in (1, 32, 8)
         shared_outs(%m = %me, %l = %le, %acc = %ae)
@@ -246,9 +250,10 @@ def MHASplitKV : Pass<"mha-split-kv"> {
     ```
   }];
   let options = [
-    Option<"splits", "splits", "int64_t", /*default=*/"8",
-           "Parallel partial attentions over the kv range; must be positive">,
-    Option<"maxSq", "max-sq", "int64_t", /*default=*/"16",
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
+           "Parallel partial attentions over the kv range: 0 picks them "
+           "(8), 1 turns the split off; must not be negative">,
+    Option<"splitMaxSq", "split-max-sq", "int64_t", /*default=*/"16",
            "Split only attentions with a static Sq at most this">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
            "Keys per step of each split's kv loop; must be positive">
