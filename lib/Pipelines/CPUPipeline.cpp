@@ -8,7 +8,21 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <algorithm>
+
 using namespace mlir;
+
+/// Most vector registers one op of mha-vectorize-rows spans (its
+/// max-vector-size is this many vectors). LLVM splits a wider vector op into
+/// register-sized pieces: a few pieces per op give the core independent work,
+/// while the temporaries of the polynomial exp of every piece still fit the
+/// register file.
+static constexpr int64_t kRowOpVectorRegisters = 4;
+
+/// Largest square tile of the transposing copies of mha-vectorize-rows: the
+/// 16 x 16 shuffle transpose of AVX-512; narrower targets use one vector per
+/// row of the square.
+static constexpr int64_t kMaxTransposeTile = 16;
 
 void mlir::mha::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options,
@@ -23,7 +37,7 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     split.kvTile = options.kvTile;
     pm.addPass(createMHASplitKV(split));
   }
-  // Layer projections: parallel [64, 64] output blocks, vectorised below.
+  // Layer projections: parallel output blocks, vectorised below.
   pm.addPass(createMHATileProjections());
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
@@ -38,21 +52,20 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
       options.vectorWidth == 0 ? target.getVectorWidth() : options.vectorWidth;
   bool vectorize = width != 1;
   if (vectorize) {
-    // Register blocks of `rows` x (vectors * width) accumulators, from the
+    // Register blocks of rows x (vectors * width) accumulators, from the
     // target's register file unless given.
     MHAVectorizeContractionsOptions contractions;
     contractions.vectorWidth = width;
-    contractions.rows = options.microKernelRows
-                            ? int64_t(options.microKernelRows)
-                            : target.getMicroKernelRows();
-    contractions.vectors = options.microKernelVectors
-                               ? int64_t(options.microKernelVectors)
-                               : target.getMicroKernelVectors();
+    int64_t rows = options.microKernelRows;
+    int64_t vectors = options.microKernelVectors;
+    contractions.microKernelRows = rows ? rows : target.getMicroKernelRows();
+    contractions.microKernelVectors =
+        vectors ? vectors : target.getMicroKernelVectors();
     pm.addPass(createMHAVectorizeContractions(contractions));
-    MHAVectorizeRowsOptions rows;
-    rows.maxVectorSize = 4 * width;
-    rows.transposeTile = width >= 16 ? 16 : width;
-    pm.addPass(createMHAVectorizeRows(rows));
+    MHAVectorizeRowsOptions rowOps;
+    rowOps.maxVectorSize = kRowOpVectorRegisters * width;
+    rowOps.transposeTile = std::min(width, kMaxTransposeTile);
+    pm.addPass(createMHAVectorizeRows(rowOps));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

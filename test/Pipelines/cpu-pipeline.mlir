@@ -39,7 +39,7 @@
 
 // BADCPU:      mha-cpu-pipeline: unknown target CPU 'pentium9'
 
-// BADWIDTH:    error: mha-vectorize-contractions: vector-width, rows and vectors must be positive, got vector-width=-4
+// BADWIDTH:    error: mha-vectorize-contractions: vector-width, micro-kernel-rows and micro-kernel-vectors must be positive, got vector-width=-4
 
 func.func @causal_f16(%q: tensor<1x4x96x64xf16>, %k: tensor<1x2x96x64xf16>,
                       %v: tensor<1x2x96x64xf16>) -> tensor<1x4x96x64xf16> {

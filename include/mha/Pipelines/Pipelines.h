@@ -85,15 +85,17 @@ struct CPUPipelineOptions
                      "AVX-512, 8 with AVX, else 4), 1 leaves the loop nest "
                      "scalar"),
       llvm::cl::init(0)};
-  Option<unsigned> microKernelRows{
+  Option<int64_t> microKernelRows{
       *this, "micro-kernel-rows",
-      llvm::cl::desc("Rows of a contraction register block; 0 takes the "
-                     "target's (8 with 32 vector registers, else 4)"),
+      llvm::cl::desc("Rows of a contraction register block "
+                     "(mha-vectorize-contractions); 0 takes the target's (8 "
+                     "with 32 vector registers, else 4)"),
       llvm::cl::init(0)};
-  Option<unsigned> microKernelVectors{
+  Option<int64_t> microKernelVectors{
       *this, "micro-kernel-vectors",
       llvm::cl::desc("Vector registers per row of a contraction register "
-                     "block; 0 takes the target's (2)"),
+                     "block (mha-vectorize-contractions); 0 takes the "
+                     "target's (2)"),
       llvm::cl::init(0)};
 };
 

@@ -1,10 +1,10 @@
 //===- TileProjections.cpp - mha-tile-projections -------------------------===//
 //
 // Tiles the `linalg.matmul` projections of a decomposed attention layer into
-// an `scf.forall` over [rows, cols] blocks, as generic ops. The blocks then
-// run on OpenMP threads and, when static, get the same register-blocked FMA
-// micro-kernels as attention (`mha-vectorize-contractions` works on generics
-// inside `scf.forall`).
+// an `scf.forall` over [block-rows, block-cols] blocks, as generic ops. The
+// blocks then run on OpenMP threads and, when static, get the same
+// register-blocked FMA micro-kernels as attention
+// (`mha-vectorize-contractions` works on generics inside `scf.forall`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,10 +33,11 @@ struct MHATileProjectionsPass
   using MHATileProjectionsBase::MHATileProjectionsBase;
 
   void runOnOperation() override {
-    if (rows <= 0 || cols <= 0) {
+    if (blockRows <= 0 || blockCols <= 0) {
       getOperation()->emitError()
-          << "mha-tile-projections: tile sizes must be positive, got rows="
-          << int64_t(rows) << " cols=" << int64_t(cols);
+          << "mha-tile-projections: block-rows and block-cols must be "
+             "positive, got block-rows="
+          << int64_t(blockRows) << " block-cols=" << int64_t(blockCols);
       return signalPassFailure();
     }
     SmallVector<linalg::MatmulOp> matmuls;
@@ -54,8 +55,8 @@ struct MHATileProjectionsPass
         continue;
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      options.setTileSizes({rewriter.getIndexAttr(rows),
-                            rewriter.getIndexAttr(cols),
+      options.setTileSizes({rewriter.getIndexAttr(blockRows),
+                            rewriter.getIndexAttr(blockCols),
                             rewriter.getIndexAttr(0)});
       rewriter.setInsertionPoint(*generic);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(

@@ -2,12 +2,12 @@
 //
 // Rewrites static f32 contractions C[m, n] += A[.., ..] * B[k, n] on tensors
 // (n contiguous in B and C; A indexed by m and k in any order) into a
-// register-tiled outer-product micro-kernel: for each [rows, vectors * width]
-// block of C the accumulators live in vector registers across the whole
-// k loop, each k step loading one row of B and broadcasting one scalar of A
-// per accumulator row into vector.fma. This is the classic CPU GEMM inner
-// kernel; it keeps the FMA units busy without relying on LLVM to find
-// register tiling in scalar loops.
+// register-tiled outer-product micro-kernel: for each [micro-kernel-rows,
+// micro-kernel-vectors * vector-width] block of C the accumulators live in
+// vector registers across the whole k loop, each k step loading one row of B
+// and broadcasting one scalar of A per accumulator row into vector.fma. This is
+// the classic CPU GEMM inner kernel; it keeps the FMA units busy without
+// relying on LLVM to find register tiling in scalar loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -307,12 +307,14 @@ struct MHAVectorizeContractionsPass
   using MHAVectorizeContractionsBase::MHAVectorizeContractionsBase;
 
   void runOnOperation() override {
-    int64_t width = vectorWidth, blockRows = rows, blockVectors = vectors;
+    int64_t width = vectorWidth, blockRows = microKernelRows,
+            blockVectors = microKernelVectors;
     if (width <= 0 || blockRows <= 0 || blockVectors <= 0) {
       getOperation()->emitError()
-          << "mha-vectorize-contractions: vector-width, rows and vectors must "
-             "be positive, got vector-width="
-          << width << " rows=" << blockRows << " vectors=" << blockVectors;
+          << "mha-vectorize-contractions: vector-width, micro-kernel-rows and "
+             "micro-kernel-vectors must be positive, got vector-width="
+          << width << " micro-kernel-rows=" << blockRows
+          << " micro-kernel-vectors=" << blockVectors;
       return signalPassFailure();
     }
     SmallVector<linalg::GenericOp> candidates;

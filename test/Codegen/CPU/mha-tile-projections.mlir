@@ -1,7 +1,7 @@
 // RUN: mha-opt %s -mha-tile-projections -split-input-file | FileCheck %s
-// RUN: mha-opt %s -mha-tile-projections="rows=32 cols=128" -split-input-file | FileCheck %s --check-prefix=SIZES
-// RUN: not mha-opt %s -mha-tile-projections="rows=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=ERR
-// ERR: mha-tile-projections: tile sizes must be positive, got rows=0 cols=64
+// RUN: mha-opt %s -mha-tile-projections="block-rows=32 block-cols=128" -split-input-file | FileCheck %s --check-prefix=SIZES
+// RUN: not mha-opt %s -mha-tile-projections="block-rows=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=ERR
+// ERR: mha-tile-projections: block-rows and block-cols must be positive, got block-rows=0 block-cols=64
 
 // A projection becomes a generic contraction tiled over [64, 64] output
 // blocks of an scf.forall; the reduction over E stays whole.

@@ -1,9 +1,9 @@
-// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 rows=2 vectors=1" -split-input-file | FileCheck %s
+// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 micro-kernel-rows=2 micro-kernel-vectors=1" -split-input-file | FileCheck %s
 // RUN: not mha-opt %s -mha-vectorize-contractions="vector-width=0" 2>&1 | FileCheck %s --check-prefix=BADWIDTH
-// RUN: not mha-opt %s -mha-vectorize-contractions="rows=-1" 2>&1 | FileCheck %s --check-prefix=BADROWS
+// RUN: not mha-opt %s -mha-vectorize-contractions="micro-kernel-rows=-1" 2>&1 | FileCheck %s --check-prefix=BADROWS
 
-// BADWIDTH: error: mha-vectorize-contractions: vector-width, rows and vectors must be positive, got vector-width=0 rows=8 vectors=2
-// BADROWS: error: mha-vectorize-contractions: vector-width, rows and vectors must be positive, got vector-width=16 rows=-1 vectors=2
+// BADWIDTH: error: mha-vectorize-contractions: vector-width, micro-kernel-rows and micro-kernel-vectors must be positive, got vector-width=0 micro-kernel-rows=8 micro-kernel-vectors=2
+// BADROWS: error: mha-vectorize-contractions: vector-width, micro-kernel-rows and micro-kernel-vectors must be positive, got vector-width=16 micro-kernel-rows=-1 micro-kernel-vectors=2
 
 // S^T = K . Q^T with a zero-filled C: [2 rows x 8 lanes] blocks over a
 // [5, 12] C, so two full and one 1-row block per column block, and a 4-lane

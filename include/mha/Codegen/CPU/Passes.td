@@ -17,7 +17,7 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     Rewrites every `linalg.matmul` on tensors that is not already inside an
     `scf.forall` (the projections that `mha-decompose-multi-head-attention`
     produces) into its generic form tiled by an `scf.forall` over
-    `[rows, cols]` output blocks (the reduction is not tiled). The blocks run
+    `[block-rows, block-cols]` output blocks (the reduction is not tiled). The blocks run
     on OpenMP threads in `mha-cpu-pipeline`, and static blocks get the
     register-blocked micro-kernels of `mha-vectorize-contractions`. Partial
     blocks at the edges keep dynamic sizes and scalar code.
@@ -38,10 +38,10 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     ```
   }];
   let options = [
-    Option<"rows", "rows", "int64_t", /*default=*/"64",
-           "Output rows per block">,
-    Option<"cols", "cols", "int64_t", /*default=*/"64",
-           "Output columns per block">
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
+           "Output rows per parallel block; must be positive">,
+    Option<"blockCols", "block-cols", "int64_t", /*default=*/"64",
+           "Output columns per parallel block; must be positive">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -60,17 +60,19 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
     `C[m, n] += ext(A[m, k] or A[k, m]) * ext(B[k, n])` (two inputs, one f32
     init, loops two parallel and one reduction, all static) into a
     register-tiled outer-product micro-kernel. `C` is covered with blocks of
-    `rows` x `vectors * vector-width` elements (the last row and column blocks
-    take what is left); for each block, `rows` accumulators of
-    `vector<vectors * vector-width x f32>` live in registers across an
-    `scf.for` over `k`, whose step loads one row of `B` (contiguous in `n`)
-    and broadcasts one scalar of `A` per row into `vector.fma`. Column blocks
-    are the outer loop, so one `[K, cols]` panel of `B` stays in cache while
-    the rows of `A` stream by. When `C` is a `linalg.fill` used only by the
-    contraction, the accumulators start from the fill value and the fill is
-    dropped; when `C` is `C0[m, n] * scale[m]` (a `linalg.generic` used only
-    by the contraction: the online-softmax correction of the accumulator), the
-    scale is applied as the accumulators are loaded from `C0`.
+    `micro-kernel-rows` x `micro-kernel-vectors * vector-width` elements (the
+    last row and column blocks take what is left); for each block,
+    `micro-kernel-rows` accumulators of
+    `vector<micro-kernel-vectors * vector-width x f32>` live in registers
+    across an `scf.for` over `k`, whose step loads one row of `B` (contiguous
+    in `n`) and broadcasts one scalar of `A` per row into `vector.fma`. Column
+    blocks are the outer loop, so one `[K, block columns]` panel of `B` stays
+    in cache while the rows of `A` stream by. When `C` is a `linalg.fill` used
+    only by the contraction, the accumulators start from the fill value and
+    the fill is dropped; when `C` is `C0[m, n] * scale[m]` (a `linalg.generic`
+    used only by the contraction: the online-softmax correction of the
+    accumulator), the scale is applied as the accumulators are loaded from
+    `C0`.
 
     In `mha-cpu-pipeline` this vectorises both contractions of the
     `mha-tile-attention` loop nest: `S^T = K . Q^T` (rows over keys, vectors
@@ -86,8 +88,8 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
         ins(%k, %qt : tensor<16x32xf32>, tensor<32x32xf32>)
         outs(%zero_filled : tensor<16x32xf32>) { ... mulf, addf ... }
     ```
-    After `-mha-vectorize-contractions="vector-width=16 rows=8 vectors=2"`
-    (abridged):
+    After `-mha-vectorize-contractions="vector-width=16 micro-kernel-rows=8
+    micro-kernel-vectors=2"` (abridged):
     ```mlir
     %r = scf.for %m0 = %c0 to %c16 step %c8 iter_args(%c = %buf) {
       %acc:8 = scf.for %kk = %c0 to %c32 step %c1
@@ -108,10 +110,13 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "f32 lanes per vector register (16 for AVX-512, 8 for AVX2); "
            "must be positive">,
-    Option<"rows", "rows", "int64_t", /*default=*/"8",
+    Option<"microKernelRows", "micro-kernel-rows", "int64_t",
+           /*default=*/"8",
            "Rows of C per micro-kernel block; must be positive">,
-    Option<"vectors", "vectors", "int64_t", /*default=*/"2",
-           "Vector registers per row of a block; must be positive">
+    Option<"microKernelVectors", "micro-kernel-vectors", "int64_t",
+           /*default=*/"2",
+           "Vector registers per row of a micro-kernel block; must be "
+           "positive">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
