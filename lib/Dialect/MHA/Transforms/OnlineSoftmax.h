@@ -18,6 +18,21 @@
 
 namespace mlir::mha::flash {
 
+/// The leading [sizes] corner of `t`, or `t` itself when it already has that
+/// shape. Padded scratch tiles hold partial tiles in their leading corner.
+Value cornerSlice(OpBuilder &b, Location loc, Value t,
+                  ArrayRef<OpFoldResult> sizes);
+
+/// Inserts `corner` (a `cornerSlice` of `dest` of `sizes`) back into `dest`.
+Value insertCorner(OpBuilder &b, Location loc, Value corner, Value dest,
+                   ArrayRef<OpFoldResult> sizes);
+
+/// `[1, 1, rows, cols]` at `[b, h, row0, 0]` of a [B, H, S, D] tensor, as a
+/// rank-2 tensor.
+Value headTile(OpBuilder &b, Location loc, Value t, OpFoldResult batch,
+               OpFoldResult head, OpFoldResult row0, OpFoldResult rows,
+               OpFoldResult cols);
+
 /// Sizes and tiling facts of one `mha.attention`, computed once outside the
 /// loop nest (this creates the f32 constants and the causal offset).
 struct AttentionTiling {

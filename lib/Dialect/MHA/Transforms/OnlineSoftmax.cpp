@@ -1,0 +1,669 @@
+//===- OnlineSoftmax.cpp - shared kv-loop builder -------------------------===//
+//
+// The online-softmax kv loop of one (batch, head, query tile) on tensors,
+// shared by mha-tile-attention and mha-split-kv. Everything inside the kv loop
+// works on STATIC, padded f32 tiles so that later passes can vectorise it
+// whatever the problem sizes:
+//  - Q^T: [D, q-tile], transposed, pre-scaled and widened once per query tile;
+//  - K and V: [kv-tile, D] / [kv-tile, Dv] widened per kv step (f32 full tiles
+//    are read in place), zero beyond the real keys;
+//  - the scores are kept transposed, S^T = K . Q^T : [kv-tile, q-tile], so
+//    that both contractions have a contiguous vector dimension (queries for
+//    S^T, Dv for P . V) and the row max / row sum reduce across rows, not
+//    within a vector. Padded keys get -inf.
+// Every temporary lives in destination-passing style so that one-shot
+// bufferization keeps the kv loop free of allocations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnlineSoftmax.h"
+
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include <limits>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::mha;
+using namespace mlir::mha::flash;
+
+namespace {
+using utils::IteratorType;
+
+int64_t staticOr(OpFoldResult ofr) {
+  return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
+}
+
+RankedTensorType tensorType(ArrayRef<OpFoldResult> sizes, Type elt) {
+  SmallVector<int64_t> shape = llvm::map_to_vector(sizes, staticOr);
+  return RankedTensorType::get(shape, elt);
+}
+
+/// A fresh buffer of static `shape` that CSE cannot merge with another.
+Value allocTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type elt) {
+  return bufferization::AllocTensorOp::create(
+      b, loc, RankedTensorType::get(shape, elt), ValueRange{});
+}
+
+Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
+  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
+      .getResult(0);
+}
+
+/// The [rows, cols] tile in f32 padded with zero rows up to the static size of
+/// `buf`. A full f32 tile is used in place.
+Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
+               OpFoldResult rows, OpFoldResult cols, bool full) {
+  auto tileType = cast<RankedTensorType>(tile.getType());
+  if (full && tileType.getElementType().isF32())
+    return tile;
+  Value dest = full ? buf : fill(b, loc, f32Constant(b, loc, 0.0f), buf);
+  Value corner = cornerSlice(b, loc, dest, {rows, cols});
+  // A plain copy stays a linalg.copy: canonicalization would turn an
+  // identity linalg.generic into a tensor.insert_slice (a memref.copy).
+  Value packed;
+  if (tileType.getElementType().isF32()) {
+    packed = linalg::CopyOp::create(b, loc, corner.getType(), tile, corner)
+                 .getResult(0);
+  } else {
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    packed = generic(b, loc, tile, corner, {id2, id2}, {kPar, kPar},
+                     [](OpBuilder &nb, Location l, ValueRange args) {
+                       return toF32(nb, l, args[0]);
+                     });
+  }
+  return insertCorner(b, loc, packed, dest, {rows, cols});
+}
+
+/// Static scratch tiles of one query tile (k and v only when packing).
+struct Scratch {
+  Value scores, row, k, v;
+};
+struct Positions {
+  OpFoldResult batch, head, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset;
+};
+
+/// Builds one online-softmax step of a query tile.
+struct KvStep {
+  Value q, k, v, mask, qPacked;
+  Scratch scratch;
+  Positions pos;
+  RankedTensorType maskType;
+  int64_t qt, kvt;
+  bool fullKvTiles;
+  Value zero, negInf;
+
+  static AffineMap map3(MLIRContext *ctx, ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned dim : dims)
+      exprs.push_back(getAffineDimExpr(dim, ctx));
+    return AffineMap::get(3, 0, exprs, ctx);
+  }
+
+  /// s[j, i] += kp[j, d] * qp[d, i]: S^T = K . Q^T.
+  static Value scores(OpBuilder &b, Location loc, Value kp, Value qp, Value s) {
+    MLIRContext *ctx = b.getContext();
+    return generic(b, loc, ValueRange{kp, qp}, s,
+                   {map3(ctx, {0, 2}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                   {kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value prod =
+                         arith::MulFOp::create(nb, l, args[0], args[1]);
+                     return arith::AddFOp::create(nb, l, args[2], prod);
+                   });
+  }
+
+  /// acc[i, e] * corr[i] + sum_j p[j, i] * vp[j, e].
+  static Value accumulate(OpBuilder &b, Location loc, Value p, Value vp,
+                          Value corr, Value acc) {
+    MLIRContext *ctx = b.getContext();
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    AffineMap row2 = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+    acc = generic(b, loc, corr, acc, {row2, id2}, {kPar, kPar},
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    return arith::MulFOp::create(nb, l, args[1], args[0]);
+                  });
+    return generic(b, loc, ValueRange{p, vp}, acc,
+                   {map3(ctx, {2, 0}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                   {kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value prod =
+                         arith::MulFOp::create(nb, l, args[0], args[1]);
+                     return arith::AddFOp::create(nb, l, args[2], prod);
+                   });
+  }
+
+  /// Static [sizes] slice of `t` at `offsets`.
+  static Value slice(OpBuilder &b, Location loc, Value t,
+                     ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+    SmallVector<OpFoldResult> offs, szs, ones;
+    for (auto [o, sz] : llvm::zip(offsets, sizes)) {
+      offs.push_back(b.getIndexAttr(o));
+      szs.push_back(b.getIndexAttr(sz));
+      ones.push_back(b.getIndexAttr(1));
+    }
+    if (llvm::all_of(offsets, [](int64_t o) { return o == 0; }) &&
+        cast<RankedTensorType>(t.getType()).getShape() == sizes)
+      return t;
+    return tensor::ExtractSliceOp::create(b, loc, t, offs, szs, ones);
+  }
+  static Value insert(OpBuilder &b, Location loc, Value src, Value dest,
+                      ArrayRef<int64_t> offsets) {
+    if (src.getType() == dest.getType())
+      return src;
+    auto type = cast<RankedTensorType>(src.getType());
+    SmallVector<OpFoldResult> offs, szs, ones;
+    for (auto [o, sz] : llvm::zip(offsets, type.getShape())) {
+      offs.push_back(b.getIndexAttr(o));
+      szs.push_back(b.getIndexAttr(sz));
+      ones.push_back(b.getIndexAttr(1));
+    }
+    return tensor::InsertSliceOp::create(b, loc, src, dest, offs, szs, ones);
+  }
+
+  /// Rows of a triangular block of the peeled diagonal tile: the largest
+  /// of 32, 16, 8 that splits the tile in at least two, else the tile.
+  int64_t diagonalBlock() const {
+    for (int64_t blk : {32, 16, 8})
+      if (qt % blk == 0 && qt / blk >= 2)
+        return blk;
+    return qt;
+  }
+
+  /// The f32 K and V tiles of keys [k0, k0 + kvT).
+  std::pair<Value, Value> packKV(OpBuilder &b, Location loc, Value k0,
+                                 OpFoldResult kvT) const {
+    Value kTile =
+        headTile(b, loc, k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
+    Value vTile =
+        headTile(b, loc, v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
+    return {packRows(b, loc, kTile, scratch.k, kvT, pos.dSize, fullKvTiles),
+            packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize, fullKvTiles)};
+  }
+
+  /// Adds the mask to the real [kvT, qT] corner of the scores. Broadcast
+  /// mask dims are sliced at 0 and read at index 0.
+  Value applyMask(OpBuilder &b, Location loc, Value s, Value k0,
+                  OpFoldResult kvT) const {
+    MLIRContext *ctx = b.getContext();
+    OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
+    auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
+    OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
+    OpFoldResult cols = bc(3) ? oneIdx : kvT;
+    Value maskTile = tensor::ExtractSliceOp::create(
+        b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
+        ArrayRef<OpFoldResult>{
+            bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
+            bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
+        ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
+        ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+    // Scores are [key, query]; the mask is [query, key].
+    AffineMap maskMap = AffineMap::get(
+        2, 0,
+        {bc(2) ? b.getAffineConstantExpr(0) : getAffineDimExpr(1, ctx),
+         bc(3) ? b.getAffineConstantExpr(0) : getAffineDimExpr(0, ctx)},
+        ctx);
+    bool boolMask = maskType.getElementType().isInteger(1);
+    Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
+    corner = generic(
+        b, loc, maskTile, corner, {maskMap, b.getMultiDimIdentityMap(2)},
+        {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          if (boolMask)
+            return arith::SelectOp::create(nb, l, args[0], args[1], negInf);
+          return arith::AddFOp::create(nb, l, args[1], toF32(nb, l, args[0]));
+        });
+    return insertCorner(b, loc, corner, s, {kvT, pos.qT});
+  }
+
+  /// -inf for keys j the tile does not have (j >= kvTVal, when set) and for
+  /// keys in the future of query i (j > i + diag, when set).
+  Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal,
+             Value diag) const {
+    return generic(
+        b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
+        [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
+          Value j = linalg::IndexOp::create(bb, ll, 0);
+          Value hidden;
+          if (kvTVal)
+            hidden = arith::CmpIOp::create(bb, ll, arith::CmpIPredicate::sge, j,
+                                           kvTVal);
+          if (diag) {
+            Value i = linalg::IndexOp::create(bb, ll, 1);
+            Value last = arith::AddIOp::create(bb, ll, i, diag);
+            Value future = arith::CmpIOp::create(
+                bb, ll, arith::CmpIPredicate::sgt, j, last);
+            hidden =
+                hidden
+                    ? arith::OrIOp::create(bb, ll, hidden, future).getResult()
+                    : future;
+          }
+          return arith::SelectOp::create(bb, ll, hidden, negInf, args[0]);
+        });
+  }
+
+  /// The online-softmax update of (m, l) by the scores `s`, which become P
+  /// in place. Returns {corr, m_new, l_new, P}.
+  SmallVector<Value> softmax(OpBuilder &b, Location loc, Value s, Value m,
+                             Value rowSum) const {
+    MLIRContext *ctx = b.getContext();
+    AffineMap id2 = b.getMultiDimIdentityMap(2);
+    AffineMap col2 = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    // Row max of the tile (a reduction over keys, the outer dim of S^T).
+    // maxnumf, not maximumf: it lowers to far fewer instructions, and a NaN
+    // score it skips still turns the whole row NaN through exp(S - m).
+    Value tileMax = fill(b, loc, negInf, scratch.row);
+    tileMax =
+        generic(b, loc, s, tileMax, {id2, col2}, {kRed, kPar},
+                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  return arith::MaxNumFOp::create(nb, l, args[0], args[1]);
+                });
+
+    // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
+    // the correction exp(m - m_new); l *= correction.
+    AffineMap id1 = b.getMultiDimIdentityMap(1);
+    auto update = linalg::GenericOp::create(
+        b, loc, TypeRange{tileMax.getType(), m.getType(), rowSum.getType()},
+        ValueRange{}, ValueRange{tileMax, m, rowSum},
+        ArrayRef<AffineMap>{id1, id1, id1}, ArrayRef<IteratorType>{kPar},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value mNew = arith::MaxNumFOp::create(nb, l, args[1], args[0]);
+          Value corr = math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, args[1], mNew));
+          Value lNew = arith::MulFOp::create(nb, l, args[2], corr);
+          linalg::YieldOp::create(nb, l, ValueRange{corr, mNew, lNew});
+        });
+    Value corr = update.getResult(0), mNew = update.getResult(1);
+    rowSum = update.getResult(2);
+
+    // P = exp(S - m_new), in place on S.
+    Value p =
+        generic(b, loc, mNew, s, {col2, id2}, {kPar, kPar},
+                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  return math::ExpOp::create(
+                      nb, l, arith::SubFOp::create(nb, l, args[1], args[0]));
+                });
+
+    // l += rowsum(P).
+    rowSum = generic(b, loc, p, rowSum, {id2, col2}, {kRed, kPar},
+                     [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       return arith::AddFOp::create(nb, l, args[1], args[0]);
+                     });
+    return {corr, mNew, rowSum, p};
+  }
+
+  /// The step over keys [k0, k0 + kvT). Returns the new (m, l, acc).
+  SmallVector<Value> build(OpBuilder &b, Location loc, Value k0,
+                           ValueRange iterArgs) const {
+    MLIRContext *ctx = b.getContext();
+    Value m = iterArgs[0], rowSum = iterArgs[1], acc = iterArgs[2];
+    AffineExpr d0, d1, s0;
+    bindDims(ctx, d0, d1);
+    bindSymbols(ctx, s0);
+
+    OpFoldResult kvT =
+        fullKvTiles
+            ? b.getIndexAttr(kvt)
+            : affine::makeComposedFoldedAffineMin(
+                  b, loc,
+                  AffineMap::get(1, 1, {b.getAffineConstantExpr(kvt), s0 - d0},
+                                 ctx),
+                  {k0, pos.kvEnd});
+    auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
+
+    Value s =
+        scores(b, loc, kPacked, qPacked, fill(b, loc, zero, scratch.scores));
+    if (mask)
+      s = applyMask(b, loc, s, k0, kvT);
+
+    // Keys the tile does not have and, on tiles that straddle the
+    // diagonal, keys in the future of the query get -inf. Full tiles below
+    // the diagonal skip this entirely.
+    Value diag, kvTVal, apply;
+    if (pos.causalOffset) {
+      // Local key j is hidden from local query i iff j > i + diag, with
+      // diag = q0 + (Skv - Sq) - k0; the tile straddles the diagonal when
+      // its last key is hidden from its first query.
+      diag = getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(
+              b, loc, d0 + s0 - d1, {pos.q0, k0, pos.causalOffset}));
+      Value lastKey = getValueOrCreateConstantIndexOp(
+          b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
+      apply = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, lastKey,
+                                    diag);
+    }
+    if (!fullKvTiles) {
+      kvTVal = getValueOrCreateConstantIndexOp(b, loc, kvT);
+      Value partial =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, kvTVal,
+                                arith::ConstantIndexOp::create(b, loc, kvt));
+      apply = apply ? arith::OrIOp::create(b, loc, apply, partial).getResult()
+                    : partial;
+    }
+    if (apply) {
+      auto ifOp = scf::IfOp::create(
+          b, loc, apply,
+          [&](OpBuilder &nb, Location l) {
+            scf::YieldOp::create(nb, l, hide(nb, l, s, kvTVal, diag));
+          },
+          [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, s); });
+      s = ifOp.getResult(0);
+    }
+
+    SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+    acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc);
+    return {sm[1], sm[2], acc};
+  }
+
+  /// The peeled diagonal tile of an aligned causal query tile: keys
+  /// [k0, k0 + kvt) with local key j visible to local query i iff j <= i.
+  /// Both contractions run by triangular blocks of `blk` queries: block r
+  /// only needs keys [0, (r + 1) * blk), which skips almost half of the
+  /// tile's work; the rest of S^T gets -inf and P = 0 there.
+  SmallVector<Value> buildDiagonal(OpBuilder &b, Location loc, Value k0,
+                                   ValueRange state) const {
+    Value m = state[0], rowSum = state[1], acc = state[2];
+    int64_t d = cast<RankedTensorType>(qPacked.getType()).getDimSize(0);
+    int64_t dv = cast<RankedTensorType>(acc.getType()).getDimSize(1);
+    auto [kPacked, vPacked] = packKV(b, loc, k0, b.getIndexAttr(kvt));
+    int64_t blk = diagonalBlock();
+
+    Value s = scratch.scores;
+    for (int64_t r = 0; r * blk < qt; ++r) {
+      int64_t keys = (r + 1) * blk, col = r * blk;
+      Value block = fill(b, loc, zero, slice(b, loc, s, {0, col}, {keys, blk}));
+      block = scores(b, loc, slice(b, loc, kPacked, {0, 0}, {keys, d}),
+                     slice(b, loc, qPacked, {0, col}, {d, blk}), block);
+      s = insert(b, loc, block, s, {0, col});
+    }
+    if (mask)
+      s = applyMask(b, loc, s, k0, b.getIndexAttr(kvt));
+    s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0));
+
+    SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+    for (int64_t r = 0; r * blk < qt; ++r) {
+      int64_t keys = (r + 1) * blk, row = r * blk;
+      Value block =
+          accumulate(b, loc, slice(b, loc, sm[3], {0, row}, {keys, blk}),
+                     slice(b, loc, vPacked, {0, 0}, {keys, dv}),
+                     slice(b, loc, sm[0], {row}, {blk}),
+                     slice(b, loc, acc, {row, 0}, {blk, dv}));
+      acc = insert(b, loc, block, acc, {row, 0});
+    }
+    return {sm[1], sm[2], acc};
+  }
+};
+} // namespace
+
+Value flash::cornerSlice(OpBuilder &b, Location loc, Value t,
+                         ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(t.getType());
+  RankedTensorType want = tensorType(sizes, type.getElementType());
+  if (want == type && type.hasStaticShape())
+    return t;
+  SmallVector<OpFoldResult> zeros(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(sizes.size(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, want, t, zeros, sizes, ones);
+}
+
+Value flash::insertCorner(OpBuilder &b, Location loc, Value corner, Value dest,
+                          ArrayRef<OpFoldResult> sizes) {
+  if (corner.getType() == dest.getType())
+    return corner;
+  SmallVector<OpFoldResult> zeros(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(sizes.size(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, corner, dest, zeros, sizes,
+                                       ones);
+}
+
+Value flash::headTile(OpBuilder &b, Location loc, Value t, OpFoldResult batch,
+                      OpFoldResult head, OpFoldResult row0, OpFoldResult rows,
+                      OpFoldResult cols) {
+  Type elt = cast<RankedTensorType>(t.getType()).getElementType();
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  return tensor::ExtractSliceOp::create(
+      b, loc, tensorType({rows, cols}, elt), t,
+      ArrayRef<OpFoldResult>{batch, head, row0, zero},
+      ArrayRef<OpFoldResult>{one, one, rows, cols},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+}
+
+flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
+                                                 AttentionOp op, int64_t qTile,
+                                                 int64_t kvTile) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  Value mask = op.getMask();
+  auto qType = cast<RankedTensorType>(q.getType());
+  auto kType = cast<RankedTensorType>(k.getType());
+  auto vType = cast<RankedTensorType>(v.getType());
+  auto resultType = cast<RankedTensorType>(op.getType());
+  RankedTensorType maskType =
+      mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType();
+  // A static size-1 mask dim broadcasts; any other dim follows the scores.
+  auto maskBroadcast = [&](unsigned i) {
+    return maskType && maskType.getDimSize(i) == 1;
+  };
+  auto maskDim = [&](unsigned i) -> int64_t {
+    if (!maskType || maskBroadcast(i))
+      return ShapedType::kDynamic;
+    return maskType.getDimSize(i);
+  };
+
+  AttentionTiling t;
+  t.op = op;
+  // Problem sizes. H, Hkv, D and Dv are static (verified).
+  t.bSize = dimSize(rewriter, loc,
+                    {qType.getDimSize(0), kType.getDimSize(0),
+                     vType.getDimSize(0), resultType.getDimSize(0), maskDim(0)},
+                    q, 0);
+  t.numHeads = qType.getDimSize(1);
+  t.sqSize = dimSize(
+      rewriter, loc,
+      {qType.getDimSize(2), resultType.getDimSize(2), maskDim(2)}, q, 2);
+  t.skvSize =
+      dimSize(rewriter, loc,
+              {kType.getDimSize(2), vType.getDimSize(2), maskDim(3)}, k, 2);
+  t.d = qType.getDimSize(3);
+  t.dv = vType.getDimSize(3);
+  t.dSize = rewriter.getIndexAttr(t.d);
+  t.dvSize = rewriter.getIndexAttr(t.dv);
+  t.group = op.getGroupSize();
+  t.sqStatic = getConstantIntValue(t.sqSize);
+  t.skvStatic = getConstantIntValue(t.skvSize);
+  t.causal = op.getCausal();
+
+  // A tile never exceeds a static sequence: tiny shapes get small tiles.
+  t.qt =
+      t.sqStatic ? std::max<int64_t>(1, std::min(qTile, *t.sqStatic)) : qTile;
+  t.kvt = t.skvStatic ? std::max<int64_t>(1, std::min(kvTile, *t.skvStatic))
+                      : kvTile;
+  // Every query tile is full when qt divides a static Sq.
+  t.fullQTiles = t.sqStatic && *t.sqStatic % t.qt == 0;
+  // Every kv tile is full when kvt divides every possible loop bound: Skv,
+  // and with causal trimming q0 + qT + (Skv - Sq), which is a multiple of
+  // kvt when qt and Skv - Sq are.
+  t.fullKvTiles = t.skvStatic && *t.skvStatic % t.kvt == 0;
+  if (t.causal)
+    t.fullKvTiles = t.fullKvTiles && t.fullQTiles && t.qt % t.kvt == 0 &&
+                    (*t.skvStatic - *t.sqStatic) % t.kvt == 0;
+
+  t.zero = f32Constant(rewriter, loc, 0.0f);
+  t.negInf =
+      f32Constant(rewriter, loc, -std::numeric_limits<float>::infinity());
+  t.scale =
+      f32Constant(rewriter, loc, static_cast<float>(op.getEffectiveScale()));
+
+  AffineExpr s0, s1;
+  bindSymbols(ctx, s0, s1);
+  // Causal: global query i sees global key j iff j <= i + (Skv - Sq).
+  if (t.causal)
+    t.causalOffset = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, s0 - s1, {t.skvSize, t.sqSize});
+  return t;
+}
+
+flash::OnlineSoftmaxState
+flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
+                          const AttentionTiling &t, Value bIv, Value hIv,
+                          OpFoldResult q0, OpFoldResult qT,
+                          OpFoldResult kvBegin, OpFoldResult splitEnd) {
+  MLIRContext *ctx = rewriter.getContext();
+  AttentionOp op = t.op;
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  Value mask = op.getMask();
+  auto kType = cast<RankedTensorType>(k.getType());
+  auto vType = cast<RankedTensorType>(v.getType());
+  RankedTensorType maskType =
+      mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType();
+  int64_t qt = t.qt, kvt = t.kvt, d = t.d, dv = t.dv, group = t.group;
+  bool fullQTiles = t.fullQTiles, fullKvTiles = t.fullKvTiles;
+  bool causal = t.causal;
+  std::optional<int64_t> sqStatic = t.sqStatic, skvStatic = t.skvStatic;
+  OpFoldResult dSize = t.dSize, dvSize = t.dvSize, skvSize = t.skvSize,
+               sqSize = t.sqSize, causalOffset = t.causalOffset;
+  Value zero = t.zero, negInf = t.negInf, scale = t.scale;
+  Type f32 = rewriter.getF32Type();
+  bool split = static_cast<bool>(kvBegin);
+
+  AffineExpr d0, d1, s0, s1;
+  bindDims(ctx, d0, d1);
+  bindSymbols(ctx, s0, s1);
+
+  // The K/V head of head h is h floordiv G.
+  OpFoldResult kvHead = group == 1
+                            ? OpFoldResult(hIv)
+                            : affine::makeComposedFoldedAffineApply(
+                                  rewriter, loc, d0.floorDiv(group), {hIv});
+  Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
+
+  // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
+  // query tile: the scores need no scaling and the kv loop no widening.
+  AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
+  AffineMap transposed2 = AffineMap::get(2, 0, {d1, d0}, ctx);
+  Value qBuf = allocTensor(rewriter, loc, {d, qt}, f32);
+  if (!fullQTiles)
+    qBuf = fill(rewriter, loc, zero, qBuf);
+  Value qPacked = generic(
+      rewriter, loc, qTileVal, cornerSlice(rewriter, loc, qBuf, {dSize, qT}),
+      {transposed2, id2}, {kPar, kPar},
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        return arith::MulFOp::create(b, l, scale, toF32(b, l, args[0]));
+      });
+  qPacked = insertCorner(rewriter, loc, qPacked, qBuf, {dSize, qT});
+
+  // Loop-carried state, all f32 over the padded query tile. The running max
+  // starts at the lowest finite float, not -inf: exp(s - m) is then never
+  // exp(-inf + inf) = NaN, and a row that sees only -inf keeps l = 0.
+  Value m0 =
+      fill(rewriter, loc,
+           f32Constant(rewriter, loc, std::numeric_limits<float>::lowest()),
+           tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
+  Value l0 =
+      fill(rewriter, loc, zero,
+           tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
+  Value acc0 = fill(
+      rewriter, loc, zero,
+      tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt, dv}, f32));
+  // Scratch tiles, once per query tile. They are alloc_tensor, not
+  // tensor.empty: CSE would merge equal-shaped empties, then the fills
+  // inside the loop with the iter_args' initial fills, forcing a copy per
+  // kv step.
+  Scratch scratch;
+  scratch.scores = allocTensor(rewriter, loc, {kvt, qt}, f32);
+  scratch.row = allocTensor(rewriter, loc, {qt}, f32);
+  if (!fullKvTiles || !kType.getElementType().isF32())
+    scratch.k = allocTensor(rewriter, loc, {kvt, d}, f32);
+  if (!fullKvTiles || !vType.getElementType().isF32())
+    scratch.v = allocTensor(rewriter, loc, {kvt, dv}, f32);
+
+  // Causal trimming: no row of this tile sees a key at or beyond
+  // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
+  OpFoldResult kvEnd = skvSize;
+  // Aligned causal tiles (q-tile = kv-tile, both dividing the sequences and
+  // Skv - Sq): the only tile that straddles the diagonal is the last one,
+  // [q0 + Skv - Sq, q0 + qt + Skv - Sq), with the diagonal at its corner.
+  // It is peeled out of the loop, so the loop needs no causal select, and
+  // computed by triangular blocks.
+  bool peelDiagonal = !split && causal && fullKvTiles && qt == kvt;
+  OpFoldResult diagStart;
+  if (peelDiagonal) {
+    diagStart = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + s0,
+                                                      {q0, causalOffset});
+    kvEnd = diagStart;
+    if (*sqStatic > *skvStatic)
+      kvEnd = affine::makeComposedFoldedAffineMax(
+          rewriter, loc,
+          AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
+          {kvEnd});
+  } else if (causal) {
+    kvEnd = affine::makeComposedFoldedAffineMin(
+        rewriter, loc, AffineMap::get(2, 2, {s0, d0 + d1 + s0 - s1}, ctx),
+        {q0, qT, skvSize, sqSize});
+    if (!sqStatic || !skvStatic || *sqStatic > *skvStatic)
+      kvEnd = affine::makeComposedFoldedAffineMax(
+          rewriter, loc,
+          AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
+          {kvEnd});
+  }
+  // A split visits only its own keys [kvBegin, min(kvEnd, splitEnd)).
+  if (split)
+    kvEnd = affine::makeComposedFoldedAffineMin(
+        rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx), {kvEnd, splitEnd});
+
+  KvStep step{q,
+              k,
+              v,
+              mask,
+              qPacked,
+              scratch,
+              {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize,
+               peelDiagonal ? OpFoldResult() : causalOffset},
+              maskType,
+              qt,
+              kvt,
+              fullKvTiles,
+              zero,
+              negInf};
+  auto loop = scf::ForOp::create(
+      rewriter, loc,
+      split ? getValueOrCreateConstantIndexOp(rewriter, loc, kvBegin)
+            : arith::ConstantIndexOp::create(rewriter, loc, 0).getResult(),
+      getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd),
+      arith::ConstantIndexOp::create(rewriter, loc, kvt),
+      ValueRange{m0, l0, acc0},
+      [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
+        scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
+      });
+  SmallVector<Value> state = loop.getResults();
+  if (peelDiagonal) {
+    Value k0 = getValueOrCreateConstantIndexOp(rewriter, loc, diagStart);
+    if (*sqStatic > *skvStatic) {
+      // Early query tiles of a prefill longer than the cache see no key.
+      Value sees = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::sge, k0,
+          arith::ConstantIndexOp::create(rewriter, loc, 0));
+      auto ifOp = scf::IfOp::create(
+          rewriter, loc, sees,
+          [&](OpBuilder &b, Location l) {
+            scf::YieldOp::create(b, l, step.buildDiagonal(b, l, k0, state));
+          },
+          [&](OpBuilder &b, Location l) { scf::YieldOp::create(b, l, state); });
+      state = ifOp.getResults();
+    } else {
+      state = step.buildDiagonal(rewriter, loc, k0, state);
+    }
+  }
+  return {state[0], state[1], state[2], scratch.row};
+}
