@@ -34,14 +34,6 @@ using namespace mlir::mha;
 namespace {
 using utils::IteratorType;
 
-/// `tensor.empty` of `sizes` filled with `value`.
-Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-                   Value value) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, value.getType());
-  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
-      .getResult(0);
-}
-
 /// `lhs - rhs` as an index value, folded when both are static.
 Value indexSub(OpBuilder &b, Location loc, OpFoldResult lhs, OpFoldResult rhs) {
   std::optional<int64_t> l = getConstantIntValue(lhs);

@@ -55,11 +55,6 @@ Value allocTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       b, loc, RankedTensorType::get(shape, elt), ValueRange{});
 }
 
-Value fill(OpBuilder &b, Location loc, Value value, Value dest) {
-  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
-      .getResult(0);
-}
-
 /// The [rows, cols] tile in f32 padded with zero rows up to the static size of
 /// `buf`. A full f32 tile is used in place.
 Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
@@ -98,23 +93,17 @@ struct KvStep {
   Value q, k, v, mask, qPacked;
   Scratch scratch;
   Positions pos;
-  RankedTensorType maskType;
+  const AttentionShape &shape;
   int64_t qt, kvt;
   bool fullKvTiles;
   Value zero, negInf;
-
-  static AffineMap map3(MLIRContext *ctx, ArrayRef<unsigned> dims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned dim : dims)
-      exprs.push_back(getAffineDimExpr(dim, ctx));
-    return AffineMap::get(3, 0, exprs, ctx);
-  }
 
   /// s[j, i] += kp[j, d] * qp[d, i]: S^T = K . Q^T.
   static Value scores(OpBuilder &b, Location loc, Value kp, Value qp, Value s) {
     MLIRContext *ctx = b.getContext();
     return generic(b, loc, ValueRange{kp, qp}, s,
-                   {map3(ctx, {0, 2}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                   {dimsMap(ctx, 3, {0, 2}), dimsMap(ctx, 3, {2, 1}),
+                    dimsMap(ctx, 3, {0, 1})},
                    {kPar, kPar, kRed},
                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                      Value prod =
@@ -134,7 +123,8 @@ struct KvStep {
                     return arith::MulFOp::create(nb, l, args[1], args[0]);
                   });
     return generic(b, loc, ValueRange{p, vp}, acc,
-                   {map3(ctx, {2, 0}), map3(ctx, {2, 1}), map3(ctx, {0, 1})},
+                   {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {2, 1}),
+                    dimsMap(ctx, 3, {0, 1})},
                    {kPar, kPar, kRed},
                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                      Value prod =
@@ -197,7 +187,8 @@ struct KvStep {
                   OpFoldResult kvT) const {
     MLIRContext *ctx = b.getContext();
     OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
-    auto bc = [&](unsigned i) { return maskType.getDimSize(i) == 1; };
+    auto bc = [&](unsigned i) { return shape.isMaskBroadcast(i); };
+    RankedTensorType maskType = shape.maskType;
     OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
     OpFoldResult cols = bc(3) ? oneIdx : kvT;
     Value maskTile = tensor::ExtractSliceOp::create(
@@ -207,13 +198,12 @@ struct KvStep {
             bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
-    // Scores are [key, query]; the mask is [query, key].
-    AffineMap maskMap = AffineMap::get(
-        2, 0,
-        {bc(2) ? b.getAffineConstantExpr(0) : getAffineDimExpr(1, ctx),
-         bc(3) ? b.getAffineConstantExpr(0) : getAffineDimExpr(0, ctx)},
-        ctx);
-    bool boolMask = maskType.getElementType().isInteger(1);
+    // Scores are [key, query]; the mask tile is [query, key].
+    AffineExpr key = getAffineDimExpr(0, ctx), query = getAffineDimExpr(1, ctx);
+    SmallVector<AffineExpr> indices =
+        shape.getMaskIndices({query, query, query, key});
+    AffineMap maskMap = AffineMap::get(2, 0, {indices[2], indices[3]}, ctx);
+    bool boolMask = shape.hasBoolMask();
     Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
     corner = generic(
         b, loc, maskTile, corner, {maskMap, b.getMultiDimIdentityMap(2)},
@@ -443,74 +433,37 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
                                                  int64_t kvTile) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
-  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
-  Value mask = op.getMask();
-  auto qType = cast<RankedTensorType>(q.getType());
-  auto kType = cast<RankedTensorType>(k.getType());
-  auto vType = cast<RankedTensorType>(v.getType());
-  auto resultType = cast<RankedTensorType>(op.getType());
-  RankedTensorType maskType =
-      mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType();
-  // A static size-1 mask dim broadcasts; any other dim follows the scores.
-  auto maskBroadcast = [&](unsigned i) {
-    return maskType && maskType.getDimSize(i) == 1;
-  };
-  auto maskDim = [&](unsigned i) -> int64_t {
-    if (!maskType || maskBroadcast(i))
-      return ShapedType::kDynamic;
-    return maskType.getDimSize(i);
-  };
-
   AttentionTiling t;
   t.op = op;
-  // Problem sizes. H, Hkv, D and Dv are static (verified).
-  t.bSize = dimSize(rewriter, loc,
-                    {qType.getDimSize(0), kType.getDimSize(0),
-                     vType.getDimSize(0), resultType.getDimSize(0), maskDim(0)},
-                    q, 0);
-  t.numHeads = qType.getDimSize(1);
-  t.sqSize = dimSize(
-      rewriter, loc,
-      {qType.getDimSize(2), resultType.getDimSize(2), maskDim(2)}, q, 2);
-  t.skvSize =
-      dimSize(rewriter, loc,
-              {kType.getDimSize(2), vType.getDimSize(2), maskDim(3)}, k, 2);
-  t.d = qType.getDimSize(3);
-  t.dv = vType.getDimSize(3);
-  t.dSize = rewriter.getIndexAttr(t.d);
-  t.dvSize = rewriter.getIndexAttr(t.dv);
-  t.group = op.getGroupSize();
-  t.sqStatic = getConstantIntValue(t.sqSize);
-  t.skvStatic = getConstantIntValue(t.skvSize);
-  t.causal = op.getCausal();
+  t.shape = AttentionShape::get(op);
+  t.sizes = t.shape.getSizes(rewriter, loc, op.getQuery(), op.getKey());
+  const AttentionShape &s = t.shape;
 
   // A tile never exceeds a static sequence: tiny shapes get small tiles.
-  t.qt =
-      t.sqStatic ? std::max<int64_t>(1, std::min(qTile, *t.sqStatic)) : qTile;
-  t.kvt = t.skvStatic ? std::max<int64_t>(1, std::min(kvTile, *t.skvStatic))
-                      : kvTile;
+  t.qt = s.hasStaticSq() ? std::max<int64_t>(1, std::min(qTile, s.sq)) : qTile;
+  t.kvt =
+      s.hasStaticSkv() ? std::max<int64_t>(1, std::min(kvTile, s.skv)) : kvTile;
   // Every query tile is full when qt divides a static Sq.
-  t.fullQTiles = t.sqStatic && *t.sqStatic % t.qt == 0;
+  t.fullQTiles = s.hasStaticSq() && s.sq % t.qt == 0;
   // Every kv tile is full when kvt divides every possible loop bound: Skv,
   // and with causal trimming q0 + qT + (Skv - Sq), which is a multiple of
   // kvt when qt and Skv - Sq are.
-  t.fullKvTiles = t.skvStatic && *t.skvStatic % t.kvt == 0;
-  if (t.causal)
+  t.fullKvTiles = s.hasStaticSkv() && s.skv % t.kvt == 0;
+  if (s.causal)
     t.fullKvTiles = t.fullKvTiles && t.fullQTiles && t.qt % t.kvt == 0 &&
-                    (*t.skvStatic - *t.sqStatic) % t.kvt == 0;
+                    (s.skv - s.sq) % t.kvt == 0;
 
   t.zero = f32Constant(rewriter, loc, 0.0f);
   t.negInf =
       f32Constant(rewriter, loc, -std::numeric_limits<float>::infinity());
-  t.scale =
-      f32Constant(rewriter, loc, static_cast<float>(op.getEffectiveScale()));
+  t.scale = f32Constant(rewriter, loc, static_cast<float>(s.scale));
 
   AffineExpr s0, s1;
   bindSymbols(ctx, s0, s1);
   // Causal: global query i sees global key j iff j <= i + (Skv - Sq).
-  if (t.causal)
+  if (s.causal)
     t.causalOffset = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, s0 - s1, {t.skvSize, t.sqSize});
+        rewriter, loc, s0 - s1, {t.sizes.skv, t.sizes.sq});
   return t;
 }
 
@@ -521,18 +474,15 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
                           OpFoldResult kvBegin, OpFoldResult splitEnd) {
   MLIRContext *ctx = rewriter.getContext();
   AttentionOp op = t.op;
+  const AttentionShape &shape = t.shape;
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   Value mask = op.getMask();
-  auto kType = cast<RankedTensorType>(k.getType());
-  auto vType = cast<RankedTensorType>(v.getType());
-  RankedTensorType maskType =
-      mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType();
-  int64_t qt = t.qt, kvt = t.kvt, d = t.d, dv = t.dv, group = t.group;
+  int64_t qt = t.qt, kvt = t.kvt, d = shape.headDim, dv = shape.valueDim;
   bool fullQTiles = t.fullQTiles, fullKvTiles = t.fullKvTiles;
-  bool causal = t.causal;
-  std::optional<int64_t> sqStatic = t.sqStatic, skvStatic = t.skvStatic;
-  OpFoldResult dSize = t.dSize, dvSize = t.dvSize, skvSize = t.skvSize,
-               sqSize = t.sqSize, causalOffset = t.causalOffset;
+  bool causal = shape.causal;
+  OpFoldResult dSize = t.sizes.headDim, dvSize = t.sizes.valueDim,
+               skvSize = t.sizes.skv, sqSize = t.sizes.sq,
+               causalOffset = t.causalOffset;
   Value zero = t.zero, negInf = t.negInf, scale = t.scale;
   Type f32 = rewriter.getF32Type();
   bool split = static_cast<bool>(kvBegin);
@@ -541,11 +491,8 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   bindDims(ctx, d0, d1);
   bindSymbols(ctx, s0, s1);
 
-  // The K/V head of head h is h floordiv G.
-  OpFoldResult kvHead = group == 1
-                            ? OpFoldResult(hIv)
-                            : affine::makeComposedFoldedAffineApply(
-                                  rewriter, loc, d0.floorDiv(group), {hIv});
+  OpFoldResult kvHead = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, shape.getKvHead(d0), {hIv});
   Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
 
   // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
@@ -566,16 +513,12 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   // Loop-carried state, all f32 over the padded query tile. The running max
   // starts at the lowest finite float, not -inf: exp(s - m) is then never
   // exp(-inf + inf) = NaN, and a row that sees only -inf keeps l = 0.
-  Value m0 =
-      fill(rewriter, loc,
-           f32Constant(rewriter, loc, std::numeric_limits<float>::lowest()),
-           tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
-  Value l0 =
-      fill(rewriter, loc, zero,
-           tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt}, f32));
-  Value acc0 = fill(
-      rewriter, loc, zero,
-      tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{qt, dv}, f32));
+  OpFoldResult qtSize = rewriter.getIndexAttr(qt);
+  Value m0 = filledTensor(
+      rewriter, loc, {qtSize},
+      f32Constant(rewriter, loc, std::numeric_limits<float>::lowest()));
+  Value l0 = filledTensor(rewriter, loc, {qtSize}, zero);
+  Value acc0 = filledTensor(rewriter, loc, {qtSize, dvSize}, zero);
   // Scratch tiles, once per query tile. They are alloc_tensor, not
   // tensor.empty: CSE would merge equal-shaped empties, then the fills
   // inside the loop with the iter_args' initial fills, forcing a copy per
@@ -583,10 +526,11 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   Scratch scratch;
   scratch.scores = allocTensor(rewriter, loc, {kvt, qt}, f32);
   scratch.row = allocTensor(rewriter, loc, {qt}, f32);
-  if (!fullKvTiles || !kType.getElementType().isF32())
+  // K and V have the element type of Q (verified).
+  if (!fullKvTiles || !shape.elementType.isF32()) {
     scratch.k = allocTensor(rewriter, loc, {kvt, d}, f32);
-  if (!fullKvTiles || !vType.getElementType().isF32())
     scratch.v = allocTensor(rewriter, loc, {kvt, dv}, f32);
+  }
 
   // Causal trimming: no row of this tile sees a key at or beyond
   // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
@@ -602,7 +546,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
     diagStart = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + s0,
                                                       {q0, causalOffset});
     kvEnd = diagStart;
-    if (*sqStatic > *skvStatic)
+    if (shape.sq > shape.skv)
       kvEnd = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
           AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
@@ -611,7 +555,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
     kvEnd = affine::makeComposedFoldedAffineMin(
         rewriter, loc, AffineMap::get(2, 2, {s0, d0 + d1 + s0 - s1}, ctx),
         {q0, qT, skvSize, sqSize});
-    if (!sqStatic || !skvStatic || *sqStatic > *skvStatic)
+    if (!shape.hasStaticSq() || !shape.hasStaticSkv() || shape.sq > shape.skv)
       kvEnd = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
           AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
@@ -630,7 +574,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
               scratch,
               {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize,
                peelDiagonal ? OpFoldResult() : causalOffset},
-              maskType,
+              shape,
               qt,
               kvt,
               fullKvTiles,
@@ -649,7 +593,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   SmallVector<Value> state = loop.getResults();
   if (peelDiagonal) {
     Value k0 = getValueOrCreateConstantIndexOp(rewriter, loc, diagStart);
-    if (*sqStatic > *skvStatic) {
+    if (shape.sq > shape.skv) {
       // Early query tiles of a prefill longer than the cache see no key.
       Value sees = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::sge, k0,

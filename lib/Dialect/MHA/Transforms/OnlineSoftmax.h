@@ -11,10 +11,9 @@
 #define MHA_LIB_DIALECT_MHA_TRANSFORMS_ONLINESOFTMAX_H
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 
 #include "mlir/IR/Builders.h"
-
-#include <optional>
 
 namespace mlir::mha::flash {
 
@@ -37,11 +36,9 @@ Value headTile(OpBuilder &b, Location loc, Value t, OpFoldResult batch,
 /// loop nest (this creates the f32 constants and the causal offset).
 struct AttentionTiling {
   AttentionOp op;
-  /// B, Sq, Skv (static or `tensor.dim`), D and Dv (static).
-  OpFoldResult bSize, sqSize, skvSize, dSize, dvSize;
-  int64_t numHeads, d, dv, group;
-  std::optional<int64_t> sqStatic, skvStatic;
-  bool causal;
+  AttentionShape shape;
+  /// B, Sq, Skv are static or `tensor.dim`s of the operands.
+  AttentionSizes sizes;
   /// Static query / kv tile sizes, clamped to static sequence lengths.
   int64_t qt, kvt;
   /// Every query tile, every kv tile (from 0 in steps of kvt), is full.

@@ -9,6 +9,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "OnlineSoftmax.h"
@@ -39,14 +40,6 @@ using namespace mlir::mha;
 namespace {
 using utils::IteratorType;
 
-/// The affine map of `numDims` dims selecting `dims`.
-AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : dims)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(numDims, 0, exprs, ctx);
-}
-
 /// The split count of `kv-splits = 0`: enough parallel workers for a few
 /// cores even when B * H is 1. Splits beyond the kv tiles are empty and cost
 /// only their share of the combine.
@@ -65,11 +58,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    auto qType = cast<RankedTensorType>(op.getQuery().getType());
-    auto resultType = cast<RankedTensorType>(op.getType());
-    int64_t sq = qType.getDimSize(2);
-    if (ShapedType::isDynamic(sq))
-      sq = resultType.getDimSize(2);
+    int64_t sq = AttentionShape::get(op).sq;
     if (ShapedType::isDynamic(sq) || sq > splitMaxSq || sq <= 0)
       return rewriter.notifyMatchFailure(op,
                                          "needs a static Sq <= split-max-sq");
@@ -80,9 +69,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     flash::AttentionTiling t =
         flash::getAttentionTiling(rewriter, op, /*qTile=*/sq, kvTile);
     int64_t kvt = t.kvt;
-    OpFoldResult headsSize = rewriter.getIndexAttr(t.numHeads);
+    OpFoldResult batchSize = t.sizes.batch, headsSize = t.sizes.numHeads,
+                 sqSize = t.sizes.sq;
     OpFoldResult splitsSize = rewriter.getIndexAttr(splits);
-    OpFoldResult sqSize = rewriter.getIndexAttr(sq);
     OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
                  oneIdx = rewriter.getIndexAttr(1);
 
@@ -92,19 +81,20 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     bindDims(ctx, d0);
     bindSymbols(ctx, s0);
     OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, s0.ceilDiv(splits).ceilDiv(kvt) * kvt, {t.skvSize});
+        rewriter, loc, s0.ceilDiv(splits).ceilDiv(kvt) * kvt, {t.sizes.skv});
 
     // Partial results: per split, the running max and sum [B, H, splits, Sq]
     // and the unnormalised accumulator [B, H, splits, Sq, Dv], all f32.
     Value mInit =
-        emptyF32(rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize});
+        emptyF32(rewriter, loc, {batchSize, headsSize, splitsSize, sqSize});
     Value lInit =
-        emptyF32(rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize});
-    Value accInit = emptyF32(
-        rewriter, loc, {t.bSize, headsSize, splitsSize, sqSize, t.dvSize});
+        emptyF32(rewriter, loc, {batchSize, headsSize, splitsSize, sqSize});
+    Value accInit =
+        emptyF32(rewriter, loc,
+                 {batchSize, headsSize, splitsSize, sqSize, t.sizes.valueDim});
 
     auto forall = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{t.bSize, headsSize, splitsSize},
+        rewriter, loc, ArrayRef<OpFoldResult>{batchSize, headsSize, splitsSize},
         ValueRange{mInit, lInit, accInit}, /*mapping=*/std::nullopt);
     {
       OpBuilder::InsertionGuard guard(rewriter);
@@ -131,22 +121,19 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       tensor::ParallelInsertSliceOp::create(
           rewriter, loc, st.acc, outs[2],
           ArrayRef<OpFoldResult>{bIv, hIv, sIv, zeroIdx, zeroIdx},
-          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, sqSize, t.dvSize},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, sqSize,
+                                 t.sizes.valueDim},
           ones5);
     }
     Value mPart = forall.getResult(0), lPart = forall.getResult(1),
           accPart = forall.getResult(2);
 
     // Combine. M = max_s m_s.
-    Value lowest = arith::ConstantOp::create(
-        rewriter, loc,
-        rewriter.getF32FloatAttr(std::numeric_limits<float>::lowest()));
+    Value lowest =
+        f32Constant(rewriter, loc, std::numeric_limits<float>::lowest());
     Value zero = t.zero;
-    SmallVector<OpFoldResult> rowSizes = {t.bSize, headsSize, sqSize};
-    Value maxInit =
-        linalg::FillOp::create(rewriter, loc, ValueRange{lowest},
-                               ValueRange{emptyF32(rewriter, loc, rowSizes)})
-            .getResult(0);
+    SmallVector<OpFoldResult> rowSizes = {batchSize, headsSize, sqSize};
+    Value maxInit = filledTensor(rewriter, loc, rowSizes, lowest);
     // Dims (b, h, i, s).
     AffineMap part4 = dimsMap(ctx, 4, {0, 1, 3, 2});
     AffineMap row4 = dimsMap(ctx, 4, {0, 1, 2});
@@ -165,10 +152,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
               b, l, arith::SubFOp::create(b, l, args[1], args[0]));
         });
     // L = sum_s l_s * w_s.
-    Value sumInit =
-        linalg::FillOp::create(rewriter, loc, ValueRange{zero},
-                               ValueRange{emptyF32(rewriter, loc, rowSizes)})
-            .getResult(0);
+    Value sumInit = filledTensor(rewriter, loc, rowSizes, zero);
     Value rowSum =
         generic(rewriter, loc, ValueRange{lPart, weights}, sumInit,
                 {part4, part4, row4}, {kPar, kPar, kPar, kRed},
@@ -177,11 +161,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                   return arith::AddFOp::create(b, l, args[2], prod);
                 });
     // O = sum_s acc_s * w_s, dims (b, h, i, e, s).
-    SmallVector<OpFoldResult> outSizes = {t.bSize, headsSize, sqSize, t.dvSize};
-    Value accInit2 =
-        linalg::FillOp::create(rewriter, loc, ValueRange{zero},
-                               ValueRange{emptyF32(rewriter, loc, outSizes)})
-            .getResult(0);
+    SmallVector<OpFoldResult> outSizes = t.sizes.getResultSizes();
+    Value accInit2 = filledTensor(rewriter, loc, outSizes, zero);
     Value acc =
         generic(rewriter, loc, ValueRange{accPart, weights}, accInit2,
                 {dimsMap(ctx, 5, {0, 1, 4, 2, 3}),
@@ -192,13 +173,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                   return arith::AddFOp::create(b, l, args[2], prod);
                 });
     // o = L == 0 ? 0 : O / L, truncated to the result type.
+    auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
-    SmallVector<Value> resultDyn;
-    for (auto [i, size] : llvm::enumerate(outSizes))
-      if (resultType.isDynamicDim(i))
-        resultDyn.push_back(
-            getValueOrCreateConstantIndexOp(rewriter, loc, size));
-    Value init = tensor::EmptyOp::create(rewriter, loc, resultType, resultDyn);
+    Value init = emptyTensor(rewriter, loc, resultType, outSizes);
     AffineMap id4o = rewriter.getMultiDimIdentityMap(4);
     Value o = generic(rewriter, loc, ValueRange{acc, rowSum}, init,
                       {id4o, dimsMap(ctx, 4, {0, 1, 2}), id4o},

@@ -58,20 +58,13 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     bindSymbols(ctx, s0);
 
     OpFoldResult numQTiles = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, s0.ceilDiv(qt), {t.sqSize});
-    SmallVector<OpFoldResult> resultSizes = {
-        t.bSize, rewriter.getIndexAttr(t.numHeads), t.sqSize, t.dvSize};
-    SmallVector<Value> resultDyn;
-    for (auto [i, size] : llvm::enumerate(resultSizes))
-      if (resultType.isDynamicDim(i))
-        resultDyn.push_back(
-            getValueOrCreateConstantIndexOp(rewriter, loc, size));
-    Value init = tensor::EmptyOp::create(rewriter, loc, resultType, resultDyn);
+        rewriter, loc, s0.ceilDiv(qt), {t.sizes.sq});
+    Value init =
+        emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes());
 
     auto forall = scf::ForallOp::create(
         rewriter, loc,
-        ArrayRef<OpFoldResult>{t.bSize, rewriter.getIndexAttr(t.numHeads),
-                               numQTiles},
+        ArrayRef<OpFoldResult>{t.sizes.batch, t.sizes.numHeads, numQTiles},
         ValueRange{init}, /*mapping=*/std::nullopt);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(forall.getTerminator());
@@ -91,11 +84,11 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                   AffineMap::get(
                       1, 1, {rewriter.getAffineConstantExpr(qt), s0 - d0 * qt},
                       ctx),
-                  {qIv, t.sqSize});
+                  {qIv, t.sizes.sq});
     flash::OnlineSoftmaxState st =
         flash::buildOnlineSoftmax(rewriter, loc, t, bIv, hIv, q0, qT);
     SmallVector<Value> state = {st.m, st.l, st.acc};
-    OpFoldResult dvSize = t.dvSize;
+    OpFoldResult dvSize = t.sizes.valueDim;
     AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
 
     // o = acc * (1 / l), or 0 for rows that saw no key (l == 0), for the

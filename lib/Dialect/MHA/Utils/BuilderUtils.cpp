@@ -3,6 +3,7 @@
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -25,6 +26,34 @@ Value mlir::mha::toF32(OpBuilder &b, Location loc, Value v) {
   if (v.getType().isF32())
     return v;
   return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value mlir::mha::fill(OpBuilder &b, Location loc, Value value, Value dest) {
+  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
+      .getResult(0);
+}
+
+Value mlir::mha::filledTensor(OpBuilder &b, Location loc,
+                              ArrayRef<OpFoldResult> sizes, Value value) {
+  return fill(b, loc, value,
+              tensor::EmptyOp::create(b, loc, sizes, value.getType()));
+}
+
+Value mlir::mha::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                             ArrayRef<OpFoldResult> sizes) {
+  SmallVector<Value> dynamicSizes;
+  for (auto [i, size] : llvm::enumerate(sizes))
+    if (type.isDynamicDim(i))
+      dynamicSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+  return tensor::EmptyOp::create(b, loc, type, dynamicSizes);
+}
+
+AffineMap mlir::mha::dimsMap(MLIRContext *ctx, unsigned numDims,
+                             ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned dim : dims)
+    exprs.push_back(getAffineDimExpr(dim, ctx));
+  return AffineMap::get(numDims, /*symbolCount=*/0, exprs, ctx);
 }
 
 Value mlir::mha::generic(

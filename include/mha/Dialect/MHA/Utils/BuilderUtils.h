@@ -1,5 +1,4 @@
-//===- BuilderUtils.h - IR building helpers of the mha lowerings -*- C++
-//-*-===//
+//===- BuilderUtils.h - IR building helpers of the lowerings ----*- C++ -*-===//
 //
 // Small builders shared by the reference lowering (convert-mha-to-linalg) and
 // the fused lowerings (mha-tile-attention, mha-split-kv).
@@ -26,6 +25,21 @@ Value f32Constant(OpBuilder &b, Location loc, float value);
 
 /// Extends f16/bf16 to the f32 accumulation type; f32 is returned as is.
 Value toF32(OpBuilder &b, Location loc, Value v);
+
+/// `dest` filled with `value` (`linalg.fill`).
+Value fill(OpBuilder &b, Location loc, Value value, Value dest);
+
+/// A `tensor.empty` of `sizes` (static where constant) filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Value value);
+
+/// A `tensor.empty` of `type` whose dynamic dims have the sizes `sizes` (one
+/// per dim): a result type may be less static than the sizes are known.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes);
+
+/// The map from `numDims` loop dims to the loop dims `dims`.
+AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims);
 
 /// A `linalg.generic` with one result whose body yields `body(args)`.
 Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
