@@ -8,6 +8,7 @@
 
 #include "mha/Conversion/MHAToLinalg/MHAToLinalg.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,8 +33,6 @@ using namespace mlir;
 using namespace mlir::mha;
 
 namespace {
-using utils::IteratorType;
-
 /// `lhs - rhs` as an index value, folded when both are static.
 Value indexSub(OpBuilder &b, Location loc, OpFoldResult lhs, OpFoldResult rhs) {
   std::optional<int64_t> l = getConstantIntValue(lhs);
@@ -45,26 +44,164 @@ Value indexSub(OpBuilder &b, Location loc, OpFoldResult lhs, OpFoldResult rhs) {
                                getValueOrCreateConstantIndexOp(b, loc, rhs));
 }
 
-/// Map from the iteration space `(d0..d<numDims-1>)` to the given dims.
-AffineMap dimsMap(MLIRContext *ctx, unsigned numDims,
-                  ArrayRef<AffineExpr> results) {
+/// Map from the iteration space `(d0..d<numDims-1>)` to `results`.
+AffineMap exprsMap(MLIRContext *ctx, unsigned numDims,
+                   ArrayRef<AffineExpr> results) {
   return AffineMap::get(numDims, /*symbolCount=*/0, results, ctx);
 }
 
-/// The K/V head of query head `h`: `h floordiv G`, or just `h` without GQA.
-AffineExpr kvHead(AffineExpr h, int64_t groupSize) {
-  return groupSize == 1 ? h : h.floorDiv(groupSize);
+/// `acc + ext(x) * ext(y)`: one step of an f32 contraction.
+Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y) {
+  Value prod =
+      arith::MulFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, y));
+  return arith::AddFOp::create(b, loc, acc, prod);
 }
 
-/// Indexing map of a mask broadcast to the [B, H, Sq, Skv] iteration space:
-/// static size-1 dims read index 0, the others follow the iteration.
-AffineMap maskMap(MLIRContext *ctx, RankedTensorType maskType) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned i = 0; i < 4; ++i)
-    exprs.push_back(maskType.getDimSize(i) == 1 ? getAffineConstantExpr(0, ctx)
-                                                : getAffineDimExpr(i, ctx));
-  return dimsMap(ctx, 4, exprs);
-}
+/// The steps of the reference lowering of one mha.attention, each one
+/// `linalg.generic` over the materialised [B, H, Sq, Skv] scores or their
+/// [B, H, Sq] row statistics, all in f32. Iteration spaces are
+/// (b, h, i, j) for scores and (b, h, i, j|e, reduction) for contractions.
+class ReferenceAttention {
+public:
+  ReferenceAttention(OpBuilder &b, Location loc, const AttentionShape &shape,
+                     Value q, Value k, Value v, Value mask)
+      : b(b), loc(loc), ctx(b.getContext()), shape(shape), q(q), k(k), v(v),
+        mask(mask), sizes(shape.getSizes(b, loc, q, k)),
+        zero(f32Constant(b, loc, 0.0f)),
+        negInf(f32Constant(b, loc, -std::numeric_limits<float>::infinity())) {
+    bindDims(ctx, d0, d1, d2, d3, d4);
+    id4 = b.getMultiDimIdentityMap(4);
+    row4 = exprsMap(ctx, 4, {d0, d1, d2});
+  }
+
+  /// scores[b,h,i,j] = sum_d q[b,h,i,d] * k[b,h/G,j,d] over (b,h,i,j,d).
+  Value buildScores() {
+    Value init = filledTensor(b, loc, sizes.getScoreSizes(), zero);
+    return generic(b, loc, ValueRange{q, k}, init,
+                   {exprsMap(ctx, 5, {d0, d1, d2, d4}),
+                    exprsMap(ctx, 5, {d0, shape.getKvHead(d1), d3, d4}),
+                    exprsMap(ctx, 5, {d0, d1, d2, d3})},
+                   {kPar, kPar, kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) {
+                     return multiplyAdd(nb, l, args[2], args[0], args[1]);
+                   });
+  }
+
+  /// scale, mask and causal, elementwise and in place on the scores.
+  Value buildScaledAndMasked(Value scores) {
+    Value scale = f32Constant(b, loc, static_cast<float>(shape.scale));
+    Value causalOffset =
+        shape.causal ? indexSub(b, loc, sizes.skv, sizes.sq) : Value();
+    SmallVector<Value> maskInputs;
+    SmallVector<AffineMap> maps;
+    if (mask) {
+      maskInputs.push_back(mask);
+      maps.push_back(exprsMap(ctx, 4, shape.getMaskIndices({d0, d1, d2, d3})));
+    }
+    maps.push_back(id4);
+    bool boolMask = shape.hasBoolMask();
+    return generic(
+        b, loc, maskInputs, scores, maps, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value s = arith::MulFOp::create(nb, l, scale, args.back());
+          if (mask && boolMask)
+            s = arith::SelectOp::create(nb, l, args[0], s, negInf);
+          else if (mask)
+            s = arith::AddFOp::create(nb, l, s, toF32(nb, l, args[0]));
+          if (causalOffset) {
+            // Bottom-right aligned: key j is hidden iff j > i + Skv - Sq.
+            Value i = linalg::IndexOp::create(nb, l, 2);
+            Value j = linalg::IndexOp::create(nb, l, 3);
+            Value last = arith::AddIOp::create(nb, l, i, causalOffset);
+            Value hidden = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::sgt, j, last);
+            s = arith::SelectOp::create(nb, l, hidden, negInf, s);
+          }
+          return s;
+        });
+  }
+
+  /// The row max over j.
+  Value buildRowMax(Value scores) {
+    Value init = filledTensor(b, loc, rowSizes(), negInf);
+    return generic(b, loc, scores, init, {id4, row4}, {kPar, kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::MaximumFOp::create(nb, l, args[0], args[1]);
+                   });
+  }
+
+  /// p = exp(s - max), in place on the scores. A row that sees no key has
+  /// max = -inf; subtracting 0 instead keeps every p at exp(-inf) = 0 rather
+  /// than NaN.
+  Value buildProbabilities(Value scores, Value rowMax) {
+    return generic(
+        b, loc, rowMax, scores, {row4, id4}, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value empty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                              args[0], negInf);
+          Value m = arith::SelectOp::create(nb, l, empty, zero, args[0]);
+          return math::ExpOp::create(nb, l,
+                                     arith::SubFOp::create(nb, l, args[1], m));
+        });
+  }
+
+  /// The row sum over j.
+  Value buildRowSum(Value probs) {
+    Value init = filledTensor(b, loc, rowSizes(), zero);
+    return generic(b, loc, probs, init, {id4, row4}, {kPar, kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::AddFOp::create(nb, l, args[0], args[1]);
+                   });
+  }
+
+  /// acc[b,h,i,e] = sum_j p[b,h,i,j] * v[b,h/G,j,e] over (b,h,i,e,j).
+  Value buildWeightedValues(Value probs) {
+    Value init = filledTensor(b, loc, sizes.getResultSizes(), zero);
+    return generic(b, loc, ValueRange{probs, v}, init,
+                   {exprsMap(ctx, 5, {d0, d1, d2, d4}),
+                    exprsMap(ctx, 5, {d0, shape.getKvHead(d1), d4, d3}),
+                    exprsMap(ctx, 5, {d0, d1, d2, d3})},
+                   {kPar, kPar, kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location l, ValueRange args) {
+                     return multiplyAdd(nb, l, args[2], args[0], args[1]);
+                   });
+  }
+
+  /// o = acc / sum in `resultType`, 0 for rows without a visible key
+  /// (sum == 0, acc == 0).
+  Value buildNormalized(Value acc, Value rowSum, RankedTensorType resultType) {
+    Value out = emptyTensor(b, loc, resultType, sizes.getResultSizes());
+    Type elemType = resultType.getElementType();
+    return generic(b, loc, ValueRange{acc, rowSum}, out, {id4, row4, id4},
+                   {kPar, kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     Value empty = arith::CmpFOp::create(
+                         nb, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                     Value o = arith::DivFOp::create(nb, l, args[0], args[1]);
+                     o = arith::SelectOp::create(nb, l, empty, zero, o);
+                     if (!elemType.isF32())
+                       o = arith::TruncFOp::create(nb, l, elemType, o);
+                     return o;
+                   });
+  }
+
+private:
+  SmallVector<OpFoldResult> rowSizes() const {
+    return {sizes.batch, sizes.numHeads, sizes.sq};
+  }
+
+  OpBuilder &b;
+  Location loc;
+  MLIRContext *ctx;
+  const AttentionShape &shape;
+  Value q, k, v, mask;
+  AttentionSizes sizes;
+  /// f32 constants.
+  Value zero, negInf;
+  AffineExpr d0, d1, d2, d3, d4;
+  /// (b, h, i, j) -> (b, h, i, j) and -> (b, h, i).
+  AffineMap id4, row4;
+};
 
 struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -72,193 +209,18 @@ struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
-    Value mask = adaptor.getMask();
-    auto qType = cast<RankedTensorType>(q.getType());
-    auto kType = cast<RankedTensorType>(k.getType());
-    auto vType = cast<RankedTensorType>(v.getType());
-    auto resultType = cast<RankedTensorType>(op.getType());
-    RankedTensorType maskType =
-        mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType();
-    // A static non-1 mask dim equals the score dim it broadcasts to.
-    auto maskDim = [&](unsigned i) -> int64_t {
-      if (!maskType || maskType.getDimSize(i) == 1)
-        return ShapedType::kDynamic;
-      return maskType.getDimSize(i);
-    };
-
-    // Problem sizes. H and Dv are static (verified).
-    OpFoldResult bSize =
-        dimSize(rewriter, loc,
-                {qType.getDimSize(0), kType.getDimSize(0), vType.getDimSize(0),
-                 resultType.getDimSize(0), maskDim(0)},
-                q, 0);
-    OpFoldResult hSize = rewriter.getIndexAttr(qType.getDimSize(1));
-    OpFoldResult sqSize = dimSize(
-        rewriter, loc,
-        {qType.getDimSize(2), resultType.getDimSize(2), maskDim(2)}, q, 2);
-    OpFoldResult skvSize =
-        dimSize(rewriter, loc,
-                {kType.getDimSize(2), vType.getDimSize(2), maskDim(3)}, k, 2);
-    OpFoldResult dvSize = rewriter.getIndexAttr(vType.getDimSize(3));
-    int64_t group = op.getGroupSize();
-
-    SmallVector<OpFoldResult> scoreSizes = {bSize, hSize, sqSize, skvSize};
-    SmallVector<OpFoldResult> rowSizes = {bSize, hSize, sqSize};
-    SmallVector<OpFoldResult> accSizes = {bSize, hSize, sqSize, dvSize};
-
-    Type f32 = rewriter.getF32Type();
-    Value zero = f32Constant(rewriter, loc, 0.0f);
-    Value negInf =
-        f32Constant(rewriter, loc, -std::numeric_limits<float>::infinity());
-
-    AffineExpr d0, d1, d2, d3, d4;
-    bindDims(ctx, d0, d1, d2, d3, d4);
-    AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
-    AffineMap row4 = dimsMap(ctx, 4, {d0, d1, d2});
-
-    // 1. scores[b,h,i,j] = sum_d q[b,h,i,d] * k[b,h/G,j,d] over (b,h,i,j,d).
-    Value scores = filledTensor(rewriter, loc, scoreSizes, zero);
-    scores =
-        linalg::GenericOp::create(
-            rewriter, loc, scores.getType(), ValueRange{q, k},
-            ValueRange{scores},
-            ArrayRef<AffineMap>{
-                dimsMap(ctx, 5, {d0, d1, d2, d4}),
-                dimsMap(ctx, 5, {d0, kvHead(d1, group), d3, d4}),
-                dimsMap(ctx, 5, {d0, d1, d2, d3})},
-            ArrayRef<IteratorType>{kPar, kPar, kPar, kPar, kRed},
-            [](OpBuilder &b, Location l, ValueRange args) {
-              Value prod = arith::MulFOp::create(b, l, toF32(b, l, args[0]),
-                                                 toF32(b, l, args[1]));
-              linalg::YieldOp::create(
-                  b, l, ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
-            })
-            .getResult(0);
-
-    // 2. scale, mask and causal, elementwise and in place on the scores.
-    Value scale =
-        f32Constant(rewriter, loc, static_cast<float>(op.getEffectiveScale()));
-    Value causalOffset =
-        op.getCausal() ? indexSub(rewriter, loc, skvSize, sqSize) : Value();
-    SmallVector<Value> maskInputs;
-    SmallVector<AffineMap> maskMaps;
-    if (mask) {
-      maskInputs.push_back(mask);
-      maskMaps.push_back(maskMap(ctx, maskType));
-    }
-    maskMaps.push_back(id4);
-    scores =
-        linalg::GenericOp::create(
-            rewriter, loc, scores.getType(), maskInputs, ValueRange{scores},
-            maskMaps, ArrayRef<IteratorType>{kPar, kPar, kPar, kPar},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value s = arith::MulFOp::create(b, l, scale, args.back());
-              if (mask && maskType.getElementType().isInteger(1))
-                s = arith::SelectOp::create(b, l, args[0], s, negInf);
-              else if (mask)
-                s = arith::AddFOp::create(b, l, s, toF32(b, l, args[0]));
-              if (causalOffset) {
-                // Bottom-right aligned: key j is hidden iff j > i + Skv - Sq.
-                Value i = linalg::IndexOp::create(b, l, 2);
-                Value j = linalg::IndexOp::create(b, l, 3);
-                Value last = arith::AddIOp::create(b, l, i, causalOffset);
-                Value hidden = arith::CmpIOp::create(
-                    b, l, arith::CmpIPredicate::sgt, j, last);
-                s = arith::SelectOp::create(b, l, hidden, negInf, s);
-              }
-              linalg::YieldOp::create(b, l, ValueRange{s});
-            })
-            .getResult(0);
-
-    // 3. Row max over j.
-    Value rowMax = filledTensor(rewriter, loc, rowSizes, negInf);
-    rowMax = linalg::GenericOp::create(
-                 rewriter, loc, rowMax.getType(), ValueRange{scores},
-                 ValueRange{rowMax}, ArrayRef<AffineMap>{id4, row4},
-                 ArrayRef<IteratorType>{kPar, kPar, kPar, kRed},
-                 [](OpBuilder &b, Location l, ValueRange args) {
-                   linalg::YieldOp::create(b, l,
-                                           ValueRange{arith::MaximumFOp::create(
-                                               b, l, args[0], args[1])});
-                 })
-                 .getResult(0);
-
-    // 4. p = exp(s - max). A row that sees no key has max = -inf; subtracting
-    // 0 instead keeps every p at exp(-inf) = 0 rather than NaN.
-    Value probs = linalg::GenericOp::create(
-                      rewriter, loc, scores.getType(), ValueRange{rowMax},
-                      ValueRange{scores}, ArrayRef<AffineMap>{row4, id4},
-                      ArrayRef<IteratorType>{kPar, kPar, kPar, kPar},
-                      [&](OpBuilder &b, Location l, ValueRange args) {
-                        Value empty = arith::CmpFOp::create(
-                            b, l, arith::CmpFPredicate::OEQ, args[0], negInf);
-                        Value m =
-                            arith::SelectOp::create(b, l, empty, zero, args[0]);
-                        Value p = math::ExpOp::create(
-                            b, l, arith::SubFOp::create(b, l, args[1], m));
-                        linalg::YieldOp::create(b, l, ValueRange{p});
-                      })
-                      .getResult(0);
-
-    Value rowSum = filledTensor(rewriter, loc, rowSizes, zero);
-    rowSum =
-        linalg::GenericOp::create(
-            rewriter, loc, rowSum.getType(), ValueRange{probs},
-            ValueRange{rowSum}, ArrayRef<AffineMap>{id4, row4},
-            ArrayRef<IteratorType>{kPar, kPar, kPar, kRed},
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l,
-                  ValueRange{arith::AddFOp::create(b, l, args[0], args[1])});
-            })
-            .getResult(0);
-
-    // 5. acc[b,h,i,e] = sum_j p[b,h,i,j] * v[b,h/G,j,e] over (b,h,i,e,j).
-    Value acc = filledTensor(rewriter, loc, accSizes, zero);
-    acc =
-        linalg::GenericOp::create(
-            rewriter, loc, acc.getType(), ValueRange{probs, v}, ValueRange{acc},
-            ArrayRef<AffineMap>{
-                dimsMap(ctx, 5, {d0, d1, d2, d4}),
-                dimsMap(ctx, 5, {d0, kvHead(d1, group), d4, d3}),
-                dimsMap(ctx, 5, {d0, d1, d2, d3})},
-            ArrayRef<IteratorType>{kPar, kPar, kPar, kPar, kRed},
-            [](OpBuilder &b, Location l, ValueRange args) {
-              Value prod =
-                  arith::MulFOp::create(b, l, args[0], toF32(b, l, args[1]));
-              linalg::YieldOp::create(
-                  b, l, ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
-            })
-            .getResult(0);
-
-    // o = acc / sum, 0 for rows without a visible key (sum == 0, acc == 0).
-    SmallVector<Value> dynSizes;
-    for (auto [i, size] : llvm::enumerate(accSizes))
-      if (resultType.isDynamicDim(i))
-        dynSizes.push_back(
-            getValueOrCreateConstantIndexOp(rewriter, loc, size));
-    Value out = tensor::EmptyOp::create(rewriter, loc, resultType, dynSizes);
-    Type elemType = resultType.getElementType();
-    Value result = linalg::GenericOp::create(
-                       rewriter, loc, resultType, ValueRange{acc, rowSum},
-                       ValueRange{out}, ArrayRef<AffineMap>{id4, row4, id4},
-                       ArrayRef<IteratorType>{kPar, kPar, kPar, kPar},
-                       [&](OpBuilder &b, Location l, ValueRange args) {
-                         Value empty = arith::CmpFOp::create(
-                             b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-                         Value o =
-                             arith::DivFOp::create(b, l, args[0], args[1]);
-                         o = arith::SelectOp::create(b, l, empty, zero, o);
-                         if (elemType != f32)
-                           o = arith::TruncFOp::create(b, l, elemType, o);
-                         linalg::YieldOp::create(b, l, ValueRange{o});
-                       })
-                       .getResult(0);
-
-    rewriter.replaceOp(op, result);
+    AttentionShape shape = AttentionShape::get(op);
+    ReferenceAttention lowering(rewriter, op.getLoc(), shape,
+                                adaptor.getQuery(), adaptor.getKey(),
+                                adaptor.getValue(), adaptor.getMask());
+    Value scores = lowering.buildScores();
+    scores = lowering.buildScaledAndMasked(scores);
+    Value rowMax = lowering.buildRowMax(scores);
+    Value probs = lowering.buildProbabilities(scores, rowMax);
+    Value rowSum = lowering.buildRowSum(probs);
+    Value acc = lowering.buildWeightedValues(probs);
+    rewriter.replaceOp(
+        op, lowering.buildNormalized(acc, rowSum, op.getResult().getType()));
     return success();
   }
 };

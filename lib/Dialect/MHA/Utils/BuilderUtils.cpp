@@ -9,15 +9,6 @@
 
 using namespace mlir;
 
-OpFoldResult mlir::mha::dimSize(OpBuilder &b, Location loc,
-                                ArrayRef<int64_t> known, Value t,
-                                unsigned dim) {
-  for (int64_t s : known)
-    if (!ShapedType::isDynamic(s))
-      return b.getIndexAttr(s);
-  return tensor::DimOp::create(b, loc, t, dim).getResult();
-}
-
 Value mlir::mha::f32Constant(OpBuilder &b, Location loc, float value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
 }

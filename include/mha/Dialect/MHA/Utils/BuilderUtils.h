@@ -16,11 +16,6 @@ namespace mlir::mha {
 constexpr utils::IteratorType kPar = utils::IteratorType::parallel;
 constexpr utils::IteratorType kRed = utils::IteratorType::reduction;
 
-/// A size known statically by any of `known` (operands may disagree on
-/// static-ness; the most static view wins), else `tensor.dim %t, dim`.
-OpFoldResult dimSize(OpBuilder &b, Location loc, ArrayRef<int64_t> known,
-                     Value t, unsigned dim);
-
 Value f32Constant(OpBuilder &b, Location loc, float value);
 
 /// Extends f16/bf16 to the f32 accumulation type; f32 is returned as is.
