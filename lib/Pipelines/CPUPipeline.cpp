@@ -70,12 +70,9 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
   }
 
-  LowerToLLVMOptions lower;
+  LowerToLLVMOptions lower = LowerToLLVMOptions::forTarget(target);
   lower.parallel = true;
   lower.numThreads = options.threads;
   lower.vector = vectorize;
-  lower.nativeF16Conversions = target.hasF16Conversions();
-  lower.nativeBF16Conversions = target.hasBF16Conversions();
-  lower.nativeFMA = target.hasFMA();
   buildLowerToLLVMPipeline(pm, lower);
 }

@@ -19,6 +19,16 @@
 
 using namespace mlir;
 
+// mlir::LowerToLLVMOptions exists too: name the return type in full.
+mha::LowerToLLVMOptions
+mlir::mha::LowerToLLVMOptions::forTarget(const CPUTarget &target) {
+  mha::LowerToLLVMOptions options;
+  options.nativeF16Conversions = target.hasF16Conversions();
+  options.nativeBF16Conversions = target.hasBF16Conversions();
+  options.nativeFMA = target.hasFMA();
+  return options;
+}
+
 void mlir::mha::buildBufferizePipeline(OpPassManager &pm) {
   // Tensors -> buffers. Identity layouts at function boundaries give hosts
   // plain contiguous memref descriptors.

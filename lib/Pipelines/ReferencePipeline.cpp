@@ -16,9 +16,5 @@ void mlir::mha::buildReferencePipeline(OpPassManager &pm,
   pm.addPass(createMHADecomposeMultiHeadAttention());
   pm.addPass(createConvertMHAToLinalg());
   pm.addPass(createCanonicalizerPass());
-  LowerToLLVMOptions lower;
-  lower.nativeF16Conversions = target.hasF16Conversions();
-  lower.nativeBF16Conversions = target.hasBF16Conversions();
-  lower.nativeFMA = target.hasFMA();
-  buildLowerToLLVMPipeline(pm, lower);
+  buildLowerToLLVMPipeline(pm, LowerToLLVMOptions::forTarget(target));
 }

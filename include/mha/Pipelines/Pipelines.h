@@ -109,6 +109,10 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options,
 
 /// How the shared tail treats `scf.forall`.
 struct LowerToLLVMOptions {
+  /// The defaults, with what `target` has instructions for (float
+  /// conversions, FMA) set from its features.
+  static LowerToLLVMOptions forTarget(const CPUTarget &target);
+
   /// Map `scf.forall` to OpenMP worksharing loops (else sequential loops).
   bool parallel = false;
   /// OpenMP threads; 0 lets the runtime use every core.

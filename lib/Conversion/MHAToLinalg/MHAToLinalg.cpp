@@ -20,6 +20,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <array>
 #include <limits>
 
 #define DEBUG_TYPE "convert-mha-to-linalg"
@@ -50,13 +51,6 @@ AffineMap exprsMap(MLIRContext *ctx, unsigned numDims,
   return AffineMap::get(numDims, /*symbolCount=*/0, results, ctx);
 }
 
-/// `acc + ext(x) * ext(y)`: one step of an f32 contraction.
-Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y) {
-  Value prod =
-      arith::MulFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, y));
-  return arith::AddFOp::create(b, loc, acc, prod);
-}
-
 /// The steps of the reference lowering of one mha.attention, each one
 /// `linalg.generic` over the materialised [B, H, Sq, Skv] scores or their
 /// [B, H, Sq] row statistics, all in f32. Iteration spaces are
@@ -77,14 +71,7 @@ public:
   /// scores[b,h,i,j] = sum_d q[b,h,i,d] * k[b,h/G,j,d] over (b,h,i,j,d).
   Value buildScores() {
     Value init = filledTensor(b, loc, sizes.getScoreSizes(), zero);
-    return generic(b, loc, ValueRange{q, k}, init,
-                   {exprsMap(ctx, 5, {d0, d1, d2, d4}),
-                    exprsMap(ctx, 5, {d0, shape.getKvHead(d1), d3, d4}),
-                    exprsMap(ctx, 5, {d0, d1, d2, d3})},
-                   {kPar, kPar, kPar, kPar, kRed},
-                   [](OpBuilder &nb, Location l, ValueRange args) {
-                     return multiplyAdd(nb, l, args[2], args[0], args[1]);
-                   });
+    return buildHeadContraction(q, k, {d3, d4}, init);
   }
 
   /// scale, mask and causal, elementwise and in place on the scores.
@@ -157,14 +144,7 @@ public:
   /// acc[b,h,i,e] = sum_j p[b,h,i,j] * v[b,h/G,j,e] over (b,h,i,e,j).
   Value buildWeightedValues(Value probs) {
     Value init = filledTensor(b, loc, sizes.getResultSizes(), zero);
-    return generic(b, loc, ValueRange{probs, v}, init,
-                   {exprsMap(ctx, 5, {d0, d1, d2, d4}),
-                    exprsMap(ctx, 5, {d0, shape.getKvHead(d1), d4, d3}),
-                    exprsMap(ctx, 5, {d0, d1, d2, d3})},
-                   {kPar, kPar, kPar, kPar, kRed},
-                   [](OpBuilder &nb, Location l, ValueRange args) {
-                     return multiplyAdd(nb, l, args[2], args[0], args[1]);
-                   });
+    return buildHeadContraction(probs, v, {d4, d3}, init);
   }
 
   /// o = acc / sum in `resultType`, 0 for rows without a visible key
@@ -175,17 +155,25 @@ public:
     return generic(b, loc, ValueRange{acc, rowSum}, out, {id4, row4, id4},
                    {kPar, kPar, kPar, kPar},
                    [&](OpBuilder &nb, Location l, ValueRange args) {
-                     Value empty = arith::CmpFOp::create(
-                         nb, l, arith::CmpFPredicate::OEQ, args[1], zero);
-                     Value o = arith::DivFOp::create(nb, l, args[0], args[1]);
-                     o = arith::SelectOp::create(nb, l, empty, zero, o);
-                     if (!elemType.isF32())
-                       o = arith::TruncFOp::create(nb, l, elemType, o);
-                     return o;
+                     return divideOrZero(nb, l, args[0], args[1], zero,
+                                         elemType);
                    });
   }
 
 private:
+  /// init[b,h,i,x] += lhs[b,h,i,y] * rhs[b,h/G,...] over the loops
+  /// (b,h,i,x,y) = (d0..d4), where `rhsRows` indexes the last two dims of the
+  /// K/V operand `rhs`: (x, y) for K, (y, x) for V.
+  Value buildHeadContraction(Value lhs, Value rhs,
+                             std::array<AffineExpr, 2> rhsRows, Value init) {
+    return contraction(
+        b, loc, lhs, rhs, init,
+        {exprsMap(ctx, 5, {d0, d1, d2, d4}),
+         exprsMap(ctx, 5, {d0, shape.getKvHead(d1), rhsRows[0], rhsRows[1]}),
+         exprsMap(ctx, 5, {d0, d1, d2, d3})},
+        {kPar, kPar, kPar, kPar, kRed});
+  }
+
   SmallVector<OpFoldResult> rowSizes() const {
     return {sizes.batch, sizes.numHeads, sizes.sq};
   }

@@ -101,15 +101,10 @@ struct KvStep {
   /// s[j, i] += kp[j, d] * qp[d, i]: S^T = K . Q^T.
   static Value scores(OpBuilder &b, Location loc, Value kp, Value qp, Value s) {
     MLIRContext *ctx = b.getContext();
-    return generic(b, loc, ValueRange{kp, qp}, s,
-                   {dimsMap(ctx, 3, {0, 2}), dimsMap(ctx, 3, {2, 1}),
-                    dimsMap(ctx, 3, {0, 1})},
-                   {kPar, kPar, kRed},
-                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                     Value prod =
-                         arith::MulFOp::create(nb, l, args[0], args[1]);
-                     return arith::AddFOp::create(nb, l, args[2], prod);
-                   });
+    return contraction(b, loc, kp, qp, s,
+                       {dimsMap(ctx, 3, {0, 2}), dimsMap(ctx, 3, {2, 1}),
+                        dimsMap(ctx, 3, {0, 1})},
+                       {kPar, kPar, kRed});
   }
 
   /// acc[i, e] * corr[i] + sum_j p[j, i] * vp[j, e].
@@ -122,15 +117,10 @@ struct KvStep {
                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                     return arith::MulFOp::create(nb, l, args[1], args[0]);
                   });
-    return generic(b, loc, ValueRange{p, vp}, acc,
-                   {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {2, 1}),
-                    dimsMap(ctx, 3, {0, 1})},
-                   {kPar, kPar, kRed},
-                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                     Value prod =
-                         arith::MulFOp::create(nb, l, args[0], args[1]);
-                     return arith::AddFOp::create(nb, l, args[2], prod);
-                   });
+    return contraction(b, loc, p, vp, acc,
+                       {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {2, 1}),
+                        dimsMap(ctx, 3, {0, 1})},
+                       {kPar, kPar, kRed});
   }
 
   /// Static [sizes] slice of `t` at `offsets`.

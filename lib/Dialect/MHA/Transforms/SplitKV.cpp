@@ -153,42 +153,27 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
         });
     // L = sum_s l_s * w_s.
     Value sumInit = filledTensor(rewriter, loc, rowSizes, zero);
-    Value rowSum =
-        generic(rewriter, loc, ValueRange{lPart, weights}, sumInit,
-                {part4, part4, row4}, {kPar, kPar, kPar, kRed},
-                [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                  Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
-                  return arith::AddFOp::create(b, l, args[2], prod);
-                });
+    Value rowSum = contraction(rewriter, loc, lPart, weights, sumInit,
+                               {part4, part4, row4}, {kPar, kPar, kPar, kRed});
     // O = sum_s acc_s * w_s, dims (b, h, i, e, s).
     SmallVector<OpFoldResult> outSizes = t.sizes.getResultSizes();
     Value accInit2 = filledTensor(rewriter, loc, outSizes, zero);
-    Value acc =
-        generic(rewriter, loc, ValueRange{accPart, weights}, accInit2,
-                {dimsMap(ctx, 5, {0, 1, 4, 2, 3}),
-                 dimsMap(ctx, 5, {0, 1, 4, 2}), dimsMap(ctx, 5, {0, 1, 2, 3})},
-                {kPar, kPar, kPar, kPar, kRed},
-                [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                  Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
-                  return arith::AddFOp::create(b, l, args[2], prod);
-                });
+    Value acc = contraction(rewriter, loc, accPart, weights, accInit2,
+                            {dimsMap(ctx, 5, {0, 1, 4, 2, 3}),
+                             dimsMap(ctx, 5, {0, 1, 4, 2}),
+                             dimsMap(ctx, 5, {0, 1, 2, 3})},
+                            {kPar, kPar, kPar, kPar, kRed});
     // o = L == 0 ? 0 : O / L, truncated to the result type.
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     Value init = emptyTensor(rewriter, loc, resultType, outSizes);
     AffineMap id4o = rewriter.getMultiDimIdentityMap(4);
-    Value o = generic(rewriter, loc, ValueRange{acc, rowSum}, init,
-                      {id4o, dimsMap(ctx, 4, {0, 1, 2}), id4o},
-                      {kPar, kPar, kPar, kPar},
-                      [&](OpBuilder &b, Location l, ValueRange args) {
-                        Value empty = arith::CmpFOp::create(
-                            b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-                        Value r = arith::DivFOp::create(b, l, args[0], args[1]);
-                        r = arith::SelectOp::create(b, l, empty, zero, r);
-                        if (!elemType.isF32())
-                          r = arith::TruncFOp::create(b, l, elemType, r);
-                        return r;
-                      });
+    Value o = generic(
+        rewriter, loc, ValueRange{acc, rowSum}, init,
+        {id4o, dimsMap(ctx, 4, {0, 1, 2}), id4o}, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return divideOrZero(b, l, args[0], args[1], zero, elemType);
+        });
     rewriter.replaceOp(op, o);
     return success();
   }

@@ -19,6 +19,24 @@ Value mlir::mha::toF32(OpBuilder &b, Location loc, Value v) {
   return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
 }
 
+Value mlir::mha::multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x,
+                             Value y) {
+  Value prod =
+      arith::MulFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, y));
+  return arith::AddFOp::create(b, loc, acc, prod);
+}
+
+Value mlir::mha::divideOrZero(OpBuilder &b, Location loc, Value num, Value den,
+                              Value zero, Type elemType) {
+  Value empty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, den, zero);
+  Value o = arith::DivFOp::create(b, loc, num, den);
+  o = arith::SelectOp::create(b, loc, empty, zero, o);
+  if (!elemType.isF32())
+    o = arith::TruncFOp::create(b, loc, elemType, o);
+  return o;
+}
+
 Value mlir::mha::fill(OpBuilder &b, Location loc, Value value, Value dest) {
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{dest})
       .getResult(0);
@@ -57,4 +75,13 @@ Value mlir::mha::generic(
                linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
              })
       .getResult(0);
+}
+
+Value mlir::mha::contraction(OpBuilder &b, Location loc, Value x, Value y,
+                             Value acc, ArrayRef<AffineMap> maps,
+                             ArrayRef<utils::IteratorType> iterators) {
+  return generic(b, loc, ValueRange{x, y}, acc, maps, iterators,
+                 [](OpBuilder &nb, Location l, ValueRange args) {
+                   return multiplyAdd(nb, l, args[2], args[0], args[1]);
+                 });
 }

@@ -36,10 +36,24 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
 /// The map from `numDims` loop dims to the loop dims `dims`.
 AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims);
 
+/// `acc + ext(x) * ext(y)` in f32: one step of a contraction.
+Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y);
+
+/// `num / den` in `elemType`, or 0 where `den` is 0 (`zero`, an f32 0): the
+/// output of a softmax row that saw no key (its `num` is 0 too), never NaN.
+Value divideOrZero(OpBuilder &b, Location loc, Value num, Value den, Value zero,
+                   Type elemType);
+
 /// A `linalg.generic` with one result whose body yields `body(args)`.
 Value generic(OpBuilder &b, Location loc, ValueRange ins, Value out,
               ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iterators,
               function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// `acc += ext(x) * ext(y)` in f32 (`multiplyAdd`) over the loops
+/// `iterators`, as a `linalg.generic` with the maps `maps` of x, y and acc.
+Value contraction(OpBuilder &b, Location loc, Value x, Value y, Value acc,
+                  ArrayRef<AffineMap> maps,
+                  ArrayRef<utils::IteratorType> iterators);
 
 } // namespace mlir::mha
 
