@@ -96,12 +96,9 @@ public:
           else if (mask)
             s = arith::AddFOp::create(nb, l, s, toF32(nb, l, args[0]));
           if (causalOffset) {
-            // Bottom-right aligned: key j is hidden iff j > i + Skv - Sq.
             Value i = linalg::IndexOp::create(nb, l, 2);
             Value j = linalg::IndexOp::create(nb, l, 3);
-            Value last = arith::AddIOp::create(nb, l, i, causalOffset);
-            Value hidden = arith::CmpIOp::create(
-                nb, l, arith::CmpIPredicate::sgt, j, last);
+            Value hidden = isFutureKey(nb, l, i, j, causalOffset);
             s = arith::SelectOp::create(nb, l, hidden, negInf, s);
           }
           return s;

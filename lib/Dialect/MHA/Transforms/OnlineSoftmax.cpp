@@ -219,9 +219,7 @@ struct KvStep {
                                            kvTVal);
           if (diag) {
             Value i = linalg::IndexOp::create(bb, ll, 1);
-            Value last = arith::AddIOp::create(bb, ll, i, diag);
-            Value future = arith::CmpIOp::create(
-                bb, ll, arith::CmpIPredicate::sgt, j, last);
+            Value future = isFutureKey(bb, ll, i, j, diag);
             hidden =
                 hidden
                     ? arith::OrIOp::create(bb, ll, hidden, future).getResult()

@@ -26,6 +26,12 @@ Value mlir::mha::multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x,
   return arith::AddFOp::create(b, loc, acc, prod);
 }
 
+Value mlir::mha::isFutureKey(OpBuilder &b, Location loc, Value i, Value j,
+                             Value offset) {
+  Value last = arith::AddIOp::create(b, loc, i, offset);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, j, last);
+}
+
 Value mlir::mha::divideOrZero(OpBuilder &b, Location loc, Value num, Value den,
                               Value zero, Type elemType) {
   Value empty =

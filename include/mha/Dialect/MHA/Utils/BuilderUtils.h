@@ -39,6 +39,11 @@ AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims);
 /// `acc + ext(x) * ext(y)` in f32: one step of a contraction.
 Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y);
 
+/// Bottom-right causal masking: whether key `j` is in the future of query
+/// `i`, `j > i + offset`, with offset = Skv - Sq (minus the tile origins for
+/// local indices).
+Value isFutureKey(OpBuilder &b, Location loc, Value i, Value j, Value offset);
+
 /// `num / den` in `elemType`, or 0 where `den` is 0 (`zero`, an f32 0): the
 /// output of a softmax row that saw no key (its `num` is 0 too), never NaN.
 Value divideOrZero(OpBuilder &b, Location loc, Value num, Value den, Value zero,
