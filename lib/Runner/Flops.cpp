@@ -3,6 +3,7 @@
 #include "mha/Runner/Flops.h"
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -45,11 +46,12 @@ mlir::mha::runner::collectFlopTerms(func::FuncOp func) {
   };
   func.walk([&](Operation *op) {
     if (auto a = dyn_cast<AttentionOp>(op)) {
-      auto qt = a.getQuery().getType();
-      attention(dimOf(func, a.getQuery(), 0), qt.getDimSize(1),
+      // Static sizes from the one description of an attention; B, Sq and
+      // Skv may be dynamic and are then read from the arguments at run time.
+      AttentionShape s = AttentionShape::get(a);
+      attention(dimOf(func, a.getQuery(), 0), s.numHeads,
                 dimOf(func, a.getQuery(), 2), dimOf(func, a.getKey(), 2),
-                qt.getDimSize(3), a.getValue().getType().getDimSize(3),
-                a.getCausal());
+                s.headDim, s.valueDim, s.causal);
     } else if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
       int64_t h = l.getNumHeads(), hkv = l.getNumKvHeadsOrDefault();
       int64_t e = l.getWq().getType().getDimSize(0);
