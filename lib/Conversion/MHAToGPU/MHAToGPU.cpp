@@ -46,7 +46,14 @@ Value dimOf(ImplicitLocOpBuilder &b, Value buffer, int64_t dim) {
   return memref::DimOp::create(b, buffer, dim);
 }
 
-/// Host side of one mha.attention.
+/// The automatic kv-splits never exceeds this many splits: each one adds a
+/// partial result and a log-sum-exp per query row that the combine kernel
+/// reads back.
+constexpr int64_t kMaxAutoKvSplits = 64;
+
+/// Host side of one mha.attention: stage the operands in device memory,
+/// launch the kernel (and with flash-decoding the combine kernel), copy the
+/// result back.
 class AttentionLauncher {
 public:
   AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
@@ -57,126 +64,156 @@ public:
         b(op.getLoc(), op) {}
 
   void rewrite() {
-    SmallVector<Value> devArgs;
-    Value q = toDevice(op.getQuery(), devArgs);
-    Value k = toDevice(op.getKey(), devArgs);
-    Value v = toDevice(op.getValue(), devArgs);
-    Value mask = op.getMask() ? toDevice(op.getMask(), devArgs) : Value();
-
-    auto resultType = cast<RankedTensorType>(op.getType());
-    auto bufType =
-        MemRefType::get(resultType.getShape(), resultType.getElementType());
-    Value qHost = hostBuffers.front();
-    Value batch = dimOf(b, qHost, 0), sq = dimOf(b, qHost, 2),
-          skv = dimOf(b, hostBuffers[1], 2);
-    SmallVector<Value> dynSizes;
-    if (bufType.isDynamicDim(0))
-      dynSizes.push_back(batch);
-    if (bufType.isDynamicDim(2))
-      dynSizes.push_back(sq);
-    Value outDev = deviceAlloc(bufType, dynSizes);
-    devArgs.push_back(outDev);
-
-    SmallVector<Value> inputs = {flatten(q), flatten(k), flatten(v)};
-    if (mask)
-      inputs.push_back(flatten(mask));
-    SmallVector<Value> maskArgs;
-    if (mask)
-      maskArgs = maskStrides(hostBuffers.back());
-    // The wgmma kernel loads Q and K by TMA: descriptors of both as
-    // [rows, D] matrices.
-    SmallVector<Value> tensorMaps;
-    if (config.kind == AttentionKernelKind::Wgmma)
-      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
-
+    stageOperands();
     // An empty grid is an invalid launch: skip it when B * Sq = 0.
-    Value rows = arith::MulIOp::create(b, batch, sq);
+    rows = arith::MulIOp::create(b, batch, sq);
     Value zero = arith::ConstantIndexOp::create(b, 0);
     Value nonEmpty =
         arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, zero);
     scf::IfOp::create(b, nonEmpty, [&](OpBuilder &nb, Location loc) {
       ImplicitLocOpBuilder ib(loc, nb);
-      auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
-      Value smem = arith::ConstantOp::create(
-          ib, ib.getI32IntegerAttr(int32_t(config.sharedMemoryBytes())));
-      Value threads = c(config.numThreads());
-      auto symbol = [&](StringRef name) {
-        return SymbolRefAttr::get(ib.getStringAttr(kKernelModuleName),
-                                  {SymbolRefAttr::get(ib.getStringAttr(name))});
-      };
-      if (!config.splitKV) {
-        SmallVector<Value> operands = inputs;
-        operands.push_back(flatten(outDev, ib));
-        operands.append({batch, sq, skv});
-        operands.append(maskArgs);
-        operands.append(tensorMaps);
-        Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
-        gpu::LaunchFuncOp::create(
-            ib, symbol(kernelName),
-            gpu::KernelDim3{gridX, c(config.numHeads), batch},
-            gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
-            ValueRange{});
-        scf::YieldOp::create(ib);
-        return;
-      }
-      // Flash-decoding: enough splits to give every SM about two blocks,
-      // at most one per kv tile.
-      Value splits;
-      if (kvSplits > 0) {
-        splits = c(kvSplits);
-      } else {
-        Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-        Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
-        Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
-        splits = arith::MaxUIOp::create(
-            ib, c(1),
-            arith::MinUIOp::create(ib, wanted,
-                                   arith::MinUIOp::create(ib, tiles, c(64))));
-      }
-      Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
-      Value slots = arith::MulIOp::create(ib, outRows, splits);
-      Value partial =
-          flatAlloc(ib, ib.getF32Type(),
-                    arith::MulIOp::create(ib, slots, c(config.valueDim)));
-      Value lse = flatAlloc(ib, ib.getF32Type(), slots);
-      SmallVector<Value> operands = inputs;
-      operands.append({partial, lse, batch, sq, skv, splits});
-      operands.append(maskArgs);
-      operands.append(tensorMaps);
-      gpu::LaunchFuncOp::create(
-          ib, symbol(kernelName),
-          gpu::KernelDim3{splits, c(config.numKvHeads), batch},
-          gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
-          ValueRange{});
-      Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
-      Value combineGrid =
-          arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
-      Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
-      gpu::LaunchFuncOp::create(
-          ib, symbol(combineName), gpu::KernelDim3{combineGrid, c(1), c(1)},
-          gpu::KernelDim3{threads, c(1), c(1)}, noSmem,
-          ValueRange{partial, lse, flatten(outDev, ib), outRows, splits},
-          Type(), ValueRange{});
-      for (Value buf : {partial, lse})
-        gpu::DeallocOp::create(ib, Type(), ValueRange{}, buf)
-            ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                      ib.getUnitAttr());
+      if (config.splitKV)
+        launchSplitKV(ib);
+      else
+        launch(ib);
       scf::YieldOp::create(ib);
     });
+    copyBack();
+  }
 
-    Value outHost = memref::AllocOp::create(b, bufType, dynSizes);
+private:
+  /// Copies Q, K, V and the mask to the device, allocates the result there
+  /// and computes what every launch takes: the flat inputs, B, Sq, Skv, the
+  /// mask strides and (wgmma) the TMA descriptors.
+  void stageOperands() {
+    Value q = toDevice(op.getQuery());
+    Value k = toDevice(op.getKey());
+    Value v = toDevice(op.getValue());
+    Value mask = op.getMask() ? toDevice(op.getMask()) : Value();
+
+    auto resultType = cast<RankedTensorType>(op.getType());
+    outType =
+        MemRefType::get(resultType.getShape(), resultType.getElementType());
+    Value qHost = hostBuffers.front();
+    batch = dimOf(b, qHost, 0);
+    sq = dimOf(b, qHost, 2);
+    skv = dimOf(b, hostBuffers[1], 2);
+    if (outType.isDynamicDim(0))
+      outSizes.push_back(batch);
+    if (outType.isDynamicDim(2))
+      outSizes.push_back(sq);
+    outDev = deviceAlloc(outType, outSizes);
+    devBuffers.push_back(outDev);
+
+    inputs = {flatten(q), flatten(k), flatten(v)};
+    if (mask)
+      inputs.push_back(flatten(mask));
+    if (mask)
+      maskArgs = maskStrides(hostBuffers.back());
+    // The wgmma kernel loads Q and K by TMA: descriptors of both as
+    // [rows, D] matrices.
+    if (config.kind == AttentionKernelKind::Wgmma)
+      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
+  }
+
+  /// gpu.launch_func of the kernel `name` of the kernel module.
+  void launchKernel(ImplicitLocOpBuilder &ib, StringRef name,
+                    gpu::KernelDim3 grid, Value smem, ValueRange operands) {
+    auto symbol =
+        SymbolRefAttr::get(ib.getStringAttr(kKernelModuleName),
+                           {SymbolRefAttr::get(ib.getStringAttr(name))});
+    Value one = arith::ConstantIndexOp::create(ib, 1);
+    gpu::LaunchFuncOp::create(ib, symbol, grid,
+                              gpu::KernelDim3{threads, one, one}, smem,
+                              operands, Type(), ValueRange{});
+  }
+
+  /// The kernel's shared-memory size and threads per block.
+  void launchParameters(ImplicitLocOpBuilder &ib) {
+    smem = arith::ConstantOp::create(
+        ib, ib.getI32IntegerAttr(int32_t(config.sharedMemoryBytes())));
+    threads = arith::ConstantIndexOp::create(ib, config.numThreads());
+  }
+
+  /// One launch on a grid (ceil(Sq / blockM), H, B) writing the result.
+  void launch(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    launchParameters(ib);
+    SmallVector<Value> operands = inputs;
+    operands.push_back(flatten(outDev, ib));
+    operands.append({batch, sq, skv});
+    operands.append(maskArgs);
+    operands.append(tensorMaps);
+    Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
+    launchKernel(ib, kernelName,
+                 gpu::KernelDim3{gridX, c(config.numHeads), batch}, smem,
+                 operands);
+  }
+
+  /// Flash-decoding: the kernel on a grid (splits, Hkv, B) writes partial
+  /// results and their log-sum-exp to temporary buffers, which the combine
+  /// kernel merges into the result.
+  void launchSplitKV(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    launchParameters(ib);
+    Value splits = numSplits(ib);
+    Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
+    Value slots = arith::MulIOp::create(ib, outRows, splits);
+    Value partial =
+        flatAlloc(ib, ib.getF32Type(),
+                  arith::MulIOp::create(ib, slots, c(config.valueDim)));
+    Value lse = flatAlloc(ib, ib.getF32Type(), slots);
+    SmallVector<Value> operands = inputs;
+    operands.append({partial, lse, batch, sq, skv, splits});
+    operands.append(maskArgs);
+    operands.append(tensorMaps);
+    launchKernel(ib, kernelName,
+                 gpu::KernelDim3{splits, c(config.numKvHeads), batch}, smem,
+                 operands);
+    Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
+    Value combineGrid =
+        arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
+    Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
+    launchKernel(
+        ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
+        ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
+    for (Value buf : {partial, lse})
+      gpu::DeallocOp::create(ib, Type(), ValueRange{}, buf)
+          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                    ib.getUnitAttr());
+  }
+
+  /// kv-splits, or when 0 enough splits to give every SM about two blocks,
+  /// at most one per kv tile and kMaxAutoKvSplits.
+  Value numSplits(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    if (kvSplits > 0)
+      return c(kvSplits);
+    Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
+    Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
+    Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
+    return arith::MaxUIOp::create(
+        ib, c(1),
+        arith::MinUIOp::create(
+            ib, wanted,
+            arith::MinUIOp::create(ib, tiles, c(kMaxAutoKvSplits))));
+  }
+
+  /// Copies the result to a new host buffer, frees the device buffers and
+  /// replaces the op with the result as a tensor.
+  void copyBack() {
+    Value outHost = memref::AllocOp::create(b, outType, outSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
-    for (Value dev : devArgs)
+    for (Value dev : devBuffers)
       gpu::DeallocOp::create(b, Type(), ValueRange{}, dev)
           ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
                     b.getUnitAttr());
     Value result = bufferization::ToTensorOp::create(
-        b, resultType, outHost, /*restrict=*/true, /*writable=*/true);
+        b, op.getType(), outHost, /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);
     op.erase();
   }
 
-private:
   /// Device buffers are freed right here, after the copy back; buffer
   /// deallocation must leave them alone.
   Value deviceAlloc(MemRefType type, ValueRange dynSizes) {
@@ -187,8 +224,8 @@ private:
     return alloc.getMemref();
   }
 
-  /// Copies the tensor `t` into a new device buffer (recorded in `devArgs`).
-  Value toDevice(Value t, SmallVectorImpl<Value> &devArgs) {
+  /// Copies the tensor `t` into a new device buffer.
+  Value toDevice(Value t) {
     auto type = cast<RankedTensorType>(t.getType());
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
     Value host =
@@ -200,7 +237,7 @@ private:
         dynSizes.push_back(memref::DimOp::create(b, host, d));
     Value dev = deviceAlloc(bufType, dynSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
-    devArgs.push_back(dev);
+    devBuffers.push_back(dev);
     return dev;
   }
 
@@ -269,6 +306,13 @@ private:
   int64_t kvSplits, numSMs;
   ImplicitLocOpBuilder b;
   SmallVector<Value> hostBuffers; // q, k, v, [mask]
+  SmallVector<Value> devBuffers;  // q, k, v, [mask], result
+  MemRefType outType;
+  SmallVector<Value> outSizes; // dynamic sizes of outType
+  Value outDev;
+  Value batch, sq, skv, rows; // rows = B * Sq
+  SmallVector<Value> inputs, maskArgs, tensorMaps;
+  Value smem, threads; // of the attention kernel's launch
 };
 
 struct ConvertMHAToGPUPass
