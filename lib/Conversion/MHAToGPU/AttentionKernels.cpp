@@ -28,8 +28,10 @@ int64_t AttentionKernelConfig::sharedMemoryBytes() const {
     return wgmmaSharedMemoryBytes(*this);
   case AttentionKernelKind::Simt:
     return simtSharedMemoryBytes(*this);
+  case AttentionKernelKind::Auto:
+    break;
   }
-  llvm_unreachable("unknown attention kernel kind");
+  llvm_unreachable("the kernel kind is resolved before kernels are built");
 }
 
 /// The argument types buildAttentionKernel documents.
@@ -116,6 +118,8 @@ mlir::mha::buildAttentionKernel(OpBuilder &builder, Location loc,
   case AttentionKernelKind::Simt:
     buildSimtBody(b, config, args);
     break;
+  case AttentionKernelKind::Auto:
+    llvm_unreachable("the kernel kind is resolved before kernels are built");
   }
   gpu::ReturnOp::create(b);
   return fn;

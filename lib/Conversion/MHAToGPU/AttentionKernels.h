@@ -9,19 +9,20 @@
 #ifndef MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
 #define MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
 
+#include "mha/Conversion/MHAToGPU/AttentionKernelKind.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include <functional>
 
 namespace mlir::mha {
 
-enum class AttentionKernelKind { Mma, Wgmma, Simt };
 enum class MaskKind { None, Bool, Float };
 
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,
 /// Skv, mask broadcast strides) is a kernel argument.
 struct AttentionKernelConfig {
-  AttentionKernelKind kind = AttentionKernelKind::Simt;
+  AttentionKernelKind kind = AttentionKernelKind::Simt; // never Auto
   Type elementType; // of Q, K, V and the result
   int64_t numHeads = 1, numKvHeads = 1, headDim = 0, valueDim = 0;
   bool causal = false;

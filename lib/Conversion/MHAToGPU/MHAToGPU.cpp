@@ -24,7 +24,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
-#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::mha {
 #define GEN_PASS_DEF_CONVERTMHATOGPU
@@ -321,26 +320,10 @@ struct ConvertMHAToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (kernel != "auto" && kernel != "mma" && kernel != "wgmma" &&
-        kernel != "simt") {
-      module.emitError() << "convert-mha-to-gpu: unknown kernel '" << kernel
-                         << "' (expected auto, mma, wgmma or simt)";
-      return signalPassFailure();
-    }
-    // "sm_90a" -> 90 (and the arch-specific "a"), for what each kernel needs.
-    StringRef chipRef(chip);
-    if (!chipRef.consume_front("sm_") ||
-        chipRef.take_while(llvm::isDigit).getAsInteger(10, smVersion)) {
-      module.emitError() << "convert-mha-to-gpu: chip must be sm_XY or "
-                            "sm_XYa, got '"
-                         << chip << "'";
-      return signalPassFailure();
-    }
-    archSpecific = chipRef.ends_with("a");
-    if (kvSplits < 0 || numSms <= 0) {
+    if (kvSplits < 0 || numSMs <= 0) {
       module.emitError() << "convert-mha-to-gpu: kv-splits must be >= 0 and "
                             "num-sms > 0, got "
-                         << int64_t(kvSplits) << " and " << int64_t(numSms);
+                         << int64_t(kvSplits) << " and " << int64_t(numSMs);
       return signalPassFailure();
     }
     if (kvTile <= 0 || kvTile % 16 != 0) {
@@ -387,11 +370,12 @@ struct ConvertMHAToGPUPass
         combine = name + "_combine";
         buildCombineKernel(builder, op.getLoc(), kernels, combine, *config);
       }
-      AttentionLauncher(op, *config, name, combine, kvSplits, numSms).rewrite();
+      AttentionLauncher(op, *config, name, combine, kvSplits, numSMs).rewrite();
     }
   }
 
 private:
+  /// The kernel for `op`: its static parameters and the kernel family.
   FailureOr<AttentionKernelConfig> configFor(AttentionOp op) {
     auto q = cast<RankedTensorType>(op.getQuery().getType());
     auto k = cast<RankedTensorType>(op.getKey().getType());
@@ -410,33 +394,10 @@ private:
       c.mask =
           c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
     }
-    bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
-    if (kernel == "mma" && smVersion < 80) {
-      op.emitError() << "convert-mha-to-gpu: the mma kernel needs sm_80 or "
-                        "later (mma.sync m16n8k16, cp.async), got chip "
-                     << chip;
+    FailureOr<AttentionKernelKind> kind = chooseKernel(op, c);
+    if (failed(kind))
       return failure();
-    }
-    if (kernel == "wgmma" && !(smVersion == 90 && archSpecific)) {
-      op.emitError() << "convert-mha-to-gpu: the wgmma kernel needs "
-                        "sm_90a, got chip "
-                     << chip;
-      return failure();
-    }
-    if ((kernel == "mma" || kernel == "wgmma") && !mmaOk) {
-      op.emitError() << "convert-mha-to-gpu: the " << kernel
-                     << " kernel needs f16 or bf16 operands with D and Dv "
-                        "multiples of 16 and at most 128, got "
-                     << c.elementType << " with D = " << c.headDim
-                     << ", Dv = " << c.valueDim;
-      return failure();
-    }
-    if (kernel == "wgmma")
-      c.kind = AttentionKernelKind::Wgmma;
-    else if (kernel != "simt" && mmaOk && smVersion >= 80)
-      c.kind = AttentionKernelKind::Mma;
-    else
-      c.kind = AttentionKernelKind::Simt;
+    c.kind = *kind;
     // Flash-decoding when every query of a kv head fits one block.
     int64_t group = c.numHeads / c.numKvHeads;
     c.splitKV = kvSplits != 1 && !q.isDynamicDim(2) &&
@@ -447,8 +408,42 @@ private:
     return c;
   }
 
-  unsigned smVersion = 0;
-  bool archSpecific = false;
+  /// The `kernel` option resolved for an op of `c`'s types and shapes on
+  /// `chip`; an error where the chosen kernel cannot build it.
+  FailureOr<AttentionKernelKind>
+  chooseKernel(AttentionOp op, const AttentionKernelConfig &c) const {
+    const GPUChip &target = chip.getValue();
+    bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
+    switch (kernel) {
+    case AttentionKernelKind::Auto:
+      return mmaOk && target.version >= 80 ? AttentionKernelKind::Mma
+                                           : AttentionKernelKind::Simt;
+    case AttentionKernelKind::Simt:
+      return AttentionKernelKind::Simt;
+    case AttentionKernelKind::Mma:
+      if (target.version < 80)
+        return op.emitError()
+               << "convert-mha-to-gpu: the mma kernel needs sm_80 or later "
+                  "(mma.sync m16n8k16, cp.async), got chip "
+               << target.str();
+      break;
+    case AttentionKernelKind::Wgmma:
+      if (target.version != 90 || !target.archSpecific)
+        return op.emitError() << "convert-mha-to-gpu: the wgmma kernel needs "
+                                 "sm_90a, got chip "
+                              << target.str();
+      break;
+    }
+    if (!mmaOk)
+      return op.emitError()
+             << "convert-mha-to-gpu: the "
+             << stringifyAttentionKernelKind(kernel)
+             << " kernel needs f16 or bf16 operands with D and Dv multiples "
+                "of 16 and at most 128, got "
+             << c.elementType << " with D = " << c.headDim
+             << ", Dv = " << c.valueDim;
+    return AttentionKernelKind(kernel);
+  }
 
   static std::string uniqueName(gpu::GPUModuleOp kernels, StringRef base) {
     for (unsigned i = 0;; ++i) {
