@@ -134,6 +134,16 @@ BlockPlan kernels::planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN) {
   return plan;
 }
 
+scf::ForOp kernels::buildTileLoop(KernelBuilder &kb, const BlockPlan &plan,
+                                  ValueRange init, TileIteration iteration) {
+  return scf::ForOp::create(
+      kb.b, kb.c(0), plan.tileCount, kb.c(1), init,
+      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
+        ImplicitLocOpBuilder ib(loc, nb);
+        scf::YieldOp::create(ib, iteration(ib, it, state));
+      });
+}
+
 Value kernels::queryIndex(KernelBuilder &kb, const KernelArgs &a,
                           const RowRef &row) {
   return kb.add(

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <functional>
@@ -138,6 +139,14 @@ struct BlockPlan {
 /// Reads the block coordinates into `a` (tid, batch, kvHead) and plans the
 /// block's rows and kv tiles of `blockN` keys.
 BlockPlan planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN);
+
+/// The loop over the block's kv tiles, carrying `init`: `iteration` builds
+/// the body of iteration `it` (0-based, from plan.tileBegin) on `state` and
+/// returns the next state.
+using TileIteration = function_ref<SmallVector<Value>(
+    ImplicitLocOpBuilder &ib, Value it, ValueRange state)>;
+scf::ForOp buildTileLoop(KernelBuilder &kb, const BlockPlan &plan,
+                         ValueRange init, TileIteration iteration);
 
 /// The flat index of query `row` in Q and the result: ((b * H + h) * Sq + q).
 Value queryIndex(KernelBuilder &kb, const KernelArgs &a, const RowRef &row);

@@ -154,13 +154,11 @@ void MmaKernel::build() {
                       scf::YieldOp::create(ib);
                     });
 
-  SmallVector<Value> init = MmaLoopState::initial(kb);
-  auto loop = scf::ForOp::create(
-      b, kb.c(0), plan.tileCount, kb.c(1), init,
-      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
-        ImplicitLocOpBuilder ib(loc, nb);
-        scf::YieldOp::create(ib, iteration(ib, it, state));
-      });
+  scf::ForOp loop =
+      buildTileLoop(kb, plan, MmaLoopState::initial(kb),
+                    [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
+                      return iteration(ib, it, state);
+                    });
   // No copy may be in flight when the block exits.
   Value lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});

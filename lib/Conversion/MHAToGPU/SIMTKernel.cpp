@@ -93,13 +93,11 @@ void SimtKernel::build() {
 
   // State: running max, running sum, accumulator.
   Value accInit = kb.splat(accType, 0);
-  auto tiles = scf::ForOp::create(
-      b, kb.c(0), plan.tileCount, kb.c(1),
-      ValueRange{kb.negInf(), kb.cf(0), accInit},
-      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
-        ImplicitLocOpBuilder ib(loc, nb);
-        scf::YieldOp::create(ib, tileStep(ib, it, state));
-      });
+  scf::ForOp tiles =
+      buildTileLoop(kb, plan, ValueRange{kb.negInf(), kb.cf(0), accInit},
+                    [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
+                      return tileStep(ib, it, state);
+                    });
 
   SmallVector<Value> values;
   for (int64_t i = 0; i < Dv; ++i)

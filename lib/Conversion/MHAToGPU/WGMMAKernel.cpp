@@ -164,13 +164,11 @@ void WgmmaKernel::build() {
   initBarrier();
   loadQ();
 
-  SmallVector<Value> init = MmaLoopState::initial(kb);
-  auto loop = scf::ForOp::create(
-      b, kb.c(0), plan.tileCount, kb.c(1), init,
-      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
-        ImplicitLocOpBuilder ib(loc, nb);
-        scf::YieldOp::create(ib, iteration(ib, it, state));
-      });
+  scf::ForOp loop =
+      buildTileLoop(kb, plan, MmaLoopState::initial(kb),
+                    [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
+                      return iteration(ib, it, state);
+                    });
   storeMmaRows(kb, a, plan, lanes, loop.getResults());
 }
 
