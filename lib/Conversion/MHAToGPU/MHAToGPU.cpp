@@ -45,6 +45,24 @@ Value dimOf(ImplicitLocOpBuilder &b, Value buffer, int64_t dim) {
   return memref::DimOp::create(b, buffer, dim);
 }
 
+/// Device buffers of the host code are allocated and freed by it (after the
+/// last launch or copy that uses them): buffer deallocation must leave them
+/// alone.
+Value deviceAlloc(ImplicitLocOpBuilder &b, MemRefType type,
+                  ValueRange dynSizes) {
+  auto alloc = gpu::AllocOp::create(b, type, Type(), ValueRange{}, dynSizes,
+                                    ValueRange{});
+  alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                 b.getUnitAttr());
+  return alloc.getMemref();
+}
+
+void deviceDealloc(ImplicitLocOpBuilder &b, Value buffer) {
+  gpu::DeallocOp::create(b, Type(), ValueRange{}, buffer)
+      ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                b.getUnitAttr());
+}
+
 /// The automatic kv-splits never exceeds this many splits: each one adds a
 /// partial result and a log-sum-exp per query row that the combine kernel
 /// reads back.
@@ -101,7 +119,7 @@ private:
       outSizes.push_back(batch);
     if (outType.isDynamicDim(2))
       outSizes.push_back(sq);
-    outDev = deviceAlloc(outType, outSizes);
+    outDev = deviceAlloc(b, outType, outSizes);
     devBuffers.push_back(outDev);
 
     inputs = {flatten(q), flatten(k), flatten(v)};
@@ -158,10 +176,10 @@ private:
     Value splits = numSplits(ib);
     Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
     Value slots = arith::MulIOp::create(ib, outRows, splits);
-    Value partial =
-        flatAlloc(ib, ib.getF32Type(),
-                  arith::MulIOp::create(ib, slots, c(config.valueDim)));
-    Value lse = flatAlloc(ib, ib.getF32Type(), slots);
+    auto flatF32 = MemRefType::get({ShapedType::kDynamic}, ib.getF32Type());
+    Value partialSize = arith::MulIOp::create(ib, slots, c(config.valueDim));
+    Value partial = deviceAlloc(ib, flatF32, partialSize);
+    Value lse = deviceAlloc(ib, flatF32, slots);
     SmallVector<Value> operands = inputs;
     operands.append({partial, lse, batch, sq, skv, splits});
     operands.append(maskArgs);
@@ -176,10 +194,8 @@ private:
     launchKernel(
         ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
         ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
-    for (Value buf : {partial, lse})
-      gpu::DeallocOp::create(ib, Type(), ValueRange{}, buf)
-          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                    ib.getUnitAttr());
+    deviceDealloc(ib, partial);
+    deviceDealloc(ib, lse);
   }
 
   /// kv-splits, or when 0 enough splits to give every SM about two blocks,
@@ -204,23 +220,11 @@ private:
     Value outHost = memref::AllocOp::create(b, outType, outSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
     for (Value dev : devBuffers)
-      gpu::DeallocOp::create(b, Type(), ValueRange{}, dev)
-          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                    b.getUnitAttr());
+      deviceDealloc(b, dev);
     Value result = bufferization::ToTensorOp::create(
         b, op.getType(), outHost, /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);
     op.erase();
-  }
-
-  /// Device buffers are freed right here, after the copy back; buffer
-  /// deallocation must leave them alone.
-  Value deviceAlloc(MemRefType type, ValueRange dynSizes) {
-    auto alloc = gpu::AllocOp::create(b, type, Type(), ValueRange{}, dynSizes,
-                                      ValueRange{});
-    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                   b.getUnitAttr());
-    return alloc.getMemref();
   }
 
   /// Copies the tensor `t` into a new device buffer.
@@ -234,7 +238,7 @@ private:
     for (int64_t d = 0; d < bufType.getRank(); ++d)
       if (bufType.isDynamicDim(d))
         dynSizes.push_back(memref::DimOp::create(b, host, d));
-    Value dev = deviceAlloc(bufType, dynSizes);
+    Value dev = deviceAlloc(b, bufType, dynSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
     devBuffers.push_back(dev);
     return dev;
@@ -268,17 +272,6 @@ private:
     return UnrealizedConversionCastOp::create(
                b, LLVM::LLVMPointerType::get(b.getContext()), descriptor)
         .getResult(0);
-  }
-
-  /// A 1-D device buffer of `size` elements, freed by this code.
-  static Value flatAlloc(ImplicitLocOpBuilder &ib, Type elementType,
-                         Value size) {
-    auto alloc = gpu::AllocOp::create(
-        ib, MemRefType::get({ShapedType::kDynamic}, elementType), Type(),
-        ValueRange{}, ValueRange{size}, ValueRange{});
-    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                   ib.getUnitAttr());
-    return alloc.getMemref();
   }
 
   /// Element strides of the mask for (b, h, i, j): C-order strides, 0 along
