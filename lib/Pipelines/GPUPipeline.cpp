@@ -16,13 +16,24 @@
 
 using namespace mlir;
 
+mha::ConvertMHAToGPUOptions
+mlir::mha::getConvertMHAToGPUOptions(const GPUPipelineOptions &options) {
+  ConvertMHAToGPUOptions toGPU;
+  toGPU.kernel = options.kernel;
+  toGPU.chip = options.chip;
+  toGPU.kvTile = options.kvTile;
+  toGPU.kvSplits = options.kvSplits;
+  toGPU.numSMs = options.numSMs;
+  return toGPU;
+}
+
 void mlir::mha::buildGPUKernelLoweringPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
   // nvgpu (cp.async) and gpu ops -> NVVM, with the target attached for
   // serialisation.
   pm.addPass(createConvertNVGPUToNVVMPass());
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
+  target.chip = options.chip.getValue().str();
   target.features = options.features;
   target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
@@ -40,13 +51,7 @@ void mlir::mha::buildGPUOffloadPipeline(OpPassManager &pm,
   pm.addPass(createMHADecomposeMultiHeadAttention());
   // Layer projections run on the host, in parallel vectorised blocks.
   pm.addPass(createMHATileProjections());
-  ConvertMHAToGPUOptions toGPU;
-  toGPU.kernel = options.kernel;
-  toGPU.chip = options.chip;
-  toGPU.kvTile = options.kvTile;
-  toGPU.kvSplits = options.kvSplits;
-  toGPU.numSms = options.numSms;
-  pm.addPass(createConvertMHAToGPU(toGPU));
+  pm.addPass(createConvertMHAToGPU(getConvertMHAToGPUOptions(options)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -152,19 +152,17 @@ mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
     });
     PassManager pm(ctx, ModuleOp::getOperationName());
     pm.addPass(createSymbolDCEPass());
-    // The JIT compiles GPU code for the GPU it runs on, unless told
-    // otherwise (mha-compile targets the chip its user names).
-    std::string options = pipelineOptions.str();
-    if (kind == PipelineKind::GPU && !pipelineOptions.contains("chip=")) {
+    // The JIT compiles GPU code for the GPU it runs on, unless the options
+    // name a chip (mha-compile targets the chip its user names).
+    TargetFlags flags = targetFlags;
+    if (kind == PipelineKind::GPU) {
       int capability = mhaRuntimeComputeCapability(0);
       mhaRuntimeClearError(); // no device: keep the default, fail at load
       if (capability > 0)
-        options = "chip=sm_" + std::to_string(capability) +
-                  (capability == 90 ? "a" : "") +
-                  (options.empty() ? "" : " " + options);
+        flags.gpuChip = GPUChip::forComputeCapability(capability);
     }
     llvm::Expected<CPUTarget> target =
-        buildPipelineForKind(pm, kind, options, targetFlags);
+        buildPipelineForKind(pm, kind, pipelineOptions, flags);
     if (!target)
       return llvm::createStringError(
           "invalid " + pipelineName(kind).str() + " pipeline options '" +

@@ -76,6 +76,10 @@ buildWithTarget(OpPassManager &pm, llvm::StringRef text,
   if (llvm::Error err =
           apply(options.targetFeatures, flags.features, "target-features"))
     return std::move(err);
+  // A chip named in the options wins over the caller's (the JIT's device).
+  if constexpr (std::is_same_v<Options, GPUPipelineOptions>)
+    if (flags.gpuChip && !options.chip.hasValue())
+      options.chip = *flags.gpuChip;
   llvm::Expected<CPUTarget> target = getCPUTarget(options);
   if (!target)
     return target.takeError();

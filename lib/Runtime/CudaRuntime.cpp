@@ -5,7 +5,8 @@
 // loaded with dlopen at first use (never linked), so this library loads on
 // machines without a GPU. Failures never abort and never print: the first
 // one is kept as the runtime's sticky error (RuntimeError.h), and later
-// calls become no-ops that return null handles.
+// calls become no-ops that return null handles. Built without cuda.h,
+// CudaRuntimeStubs.cpp takes its place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,9 @@
 
 #include "mha/Runtime/MemRefDescriptor.h"
 #include "mha/Runtime/Runtime.h"
+
+#include <cuda.h>
+#include <dlfcn.h>
 
 #include <atomic>
 #include <cstring>
@@ -25,11 +29,6 @@
 #include <vector>
 
 using namespace mha::runtime;
-
-#ifdef MHA_RUNTIME_HAVE_CUDA
-
-#include <cuda.h>
-#include <dlfcn.h>
 
 namespace {
 
@@ -870,97 +869,3 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(
   return reinterpret_cast<void *>(copy);
 #endif
 }
-
-#else // !MHA_RUNTIME_HAVE_CUDA
-
-//===----------------------------------------------------------------------===//
-// Built without the CUDA headers: every GPU call fails cleanly.
-//===----------------------------------------------------------------------===//
-
-namespace {
-void noCuda() { setError("mha_runtime was built without CUDA support"); }
-} // namespace
-
-extern "C" int mhaRuntimeHasCudaSupport(void) { return 0; }
-extern "C" int mhaRuntimeDeviceCount(void) {
-  noCuda();
-  return 0;
-}
-extern "C" int mhaRuntimeDeviceName(int, char *buf, int len) {
-  if (buf && len > 0)
-    buf[0] = '\0';
-  noCuda();
-  return -1;
-}
-extern "C" int mhaRuntimeComputeCapability(int) {
-  noCuda();
-  return -1;
-}
-extern "C" int mhaRuntimeSynchronize(void) {
-  noCuda();
-  return -1;
-}
-extern "C" void mhaRuntimeSetKernelTiming(int) {}
-extern "C" double mhaRuntimeTakeKernelMilliseconds(void) { return 0.0; }
-
-extern "C" void *mgpuModuleLoad(void *, uint64_t) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void *mgpuModuleLoadJIT(void *, int32_t) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void mgpuModuleUnload(void *) {}
-extern "C" void *mgpuModuleGetFunction(void *, const char *) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t,
-                                 intptr_t, intptr_t, int32_t, void *, void **,
-                                 void **, size_t) {
-  noCuda();
-}
-extern "C" void mgpuLaunchClusterKernel(void *, intptr_t, intptr_t, intptr_t,
-                                        intptr_t, intptr_t, intptr_t, intptr_t,
-                                        intptr_t, intptr_t, int32_t, void *,
-                                        void **, void **) {
-  noCuda();
-}
-extern "C" void *mgpuStreamCreate(void) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void mgpuStreamDestroy(void *) {}
-extern "C" void mgpuStreamSynchronize(void *) {}
-extern "C" void mgpuStreamWaitEvent(void *, void *) { noCuda(); }
-extern "C" void *mgpuEventCreate(void) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void mgpuEventDestroy(void *) {}
-extern "C" void mgpuEventSynchronize(void *) {}
-extern "C" void mgpuEventRecord(void *, void *) { noCuda(); }
-extern "C" void *mgpuMemAlloc(uint64_t, void *, uint8_t) {
-  noCuda();
-  return nullptr;
-}
-extern "C" void mgpuMemFree(void *, void *) {}
-extern "C" void mgpuMemcpy(void *, void *, size_t, void *) { noCuda(); }
-extern "C" void mgpuMemset32(void *, uint32_t, size_t, void *) { noCuda(); }
-extern "C" void mgpuMemset16(void *, uint16_t, size_t, void *) { noCuda(); }
-extern "C" void mgpuMemHostRegister(void *, uint64_t) { noCuda(); }
-extern "C" void mgpuMemHostRegisterMemRef(int64_t, void *, int64_t) {
-  noCuda();
-}
-extern "C" void mgpuMemHostUnregister(void *) {}
-extern "C" void mgpuMemHostUnregisterMemRef(int64_t, void *, int64_t) {}
-extern "C" void mgpuSetDefaultDevice(int32_t) {}
-extern "C" void *mgpuTensorMapEncodeTiledMemref(int64_t, void *, int64_t,
-                                                int64_t, int64_t, int64_t,
-                                                int64_t, int64_t *) {
-  noCuda();
-  return nullptr;
-}
-
-#endif // MHA_RUNTIME_HAVE_CUDA

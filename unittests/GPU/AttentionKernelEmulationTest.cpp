@@ -40,7 +40,7 @@ struct EmuCase {
   bool causal = false;
   std::string mask; // "", "i1" or "float"
   std::vector<int64_t> maskShape;
-  std::string kernel = "auto";
+  AttentionKernelKind kernel = AttentionKernelKind::Auto;
   std::optional<double> scale;
 };
 
@@ -61,6 +61,9 @@ struct FlatDescriptor {
   void *allocated, *aligned;
   int64_t offset, size, stride;
 };
+
+constexpr GPUChip kSM80(80, /*archSpecific=*/false);
+constexpr GPUChip kSM90a(90, /*archSpecific=*/true);
 
 using KernelEmulation = mha::testing::EmulationTest<EmuCase>;
 
@@ -97,7 +100,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
   PassManager pm(context.get());
   ConvertMHAToGPUOptions toGPU;
   toGPU.kernel = c.kernel;
-  toGPU.chip = c.kernel == "wgmma" ? "sm_90a" : "sm_80";
+  toGPU.chip = c.kernel == AttentionKernelKind::Wgmma ? kSM90a : kSM80;
   toGPU.kvSplits = 1; // one launch, inspected below
   pm.addPass(createConvertMHAToGPU(toGPU));
   pm.addPass(createCanonicalizerPass());
@@ -121,7 +124,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
 
   PassManager lower(context.get());
   GPUPipelineOptions options;
-  options.chip = c.kernel == "wgmma" ? "sm_90a" : "sm_80";
+  options.chip = c.kernel == AttentionKernelKind::Wgmma ? kSM90a : kSM80;
   buildGPUKernelLoweringPipeline(lower, options);
   ASSERT_TRUE(succeeded(lower.run(*module)));
   auto emulator = mha::testing::KernelEmulator::create(*module);
@@ -170,7 +173,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
   // matrices (boxes of 64 x 8), made by the emulated runtime function.
   std::vector<std::vector<int64_t>> matrices;
   std::vector<void *> tensorMaps;
-  if (c.kernel == "wgmma") {
+  if (c.kernel == AttentionKernelKind::Wgmma) {
     void *encode = nullptr;
     for (auto &[name, fn] : (*emulator)->runtimeSymbols())
       if (name == "mgpuTensorMapEncodeTiledMemref")
@@ -255,7 +258,7 @@ std::vector<EmuCase> cases() {
                true,
                "i1",
                {1, 2, 50, 50},
-               "auto",
+               AttentionKernelKind::Auto,
                0.3});
   v.push_back({"mma_f16_empty_kv", "f16", 1, 1, 1, 17, 0, 16, 16});
   // Warpgroup-MMA kernel.
@@ -271,7 +274,7 @@ std::vector<EmuCase> cases() {
                false,
                "",
                {},
-               "wgmma"});
+               AttentionKernelKind::Wgmma});
   v.push_back({"wgmma_f16_causal_gqa_partial",
                "f16",
                2,
@@ -284,7 +287,7 @@ std::vector<EmuCase> cases() {
                true,
                "",
                {},
-               "wgmma"});
+               AttentionKernelKind::Wgmma});
   v.push_back({"wgmma_bf16_d128_dv64_mask",
                "bf16",
                1,
@@ -297,7 +300,7 @@ std::vector<EmuCase> cases() {
                false,
                "i1",
                {1, 1, 65, 130},
-               "wgmma"});
+               AttentionKernelKind::Wgmma});
   v.push_back({"wgmma_f16_float_mask_causal",
                "f16",
                1,
@@ -310,7 +313,7 @@ std::vector<EmuCase> cases() {
                true,
                "float",
                {1, 2, 1, 50},
-               "wgmma"});
+               AttentionKernelKind::Wgmma});
   v.push_back({"wgmma_bf16_empty_kv",
                "bf16",
                1,
@@ -323,7 +326,7 @@ std::vector<EmuCase> cases() {
                false,
                "",
                {},
-               "wgmma"});
+               AttentionKernelKind::Wgmma});
   // SIMT kernel.
   v.push_back({"simt_f32_basic", "f32", 1, 2, 2, 130, 70, 64, 64});
   v.push_back({"simt_f32_causal_gqa", "f32", 2, 4, 1, 77, 90, 40, 24, true});
@@ -364,7 +367,7 @@ std::vector<EmuCase> cases() {
                true,
                "",
                {},
-               "simt"});
+               AttentionKernelKind::Simt});
   return v;
 }
 

@@ -95,19 +95,21 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     tiles are split across `kv-splits` blocks, each writing a partial result
     and its log-sum-exp; a second kernel (`<kernel>_combine`) merges them.
 
-    `kernel=auto` picks `mma` when the op qualifies. The `gpu.module` carries
-    no target: `mha-gpu-pipeline` attaches `#nvvm.target` and serialises it.
+    `kernel=auto` picks `mma` when the op qualifies and `chip` is sm_80 or
+    later. The `gpu.module` carries no target: `mha-gpu-pipeline` attaches
+    `#nvvm.target` for the same `chip` and serialises it.
   }];
   let options = [
-    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
-           "Kernel family: 'auto' (mma when the op qualifies, else simt), "
-           "'mma' (mma.sync tensor cores, sm_80+, f16/bf16), 'wgmma' "
-           "(warpgroup MMA + TMA, sm_90a only, f16/bf16; experimental: not yet "
-           "run on hardware) or 'simt' (CUDA cores, any element type)">,
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
-           "Target architecture (sm_XY or sm_XYa): the mma kernel needs "
-           "sm_80 or later (auto falls back to simt before), wgmma needs "
-           "sm_90a">,
+    Option<"kernel", "kernel", "::mlir::mha::AttentionKernelKind",
+           /*default=*/"::mlir::mha::AttentionKernelKind::Auto",
+           "Attention kernel family: auto (mma when the op and the chip "
+           "allow it, else simt), mma, wgmma or simt",
+           "::mlir::mha::attentionKernelKindValues()">,
+    Option<"chip", "chip", "::mlir::mha::GPUChip",
+           /*default=*/"::mlir::mha::GPUChip(90, /*archSpecific=*/true)",
+           "NVIDIA GPU architecture of the kernels, sm_XY or sm_XYa: the mma "
+           "kernel needs sm_80 or later (auto falls back to simt before), "
+           "wgmma needs sm_90a">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
            "Keys per step of the online softmax in the tensor-core kernels "
            "(mma, wgmma; a multiple of 16)">,
@@ -116,7 +118,7 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
            "queries of one kv head fit a block (static Sq, "
            "H / Hkv * Sq <= block rows): 0 picks them at run time from B, "
            "Hkv, Skv and num-sms; 1 turns flash-decoding off">,
-    Option<"numSms", "num-sms", "int64_t", /*default=*/"132",
+    Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
            "Streaming multiprocessors the automatic kv-splits aims to fill "
            "(132 on H100 SXM and H200)">,
   ];

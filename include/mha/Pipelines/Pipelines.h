@@ -8,6 +8,7 @@
 #ifndef MHA_PIPELINES_PIPELINES_H
 #define MHA_PIPELINES_PIPELINES_H
 
+#include "mha/Conversion/MHAToGPU/MHAToGPU.h"
 #include "mha/Target/CPUTarget.h"
 
 #include "mlir/Pass/PassOptions.h"
@@ -147,14 +148,43 @@ void buildBufferizePipeline(OpPassManager &pm);
 void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMOptions &options = {});
 
-/// Options of `mha-gpu-pipeline`.
+/// Options of `mha-gpu-pipeline`. The ones it forwards to convert-mha-to-gpu
+/// (kernel, chip, kv-tile, kv-splits, num-sms) have the pass's names, types,
+/// defaults (taken from ConvertMHAToGPUOptions) and help (checked by
+/// test/Pipelines/gpu-pipeline-options.test); getConvertMHAToGPUOptions
+/// copies them.
 struct GPUPipelineOptions
     : public CPUTargetPipelineOptions<GPUPipelineOptions> {
-  Option<std::string> chip{
+  Option<AttentionKernelKind> kernel{
+      *this, "kernel",
+      llvm::cl::desc("Attention kernel family: auto (mma when the op and the "
+                     "chip allow it, else simt), mma, wgmma or simt"),
+      llvm::cl::init(ConvertMHAToGPUOptions().kernel),
+      attentionKernelKindValues()};
+  Option<GPUChip> chip{
       *this, "chip",
-      llvm::cl::desc("NVIDIA GPU architecture of the kernels (sm_80, sm_90, "
-                     "sm_90a, ...)"),
-      llvm::cl::init("sm_90a")};
+      llvm::cl::desc("NVIDIA GPU architecture of the kernels, sm_XY or "
+                     "sm_XYa: the mma kernel needs sm_80 or later (auto "
+                     "falls back to simt before), wgmma needs sm_90a"),
+      llvm::cl::init(ConvertMHAToGPUOptions().chip)};
+  Option<int64_t> kvTile{
+      *this, "kv-tile",
+      llvm::cl::desc("Keys per step of the online softmax in the tensor-core "
+                     "kernels (mma, wgmma; a multiple of 16)"),
+      llvm::cl::init(ConvertMHAToGPUOptions().kvTile)};
+  Option<int64_t> kvSplits{
+      *this, "kv-splits",
+      llvm::cl::desc("Flash-decoding splits of the kv range for attentions "
+                     "whose queries of one kv head fit a block (static Sq, "
+                     "H / Hkv * Sq <= block rows): 0 picks them at run time "
+                     "from B, Hkv, Skv and num-sms; 1 turns flash-decoding "
+                     "off"),
+      llvm::cl::init(ConvertMHAToGPUOptions().kvSplits)};
+  Option<int64_t> numSMs{
+      *this, "num-sms",
+      llvm::cl::desc("Streaming multiprocessors the automatic kv-splits aims "
+                     "to fill (132 on H100 SXM and H200)"),
+      llvm::cl::init(ConvertMHAToGPUOptions().numSMs)};
   Option<std::string> features{
       *this, "features",
       llvm::cl::desc("PTX features of the kernels (sm_90a needs +ptx80)"),
@@ -172,28 +202,6 @@ struct GPUPipelineOptions
                      "when mha-mlir was configured, else MLIR's search of "
                      "CUDA_ROOT / CUDA_HOME / CUDA_PATH / PATH)"),
       llvm::cl::init("")};
-  Option<std::string> kernel{
-      *this, "kernel",
-      llvm::cl::desc("Attention kernel: 'auto' (mma.sync tensor cores for "
-                     "f16/bf16 when D and Dv allow, else simt), 'mma', "
-                     "'wgmma' (warpgroup MMA + TMA, sm_90a, opt-in) or "
-                     "'simt'"),
-      llvm::cl::init("auto")};
-  Option<int64_t> kvTile{
-      *this, "kv-tile",
-      llvm::cl::desc("Keys per online-softmax step of the tensor-core "
-                     "kernel (a multiple of 16)"),
-      llvm::cl::init(64)};
-  Option<int64_t> kvSplits{
-      *this, "kv-splits",
-      llvm::cl::desc("Flash-decoding splits for short queries: 0 picks at "
-                     "run time, 1 turns flash-decoding off"),
-      llvm::cl::init(0)};
-  Option<int64_t> numSms{
-      *this, "num-sms",
-      llvm::cl::desc("Streaming multiprocessors the automatic kv-splits "
-                     "aims to fill"),
-      llvm::cl::init(132)};
   Option<unsigned> optLevel{
       *this, "opt-level",
       llvm::cl::desc("LLVM optimisation level of the kernels"),
@@ -204,6 +212,10 @@ struct GPUPipelineOptions
                      "projections); 0 = all cores"),
       llvm::cl::init(0)};
 };
+
+/// The options of convert-mha-to-gpu that `options` name.
+ConvertMHAToGPUOptions
+getConvertMHAToGPUOptions(const GPUPipelineOptions &options);
 
 /// The first stage of mha-gpu-pipeline: decompose layers, tile their
 /// projections (host), convert-mha-to-gpu (kernels + launches).

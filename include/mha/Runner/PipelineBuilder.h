@@ -9,6 +9,7 @@
 #ifndef MHA_RUNNER_PIPELINEBUILDER_H
 #define MHA_RUNNER_PIPELINEBUILDER_H
 
+#include "mha/Conversion/MHAToGPU/GPUChip.h"
 #include "mha/Target/CPUTarget.h"
 
 #include "mlir/Support/LLVM.h"
@@ -32,10 +33,14 @@ std::optional<PipelineKind> parsePipelineKind(llvm::StringRef name);
 llvm::StringRef pipelineRegistryName(PipelineKind kind);
 
 /// The CPU target that a tool's --target-cpu / --target-features name
-/// (empty: the pipeline options decide, and their default is the host).
+/// (empty: the pipeline options decide, and their default is the host), and
+/// the GPU chip the caller compiles for.
 struct TargetFlags {
   std::string cpu;
   std::string features;
+  /// The chip of a GPU pipeline whose options name none (the JIT: the GPU
+  /// it runs on); unset, the option's default.
+  std::optional<GPUChip> gpuChip;
 };
 
 /// Appends the pipeline of `kind`, configured with `options` (the pipeline's

@@ -9,37 +9,39 @@
 #ifndef MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
 #define MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
 
+#include "mha/Conversion/MHAToGPU/AttentionKernelKind.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include <functional>
 
 namespace mlir::mha {
 
-enum class AttentionKernelKind { Mma, Wgmma, Simt };
 enum class MaskKind { None, Bool, Float };
 
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,
 /// Skv, mask broadcast strides) is a kernel argument.
 struct AttentionKernelConfig {
-  AttentionKernelKind kind;
+  AttentionKernelKind kind = AttentionKernelKind::Simt; // never Auto
   Type elementType; // of Q, K, V and the result
-  int64_t numHeads, numKvHeads, headDim, valueDim;
+  int64_t numHeads = 1, numKvHeads = 1, headDim = 0, valueDim = 0;
   bool causal = false;
-  double scale;
+  double scale = 1.0;
   MaskKind mask = MaskKind::None;
   Type maskElementType; // i1 or elementType
   /// Flash-decoding: a block holds the G = H / Hkv query heads that share a
   /// K/V head (times all Sq queries), the kv tiles are split across
   /// gridDim.x blocks, and buildCombineKernel merges their partial results.
   bool splitKV = false;
+  /// Keys per kv tile: kv-tile for the tensor-core kernels,
+  /// simtKernelBlockN for simt.
+  int64_t blockN = 0;
 
   /// Query rows per block and threads per block.
   int64_t blockM() const {
     return kind == AttentionKernelKind::Simt ? 128 : 64;
   }
   int64_t numThreads() const { return 128; }
-  /// Keys per kv tile.
-  int64_t blockN;
 
   /// Bytes of dynamic shared memory the kernel needs.
   int64_t sharedMemoryBytes() const;
@@ -54,8 +56,8 @@ Type tmaDescriptorType(MLIRContext *ctx, const AttentionKernelConfig &config,
 /// Whether the tensor-core kernel supports these shapes and types.
 bool mmaKernelSupports(Type elementType, int64_t headDim, int64_t valueDim);
 
-/// Keys per tile of the SIMT kernel: as many as fit 48 KiB of shared memory,
-/// at most 32.
+/// Keys per tile of the SIMT kernel: as many as fit the 48 KiB of dynamic
+/// shared memory a launch gets without opting in, at most 32.
 int64_t simtKernelBlockN(Type elementType, int64_t headDim, int64_t valueDim);
 
 /// Builds the kernel `name` at the end of `module`. Its arguments are

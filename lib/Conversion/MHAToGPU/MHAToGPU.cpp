@@ -23,10 +23,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::mha {
 #define GEN_PASS_DEF_CONVERTMHATOGPU
@@ -48,7 +45,32 @@ Value dimOf(ImplicitLocOpBuilder &b, Value buffer, int64_t dim) {
   return memref::DimOp::create(b, buffer, dim);
 }
 
-/// Host side of one mha.attention.
+/// Device buffers of the host code are allocated and freed by it (after the
+/// last launch or copy that uses them): buffer deallocation must leave them
+/// alone.
+Value deviceAlloc(ImplicitLocOpBuilder &b, MemRefType type,
+                  ValueRange dynSizes) {
+  auto alloc = gpu::AllocOp::create(b, type, Type(), ValueRange{}, dynSizes,
+                                    ValueRange{});
+  alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                 b.getUnitAttr());
+  return alloc.getMemref();
+}
+
+void deviceDealloc(ImplicitLocOpBuilder &b, Value buffer) {
+  gpu::DeallocOp::create(b, Type(), ValueRange{}, buffer)
+      ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                b.getUnitAttr());
+}
+
+/// The automatic kv-splits never exceeds this many splits: each one adds a
+/// partial result and a log-sum-exp per query row that the combine kernel
+/// reads back.
+constexpr int64_t kMaxAutoKvSplits = 64;
+
+/// Host side of one mha.attention: stage the operands in device memory,
+/// launch the kernel (and with flash-decoding the combine kernel), copy the
+/// result back.
 class AttentionLauncher {
 public:
   AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
@@ -59,138 +81,154 @@ public:
         b(op.getLoc(), op) {}
 
   void rewrite() {
-    SmallVector<Value> devArgs;
-    Value q = toDevice(op.getQuery(), devArgs);
-    Value k = toDevice(op.getKey(), devArgs);
-    Value v = toDevice(op.getValue(), devArgs);
-    Value mask = op.getMask() ? toDevice(op.getMask(), devArgs) : Value();
-
-    auto resultType = cast<RankedTensorType>(op.getType());
-    auto bufType =
-        MemRefType::get(resultType.getShape(), resultType.getElementType());
-    Value qHost = hostBuffers.front();
-    Value batch = dimOf(b, qHost, 0), sq = dimOf(b, qHost, 2),
-          skv = dimOf(b, hostBuffers[1], 2);
-    SmallVector<Value> dynSizes;
-    if (bufType.isDynamicDim(0))
-      dynSizes.push_back(batch);
-    if (bufType.isDynamicDim(2))
-      dynSizes.push_back(sq);
-    Value outDev = deviceAlloc(bufType, dynSizes);
-    devArgs.push_back(outDev);
-
-    SmallVector<Value> inputs = {flatten(q), flatten(k), flatten(v)};
-    if (mask)
-      inputs.push_back(flatten(mask));
-    SmallVector<Value> maskArgs;
-    if (mask)
-      maskArgs = maskStrides(hostBuffers.back());
-    // The wgmma kernel loads Q and K by TMA: descriptors of both as
-    // [rows, D] matrices.
-    SmallVector<Value> tensorMaps;
-    if (config.kind == AttentionKernelKind::Wgmma)
-      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
-
+    stageOperands();
     // An empty grid is an invalid launch: skip it when B * Sq = 0.
-    Value rows = arith::MulIOp::create(b, batch, sq);
+    rows = arith::MulIOp::create(b, batch, sq);
     Value zero = arith::ConstantIndexOp::create(b, 0);
     Value nonEmpty =
         arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, zero);
     scf::IfOp::create(b, nonEmpty, [&](OpBuilder &nb, Location loc) {
       ImplicitLocOpBuilder ib(loc, nb);
-      auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
-      Value smem = arith::ConstantOp::create(
-          ib, ib.getI32IntegerAttr(int32_t(config.sharedMemoryBytes())));
-      Value threads = c(config.numThreads());
-      auto symbol = [&](StringRef name) {
-        return SymbolRefAttr::get(ib.getStringAttr(kKernelModuleName),
-                                  {SymbolRefAttr::get(ib.getStringAttr(name))});
-      };
-      if (!config.splitKV) {
-        SmallVector<Value> operands = inputs;
-        operands.push_back(flatten(outDev, ib));
-        operands.append({batch, sq, skv});
-        operands.append(maskArgs);
-        operands.append(tensorMaps);
-        Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
-        gpu::LaunchFuncOp::create(
-            ib, symbol(kernelName),
-            gpu::KernelDim3{gridX, c(config.numHeads), batch},
-            gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
-            ValueRange{});
-        scf::YieldOp::create(ib);
-        return;
-      }
-      // Flash-decoding: enough splits to give every SM about two blocks,
-      // at most one per kv tile.
-      Value splits;
-      if (kvSplits > 0) {
-        splits = c(kvSplits);
-      } else {
-        Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-        Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
-        Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
-        splits = arith::MaxUIOp::create(
-            ib, c(1),
-            arith::MinUIOp::create(ib, wanted,
-                                   arith::MinUIOp::create(ib, tiles, c(64))));
-      }
-      Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
-      Value slots = arith::MulIOp::create(ib, outRows, splits);
-      Value partial =
-          flatAlloc(ib, ib.getF32Type(),
-                    arith::MulIOp::create(ib, slots, c(config.valueDim)));
-      Value lse = flatAlloc(ib, ib.getF32Type(), slots);
-      SmallVector<Value> operands = inputs;
-      operands.append({partial, lse, batch, sq, skv, splits});
-      operands.append(maskArgs);
-      operands.append(tensorMaps);
-      gpu::LaunchFuncOp::create(
-          ib, symbol(kernelName),
-          gpu::KernelDim3{splits, c(config.numKvHeads), batch},
-          gpu::KernelDim3{threads, c(1), c(1)}, smem, operands, Type(),
-          ValueRange{});
-      Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
-      Value combineGrid =
-          arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
-      Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
-      gpu::LaunchFuncOp::create(
-          ib, symbol(combineName), gpu::KernelDim3{combineGrid, c(1), c(1)},
-          gpu::KernelDim3{threads, c(1), c(1)}, noSmem,
-          ValueRange{partial, lse, flatten(outDev, ib), outRows, splits},
-          Type(), ValueRange{});
-      for (Value buf : {partial, lse})
-        gpu::DeallocOp::create(ib, Type(), ValueRange{}, buf)
-            ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                      ib.getUnitAttr());
+      if (config.splitKV)
+        launchSplitKV(ib);
+      else
+        launch(ib);
       scf::YieldOp::create(ib);
     });
+    copyBack();
+  }
 
-    Value outHost = memref::AllocOp::create(b, bufType, dynSizes);
+private:
+  /// Copies Q, K, V and the mask to the device, allocates the result there
+  /// and computes what every launch takes: the flat inputs, B, Sq, Skv, the
+  /// mask strides and (wgmma) the TMA descriptors.
+  void stageOperands() {
+    Value q = toDevice(op.getQuery());
+    Value k = toDevice(op.getKey());
+    Value v = toDevice(op.getValue());
+    Value mask = op.getMask() ? toDevice(op.getMask()) : Value();
+
+    auto resultType = cast<RankedTensorType>(op.getType());
+    outType =
+        MemRefType::get(resultType.getShape(), resultType.getElementType());
+    Value qHost = hostBuffers.front();
+    batch = dimOf(b, qHost, 0);
+    sq = dimOf(b, qHost, 2);
+    skv = dimOf(b, hostBuffers[1], 2);
+    if (outType.isDynamicDim(0))
+      outSizes.push_back(batch);
+    if (outType.isDynamicDim(2))
+      outSizes.push_back(sq);
+    outDev = deviceAlloc(b, outType, outSizes);
+    devBuffers.push_back(outDev);
+
+    inputs = {flatten(q), flatten(k), flatten(v)};
+    if (mask)
+      inputs.push_back(flatten(mask));
+    if (mask)
+      maskArgs = maskStrides(hostBuffers.back());
+    // The wgmma kernel loads Q and K by TMA: descriptors of both as
+    // [rows, D] matrices.
+    if (config.kind == AttentionKernelKind::Wgmma)
+      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
+  }
+
+  /// gpu.launch_func of the kernel `name` of the kernel module.
+  void launchKernel(ImplicitLocOpBuilder &ib, StringRef name,
+                    gpu::KernelDim3 grid, Value smem, ValueRange operands) {
+    auto symbol =
+        SymbolRefAttr::get(ib.getStringAttr(kKernelModuleName),
+                           {SymbolRefAttr::get(ib.getStringAttr(name))});
+    Value one = arith::ConstantIndexOp::create(ib, 1);
+    gpu::LaunchFuncOp::create(ib, symbol, grid,
+                              gpu::KernelDim3{threads, one, one}, smem,
+                              operands, Type(), ValueRange{});
+  }
+
+  /// The kernel's shared-memory size and threads per block.
+  void launchParameters(ImplicitLocOpBuilder &ib) {
+    smem = arith::ConstantOp::create(
+        ib, ib.getI32IntegerAttr(int32_t(config.sharedMemoryBytes())));
+    threads = arith::ConstantIndexOp::create(ib, config.numThreads());
+  }
+
+  /// One launch on a grid (ceil(Sq / blockM), H, B) writing the result.
+  void launch(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    launchParameters(ib);
+    SmallVector<Value> operands = inputs;
+    operands.push_back(flatten(outDev, ib));
+    operands.append({batch, sq, skv});
+    operands.append(maskArgs);
+    operands.append(tensorMaps);
+    Value gridX = arith::CeilDivUIOp::create(ib, sq, c(config.blockM()));
+    launchKernel(ib, kernelName,
+                 gpu::KernelDim3{gridX, c(config.numHeads), batch}, smem,
+                 operands);
+  }
+
+  /// Flash-decoding: the kernel on a grid (splits, Hkv, B) writes partial
+  /// results and their log-sum-exp to temporary buffers, which the combine
+  /// kernel merges into the result.
+  void launchSplitKV(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    launchParameters(ib);
+    Value splits = numSplits(ib);
+    Value outRows = arith::MulIOp::create(ib, rows, c(config.numHeads));
+    Value slots = arith::MulIOp::create(ib, outRows, splits);
+    auto flatF32 = MemRefType::get({ShapedType::kDynamic}, ib.getF32Type());
+    Value partialSize = arith::MulIOp::create(ib, slots, c(config.valueDim));
+    Value partial = deviceAlloc(ib, flatF32, partialSize);
+    Value lse = deviceAlloc(ib, flatF32, slots);
+    SmallVector<Value> operands = inputs;
+    operands.append({partial, lse, batch, sq, skv, splits});
+    operands.append(maskArgs);
+    operands.append(tensorMaps);
+    launchKernel(ib, kernelName,
+                 gpu::KernelDim3{splits, c(config.numKvHeads), batch}, smem,
+                 operands);
+    Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
+    Value combineGrid =
+        arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
+    Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
+    launchKernel(
+        ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
+        ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
+    deviceDealloc(ib, partial);
+    deviceDealloc(ib, lse);
+  }
+
+  /// kv-splits, or when 0 enough splits to give every SM about two blocks,
+  /// at most one per kv tile and kMaxAutoKvSplits.
+  Value numSplits(ImplicitLocOpBuilder &ib) {
+    auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
+    if (kvSplits > 0)
+      return c(kvSplits);
+    Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
+    Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
+    Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
+    return arith::MaxUIOp::create(
+        ib, c(1),
+        arith::MinUIOp::create(
+            ib, wanted,
+            arith::MinUIOp::create(ib, tiles, c(kMaxAutoKvSplits))));
+  }
+
+  /// Copies the result to a new host buffer, frees the device buffers and
+  /// replaces the op with the result as a tensor.
+  void copyBack() {
+    Value outHost = memref::AllocOp::create(b, outType, outSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
-    for (Value dev : devArgs)
-      gpu::DeallocOp::create(b, Type(), ValueRange{}, dev)
-          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                    b.getUnitAttr());
+    for (Value dev : devBuffers)
+      deviceDealloc(b, dev);
     Value result = bufferization::ToTensorOp::create(
-        b, resultType, outHost, /*restrict=*/true, /*writable=*/true);
+        b, op.getType(), outHost, /*restrict=*/true, /*writable=*/true);
     op.replaceAllUsesWith(result);
     op.erase();
   }
 
-private:
-  /// Device buffers are freed right here, after the copy back; buffer
-  /// deallocation must leave them alone.
-  Value deviceAlloc(MemRefType type, ValueRange dynSizes) {
-    auto alloc = gpu::AllocOp::create(b, type, Type(), ValueRange{}, dynSizes,
-                                      ValueRange{});
-    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                   b.getUnitAttr());
-    return alloc.getMemref();
-  }
-
-  /// Copies the tensor `t` into a new device buffer (recorded in `devArgs`).
-  Value toDevice(Value t, SmallVectorImpl<Value> &devArgs) {
+  /// Copies the tensor `t` into a new device buffer.
+  Value toDevice(Value t) {
     auto type = cast<RankedTensorType>(t.getType());
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
     Value host =
@@ -200,9 +238,9 @@ private:
     for (int64_t d = 0; d < bufType.getRank(); ++d)
       if (bufType.isDynamicDim(d))
         dynSizes.push_back(memref::DimOp::create(b, host, d));
-    Value dev = deviceAlloc(bufType, dynSizes);
+    Value dev = deviceAlloc(b, bufType, dynSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
-    devArgs.push_back(dev);
+    devBuffers.push_back(dev);
     return dev;
   }
 
@@ -236,17 +274,6 @@ private:
         .getResult(0);
   }
 
-  /// A 1-D device buffer of `size` elements, freed by this code.
-  static Value flatAlloc(ImplicitLocOpBuilder &ib, Type elementType,
-                         Value size) {
-    auto alloc = gpu::AllocOp::create(
-        ib, MemRefType::get({ShapedType::kDynamic}, elementType), Type(),
-        ValueRange{}, ValueRange{size}, ValueRange{});
-    alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                   ib.getUnitAttr());
-    return alloc.getMemref();
-  }
-
   /// Element strides of the mask for (b, h, i, j): C-order strides, 0 along
   /// the dims of size 1 (broadcast).
   SmallVector<Value> maskStrides(Value mask) {
@@ -271,6 +298,13 @@ private:
   int64_t kvSplits, numSMs;
   ImplicitLocOpBuilder b;
   SmallVector<Value> hostBuffers; // q, k, v, [mask]
+  SmallVector<Value> devBuffers;  // q, k, v, [mask], result
+  MemRefType outType;
+  SmallVector<Value> outSizes; // dynamic sizes of outType
+  Value outDev;
+  Value batch, sq, skv, rows; // rows = B * Sq
+  SmallVector<Value> inputs, maskArgs, tensorMaps;
+  Value smem, threads; // of the attention kernel's launch
 };
 
 struct ConvertMHAToGPUPass
@@ -279,26 +313,10 @@ struct ConvertMHAToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (kernel != "auto" && kernel != "mma" && kernel != "wgmma" &&
-        kernel != "simt") {
-      module.emitError() << "convert-mha-to-gpu: unknown kernel '" << kernel
-                         << "' (expected auto, mma, wgmma or simt)";
-      return signalPassFailure();
-    }
-    // "sm_90a" -> 90 (and the arch-specific "a"), for what each kernel needs.
-    StringRef chipRef(chip);
-    if (!chipRef.consume_front("sm_") ||
-        chipRef.take_while(llvm::isDigit).getAsInteger(10, smVersion)) {
-      module.emitError() << "convert-mha-to-gpu: chip must be sm_XY or "
-                            "sm_XYa, got '"
-                         << chip << "'";
-      return signalPassFailure();
-    }
-    archSpecific = chipRef.ends_with("a");
-    if (kvSplits < 0 || numSms <= 0) {
+    if (kvSplits < 0 || numSMs <= 0) {
       module.emitError() << "convert-mha-to-gpu: kv-splits must be >= 0 and "
                             "num-sms > 0, got "
-                         << int64_t(kvSplits) << " and " << int64_t(numSms);
+                         << int64_t(kvSplits) << " and " << int64_t(numSMs);
       return signalPassFailure();
     }
     if (kvTile <= 0 || kvTile % 16 != 0) {
@@ -345,11 +363,12 @@ struct ConvertMHAToGPUPass
         combine = name + "_combine";
         buildCombineKernel(builder, op.getLoc(), kernels, combine, *config);
       }
-      AttentionLauncher(op, *config, name, combine, kvSplits, numSms).rewrite();
+      AttentionLauncher(op, *config, name, combine, kvSplits, numSMs).rewrite();
     }
   }
 
 private:
+  /// The kernel for `op`: its static parameters and the kernel family.
   FailureOr<AttentionKernelConfig> configFor(AttentionOp op) {
     auto q = cast<RankedTensorType>(op.getQuery().getType());
     auto k = cast<RankedTensorType>(op.getKey().getType());
@@ -368,33 +387,10 @@ private:
       c.mask =
           c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
     }
-    bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
-    if (kernel == "mma" && smVersion < 80) {
-      op.emitError() << "convert-mha-to-gpu: the mma kernel needs sm_80 or "
-                        "later (mma.sync m16n8k16, cp.async), got chip "
-                     << chip;
+    FailureOr<AttentionKernelKind> kind = chooseKernel(op, c);
+    if (failed(kind))
       return failure();
-    }
-    if (kernel == "wgmma" && !(smVersion == 90 && archSpecific)) {
-      op.emitError() << "convert-mha-to-gpu: the wgmma kernel needs "
-                        "sm_90a, got chip "
-                     << chip;
-      return failure();
-    }
-    if ((kernel == "mma" || kernel == "wgmma") && !mmaOk) {
-      op.emitError() << "convert-mha-to-gpu: the " << kernel
-                     << " kernel needs f16 or bf16 operands with D and Dv "
-                        "multiples of 16 and at most 128, got "
-                     << c.elementType << " with D = " << c.headDim
-                     << ", Dv = " << c.valueDim;
-      return failure();
-    }
-    if (kernel == "wgmma")
-      c.kind = AttentionKernelKind::Wgmma;
-    else if (kernel != "simt" && mmaOk && smVersion >= 80)
-      c.kind = AttentionKernelKind::Mma;
-    else
-      c.kind = AttentionKernelKind::Simt;
+    c.kind = *kind;
     // Flash-decoding when every query of a kv head fits one block.
     int64_t group = c.numHeads / c.numKvHeads;
     c.splitKV = kvSplits != 1 && !q.isDynamicDim(2) &&
@@ -405,8 +401,42 @@ private:
     return c;
   }
 
-  unsigned smVersion = 0;
-  bool archSpecific = false;
+  /// The `kernel` option resolved for an op of `c`'s types and shapes on
+  /// `chip`; an error where the chosen kernel cannot build it.
+  FailureOr<AttentionKernelKind>
+  chooseKernel(AttentionOp op, const AttentionKernelConfig &c) const {
+    const GPUChip &target = chip.getValue();
+    bool mmaOk = mmaKernelSupports(c.elementType, c.headDim, c.valueDim);
+    switch (kernel) {
+    case AttentionKernelKind::Auto:
+      return mmaOk && target.version >= 80 ? AttentionKernelKind::Mma
+                                           : AttentionKernelKind::Simt;
+    case AttentionKernelKind::Simt:
+      return AttentionKernelKind::Simt;
+    case AttentionKernelKind::Mma:
+      if (target.version < 80)
+        return op.emitError()
+               << "convert-mha-to-gpu: the mma kernel needs sm_80 or later "
+                  "(mma.sync m16n8k16, cp.async), got chip "
+               << target.str();
+      break;
+    case AttentionKernelKind::Wgmma:
+      if (target.version != 90 || !target.archSpecific)
+        return op.emitError() << "convert-mha-to-gpu: the wgmma kernel needs "
+                                 "sm_90a, got chip "
+                              << target.str();
+      break;
+    }
+    if (!mmaOk)
+      return op.emitError()
+             << "convert-mha-to-gpu: the "
+             << stringifyAttentionKernelKind(kernel)
+             << " kernel needs f16 or bf16 operands with D and Dv multiples "
+                "of 16 and at most 128, got "
+             << c.elementType << " with D = " << c.headDim
+             << ", Dv = " << c.valueDim;
+    return AttentionKernelKind(kernel);
+  }
 
   static std::string uniqueName(gpu::GPUModuleOp kernels, StringRef base) {
     for (unsigned i = 0;; ++i) {
@@ -418,56 +448,3 @@ private:
 };
 
 } // namespace
-
-namespace {
-/// gpu.launch_func reads and writes its memref operands and allocates or
-/// frees nothing. Upstream declares no effects for it, which makes
-/// ownership-based buffer deallocation reject the host code this pass emits.
-/// The launch also writes memory no operand names (its operands may be
-/// plain pointers once memrefs are lowered), so it is never dead code.
-struct LaunchFuncMemoryEffects
-    : public MemoryEffectOpInterface::ExternalModel<LaunchFuncMemoryEffects,
-                                                    gpu::LaunchFuncOp> {
-  void
-  getEffects(Operation *op,
-             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-                 &effects) const {
-    effects.emplace_back(MemoryEffects::Read::get());
-    effects.emplace_back(MemoryEffects::Write::get());
-    for (OpOperand &operand : op->getOpOperands()) {
-      if (!isa<BaseMemRefType>(operand.get().getType()))
-        continue;
-      effects.emplace_back(MemoryEffects::Read::get(), &operand);
-      effects.emplace_back(MemoryEffects::Write::get(), &operand);
-    }
-  }
-};
-} // namespace
-
-namespace {
-/// nvgpu.tma.create.descriptor reads the shape and strides of its memref
-/// (and allocates the descriptor outside of any memref). Upstream declares
-/// no effects for it, which buffer deallocation rejects.
-struct TmaCreateDescriptorMemoryEffects
-    : public MemoryEffectOpInterface::ExternalModel<
-          TmaCreateDescriptorMemoryEffects, nvgpu::TmaCreateDescriptorOp> {
-  void
-  getEffects(Operation *op,
-             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-                 &effects) const {
-    effects.emplace_back(MemoryEffects::Read::get(), &op->getOpOperand(0));
-    effects.emplace_back(MemoryEffects::Write::get());
-  }
-};
-} // namespace
-
-void mlir::mha::registerConvertMHAToGPUExternalModels(
-    DialectRegistry &registry) {
-  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
-    gpu::LaunchFuncOp::attachInterface<LaunchFuncMemoryEffects>(*ctx);
-  });
-  registry.addExtension(+[](MLIRContext *ctx, nvgpu::NVGPUDialect *) {
-    nvgpu::TmaCreateDescriptorOp::attachInterface<
-        TmaCreateDescriptorMemoryEffects>(*ctx);
-  });
-}

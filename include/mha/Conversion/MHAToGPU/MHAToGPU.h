@@ -3,6 +3,9 @@
 #ifndef MHA_CONVERSION_MHATOGPU_MHATOGPU_H
 #define MHA_CONVERSION_MHATOGPU_MHATOGPU_H
 
+#include "mha/Conversion/MHAToGPU/AttentionKernelKind.h"
+#include "mha/Conversion/MHAToGPU/GPUChip.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

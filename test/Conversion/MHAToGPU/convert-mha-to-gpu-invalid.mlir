@@ -5,9 +5,9 @@
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=mma chip=sm_75" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM75
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM90
 
-// KERNEL: error: convert-mha-to-gpu: unknown kernel 'wmma' (expected auto, mma, wgmma or simt)
+// KERNEL: for the --kernel option: Cannot find option named 'wmma'!
 // TILE: error: convert-mha-to-gpu: kv-tile must be a positive multiple of 16, got 24
-// CHIP: error: convert-mha-to-gpu: chip must be sm_XY or sm_XYa, got 'volta'
+// CHIP: for the --chip option: 'volta' is not a GPU chip: expected sm_XY or sm_XYa (e.g. sm_80, sm_90a)
 // SM75: error: convert-mha-to-gpu: the mma kernel needs sm_80 or later (mma.sync m16n8k16, cp.async), got chip sm_75
 // SM90: error: convert-mha-to-gpu: the wgmma kernel needs sm_90a, got chip sm_90
 

@@ -1,0 +1,155 @@
+//===- MMAHelpers.cpp - Shared by the tensor-core kernels -----------------===//
+
+#include "MMAHelpers.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mha;
+using namespace mlir::mha::kernels;
+
+bool mlir::mha::mmaKernelSupports(Type elementType, int64_t headDim,
+                                  int64_t valueDim) {
+  return (elementType.isF16() || elementType.isBF16()) && headDim % 16 == 0 &&
+         valueDim % 16 == 0 && headDim <= 128 && valueDim <= 128;
+}
+
+LaneLayout kernels::laneLayout(KernelBuilder &kb, KernelArgs &a,
+                               const BlockPlan &plan) {
+  LaneLayout l;
+  Value lane = kb.rem(a.tid, 32), warp = kb.div(a.tid, 32);
+  l.g = kb.div(lane, 4);
+  l.t = kb.rem(lane, 4);
+  l.t2 = kb.mul(l.t, 2);
+  l.rA = kb.add(kb.mul(warp, 16), l.g);
+  l.rows[0] = plan.row(kb, l.rA);
+  l.rows[1] = plan.row(kb, kb.add(l.rA, 8));
+  return l;
+}
+
+Value kernels::quadReduce(KernelBuilder &kb, Value x, bool isMax) {
+  for (int32_t off : {1, 2}) {
+    Value other =
+        gpu::ShuffleOp::create(kb.b, x, off, 32, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    x = isMax ? kb.fmax(x, other) : kb.fadd(x, other);
+  }
+  return x;
+}
+
+SmallVector<Value> MmaLoopState::initial(KernelBuilder &kb) {
+  Value zero4 = kb.splat(VectorType::get({4}, kb.f32), 0);
+  SmallVector<Value> init = {kb.negInf(), kb.negInf(), kb.cf(0), kb.cf(0)};
+  init.append(kb.cfg.valueDim / 8, zero4);
+  return init;
+}
+
+SmallVector<Value> MmaLoopState::next(const SoftmaxStep &step, ValueRange acc) {
+  SmallVector<Value> state = {step.m[0], step.m[1], step.l[0], step.l[1]};
+  state.append(acc.begin(), acc.end());
+  return state;
+}
+
+/// Applies maskScore to the scores `x` of a tile (keys from `t0`) where the
+/// tile needs it: past Skv, across the causal diagonal, or with a mask
+/// operand.
+static void maskTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
+                     const LaneLayout &lanes, Value t0,
+                     SmallVectorImpl<Value> &x) {
+  const AttentionKernelConfig &cfg = kb.cfg;
+  const int64_t BN = cfg.blockN;
+  Value needsMask = kb.lt(a.skv, kb.add(t0, BN));
+  if (cfg.causal)
+    needsMask = arith::OrIOp::create(
+        kb.b, needsMask,
+        kb.lt(kb.add(plan.minQ, kb.sub(a.skv, a.sq)), kb.add(t0, BN - 1)));
+  if (cfg.mask != MaskKind::None)
+    needsMask = kb.boolean(true);
+  auto masked = scf::IfOp::create(
+      kb.b, needsMask,
+      [&](OpBuilder &tb, Location tl) {
+        ImplicitLocOpBuilder tib(tl, tb);
+        KernelBuilder tkb(tib, cfg);
+        SmallVector<Value> y;
+        for (int64_t nt = 0; nt < BN / 8; ++nt)
+          for (int64_t i = 0; i < 4; ++i) {
+            const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
+            Value key = tkb.add(tkb.add(t0, lanes.t2), nt * 8 + (i & 1));
+            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, a.sq, a.skv,
+                                      a.mask, a.batch, row.head,
+                                      a.maskStrides));
+          }
+        scf::YieldOp::create(tib, y);
+      },
+      [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, x); });
+  x.assign(masked.getResults().begin(), masked.getResults().end());
+}
+
+SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
+                                 const BlockPlan &plan, const LaneLayout &lanes,
+                                 Value t0, SmallVectorImpl<Value> &x,
+                                 ValueRange state) {
+  const int64_t nKeyTiles = kb.cfg.blockN / 8;
+  Value scaleLog2e = kb.cf(kb.cfg.scale * M_LOG2E);
+  for (Value &v : x)
+    v = kb.fmul(v, scaleLog2e);
+  maskTile(kb, a, plan, lanes, t0, x);
+
+  SoftmaxStep step;
+  for (int hh = 0; hh < 2; ++hh) {
+    Value mOld = MmaLoopState::max(state, hh);
+    Value mx = mOld;
+    for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+      for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i)
+        mx = kb.fmax(mx, x[nt * 4 + i]);
+    step.m[hh] = quadReduce(kb, mx, /*isMax=*/true);
+    Value base = kb.safeMax(step.m[hh]);
+    step.alpha[hh] = kb.exp2(kb.fsub(mOld, base));
+    Value sum = kb.fmul(MmaLoopState::sum(state, hh), step.alpha[hh]);
+    for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+      for (int64_t i = 2 * hh; i < 2 * hh + 2; ++i) {
+        x[nt * 4 + i] = kb.exp2(kb.fsub(x[nt * 4 + i], base));
+        sum = kb.fadd(sum, x[nt * 4 + i]);
+      }
+    step.l[hh] = sum; // this lane's partial row sum
+  }
+  return step;
+}
+
+SmallVector<Value> kernels::rescaleAccumulators(KernelBuilder &kb,
+                                                ValueRange state,
+                                                const SoftmaxStep &step) {
+  Value alphaVec = vector::FromElementsOp::create(
+      kb.b, VectorType::get({4}, kb.f32),
+      ValueRange{step.alpha[0], step.alpha[0], step.alpha[1], step.alpha[1]});
+  SmallVector<Value> acc;
+  for (int64_t dn = 0; dn < kb.cfg.valueDim / 8; ++dn)
+    acc.push_back(
+        arith::MulFOp::create(kb.b, MmaLoopState::acc(state, dn), alphaVec));
+  return acc;
+}
+
+void kernels::storeMmaRows(KernelBuilder &kb, KernelArgs &a,
+                           const BlockPlan &plan, const LaneLayout &lanes,
+                           ValueRange results) {
+  ImplicitLocOpBuilder &b = kb.b;
+  const int64_t nOutTiles = kb.cfg.valueDim / 8;
+  Value firstOfQuad = kb.eq(lanes.t, kb.c(0));
+  for (int hh = 0; hh < 2; ++hh) {
+    Value l = quadReduce(kb, MmaLoopState::sum(results, hh), /*isMax=*/false);
+    Value m = MmaLoopState::max(results, hh);
+    for (int64_t dn = 0; dn < nOutTiles; ++dn) {
+      Value acc = MmaLoopState::acc(results, dn);
+      SmallVector<Value, 2> vals;
+      for (int64_t i = 0; i < 2; ++i)
+        vals.push_back(
+            vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{2 * hh + i}));
+      Value writeLse = dn == 0 ? firstOfQuad : kb.boolean(false);
+      storeRow(kb, a, plan, lanes.rows[hh], kb.add(lanes.t2, dn * 8), vals, m,
+               l, writeLse);
+    }
+  }
+}

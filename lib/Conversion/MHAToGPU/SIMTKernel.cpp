@@ -1,0 +1,184 @@
+//===- SIMTKernel.cpp - The CUDA-core attention kernel --------------------===//
+//
+// One thread per query row on CUDA cores, for every element type and head
+// dimension: K/V tiles staged by the block in shared memory, the row's q and
+// accumulator as f32 vectors, one online-softmax update per key.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mha;
+using namespace mlir::mha::kernels;
+
+/// The dynamic shared memory a launch may use without opting in with
+/// cuFuncSetAttribute (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+/// the K and V tiles of this kernel stay within it on every chip.
+static constexpr int64_t kSharedMemoryWithoutOptIn = 48 * 1024;
+
+/// The most keys per tile.
+static constexpr int64_t kMaxBlockN = 32;
+
+int64_t mlir::mha::simtKernelBlockN(Type elementType, int64_t headDim,
+                                    int64_t valueDim) {
+  int64_t rowBytes = (headDim + valueDim) * byteWidth(elementType);
+  int64_t n = kMaxBlockN;
+  while (n > 1 && n * rowBytes > kSharedMemoryWithoutOptIn)
+    n /= 2;
+  return n;
+}
+
+int64_t kernels::simtSharedMemoryBytes(const AttentionKernelConfig &cfg) {
+  return cfg.blockN * (cfg.headDim + cfg.valueDim) * byteWidth(cfg.elementType);
+}
+
+namespace {
+
+/// The kernel, built in steps that share the thread's row and the block's
+/// shared-memory tiles.
+class SimtKernel {
+public:
+  SimtKernel(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
+             KernelArgs &a)
+      : b(b), cfg(cfg), a(a), kb(b, cfg), D(cfg.headDim), Dv(cfg.valueDim),
+        BN(cfg.blockN), accType(VectorType::get({Dv}, kb.f32)) {}
+
+  void build();
+
+private:
+  SmallVector<Value> tileStep(ImplicitLocOpBuilder &ib, Value it,
+                              ValueRange state);
+  void stageTile(KernelBuilder &ib, Value src, Value dst, int64_t width,
+                 Value t0);
+  SmallVector<Value> keyStep(KernelBuilder &k2, Value t0, Value j,
+                             ValueRange state);
+
+  ImplicitLocOpBuilder &b;
+  const AttentionKernelConfig &cfg;
+  KernelArgs &a;
+  KernelBuilder kb;
+  const int64_t D, Dv, BN;
+  const VectorType accType;
+
+  BlockPlan plan;
+  RowRef row;
+  Value qv; // the row's q, f32
+  Value kvRow0;
+  Value ks, vs; // [BN][D] and [BN][Dv] in shared memory
+  Value scaleLog2e;
+};
+
+} // namespace
+
+void SimtKernel::build() {
+  plan = planBlock(kb, a, BN);
+  row = plan.row(kb, a.tid);
+  Value qRow = queryIndex(kb, a, row);
+  qv = kb.toF32(vector::LoadOp::create(b, VectorType::get({D}, cfg.elementType),
+                                       a.q, kb.mul(qRow, D)));
+  kvRow0 = firstKeyIndex(kb, a);
+
+  Value dyn = dynamicShared(b);
+  ks = sharedView(b, dyn, 0, {BN, D}, cfg.elementType);
+  vs = sharedView(b, dyn, BN * D * byteWidth(cfg.elementType), {BN, Dv},
+                  cfg.elementType);
+  scaleLog2e = kb.cf(cfg.scale * M_LOG2E);
+
+  // State: running max, running sum, accumulator.
+  Value accInit = kb.splat(accType, 0);
+  scf::ForOp tiles =
+      buildTileLoop(kb, plan, ValueRange{kb.negInf(), kb.cf(0), accInit},
+                    [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
+                      return tileStep(ib, it, state);
+                    });
+
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < Dv; ++i)
+    values.push_back(
+        vector::ExtractOp::create(b, tiles.getResult(2), ArrayRef<int64_t>{i}));
+  Value always = kb.boolean(true);
+  storeRow(kb, a, plan, row, kb.c(0), values, tiles.getResult(0),
+           tiles.getResult(1), always);
+}
+
+/// One kv tile: stage K and V, then one step per key the block can see.
+SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
+                                        ValueRange state) {
+  KernelBuilder ikb(ib, cfg);
+  Value t0 = ikb.mul(ikb.add(plan.tileBegin, it), BN);
+  gpu::BarrierOp::create(ib);
+  stageTile(ikb, a.k, ks, D, t0);
+  stageTile(ikb, a.v, vs, Dv, t0);
+  gpu::BarrierOp::create(ib);
+  Value nKeys = ikb.min(ikb.c(BN), ikb.sub(plan.kvEnd, t0));
+  auto keys = scf::ForOp::create(
+      ib, ikb.c(0), nKeys, ikb.c(1), state,
+      [&](OpBuilder &kbld, Location kloc, Value j, ValueRange st) {
+        ImplicitLocOpBuilder kbb(kloc, kbld);
+        KernelBuilder k2(kbb, cfg);
+        scf::YieldOp::create(kbb, keyStep(k2, t0, j, st));
+      });
+  return keys.getResults();
+}
+
+/// Cooperative, bounds-checked copy of one K or V tile into shared memory.
+void SimtKernel::stageTile(KernelBuilder &ib, Value src, Value dst,
+                           int64_t width, Value t0) {
+  Value zero =
+      arith::ConstantOp::create(ib.b, ib.b.getZeroAttr(cfg.elementType));
+  scf::ForOp::create(
+      ib.b, a.tid, ib.c(BN * width), ib.c(cfg.numThreads()), ValueRange{},
+      [&](OpBuilder &nb, Location loc, Value e, ValueRange) {
+        ImplicitLocOpBuilder eb(loc, nb);
+        KernelBuilder ekb(eb, cfg);
+        Value r = ekb.div(e, width), col = ekb.rem(e, width);
+        Value key = ekb.add(t0, r);
+        Value keyc = ekb.min(key, ekb.sub(a.skv, ekb.c(1)));
+        Value off = ekb.add(ekb.mul(ekb.add(kvRow0, keyc), width), col);
+        Value x = memref::LoadOp::create(eb, src, off);
+        x = ekb.select(ekb.lt(key, a.skv), x, zero);
+        memref::StoreOp::create(eb, x, dst, ValueRange{r, col});
+        scf::YieldOp::create(eb);
+      });
+}
+
+/// The online-softmax update of the row with key t0 + j.
+SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
+                                       ValueRange state) {
+  ImplicitLocOpBuilder &kbb = k2.b;
+  auto vecD = VectorType::get({D}, cfg.elementType);
+  auto vecDv = VectorType::get({Dv}, cfg.elementType);
+  Value key = k2.add(t0, j);
+  Value kj =
+      k2.toF32(vector::LoadOp::create(kbb, vecD, ks, ValueRange{j, k2.c(0)}));
+  Value dot = vector::ReductionOp::create(kbb, vector::CombiningKind::ADD,
+                                          arith::MulFOp::create(kbb, qv, kj));
+  Value x = k2.fmul(dot, scaleLog2e);
+  x = k2.maskScore(x, row.q, key, a.sq, a.skv, a.mask, a.batch, row.head,
+                   a.maskStrides);
+  Value m = state[0], l = state[1], acc = state[2];
+  Value mNew = k2.fmax(m, x);
+  Value base = k2.safeMax(mNew);
+  Value alpha = k2.exp2(k2.fsub(m, base));
+  Value p = k2.exp2(k2.fsub(x, base));
+  Value lNew = k2.fadd(k2.fmul(l, alpha), p);
+  Value vj =
+      k2.toF32(vector::LoadOp::create(kbb, vecDv, vs, ValueRange{j, k2.c(0)}));
+  Value scaled = arith::MulFOp::create(
+      kbb, acc, vector::BroadcastOp::create(kbb, accType, alpha));
+  Value accNew = vector::FMAOp::create(
+      kbb, vector::BroadcastOp::create(kbb, accType, p), vj, scaled);
+  return {mNew, lNew, accNew};
+}
+
+void kernels::buildSimtBody(ImplicitLocOpBuilder &b,
+                            const AttentionKernelConfig &cfg, KernelArgs &a) {
+  SimtKernel(b, cfg, a).build();
+}
