@@ -67,14 +67,11 @@ void mlir::mha::buildGPUPipeline(OpPassManager &pm,
   buildGPUKernelLoweringPipeline(pm, options);
 
   // Host: the CPU tail, then the runtime calls and the embedded binary.
-  LowerToLLVMOptions lower;
+  LowerToLLVMOptions lower = LowerToLLVMOptions::forTarget(target);
   lower.bufferize = false;
   lower.parallel = true;
   lower.numThreads = options.threads;
   lower.vector = true;
-  lower.nativeF16Conversions = target.hasF16Conversions();
-  lower.nativeBF16Conversions = target.hasBF16Conversions();
-  lower.nativeFMA = target.hasFMA();
   std::string format = options.format;
   std::string cudaPath = options.cudaPath;
   if (cudaPath.empty())

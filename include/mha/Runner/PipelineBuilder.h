@@ -9,7 +9,7 @@
 #ifndef MHA_RUNNER_PIPELINEBUILDER_H
 #define MHA_RUNNER_PIPELINEBUILDER_H
 
-#include "mha/Conversion/MHAToGPU/GPUChip.h"
+#include "mha/Target/GPUChip.h"
 #include "mha/Target/CPUTarget.h"
 
 #include "mlir/Support/LLVM.h"

@@ -12,8 +12,10 @@
 
 #include "AttentionKernels.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -111,10 +113,11 @@ private:
     auto resultType = cast<RankedTensorType>(op.getType());
     outType =
         MemRefType::get(resultType.getShape(), resultType.getElementType());
-    Value qHost = hostBuffers.front();
-    batch = dimOf(b, qHost, 0);
-    sq = dimOf(b, qHost, 2);
-    skv = dimOf(b, hostBuffers[1], 2);
+    AttentionSizes sizes = AttentionShape::get(op).getSizes(
+        b, b.getLoc(), hostBuffers[0], hostBuffers[1]);
+    batch = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.batch);
+    sq = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.sq);
+    skv = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.skv);
     if (outType.isDynamicDim(0))
       outSizes.push_back(batch);
     if (outType.isDynamicDim(2))
@@ -370,31 +373,26 @@ struct ConvertMHAToGPUPass
 private:
   /// The kernel for `op`: its static parameters and the kernel family.
   FailureOr<AttentionKernelConfig> configFor(AttentionOp op) {
-    auto q = cast<RankedTensorType>(op.getQuery().getType());
-    auto k = cast<RankedTensorType>(op.getKey().getType());
-    auto v = cast<RankedTensorType>(op.getValue().getType());
+    AttentionShape shape = AttentionShape::get(op);
     AttentionKernelConfig c;
-    c.elementType = q.getElementType();
-    c.numHeads = q.getDimSize(1);
-    c.numKvHeads = k.getDimSize(1);
-    c.headDim = q.getDimSize(3);
-    c.valueDim = v.getDimSize(3);
-    c.causal = op.getCausal();
-    c.scale = op.getEffectiveScale();
-    if (Value mask = op.getMask()) {
-      c.maskElementType =
-          cast<RankedTensorType>(mask.getType()).getElementType();
-      c.mask =
-          c.maskElementType.isInteger(1) ? MaskKind::Bool : MaskKind::Float;
+    c.elementType = shape.elementType;
+    c.numHeads = shape.numHeads;
+    c.numKvHeads = shape.numKvHeads;
+    c.headDim = shape.headDim;
+    c.valueDim = shape.valueDim;
+    c.causal = shape.causal;
+    c.scale = shape.scale;
+    if (shape.hasMask()) {
+      c.maskElementType = shape.maskType.getElementType();
+      c.mask = shape.hasBoolMask() ? MaskKind::Bool : MaskKind::Float;
     }
     FailureOr<AttentionKernelKind> kind = chooseKernel(op, c);
     if (failed(kind))
       return failure();
     c.kind = *kind;
     // Flash-decoding when every query of a kv head fits one block.
-    int64_t group = c.numHeads / c.numKvHeads;
-    c.splitKV = kvSplits != 1 && !q.isDynamicDim(2) &&
-                group * q.getDimSize(2) <= c.blockM();
+    c.splitKV = kvSplits != 1 && shape.hasStaticSq() &&
+                shape.group * shape.sq <= c.blockM();
     c.blockN = c.kind != AttentionKernelKind::Simt
                    ? int64_t(kvTile)
                    : simtKernelBlockN(c.elementType, c.headDim, c.valueDim);

@@ -4,7 +4,7 @@
 #define MHA_CONVERSION_MHATOGPU_MHATOGPU_H
 
 #include "mha/Conversion/MHAToGPU/AttentionKernelKind.h"
-#include "mha/Conversion/MHAToGPU/GPUChip.h"
+#include "mha/Target/GPUChip.h"
 
 #include "mlir/Pass/Pass.h"
 

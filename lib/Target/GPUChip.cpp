@@ -1,6 +1,6 @@
 //===- GPUChip.cpp - An NVIDIA GPU architecture ---------------------------===//
 
-#include "mha/Conversion/MHAToGPU/GPUChip.h"
+#include "mha/Target/GPUChip.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MHA_CONVERSION_MHATOGPU_GPUCHIP_H
-#define MHA_CONVERSION_MHATOGPU_GPUCHIP_H
+#ifndef MHA_TARGET_GPUCHIP_H
+#define MHA_TARGET_GPUCHIP_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -87,4 +87,4 @@ public:
 
 } // namespace llvm::cl
 
-#endif // MHA_CONVERSION_MHATOGPU_GPUCHIP_H
+#endif // MHA_TARGET_GPUCHIP_H
