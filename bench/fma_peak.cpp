@@ -78,8 +78,9 @@ int main(int argc, char **argv) {
                 ? Isa::Avx2
                 : Isa::Sse2;
   int lanes = isa == Isa::Avx512 ? 16 : isa == Isa::Avx2 ? 8 : 4;
-  const char *isaName =
-      isa == Isa::Avx512 ? "avx512" : isa == Isa::Avx2 ? "avx2" : "sse2";
+  const char *isaName = isa == Isa::Avx512 ? "avx512"
+                        : isa == Isa::Avx2 ? "avx2"
+                                           : "sse2";
   std::vector<double> rates;
   for (int rep = 0; rep < 5; ++rep) {
     std::vector<std::thread> pool;
@@ -88,8 +89,8 @@ int main(int argc, char **argv) {
     for (unsigned t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
         sink[t] = isa == Isa::Avx512 ? chainsAvx512(kIterations)
-                  : isa == Isa::Avx2   ? chainsAvx2(kIterations)
-                                       : chainsSse2(kIterations);
+                  : isa == Isa::Avx2 ? chainsAvx2(kIterations)
+                                     : chainsSse2(kIterations);
       });
     for (std::thread &t : pool)
       t.join();
@@ -102,7 +103,6 @@ int main(int argc, char **argv) {
   std::sort(rates.begin(), rates.end());
   std::printf("{\"isa\": \"%s\", \"threads\": %u, \"gflops_median\": %.1f, "
               "\"gflops_max\": %.1f}\n",
-              isaName, threads, rates[rates.size() / 2],
-              rates.back());
+              isaName, threads, rates[rates.size() / 2], rates.back());
   return 0;
 }

@@ -267,8 +267,7 @@ MhaStatus mhaCompile(MhaContext *context, const char *mlirText, int64_t length,
 MhaStatus mhaCompileForTarget(MhaContext *context, const char *mlirText,
                               int64_t length, const char *entry,
                               const char *pipeline, const char *options,
-                              const char *targetCpu,
-                              const char *targetFeatures,
+                              const char *targetCpu, const char *targetFeatures,
                               MhaFunction **function, char **error) {
   if (error)
     *error = nullptr;

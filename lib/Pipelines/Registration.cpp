@@ -13,9 +13,9 @@ namespace {
 /// resolved once, and an unknown CPU or feature is a pipeline-parsing error
 /// (as an unknown option is), not a failure of a pass.
 template <typename Options>
-void registerTargetPipeline(
-    StringRef arg, StringRef description,
-    void (*build)(OpPassManager &, const Options &, const CPUTarget &)) {
+void registerTargetPipeline(StringRef arg, StringRef description,
+                            void (*build)(OpPassManager &, const Options &,
+                                          const CPUTarget &)) {
   registerPassPipeline(
       arg, description,
       [arg, build](OpPassManager &pm, StringRef text,

@@ -122,11 +122,9 @@ static llvm::Error takeRuntimeError() {
 // JitFunction
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<LoweredEntry>
-mlir::mha::runner::lowerEntry(ModuleOp module, const EntrySignature &signature,
-                              PipelineKind kind,
-                              llvm::StringRef pipelineOptions,
-                              const TargetFlags &targetFlags) {
+llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
+    ModuleOp module, const EntrySignature &signature, PipelineKind kind,
+    llvm::StringRef pipelineOptions, const TargetFlags &targetFlags) {
   MLIRContext *ctx = module.getContext();
   OwningOpRef<ModuleOp> clone = module.clone();
   // Only the entry and what it calls are compiled: a file of many entries

@@ -50,11 +50,9 @@ namespace {
 /// Parses `text` into the options of one pipeline, applies `flags` and
 /// resolves the target, then builds the pipeline with it.
 template <typename Options>
-llvm::Expected<CPUTarget>
-buildWithTarget(OpPassManager &pm, llvm::StringRef text,
-                const TargetFlags &flags,
-                void (*build)(OpPassManager &, const Options &,
-                              const CPUTarget &)) {
+llvm::Expected<CPUTarget> buildWithTarget(
+    OpPassManager &pm, llvm::StringRef text, const TargetFlags &flags,
+    void (*build)(OpPassManager &, const Options &, const CPUTarget &)) {
   Options options;
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);

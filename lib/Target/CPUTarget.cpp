@@ -40,8 +40,8 @@ llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
   std::string error;
   const llvm::Target *llvmTarget = lookupTarget(target.triple, error);
   if (!llvmTarget)
-    return llvm::createStringError("no LLVM target for " +
-                                   target.triple.str() + ": " + error);
+    return llvm::createStringError("no LLVM target for " + target.triple.str() +
+                                   ": " + error);
   bool host = cpuName.empty() || cpuName == kHost;
   target.cpu = host ? llvm::sys::getHostCPUName().str() : cpuName.str();
 
@@ -71,9 +71,9 @@ llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
                               return llvm::StringRef(kv.Key);
                             }),
             name))
-      return llvm::createStringError(
-          "unknown target feature '" + name.str() + "' for " +
-          target.triple.str() + " (llc-22 -mattr=help lists them)");
+      return llvm::createStringError("unknown target feature '" + name.str() +
+                                     "' for " + target.triple.str() +
+                                     " (llc-22 -mattr=help lists them)");
   }
 
   std::string all = host ? hostFeatureString() : "";
@@ -84,8 +84,8 @@ llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
   target.subtarget.reset(llvmTarget->createMCSubtargetInfo(
       target.triple, target.cpu, target.features));
   if (!target.subtarget)
-    return llvm::createStringError("cannot describe target CPU '" +
-                                   target.cpu + "'");
+    return llvm::createStringError("cannot describe target CPU '" + target.cpu +
+                                   "'");
   return target;
 }
 
@@ -129,13 +129,15 @@ int64_t CPUTarget::getMicroKernelRows() const {
 llvm::SmallVector<std::string> CPUTarget::getFeaturesMissingOnHost() const {
   // Instructions that compilers emit only for intrinsics or inline assembly.
   static const llvm::StringSet<> systemOnly = {
-      "amx-avx512", "amx-bf16", "amx-complex", "amx-fp16", "amx-fp8",
-      "amx-int8", "amx-movrs", "amx-tf32", "amx-tile", "amx-transpose",
-      "cldemote", "clflushopt", "clwb", "clzero", "enqcmd", "fsgsbase",
-      "hreset", "invpcid", "kl", "movdir64b", "movdiri", "mwaitx", "pconfig",
-      "pku", "prfchw", "ptwrite", "rdpid", "rdpru", "rdrnd", "rdseed", "rtm",
-      "serialize", "sgx", "shstk", "tsxldtrk", "uintr", "usermsr", "waitpkg",
-      "wbnoinvd", "widekl", "xsave", "xsavec", "xsaveopt", "xsaves"};
+      "amx-avx512", "amx-bf16",   "amx-complex", "amx-fp16", "amx-fp8",
+      "amx-int8",   "amx-movrs",  "amx-tf32",    "amx-tile", "amx-transpose",
+      "cldemote",   "clflushopt", "clwb",        "clzero",   "enqcmd",
+      "fsgsbase",   "hreset",     "invpcid",     "kl",       "movdir64b",
+      "movdiri",    "mwaitx",     "pconfig",     "pku",      "prfchw",
+      "ptwrite",    "rdpid",      "rdpru",       "rdrnd",    "rdseed",
+      "rtm",        "serialize",  "sgx",         "shstk",    "tsxldtrk",
+      "uintr",      "usermsr",    "waitpkg",     "wbnoinvd", "widekl",
+      "xsave",      "xsavec",     "xsaveopt",    "xsaves"};
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   llvm::SmallVector<std::string> missing;
   for (const llvm::SubtargetFeatureKV &kv :
@@ -156,8 +158,8 @@ CPUTarget::createTargetMachine(llvm::CodeGenOptLevel level) const {
   std::string error;
   const llvm::Target *llvmTarget = lookupTarget(triple, error);
   if (!llvmTarget)
-    return llvm::createStringError("no LLVM target for " + triple.str() +
-                                   ": " + error);
+    return llvm::createStringError("no LLVM target for " + triple.str() + ": " +
+                                   error);
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, level));

@@ -88,9 +88,8 @@ int main(int argc, char **argv) {
     if (pipeline != PipelineKind::Reference) {
       // The same --target-cpu, so its conversions are checked too (the
       // C++ oracle below is independent of it).
-      auto ref = check(JitFunction::compile(*module, sig,
-                                            PipelineKind::Reference, "",
-                                            target),
+      auto ref = check(JitFunction::compile(
+                           *module, sig, PipelineKind::Reference, "", target),
                        "reference pipeline: ");
       std::vector<HostTensor> expected = check(ref->run(args));
       for (size_t i = 0; i < results.size(); ++i) {

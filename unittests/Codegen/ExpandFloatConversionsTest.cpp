@@ -109,10 +109,9 @@ TEST_P(ExpandFloatConversionsTest, ExtendsEveryValue) {
     value.convert(llvm::APFloat::IEEEsingle(),
                   llvm::APFloat::rmNearestTiesToEven, &lost);
     uint32_t want = uint32_t(value.bitcastToAPInt().getZExtValue());
-    bool ok = value.isNaN()
-                  ? (got[i] & 0x7fffffffu) > 0x7f800000u &&
-                        (got[i] >> 31) == (want >> 31)
-                  : got[i] == want;
+    bool ok = value.isNaN() ? (got[i] & 0x7fffffffu) > 0x7f800000u &&
+                                  (got[i] >> 31) == (want >> 31)
+                            : got[i] == want;
     if (!ok && wrong++ < 5)
       ADD_FAILURE() << name << " 0x" << llvm::utohexstr(i) << " -> 0x"
                     << llvm::utohexstr(got[i]) << ", expected 0x"
@@ -144,7 +143,8 @@ TEST_P(ExpandFloatConversionsTest, NarrowsWithOneRounding) {
   auto *got = static_cast<const uint16_t *>(out.data());
   int64_t wrong = 0;
   for (int64_t i = 0; i < n; ++i) {
-    llvm::APFloat value(llvm::APFloat::IEEEsingle(), llvm::APInt(32, values[i]));
+    llvm::APFloat value(llvm::APFloat::IEEEsingle(),
+                        llvm::APInt(32, values[i]));
     bool lost;
     value.convert(semantics(dtype), llvm::APFloat::rmNearestTiesToEven, &lost);
     uint16_t want = uint16_t(value.bitcastToAPInt().getZExtValue());
@@ -157,9 +157,9 @@ TEST_P(ExpandFloatConversionsTest, NarrowsWithOneRounding) {
         llvm::StringRef(cpu) == "host" && hostFlushesBF16())
       ok = got[i] == (values[i] >> 16 & 0x8000u);
     if (!ok && wrong++ < 5)
-      ADD_FAILURE() << "f32 0x" << llvm::utohexstr(values[i]) << " -> "
-                    << name << " 0x" << llvm::utohexstr(got[i])
-                    << ", expected 0x" << llvm::utohexstr(want);
+      ADD_FAILURE() << "f32 0x" << llvm::utohexstr(values[i]) << " -> " << name
+                    << " 0x" << llvm::utohexstr(got[i]) << ", expected 0x"
+                    << llvm::utohexstr(want);
   }
   EXPECT_EQ(wrong, 0);
 }

@@ -828,7 +828,8 @@ KernelEmulator::create(ModuleOp module) {
   // the host JIT compiles for a generic CPU, where LLVM would call the
   // compiler runtime instead (__truncsfbf2 is missing from older libgcc).
   PassManager expand(ctx);
-  expand.addNestedPass<LLVM::LLVMFuncOp>(mha::createMHAExpandFloatConversions());
+  expand.addNestedPass<LLVM::LLVMFuncOp>(
+      mha::createMHAExpandFloatConversions());
   if (failed(expand.run(*host)))
     return llvm::createStringError("kernel emulator: " + diagnostics);
   if (std::getenv("MHA_EMULATOR_DUMP"))

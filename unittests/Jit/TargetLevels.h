@@ -32,8 +32,8 @@ struct TargetLevel {
 
 inline const std::vector<TargetLevel> &targetLevels() {
   static const std::vector<TargetLevel> levels = {
-      {"x86_64", {"x86-64"}},            // SSE2: 4 lanes, no FMA, no F16C
-      {"x86_64_v3", {"x86-64-v3"}},      // AVX2, FMA, F16C: 8 lanes
+      {"x86_64", {"x86-64"}},                 // SSE2: 4 lanes, no FMA, no F16C
+      {"x86_64_v3", {"x86-64-v3"}},           // AVX2, FMA, F16C: 8 lanes
       {"skylake_avx512", {"skylake-avx512"}}, // AVX-512 without BF16
       {"avx512_bf16", {"sapphirerapids", "znver4"}}, // AVX512-BF16
   };
@@ -42,16 +42,15 @@ inline const std::vector<TargetLevel> &targetLevels() {
 
 /// The flags of the first CPU of `level` this host runs, or std::nullopt
 /// with `why` set to what the host lacks.
-inline std::optional<runner::TargetFlags>
-resolveLevel(const TargetLevel &level, std::string &why) {
+inline std::optional<runner::TargetFlags> resolveLevel(const TargetLevel &level,
+                                                       std::string &why) {
   for (const char *cpu : level.cpus) {
     llvm::Expected<CPUTarget> target = CPUTarget::get(cpu);
     if (!target) {
       why += llvm::toString(target.takeError()) + "; ";
       continue;
     }
-    llvm::SmallVector<std::string> missing =
-        target->getFeaturesMissingOnHost();
+    llvm::SmallVector<std::string> missing = target->getFeaturesMissingOnHost();
     if (missing.empty())
       return runner::TargetFlags{cpu, ""};
     why += std::string(cpu) + " needs " + llvm::join(missing, ", ") + "; ";

@@ -9,8 +9,8 @@
 #ifndef MHA_RUNNER_PIPELINEBUILDER_H
 #define MHA_RUNNER_PIPELINEBUILDER_H
 
-#include "mha/Target/GPUChip.h"
 #include "mha/Target/CPUTarget.h"
+#include "mha/Target/GPUChip.h"
 
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"

@@ -53,7 +53,9 @@ public:
   /// The f32 whose bits are `v`.
   Value f32c(uint32_t v) { return bitcast(i32c(v), f32()); }
 
-  Value bitcast(Value v, Type t) { return LLVM::BitcastOp::create(b, loc, t, v); }
+  Value bitcast(Value v, Type t) {
+    return LLVM::BitcastOp::create(b, loc, t, v);
+  }
   Value band(Value x, Value y) { return LLVM::AndOp::create(b, loc, x, y); }
   Value bor(Value x, Value y) { return LLVM::OrOp::create(b, loc, x, y); }
   Value bxor(Value x, Value y) { return LLVM::XOrOp::create(b, loc, x, y); }
@@ -76,20 +78,20 @@ public:
     Value a = bxor(u, sign); // |x|
     // |x| >= 65520 (rounds to infinity) or NaN.
     Value infOrNaN = icmp(P::uge, a, i32c(0x47800000u));
-    Value special = select(icmp(P::ugt, a, i32c(0x7f800000u)),
-                           i32c(0x7e00u), i32c(0x7c00u));
+    Value special = select(icmp(P::ugt, a, i32c(0x7f800000u)), i32c(0x7e00u),
+                           i32c(0x7c00u));
     // |x| < 2^-14: an f16 subnormal or zero; adding 0.5f aligns the f16
     // subnormal grid with the f32 mantissa, so the addition rounds.
     Value isSubnormal = icmp(P::ult, a, i32c(0x38800000u));
-    Value sum = LLVM::FAddOp::create(b, loc, bitcast(a, f32()),
-                                     f32c(0x3f000000u));
+    Value sum =
+        LLVM::FAddOp::create(b, loc, bitcast(a, f32()), f32c(0x3f000000u));
     Value subnormal = sub(bitcast(sum, i32()), i32c(0x3f000000u));
     // Normal: rebias the exponent, round the 13 dropped bits to even.
     Value odd = band(lshr(a, i32c(13)), i32c(1));
     Value normal =
         lshr(add(add(a, i32c(0xc8000fffu)), odd), i32c(13)); // (15-127)<<23
-    Value bits = select(infOrNaN, special,
-                        select(isSubnormal, subnormal, normal));
+    Value bits =
+        select(infOrNaN, special, select(isSubnormal, subnormal, normal));
     return bor(bits, lshr(sign, i32c(16)));
   }
 
@@ -103,11 +105,10 @@ public:
     Value infOrNaN = add(normal, i32c(0x38000000u));
     // Subnormal: renormalise by subtracting 2^-14 in f32 (exact).
     Value lifted = bitcast(add(normal, i32c(0x00800000u)), f32());
-    Value subnormal = bitcast(
-        LLVM::FSubOp::create(b, loc, lifted, f32c(0x38800000u)), i32());
-    Value bits =
-        select(icmp(P::eq, exp, i32c(0x0f800000u)), infOrNaN,
-               select(icmp(P::eq, exp, i32c(0)), subnormal, normal));
+    Value subnormal =
+        bitcast(LLVM::FSubOp::create(b, loc, lifted, f32c(0x38800000u)), i32());
+    Value bits = select(icmp(P::eq, exp, i32c(0x0f800000u)), infOrNaN,
+                        select(icmp(P::eq, exp, i32c(0)), subnormal, normal));
     return bitcast(bor(bits, sign), f32());
   }
 
@@ -130,11 +131,11 @@ public:
   Value f64ToF32RoundToOdd(Value x) {
     Value t = LLVM::FPTruncOp::create(b, loc, f32(), x);
     Value back = LLVM::FPExtOp::create(b, loc, f64(), t);
-    Value inexact = LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::one,
-                                         back, x);
-    Value away = LLVM::FCmpOp::create(
-        b, loc, LLVM::FCmpPredicate::ogt, LLVM::FAbsOp::create(b, loc, back),
-        LLVM::FAbsOp::create(b, loc, x));
+    Value inexact =
+        LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::one, back, x);
+    Value away = LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::ogt,
+                                      LLVM::FAbsOp::create(b, loc, back),
+                                      LLVM::FAbsOp::create(b, loc, x));
     Value bits = bitcast(t, i32());
     bits = select(away, sub(bits, i32c(1)), bits); // truncate toward zero
     bits = select(inexact, bor(bits, i32c(1)), bits);

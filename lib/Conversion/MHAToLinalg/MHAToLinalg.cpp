@@ -87,22 +87,22 @@ public:
     }
     maps.push_back(id4);
     bool boolMask = shape.hasBoolMask();
-    return generic(
-        b, loc, maskInputs, scores, maps, {kPar, kPar, kPar, kPar},
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value s = arith::MulFOp::create(nb, l, scale, args.back());
-          if (mask && boolMask)
-            s = arith::SelectOp::create(nb, l, args[0], s, negInf);
-          else if (mask)
-            s = arith::AddFOp::create(nb, l, s, toF32(nb, l, args[0]));
-          if (causalOffset) {
-            Value i = linalg::IndexOp::create(nb, l, 2);
-            Value j = linalg::IndexOp::create(nb, l, 3);
-            Value hidden = isFutureKey(nb, l, i, j, causalOffset);
-            s = arith::SelectOp::create(nb, l, hidden, negInf, s);
-          }
-          return s;
-        });
+    return generic(b, loc, maskInputs, scores, maps, {kPar, kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     Value s = arith::MulFOp::create(nb, l, scale, args.back());
+                     if (mask && boolMask)
+                       s = arith::SelectOp::create(nb, l, args[0], s, negInf);
+                     else if (mask)
+                       s = arith::AddFOp::create(nb, l, s,
+                                                 toF32(nb, l, args[0]));
+                     if (causalOffset) {
+                       Value i = linalg::IndexOp::create(nb, l, 2);
+                       Value j = linalg::IndexOp::create(nb, l, 3);
+                       Value hidden = isFutureKey(nb, l, i, j, causalOffset);
+                       s = arith::SelectOp::create(nb, l, hidden, negInf, s);
+                     }
+                     return s;
+                   });
   }
 
   /// The row max over j.
