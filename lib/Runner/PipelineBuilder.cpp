@@ -34,18 +34,6 @@ mlir::mha::runner::parsePipelineKind(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
-llvm::StringRef mlir::mha::runner::pipelineRegistryName(PipelineKind kind) {
-  switch (kind) {
-  case PipelineKind::Reference:
-    return "mha-reference-pipeline";
-  case PipelineKind::CPU:
-    return "mha-cpu-pipeline";
-  case PipelineKind::GPU:
-    return "mha-gpu-pipeline";
-  }
-  llvm_unreachable("unknown pipeline kind");
-}
-
 namespace {
 /// Parses `text` into the options of one pipeline, applies `flags` and
 /// resolves the target, then builds the pipeline with it.

@@ -35,6 +35,15 @@ static std::string hostFeatureString() {
 
 llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
                                          llvm::StringRef extraFeatures) {
+  bool host = cpuName.empty() || cpuName == kHost;
+  // The plain host is resolved once (every JIT compile asks for it).
+  if (host && extraFeatures.trim().empty())
+    return getHost();
+  return resolve(cpuName, extraFeatures);
+}
+
+llvm::Expected<CPUTarget> CPUTarget::resolve(llvm::StringRef cpuName,
+                                             llvm::StringRef extraFeatures) {
   CPUTarget target;
   target.triple = llvm::Triple(llvm::sys::getProcessTriple());
   std::string error;
@@ -91,7 +100,7 @@ llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
 
 const CPUTarget &CPUTarget::getHost() {
   static const CPUTarget host = [] {
-    llvm::Expected<CPUTarget> t = get(kHost);
+    llvm::Expected<CPUTarget> t = resolve(kHost, "");
     if (!t)
       llvm::report_fatal_error(t.takeError());
     return std::move(*t);

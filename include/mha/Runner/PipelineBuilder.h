@@ -28,9 +28,6 @@ enum class PipelineKind { Reference, CPU, GPU };
 llvm::StringRef pipelineName(PipelineKind kind);
 /// The inverse of pipelineName; std::nullopt for any other name.
 std::optional<PipelineKind> parsePipelineKind(llvm::StringRef name);
-/// The registered pipeline: "mha-reference-pipeline", "mha-cpu-pipeline",
-/// "mha-gpu-pipeline".
-llvm::StringRef pipelineRegistryName(PipelineKind kind);
 
 /// The CPU target that a tool's --target-cpu / --target-features name
 /// (empty: the pipeline options decide, and their default is the host), and

@@ -86,6 +86,9 @@ public:
 
 private:
   CPUTarget() = default;
+  /// get() without the cache of the host.
+  static llvm::Expected<CPUTarget> resolve(llvm::StringRef cpu,
+                                           llvm::StringRef features);
   std::string cpu, features, requested;
   llvm::Triple triple;
   std::shared_ptr<const llvm::MCSubtargetInfo> subtarget;
