@@ -34,9 +34,14 @@ namespace {
 struct CompileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-/// Raised as ValueError: bad inputs, unknown pipeline.
+/// Raised as ValueError: bad inputs (including dynamic sizes that disagree,
+/// found by the compiled code's shape checks), unknown pipeline.
 struct InvalidArgument : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
+};
+/// Raised as MemoryError: an allocation of the compiled code failed.
+struct OutOfMemory : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 std::string takeError(char *error, const char *fallback) {
@@ -138,6 +143,8 @@ public:
     }
     if (status == MHA_ERROR_INVALID_ARGUMENT)
       throw InvalidArgument(takeError(error, "invalid inputs"));
+    if (status == MHA_ERROR_OUT_OF_MEMORY)
+      throw OutOfMemory(takeError(error, "out of memory"));
     if (status != MHA_SUCCESS)
       throw std::runtime_error(takeError(error, "run failed"));
 
@@ -203,6 +210,8 @@ NB_MODULE(_mha, m) {
       std::rethrow_exception(p);
     } catch (const InvalidArgument &e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const OutOfMemory &e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
     }
   });
 

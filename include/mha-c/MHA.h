@@ -43,7 +43,12 @@ typedef enum MhaDType {
 typedef enum MhaStatus {
   MHA_SUCCESS = 0,
   /* Bad argument: null pointer, unknown pipeline, index out of range, input
-   * count/dtype/shape mismatch, output buffer too small. */
+   * count/dtype/shape mismatch, output buffer too small. Also from a run
+   * whose inputs' dynamic sizes violate a relation of an op (checked by the
+   * compiled code at entry, before it reads them); the message starts
+   * "run failed: shape mismatch: " and names the argument, the dimension
+   * and both sizes, e.g. "dimension 0 (batch size B) of 'key' (argument 1)
+   * is 1, but 'query' (argument 0) has 2". */
   MHA_ERROR_INVALID_ARGUMENT = 1,
   /* Parsing, verification, the entry signature or the pipeline failed; the
    * error string holds the MLIR diagnostics. Also: a gpu function's binary
@@ -54,7 +59,12 @@ typedef enum MhaStatus {
    * functions the error string holds the CUDA runtime's message, e.g.
    * "cannot load the CUDA driver library libcuda.so.1: ...; is the NVIDIA
    * driver installed?" or "CUDA error CUDA_ERROR_NO_DEVICE (...) in cuInit". */
-  MHA_ERROR_RUNTIME = 3
+  MHA_ERROR_RUNTIME = 3,
+  /* An allocation of the compiled code failed while running (no memory, or
+   * beyond the limit of mhaRuntimeSetAllocationLimit / the environment
+   * variable MHA_RUNTIME_ALLOCATION_LIMIT); the message starts
+   * "run failed: out of memory: " with the size. */
+  MHA_ERROR_OUT_OF_MEMORY = 4
 } MhaStatus;
 
 /* Marks a dynamic dimension in a signature. */
@@ -198,10 +208,16 @@ MHA_CAPI_EXPORTED MhaStatus mhaFunctionGetFlops(const MhaFunction *function,
  * of the previous run) and read with mhaFunctionGetRunResult /
  * mhaFunctionCopyResult / mhaFunctionTakeResult.
  *
- * MHA_ERROR_RUNTIME when the compiled code fails, with a message starting
- * "run failed: "; for gpu functions it carries the CUDA runtime's message
- * (no driver, no device, a CUDA error of a launch or copy) and no results
- * are kept. The CUDA runtime never aborts the process. */
+ * When the compiled code fails, no results are kept and the message starts
+ * "run failed: "; the status says why:
+ *   MHA_ERROR_INVALID_ARGUMENT  the dynamic sizes of the inputs disagree
+ *                               ("shape mismatch: ...", see above);
+ *   MHA_ERROR_OUT_OF_MEMORY     an allocation of the compiled code failed;
+ *   MHA_ERROR_RUNTIME           the CUDA runtime failed (no driver, no
+ *                               device, a CUDA error of a launch or copy).
+ * Compiled code never aborts the process. Runs of different functions (or
+ * of one function from threads that serialise them) on several threads
+ * report each run's own error. */
 MHA_CAPI_EXPORTED MhaStatus mhaFunctionRun(MhaFunction *function,
                                            const MhaBuffer *inputs,
                                            int64_t numInputs, char **error);

@@ -515,9 +515,15 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
                          : reason));
   }
   auto results = function->jit->run(hostInputs);
-  if (!results)
-    return fail(error, MHA_ERROR_RUNTIME,
-                "run failed: " + llvm::toString(results.takeError()));
+  if (!results) {
+    auto [kind, message] = takeRunError(results.takeError());
+    MhaStatus status = kind == RunErrorKind::ShapeMismatch
+                           ? MHA_ERROR_INVALID_ARGUMENT
+                       : kind == RunErrorKind::OutOfMemory
+                           ? MHA_ERROR_OUT_OF_MEMORY
+                           : MHA_ERROR_RUNTIME;
+    return fail(error, status, "run failed: " + message);
+  }
   for (HostTensor &t : *results)
     function->results.emplace_back(std::move(t));
   return MHA_SUCCESS;

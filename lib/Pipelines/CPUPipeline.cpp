@@ -27,6 +27,8 @@ static constexpr int64_t kMaxTransposeTile = 16;
 void mlir::mha::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options,
                                  const CPUTarget &target) {
+  // Run-time checks of dynamic sizes, before any pass relies on them.
+  pm.addPass(createMHAInsertShapeChecks());
   pm.addPass(createMHADecomposeMultiHeadAttention());
   // Short queries first: split their kv range across workers; everything
   // else is left to the tiled loop nest.

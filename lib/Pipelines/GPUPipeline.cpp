@@ -48,6 +48,7 @@ void mlir::mha::buildGPUKernelLoweringPipeline(
 
 void mlir::mha::buildGPUOffloadPipeline(OpPassManager &pm,
                                         const GPUPipelineOptions &options) {
+  pm.addPass(createMHAInsertShapeChecks());
   pm.addPass(createMHADecomposeMultiHeadAttention());
   // Layer projections run on the host, in parallel vectorised blocks.
   pm.addPass(createMHATileProjections());

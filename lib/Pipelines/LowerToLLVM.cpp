@@ -3,6 +3,7 @@
 #include "mha/Pipelines/Pipelines.h"
 
 #include "mha/Codegen/CPU/Passes.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -110,4 +111,7 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.gpu)
     options.gpu(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // Error exits for failed shape checks and allocations (after every
+  // conversion: they branch in the LLVM dialect and OpenMP regions).
+  pm.addPass(createMHALowerRuntimeChecks());
 }

@@ -13,6 +13,7 @@ using namespace mlir;
 void mlir::mha::buildReferencePipeline(OpPassManager &pm,
                                        const ReferencePipelineOptions &,
                                        const CPUTarget &target) {
+  pm.addPass(createMHAInsertShapeChecks());
   pm.addPass(createMHADecomposeMultiHeadAttention());
   pm.addPass(createConvertMHAToLinalg());
   pm.addPass(createCanonicalizerPass());

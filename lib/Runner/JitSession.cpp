@@ -106,16 +106,48 @@ llvm::Error mlir::mha::runner::checkInputs(const EntrySignature &signature,
 // Runtime errors
 //===----------------------------------------------------------------------===//
 
+char RunError::ID = 0;
+
+std::pair<RunErrorKind, std::string>
+mlir::mha::runner::takeRunError(llvm::Error err) {
+  RunErrorKind kind = RunErrorKind::Device;
+  std::string message;
+  llvm::handleAllErrors(
+      std::move(err),
+      [&](const RunError &e) {
+        kind = e.getKind();
+        message = e.message();
+      },
+      [&](const llvm::ErrorInfoBase &e) {
+        message += (message.empty() ? "" : "\n") + e.message();
+      });
+  return {kind, message};
+}
+
 // Lowered code calls libmha_runtime (memref allocation with tracking of the
-// buffers it returns, memrefCopy, the CUDA wrappers), which keeps the first
-// failure as a sticky error instead of aborting; this takes it.
+// buffers it returns, memrefCopy, the CUDA wrappers) and reports failed shape
+// checks and allocations to the calling thread's call status; the CUDA
+// wrappers also keep their first failure as a process-wide sticky error.
+// This takes the error of the calling thread.
 static llvm::Error takeRuntimeError() {
   const char *message = mhaRuntimeGetLastError();
   if (!message)
     return llvm::Error::success();
   std::string text = message;
+  RunErrorKind kind;
+  switch (mhaRuntimeGetErrorKind()) {
+  case MHA_RUNTIME_ERROR_SHAPE_MISMATCH:
+    kind = RunErrorKind::ShapeMismatch;
+    break;
+  case MHA_RUNTIME_ERROR_OUT_OF_MEMORY:
+    kind = RunErrorKind::OutOfMemory;
+    break;
+  default:
+    kind = RunErrorKind::Device;
+    break;
+  }
   mhaRuntimeClearError();
-  return llvm::createStringError(text);
+  return llvm::make_error<RunError>(kind, text);
 }
 
 //===----------------------------------------------------------------------===//

@@ -12,6 +12,12 @@ extern "C" const MhaRuntimeSymbol *mhaRuntimeSymbols(void) {
       MHA_SYMBOL(_mlir_memref_to_llvm_aligned_alloc),
       MHA_SYMBOL(_mlir_memref_to_llvm_free),
       MHA_SYMBOL(memrefCopy),
+      // Call status (mha-lower-runtime-checks).
+      MHA_SYMBOL(mhaRuntimeBeginCall),
+      MHA_SYMBOL(mhaRuntimeCallStatus),
+      MHA_SYMBOL(mhaRuntimeCallFailed),
+      MHA_SYMBOL(mhaRuntimeReportShapeMismatch),
+      MHA_SYMBOL(mhaRuntimeReportAllocationFailure),
       // CUDA driver wrappers.
       MHA_SYMBOL(mgpuModuleLoad),
       MHA_SYMBOL(mgpuModuleLoadJIT),

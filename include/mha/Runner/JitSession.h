@@ -45,6 +45,39 @@ inline llvm::Error checkInputs(const EntrySignature &signature,
                      std::vector<TensorRef>(inputs.begin(), inputs.end()));
 }
 
+/// Why a call of compiled code failed (mha/Runtime/Runtime.h's
+/// MhaRuntimeErrorKind): hosts map the kinds to their error surfaces (C API
+/// status, Python exception).
+enum class RunErrorKind {
+  /// The arguments' dynamic sizes violate a relation of an op.
+  ShapeMismatch,
+  /// An allocation of the compiled code failed.
+  OutOfMemory,
+  /// The CUDA driver or device failed, or anything else the runtime reports.
+  Device,
+};
+
+/// An error of a call of compiled code, with its kind.
+class RunError : public llvm::ErrorInfo<RunError> {
+public:
+  static char ID;
+  RunError(RunErrorKind kind, std::string message)
+      : kind(kind), text(std::move(message)) {}
+  RunErrorKind getKind() const { return kind; }
+  void log(llvm::raw_ostream &os) const override { os << text; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  RunErrorKind kind;
+  std::string text;
+};
+
+/// Consumes `err` (which must fail): its kind (Device for errors that are
+/// not RunErrors) and its message.
+std::pair<RunErrorKind, std::string> takeRunError(llvm::Error err);
+
 /// A module lowered to the LLVM dialect and the CPU it was lowered for.
 struct LoweredEntry {
   OwningOpRef<ModuleOp> module;
@@ -83,7 +116,9 @@ public:
 
   /// Calls the function; `inputs` must have passed checkInputs. Inputs are
   /// passed without copies and never modified (arguments are compiled as
-  /// read-only: `bufferization.writable = false`).
+  /// read-only: `bufferization.writable = false`). A failure of the
+  /// compiled code (its shape checks, allocations, the CUDA runtime) is a
+  /// RunError; calls from several threads at once report their own errors.
   llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<TensorRef> inputs);
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<HostTensor> inputs) {

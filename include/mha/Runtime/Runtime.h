@@ -9,7 +9,9 @@
 |*    loads (and the CPU helpers work) on machines without a GPU;             *|
 |*  - the CPU helpers of the memref lowering (_mlir_memref_to_llvm_*,         *|
 |*    memrefCopy), with tracking of the buffers the compiled code allocates;  *|
-|*  - a process-wide sticky error, device queries and kernel timing.          *|
+|*  - errors: the per-thread status of calls of compiled code (shape         *|
+|*    mismatches, failed allocations) and a process-wide sticky error of the  *|
+|*    CUDA wrappers; device queries and kernel timing.                        *|
 |*                                                                            *|
 |* Plain C (C99), no LLVM/MLIR or CUDA headers: ahead-of-time libraries link  *|
 |* libmha_runtime.so and nothing else of the project.                         *|
@@ -35,21 +37,75 @@ extern "C" {
 /*===----------------------------------------------------------------------===*
  * Errors
  *
- * The wrappers never abort and never print. The first failure (a CUDA error,
- * a missing driver, a bad argument) is kept as a process-wide message, e.g.
- *   CUDA error CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)
- *   in cuInit
- * and later GPU calls become no-ops that return null handles, so compiled
- * code runs to its end without crashing. Callers check the error after the
- * compiled function returns. Releases (mgpuMemFree, mgpuStreamDestroy, ...)
- * of valid handles still run after an error.
+ * Compiled code never aborts and never reads out of bounds on bad input:
+ *
+ *  - a call whose arguments' dynamic sizes disagree (e.g. query batch 2,
+ *    key batch 1) fails its shape check at entry, before reading anything:
+ *      shape mismatch: dimension 0 (batch size B) of 'key' (argument 1) is
+ *      1, but 'query' (argument 0) has 2
+ *  - a call whose allocation fails (no memory, or beyond the allocation
+ *    limit below) stops instead of dereferencing NULL:
+ *      out of memory: compiled code could not allocate 171798691840 bytes
+ *  - the CUDA wrappers keep their first failure (a CUDA error, a missing
+ *    driver, a bad argument) as a process-wide sticky error, e.g.
+ *      CUDA error CUDA_ERROR_NO_DEVICE (no CUDA-capable device is
+ *      detected) in cuInit
+ *    and later GPU calls become no-ops that return null handles, so
+ *    compiled code runs to its end without crashing. Releases
+ *    (mgpuMemFree, mgpuStreamDestroy, ...) of valid handles still run.
+ *
+ * Every public function of compiled code clears the calling thread's call
+ * status when it is entered; its OpenMP workers report into that status, so
+ * concurrent calls from several threads each see their own errors. After a
+ * call returns, on the same thread, mhaRuntimeGetErrorKind() says whether
+ * it failed and mhaRuntimeGetLastError() why. A failed call's results are
+ * not written: do not read or release them. Buffers it allocated before
+ * the failure are not freed.
  *===----------------------------------------------------------------------===*/
 
-/* The first error since the last mhaRuntimeClearError(), or NULL. The
- * string stays valid until mhaRuntimeClearError(). */
+typedef enum MhaRuntimeErrorKind {
+  MHA_RUNTIME_ERROR_NONE = 0,
+  /* The arguments' dynamic sizes violate a relation of the op. */
+  MHA_RUNTIME_ERROR_SHAPE_MISMATCH = 1,
+  /* An allocation of compiled code failed. */
+  MHA_RUNTIME_ERROR_OUT_OF_MEMORY = 2,
+  /* The CUDA driver or device failed (or is missing). */
+  MHA_RUNTIME_ERROR_DEVICE = 3
+} MhaRuntimeErrorKind;
+
+/* The error of the last call of compiled code on this thread, else the
+ * process-wide sticky error, else NULL. The string stays valid until the
+ * next call of compiled code on this thread or mhaRuntimeClearError(). */
 MHA_RUNTIME_EXPORT const char *mhaRuntimeGetLastError(void);
-/* Forgets the error; GPU calls work again (if the driver is usable). */
+/* The MhaRuntimeErrorKind of mhaRuntimeGetLastError()'s error (0: none). */
+MHA_RUNTIME_EXPORT int mhaRuntimeGetErrorKind(void);
+/* Forgets this thread's call error and the process-wide error; GPU calls
+ * work again (if the driver is usable). */
 MHA_RUNTIME_EXPORT void mhaRuntimeClearError(void);
+
+/* Makes allocations of compiled code fail once the buffers it holds would
+ * exceed `bytes` in all (0: no limit, the default; the environment
+ * variable MHA_RUNTIME_ALLOCATION_LIMIT sets the initial value). For tests
+ * of the out-of-memory path, and to bound what compiled code may take. */
+MHA_RUNTIME_EXPORT void mhaRuntimeSetAllocationLimit(uint64_t bytes);
+MHA_RUNTIME_EXPORT uint64_t mhaRuntimeGetAllocationLimit(void);
+
+/* Called by compiled code (mha-lower-runtime-checks), not by hosts: the
+ * calling thread's call status, cleared (at the entry of a public
+ * function) or not; whether it holds an error; the reports of a failed
+ * shape check ("shape mismatch: <what> is <actual>, but <expectedFrom>
+ * <expected>") and of a failed allocation. Reports are thread-safe; the
+ * first one of a call wins. */
+MHA_RUNTIME_EXPORT void *mhaRuntimeBeginCall(void);
+MHA_RUNTIME_EXPORT void *mhaRuntimeCallStatus(void);
+MHA_RUNTIME_EXPORT int32_t mhaRuntimeCallFailed(void *status);
+MHA_RUNTIME_EXPORT void mhaRuntimeReportShapeMismatch(void *status,
+                                                      const char *what,
+                                                      int64_t actual,
+                                                      const char *expectedFrom,
+                                                      int64_t expected);
+MHA_RUNTIME_EXPORT void mhaRuntimeReportAllocationFailure(void *status,
+                                                          uint64_t bytes);
 
 /*===----------------------------------------------------------------------===*
  * Devices
@@ -192,7 +248,7 @@ typedef struct MhaRuntimeSymbol {
 } MhaRuntimeSymbol;
 
 /* Every function above that compiled code may call (the mgpu* wrappers,
- * _mlir_memref_to_llvm_*, memrefCopy), terminated by {NULL, NULL}: a JIT
+ * _mlir_memref_to_llvm_*, memrefCopy, the call status), terminated by {NULL, NULL}: a JIT
  * registers these addresses so lowered code binds to this library. */
 MHA_RUNTIME_EXPORT const MhaRuntimeSymbol *mhaRuntimeSymbols(void);
 

@@ -338,6 +338,21 @@ LogicalResult MultiHeadAttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// CheckSizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CheckSizeOp::canonicalize(CheckSizeOp op,
+                                        PatternRewriter &rewriter) {
+  APInt actual, expected;
+  if (!matchPattern(op.getActual(), m_ConstantInt(&actual)) ||
+      !matchPattern(op.getExpected(), m_ConstantInt(&expected)) ||
+      actual != expected)
+    return failure();
+  rewriter.eraseOp(op);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Canonicalization
 //===----------------------------------------------------------------------===//
 

@@ -143,4 +143,48 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
   }];
 }
 
+def MHA_CheckSizeOp : MHA_Op<"check_size", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Run-time check that two sizes are equal.";
+  let description = [{
+    Stops the enclosing function with a shape-mismatch error when `actual`
+    differs from `expected`; does nothing otherwise. `mha-insert-shape-checks`
+    emits one per relation between dynamic dimensions that the verifiers of
+    `mha.attention` and `mha.multi_head_attention` would check if the
+    dimensions were static, so that mismatched run-time shapes are reported
+    instead of read out of bounds.
+
+    The op survives bufferization and the lowering to the LLVM dialect
+    unchanged (its operands are `i64`, a type every conversion keeps);
+    `mha-lower-runtime-checks` then turns it into a branch to a block that
+    reports
+
+    ```
+    shape mismatch: <what> is <actual>, but <expected_from> <expected>
+    ```
+
+    through libmha_runtime (`mhaRuntimeReportShapeMismatch`) and leaves the
+    function. It has a write effect so that no pass drops or moves it;
+    canonicalization erases it when both sizes are equal constants.
+
+    Example:
+
+    ```mlir
+    mha.check_size %kb, %qb {
+        what = "dimension 0 (batch size B) of 'key' (argument 1)",
+        expected_from = "'query' (argument 0) has"}
+    ```
+
+    reports, for a key of batch 1 and a query of batch 2:
+    `shape mismatch: dimension 0 (batch size B) of 'key' (argument 1) is 1,
+    but 'query' (argument 0) has 2`.
+  }];
+
+  let arguments = (ins I64:$actual, I64:$expected, StrAttr:$what,
+                       StrAttr:$expected_from);
+  let assemblyFormat = [{
+    $actual `,` $expected attr-dict
+  }];
+  let hasCanonicalizeMethod = 1;
+}
+
 #endif // MHA_DIALECT_MHA_IR_MHAOPS_TD

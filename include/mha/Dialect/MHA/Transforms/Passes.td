@@ -269,4 +269,120 @@ def MHASplitKV : Pass<"mha-split-kv"> {
   ];
 }
 
+def MHAInsertShapeChecks : Pass<"mha-insert-shape-checks"> {
+  let summary = "Check at run time the size relations that dynamic "
+                "dimensions leave to run time";
+  let description = [{
+    The verifiers of `mha.attention` and `mha.multi_head_attention` check
+    every relation between operand sizes that the types make static: equal
+    batch sizes, equal key and value sequence lengths, mask dims that are 1
+    or the score dim, layer inputs whose embedding size is the weights' rows,
+    bias sizes, result dims. Where a relation involves a dynamic dimension,
+    this pass emits, before the op, the `tensor.dim`s of both sides and an
+    `mha.check_size` that stops the function with an error naming the
+    operand, its dimension and both sizes (`mha-lower-runtime-checks` lowers
+    it at the end of every pipeline). Every pipeline runs this pass first,
+    so mismatched run-time shapes are reported instead of read out of
+    bounds. The checks run once per call, at the op, before any of its work.
+
+    Operands are named as the verifier names them, with their position: the
+    argument of the enclosing function when the operand is one (what a
+    caller passes: `mha-run --input=N`, the N-th C or Python argument), else
+    the operand of the op. A dynamic mask dimension is not broadcast (only a
+    static 1 is): it must equal the score dimension.
+
+    Before:
+    ```mlir
+    func.func @f(%q: tensor<?x4x8x16xf32>, %k: tensor<?x4x8x16xf32>,
+                 %v: tensor<?x4x8x16xf32>) -> tensor<?x4x8x16xf32> {
+      %o = mha.attention %q, %k, %v : tensor<?x4x8x16xf32>,
+          tensor<?x4x8x16xf32>, tensor<?x4x8x16xf32> -> tensor<?x4x8x16xf32>
+      return %o : tensor<?x4x8x16xf32>
+    }
+    ```
+    After:
+    ```mlir
+    %c0 = arith.constant 0 : index
+    %0 = tensor.dim %k, %c0 : tensor<?x4x8x16xf32>
+    %1 = arith.index_cast %0 : index to i64
+    %2 = tensor.dim %q, %c0 : tensor<?x4x8x16xf32>
+    %3 = arith.index_cast %2 : index to i64
+    mha.check_size %1, %3 {expected_from = "'query' (argument 0) has",
+        what = "dimension 0 (batch size B) of 'key' (argument 1)"}
+    ...  // the same for 'value'
+    %o = mha.attention %q, %k, %v : ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MHALowerRuntimeChecks
+    : Pass<"mha-lower-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Give compiled functions an error exit for failed shape "
+                "checks and allocations";
+  let description = [{
+    The last pass of every pipeline, on the LLVM dialect. Compiled code
+    reports errors to its caller through a per-thread call status of
+    libmha_runtime (see `include/mha/Runtime/Runtime.h`), never by crashing:
+
+    - every public function fetches the calling thread's status at entry and
+      clears it (`mhaRuntimeBeginCall`); other functions that may fail fetch
+      it without clearing (`mhaRuntimeCallStatus`). The status pointer is an
+      SSA value, so the OpenMP workers of a parallel region write into the
+      status of the call that started them;
+    - `mha.check_size` becomes a comparison and a branch to a block that
+      calls `mhaRuntimeReportShapeMismatch` and exits;
+    - with `allocations`, the result of every `_mlir_memref_to_llvm_alloc` /
+      `_mlir_memref_to_llvm_aligned_alloc` call is compared with null; a
+      failed one calls `mhaRuntimeReportAllocationFailure` and exits instead
+      of dereferencing it;
+    - after a call of a function that may fail, and after an operation whose
+      regions may fail (an `omp.parallel`), `mhaRuntimeCallFailed` is tested
+      and the function exits when it is set.
+
+    Exiting a function returns zeros (`llvm.mlir.zero`) and leaves the
+    results of the C interface unwritten; exiting from the body of an
+    `omp.loop_nest` ends that iteration (`omp.yield`), so every worker
+    reaches the region's barriers, and the test after the `omp.parallel`
+    leaves the function. Buffers allocated before the failure are not freed.
+    A failure point in any other region is an error of this pass. Failure
+    branches are weighted as unlikely; the fast path pays one comparison per
+    allocation and per check.
+
+    Before:
+    ```mlir
+    llvm.func @f(%n: i64) {
+      %p = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+      llvm.store %c, %p : f32, !llvm.ptr
+      llvm.return
+    }
+    ```
+    After:
+    ```mlir
+    llvm.func @f(%n: i64) {
+      %s = llvm.call @mhaRuntimeBeginCall() : () -> !llvm.ptr
+      %p = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+      %null = llvm.mlir.zero : !llvm.ptr
+      %failed = llvm.icmp "eq" %p, %null : !llvm.ptr
+      llvm.cond_br %failed weights([1, 1048575]), ^fail, ^ok
+    ^ok:
+      llvm.store %c, %p : f32, !llvm.ptr
+      llvm.return
+    ^fail:
+      llvm.call @mhaRuntimeReportAllocationFailure(%s, %n) : (!llvm.ptr, i64) -> ()
+      llvm.return
+    }
+    ```
+  }];
+  let options = [
+    Option<"allocations", "allocations", "bool", /*default=*/"true",
+           "Check the results of the _mlir_memref_to_llvm_* allocation "
+           "functions">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MHA_DIALECT_MHA_TRANSFORMS_PASSES_TD
