@@ -154,4 +154,65 @@ std::string caseName(const ::testing::TestParamInfo<EntryCase> &info) {
 INSTANTIATE_TEST_SUITE_P(Entries, GPUPipelineEmulation,
                          ::testing::ValuesIn(cases()), caseName);
 
+// The host code of mha-gpu-pipeline checks dynamic sizes at entry: a
+// mismatch is a shape-mismatch RunError before any copy or launch.
+using GPUPipelineShapeChecks = mha::testing::EmulationTest<std::string>;
+
+TEST_P(GPUPipelineShapeChecks, MismatchFailsBeforeAnyLaunch) {
+  const char *text = R"mlir(
+    func.func @dyn(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>,
+                   %v: tensor<?x2x?x64xf16>) -> tensor<?x4x?x64xf16> {
+      %o = mha.attention %q, %k, %v : tensor<?x4x?x64xf16>,
+          tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16> -> tensor<?x4x?x64xf16>
+      return %o : tensor<?x4x?x64xf16>
+    })mlir";
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text,
+                                                             context.get());
+  ASSERT_TRUE(module);
+  auto signature = getEntrySignature(*module, "dyn");
+  ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
+  std::string options = "chip=sm_80 format=isa " + GetParam();
+
+  OwningOpRef<ModuleOp> kernels = module->clone();
+  PassManager pm(context.get());
+  GPUPipelineOptions gpuOptions;
+  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
+  buildGPUOffloadPipeline(pm, gpuOptions);
+  buildGPUKernelLoweringPipeline(pm, gpuOptions);
+  ASSERT_TRUE(succeeded(pm.run(*kernels)));
+  auto emulator = mha::testing::KernelEmulator::create(*kernels);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
+                                  options, {}, (*emulator)->runtimeSymbols());
+  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+
+  auto q = randomArgument(DType::F16, {2, 4, 5, 64}, 1, 0);
+  auto k = randomArgument(DType::F16, {2, 2, 9, 64}, 1, 1);
+  auto k1 = randomArgument(DType::F16, {1, 2, 9, 64}, 1, 1);
+  auto v8 = randomArgument(DType::F16, {2, 2, 8, 64}, 1, 2);
+  auto bad = (*gpu)->run(std::vector<HostTensor>{q, k1, k});
+  ASSERT_FALSE(bool(bad));
+  auto [kind, message] = takeRunError(bad.takeError());
+  EXPECT_EQ(kind, RunErrorKind::ShapeMismatch);
+  EXPECT_EQ(message, "shape mismatch: dimension 0 (batch size B) of 'key' "
+                     "(argument 1) is 1, but 'query' (argument 0) has 2");
+  auto badSkv = (*gpu)->run(std::vector<HostTensor>{q, k, v8});
+  ASSERT_FALSE(bool(badSkv));
+  EXPECT_EQ(takeRunError(badSkv.takeError()).second,
+            "shape mismatch: dimension 2 (sequence length Skv) of 'value' "
+            "(argument 2) is 8, but 'key' (argument 1) has 9");
+  EXPECT_EQ((*emulator)->getNumLaunches(), 0);
+
+  auto good = (*gpu)->run(std::vector<HostTensor>{q, k, k});
+  ASSERT_TRUE(bool(good)) << llvm::toString(good.takeError());
+  EXPECT_GT((*emulator)->getNumLaunches(), 0);
+  ASSERT_EQ((*emulator)->takeError(), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GPUPipelineShapeChecks,
+                         ::testing::Values("kernel=mma", "kernel=simt"),
+                         [](const auto &info) {
+                           return info.param.substr(info.param.find('=') + 1);
+                         });
+
 } // namespace
