@@ -17,6 +17,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" int mhaRuntimeCHeaderSmokeTest(void);
@@ -178,6 +179,62 @@ TEST_F(RuntimeTest, CopiesRank0AndEmpty) {
 // Errors and the CUDA wrappers without a driver
 //===----------------------------------------------------------------------===//
 
+TEST_F(RuntimeTest, AllocationLimitCountsLiveBytes) {
+  ASSERT_EQ(mhaRuntimeGetAllocationLimit(), 0u);
+  mhaRuntimeSetAllocationLimit(1000);
+  void *a = _mlir_memref_to_llvm_alloc(600);
+  EXPECT_NE(a, nullptr);
+  // 600 + 600 > 1000; aligned sizes are rounded up to the alignment.
+  EXPECT_EQ(_mlir_memref_to_llvm_alloc(600), nullptr);
+  EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, 420), nullptr); // 448
+  void *b = _mlir_memref_to_llvm_aligned_alloc(64, 380);             // 384
+  EXPECT_NE(b, nullptr);
+  _mlir_memref_to_llvm_free(b);
+  // Released buffers no longer count.
+  EXPECT_EQ(mhaRuntimeReleaseResult(a), 1);
+  void *c = _mlir_memref_to_llvm_alloc(1000);
+  EXPECT_NE(c, nullptr);
+  _mlir_memref_to_llvm_free(c);
+  // Sizes that overflow fail instead of wrapping.
+  EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, UINT64_MAX - 8), nullptr);
+  mhaRuntimeSetAllocationLimit(0);
+  EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, UINT64_MAX - 8), nullptr);
+}
+
+TEST_F(RuntimeTest, CallStatusTakesTheFirstReportOfItsThread) {
+  void *status = mhaRuntimeBeginCall();
+  EXPECT_EQ(mhaRuntimeCallStatus(), status);
+  EXPECT_EQ(mhaRuntimeCallFailed(status), 0);
+  EXPECT_EQ(mhaRuntimeGetErrorKind(), MHA_RUNTIME_ERROR_NONE);
+  mhaRuntimeReportShapeMismatch(status, "dimension 0 (batch size B) of 'key'",
+                                1, "'query' has", 2);
+  mhaRuntimeReportAllocationFailure(status, 64); // a consequence: ignored
+  EXPECT_EQ(mhaRuntimeCallFailed(status), 1);
+  EXPECT_EQ(mhaRuntimeGetErrorKind(), MHA_RUNTIME_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(mhaRuntimeGetLastError(),
+               "shape mismatch: dimension 0 (batch size B) of 'key' is 1, but "
+               "'query' has 2");
+
+  // Another thread has its own status, and reports into this one land here.
+  std::string other = "unset";
+  std::thread([&] {
+    other = mhaRuntimeGetLastError() ? "error" : "none";
+    mhaRuntimeReportAllocationFailure(mhaRuntimeBeginCall(), 128);
+  }).join();
+  EXPECT_EQ(other, "none");
+  EXPECT_EQ(mhaRuntimeGetErrorKind(), MHA_RUNTIME_ERROR_SHAPE_MISMATCH);
+
+  // The next call starts clean.
+  status = mhaRuntimeBeginCall();
+  EXPECT_EQ(mhaRuntimeGetLastError(), nullptr);
+  mhaRuntimeReportAllocationFailure(status, 128);
+  EXPECT_EQ(mhaRuntimeGetErrorKind(), MHA_RUNTIME_ERROR_OUT_OF_MEMORY);
+  EXPECT_STREQ(mhaRuntimeGetLastError(),
+               "out of memory: compiled code could not allocate 128 bytes");
+  mhaRuntimeClearError();
+  EXPECT_EQ(mhaRuntimeGetErrorKind(), MHA_RUNTIME_ERROR_NONE);
+}
+
 TEST_F(RuntimeTest, ErrorIsClearable) {
   EXPECT_EQ(mhaRuntimeGetLastError(), nullptr);
   // A device that cannot exist fails with or without a driver.
@@ -301,6 +358,11 @@ TEST_F(RuntimeTest, SymbolTableMatchesTheExports) {
                            "_mlir_memref_to_llvm_aligned_alloc",
                            "_mlir_memref_to_llvm_free",
                            "memrefCopy",
+                           "mhaRuntimeBeginCall",
+                           "mhaRuntimeCallStatus",
+                           "mhaRuntimeCallFailed",
+                           "mhaRuntimeReportShapeMismatch",
+                           "mhaRuntimeReportAllocationFailure",
                            "mgpuModuleLoad",
                            "mgpuModuleLoadJIT",
                            "mgpuModuleUnload",

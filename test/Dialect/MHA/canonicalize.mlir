@@ -63,3 +63,23 @@ func.func @layer_defaults(%x: tensor<2x8x64xf32>, %w: tensor<64x64xf32>, %b: ten
   %y = mha.multi_head_attention %x, %x, %w, %w, %w, %w bias(%b, %b, %b, %b) mask(%m) {num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 0.25 : f32, causal} : tensor<2x8x64xf32>, tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<1x1x8x8xi1> -> tensor<2x8x64xf32>
   return %y : tensor<2x8x64xf32>
 }
+
+// -----
+
+// A size check of two equal constants is erased; others stay.
+// CHECK-LABEL: func.func @check_size
+// CHECK-SAME: (%[[N:.*]]: i64)
+// CHECK-NEXT: %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-NEXT: %[[C5:.*]] = arith.constant 5 : i64
+// CHECK-NEXT: mha.check_size %[[N]], %[[C4]] {expected_from = "b has", what = "a"}
+// CHECK-NEXT: mha.check_size %[[C4]], %[[C5]] {expected_from = "d has", what = "c"}
+// CHECK-NEXT: return
+func.func @check_size(%n: i64) {
+  %c4 = arith.constant 4 : i64
+  %c4b = arith.constant 4 : i64
+  %c5 = arith.constant 5 : i64
+  mha.check_size %n, %c4 {expected_from = "b has", what = "a"}
+  mha.check_size %c4, %c4b {expected_from = "never", what = "equal"}
+  mha.check_size %c4, %c5 {expected_from = "d has", what = "c"}
+  return
+}

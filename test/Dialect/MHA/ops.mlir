@@ -366,3 +366,10 @@ func.func @mha_dynamic(%xq: tensor<?x?x64xf32>, %xkv: tensor<?x?x64xf32>,
         tensor<64x64xf32>, tensor<64x64xf32>, tensor<?x1x?x?xf32> -> tensor<?x?x64xf32>
   return %y : tensor<?x?x64xf32>
 }
+
+// CHECK-LABEL: func.func @check_size
+// CHECK: mha.check_size %{{.*}}, %{{.*}} {expected_from = "'query' (argument 0) has", what = "dimension 0 (batch size B) of 'key' (argument 1)"}
+func.func @check_size(%a: i64, %b: i64) {
+  mha.check_size %a, %b {expected_from = "'query' (argument 0) has", what = "dimension 0 (batch size B) of 'key' (argument 1)"}
+  return
+}
