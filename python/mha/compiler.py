@@ -121,6 +121,12 @@ class Function:
         return self._handle.flops(specs)
 
     def __call__(self, *arrays):
+        """Runs the function on ``arrays`` and returns its result(s). Raises
+        ``TypeError`` / ``ValueError`` when they do not fit the signature,
+        ``ValueError`` when their dynamic sizes disagree (``shape mismatch:
+        ...``, checked by the compiled code before it reads them),
+        ``MemoryError`` when an allocation of the compiled code fails and
+        ``RuntimeError`` for CUDA errors."""
         self.check(*arrays)
         inputs = [(a.ctypes.data, _dtypes.CODES[spec.dtype], a.shape)
                   for a, spec in zip(arrays, self.args)]

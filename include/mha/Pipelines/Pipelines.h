@@ -49,8 +49,8 @@ getCPUTarget(const CPUTargetPipelineOptions<Derived> &options) {
 struct ReferencePipelineOptions
     : public CPUTargetPipelineOptions<ReferencePipelineOptions> {};
 
-/// decompose + convert-mha-to-linalg (unfused) + bufferize + loops -> LLVM
-/// for `target`. The oracle pipeline that `mha-run --verify` compares
+/// mha-insert-shape-checks + decompose + convert-mha-to-linalg (unfused) +
+/// bufferize + loops -> LLVM for `target`. The oracle pipeline that `mha-run --verify` compares
 /// against.
 void buildReferencePipeline(OpPassManager &pm,
                             const ReferencePipelineOptions &options,
@@ -100,7 +100,7 @@ struct CPUPipelineOptions
       llvm::cl::init(0)};
 };
 
-/// decompose + mha-split-kv (flash-decoding for short queries, unless
+/// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short queries, unless
 /// kv-splits = 1) + mha-tile-attention (fused FlashAttention-2 loop nest) +
 /// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
 /// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
@@ -144,7 +144,8 @@ void buildBufferizePipeline(OpPassManager &pm);
 /// The tail shared by every CPU pipeline: tensors -> buffers -> loops ->
 /// LLVM dialect. Allocation goes through the generic
 /// `_mlir_memref_to_llvm_*` functions so that hosts can track buffers the
-/// compiled code returns.
+/// compiled code returns. Ends with mha-lower-runtime-checks: error exits
+/// for the shape checks and the allocations.
 void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMOptions &options = {});
 
@@ -217,8 +218,9 @@ struct GPUPipelineOptions
 ConvertMHAToGPUOptions
 getConvertMHAToGPUOptions(const GPUPipelineOptions &options);
 
-/// The first stage of mha-gpu-pipeline: decompose layers, tile their
-/// projections (host), convert-mha-to-gpu (kernels + launches).
+/// The first stage of mha-gpu-pipeline: run-time shape checks
+/// (mha-insert-shape-checks), decompose layers, tile their projections
+/// (host), convert-mha-to-gpu (kernels + launches).
 void buildGPUOffloadPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options);
 
