@@ -517,11 +517,10 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
   auto results = function->jit->run(hostInputs);
   if (!results) {
     auto [kind, message] = takeRunError(results.takeError());
-    MhaStatus status = kind == RunErrorKind::ShapeMismatch
-                           ? MHA_ERROR_INVALID_ARGUMENT
-                       : kind == RunErrorKind::OutOfMemory
-                           ? MHA_ERROR_OUT_OF_MEMORY
-                           : MHA_ERROR_RUNTIME;
+    MhaStatus status =
+        kind == RunErrorKind::ShapeMismatch ? MHA_ERROR_INVALID_ARGUMENT
+        : kind == RunErrorKind::OutOfMemory ? MHA_ERROR_OUT_OF_MEMORY
+                                            : MHA_ERROR_RUNTIME;
     return fail(error, status, "run failed: " + message);
   }
   for (HostTensor &t : *results)

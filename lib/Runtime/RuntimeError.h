@@ -1,4 +1,4 @@
-//===- RuntimeError.h - Errors of the runtime and of compiled code -*- C++ -*-===//
+//===- RuntimeError.h - Runtime and compiled-code errors --------*- C++ -*-===//
 //
 // Internal to libmha_runtime: the process-wide sticky error of the CUDA
 // wrappers and the per-thread status of calls of compiled code; see

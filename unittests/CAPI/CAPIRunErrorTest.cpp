@@ -30,8 +30,9 @@ func.func @main(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>,
 /// Inputs of kDynamic: q [2, 4, 5, 8], k and v [kvBatch, 2, 9, 8].
 struct Inputs {
   explicit Inputs(int64_t kvBatch)
-      : q(2 * 4 * 5 * 8, 0.5f), kv(kvBatch * 2 * 9 * 8, 0.25f),
-        qShape{2, 4, 5, 8}, kvShape{kvBatch, 2, 9, 8} {
+      : q(2 * 4 * 5 * 8, 0.5f),
+        kv(kvBatch * 2 * 9 * 8, 0.25f), qShape{2, 4, 5, 8}, kvShape{kvBatch, 2,
+                                                                    9, 8} {
     buffers[0] = {q.data(), MHA_DTYPE_F32, 4, qShape};
     buffers[1] = {kv.data(), MHA_DTYPE_F32, 4, kvShape};
     buffers[2] = {kv.data(), MHA_DTYPE_F32, 4, kvShape};

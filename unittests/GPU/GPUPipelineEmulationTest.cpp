@@ -166,8 +166,8 @@ TEST_P(GPUPipelineShapeChecks, MismatchFailsBeforeAnyLaunch) {
           tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16> -> tensor<?x4x?x64xf16>
       return %o : tensor<?x4x?x64xf16>
     })mlir";
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text,
-                                                             context.get());
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(text, context.get());
   ASSERT_TRUE(module);
   auto signature = getEntrySignature(*module, "dyn");
   ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());

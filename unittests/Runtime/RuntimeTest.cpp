@@ -187,7 +187,7 @@ TEST_F(RuntimeTest, AllocationLimitCountsLiveBytes) {
   // 600 + 600 > 1000; aligned sizes are rounded up to the alignment.
   EXPECT_EQ(_mlir_memref_to_llvm_alloc(600), nullptr);
   EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, 420), nullptr); // 448
-  void *b = _mlir_memref_to_llvm_aligned_alloc(64, 380);             // 384
+  void *b = _mlir_memref_to_llvm_aligned_alloc(64, 380);           // 384
   EXPECT_NE(b, nullptr);
   _mlir_memref_to_llvm_free(b);
   // Released buffers no longer count.

@@ -50,8 +50,8 @@ struct ReferencePipelineOptions
     : public CPUTargetPipelineOptions<ReferencePipelineOptions> {};
 
 /// mha-insert-shape-checks + decompose + convert-mha-to-linalg (unfused) +
-/// bufferize + loops -> LLVM for `target`. The oracle pipeline that `mha-run --verify` compares
-/// against.
+/// bufferize + loops -> LLVM for `target`. The oracle pipeline that `mha-run
+/// --verify` compares against.
 void buildReferencePipeline(OpPassManager &pm,
                             const ReferencePipelineOptions &options,
                             const CPUTarget &target);
@@ -100,9 +100,9 @@ struct CPUPipelineOptions
       llvm::cl::init(0)};
 };
 
-/// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short queries, unless
-/// kv-splits = 1) + mha-tile-attention (fused FlashAttention-2 loop nest) +
-/// mha-vectorize-contractions + mha-vectorize-rows (register-tiled
+/// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short
+/// queries, unless kv-splits = 1) + mha-tile-attention (fused FlashAttention-2
+/// loop nest) + mha-vectorize-contractions + mha-vectorize-rows (register-tiled
 /// micro-kernels, row-wise vector softmax) + bufferize + OpenMP over
 /// (B, H, q-tiles) -> LLVM, for `target`.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options,

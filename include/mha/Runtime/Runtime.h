@@ -99,11 +99,9 @@ MHA_RUNTIME_EXPORT uint64_t mhaRuntimeGetAllocationLimit(void);
 MHA_RUNTIME_EXPORT void *mhaRuntimeBeginCall(void);
 MHA_RUNTIME_EXPORT void *mhaRuntimeCallStatus(void);
 MHA_RUNTIME_EXPORT int32_t mhaRuntimeCallFailed(void *status);
-MHA_RUNTIME_EXPORT void mhaRuntimeReportShapeMismatch(void *status,
-                                                      const char *what,
-                                                      int64_t actual,
-                                                      const char *expectedFrom,
-                                                      int64_t expected);
+MHA_RUNTIME_EXPORT void
+mhaRuntimeReportShapeMismatch(void *status, const char *what, int64_t actual,
+                              const char *expectedFrom, int64_t expected);
 MHA_RUNTIME_EXPORT void mhaRuntimeReportAllocationFailure(void *status,
                                                           uint64_t bytes);
 
@@ -248,8 +246,9 @@ typedef struct MhaRuntimeSymbol {
 } MhaRuntimeSymbol;
 
 /* Every function above that compiled code may call (the mgpu* wrappers,
- * _mlir_memref_to_llvm_*, memrefCopy, the call status), terminated by {NULL, NULL}: a JIT
- * registers these addresses so lowered code binds to this library. */
+ * _mlir_memref_to_llvm_*, memrefCopy, the call status), terminated by
+ * {NULL, NULL}: a JIT registers these addresses so lowered code binds to
+ * this library. */
 MHA_RUNTIME_EXPORT const MhaRuntimeSymbol *mhaRuntimeSymbols(void);
 
 #ifdef __cplusplus

@@ -162,8 +162,7 @@ void insertChecks(MultiHeadAttentionOp op) {
     static const char *what[] = {"H*D", "Hkv*D", "Hkv*Dv", "E"};
     int64_t sizes[] = {h * d, hkv * d, hkv * dv, e.staticSize};
     for (unsigned i = 0; i < 4; ++i)
-      check.equal(check.operand(op.getBiasesMutable()[i], names[i], 0),
-                  "size",
+      check.equal(check.operand(op.getBiasesMutable()[i], names[i], 0), "size",
                   CheckBuilder::fixed(sizes[i], std::string("the layer's ") +
                                                     what[i] + " is"));
   }

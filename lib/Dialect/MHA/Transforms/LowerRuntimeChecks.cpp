@@ -67,8 +67,7 @@ public:
 
   LogicalResult run() {
     findFailingFunctions();
-    for (auto fn :
-         llvm::to_vector(module.getOps<LLVM::LLVMFuncOp>()))
+    for (auto fn : llvm::to_vector(module.getOps<LLVM::LLVMFuncOp>()))
       if (!fn.isExternal() && failed(instrument(fn)))
         return failure();
     return success();
@@ -97,9 +96,9 @@ private:
     Location loc = fn.getLoc();
     OpBuilder b(fn.getBody());
     b.setInsertionPointToStart(&fn.getBody().front());
-    Value status = call(b, loc, isPublic ? kBeginCall : kCallStatus, {},
-                        ptrType())
-                       .getResult();
+    Value status =
+        call(b, loc, isPublic ? kBeginCall : kCallStatus, {}, ptrType())
+            .getResult();
     if (!fails)
       return success();
 
@@ -118,8 +117,7 @@ private:
       FailureOr<Block *> exit = getExit(fn, region, exits);
       if (failed(exit))
         return point->emitOpError()
-               << "may fail inside a '"
-               << region->getParentOp()->getName()
+               << "may fail inside a '" << region->getParentOp()->getName()
                << "' region, which mha-lower-runtime-checks cannot leave "
                   "(supported: the function body, omp.loop_nest)";
       if (region != body)
@@ -212,8 +210,7 @@ private:
   /// that calls `report` to `exit`.
   void guardAfter(Operation *op,
                   const std::function<Value(OpBuilder &)> &failed,
-                  const std::function<void(OpBuilder &)> &report,
-                  Block *exit) {
+                  const std::function<void(OpBuilder &)> &report, Block *exit) {
     Block *block = op->getBlock();
     Block *next = block->splitBlock(op->getNextNode());
     OpBuilder b(op->getContext());
@@ -233,8 +230,8 @@ private:
   Type ptrType() { return LLVM::LLVMPointerType::get(module.getContext()); }
 
   /// Declares runtime function `name` on first use and calls it.
-  LLVM::CallOp call(OpBuilder &b, Location loc, StringRef name,
-                    ValueRange args, Type result) {
+  LLVM::CallOp call(OpBuilder &b, Location loc, StringRef name, ValueRange args,
+                    Type result) {
     auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
     if (!fn) {
       OpBuilder::InsertionGuard g(b);
@@ -259,10 +256,10 @@ private:
       std::string name = "__mha_check_message_" + std::to_string(counter++);
       while (module.lookupSymbol(name))
         name = "__mha_check_message_" + std::to_string(counter++);
-      global = LLVM::GlobalOp::create(b, module.getLoc(), type,
-                                      /*isConstant=*/true,
-                                      LLVM::Linkage::Internal, name,
-                                      b.getStringAttr(value));
+      global =
+          LLVM::GlobalOp::create(b, module.getLoc(), type,
+                                 /*isConstant=*/true, LLVM::Linkage::Internal,
+                                 name, b.getStringAttr(value));
     }
     return LLVM::AddressOfOp::create(b, loc, global);
   }
