@@ -47,10 +47,22 @@ static llvm::Expected<TensorSpec> toSpec(Type type, llvm::StringRef what) {
     std::string s;
     llvm::raw_string_ostream os(s);
     os << what << " has unsupported type " << type
-       << " (mha-run supports ranked tensors of f32, f16, bf16 and i1)";
+       << " (supported: ranked tensors of f32, f16, bf16 and i1)";
     return llvm::createStringError(s);
   }
-  return TensorSpec{*dtype, std::vector<int64_t>(tensor.getShape())};
+  TensorSpec spec{*dtype, std::vector<int64_t>(tensor.getShape())};
+  // Sizes are int64_t everywhere (memref descriptors, .npy headers): a
+  // static part that overflows cannot be allocated, read or written.
+  std::vector<int64_t> staticShape = spec.shape;
+  for (int64_t &d : staticShape)
+    d = ShapedType::isDynamic(d) ? 1 : d;
+  if (llvm::Expected<uint64_t> bytes = getTensorBytes(*dtype, staticShape);
+      !bytes) {
+    llvm::consumeError(bytes.takeError());
+    return llvm::createStringError(what + " (" + spec.describe() +
+                                   ") has more than 2^63 bytes");
+  }
+  return spec;
 }
 
 llvm::Expected<EntrySignature>
@@ -255,6 +267,20 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
 
 llvm::Expected<std::vector<HostTensor>>
 JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
+  // Results of static shape are allocated by the compiled code and copied
+  // out here: refuse up front what the host cannot hold.
+  uint64_t resultBytes = 0;
+  for (const TensorSpec &spec : signature.results)
+    if (llvm::none_of(spec.shape, [](int64_t d) { return d < 0; })) {
+      llvm::Expected<uint64_t> bytes = getTensorBytes(spec.dtype, spec.shape);
+      if (!bytes)
+        return bytes.takeError();
+      resultBytes += *bytes;
+    }
+  if (llvm::Error err = checkHostAllocation(
+          2 * resultBytes, "the results of @" + signature.name +
+                               " (allocated, then copied out)"))
+    return std::move(err);
   // Arguments are read-only in the compiled code (see compile()).
   EntryCall call(inputs, signature.results);
   // _mlir_ciface_NAME(result*, arg0*, ...): the packed wrapper takes a pointer

@@ -45,7 +45,7 @@
 //
 // Unsupported signature.
 // RUN: %expect_exit 2 mha-run %S/Inputs/unsupported-signature.mlir | FileCheck %s --check-prefix=SIG
-// SIG: mha-run: error: '{{.*}}unsupported-signature.mlir': argument 0 of @main has unsupported type tensor<4xi32> (mha-run supports ranked tensors of f32, f16, bf16 and i1)
+// SIG: mha-run: error: '{{.*}}unsupported-signature.mlir': argument 0 of @main has unsupported type tensor<4xi32> (supported: ranked tensors of f32, f16, bf16 and i1)
 //
 // Malformed --input / --output flags and out-of-range positions.
 // RUN: %expect_exit 2 mha-run %S/Inputs/attention.mlir --input=%t/q.npy | FileCheck %s --check-prefix=INFLAG
