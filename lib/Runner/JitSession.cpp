@@ -3,6 +3,7 @@
 #include "mha/Runner/JitSession.h"
 
 #include "mha/Runner/EntryCall.h"
+#include "mha/Runner/FatalErrors.h"
 
 #include "mha/InitAll.h"
 #include "mha/Runtime/Runtime.h"
@@ -177,7 +178,16 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
       return llvm::createStringError(
           "invalid " + pipelineName(kind).str() + " pipeline options '" +
           pipelineOptions.str() + "': " + llvm::toString(target.takeError()));
-    if (failed(pm.run(*clone)))
+    // An LLVM fatal error inside (e.g. serialising GPU kernels) becomes
+    // this compile's error; the half-lowered clone is discarded.
+    LogicalResult result = failure();
+    if (llvm::Error err =
+            runRecoveringFatalErrors([&] { result = pm.run(*clone); }))
+      return llvm::createStringError(
+          "the " + pipelineName(kind).str() + " pipeline failed on the input: " +
+          llvm::toString(std::move(err)) +
+          (diagnostics.empty() ? "" : "\n" + diagnostics));
+    if (failed(result))
       return llvm::createStringError("the " + pipelineName(kind).str() +
                                      " pipeline failed on the input:\n" +
                                      diagnostics);
@@ -235,7 +245,14 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
-  auto engine = ExecutionEngine::create(*clone, options, std::move(*tm));
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      llvm::createStringError("no execution engine");
+  if (llvm::Error err = runRecoveringFatalErrors([&] {
+        engine = ExecutionEngine::create(*clone, options, std::move(*tm));
+      })) {
+    llvm::consumeError(engine.takeError());
+    return std::move(err);
+  }
   if (!engine)
     return engine.takeError();
   result->engine = std::move(*engine);

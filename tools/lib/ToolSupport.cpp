@@ -2,6 +2,8 @@
 
 #include "ToolSupport.h"
 
+#include "mha/Runner/FatalErrors.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -65,6 +67,8 @@ void tool::parseCommandLine(int argc, char **argv, llvm::StringRef name,
                             llvm::cl::OptionCategory &category,
                             llvm::StringRef overview) {
   setToolName(name);
+  // An LLVM fatal error left unchecked is still one error line and exit 2.
+  runner::installFatalErrorHandler(name, kUsageError);
   llvm::cl::HideUnrelatedOptions(category);
   std::string errors;
   llvm::raw_string_ostream os(errors);
