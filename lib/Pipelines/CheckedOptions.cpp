@@ -11,7 +11,8 @@ using namespace mlir::mha;
 using llvm::StringRef;
 
 std::optional<std::string>
-mha::options_impl::checkOptionValue(llvm::cl::parser<int64_t> &, StringRef value) {
+mha::options_impl::checkOptionValue(llvm::cl::parser<int64_t> &,
+                                    StringRef value) {
   int64_t parsed; // as cl::parser<long>: any radix prefix
   if (value.getAsInteger(0, parsed))
     return "'" + value.str() + "' is not an integer";
@@ -19,7 +20,8 @@ mha::options_impl::checkOptionValue(llvm::cl::parser<int64_t> &, StringRef value
 }
 
 std::optional<std::string>
-mha::options_impl::checkOptionValue(llvm::cl::parser<unsigned> &, StringRef value) {
+mha::options_impl::checkOptionValue(llvm::cl::parser<unsigned> &,
+                                    StringRef value) {
   unsigned parsed;
   if (value.getAsInteger(0, parsed))
     return "'" + value.str() + "' is not a non-negative integer";
@@ -28,20 +30,22 @@ mha::options_impl::checkOptionValue(llvm::cl::parser<unsigned> &, StringRef valu
 
 std::optional<std::string>
 mha::options_impl::checkOptionValue(llvm::cl::parser<bool> &, StringRef value) {
-  if (llvm::is_contained({"", "true", "True", "TRUE", "1", "false", "False",
-                          "FALSE", "0"},
-                         value))
+  if (llvm::is_contained(
+          {"", "true", "True", "TRUE", "1", "false", "False", "FALSE", "0"},
+          value))
     return std::nullopt;
   return "'" + value.str() + "' is not true or false";
 }
 
 std::optional<std::string>
-mha::options_impl::checkOptionValue(llvm::cl::parser<std::string> &, StringRef) {
+mha::options_impl::checkOptionValue(llvm::cl::parser<std::string> &,
+                                    StringRef) {
   return std::nullopt;
 }
 
 std::optional<std::string>
-mha::options_impl::checkOptionValue(llvm::cl::parser<GPUChip> &, StringRef value) {
+mha::options_impl::checkOptionValue(llvm::cl::parser<GPUChip> &,
+                                    StringRef value) {
   llvm::Expected<GPUChip> chip = GPUChip::parse(value);
   if (!chip)
     return llvm::toString(chip.takeError());
@@ -50,7 +54,7 @@ mha::options_impl::checkOptionValue(llvm::cl::parser<GPUChip> &, StringRef value
 
 std::optional<std::string>
 mha::options_impl::checkOptionValue(llvm::cl::generic_parser_base &parser,
-                              StringRef value) {
+                                    StringRef value) {
   std::vector<std::string> names;
   for (unsigned i = 0, e = parser.getNumOptions(); i < e; ++i) {
     if (parser.getOption(i) == value)
@@ -100,10 +104,9 @@ std::optional<std::string> splitOptions(StringRef text,
       return "unbalanced braces in '" + item.str() + "'";
     auto [key, value] = item.split('=');
     // Quoted and braced values reach the option without their delimiters.
-    if (value.size() >= 2 &&
-        ((value.front() == '{' && value.back() == '}') ||
-         (value.front() == '"' && value.back() == '"') ||
-         (value.front() == '\'' && value.back() == '\'')))
+    if (value.size() >= 2 && ((value.front() == '{' && value.back() == '}') ||
+                              (value.front() == '"' && value.back() == '"') ||
+                              (value.front() == '\'' && value.back() == '\'')))
       value = value.drop_front().drop_back();
     out.push_back({key, value});
     text = text.drop_front(end);
@@ -111,9 +114,10 @@ std::optional<std::string> splitOptions(StringRef text,
 }
 } // namespace
 
-llvm::Error mha::options_impl::parseCheckedOptions(
-    mlir::detail::PassOptions &options, llvm::ArrayRef<OptionCheck> checks,
-    StringRef pipeline, StringRef text) {
+llvm::Error
+mha::options_impl::parseCheckedOptions(mlir::detail::PassOptions &options,
+                                       llvm::ArrayRef<OptionCheck> checks,
+                                       StringRef pipeline, StringRef text) {
   auto names = [&] {
     std::string list;
     for (const OptionCheck &c : checks)

@@ -36,8 +36,8 @@ mlir::mha::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
     return err;
   // gpu-module-to-binary's spellings; it reports another without failing.
   static constexpr llvm::StringLiteral kFormats[] = {
-      "bin", "binary", "fatbin", "fatbinary", "isa", "assembly", "llvm",
-      "offloading"};
+      "bin", "binary",   "fatbin", "fatbinary",
+      "isa", "assembly", "llvm",   "offloading"};
   if (!llvm::is_contained(kFormats, options.format.getValue()))
     return llvm::createStringError("option format: '" + options.format +
                                    "' is not one of bin, fatbin, isa, llvm");

@@ -184,8 +184,8 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
     if (llvm::Error err =
             runRecoveringFatalErrors([&] { result = pm.run(*clone); }))
       return llvm::createStringError(
-          "the " + pipelineName(kind).str() + " pipeline failed on the input: " +
-          llvm::toString(std::move(err)) +
+          "the " + pipelineName(kind).str() +
+          " pipeline failed on the input: " + llvm::toString(std::move(err)) +
           (diagnostics.empty() ? "" : "\n" + diagnostics));
     if (failed(result))
       return llvm::createStringError("the " + pipelineName(kind).str() +

@@ -81,14 +81,14 @@ mlir::mha::runner::buildPipelineForKind(OpPassManager &pm, PipelineKind kind,
                                         const TargetFlags &target) {
   switch (kind) {
   case PipelineKind::Reference:
-    return buildWithTarget<ReferencePipelineOptions>(pm, options, target, "mha-reference-pipeline",
-                                                     buildReferencePipeline);
+    return buildWithTarget<ReferencePipelineOptions>(
+        pm, options, target, "mha-reference-pipeline", buildReferencePipeline);
   case PipelineKind::CPU:
-    return buildWithTarget<CPUPipelineOptions>(pm, options, target, "mha-cpu-pipeline",
-                                               buildCPUPipeline);
+    return buildWithTarget<CPUPipelineOptions>(
+        pm, options, target, "mha-cpu-pipeline", buildCPUPipeline);
   case PipelineKind::GPU:
-    return buildWithTarget<GPUPipelineOptions>(pm, options, target, "mha-gpu-pipeline",
-                                               buildGPUPipeline);
+    return buildWithTarget<GPUPipelineOptions>(
+        pm, options, target, "mha-gpu-pipeline", buildGPUPipeline);
   }
   llvm_unreachable("unknown pipeline kind");
 }

@@ -2,9 +2,9 @@
 
 #include "mha/Target/GPUChip.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -73,20 +73,19 @@ struct ChipPTX {
   unsigned minPTX;
 };
 constexpr ChipPTX kChips[] = {
-    {20, false, 32},  {21, false, 32},  {30, false, 32},  {32, false, 40},
-    {35, false, 32},  {37, false, 41},  {50, false, 40},  {52, false, 41},
-    {53, false, 42},  {60, false, 50},  {61, false, 50},  {62, false, 50},
-    {70, false, 60},  {72, false, 61},  {75, false, 63},  {80, false, 70},
-    {86, false, 71},  {87, false, 74},  {88, false, 90},  {89, false, 78},
-    {90, false, 78},  {90, true, 80},   {100, false, 86}, {100, true, 86},
-    {101, false, 86}, {101, true, 86},  {103, false, 88}, {103, true, 88},
-    {110, false, 90}, {110, true, 90},  {120, false, 87}, {120, true, 87},
+    {20, false, 32},  {21, false, 32}, {30, false, 32},  {32, false, 40},
+    {35, false, 32},  {37, false, 41}, {50, false, 40},  {52, false, 41},
+    {53, false, 42},  {60, false, 50}, {61, false, 50},  {62, false, 50},
+    {70, false, 60},  {72, false, 61}, {75, false, 63},  {80, false, 70},
+    {86, false, 71},  {87, false, 74}, {88, false, 90},  {89, false, 78},
+    {90, false, 78},  {90, true, 80},  {100, false, 86}, {100, true, 86},
+    {101, false, 86}, {101, true, 86}, {103, false, 88}, {103, true, 88},
+    {110, false, 90}, {110, true, 90}, {120, false, 87}, {120, true, 87},
     {121, false, 88}, {121, true, 88}};
 /// The PTX ISA versions LLVM 22 has a +ptxNN feature for.
-constexpr unsigned kPTXVersions[] = {32, 40, 41, 42, 43, 50, 60, 61,
-                                     62, 63, 64, 65, 70, 71, 72, 73,
-                                     74, 75, 76, 77, 78, 80, 81, 82,
-                                     83, 84, 85, 86, 87, 88, 90};
+constexpr unsigned kPTXVersions[] = {32, 40, 41, 42, 43, 50, 60, 61, 62, 63, 64,
+                                     65, 70, 71, 72, 73, 74, 75, 76, 77, 78, 80,
+                                     81, 82, 83, 84, 85, 86, 87, 88, 90};
 
 std::string ptxName(unsigned version) {
   return std::to_string(version / 10) + "." + std::to_string(version % 10);
@@ -103,8 +102,8 @@ std::optional<unsigned> GPUChip::getMinPTXVersion() const {
 std::string GPUChip::getSupportedChips() {
   std::string list;
   for (const ChipPTX &c : kChips)
-    list += (list.empty() ? "" : ", ") +
-            GPUChip(c.version, c.archSpecific).str();
+    list +=
+        (list.empty() ? "" : ", ") + GPUChip(c.version, c.archSpecific).str();
   return list;
 }
 

@@ -83,8 +83,8 @@ RunOptions::RunOptions(cl::OptionCategory &category)
 /// "512M", "8G", "1.5GiB", "4096" -> bytes (binary units); nullopt when
 /// malformed.
 static std::optional<uint64_t> parseSize(llvm::StringRef text) {
-  llvm::StringRef number = text.take_while(
-      [](char c) { return llvm::isDigit(c) || c == '.'; });
+  llvm::StringRef number =
+      text.take_while([](char c) { return llvm::isDigit(c) || c == '.'; });
   std::string lower = text.drop_front(number.size()).lower();
   llvm::StringRef unit = lower;
   if (!unit.consume_back("ib"))
@@ -149,8 +149,8 @@ RunOptions::makeInputs(llvm::StringRef entry,
       fail("argument " + llvm::Twine(i) + " (" + spec.describe() +
            ") has dynamic dims: give it with --input=" + llvm::Twine(i) +
            "=FILE.npy");
-    std::string what = "argument " + std::to_string(i) + " (" +
-                       spec.describe() + ")";
+    std::string what =
+        "argument " + std::to_string(i) + " (" + spec.describe() + ")";
     uint64_t bytes = check(getTensorBytes(spec.dtype, spec.shape), what + ": ");
     failOn(checkHostAllocation(bytes, what));
     tensors.push_back(randomArgument(spec.dtype, spec.shape, seed, i));

@@ -338,8 +338,8 @@ int main(int argc, char **argv) {
   manifest.cpu = target->describe();
   std::string manifestText = serializeManifest(manifest);
   if (failed(pm.run(*module)))
-    fail("the " + pipelineName(pipeline) + " pipeline failed on '" +
-                 inputFile + "' (see the diagnostics above)");
+    fail("the " + pipelineName(pipeline) + " pipeline failed on '" + inputFile +
+         "' (see the diagnostics above)");
 
   auto writeHeader = [&](llvm::StringRef library) {
     if (headerFile.empty())

@@ -135,8 +135,8 @@ TEST_F(CAPITargetTest, PipelineOptionErrorsAreReturnedNotPrinted) {
     MhaFunction *fn = nullptr;
     char *error = nullptr;
     testing::internal::CaptureStderr();
-    MhaStatus status = mhaCompile(ctx, kHalf, -1, nullptr, c.pipeline,
-                                  c.options, &fn, &error);
+    MhaStatus status =
+        mhaCompile(ctx, kHalf, -1, nullptr, c.pipeline, c.options, &fn, &error);
     std::string printed = testing::internal::GetCapturedStderr();
     EXPECT_EQ(status, MHA_ERROR_COMPILE) << c.options;
     EXPECT_EQ(fn, nullptr);

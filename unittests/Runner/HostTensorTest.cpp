@@ -254,7 +254,8 @@ TEST(HostMemoryTest, SizesAreOverflowChecked) {
   EXPECT_EQ(llvm::toString(huge.takeError()),
             "f32[4611686018427387904x4] has more than 2^63 bytes");
   // 2^61 elements of 4 bytes: the element count fits, the bytes do not.
-  llvm::Expected<uint64_t> bytes = getTensorBytes(DType::F32, {int64_t(1) << 61});
+  llvm::Expected<uint64_t> bytes =
+      getTensorBytes(DType::F32, {int64_t(1) << 61});
   ASSERT_FALSE(bool(bytes));
   llvm::consumeError(bytes.takeError());
 }

@@ -189,10 +189,9 @@ unsigned nanRows(const HostTensor &o) {
 TEST(OracleTest, NaNAndInfinitiesPropagateAsInPyTorch) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto qkv = [] {
-    return std::vector<HostTensor>{
-        randomTensor(DType::F32, {1, 1, 3, 2}, 31),
-        randomTensor(DType::F32, {1, 1, 4, 2}, 32),
-        randomTensor(DType::F32, {1, 1, 4, 2}, 33)};
+    return std::vector<HostTensor>{randomTensor(DType::F32, {1, 1, 3, 2}, 31),
+                                   randomTensor(DType::F32, {1, 1, 4, 2}, 32),
+                                   randomTensor(DType::F32, {1, 1, 4, 2}, 33)};
   };
   // NaN in q: its row.
   std::vector<HostTensor> t = qkv();
@@ -218,8 +217,8 @@ TEST(OracleTest, NaNAndInfinitiesPropagateAsInPyTorch) {
   // is 0 (masked), as 0 * NaN is NaN.
   t = qkv();
   t[2].set(at(t[2], 0, 0, 3, 1), nan);
-  HostTensor keep = make({1, 1, 3, 4}, {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
-                         DType::I1);
+  HostTensor keep =
+      make({1, 1, 3, 4}, {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1}, DType::I1);
   HostTensor o = oracleAttention(t[0], t[1], t[2], &keep, {});
   for (int64_t r = 0; r < 3; ++r) {
     EXPECT_FALSE(std::isnan(o.get(at(o, 0, 0, r, 0))));

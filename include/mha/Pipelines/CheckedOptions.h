@@ -54,8 +54,7 @@ struct OptionCheck {
 /// `checks`, then parses it into `options`; the error names `pipeline`.
 llvm::Error parseCheckedOptions(mlir::detail::PassOptions &options,
                                 llvm::ArrayRef<OptionCheck> checks,
-                                llvm::StringRef pipeline,
-                                llvm::StringRef text);
+                                llvm::StringRef pipeline, llvm::StringRef text);
 } // namespace options_impl
 
 /// The options of an mha pipeline (`Derived`), declared with the nested

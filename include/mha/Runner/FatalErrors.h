@@ -25,8 +25,7 @@ namespace mlir::mha::runner {
 /// set what it does outside runRecoveringFatalErrors): with a `toolName`,
 /// a fatal error prints "<toolName>: error: <message>" and exits with
 /// `exitCode`; without one, LLVM's own "LLVM ERROR: <message>" and exit.
-void installFatalErrorHandler(llvm::StringRef toolName = "",
-                              int exitCode = 2);
+void installFatalErrorHandler(llvm::StringRef toolName = "", int exitCode = 2);
 
 /// Runs `fn`. A fatal LLVM error on this thread inside it returns an error
 /// with LLVM's message instead of ending the process; `fn`'s frames are
