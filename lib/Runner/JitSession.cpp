@@ -155,7 +155,11 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
   std::string diagnostics;
   llvm::raw_string_ostream diagOS(diagnostics);
   {
+    // A pass that reports an error without failing (upstream passes do)
+    // fails the compile all the same.
+    bool sawError = false;
     ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+      sawError |= d.getSeverity() == DiagnosticSeverity::Error;
       diagOS << d.getLocation() << ": " << d << "\n";
       for (Diagnostic &note : d.getNotes())
         diagOS << "  note: " << note << "\n";
@@ -187,7 +191,7 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
           "the " + pipelineName(kind).str() +
           " pipeline failed on the input: " + llvm::toString(std::move(err)) +
           (diagnostics.empty() ? "" : "\n" + diagnostics));
-    if (failed(result))
+    if (failed(result) || sawError)
       return llvm::createStringError("the " + pipelineName(kind).str() +
                                      " pipeline failed on the input:\n" +
                                      diagnostics);

@@ -262,6 +262,13 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseInputFile(inputFile, context, sourceMgr);
   // The pipeline's diagnostics quote the source too.
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  // A pass that reports an error without failing (upstream passes do)
+  // fails the compile all the same: nothing is written.
+  bool sawError = false;
+  ScopedDiagnosticHandler errorSeen(&context, [&](Diagnostic &d) {
+    sawError |= d.getSeverity() == DiagnosticSeverity::Error;
+    return failure(); // printed by `handler`
+  });
 
   // Entries and their manifest.
   std::vector<std::string> entryNames;
@@ -337,7 +344,7 @@ int main(int argc, char **argv) {
   manifest.triple = triple.str();
   manifest.cpu = target->describe();
   std::string manifestText = serializeManifest(manifest);
-  if (failed(pm.run(*module)))
+  if (failed(pm.run(*module)) || sawError)
     fail("the " + pipelineName(pipeline) + " pipeline failed on '" + inputFile +
          "' (see the diagnostics above)");
 
