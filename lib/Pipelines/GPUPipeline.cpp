@@ -13,6 +13,8 @@
 #include "mlir/Dialect/LLVMIR/Transforms/OptimizeForNVVM.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 
@@ -27,6 +29,26 @@ mlir::mha::getConvertMHAToGPUOptions(const GPUPipelineOptions &options) {
   return toGPU;
 }
 
+llvm::Error
+mlir::mha::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
+  const GPUChip &chip = options.chip;
+  if (llvm::Error err = chip.checkFeatures(options.features))
+    return err;
+  // gpu-module-to-binary's spellings; it reports another without failing.
+  static constexpr llvm::StringLiteral kFormats[] = {
+      "bin", "binary",   "fatbin", "fatbinary",
+      "isa", "assembly", "llvm",   "offloading"};
+  if (!llvm::is_contained(kFormats, options.format.getValue()))
+    return llvm::createStringError("option format: '" + options.format +
+                                   "' is not one of bin, fatbin, isa, llvm");
+  if (!options.cudaPath.empty() &&
+      !llvm::sys::fs::is_directory(options.cudaPath.getValue()))
+    return llvm::createStringError("option cuda-path: '" + options.cudaPath +
+                                   "' is not a directory (give the CUDA "
+                                   "toolkit's root, which holds bin/ptxas)");
+  return llvm::Error::success();
+}
+
 void mlir::mha::buildGPUKernelLoweringPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
   // nvgpu (cp.async) and gpu ops -> NVVM, with the target attached for
@@ -34,7 +56,9 @@ void mlir::mha::buildGPUKernelLoweringPipeline(
   pm.addPass(createConvertNVGPUToNVVMPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip.getValue().str();
-  target.features = options.features;
+  target.features = options.features.empty()
+                        ? options.chip.getValue().getDefaultPTXFeatures()
+                        : options.features.getValue();
   target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();

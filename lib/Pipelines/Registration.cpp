@@ -9,9 +9,10 @@ using namespace mlir;
 using namespace mlir::mha;
 
 namespace {
-/// Registers a pipeline whose options name a CPU target: the target is
-/// resolved once, and an unknown CPU or feature is a pipeline-parsing error
-/// (as an unknown option is), not a failure of a pass.
+/// Registers a pipeline whose options name a CPU target: the options are
+/// checked and the target is resolved once, so a bad option, an unknown CPU
+/// or feature, or a GPU chip LLVM cannot target is a pipeline-parsing error
+/// (mha-opt exits non-zero), not a failure of a pass or a fatal LLVM error.
 template <typename Options>
 void registerTargetPipeline(StringRef arg, StringRef description,
                             void (*build)(OpPassManager &, const Options &,
@@ -21,8 +22,10 @@ void registerTargetPipeline(StringRef arg, StringRef description,
       [arg, build](OpPassManager &pm, StringRef text,
                    function_ref<LogicalResult(const Twine &)> errorHandler) {
         Options options;
-        if (failed(options.parseFromString(text)))
-          return failure();
+        if (llvm::Error err = options.parse(text, arg))
+          return errorHandler(arg + ": " + llvm::toString(std::move(err)));
+        if (llvm::Error err = checkPipelineOptions(options))
+          return errorHandler(arg + ": " + llvm::toString(std::move(err)));
         llvm::Expected<CPUTarget> target = getCPUTarget(options);
         if (!target)
           return errorHandler(arg + ": " + llvm::toString(target.takeError()));

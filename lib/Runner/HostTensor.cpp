@@ -3,13 +3,17 @@
 #include "mha/Runner/HostTensor.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <mutex>
+#include <unistd.h>
 
 using namespace mlir::mha::runner;
 
@@ -255,6 +259,93 @@ std::string TensorSpec::describe() const {
   return s + dtypeName(dtype).str() + ">";
 }
 
+llvm::Expected<uint64_t>
+mlir::mha::runner::getTensorBytes(DType dtype, llvm::ArrayRef<int64_t> shape) {
+  uint64_t bytes = dtypeSize(dtype);
+  bool overflow = false;
+  for (int64_t dim : shape) {
+    uint64_t d = dim < 0 ? 0 : uint64_t(dim);
+    overflow |= d != 0 && bytes > uint64_t(INT64_MAX) / d;
+    bytes *= d;
+  }
+  // A zero dim makes the tensor empty whatever the others are.
+  if (llvm::is_contained(shape, 0))
+    return 0;
+  if (overflow)
+    return llvm::createStringError(describeTensor(dtype, shape) +
+                                   " has more than 2^63 bytes");
+  return bytes;
+}
+
+uint64_t mlir::mha::runner::getPhysicalMemory() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? uint64_t(pages) * uint64_t(size) : 0;
+}
+
+namespace {
+struct MemoryLimit {
+  std::mutex mutex;
+  uint64_t bytes = 0; // 0: the physical memory
+  std::string source;
+};
+MemoryLimit &memoryLimit() {
+  static MemoryLimit limit;
+  return limit;
+}
+
+std::string formatBytes(uint64_t bytes) {
+  if (bytes >= (1ull << 30))
+    return llvm::formatv("{0:f1} GiB", double(bytes) / double(1ull << 30));
+  if (bytes >= (1ull << 20))
+    return llvm::formatv("{0:f1} MiB", double(bytes) / double(1ull << 20));
+  return std::to_string(bytes) + " bytes";
+}
+} // namespace
+
+void mlir::mha::runner::setHostMemoryLimit(uint64_t bytes,
+                                           llvm::StringRef source) {
+  MemoryLimit &limit = memoryLimit();
+  std::lock_guard<std::mutex> lock(limit.mutex);
+  limit.bytes = bytes;
+  limit.source = bytes ? source.str() : "";
+}
+
+uint64_t mlir::mha::runner::getHostMemoryLimit() {
+  MemoryLimit &limit = memoryLimit();
+  std::lock_guard<std::mutex> lock(limit.mutex);
+  return limit.bytes ? limit.bytes : getPhysicalMemory();
+}
+
+llvm::Error mlir::mha::runner::checkHostAllocation(uint64_t bytes,
+                                                   const llvm::Twine &what) {
+  MemoryLimit &limit = memoryLimit();
+  std::string source;
+  uint64_t max;
+  {
+    std::lock_guard<std::mutex> lock(limit.mutex);
+    max = limit.bytes ? limit.bytes : getPhysicalMemory();
+    source = limit.bytes ? limit.source : "the physical memory";
+  }
+  if (max == 0 || bytes <= max)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      std::make_error_code(std::errc::not_enough_memory),
+      what + " needs " + formatBytes(bytes) + ", more than the " +
+          formatBytes(max) + " host memory limit" +
+          (source.empty() ? "" : " (" + source + ")"));
+}
+
+llvm::Expected<HostTensor>
+mlir::mha::runner::makeHostTensor(DType dtype, std::vector<int64_t> shape) {
+  llvm::Expected<uint64_t> bytes = getTensorBytes(dtype, shape);
+  if (!bytes)
+    return bytes.takeError();
+  if (llvm::Error err =
+          checkHostAllocation(*bytes, describeTensor(dtype, shape)))
+    return std::move(err);
+  return HostTensor(dtype, std::move(shape));
+}
+
 llvm::Error
 mlir::mha::runner::checkTensorInputs(llvm::StringRef entry,
                                      const std::vector<TensorSpec> &specs,
@@ -279,6 +370,10 @@ mlir::mha::runner::checkTensorInputs(llvm::StringRef entry,
     if (!ok)
       return llvm::createStringError(prefix + "shape mismatch, got " +
                                      t.describe());
+    if (llvm::Expected<uint64_t> bytes = getTensorBytes(t.dtype, t.shape);
+        !bytes)
+      return llvm::createStringError(prefix +
+                                     llvm::toString(bytes.takeError()));
   }
   return llvm::Error::success();
 }

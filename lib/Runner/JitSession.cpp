@@ -3,6 +3,7 @@
 #include "mha/Runner/JitSession.h"
 
 #include "mha/Runner/EntryCall.h"
+#include "mha/Runner/FatalErrors.h"
 
 #include "mha/InitAll.h"
 #include "mha/Runtime/Runtime.h"
@@ -47,10 +48,22 @@ static llvm::Expected<TensorSpec> toSpec(Type type, llvm::StringRef what) {
     std::string s;
     llvm::raw_string_ostream os(s);
     os << what << " has unsupported type " << type
-       << " (mha-run supports ranked tensors of f32, f16, bf16 and i1)";
+       << " (supported: ranked tensors of f32, f16, bf16 and i1)";
     return llvm::createStringError(s);
   }
-  return TensorSpec{*dtype, std::vector<int64_t>(tensor.getShape())};
+  TensorSpec spec{*dtype, std::vector<int64_t>(tensor.getShape())};
+  // Sizes are int64_t everywhere (memref descriptors, .npy headers): a
+  // static part that overflows cannot be allocated, read or written.
+  std::vector<int64_t> staticShape = spec.shape;
+  for (int64_t &d : staticShape)
+    d = ShapedType::isDynamic(d) ? 1 : d;
+  if (llvm::Expected<uint64_t> bytes = getTensorBytes(*dtype, staticShape);
+      !bytes) {
+    llvm::consumeError(bytes.takeError());
+    return llvm::createStringError(what + " (" + spec.describe() +
+                                   ") has more than 2^63 bytes");
+  }
+  return spec;
 }
 
 llvm::Expected<EntrySignature>
@@ -174,7 +187,11 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
   std::string diagnostics;
   llvm::raw_string_ostream diagOS(diagnostics);
   {
+    // A pass that reports an error without failing (upstream passes do)
+    // fails the compile all the same.
+    bool sawError = false;
     ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+      sawError |= d.getSeverity() == DiagnosticSeverity::Error;
       diagOS << d.getLocation() << ": " << d << "\n";
       for (Diagnostic &note : d.getNotes())
         diagOS << "  note: " << note << "\n";
@@ -197,7 +214,16 @@ llvm::Expected<LoweredEntry> mlir::mha::runner::lowerEntry(
       return llvm::createStringError(
           "invalid " + pipelineName(kind).str() + " pipeline options '" +
           pipelineOptions.str() + "': " + llvm::toString(target.takeError()));
-    if (failed(pm.run(*clone)))
+    // An LLVM fatal error inside (e.g. serialising GPU kernels) becomes
+    // this compile's error; the half-lowered clone is discarded.
+    LogicalResult result = failure();
+    if (llvm::Error err =
+            runRecoveringFatalErrors([&] { result = pm.run(*clone); }))
+      return llvm::createStringError(
+          "the " + pipelineName(kind).str() +
+          " pipeline failed on the input: " + llvm::toString(std::move(err)) +
+          (diagnostics.empty() ? "" : "\n" + diagnostics));
+    if (failed(result) || sawError)
       return llvm::createStringError("the " + pipelineName(kind).str() +
                                      " pipeline failed on the input:\n" +
                                      diagnostics);
@@ -255,7 +281,14 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
-  auto engine = ExecutionEngine::create(*clone, options, std::move(*tm));
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      llvm::createStringError("no execution engine");
+  if (llvm::Error err = runRecoveringFatalErrors([&] {
+        engine = ExecutionEngine::create(*clone, options, std::move(*tm));
+      })) {
+    llvm::consumeError(engine.takeError());
+    return std::move(err);
+  }
   if (!engine)
     return engine.takeError();
   result->engine = std::move(*engine);
@@ -287,6 +320,20 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
 
 llvm::Expected<std::vector<HostTensor>>
 JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
+  // Results of static shape are allocated by the compiled code and copied
+  // out here: refuse up front what the host cannot hold.
+  uint64_t resultBytes = 0;
+  for (const TensorSpec &spec : signature.results)
+    if (llvm::none_of(spec.shape, [](int64_t d) { return d < 0; })) {
+      llvm::Expected<uint64_t> bytes = getTensorBytes(spec.dtype, spec.shape);
+      if (!bytes)
+        return bytes.takeError();
+      resultBytes += *bytes;
+    }
+  if (llvm::Error err = checkHostAllocation(
+          2 * resultBytes, "the results of @" + signature.name +
+                               " (allocated, then copied out)"))
+    return std::move(err);
   // Arguments are read-only in the compiled code (see compile()).
   EntryCall call(inputs, signature.results);
   // _mlir_ciface_NAME(result*, arg0*, ...): the packed wrapper takes a pointer

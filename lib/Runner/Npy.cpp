@@ -287,7 +287,10 @@ llvm::Expected<HostTensor> mlir::mha::runner::parseNpy(StringRef contents,
                                    ? " (truncated file?)"
                                    : " (trailing bytes)"));
 
-  HostTensor tensor(*dtype, header.shape);
+  llvm::Expected<HostTensor> made = makeHostTensor(*dtype, header.shape);
+  if (!made)
+    return npyError(name, llvm::toString(made.takeError()));
+  HostTensor tensor = std::move(*made);
   if (!data.empty())
     std::memcpy(tensor.data(), data.data(), data.size());
   if (*dtype == DType::I1) // Normalise to 0/1 as NumPy's bool does.
@@ -297,6 +300,14 @@ llvm::Expected<HostTensor> mlir::mha::runner::parseNpy(StringRef contents,
 }
 
 llvm::Expected<HostTensor> mlir::mha::runner::readNpy(StringRef path) {
+  // Not a device or a pipe (/dev/zero would be read forever): a regular
+  // file's size is known, and parseNpy checks it against the header.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return llvm::createStringError(ec, "cannot open '" + path +
+                                           "': " + ec.message());
+  if (!llvm::sys::fs::is_regular_file(status))
+    return npyError(path, "not a regular file");
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);

@@ -88,8 +88,9 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
             score = scale * dot + bias;
           }
           scores[j] = score;
-          if (score > rowMax)
-            rowMax = score;
+          // A NaN score makes the row NaN (as the pipelines and PyTorch).
+          if (score > rowMax || std::isnan(score))
+            rowMax = std::isnan(rowMax) ? rowMax : score;
         }
 
         double *out = acc.data();
@@ -97,9 +98,9 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
         // No visible key (or all -inf): the row is 0, never NaN.
         if (rowMax != negInf) {
           double sum = 0;
+          // Masked keys weigh 0, and 0 * NaN is NaN: a NaN in v reaches
+          // every row, as in the pipelines and PyTorch.
           for (int64_t j = 0; j < skv; ++j) {
-            if (scores[j] == negInf)
-              continue;
             double p = std::exp(scores[j] - rowMax);
             sum += p;
             for (int64_t x = 0; x < dv; ++x)

@@ -40,12 +40,11 @@ namespace {
 template <typename Options>
 llvm::Expected<CPUTarget> buildWithTarget(
     OpPassManager &pm, llvm::StringRef text, const TargetFlags &flags,
+    llvm::StringRef name,
     void (*build)(OpPassManager &, const Options &, const CPUTarget &)) {
   Options options;
-  std::string diagnostics;
-  llvm::raw_string_ostream os(diagnostics);
-  if (failed(options.parseFromString(text, os)))
-    return llvm::createStringError(llvm::StringRef(diagnostics).trim().str());
+  if (llvm::Error err = options.parse(text, name))
+    return std::move(err);
   auto apply = [](auto &option, const std::string &value,
                   llvm::StringRef name) -> llvm::Error {
     if (value.empty())
@@ -66,6 +65,8 @@ llvm::Expected<CPUTarget> buildWithTarget(
   if constexpr (std::is_same_v<Options, GPUPipelineOptions>)
     if (flags.gpuChip && !options.chip.hasValue())
       options.chip = *flags.gpuChip;
+  if (llvm::Error err = checkPipelineOptions(options))
+    return std::move(err);
   llvm::Expected<CPUTarget> target = getCPUTarget(options);
   if (!target)
     return target.takeError();
@@ -80,14 +81,14 @@ mlir::mha::runner::buildPipelineForKind(OpPassManager &pm, PipelineKind kind,
                                         const TargetFlags &target) {
   switch (kind) {
   case PipelineKind::Reference:
-    return buildWithTarget<ReferencePipelineOptions>(pm, options, target,
-                                                     buildReferencePipeline);
+    return buildWithTarget<ReferencePipelineOptions>(
+        pm, options, target, "mha-reference-pipeline", buildReferencePipeline);
   case PipelineKind::CPU:
-    return buildWithTarget<CPUPipelineOptions>(pm, options, target,
-                                               buildCPUPipeline);
+    return buildWithTarget<CPUPipelineOptions>(
+        pm, options, target, "mha-cpu-pipeline", buildCPUPipeline);
   case PipelineKind::GPU:
-    return buildWithTarget<GPUPipelineOptions>(pm, options, target,
-                                               buildGPUPipeline);
+    return buildWithTarget<GPUPipelineOptions>(
+        pm, options, target, "mha-gpu-pipeline", buildGPUPipeline);
   }
   llvm_unreachable("unknown pipeline kind");
 }

@@ -2,8 +2,12 @@
 
 #include "mha/Target/GPUChip.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 
 using namespace mlir::mha;
 
@@ -58,3 +62,89 @@ void llvm::cl::parser<GPUChip>::printOptionDiff(const Option &option,
 }
 
 void llvm::cl::parser<GPUChip>::anchor() {}
+
+namespace {
+/// A chip LLVM 22's NVPTX back end knows and the oldest PTX ISA it accepts
+/// for it (NVPTXSubtarget's getMinPTXVersionForSM; `llc-22 -march=nvptx64
+/// -mcpu=sm_XY -mattr=+ptx32` reports each).
+struct ChipPTX {
+  unsigned version;
+  bool archSpecific;
+  unsigned minPTX;
+};
+constexpr ChipPTX kChips[] = {
+    {20, false, 32},  {21, false, 32}, {30, false, 32},  {32, false, 40},
+    {35, false, 32},  {37, false, 41}, {50, false, 40},  {52, false, 41},
+    {53, false, 42},  {60, false, 50}, {61, false, 50},  {62, false, 50},
+    {70, false, 60},  {72, false, 61}, {75, false, 63},  {80, false, 70},
+    {86, false, 71},  {87, false, 74}, {88, false, 90},  {89, false, 78},
+    {90, false, 78},  {90, true, 80},  {100, false, 86}, {100, true, 86},
+    {101, false, 86}, {101, true, 86}, {103, false, 88}, {103, true, 88},
+    {110, false, 90}, {110, true, 90}, {120, false, 87}, {120, true, 87},
+    {121, false, 88}, {121, true, 88}};
+/// The PTX ISA versions LLVM 22 has a +ptxNN feature for.
+constexpr unsigned kPTXVersions[] = {32, 40, 41, 42, 43, 50, 60, 61, 62, 63, 64,
+                                     65, 70, 71, 72, 73, 74, 75, 76, 77, 78, 80,
+                                     81, 82, 83, 84, 85, 86, 87, 88, 90};
+
+std::string ptxName(unsigned version) {
+  return std::to_string(version / 10) + "." + std::to_string(version % 10);
+}
+} // namespace
+
+std::optional<unsigned> GPUChip::getMinPTXVersion() const {
+  for (const ChipPTX &c : kChips)
+    if (c.version == version && c.archSpecific == archSpecific)
+      return c.minPTX;
+  return std::nullopt;
+}
+
+std::string GPUChip::getSupportedChips() {
+  std::string list;
+  for (const ChipPTX &c : kChips)
+    list +=
+        (list.empty() ? "" : ", ") + GPUChip(c.version, c.archSpecific).str();
+  return list;
+}
+
+std::string GPUChip::getDefaultPTXFeatures() const {
+  return "+ptx" + std::to_string(std::max(80u, getMinPTXVersion().value_or(0)));
+}
+
+llvm::Error GPUChip::checkFeatures(llvm::StringRef features) const {
+  std::optional<unsigned> minPTX = getMinPTXVersion();
+  if (!minPTX)
+    return llvm::createStringError("chip " + str() +
+                                   " is not one LLVM can generate code for "
+                                   "(it knows " +
+                                   getSupportedChips() + ")");
+  unsigned requested = 0;
+  llvm::SmallVector<llvm::StringRef> items;
+  features.split(items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    llvm::StringRef name = item.trim();
+    bool enable = name.consume_front("+");
+    bool disable = !enable && name.consume_front("-");
+    unsigned ptx = 0;
+    bool known = name.consume_front("ptx") && !name.getAsInteger(10, ptx) &&
+                 llvm::is_contained(kPTXVersions, ptx);
+    if (!(enable || disable) || !known) {
+      std::string valid;
+      for (unsigned v : kPTXVersions)
+        valid += (valid.empty() ? "ptx" : ", ptx") + std::to_string(v);
+      return llvm::createStringError(
+          "features: '" + item.trim().str() +
+          "' is not +ptxNN or -ptxNN with a PTX ISA version LLVM knows (" +
+          valid + ")");
+    }
+    if (enable)
+      requested = std::max(requested, ptx);
+  }
+  if (requested && requested < *minPTX)
+    return llvm::createStringError(
+        "chip " + str() + " needs PTX " + ptxName(*minPTX) +
+        " or later, but features=" + features.str() + " asks for PTX " +
+        ptxName(requested) + ": give features=+ptx" + std::to_string(*minPTX) +
+        " or later (or features= for the default)");
+  return llvm::Error::success();
+}

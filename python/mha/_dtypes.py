@@ -60,5 +60,12 @@ def supported_float_dtypes():
 
 
 def describe(dtype):
-    """'float32', 'bfloat16', ... for messages."""
-    return np.dtype(dtype).name
+    """'float32', 'bfloat16', ... for messages; the byte order when it is
+    not the machine's ('float32 (big-endian >f4)'), which alone can make
+    an otherwise supported dtype unsupported."""
+    dtype = np.dtype(dtype)
+    if not dtype.isnative:
+        order = "big" if dtype.byteorder == ">" else "little"
+        return (f"{dtype.name} ({order}-endian {dtype.str}; convert with "
+                f"a.astype(a.dtype.newbyteorder('=')))")
+    return dtype.name

@@ -146,6 +146,12 @@ def _check_scale(scale):
     scale = float(scale)
     if not math.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be finite and positive, got {scale}")
+    # The op's scale is an f32 attribute.
+    with np.errstate(over="ignore", under="ignore"):
+        f32 = np.float32(scale)
+    if not np.isfinite(f32) or f32 == 0:
+        raise ValueError(f"scale must be finite and positive in float32 "
+                         f"(about 1.4e-45 to 3.4e38), got {scale}")
     return scale
 
 

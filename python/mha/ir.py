@@ -43,8 +43,10 @@ def tensor_type(shape, dtype):
 def format_f32(value):
     """An MLIR float literal (always with a '.', as MLIR's lexer needs)."""
     value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"scale must be finite, got {value}")
+    if not math.isfinite(value) or (value != 0 and not
+                                    1.4e-45 <= abs(value) <= 3.4028234e38):
+        raise ValueError(f"scale must be finite in float32 (magnitude about "
+                         f"1.4e-45 to 3.4e38), got {value}")
     return f"{value:.9e}"
 
 

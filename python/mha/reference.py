@@ -3,7 +3,8 @@ Python tests compare against it) and the 'NumPy naive' peer of the bench.
 
 Same semantics as the mha ops: grouped-query heads, bottom-right causal
 alignment, bool (keep) or float (additive) masks broadcast to [B, H, Sq,
-Skv], fully masked rows give 0, low-precision inputs accumulate in a wider
+Skv], fully masked rows give 0, NaN and +inf scores give NaN rows (as
+PyTorch), low-precision inputs accumulate in a wider
 type. ``accumulate`` picks the computation dtype (float64 for tests, float32
 for the bench).
 """
@@ -41,10 +42,14 @@ def attention(q, k, v, mask=None, causal=False, scale=None,
             s = s + m.astype(acc)
     s = np.where(keep, s, -np.inf)
     mx = s.max(axis=-1, keepdims=True)
-    visible = np.isfinite(mx)
-    p = np.exp(s - np.where(visible, mx, 0))
-    denom = p.sum(axis=-1, keepdims=True)
-    p = np.where(visible, p / np.where(visible, denom, 1), 0)
+    # Rows with no visible key are 0; NaN and +inf scores make their row NaN
+    # (+inf - +inf), as in PyTorch's softmax (docs/dialect.md, "NaN and
+    # infinities").
+    visible = mx != -np.inf
+    with np.errstate(invalid="ignore"):
+        p = np.exp(s - np.where(visible, mx, 0))
+        denom = p.sum(axis=-1, keepdims=True)
+        p = np.where(visible, p / np.where(visible, denom, 1), 0)
     o = np.matmul(p.reshape(b, hkv, group, sq, skv), vf[:, :, None])
     return o.reshape(b, h, sq, v.shape[3])
 

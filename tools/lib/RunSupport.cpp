@@ -7,6 +7,8 @@
 #include "mha/Runner/Npy.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -71,7 +73,58 @@ RunOptions::RunOptions(cl::OptionCategory &category)
                 cl::desc("Time N calls after one warm-up; report the median"),
                 cl::init(0), cl::cat(category)),
       json("json", cl::desc("Print one machine-readable JSON record"),
-           cl::cat(category)) {}
+           cl::cat(category)),
+      maxMemory("max-memory",
+                cl::desc("Most host memory the inputs and results may take, "
+                         "e.g. 512M or 8G (default: the physical memory); "
+                         "larger ones are refused up front"),
+                cl::value_desc("size"), cl::cat(category)) {}
+
+/// "512M", "8G", "1.5GiB", "4096" -> bytes (binary units); nullopt when
+/// malformed.
+static std::optional<uint64_t> parseSize(llvm::StringRef text) {
+  llvm::StringRef number =
+      text.take_while([](char c) { return llvm::isDigit(c) || c == '.'; });
+  std::string lower = text.drop_front(number.size()).lower();
+  llvm::StringRef unit = lower;
+  if (!unit.consume_back("ib"))
+    unit.consume_back("b");
+  double value;
+  if (number.empty() || number.getAsDouble(value))
+    return std::nullopt;
+  int shift = llvm::StringSwitch<int>(unit)
+                  .Case("", 0)
+                  .Case("k", 10)
+                  .Case("m", 20)
+                  .Case("g", 30)
+                  .Case("t", 40)
+                  .Default(-1);
+  double bytes = value * std::ldexp(1.0, shift);
+  if (shift < 0 || !(bytes >= 1) || bytes >= 0x1p63)
+    return std::nullopt;
+  return uint64_t(bytes);
+}
+
+static std::string formatDouble(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+void RunOptions::validate() const {
+  for (const cl::opt<double> *flag : {&atol, &rtol})
+    if (flag->getNumOccurrences() &&
+        !(std::isfinite(flag->getValue()) && flag->getValue() >= 0))
+      fail("--" + flag->ArgStr + "=" + formatDouble(flag->getValue()) +
+           ": a tolerance must be finite and >= 0");
+  if (maxMemory.getNumOccurrences()) {
+    std::optional<uint64_t> bytes = parseSize(maxMemory);
+    if (!bytes)
+      fail("--max-memory=" + maxMemory +
+           ": expected a size such as 512M or 8G");
+    setHostMemoryLimit(*bytes, "--max-memory=" + maxMemory.getValue());
+  }
+}
 
 std::vector<HostTensor>
 RunOptions::makeInputs(llvm::StringRef entry,
@@ -96,6 +149,10 @@ RunOptions::makeInputs(llvm::StringRef entry,
       fail("argument " + llvm::Twine(i) + " (" + spec.describe() +
            ") has dynamic dims: give it with --input=" + llvm::Twine(i) +
            "=FILE.npy");
+    std::string what =
+        "argument " + std::to_string(i) + " (" + spec.describe() + ")";
+    uint64_t bytes = check(getTensorBytes(spec.dtype, spec.shape), what + ": ");
+    failOn(checkHostAllocation(bytes, what));
     tensors.push_back(randomArgument(spec.dtype, spec.shape, seed, i));
   }
   return tensors;
@@ -116,9 +173,9 @@ RunOptions::getOutputFiles(llvm::StringRef entry, size_t numResults) const {
 
 Tolerance RunOptions::getTolerance(DType dtype) const {
   Tolerance t = Tolerance::defaultFor(dtype);
-  if (atol >= 0)
+  if (atol.getNumOccurrences())
     t.atol = atol;
-  if (rtol >= 0)
+  if (rtol.getNumOccurrences())
     t.rtol = rtol;
   return t;
 }

@@ -44,10 +44,15 @@ struct RunOptions {
   llvm::cl::opt<double> atol, rtol;
   llvm::cl::opt<unsigned> benchRuns;
   llvm::cl::opt<bool> json;
+  llvm::cl::opt<std::string> maxMemory;
+
+  /// Checks the flags once parsed (a tolerance must be finite and >= 0)
+  /// and applies --max-memory; fails naming the flag.
+  void validate() const;
 
   /// The arguments of @`entry`: read from the --input files, random (--seed)
-  /// for the others. Fails naming the argument on a bad file or a dynamic
-  /// argument without --input.
+  /// for the others. Fails naming the argument on a bad file, a dynamic
+  /// argument without --input, or one larger than the memory limit.
   std::vector<HostTensor> makeInputs(llvm::StringRef entry,
                                      llvm::ArrayRef<TensorSpec> args) const;
   /// The --output files by result position; fails on a position @`entry`

@@ -11,6 +11,7 @@
 #ifndef MHA_TOOLS_TOOLSUPPORT_H
 #define MHA_TOOLS_TOOLSUPPORT_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/CommandLine.h"
@@ -33,6 +34,11 @@ void setToolName(llvm::StringRef name);
 void parseCommandLine(int argc, char **argv, llvm::StringRef toolName,
                       llvm::cl::OptionCategory &category,
                       llvm::StringRef overview);
+
+/// Fails naming `option` when one of the `values` it was given is empty
+/// (`--entry=`), which would otherwise mean "the default".
+void rejectEmpty(const llvm::cl::Option &option,
+                 llvm::ArrayRef<std::string> values);
 
 /// Prints `message` as one error line and exits with `exitCode` (default: a
 /// usage or input error).

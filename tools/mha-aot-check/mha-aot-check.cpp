@@ -232,6 +232,9 @@ int main(int argc, char **argv) {
   parseCommandLine(
       argc, argv, "mha-aot-check", category,
       "call an entry of a library written by mha-compile, verify and time it");
+  runOptions.validate();
+  if (entryFlag.getNumOccurrences())
+    rejectEmpty(entryFlag, {entryFlag.getValue()});
 
   Library lib = loadLibrary(libraryFile);
   const AotManifest &manifest = lib.manifest;

@@ -7,7 +7,8 @@
 // result needs only the project's runtime library (libmha_runtime.so) and,
 // for the cpu pipeline, the OpenMP runtime: no LLVM or MLIR at run time.
 //
-// Exit codes: 0 success, 1 internal failure, 2 bad input or usage.
+// Exit codes: 0 success, 1 internal failure (the toolchain), 2 an error
+// (usage, input, pipeline options, compilation of the input).
 //
 //===----------------------------------------------------------------------===//
 
@@ -228,6 +229,8 @@ int main(int argc, char **argv) {
   parseCommandLine(argc, argv, "mha-compile", category,
                    "compile attention graphs ahead of time into an object or a "
                    "shared library with a C header");
+  rejectEmpty(entryFlags,
+              std::vector<std::string>(entryFlags.begin(), entryFlags.end()));
 
   // Flags.
   PipelineKind pipeline = compileOptions.getPipelineKind();
@@ -259,6 +262,13 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseInputFile(inputFile, context, sourceMgr);
   // The pipeline's diagnostics quote the source too.
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  // A pass that reports an error without failing (upstream passes do)
+  // fails the compile all the same: nothing is written.
+  bool sawError = false;
+  ScopedDiagnosticHandler errorSeen(&context, [&](Diagnostic &d) {
+    sawError |= d.getSeverity() == DiagnosticSeverity::Error;
+    return failure(); // printed by `handler`
+  });
 
   // Entries and their manifest.
   std::vector<std::string> entryNames;
@@ -284,12 +294,7 @@ int main(int argc, char **argv) {
   for (const std::string &name : entryNames) {
     llvm::Expected<EntrySignature> sig = getEntrySignature(*module, name);
     if (!sig) {
-      std::string message = llvm::toString(sig.takeError());
-      // getEntrySignature words its errors for mha-run.
-      if (size_t at = message.find("(mha-run supports");
-          at != std::string::npos)
-        message.replace(at + 1, 7, "mha-compile");
-      fail("'" + inputFile + "': " + message);
+      fail("'" + inputFile + "': " + llvm::toString(sig.takeError()));
     }
     if (!isCIdentifier(name))
       fail("'" + inputFile + "': entry @" + name +
@@ -339,9 +344,9 @@ int main(int argc, char **argv) {
   manifest.triple = triple.str();
   manifest.cpu = target->describe();
   std::string manifestText = serializeManifest(manifest);
-  if (failed(pm.run(*module)))
-    internalFail("the " + pipelineName(pipeline) + " pipeline failed on '" +
-                 inputFile + "' (see the diagnostics above)");
+  if (failed(pm.run(*module)) || sawError)
+    fail("the " + pipelineName(pipeline) + " pipeline failed on '" + inputFile +
+         "' (see the diagnostics above)");
 
   auto writeHeader = [&](llvm::StringRef library) {
     if (headerFile.empty())

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mha/InitAll.h"
+#include "mha/Runner/FatalErrors.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -19,6 +20,10 @@
 #endif
 
 int main(int argc, char **argv) {
+  // An LLVM fatal error (a GPU target LLVM cannot generate code for that
+  // the pipelines' checks did not catch) is one error line and exit 1, as
+  // any failure of mha-opt.
+  mlir::mha::runner::installFatalErrorHandler("mha-opt", 1);
   llvm::cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
     os << "mha-mlir version " << MHA_VERSION << " (LLVM/MLIR "
        << LLVM_VERSION_STRING << ")\n";

@@ -4,7 +4,8 @@
 // random inputs, and optionally verifies it against the unfused reference
 // pipeline and the C++ oracle, and benchmarks it.
 //
-// Exit codes: 0 success, 1 verification failed, 2 bad input or usage.
+// Exit codes: 0 success, 1 verification failed, 2 an error (usage, input,
+// compilation or the run).
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +56,9 @@ int main(int argc, char **argv) {
   parseCommandLine(
       argc, argv, "mha-run", category,
       "JIT-compile an attention graph, run it, verify and time it");
+  runOptions.validate();
+  if (entryFlag.getNumOccurrences())
+    rejectEmpty(entryFlag, {entryFlag.getValue()});
   PipelineKind pipeline = compileOptions.getPipelineKind();
 
   DialectRegistry registry;

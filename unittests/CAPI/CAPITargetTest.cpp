@@ -114,4 +114,36 @@ TEST_F(CAPITargetTest, ErrorsNameTheCulprit) {
   mhaFunctionDestroy(zen);
   mhaFunctionDestroy(spr);
 }
+
+TEST_F(CAPITargetTest, PipelineOptionErrorsAreReturnedNotPrinted) {
+  struct Case {
+    const char *pipeline, *options, *message;
+  } cases[] = {
+      {"cpu", "q-tile=abc",
+       "invalid cpu pipeline options 'q-tile=abc': option q-tile: 'abc' is "
+       "not an integer"},
+      {"cpu", "bogus=1",
+       "invalid cpu pipeline options 'bogus=1': unknown option 'bogus' "
+       "(mha-cpu-pipeline has: target-cpu, target-features, q-tile, "},
+      {"gpu", "kernel=fastest",
+       "option kernel: 'fastest' is not one of auto, mma, wgmma, simt"},
+      // LLVM's NVPTX back end ends the process on this one.
+      {"gpu", "chip=sm_100 features=+ptx80 format=isa",
+       "chip sm_100 needs PTX 8.6 or later"},
+  };
+  for (const Case &c : cases) {
+    MhaFunction *fn = nullptr;
+    char *error = nullptr;
+    testing::internal::CaptureStderr();
+    MhaStatus status =
+        mhaCompile(ctx, kHalf, -1, nullptr, c.pipeline, c.options, &fn, &error);
+    std::string printed = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(status, MHA_ERROR_COMPILE) << c.options;
+    EXPECT_EQ(fn, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error).find(c.message), std::string::npos) << error;
+    EXPECT_EQ(printed, "") << c.options;
+    mhaStringFree(error);
+  }
+}
 } // namespace

@@ -244,3 +244,50 @@ TEST(RandomTensorTest, BoolProbability) {
 }
 
 } // namespace
+
+TEST(HostMemoryTest, SizesAreOverflowChecked) {
+  EXPECT_EQ(*getTensorBytes(DType::F32, {2, 3}), 24u);
+  EXPECT_EQ(*getTensorBytes(DType::F16, {0, int64_t(1) << 62}), 0u);
+  llvm::Expected<uint64_t> huge =
+      getTensorBytes(DType::F32, {int64_t(1) << 62, 4});
+  ASSERT_FALSE(bool(huge));
+  EXPECT_EQ(llvm::toString(huge.takeError()),
+            "f32[4611686018427387904x4] has more than 2^63 bytes");
+  // 2^61 elements of 4 bytes: the element count fits, the bytes do not.
+  llvm::Expected<uint64_t> bytes =
+      getTensorBytes(DType::F32, {int64_t(1) << 61});
+  ASSERT_FALSE(bool(bytes));
+  llvm::consumeError(bytes.takeError());
+}
+
+TEST(HostMemoryTest, AllocationsOverTheLimitAreRefused) {
+  EXPECT_GT(getPhysicalMemory(), 0u);
+  EXPECT_EQ(getHostMemoryLimit(), getPhysicalMemory());
+  setHostMemoryLimit(1024, "--max-memory=1K");
+  llvm::Expected<HostTensor> small = makeHostTensor(DType::F32, {16, 16});
+  ASSERT_TRUE(bool(small));
+  EXPECT_EQ(small->bytes.size(), 1024u);
+  llvm::Expected<HostTensor> big = makeHostTensor(DType::F32, {16, 17});
+  ASSERT_FALSE(bool(big));
+  EXPECT_EQ(llvm::toString(big.takeError()),
+            "f32[16x17] needs 1088 bytes, more than the 1024 bytes host "
+            "memory limit (--max-memory=1K)");
+  setHostMemoryLimit(0);
+  EXPECT_EQ(getHostMemoryLimit(), getPhysicalMemory());
+  // Larger than any machine's memory: refused, never allocated.
+  llvm::Expected<HostTensor> absurd =
+      makeHostTensor(DType::F32, {100000, 100000, 100000});
+  ASSERT_FALSE(bool(absurd));
+  EXPECT_NE(llvm::toString(absurd.takeError())
+                .find("host memory limit (the physical memory)"),
+            std::string::npos);
+}
+
+TEST(HostMemoryTest, InputsWhoseSizeOverflowsAreRejected) {
+  std::vector<TensorSpec> specs = {{DType::F32, {-1, 4}}};
+  TensorRef input(DType::F32, {int64_t(1) << 62, 4}, nullptr);
+  llvm::Error err = checkTensorInputs("main", specs, {input});
+  EXPECT_EQ(llvm::toString(std::move(err)),
+            "argument 0 (tensor<?x4xf32>): f32[4611686018427387904x4] has "
+            "more than 2^63 bytes");
+}

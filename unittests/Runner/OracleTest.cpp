@@ -176,6 +176,60 @@ TEST(OracleTest, FullyMaskedRowIsZeroNotNaN) {
   }
 }
 
+/// Rows of o[0, 0] that hold a NaN, as a bit mask (bit r: row r).
+unsigned nanRows(const HostTensor &o) {
+  unsigned rows = 0;
+  for (int64_t r = 0; r < o.shape[2]; ++r)
+    for (int64_t c = 0; c < o.shape[3]; ++c)
+      if (std::isnan(o.get(at(o, 0, 0, r, c))))
+        rows |= 1u << r;
+  return rows;
+}
+
+TEST(OracleTest, NaNAndInfinitiesPropagateAsInPyTorch) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto qkv = [] {
+    return std::vector<HostTensor>{randomTensor(DType::F32, {1, 1, 3, 2}, 31),
+                                   randomTensor(DType::F32, {1, 1, 4, 2}, 32),
+                                   randomTensor(DType::F32, {1, 1, 4, 2}, 33)};
+  };
+  // NaN in q: its row.
+  std::vector<HostTensor> t = qkv();
+  t[0].set(at(t[0], 0, 0, 1, 0), nan);
+  EXPECT_EQ(nanRows(oracleAttention(t[0], t[1], t[2], nullptr, {})), 0b010u);
+  // +inf in k: the rows whose score with it is +inf (inf - inf in the
+  // softmax); a row where it is -inf ignores that key.
+  t = qkv();
+  t[1].set(at(t[1], 0, 0, 2, 1), kInf);
+  unsigned positive = 0;
+  for (int64_t r = 0; r < 3; ++r)
+    if (t[0].get(at(t[0], 0, 0, r, 1)) > 0)
+      positive |= 1u << r;
+  EXPECT_EQ(nanRows(oracleAttention(t[0], t[1], t[2], nullptr, {})), positive);
+  // NaN or +inf in a float mask: that row.
+  for (float bad : {nan, kInf}) {
+    t = qkv();
+    HostTensor mask(DType::F32, {1, 1, 3, 4});
+    mask.set(at(mask, 0, 0, 2, 1), bad);
+    EXPECT_EQ(nanRows(oracleAttention(t[0], t[1], t[2], &mask, {})), 0b100u);
+  }
+  // NaN in v: its column in every row, also rows whose weight on that key
+  // is 0 (masked), as 0 * NaN is NaN.
+  t = qkv();
+  t[2].set(at(t[2], 0, 0, 3, 1), nan);
+  HostTensor keep =
+      make({1, 1, 3, 4}, {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1}, DType::I1);
+  HostTensor o = oracleAttention(t[0], t[1], t[2], &keep, {});
+  for (int64_t r = 0; r < 3; ++r) {
+    EXPECT_FALSE(std::isnan(o.get(at(o, 0, 0, r, 0))));
+    EXPECT_TRUE(std::isnan(o.get(at(o, 0, 0, r, 1))));
+  }
+  // A masked key's NaN in k is never read.
+  t = qkv();
+  t[1].set(at(t[1], 0, 0, 3, 0), nan);
+  EXPECT_EQ(nanRows(oracleAttention(t[0], t[1], t[2], &keep, {})), 0b110u);
+}
+
 TEST(OracleTest, BoolMaskEqualsFloatInfMask) {
   const int64_t B = 2, H = 2, Sq = 4, Skv = 6, D = 8;
   HostTensor q = randomTensor(DType::F32, {B, H, Sq, D}, 21);

@@ -9,6 +9,7 @@
 #define MHA_PIPELINES_PIPELINES_H
 
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
+#include "mha/Pipelines/CheckedOptions.h"
 #include "mha/Target/CPUTarget.h"
 
 #include "mlir/Pass/PassOptions.h"
@@ -20,17 +21,21 @@ class OpPassManager;
 namespace mha {
 
 /// The options of every pipeline that produces CPU code (all of them: the
-/// GPU pipeline's host side is CPU code). Resolve them with getCPUTarget.
+/// GPU pipeline's host side is CPU code). Parse them with `parse` (an error
+/// names the bad option), resolve them with getCPUTarget.
 template <typename Derived>
-struct CPUTargetPipelineOptions : public PassPipelineOptions<Derived> {
-  detail::PassOptions::Option<std::string> targetCpu{
+struct CPUTargetPipelineOptions : public CheckedPipelineOptions<Derived> {
+  template <typename T>
+  using Option = typename CheckedPipelineOptions<Derived>::template Option<T>;
+
+  Option<std::string> targetCpu{
       *this, "target-cpu",
       llvm::cl::desc("LLVM CPU the code is generated for: 'host' (this "
                      "machine), 'x86-64', 'x86-64-v3', 'skylake-avx512', "
                      "'znver4', ... Vector width, micro-kernel shape, FMA and "
                      "float conversions follow from its features"),
       llvm::cl::init(std::string(CPUTarget::kHost))};
-  detail::PassOptions::Option<std::string> targetFeatures{
+  Option<std::string> targetFeatures{
       *this, "target-features",
       llvm::cl::desc("LLVM features added to or removed from target-cpu's, "
                      "e.g. '+avx512bf16' or '-avx512f'"),
@@ -188,8 +193,10 @@ struct GPUPipelineOptions
       llvm::cl::init(ConvertMHAToGPUOptions().numSMs)};
   Option<std::string> features{
       *this, "features",
-      llvm::cl::desc("PTX features of the kernels (sm_90a needs +ptx80)"),
-      llvm::cl::init("+ptx80")};
+      llvm::cl::desc("PTX features of the kernels: +ptxNN, the PTX ISA "
+                     "version (empty: +ptx80, or the chip's minimum where "
+                     "that is newer, e.g. +ptx86 for sm_100)"),
+      llvm::cl::init("")};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu.modules become: 'bin' (cubin, needs ptxas), "
@@ -213,6 +220,20 @@ struct GPUPipelineOptions
                      "projections); 0 = all cores"),
       llvm::cl::init(0)};
 };
+
+/// Checks what LLVM and MLIR would otherwise report as a fatal error, or
+/// on stderr without failing: the chip and its PTX features (see
+/// GPUChip::checkFeatures), the format and the cuda-path directory.
+llvm::Error checkGPUPipelineOptions(const GPUPipelineOptions &options);
+
+/// Checks the options of a pipeline once parsed (`Options::parse`) and
+/// completed: checkGPUPipelineOptions for the GPU pipeline's.
+template <typename Options>
+llvm::Error checkPipelineOptions(const Options &options) {
+  if constexpr (std::is_same_v<Options, GPUPipelineOptions>)
+    return checkGPUPipelineOptions(options);
+  return llvm::Error::success();
+}
 
 /// The options of convert-mha-to-gpu that `options` name.
 ConvertMHAToGPUOptions

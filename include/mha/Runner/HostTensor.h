@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -85,8 +86,31 @@ struct TensorSpec {
   std::string describe() const;
 };
 
+/// Bytes of a C-order tensor of `dtype` and `shape` (negative dims count as
+/// 0); an error when the count or the size overflows 63 bits, naming the
+/// tensor.
+llvm::Expected<uint64_t> getTensorBytes(DType dtype,
+                                        llvm::ArrayRef<int64_t> shape);
+
+/// The most bytes the runner allocates for host tensors at once (inputs it
+/// generates or reads, results it copies out): the physical memory by
+/// default, so that an allocation that cannot succeed is an error, not an
+/// abort or an OOM kill. `source` names where a limit came from for its
+/// error messages ("--max-memory"); 0 restores the default.
+void setHostMemoryLimit(uint64_t bytes, llvm::StringRef source = "");
+uint64_t getHostMemoryLimit();
+/// The physical memory of this machine in bytes (0 when unknown).
+uint64_t getPhysicalMemory();
+/// Fails, naming `what`, when `bytes` exceed the host memory limit.
+llvm::Error checkHostAllocation(uint64_t bytes, const llvm::Twine &what);
+/// A zero-initialised tensor of `dtype` and `shape`, or an error when its
+/// size overflows or exceeds the host memory limit (never an abort).
+llvm::Expected<HostTensor> makeHostTensor(DType dtype,
+                                          std::vector<int64_t> shape);
+
 /// Checks that `inputs` match the arguments `specs` of @`entry` (count,
-/// dtype, static dims); errors name the argument position.
+/// dtype, static dims, a size that does not overflow); errors name the
+/// argument position.
 llvm::Error checkTensorInputs(llvm::StringRef entry,
                               const std::vector<TensorSpec> &specs,
                               llvm::ArrayRef<TensorRef> inputs);

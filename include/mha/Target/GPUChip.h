@@ -13,6 +13,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::mha {
@@ -40,6 +41,22 @@ struct GPUChip {
 
   /// "sm_90a".
   std::string str() const;
+
+  /// The oldest PTX ISA version (major * 10 + minor) that LLVM 22's NVPTX
+  /// back end accepts for this chip, or std::nullopt for a chip it does not
+  /// know (LLVM aborts on either, so they are checked before it runs).
+  std::optional<unsigned> getMinPTXVersion() const;
+  /// "sm_20, sm_21, ..., sm_121a": the chips getMinPTXVersion knows.
+  static std::string getSupportedChips();
+  /// The PTX features of a GPU pipeline whose options name none: "+ptx80",
+  /// or the chip's minimum where that is newer.
+  std::string getDefaultPTXFeatures() const;
+  /// Checks that LLVM can generate code for this chip with `features` (the
+  /// NVPTX features of the pipeline: a comma-separated list of +ptxNN):
+  /// the chip is known, every feature is a PTX version LLVM knows, and the
+  /// newest one requested is at least the chip's minimum. The error says
+  /// what to give instead.
+  llvm::Error checkFeatures(llvm::StringRef features) const;
 
   bool operator==(const GPUChip &other) const {
     return version == other.version && archSpecific == other.archSpecific;

@@ -45,7 +45,7 @@
 //
 // Unsupported signature.
 // RUN: %expect_exit 2 mha-run %S/Inputs/unsupported-signature.mlir | FileCheck %s --check-prefix=SIG
-// SIG: mha-run: error: '{{.*}}unsupported-signature.mlir': argument 0 of @main has unsupported type tensor<4xi32> (mha-run supports ranked tensors of f32, f16, bf16 and i1)
+// SIG: mha-run: error: '{{.*}}unsupported-signature.mlir': argument 0 of @main has unsupported type tensor<4xi32> (supported: ranked tensors of f32, f16, bf16 and i1)
 //
 // Malformed --input / --output flags and out-of-range positions.
 // RUN: %expect_exit 2 mha-run %S/Inputs/attention.mlir --input=%t/q.npy | FileCheck %s --check-prefix=INFLAG
@@ -59,7 +59,7 @@
 // RUN: %expect_exit 2 mha-run %S/../../../examples/decode_step.mlir --pipeline=tpu | FileCheck %s --check-prefix=PIPE
 // PIPE: mha-run: error: unknown --pipeline=tpu: expected cpu, reference or gpu
 // RUN: %expect_exit 2 mha-run %S/../../../examples/decode_step.mlir --pipeline=reference --pipeline-options=bogus=1 | FileCheck %s --check-prefix=OPTS
-// OPTS: mha-run: error: invalid reference pipeline options 'bogus=1': {{.*}}no such option bogus
+// OPTS: mha-run: error: invalid reference pipeline options 'bogus=1': unknown option 'bogus' (mha-reference-pipeline has: target-cpu, target-features)
 //
 // --verify with the reference pipeline on a graph the oracle cannot evaluate.
 // RUN: %expect_exit 2 mha-run %S/features.mlir --entry=two_attentions --pipeline=reference --verify | FileCheck %s --check-prefix=NOORACLE
