@@ -1,4 +1,5 @@
 # -*- Python -*-
+import glob
 import os
 import shutil
 import subprocess
@@ -52,6 +53,10 @@ def cuda_gpu_present():
         return False
     return out.returncode == 0 and "GPU" in out.stdout
 
+
+# The Python bindings were built (nanobind was found at configure time).
+if glob.glob(os.path.join(config.mha_obj_root, "python_packages", "mha", "_mha*.so")):
+    config.available_features.add("mha-python")
 
 if cuda_gpu_present():
     config.available_features.add("cuda-gpu")

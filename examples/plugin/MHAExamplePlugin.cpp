@@ -1,14 +1,17 @@
 //===- MHAExamplePlugin.cpp - A pass and dialect plugin for mha-opt -------===//
 //
-// Extends mha-opt without forking it (see docs/tutorial-writing-a-pass.md):
+// Extends mha-opt without forking it (docs/extending.md):
 //
 //   mha-opt --load-pass-plugin=libMHAExamplePlugin.so \
-//           --pass-pipeline='builtin.module(mha-make-scale-explicit)' in.mlir
+//       --pass-pipeline='builtin.module(mha-ext-annotate-flops)' in.mlir
 //   mha-opt --load-dialect-plugin=libMHAExamplePlugin.so in.mlir
 //
-// The plugin does not link the mha libraries: it resolves their symbols
-// (op classes, TypeIDs) from the mha-opt that loads it, so `isa<AttentionOp>`
-// sees the tool's op, not a second copy.
+// It is built with the project; examples/out-of-tree-plugin is the same kind
+// of plugin built against an installed mha-mlir. The plugin does not link the
+// mha libraries: it resolves their symbols (op classes, TypeIDs) from the
+// mha-opt that loads it, so `isa<AttentionOp>` sees the tool's op, not a
+// second copy. Its pass and dialect use their own prefix (`mha-ext-`,
+// `mha_ext`), so they never clash with the passes of the project.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,20 +27,29 @@
 using namespace mlir;
 
 namespace {
-/// Writes the effective scale (1/sqrt(D) when absent) on every
-/// mha.attention, so that later tools need not know the default.
-struct MakeScaleExplicitPass
-    : public PassWrapper<MakeScaleExplicitPass, OperationPass<>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MakeScaleExplicitPass)
+/// Attaches `mha_ext.flops` to every mha.attention with static shapes: the
+/// FLOPs that `mha-run --bench` counts for it (2·B·H·Sq·Skv·(D + Dv), halved
+/// when causal). A discardable attribute: canonicalization keeps it.
+struct AnnotateFlopsPass
+    : public PassWrapper<AnnotateFlopsPass, OperationPass<>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AnnotateFlopsPass)
 
-  StringRef getArgument() const final { return "mha-make-scale-explicit"; }
+  StringRef getArgument() const final { return "mha-ext-annotate-flops"; }
   StringRef getDescription() const final {
-    return "Materialise the default scale of mha.attention (example plugin)";
+    return "Attach the FLOP count of each mha.attention as mha_ext.flops "
+           "(example plugin)";
   }
   void runOnOperation() override {
     getOperation()->walk([](mha::AttentionOp op) {
-      if (!op.getScale())
-        op.setScaleAttr(Builder(op).getF32FloatAttr(op.getEffectiveScale()));
+      auto q = op.getQuery().getType(), k = op.getKey().getType(),
+           v = op.getValue().getType();
+      if (!q.hasStaticShape() || !k.hasStaticShape() || !v.hasStaticShape())
+        return;
+      int64_t flops = 2 * q.getDimSize(0) * q.getDimSize(1) * q.getDimSize(2) *
+                      k.getDimSize(2) * (q.getDimSize(3) + v.getDimSize(3));
+      if (op.getCausal())
+        flops /= 2;
+      op->setAttr("mha_ext.flops", Builder(op).getI64IntegerAttr(flops));
     });
   }
 };
@@ -59,7 +71,7 @@ MLIR_DEFINE_EXPLICIT_TYPE_ID(MHAExtDialect)
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "MHAExamplePlugin", LLVM_VERSION_STRING,
-          [] { PassRegistration<MakeScaleExplicitPass>(); }};
+          [] { PassRegistration<AnnotateFlopsPass>(); }};
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK DialectPluginLibraryInfo

@@ -13,8 +13,9 @@ Shapes are tuples of ints; ``None`` or ``-1`` marks a dynamic dimension
 ``"bf16"`` and, for masks, ``"i1"``.
 """
 
-from dataclasses import dataclass
-import math
+# Private names, so that dir(mha.ir) lists the builders only (__all__).
+import dataclasses as _dataclasses
+import math as _math
 
 __all__ = ["tensor_type", "sdpa", "mha_layer", "SDPA", "MHALayer",
            "format_f32"]
@@ -43,8 +44,8 @@ def tensor_type(shape, dtype):
 def format_f32(value):
     """An MLIR float literal (always with a '.', as MLIR's lexer needs)."""
     value = float(value)
-    if not math.isfinite(value) or (value != 0 and not
-                                    1.4e-45 <= abs(value) <= 3.4028234e38):
+    if not _math.isfinite(value) or (value != 0 and not
+                                     1.4e-45 <= abs(value) <= 3.4028234e38):
         raise ValueError(f"scale must be finite in float32 (magnitude about "
                          f"1.4e-45 to 3.4e38), got {value}")
     return f"{value:.9e}"
@@ -65,7 +66,7 @@ def _name(name):
     return name
 
 
-@dataclass(frozen=True)
+@_dataclasses.dataclass(frozen=True)
 class SDPA:
     """Scaled dot-product attention: ``mha.attention`` in a function.
 
@@ -122,7 +123,7 @@ def sdpa(q_shape, k_shape, v_shape, dtype="f32", mask_shape=None,
                 causal, scale, name).to_mlir()
 
 
-@dataclass(frozen=True)
+@_dataclasses.dataclass(frozen=True)
 class MHALayer:
     """A multi-head attention layer: ``mha.multi_head_attention``.
 

@@ -6,6 +6,13 @@ import mha
 from mha import ir
 
 
+def test_public_names_are_the_builders():
+    # dir() of the module shows what `from mha.ir import *` gives: no
+    # helper imports (dataclass, math) leak into it.
+    public = sorted(n for n in dir(ir) if not n.startswith("_"))
+    assert public == sorted(ir.__all__)
+
+
 def test_sdpa_text():
     text = ir.sdpa((1, 8, None, 64), (1, 2, -1, 64), (1, 2, None, 32),
                    dtype="f16", mask_shape=(1, 1, 1, None), mask_dtype="i1",

@@ -65,6 +65,39 @@ def MHADecomposeMultiHeadAttention
   ];
 }
 
+def MHAFoldCausalMask : Pass<"mha-fold-causal-mask"> {
+  let summary = "Replace a constant causal mask of mha.attention by `causal`";
+  let description = [{
+    An `i1` mask operand that is a constant keeping exactly the scores that
+    `causal` keeps (key `j` for query `i` iff `j <= i + Skv - Sq`, in every
+    batch and head) is dropped and `causal` is set instead. The result is
+    the same; the fused pipelines then skip the masked tiles rather than
+    loading and testing the mask. Canonicalization keeps the rewrite (it
+    only drops no-op masks and default scales); run it afterwards to erase
+    the dead constant. This is the pass built in
+    docs/tutorial-writing-a-pass.md.
+
+    Before:
+    ```mlir
+    %m = arith.constant dense<[[[[true, false], [true, true]]]]> : tensor<1x1x2x2xi1>
+    %o = mha.attention %q, %k, %v mask(%m) : tensor<1x1x2x4xf32>,
+        tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x2xi1>
+        -> tensor<1x1x2x4xf32>
+    ```
+    After:
+    ```mlir
+    %o = mha.attention %q, %k, %v {causal} : tensor<1x1x2x4xf32>,
+        tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32> -> tensor<1x1x2x4xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxMaskElements", "max-mask-elements", "int64_t",
+           /*default=*/"16777216",
+           "Leave constant masks with more elements than this alone (the "
+           "check reads every element)">
+  ];
+}
+
 def MHATileAttention : Pass<"mha-tile-attention"> {
   let summary = "Tile mha.attention into a FlashAttention-2 loop nest";
   let description = [{
