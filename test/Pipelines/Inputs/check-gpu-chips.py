@@ -13,10 +13,9 @@ llc, mha_opt, empty = sys.argv[1:]
 
 
 def llc_chips():
-    out = subprocess.run([llc, "-march=nvptx64", "-mcpu=help"],
-                         capture_output=True, text=True).stdout
-    out += subprocess.run([llc, "-march=nvptx64", "-mcpu=help"],
-                          capture_output=True, text=True).stderr
+    proc = subprocess.run([llc, "-march=nvptx64", "-mcpu=help"],
+                          capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
     return sorted(set(re.findall(r"^\s+(sm_\d+a?)\b", out, re.M)))
 
 
