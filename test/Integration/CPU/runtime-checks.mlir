@@ -31,6 +31,16 @@
 // RUN: %expect_exit 2 %{masked} --input=3=%t/m5.npy --pipeline=cpu | FileCheck %s --check-prefix=MASK
 // MASK: mha-run: error: run failed: shape mismatch: dimension 2 (sequence length Sq) of 'mask' (argument 3) is 5, but 'query' (argument 0) has 6
 //
+// The layer: kv_input of another batch size, of another embedding size.
+// RUN: mha-run %S/Inputs/make-layer-inputs.mlir --seed=4 --output=0=%t/xq.npy --output=1=%t/xkv1.npy --output=2=%t/xkv6.npy --output=3=%t/wq.npy --output=4=%t/wk.npy --output=5=%t/wv.npy --output=6=%t/wo.npy
+// DEFINE: %{layer} = mha-run %S/Inputs/dynamic-attention.mlir --entry=layer --input=0=%t/xq.npy --input=2=%t/wq.npy --input=3=%t/wk.npy --input=4=%t/wv.npy --input=5=%t/wo.npy
+// RUN: %{layer} --input=1=%t/xq.npy --pipeline=cpu --verify | FileCheck %s --check-prefix=LAYER-OK
+// LAYER-OK: result 0: f32[2x5x8]
+// RUN: %expect_exit 2 %{layer} --input=1=%t/xkv1.npy --pipeline=cpu | FileCheck %s --check-prefix=LAYER-B
+// LAYER-B: mha-run: error: run failed: shape mismatch: dimension 0 (batch size B) of 'kv_input' (argument 1) is 1, but 'query_input' (argument 0) has 2
+// RUN: %expect_exit 2 %{layer} --input=1=%t/xkv6.npy --pipeline=reference | FileCheck %s --check-prefix=LAYER-E
+// LAYER-E: mha-run: error: run failed: shape mismatch: dimension 2 (embedding size E) of 'kv_input' (argument 1) is 6, but E (the rows of 'wq' (argument 2)) is 8
+//
 // Allocation failures (injected with the runtime's allocation limit): the
 // first buffer of the function fails, at its top level.
 // RUN: env MHA_RUNTIME_ALLOCATION_LIMIT=1000 %expect_exit 2 %{dyn} --input=1=%t/k.npy --input=2=%t/v.npy --pipeline=reference | FileCheck %s --check-prefix=OOM
