@@ -345,7 +345,7 @@ MhaStatus mhaCompileForTarget(MhaContext *context, const char *mlirText,
 
   auto *result = new (std::nothrow) MhaFunction();
   if (!result)
-    return fail(error, MHA_ERROR_RUNTIME, "out of memory");
+    return fail(error, MHA_ERROR_OUT_OF_MEMORY, "out of memory");
   result->jit = std::move(jit);
   result->unusable = std::move(unusable);
   result->compileSeconds = seconds;

@@ -333,7 +333,8 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   if (llvm::Error err = checkHostAllocation(
           2 * resultBytes, "the results of @" + signature.name +
                                " (allocated, then copied out)"))
-    return std::move(err);
+    return llvm::make_error<RunError>(RunErrorKind::OutOfMemory,
+                                      llvm::toString(std::move(err)));
   // Arguments are read-only in the compiled code (see compile()).
   EntryCall call(inputs, signature.results);
   // _mlir_ciface_NAME(result*, arg0*, ...): the packed wrapper takes a pointer
