@@ -217,7 +217,8 @@ struct DecomposeMultiHeadAttention : OpRewritePattern<MultiHeadAttentionOp> {
                                         qSizes[1], rewriter.getIndexAttr(dv)};
     Value o = AttentionOp::create(rewriter, loc, mixedTensorType(oShape, elt),
                                   q, k, v, op.getMask(), op.getScaleAttr(),
-                                  op.getCausalAttr());
+                                  op.getCausal())
+                  .getResult();
 
     // Concatenate the heads: [B, H, Sq, Dv] -> [B, Sq, H, Dv] -> [B*Sq, H*Dv]
     // (or [B, Sq, H*Dv], laid out as the query projection's input).

@@ -164,7 +164,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                              dimsMap(ctx, 5, {0, 1, 2, 3})},
                             {kPar, kPar, kPar, kPar, kRed});
     // o = L == 0 ? 0 : O / L, truncated to the result type.
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = op.getResult().getType();
     Type elemType = resultType.getElementType();
     Value init = emptyTensor(rewriter, loc, resultType, outSizes);
     AffineMap id4o = rewriter.getMultiDimIdentityMap(4);
@@ -195,6 +195,13 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
           << n << " kv-tile=" << kv;
       return signalPassFailure();
     }
+    WalkResult refused = getOperation()->walk([](AttentionOp op) {
+      return failed(refuseUnsupportedVariants(op, "mha-split-kv"))
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (refused.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateSplitKVPatterns(patterns, kvSplits, splitMaxSq, kvTile);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

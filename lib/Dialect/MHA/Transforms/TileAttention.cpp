@@ -46,7 +46,7 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = op.getResult().getType();
     flash::AttentionTiling t =
         flash::getAttentionTiling(rewriter, op, qTile, kvTile);
     int64_t qt = t.qt;
@@ -147,6 +147,15 @@ struct MHATileAttentionPass
           << q << " kv-tile=" << kv;
       return signalPassFailure();
     }
+    // Tiling would drop the variants; refuse them rather than compute
+    // something else.
+    WalkResult refused = getOperation()->walk([](AttentionOp op) {
+      return failed(refuseUnsupportedVariants(op, "mha-tile-attention"))
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (refused.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateTileAttentionPatterns(patterns, q, kv);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
