@@ -48,12 +48,16 @@ func.func @right_window(%q: tensor<1x4x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v
 // CHECK-LABEL: func.func @score_mods_sinks_lse
 // CHECK: scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) in (2, 4, 4) shared_outs(%{{.+}} = %{{.+}}, %[[LSE:.+]] = %{{.+}})
 // CHECK:   %[[SLOPE:.+]] = tensor.extract %{{.+}}[%[[H]]] : tensor<4xf32>
+// CHECK:   %[[KPOS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<16xf32>)
+// CHECK:     arith.sitofp
+// CHECK:   %[[QPOS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<16xf32>)
 // CHECK:   scf.for
-// CHECK:     linalg.generic
+// CHECK:     linalg.generic {{.+}} ins(%[[KPOS]], %[[QPOS]] : tensor<16xf32>, tensor<16xf32>)
 // CHECK:       math.exp
 // CHECK:       arith.divf
 // CHECK:       arith.subf
-// CHECK:       arith.sitofp
+// CHECK:       arith.subf
+// CHECK:       arith.addf
 // CHECK:       arith.mulf %[[SLOPE]]
 // CHECK:   %[[SINK:.+]] = tensor.extract %{{.+}}[%[[H]]] : tensor<4xf32>
 // CHECK:   linalg.generic

@@ -193,9 +193,9 @@ public:
   /// lse = max + log(sum) over the visible keys (the sink excluded): -inf
   /// for rows that see no key (sum = 0), where max is taken as 0 as in
   /// buildProbabilities.
-  Value buildLogSumExp(Value rowSum, Value rowMax) {
+  Value buildLogSumExp(Value rowSum, Value rowMax, RankedTensorType lseType) {
     AffineMap id3 = b.getMultiDimIdentityMap(3);
-    Value init = filledTensor(b, loc, rowSizes(), zero);
+    Value init = emptyTensor(b, loc, lseType, rowSizes());
     return generic(b, loc, ValueRange{rowSum, rowMax}, init, {id3, id3, id3},
                    {kPar, kPar, kPar},
                    [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -279,7 +279,8 @@ struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
     SmallVector<Value> results = {
         lowering.buildNormalized(acc, den, op.getResult().getType())};
     if (shape.returnsLse)
-      results.push_back(lowering.buildLogSumExp(rowSum, rowMax));
+      results.push_back(lowering.buildLogSumExp(
+          rowSum, rowMax, cast<RankedTensorType>(op.getLse().getType())));
     rewriter.replaceOp(op, results);
     return success();
   }

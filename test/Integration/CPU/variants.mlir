@@ -12,6 +12,7 @@
 // RUN: mha-run %s --entry=window_gqa_sq_ne_skv --seed=1 --verify --pipeline-options="q-tile=4 kv-tile=8" | FileCheck %s
 // RUN: mha-run %s --entry=window_causal_unbounded_left --seed=2 --verify --pipeline-options="q-tile=8 kv-tile=4" | FileCheck %s
 // RUN: mha-run %s --entry=softcap_alibi_f16 --seed=3 --verify --pipeline-options="q-tile=4 kv-tile=8" | FileCheck %s
+// RUN: mha-run %s --entry=softcap_alibi_f16 --seed=3 --verify --pipeline-options="q-tile=4 kv-tile=1" | FileCheck %s
 // RUN: mha-run %s --entry=sinks_lse_masked_rows_bf16 --seed=4 --verify --pipeline-options="q-tile=2 kv-tile=2" | FileCheck %s --check-prefixes=CHECK,LSE
 // RUN: mha-run %s --entry=everything --seed=5 --verify --pipeline-options="q-tile=4 kv-tile=4" | FileCheck %s --check-prefixes=CHECK,LSE
 // RUN: mha-run %s --entry=sliding_window_aligned --seed=6 --verify --pipeline-options="q-tile=16 kv-tile=16" | FileCheck %s --check-prefixes=CHECK,LSE

@@ -88,8 +88,9 @@ struct Positions {
   OpFoldResult batch, head, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset;
   /// Skv - Sq when the window or ALiBi need it, else null.
   OpFoldResult alignOffset;
-  /// The ALiBi slope of the head (f32), or null.
-  Value alibiSlope;
+  /// The ALiBi slope of the head (f32) and the local key / query positions
+  /// as f32 [kvt] / [qt] tensors, or null.
+  Value alibiSlope, keyPos, queryPos;
 };
 
 /// Builds one online-softmax step of a query tile.
@@ -217,7 +218,11 @@ struct KvStep {
     if (!shape.softcap && !pos.alibiSlope)
       return s;
     MLIRContext *ctx = b.getContext();
+    // The positions come in as f32 tensors rather than linalg.index: the
+    // row vectoriser miscompiles index arithmetic on [1, qt] tiles.
     Value base;
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
     if (pos.alibiSlope) {
       AffineExpr d0, s0, s1;
       bindDims(ctx, d0);
@@ -226,19 +231,24 @@ struct KvStep {
           b, loc,
           affine::makeComposedFoldedAffineApply(
               b, loc, d0 - s0 - s1, {OpFoldResult(k0), pos.q0, pos.alignOffset}));
+      base = arith::IndexCastOp::create(b, loc, b.getI64Type(), base);
+      base = arith::SIToFPOp::create(b, loc, b.getF32Type(), base);
+      inputs = {pos.keyPos, pos.queryPos};
+      maps = {dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {1})};
     }
+    maps.push_back(b.getMultiDimIdentityMap(2));
     return generic(
-        b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
+        b, loc, inputs, s, maps, {kPar, kPar},
         [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-          Value v = args[0];
+          Value v = args.back();
           if (shape.softcap)
             v = softcapScore(nb, l, v, *shape.softcap);
           if (pos.alibiSlope) {
-            Value j = linalg::IndexOp::create(nb, l, 0);
-            Value i = linalg::IndexOp::create(nb, l, 1);
-            Value jb = arith::AddIOp::create(nb, l, j, base);
-            v = arith::AddFOp::create(nb, l, v,
-                                      alibiBias(nb, l, pos.alibiSlope, jb, i));
+            // slope * (j - i + (k0 - q0 - (Skv - Sq))).
+            Value dist = arith::SubFOp::create(nb, l, args[0], args[1]);
+            dist = arith::AddFOp::create(nb, l, dist, base);
+            v = arith::AddFOp::create(
+                nb, l, v, arith::MulFOp::create(nb, l, pos.alibiSlope, dist));
           }
           return v;
         });
@@ -580,9 +590,22 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
 
   OpFoldResult kvHead = affine::makeComposedFoldedAffineApply(
       rewriter, loc, shape.getKvHead(d0), {hIv});
-  Value alibiSlope;
-  if (Value slopes = op.getAlibi())
+  Value alibiSlope, keyPos, queryPos;
+  if (Value slopes = op.getAlibi()) {
     alibiSlope = tensor::ExtractOp::create(rewriter, loc, slopes, hIv);
+    auto positions = [&](int64_t n) {
+      return generic(rewriter, loc, ValueRange{},
+                     allocTensor(rewriter, loc, {n}, f32),
+                     {rewriter.getMultiDimIdentityMap(1)}, {kPar},
+                     [](OpBuilder &b, Location l, ValueRange) -> Value {
+                       Value i = linalg::IndexOp::create(b, l, 0);
+                       i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+                       return arith::SIToFPOp::create(b, l, b.getF32Type(), i);
+                     });
+    };
+    keyPos = positions(kvt);
+    queryPos = positions(qt);
+  }
   Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
 
   // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
@@ -685,7 +708,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
               scratch,
               {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize,
                peelDiagonal ? OpFoldResult() : causalOffset, t.alignOffset,
-               alibiSlope},
+               alibiSlope, keyPos, queryPos},
               shape,
               qt,
               kvt,
