@@ -115,6 +115,32 @@ TEST(AotManifestTest, CheckInputs) {
             "argument 2 (tensor<64x16xf32>): shape mismatch, got f32[64x17]");
 }
 
+TEST(FlopModelTest, WindowCountsVisiblePairs) {
+  // Sq = Skv = 4, window [1, 0]: rows see 1, 2, 2, 2 keys.
+  EXPECT_EQ(windowedPairs(4, 4, 1, 0, false), 7.0);
+  // Sq = 2, Skv = 5 (i' = i + 3), window [1, 1]: keys 2..4 and 3..4.
+  EXPECT_EQ(windowedPairs(2, 5, 1, 1, false), 5.0);
+  // Causal caps the right side; unbounded left sees every earlier key.
+  EXPECT_EQ(windowedPairs(2, 5, -1, 3, true), 9.0);
+  EXPECT_EQ(windowedAttentionFlops(1, 2, 4, 4, 8, 8, 1, 0, false),
+            2.0 * 2 * 16 * 7);
+  FlopTerm term{FlopTerm::Kind::Attention,
+                {FlopDim{1, {}}, FlopDim{2, {}}, FlopDim{4, {}},
+                 FlopDim{4, {}}, FlopDim{8, {}}, FlopDim{8, {}}},
+                false};
+  term.windowLeft = 1;
+  term.windowRight = 0;
+  std::optional<double> flops = evaluateFlops({term}, {});
+  ASSERT_TRUE(flops.has_value());
+  EXPECT_EQ(*flops, 2.0 * 2 * 16 * 7);
+  // The window survives the manifest's JSON.
+  FlopTerm back;
+  llvm::json::Path::Root root;
+  ASSERT_TRUE(fromJSON(toJSON(term), back, root));
+  EXPECT_EQ(back.windowLeft, 1);
+  EXPECT_EQ(back.windowRight, 0);
+}
+
 TEST(FlopModelTest, Formula) {
   EXPECT_EQ(attentionFlops(1, 16, 128, 128, 64, 64, false),
             4.0 * 16 * 128 * 128 * 64);
