@@ -30,11 +30,10 @@ double mlir::mha::runner::windowedPairs(int64_t sq, int64_t skv, int64_t left,
   return pairs;
 }
 
-double mlir::mha::runner::windowedAttentionFlops(double b, double h,
-                                                 int64_t sq, int64_t skv,
-                                                 double d, double dv,
-                                                 int64_t left, int64_t right,
-                                                 bool causal) {
+double mlir::mha::runner::windowedAttentionFlops(double b, double h, int64_t sq,
+                                                 int64_t skv, double d,
+                                                 double dv, int64_t left,
+                                                 int64_t right, bool causal) {
   return 2 * b * h * (d + dv) * windowedPairs(sq, skv, left, right, causal);
 }
 
@@ -74,10 +73,9 @@ std::optional<double> mlir::mha::runner::evaluateFlops(
     }
     if (term.kind == FlopTerm::Kind::Attention && d.size() == 6 &&
         (term.windowLeft >= 0 || term.windowRight >= 0))
-      total += windowedAttentionFlops(d[0], d[1], int64_t(d[2]),
-                                      int64_t(d[3]), d[4], d[5],
-                                      term.windowLeft, term.windowRight,
-                                      term.causal);
+      total += windowedAttentionFlops(d[0], d[1], int64_t(d[2]), int64_t(d[3]),
+                                      d[4], d[5], term.windowLeft,
+                                      term.windowRight, term.causal);
     else if (term.kind == FlopTerm::Kind::Attention && d.size() == 6)
       total += attentionFlops(d[0], d[1], d[2], d[3], d[4], d[5], term.causal);
     else if (term.kind == FlopTerm::Kind::Matmul && d.size() == 3)

@@ -22,12 +22,9 @@ static std::vector<double> toDoubles(const HostTensor &tensor) {
   return values;
 }
 
-HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
-                                              const HostTensor &k,
-                                              const HostTensor &v,
-                                              const HostTensor *mask,
-                                              const AttentionAttrs &attrs,
-                                              HostTensor *lse) {
+HostTensor mlir::mha::runner::oracleAttention(
+    const HostTensor &q, const HostTensor &k, const HostTensor &v,
+    const HostTensor *mask, const AttentionAttrs &attrs, HostTensor *lse) {
   assert(q.shape.size() == 4 && k.shape.size() == 4 && v.shape.size() == 4 &&
          "attention operands must be rank 4");
   int64_t batch = q.shape[0], heads = q.shape[1], sq = q.shape[2],
@@ -38,8 +35,8 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
   assert(v.shape[1] == kvHeads && v.shape[2] == skv && "value shape mismatch");
   assert(kvHeads > 0 && heads % kvHeads == 0 && "H must be a multiple of Hkv");
   int64_t groupSize = heads / kvHeads;
-  assert((attrs.alibiSlopes.empty() || int64_t(attrs.alibiSlopes.size()) ==
-                                           heads) &&
+  assert((attrs.alibiSlopes.empty() ||
+          int64_t(attrs.alibiSlopes.size()) == heads) &&
          "one ALiBi slope per query head");
   assert((attrs.sinks.empty() || int64_t(attrs.sinks.size()) == heads) &&
          "one sink per query head");
@@ -126,8 +123,9 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
           }
           rowLse = rowMax + std::log(sum);
           // The sink joins the denominator only.
-          double den =
-              attrs.sinks.empty() ? sum : sum + std::exp(attrs.sinks[h] - rowMax);
+          double den = attrs.sinks.empty()
+                           ? sum
+                           : sum + std::exp(attrs.sinks[h] - rowMax);
           for (int64_t x = 0; x < dv; ++x)
             out[x] /= den;
         }

@@ -53,9 +53,8 @@ std::string OracleSpec::validate(size_t numArgs) const {
   if (mask)
     if (std::string err = check(*mask, "mask"); !err.empty())
       return err;
-  if (kind != Kind::Attention &&
-      (alibi || sinks || windowLeft >= 0 || windowRight >= 0 || softcap ||
-       returnsLse))
+  if (kind != Kind::Attention && (alibi || sinks || windowLeft >= 0 ||
+                                  windowRight >= 0 || softcap || returnsLse))
     return "variants (window, softcap, alibi, sinks, lse) apply to "
            "mha.attention only";
   if (alibi)
@@ -74,9 +73,8 @@ static std::vector<double> valuesOf(const HostTensor &t) {
   return values;
 }
 
-std::vector<HostTensor>
-mlir::mha::runner::evaluateOracleSpecResults(const OracleSpec &spec,
-                                             llvm::ArrayRef<HostTensor> inputs) {
+std::vector<HostTensor> mlir::mha::runner::evaluateOracleSpecResults(
+    const OracleSpec &spec, llvm::ArrayRef<HostTensor> inputs) {
   if (spec.kind != OracleSpec::Kind::Attention || !spec.returnsLse)
     return {evaluateOracleSpec(spec, inputs)};
   std::vector<HostTensor> results(2);
@@ -85,13 +83,12 @@ mlir::mha::runner::evaluateOracleSpecResults(const OracleSpec &spec,
     return inputs[spec.operands[i]];
   };
   results[0] = oracleAttention(in(0), in(1), in(2),
-                               spec.mask ? &inputs[*spec.mask] : nullptr,
-                               attrs, &results[1]);
+                               spec.mask ? &inputs[*spec.mask] : nullptr, attrs,
+                               &results[1]);
   return results;
 }
 
-AttentionAttrs
-OracleSpec::getAttrs(llvm::ArrayRef<HostTensor> inputs) const {
+AttentionAttrs OracleSpec::getAttrs(llvm::ArrayRef<HostTensor> inputs) const {
   AttentionAttrs attrs;
   attrs.scale = scale;
   attrs.causal = causal;

@@ -57,8 +57,7 @@ struct AttentionCase {
               << " " << runner::dtypeName(c.dtype).str()
               << (c.dynamic ? " dynamic" : "")
               << (c.hasWindow() ? " window=[" + std::to_string(c.windowLeft) +
-                                      "," + std::to_string(c.windowRight) +
-                                      "]"
+                                      "," + std::to_string(c.windowRight) + "]"
                                 : "")
               << (c.softcap ? " softcap=" + std::to_string(*c.softcap) : "")
               << (c.alibi ? " alibi" : "") << (c.sinks ? " sinks" : "")
@@ -93,9 +92,9 @@ inline std::string buildAttentionModule(const AttentionCase &c) {
     attrs += std::string(attrs.empty() ? "" : ", ") +
              llvm::formatv("scale = {0:e} : f32", *c.scale).str();
   if (c.hasWindow())
-    attrs += std::string(attrs.empty() ? "" : ", ") +
-             llvm::formatv("window = [{0}, {1}]", c.windowLeft, c.windowRight)
-                 .str();
+    attrs +=
+        std::string(attrs.empty() ? "" : ", ") +
+        llvm::formatv("window = [{0}, {1}]", c.windowLeft, c.windowRight).str();
   if (c.softcap)
     attrs += std::string(attrs.empty() ? "" : ", ") +
              llvm::formatv("softcap = {0:e} : f32", *c.softcap).str();
@@ -118,8 +117,8 @@ inline std::string buildAttentionModule(const AttentionCase &c) {
              "  {8} = mha.attention %q, %k, %v{5} {{{6}} : {0}, {1}, {2}{7} -> "
              "{4}\n"
              "  return {8} : {4}\n}\n",
-             q, k, v, args, results, operands, attrs,
-             m.empty() ? "" : ", " + m, c.lse ? "%o, %lse" : "%o")
+             q, k, v, args, results, operands, attrs, m.empty() ? "" : ", " + m,
+             c.lse ? "%o, %lse" : "%o")
       .str();
 }
 

@@ -197,13 +197,12 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
     for (size_t i = 0; i < want.size(); ++i) {
       Comparison cmp = compare((*actual)[i], want[i],
                                Tolerance::defaultFor((*actual)[i].dtype));
-      EXPECT_TRUE(cmp.passed())
-          << "result " << i << " vs " << what
-          << ": max_abs_err=" << cmp.maxAbsError
-          << " max_rel_err=" << cmp.maxRelError
-          << " mismatches=" << cmp.mismatches << " first at "
-          << cmp.firstMismatch << "\n"
-          << text;
+      EXPECT_TRUE(cmp.passed()) << "result " << i << " vs " << what
+                                << ": max_abs_err=" << cmp.maxAbsError
+                                << " max_rel_err=" << cmp.maxRelError
+                                << " mismatches=" << cmp.mismatches
+                                << " first at " << cmp.firstMismatch << "\n"
+                                << text;
     }
   };
   check("reference", *expected);

@@ -125,8 +125,8 @@ TEST(FlopModelTest, WindowCountsVisiblePairs) {
   EXPECT_EQ(windowedAttentionFlops(1, 2, 4, 4, 8, 8, 1, 0, false),
             2.0 * 2 * 16 * 7);
   FlopTerm term{FlopTerm::Kind::Attention,
-                {FlopDim{1, {}}, FlopDim{2, {}}, FlopDim{4, {}},
-                 FlopDim{4, {}}, FlopDim{8, {}}, FlopDim{8, {}}},
+                {FlopDim{1, {}}, FlopDim{2, {}}, FlopDim{4, {}}, FlopDim{4, {}},
+                 FlopDim{8, {}}, FlopDim{8, {}}},
                 false};
   term.windowLeft = 1;
   term.windowRight = 0;

@@ -228,8 +228,8 @@ TEST(OracleTest, LogSumExpOfFullyMaskedRowIsMinusInf) {
   EXPECT_FLOAT_EQ(lse.get(1), 1.0f);
   EXPECT_FLOAT_EQ(lse.get(2), float(std::log(std::exp(1.0) + std::exp(2.0))));
   double den = std::exp(1.0) + std::exp(2.0) + std::exp(0.5);
-  EXPECT_FLOAT_EQ(o.get(2), float((2 * std::exp(1.0) + 4 * std::exp(2.0)) /
-                                  den));
+  EXPECT_FLOAT_EQ(o.get(2),
+                  float((2 * std::exp(1.0) + 4 * std::exp(2.0)) / den));
 }
 
 TEST(OracleTest, FullyMaskedRowIsZeroNotNaN) {

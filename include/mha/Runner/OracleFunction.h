@@ -28,8 +28,8 @@ std::optional<OracleSpec> getOracleSpec(func::FuncOp func);
 /// getOracleSpec + evaluateOracleSpecResults: evaluates every result of
 /// `func` with the C++ oracle (Oracle.h), or returns std::nullopt when it is
 /// not a single mha op.
-std::optional<std::vector<HostTensor>> evaluateWithOracle(func::FuncOp func,
-                                             llvm::ArrayRef<HostTensor> inputs);
+std::optional<std::vector<HostTensor>>
+evaluateWithOracle(func::FuncOp func, llvm::ArrayRef<HostTensor> inputs);
 
 } // namespace mlir::mha::runner
 

@@ -224,8 +224,9 @@ private:
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
     for (Value dev : devBuffers)
       deviceDealloc(b, dev);
-    Value result = bufferization::ToTensorOp::create(
-        b, op.getResult().getType(), outHost, /*restrict=*/true, /*writable=*/true);
+    Value result =
+        bufferization::ToTensorOp::create(b, op.getResult().getType(), outHost,
+                                          /*restrict=*/true, /*writable=*/true);
     op.getResult().replaceAllUsesWith(result);
     op.erase();
   }

@@ -61,8 +61,8 @@ public:
                      Value q, Value k, Value v, Value mask, Value alibi,
                      Value sinks)
       : b(b), loc(loc), ctx(b.getContext()), shape(shape), q(q), k(k), v(v),
-        mask(mask), alibi(alibi), sinks(sinks), sizes(shape.getSizes(b, loc, q, k)),
-        zero(f32Constant(b, loc, 0.0f)),
+        mask(mask), alibi(alibi), sinks(sinks),
+        sizes(shape.getSizes(b, loc, q, k)), zero(f32Constant(b, loc, 0.0f)),
         negInf(f32Constant(b, loc, -std::numeric_limits<float>::infinity())) {
     bindDims(ctx, d0, d1, d2, d3, d4);
     id4 = b.getMultiDimIdentityMap(4);
@@ -113,9 +113,8 @@ public:
           };
           if (alibi) {
             aligned();
-            s = arith::AddFOp::create(nb, l, s,
-                                      alibiBias(nb, l, args[mask ? 1 : 0], j,
-                                                ip));
+            s = arith::AddFOp::create(
+                nb, l, s, alibiBias(nb, l, args[mask ? 1 : 0], j, ip));
           }
           if (mask && boolMask)
             s = arith::SelectOp::create(nb, l, args[0], s, negInf);
@@ -124,8 +123,8 @@ public:
           if (alignOffset)
             aligned();
           if (shape.causal) {
-            Value hidden = arith::CmpIOp::create(
-                nb, l, arith::CmpIPredicate::sgt, j, ip);
+            Value hidden =
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, j, ip);
             s = arith::SelectOp::create(nb, l, hidden, negInf, s);
           }
           if (Value hidden = isOutsideWindow(nb, l, ip, j, shape.windowLeft,

@@ -244,8 +244,8 @@ LogicalResult AttentionOp::verify() {
                            << l.type.getElementType();
     if (failed(check.dim(l, 0, "batch size B", b, "query batch size")) ||
         failed(check.dim(l, 1, "head count H", h, "query head count")) ||
-        failed(check.dim(l, 2, "sequence length Sq", sq,
-                         "query sequence length")))
+        failed(
+            check.dim(l, 2, "sequence length Sq", sq, "query sequence length")))
       return failure();
   }
 

@@ -230,7 +230,8 @@ struct KvStep {
       base = getValueOrCreateConstantIndexOp(
           b, loc,
           affine::makeComposedFoldedAffineApply(
-              b, loc, d0 - s0 - s1, {OpFoldResult(k0), pos.q0, pos.alignOffset}));
+              b, loc, d0 - s0 - s1,
+              {OpFoldResult(k0), pos.q0, pos.alignOffset}));
       base = arith::IndexCastOp::create(b, loc, b.getI64Type(), base);
       base = arith::SIToFPOp::create(b, loc, b.getF32Type(), base);
       inputs = {pos.keyPos, pos.queryPos};
@@ -393,12 +394,12 @@ struct KvStep {
     if (shape.windowLeft >= 0) {
       winLeft = getValueOrCreateConstantIndexOp(
           b, loc,
-          affine::makeComposedFoldedAffineApply(
-              b, loc, d0 + s0 - d1 - shape.windowLeft,
-              {pos.q0, k0, pos.alignOffset}));
+          affine::makeComposedFoldedAffineApply(b, loc,
+                                                d0 + s0 - d1 - shape.windowLeft,
+                                                {pos.q0, k0, pos.alignOffset}));
       Value lastQuery = getValueOrCreateConstantIndexOp(
-          b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1,
-                                                        {pos.qT}));
+          b, loc,
+          affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {pos.qT}));
       orApply(arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::slt,
           arith::ConstantIndexOp::create(b, loc, 0),
@@ -412,8 +413,8 @@ struct KvStep {
               {pos.q0, k0, pos.alignOffset}));
       Value lastKey = getValueOrCreateConstantIndexOp(
           b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
-      orApply(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                    lastKey, winRight));
+      orApply(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, lastKey,
+                                    winRight));
     }
     if (!fullKvTiles) {
       kvTVal = getValueOrCreateConstantIndexOp(b, loc, kvT);

@@ -62,9 +62,9 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     SmallVector<Value> inits = {
         emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())};
     if (Value lse = op.getLse())
-      inits.push_back(emptyTensor(
-          rewriter, loc, cast<RankedTensorType>(lse.getType()),
-          {t.sizes.batch, t.sizes.numHeads, t.sizes.sq}));
+      inits.push_back(
+          emptyTensor(rewriter, loc, cast<RankedTensorType>(lse.getType()),
+                      {t.sizes.batch, t.sizes.numHeads, t.sizes.sq}));
 
     auto forall = scf::ForallOp::create(
         rewriter, loc,
@@ -115,8 +115,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
           if (sink)
             den = arith::AddFOp::create(
                 b, l, den,
-                math::ExpOp::create(b, l,
-                                    arith::SubFOp::create(b, l, sink, args[1])));
+                math::ExpOp::create(
+                    b, l, arith::SubFOp::create(b, l, sink, args[1])));
           return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f), den);
         });
     Value acc = flash::cornerSlice(rewriter, loc, state[2], {qT, dvSize});
@@ -162,10 +162,10 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
           ValueRange{flash::cornerSlice(rewriter, loc, state[0], {qT}), rowSum},
           lseTile, {id1, id1, id1}, {kPar},
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            Value empty = arith::CmpFOp::create(
-                b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-            Value v = arith::AddFOp::create(
-                b, l, args[0], math::LogOp::create(b, l, args[1]));
+            Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                                args[1], zero);
+            Value v = arith::AddFOp::create(b, l, args[0],
+                                            math::LogOp::create(b, l, args[1]));
             return arith::SelectOp::create(b, l, empty, negInf, v);
           });
       rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());

@@ -88,8 +88,9 @@ AttentionSizes AttentionShape::getSizes(OpBuilder &b, Location loc, Value query,
   return sizes;
 }
 
-LogicalResult mlir::mha::refuseUnsupportedVariants(
-    AttentionOp op, StringRef lowering, ArrayRef<StringRef> supported) {
+LogicalResult
+mlir::mha::refuseUnsupportedVariants(AttentionOp op, StringRef lowering,
+                                     ArrayRef<StringRef> supported) {
   for (StringRef name : op.getVariantNames()) {
     if (llvm::is_contained(supported, name))
       continue;

@@ -93,8 +93,7 @@ Value mlir::mha::contraction(OpBuilder &b, Location loc, Value x, Value y,
                  });
 }
 
-Value mlir::mha::softcapScore(OpBuilder &b, Location loc, Value s,
-                              double cap) {
+Value mlir::mha::softcapScore(OpBuilder &b, Location loc, Value s, double cap) {
   Value x2 = arith::MulFOp::create(
       b, loc, s, f32Constant(b, loc, static_cast<float>(2.0 / cap)));
   Value e = math::ExpOp::create(b, loc, x2);
