@@ -173,6 +173,43 @@ TEST(OracleSpecTest, EvaluatesLikeTheOracle) {
   EXPECT_EQ(viaSpec.bytes, direct.bytes);
 }
 
+TEST(OracleSpecTest, VariantsSurviveJSONAndEvaluate) {
+  OracleSpec spec;
+  spec.operands = {0, 1, 2};
+  spec.alibi = 3;
+  spec.sinks = 4;
+  spec.windowLeft = 2;
+  spec.windowRight = 0;
+  spec.softcap = 5.0;
+  spec.returnsLse = true;
+  EXPECT_EQ(spec.validate(5), "");
+  EXPECT_NE(spec.validate(4).find("sinks is argument 4"), std::string::npos);
+  OracleSpec back;
+  llvm::json::Path::Root root;
+  ASSERT_TRUE(fromJSON(toJSON(spec), back, root));
+  EXPECT_EQ(back.alibi, spec.alibi);
+  EXPECT_EQ(back.sinks, spec.sinks);
+  EXPECT_EQ(back.windowLeft, 2);
+  EXPECT_EQ(back.windowRight, 0);
+  EXPECT_EQ(back.softcap, spec.softcap);
+  EXPECT_TRUE(back.returnsLse);
+
+  std::vector<HostTensor> inputs = {
+      randomTensor(DType::F32, {1, 2, 3, 4}, 1),
+      randomTensor(DType::F32, {1, 1, 5, 4}, 2),
+      randomTensor(DType::F32, {1, 1, 5, 4}, 3),
+      randomTensor(DType::F32, {2}, 4), randomTensor(DType::F32, {2}, 5)};
+  std::vector<HostTensor> results = evaluateOracleSpecResults(back, inputs);
+  ASSERT_EQ(results.size(), 2u);
+  AttentionAttrs attrs = spec.getAttrs(inputs);
+  EXPECT_EQ(attrs.alibiSlopes.size(), 2u);
+  HostTensor lse;
+  HostTensor direct =
+      oracleAttention(inputs[0], inputs[1], inputs[2], nullptr, attrs, &lse);
+  EXPECT_EQ(results[0].bytes, direct.bytes);
+  EXPECT_EQ(results[1].bytes, lse.bytes);
+}
+
 TEST(AotHeaderTest, Prototypes) {
   AotManifest m = layerManifest();
   AotEntry two;
