@@ -194,11 +194,11 @@ TEST(OracleSpecTest, VariantsSurviveJSONAndEvaluate) {
   EXPECT_EQ(back.softcap, spec.softcap);
   EXPECT_TRUE(back.returnsLse);
 
-  std::vector<HostTensor> inputs = {
-      randomTensor(DType::F32, {1, 2, 3, 4}, 1),
-      randomTensor(DType::F32, {1, 1, 5, 4}, 2),
-      randomTensor(DType::F32, {1, 1, 5, 4}, 3),
-      randomTensor(DType::F32, {2}, 4), randomTensor(DType::F32, {2}, 5)};
+  std::vector<HostTensor> inputs = {randomTensor(DType::F32, {1, 2, 3, 4}, 1),
+                                    randomTensor(DType::F32, {1, 1, 5, 4}, 2),
+                                    randomTensor(DType::F32, {1, 1, 5, 4}, 3),
+                                    randomTensor(DType::F32, {2}, 4),
+                                    randomTensor(DType::F32, {2}, 5)};
   std::vector<HostTensor> results = evaluateOracleSpecResults(back, inputs);
   ASSERT_EQ(results.size(), 2u);
   AttentionAttrs attrs = spec.getAttrs(inputs);
