@@ -2,6 +2,8 @@
 
 #include "mha/Runner/FlopModel.h"
 
+#include <algorithm>
+
 using namespace mlir::mha::runner;
 namespace json = llvm::json;
 
@@ -9,6 +11,30 @@ double mlir::mha::runner::attentionFlops(double b, double h, double sq,
                                          double skv, double d, double dv,
                                          bool causal) {
   return 2 * b * h * sq * skv * (d + dv) * (causal ? 0.5 : 1.0);
+}
+
+double mlir::mha::runner::windowedPairs(int64_t sq, int64_t skv, int64_t left,
+                                        int64_t right, bool causal) {
+  double pairs = 0;
+  for (int64_t i = 0; i < sq; ++i) {
+    int64_t ip = i + skv - sq;
+    int64_t lo = left >= 0 ? std::max<int64_t>(0, ip - left) : 0;
+    int64_t hi = skv - 1;
+    if (right >= 0)
+      hi = std::min(hi, ip + right);
+    if (causal)
+      hi = std::min(hi, ip);
+    if (hi >= lo)
+      pairs += double(hi - lo + 1);
+  }
+  return pairs;
+}
+
+double mlir::mha::runner::windowedAttentionFlops(double b, double h, int64_t sq,
+                                                 int64_t skv, double d,
+                                                 double dv, int64_t left,
+                                                 int64_t right, bool causal) {
+  return 2 * b * h * (d + dv) * windowedPairs(sq, skv, left, right, causal);
 }
 
 double mlir::mha::runner::matmulFlops(double m, double n, double k) {
@@ -45,7 +71,12 @@ std::optional<double> mlir::mha::runner::evaluateFlops(
         return std::nullopt;
       d.push_back(*value);
     }
-    if (term.kind == FlopTerm::Kind::Attention && d.size() == 6)
+    if (term.kind == FlopTerm::Kind::Attention && d.size() == 6 &&
+        (term.windowLeft >= 0 || term.windowRight >= 0))
+      total += windowedAttentionFlops(d[0], d[1], int64_t(d[2]), int64_t(d[3]),
+                                      d[4], d[5], term.windowLeft,
+                                      term.windowRight, term.causal);
+    else if (term.kind == FlopTerm::Kind::Attention && d.size() == 6)
       total += attentionFlops(d[0], d[1], d[2], d[3], d[4], d[5], term.causal);
     else if (term.kind == FlopTerm::Kind::Matmul && d.size() == 3)
       total += matmulFlops(d[0], d[1], d[2]);
@@ -93,6 +124,8 @@ json::Value mlir::mha::runner::toJSON(const FlopTerm &term) {
       {"dims", std::move(dims)}};
   if (term.kind == FlopTerm::Kind::Attention)
     object["causal"] = term.causal;
+  if (term.windowLeft >= 0 || term.windowRight >= 0)
+    object["window"] = json::Array{term.windowLeft, term.windowRight};
   return object;
 }
 
@@ -129,5 +162,18 @@ bool mlir::mha::runner::fromJSON(const json::Value &value, FlopTerm &term,
     term.dims.push_back(std::move(dim));
   }
   term.causal = false;
-  return mapper.mapOptional("causal", term.causal);
+  std::optional<std::vector<int64_t>> window;
+  if (!mapper.mapOptional("causal", term.causal) ||
+      !mapper.mapOptional("window", window))
+    return false;
+  term.windowLeft = term.windowRight = -1;
+  if (window) {
+    if (window->size() != 2) {
+      path.field("window").report("expected [left, right]");
+      return false;
+    }
+    term.windowLeft = (*window)[0];
+    term.windowRight = (*window)[1];
+  }
+  return true;
 }

@@ -52,6 +52,11 @@ mlir::mha::runner::collectFlopTerms(func::FuncOp func) {
       attention(dimOf(func, a.getQuery(), 0), s.numHeads,
                 dimOf(func, a.getQuery(), 2), dimOf(func, a.getKey(), 2),
                 s.headDim, s.valueDim, s.causal);
+      // A window counts its visible pairs.
+      if (!unknown && s.hasWindow()) {
+        terms.back().windowLeft = s.windowLeft;
+        terms.back().windowRight = s.windowRight;
+      }
     } else if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
       int64_t h = l.getNumHeads(), hkv = l.getNumKvHeadsOrDefault();
       int64_t e = l.getWq().getType().getDimSize(0);

@@ -22,11 +22,9 @@ static std::vector<double> toDoubles(const HostTensor &tensor) {
   return values;
 }
 
-HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
-                                              const HostTensor &k,
-                                              const HostTensor &v,
-                                              const HostTensor *mask,
-                                              const AttentionAttrs &attrs) {
+HostTensor mlir::mha::runner::oracleAttention(
+    const HostTensor &q, const HostTensor &k, const HostTensor &v,
+    const HostTensor *mask, const AttentionAttrs &attrs, HostTensor *lse) {
   assert(q.shape.size() == 4 && k.shape.size() == 4 && v.shape.size() == 4 &&
          "attention operands must be rank 4");
   int64_t batch = q.shape[0], heads = q.shape[1], sq = q.shape[2],
@@ -37,6 +35,13 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
   assert(v.shape[1] == kvHeads && v.shape[2] == skv && "value shape mismatch");
   assert(kvHeads > 0 && heads % kvHeads == 0 && "H must be a multiple of Hkv");
   int64_t groupSize = heads / kvHeads;
+  assert((attrs.alibiSlopes.empty() ||
+          int64_t(attrs.alibiSlopes.size()) == heads) &&
+         "one ALiBi slope per query head");
+  assert((attrs.sinks.empty() || int64_t(attrs.sinks.size()) == heads) &&
+         "one sink per query head");
+  if (lse)
+    *lse = HostTensor(DType::F32, {batch, heads, sq});
 
   const double scale = attrs.scale ? *attrs.scale : 1.0 / std::sqrt(double(d));
   std::vector<double> qv = toDoubles(q), kv = toDoubles(k), vv = toDoubles(v);
@@ -65,9 +70,14 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
       for (int64_t i = 0; i < sq; ++i) {
         const double *qRow = qv.data() + ((b * heads + h) * sq + i) * d;
         double rowMax = negInf;
+        const int64_t ip = i + (skv - sq); // bottom-right aligned position
         for (int64_t j = 0; j < skv; ++j) {
           double score = negInf;
-          bool visible = !attrs.causal || j <= i + (skv - sq);
+          bool visible = !attrs.causal || j <= ip;
+          if (attrs.windowLeft >= 0 && j < ip - attrs.windowLeft)
+            visible = false;
+          if (attrs.windowRight >= 0 && j > ip + attrs.windowRight)
+            visible = false;
           double bias = 0;
           if (mask) {
             int64_t index = ((((maskDims[0] == 1 ? 0 : b) * maskDims[1] +
@@ -85,7 +95,12 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
             double dot = 0;
             for (int64_t x = 0; x < d; ++x)
               dot += qRow[x] * kHead[j * d + x];
-            score = scale * dot + bias;
+            score = scale * dot;
+            if (attrs.softcap)
+              score = *attrs.softcap * std::tanh(score / *attrs.softcap);
+            if (!attrs.alibiSlopes.empty())
+              score += attrs.alibiSlopes[h] * double(j - ip);
+            score += bias;
           }
           scores[j] = score;
           // A NaN score makes the row NaN (as the pipelines and PyTorch).
@@ -95,6 +110,7 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
 
         double *out = acc.data();
         std::fill(acc.begin(), acc.end(), 0.0);
+        double rowLse = negInf;
         // No visible key (or all -inf): the row is 0, never NaN.
         if (rowMax != negInf) {
           double sum = 0;
@@ -106,9 +122,16 @@ HostTensor mlir::mha::runner::oracleAttention(const HostTensor &q,
             for (int64_t x = 0; x < dv; ++x)
               out[x] += p * vHead[j * dv + x];
           }
+          rowLse = rowMax + std::log(sum);
+          // The sink joins the denominator only.
+          double den = attrs.sinks.empty()
+                           ? sum
+                           : sum + std::exp(attrs.sinks[h] - rowMax);
           for (int64_t x = 0; x < dv; ++x)
-            out[x] /= sum;
+            out[x] /= den;
         }
+        if (lse)
+          lse->set((b * heads + h) * sq + i, float(rowLse));
         int64_t base = ((b * heads + h) * sq + i) * dv;
         for (int64_t x = 0; x < dv; ++x)
           result.set(base + x, float(out[x]));

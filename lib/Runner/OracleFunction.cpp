@@ -12,11 +12,13 @@ std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
   if (func.isExternal())
     return std::nullopt;
   Block &body = func.getBody().front();
-  if (body.getOperations().size() != 2 || func.getNumResults() != 1)
+  if (body.getOperations().size() != 2)
     return std::nullopt;
   Operation *op = &body.front();
+  // The entry returns the op's results, in order (output, then lse).
   auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
-  if (!ret || ret.getOperand(0).getDefiningOp() != op)
+  if (!ret || ret.getNumOperands() != op->getNumResults() ||
+      !llvm::equal(ret.getOperands(), op->getResults()))
     return std::nullopt;
   // Every operand must be an argument, so we know its value.
   auto position = [&](Value v) -> std::optional<unsigned> {
@@ -42,6 +44,14 @@ std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
     for (Value v : {a.getQuery(), a.getKey(), a.getValue()})
       spec.operands.push_back(*position(v));
     common(a);
+    if (Value s = a.getAlibi())
+      spec.alibi = *position(s);
+    if (Value s = a.getSinks())
+      spec.sinks = *position(s);
+    std::tie(spec.windowLeft, spec.windowRight) = a.getWindowBounds();
+    if (std::optional<APFloat> c = a.getSoftcap())
+      spec.softcap = c->convertToDouble();
+    spec.returnsLse = static_cast<bool>(a.getLse());
     return spec;
   }
   if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
@@ -59,11 +69,11 @@ std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
   return std::nullopt;
 }
 
-std::optional<HostTensor>
+std::optional<std::vector<HostTensor>>
 mlir::mha::runner::evaluateWithOracle(func::FuncOp func,
                                       llvm::ArrayRef<HostTensor> inputs) {
   std::optional<OracleSpec> spec = getOracleSpec(func);
   if (!spec || !spec->validate(inputs.size()).empty())
     return std::nullopt;
-  return evaluateOracleSpec(*spec, inputs);
+  return evaluateOracleSpecResults(*spec, inputs);
 }

@@ -53,16 +53,60 @@ std::string OracleSpec::validate(size_t numArgs) const {
   if (mask)
     if (std::string err = check(*mask, "mask"); !err.empty())
       return err;
+  if (kind != Kind::Attention && (alibi || sinks || windowLeft >= 0 ||
+                                  windowRight >= 0 || softcap || returnsLse))
+    return "variants (window, softcap, alibi, sinks, lse) apply to "
+           "mha.attention only";
+  if (alibi)
+    if (std::string err = check(*alibi, "alibi"); !err.empty())
+      return err;
+  if (sinks)
+    if (std::string err = check(*sinks, "sinks"); !err.empty())
+      return err;
   return "";
+}
+
+static std::vector<double> valuesOf(const HostTensor &t) {
+  std::vector<double> values(t.numElements());
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    values[i] = t.get(i);
+  return values;
+}
+
+std::vector<HostTensor> mlir::mha::runner::evaluateOracleSpecResults(
+    const OracleSpec &spec, llvm::ArrayRef<HostTensor> inputs) {
+  if (spec.kind != OracleSpec::Kind::Attention || !spec.returnsLse)
+    return {evaluateOracleSpec(spec, inputs)};
+  std::vector<HostTensor> results(2);
+  AttentionAttrs attrs = spec.getAttrs(inputs);
+  auto in = [&](unsigned i) -> const HostTensor & {
+    return inputs[spec.operands[i]];
+  };
+  results[0] = oracleAttention(in(0), in(1), in(2),
+                               spec.mask ? &inputs[*spec.mask] : nullptr, attrs,
+                               &results[1]);
+  return results;
+}
+
+AttentionAttrs OracleSpec::getAttrs(llvm::ArrayRef<HostTensor> inputs) const {
+  AttentionAttrs attrs;
+  attrs.scale = scale;
+  attrs.causal = causal;
+  attrs.windowLeft = windowLeft;
+  attrs.windowRight = windowRight;
+  attrs.softcap = softcap;
+  if (alibi)
+    attrs.alibiSlopes = valuesOf(inputs[*alibi]);
+  if (sinks)
+    attrs.sinks = valuesOf(inputs[*sinks]);
+  return attrs;
 }
 
 HostTensor
 mlir::mha::runner::evaluateOracleSpec(const OracleSpec &spec,
                                       llvm::ArrayRef<HostTensor> inputs) {
   assert(spec.validate(inputs.size()).empty() && "invalid oracle spec");
-  AttentionAttrs attrs;
-  attrs.scale = spec.scale;
-  attrs.causal = spec.causal;
+  AttentionAttrs attrs = spec.getAttrs(inputs);
   const HostTensor *mask = spec.mask ? &inputs[*spec.mask] : nullptr;
   auto in = [&](unsigned i) -> const HostTensor & {
     return inputs[spec.operands[i]];
@@ -88,6 +132,16 @@ json::Value mlir::mha::runner::toJSON(const OracleSpec &spec) {
   object["causal"] = spec.causal;
   if (spec.scale)
     object["scale"] = *spec.scale;
+  if (spec.alibi)
+    object["alibi"] = int64_t(*spec.alibi);
+  if (spec.sinks)
+    object["sinks"] = int64_t(*spec.sinks);
+  if (spec.windowLeft >= 0 || spec.windowRight >= 0)
+    object["window"] = json::Array{spec.windowLeft, spec.windowRight};
+  if (spec.softcap)
+    object["softcap"] = *spec.softcap;
+  if (spec.returnsLse)
+    object["lse"] = true;
   if (spec.kind == OracleSpec::Kind::MultiHeadAttention) {
     object["num_heads"] = spec.numHeads;
     object["num_kv_heads"] = spec.numKvHeads;
@@ -146,10 +200,24 @@ bool mlir::mha::runner::fromJSON(const json::Value &value, OracleSpec &spec,
       spec.biases.push_back(*p);
     }
   }
+  std::optional<std::vector<int64_t>> window;
   if (!position("mask", /*required=*/false, spec.mask) ||
+      !position("alibi", /*required=*/false, spec.alibi) ||
+      !position("sinks", /*required=*/false, spec.sinks) ||
       !mapper.mapOptional("causal", spec.causal) ||
-      !mapper.mapOptional("scale", spec.scale))
+      !mapper.mapOptional("scale", spec.scale) ||
+      !mapper.mapOptional("softcap", spec.softcap) ||
+      !mapper.mapOptional("lse", spec.returnsLse) ||
+      !mapper.mapOptional("window", window))
     return false;
+  if (window) {
+    if (window->size() != 2 || (*window)[0] < -1 || (*window)[1] < -1) {
+      path.field("window").report("expected [left, right], each >= -1");
+      return false;
+    }
+    spec.windowLeft = (*window)[0];
+    spec.windowRight = (*window)[1];
+  }
   if (spec.kind == OracleSpec::Kind::MultiHeadAttention &&
       (!mapper.map("num_heads", spec.numHeads) ||
        !mapper.map("num_kv_heads", spec.numKvHeads)))

@@ -213,8 +213,47 @@ def _build(builder, pipeline, options, target_cpu, target_features):
 # attention
 # --------------------------------------------------------------------------
 
+def _check_variants(window, softcap, alibi_slopes, sinks, return_lse, heads):
+    """Checks the attention variants; returns (window, softcap, slopes,
+    sinks, return_lse) with the per-head vectors as contiguous float32."""
+    if window is not None:
+        if (not isinstance(window, (tuple, list)) or len(window) != 2 or
+                not all(w is None or (isinstance(w, numbers.Integral) and
+                                      not isinstance(w, bool))
+                        for w in window)):
+            raise TypeError(f"window must be (left, right) ints (None for an "
+                            f"unbounded side), got {window!r}")
+        window = tuple(-1 if w is None else int(w) for w in window)
+        for side, w in zip(("left", "right"), window):
+            if w < -1:
+                raise ValueError(f"window {side} bound must be >= 0 (or None "
+                                 f"for unbounded), got {w}")
+        if window == (-1, -1):
+            window = None
+    if softcap is not None:
+        if isinstance(softcap, bool) or not isinstance(softcap, numbers.Real):
+            raise TypeError(f"softcap must be a float or None, got "
+                            f"{type(softcap).__name__}")
+        softcap = float(softcap)
+        if not math.isfinite(softcap) or softcap <= 0:
+            raise ValueError(f"softcap must be finite and positive, got "
+                             f"{softcap}")
+    vectors = []
+    for name, a in (("alibi_slopes", alibi_slopes), ("sinks", sinks)):
+        if a is not None:
+            a = np.ascontiguousarray(a, dtype=np.float32)
+            if a.shape != (heads,):
+                raise ValueError(f"{name} must have shape ({heads},) (one "
+                                 f"value per query head H), got {a.shape}")
+        vectors.append(a)
+    return (window, softcap, vectors[0], vectors[1],
+            _check_bool("return_lse", return_lse))
+
+
 def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
-              options="", target_cpu=None, target_features=None):
+              options="", target_cpu=None, target_features=None, *,
+              window=None, softcap=None, alibi_slopes=None, sinks=None,
+              return_lse=False):
     """Scaled dot-product attention, as ``mha.attention``.
 
     q ``[B, H, Sq, D]``, k ``[B, Hkv, Skv, D]``, v ``[B, Hkv, Skv, Dv]``
@@ -225,6 +264,17 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     sees key j iff ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal
     is top-left and agrees only when ``Sq == Skv``). ``scale`` defaults to
     ``1/sqrt(D)``. A query that sees no key gets zeros.
+
+    Variants (as on ``mha.attention``, with ``i' = i + Skv - Sq``):
+    ``window=(left, right)`` lets query i see key j iff ``i' - left <= j <=
+    i' + right`` (None for an unbounded side); ``softcap=c`` turns the
+    scaled score into ``c * tanh(score / c)``; ``alibi_slopes`` ``[H]`` adds
+    ``slope[h] * (j - i')``; ``sinks`` ``[H]`` adds one logit per head to the
+    softmax denominator (no value). With ``return_lse=True`` the result is
+    ``(out, lse)``, lse ``[B, H, Sq]`` float32: the natural log of the
+    softmax denominator over the visible keys (without the sink), ``-inf``
+    for rows that see no key. The gpu pipeline does not implement the
+    variants yet and raises.
 
     ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
     pipeline's fused CUDA kernels; the NumPy inputs are copied to the device
@@ -260,12 +310,17 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
         _contiguous(name, a)
     causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
         causal, scale, mask, dtype, (b, h, sq, skv))
+    window, softcap, slopes, sinks, return_lse = _check_variants(
+        window, softcap, alibi_slopes, sinks, return_lse, h)
+    variants = (window, softcap, slopes is not None, sinks is not None,
+                return_lse)
     key = ("sdpa", q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-           causal, scale) + compile_args
+           causal, scale) + variants + compile_args
     builder = ir.SDPA(q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-                      causal, scale)
+                      causal, scale, "main", *variants)
     fn = _cache.get(key, lambda: _build(builder, *compile_args))
     args = (q, k, v) if mask is None else (q, k, v, mask)
+    args += tuple(a for a in (slopes, sinks) if a is not None)
     return fn(*args)
 
 

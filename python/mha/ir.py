@@ -85,6 +85,13 @@ class SDPA:
     causal: bool = False
     scale: float = None
     name: str = "main"
+    # Variants: window (left, right) with -1 unbounded, softcap, per-head
+    # f32 ALiBi slopes / sinks operands, the f32 [B, H, Sq] lse result.
+    window: tuple = None
+    softcap: float = None
+    alibi: bool = False
+    sinks: bool = False
+    return_lse: bool = False
 
     def to_mlir(self):
         q = tensor_type(self.q_shape, self.dtype)
@@ -105,11 +112,27 @@ class SDPA:
             args.append(f"%mask: {m}")
             types.append(m)
             mask = " mask(%mask)"
-        return (f"func.func @{_name(self.name)}({', '.join(args)}) -> {o} {{\n"
-                f"  %o = mha.attention %q, %k, %v{mask}"
-                f"{_attrs(self.causal, self.scale)}\n"
-                f"      : {', '.join(types)} -> {o}\n"
-                f"  return %o : {o}\n}}\n")
+        per_head = tensor_type((self.q_shape[1],), "f32")
+        for flag, name in ((self.alibi, "alibi"), (self.sinks, "sinks")):
+            if flag:
+                args.append(f"%{name}: {per_head}")
+                mask += f" {name}(%{name} : {per_head})"
+        extra = []
+        if self.window is not None:
+            left, right = (int(w) for w in self.window)
+            extra.append(f"window = [{left}, {right}]")
+        if self.softcap is not None:
+            extra.append(f"softcap = {format_f32(self.softcap)} : f32")
+        results, values = o, "%o"
+        if self.return_lse:
+            lse = tensor_type(tuple(self.q_shape[:3]), "f32")
+            results, values = f"{o}, {lse}", "%o, %lse"
+        return (f"func.func @{_name(self.name)}({', '.join(args)}) -> "
+                f"({results}) {{\n"
+                f"  {values} = mha.attention %q, %k, %v{mask}"
+                f"{_attrs(self.causal, self.scale, extra)}\n"
+                f"      : {', '.join(types)} -> {results}\n"
+                f"  return {values} : {results}\n}}\n")
 
     __str__ = to_mlir
 

@@ -15,8 +15,11 @@ __all__ = ["attention", "multi_head_attention"]
 
 
 def attention(q, k, v, mask=None, causal=False, scale=None,
-              accumulate=np.float64):
-    """Reference ``mha.attention``; returns ``accumulate``-typed values."""
+              accumulate=np.float64, window=None, softcap=None,
+              alibi_slopes=None, sinks=None, return_lse=False):
+    """Reference ``mha.attention``; returns ``accumulate``-typed values (and
+    the lse ``[B, H, Sq]`` with ``return_lse``). ``window`` is (left,
+    right), None or -1 for an unbounded side."""
     acc = np.dtype(accumulate)
     b, h, sq, d = q.shape
     hkv, skv = k.shape[1], k.shape[2]
@@ -28,11 +31,23 @@ def attention(q, k, v, mask=None, causal=False, scale=None,
     # [B, Hkv, G, Sq, Skv]: one matmul per K/V head, no K/V copies.
     s = np.matmul(qf, kf[:, :, None].swapaxes(-1, -2)) * acc.type(scale)
     s = s.reshape(b, h, sq, skv)
+    i = np.arange(sq)[:, None] + (skv - sq)  # i', bottom-right aligned
+    j = np.arange(skv)[None, :]
+    if softcap is not None:
+        c = acc.type(np.float32(softcap))
+        s = c * np.tanh(s / c)
+    if alibi_slopes is not None:
+        slopes = np.asarray(alibi_slopes).astype(acc).reshape(1, h, 1, 1)
+        s = s + slopes * (j - i)
     keep = np.ones((1, 1, sq, skv), dtype=bool)
     if causal:
-        i = np.arange(sq)[:, None]
-        j = np.arange(skv)[None, :]
-        keep = keep & (j <= i + (skv - sq))
+        keep = keep & (j <= i)
+    if window is not None:
+        left, right = (-1 if w is None else w for w in window)
+        if left >= 0:
+            keep = keep & (j >= i - left)
+        if right >= 0:
+            keep = keep & (j <= i + right)
     if mask is not None:
         m = np.asarray(mask)
         m = m.reshape((1,) * (4 - m.ndim) + m.shape)
@@ -48,10 +63,19 @@ def attention(q, k, v, mask=None, causal=False, scale=None,
     visible = mx != -np.inf
     with np.errstate(invalid="ignore"):
         p = np.exp(s - np.where(visible, mx, 0))
-        denom = p.sum(axis=-1, keepdims=True)
+        keysum = p.sum(axis=-1, keepdims=True)
+        denom = keysum
+        if sinks is not None:
+            sk = np.asarray(sinks).astype(acc).reshape(1, h, 1, 1)
+            denom = denom + np.exp(sk - np.where(visible, mx, 0))
         p = np.where(visible, p / np.where(visible, denom, 1), 0)
     o = np.matmul(p.reshape(b, hkv, group, sq, skv), vf[:, :, None])
-    return o.reshape(b, h, sq, v.shape[3])
+    o = o.reshape(b, h, sq, v.shape[3])
+    if not return_lse:
+        return o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lse = np.where(visible, mx + np.log(keysum), -np.inf)
+    return o, lse[..., 0]
 
 
 def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,

@@ -102,9 +102,13 @@ int main(int argc, char **argv) {
             {"reference", i, tol, compare(results[i], expected[i], tol)});
       }
     }
-    if (std::optional<HostTensor> oracle = evaluateWithOracle(func, args)) {
-      Tolerance tol = runOptions.getTolerance(results[0].dtype);
-      checks.push_back({"oracle", 0, tol, compare(results[0], *oracle, tol)});
+    if (std::optional<std::vector<HostTensor>> oracle =
+            evaluateWithOracle(func, args)) {
+      for (size_t i = 0; i < oracle->size() && i < results.size(); ++i) {
+        Tolerance tol = runOptions.getTolerance(results[i].dtype);
+        checks.push_back(
+            {"oracle", i, tol, compare(results[i], (*oracle)[i], tol)});
+      }
     }
     if (checks.empty())
       fail("--verify with --pipeline=reference needs an entry that is a "

@@ -39,6 +39,13 @@ struct AttentionCase {
   bool dynamic = false;   // B, Sq, Skv dynamic in the IR
   bool emptyRows = false; // query row 1 masked out entirely
   std::optional<double> scale = std::nullopt;
+  // Variants: window bounds (-1 unbounded; both -1 = no window), softcap,
+  // ALiBi slopes and sinks operands, the lse result.
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap = std::nullopt;
+  bool alibi = false, sinks = false, lse = false;
+
+  bool hasWindow() const { return windowLeft >= 0 || windowRight >= 0; }
 
   friend std::ostream &operator<<(std::ostream &os, const AttentionCase &c) {
     return os << "B=" << c.b << " H=" << c.h << " Hkv=" << c.hkv
@@ -48,7 +55,13 @@ struct AttentionCase {
                   : c.maskKind == MaskKind::Float ? " float-mask"
                                                   : "")
               << " " << runner::dtypeName(c.dtype).str()
-              << (c.dynamic ? " dynamic" : "");
+              << (c.dynamic ? " dynamic" : "")
+              << (c.hasWindow() ? " window=[" + std::to_string(c.windowLeft) +
+                                      "," + std::to_string(c.windowRight) + "]"
+                                : "")
+              << (c.softcap ? " softcap=" + std::to_string(*c.softcap) : "")
+              << (c.alibi ? " alibi" : "") << (c.sinks ? " sinks" : "")
+              << (c.lse ? " lse" : "");
   }
 };
 
@@ -60,7 +73,8 @@ inline std::string tensorTypeString(const std::vector<int64_t> &shape,
   return s + runner::dtypeName(dtype).str() + ">";
 }
 
-/// `func.func @main(q, k, v[, mask])` returning one mha.attention.
+/// `func.func @main(q, k, v[, mask][, slopes][, sinks])` returning one
+/// mha.attention (and its lse).
 inline std::string buildAttentionModule(const AttentionCase &c) {
   std::vector<bool> dyn = {c.dynamic, false, c.dynamic, false};
   std::string q = tensorTypeString({c.b, c.h, c.sq, c.d}, c.dtype, dyn);
@@ -77,13 +91,34 @@ inline std::string buildAttentionModule(const AttentionCase &c) {
   if (c.scale)
     attrs += std::string(attrs.empty() ? "" : ", ") +
              llvm::formatv("scale = {0:e} : f32", *c.scale).str();
+  if (c.hasWindow())
+    attrs +=
+        std::string(attrs.empty() ? "" : ", ") +
+        llvm::formatv("window = [{0}, {1}]", c.windowLeft, c.windowRight).str();
+  if (c.softcap)
+    attrs += std::string(attrs.empty() ? "" : ", ") +
+             llvm::formatv("softcap = {0:e} : f32", *c.softcap).str();
+  std::string perHead = "tensor<" + std::to_string(c.h) + "xf32>";
+  std::string args = m.empty() ? "" : ", %m: " + m;
+  std::string operands = m.empty() ? "" : " mask(%m)";
+  if (c.alibi) {
+    args += ", %slopes: " + perHead;
+    operands += " alibi(%slopes : " + perHead + ")";
+  }
+  if (c.sinks) {
+    args += ", %sinks: " + perHead;
+    operands += " sinks(%sinks : " + perHead + ")";
+  }
+  std::string l = tensorTypeString({c.b, c.h, c.sq}, DType::F32,
+                                   {c.dynamic, false, c.dynamic});
+  std::string results = c.lse ? o + ", " + l : o;
   return llvm::formatv(
-             "func.func @main(%q: {0}, %k: {1}, %v: {2}{3}) -> {4} {{\n"
-             "  %o = mha.attention %q, %k, %v{5} {{{6}} : {0}, {1}, {2}{7} -> "
+             "func.func @main(%q: {0}, %k: {1}, %v: {2}{3}) -> ({4}) {{\n"
+             "  {8} = mha.attention %q, %k, %v{5} {{{6}} : {0}, {1}, {2}{7} -> "
              "{4}\n"
-             "  return %o : {4}\n}\n",
-             q, k, v, m.empty() ? "" : ", %m: " + m, o,
-             m.empty() ? "" : " mask(%m)", attrs, m.empty() ? "" : ", " + m)
+             "  return {8} : {4}\n}\n",
+             q, k, v, args, results, operands, attrs, m.empty() ? "" : ", " + m,
+             c.lse ? "%o, %lse" : "%o")
       .str();
 }
 
@@ -108,6 +143,10 @@ inline std::vector<HostTensor> makeAttentionInputs(const AttentionCase &c,
     inputs.push_back(
         runner::randomTensor(c.dtype, c.maskShape, seed + 3, 2.0f));
   }
+  if (c.alibi)
+    inputs.push_back(runner::randomTensor(DType::F32, {c.h}, seed + 4, 0.5f));
+  if (c.sinks)
+    inputs.push_back(runner::randomTensor(DType::F32, {c.h}, seed + 5, 2.0f));
   return inputs;
 }
 

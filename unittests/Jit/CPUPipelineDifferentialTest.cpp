@@ -9,10 +9,13 @@
 // round-robin); a level this host cannot run hands its cases to the host
 // target (the reference matrix reports such a level as skipped), so every
 // case runs everywhere. MHA_TEST_LONG=1 runs every case on every level.
+// Cases with attention variants (window, softcap, ALiBi, sinks, lse) are
+// also checked against the float64 C++ oracle, every result.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mha/Runner/Compare.h"
+#include "mha/Runner/Oracle.h"
 
 #include "AttentionCase.h"
 #include "TargetLevels.h"
@@ -81,8 +84,54 @@ DiffCase makeCase(uint64_t seed) {
   c.dynamic = rng.chance(20);
   if (rng.chance(10))
     c.scale = 0.05 * double(rng.uniform(1, 10));
-  return {c, rng.pick<int64_t>({1, 3, 16, 32, 64}),
-          rng.pick<int64_t>({1, 5, 16, 64, 128}), seed};
+  int64_t qTile = rng.pick<int64_t>({1, 3, 16, 32, 64});
+  int64_t kvTile = rng.pick<int64_t>({1, 5, 16, 64, 128});
+  // Variants, drawn last so that the cases above keep their shapes.
+  if (rng.chance(35)) {
+    c.windowLeft = rng.chance(25) ? -1 : rng.uniform(0, 40);
+    c.windowRight = rng.chance(40) ? -1 : rng.uniform(0, 20);
+    if (c.windowLeft < 0 && c.windowRight < 0)
+      c.windowRight = 0;
+  }
+  if (rng.chance(20))
+    c.softcap = rng.pick<double>({0.5, 5.0, 30.0});
+  c.alibi = rng.chance(20);
+  c.sinks = rng.chance(20);
+  c.lse = rng.chance(25);
+  return {c, qTile, kvTile, seed};
+}
+
+bool hasVariants(const AttentionCase &c) {
+  return c.hasWindow() || c.softcap || c.alibi || c.sinks || c.lse;
+}
+
+/// The oracle's results for `c` on `inputs` (q, k, v[, mask][, slopes]
+/// [, sinks]): the output, then the lse when `c.lse`.
+std::vector<HostTensor> oracleResults(const AttentionCase &c,
+                                      const std::vector<HostTensor> &inputs) {
+  AttentionAttrs attrs;
+  attrs.scale = c.scale;
+  attrs.causal = c.causal;
+  attrs.windowLeft = c.windowLeft;
+  attrs.windowRight = c.windowRight;
+  attrs.softcap = c.softcap;
+  size_t next = 3;
+  const HostTensor *mask =
+      c.maskKind == MaskKind::None ? nullptr : &inputs[next++];
+  auto values = [](const HostTensor &t) {
+    std::vector<double> v(t.numElements());
+    for (int64_t i = 0, e = v.size(); i < e; ++i)
+      v[i] = t.get(i);
+    return v;
+  };
+  if (c.alibi)
+    attrs.alibiSlopes = values(inputs[next++]);
+  if (c.sinks)
+    attrs.sinks = values(inputs[next++]);
+  std::vector<HostTensor> results(c.lse ? 2 : 1);
+  results[0] = oracleAttention(inputs[0], inputs[1], inputs[2], mask, attrs,
+                               c.lse ? &results[1] : nullptr);
+  return results;
 }
 
 uint64_t baseSeed() {
@@ -143,13 +192,22 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
       text, PipelineKind::Reference, "", inputs, *target);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
-  Comparison cmp =
-      compare((*actual)[0], (*expected)[0], Tolerance::defaultFor(c.dtype));
-  EXPECT_TRUE(cmp.passed())
-      << "max_abs_err=" << cmp.maxAbsError << " max_rel_err=" << cmp.maxRelError
-      << " mismatches=" << cmp.mismatches << " first at " << cmp.firstMismatch
-      << "\n"
-      << text;
+  auto check = [&](const char *what, const std::vector<HostTensor> &want) {
+    ASSERT_EQ(actual->size(), want.size()) << what;
+    for (size_t i = 0; i < want.size(); ++i) {
+      Comparison cmp = compare((*actual)[i], want[i],
+                               Tolerance::defaultFor((*actual)[i].dtype));
+      EXPECT_TRUE(cmp.passed()) << "result " << i << " vs " << what
+                                << ": max_abs_err=" << cmp.maxAbsError
+                                << " max_rel_err=" << cmp.maxRelError
+                                << " mismatches=" << cmp.mismatches
+                                << " first at " << cmp.firstMismatch << "\n"
+                                << text;
+    }
+  };
+  check("reference", *expected);
+  if (hasVariants(c))
+    check("oracle", oracleResults(c, inputs));
 }
 
 INSTANTIATE_TEST_SUITE_P(

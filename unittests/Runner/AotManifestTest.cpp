@@ -115,6 +115,32 @@ TEST(AotManifestTest, CheckInputs) {
             "argument 2 (tensor<64x16xf32>): shape mismatch, got f32[64x17]");
 }
 
+TEST(FlopModelTest, WindowCountsVisiblePairs) {
+  // Sq = Skv = 4, window [1, 0]: rows see 1, 2, 2, 2 keys.
+  EXPECT_EQ(windowedPairs(4, 4, 1, 0, false), 7.0);
+  // Sq = 2, Skv = 5 (i' = i + 3), window [1, 1]: keys 2..4 and 3..4.
+  EXPECT_EQ(windowedPairs(2, 5, 1, 1, false), 5.0);
+  // Causal caps the right side; unbounded left sees every earlier key.
+  EXPECT_EQ(windowedPairs(2, 5, -1, 3, true), 9.0);
+  EXPECT_EQ(windowedAttentionFlops(1, 2, 4, 4, 8, 8, 1, 0, false),
+            2.0 * 2 * 16 * 7);
+  FlopTerm term{FlopTerm::Kind::Attention,
+                {FlopDim{1, {}}, FlopDim{2, {}}, FlopDim{4, {}}, FlopDim{4, {}},
+                 FlopDim{8, {}}, FlopDim{8, {}}},
+                false};
+  term.windowLeft = 1;
+  term.windowRight = 0;
+  std::optional<double> flops = evaluateFlops({term}, {});
+  ASSERT_TRUE(flops.has_value());
+  EXPECT_EQ(*flops, 2.0 * 2 * 16 * 7);
+  // The window survives the manifest's JSON.
+  FlopTerm back;
+  llvm::json::Path::Root root;
+  ASSERT_TRUE(fromJSON(toJSON(term), back, root));
+  EXPECT_EQ(back.windowLeft, 1);
+  EXPECT_EQ(back.windowRight, 0);
+}
+
 TEST(FlopModelTest, Formula) {
   EXPECT_EQ(attentionFlops(1, 16, 128, 128, 64, 64, false),
             4.0 * 16 * 128 * 128 * 64);
@@ -145,6 +171,43 @@ TEST(OracleSpecTest, EvaluatesLikeTheOracle) {
   HostTensor direct = oracleAttention(q, k, v, nullptr, attrs);
   EXPECT_EQ(viaSpec.shape, direct.shape);
   EXPECT_EQ(viaSpec.bytes, direct.bytes);
+}
+
+TEST(OracleSpecTest, VariantsSurviveJSONAndEvaluate) {
+  OracleSpec spec;
+  spec.operands = {0, 1, 2};
+  spec.alibi = 3;
+  spec.sinks = 4;
+  spec.windowLeft = 2;
+  spec.windowRight = 0;
+  spec.softcap = 5.0;
+  spec.returnsLse = true;
+  EXPECT_EQ(spec.validate(5), "");
+  EXPECT_NE(spec.validate(4).find("sinks is argument 4"), std::string::npos);
+  OracleSpec back;
+  llvm::json::Path::Root root;
+  ASSERT_TRUE(fromJSON(toJSON(spec), back, root));
+  EXPECT_EQ(back.alibi, spec.alibi);
+  EXPECT_EQ(back.sinks, spec.sinks);
+  EXPECT_EQ(back.windowLeft, 2);
+  EXPECT_EQ(back.windowRight, 0);
+  EXPECT_EQ(back.softcap, spec.softcap);
+  EXPECT_TRUE(back.returnsLse);
+
+  std::vector<HostTensor> inputs = {randomTensor(DType::F32, {1, 2, 3, 4}, 1),
+                                    randomTensor(DType::F32, {1, 1, 5, 4}, 2),
+                                    randomTensor(DType::F32, {1, 1, 5, 4}, 3),
+                                    randomTensor(DType::F32, {2}, 4),
+                                    randomTensor(DType::F32, {2}, 5)};
+  std::vector<HostTensor> results = evaluateOracleSpecResults(back, inputs);
+  ASSERT_EQ(results.size(), 2u);
+  AttentionAttrs attrs = spec.getAttrs(inputs);
+  EXPECT_EQ(attrs.alibiSlopes.size(), 2u);
+  HostTensor lse;
+  HostTensor direct =
+      oracleAttention(inputs[0], inputs[1], inputs[2], nullptr, attrs, &lse);
+  EXPECT_EQ(results[0].bytes, direct.bytes);
+  EXPECT_EQ(results[1].bytes, lse.bytes);
 }
 
 TEST(AotHeaderTest, Prototypes) {

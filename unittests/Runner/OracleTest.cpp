@@ -148,6 +148,90 @@ TEST(OracleTest, CausalWithMoreQueriesThanKeys) {
   EXPECT_FLOAT_EQ(o.get(2), 3.0f);
 }
 
+TEST(OracleTest, WindowIsBottomRightAligned) {
+  // q = 0: each row is the mean of the values it sees. Sq = 2, Skv = 5,
+  // window [1, 0]: i' = i + 3, row 0 sees keys 2..3, row 1 keys 3..4.
+  HostTensor q(DType::F32, {1, 1, 2, 2});
+  HostTensor k = randomTensor(DType::F32, {1, 1, 5, 2}, 3);
+  HostTensor v = make({1, 1, 5, 1}, {1, 2, 4, 8, 16});
+  AttentionAttrs attrs;
+  attrs.windowLeft = 1;
+  attrs.windowRight = 0;
+  HostTensor o = oracleAttention(q, k, v, nullptr, attrs);
+  EXPECT_FLOAT_EQ(o.get(0), 6.0f);
+  EXPECT_FLOAT_EQ(o.get(1), 12.0f);
+  // Unbounded left, right 1: row 0 sees keys 0..4 (i' + 1 = 4), and with
+  // causal it sees 0..3 only.
+  attrs.windowLeft = -1;
+  attrs.windowRight = 1;
+  EXPECT_FLOAT_EQ(oracleAttention(q, k, v, nullptr, attrs).get(0), 31.0f / 5);
+  attrs.causal = true;
+  EXPECT_FLOAT_EQ(oracleAttention(q, k, v, nullptr, attrs).get(0), 15.0f / 4);
+}
+
+TEST(OracleTest, SoftcapBoundsScores) {
+  // Scores (0, 100) capped at c = 1: (0, tanh(100) ~ 1) -> weights 1/(1+e1)
+  // and e1/(1+e1) with e1 = exp(tanh(100)).
+  HostTensor q = make({1, 1, 1, 1}, {100});
+  HostTensor k = make({1, 1, 2, 1}, {0, 1});
+  HostTensor v = make({1, 1, 2, 1}, {0, 1});
+  AttentionAttrs attrs;
+  attrs.scale = 1.0;
+  attrs.softcap = 1.0;
+  double e1 = std::exp(std::tanh(100.0));
+  EXPECT_FLOAT_EQ(oracleAttention(q, k, v, nullptr, attrs).get(0),
+                  float(e1 / (1 + e1)));
+}
+
+TEST(OracleTest, AlibiAddsSlopeTimesDistance) {
+  // q = 0, Sq = 1, Skv = 3: i' = 2, biases slope * (j - 2) = (-2s, -s, 0).
+  // Two heads with slopes 0 (uniform) and ln 2 (weights 1/4, 1/2, 1 ~ 1:2:4).
+  HostTensor q(DType::F32, {1, 2, 1, 1});
+  HostTensor k = make({1, 1, 3, 1}, {5, -3, 7});
+  HostTensor v = make({1, 1, 3, 1}, {7, 14, 28});
+  AttentionAttrs attrs;
+  attrs.alibiSlopes = {0.0, std::log(2.0)};
+  HostTensor o = oracleAttention(q, k, v, nullptr, attrs);
+  EXPECT_FLOAT_EQ(o.get(0), 49.0f / 3);
+  EXPECT_FLOAT_EQ(o.get(1), (7.0f * 1 + 14 * 2 + 28 * 4) / 7);
+}
+
+TEST(OracleTest, SinkJoinsTheDenominatorOnly) {
+  // q = 0, two keys: weights 1/(2 + e^s) each; the sink has no value.
+  HostTensor q(DType::F32, {1, 1, 1, 1});
+  HostTensor k = make({1, 1, 2, 1}, {1, 2});
+  HostTensor v = make({1, 1, 2, 1}, {3, 5});
+  AttentionAttrs attrs;
+  attrs.sinks = {std::log(2.0)};
+  HostTensor lse;
+  HostTensor o = oracleAttention(q, k, v, nullptr, attrs, &lse);
+  EXPECT_FLOAT_EQ(o.get(0), 8.0f / 4);
+  // The lse covers the keys only: log(e^0 + e^0).
+  ASSERT_EQ(lse.shape, (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_FLOAT_EQ(lse.get(0), float(std::log(2.0)));
+}
+
+TEST(OracleTest, LogSumExpOfFullyMaskedRowIsMinusInf) {
+  // Sq = 3, Skv = 2, causal: row 0 sees no key; out 0 and lse -inf even with
+  // a sink. Row 2 sees both keys with scores (1, 2) at scale 1.
+  HostTensor q = make({1, 1, 3, 1}, {1, 1, 1});
+  HostTensor k = make({1, 1, 2, 1}, {1, 2});
+  HostTensor v = make({1, 1, 2, 1}, {2, 4});
+  AttentionAttrs attrs;
+  attrs.scale = 1.0;
+  attrs.causal = true;
+  attrs.sinks = {0.5};
+  HostTensor lse;
+  HostTensor o = oracleAttention(q, k, v, nullptr, attrs, &lse);
+  EXPECT_EQ(o.get(0), 0.0f);
+  EXPECT_EQ(lse.get(0), -kInf);
+  EXPECT_FLOAT_EQ(lse.get(1), 1.0f);
+  EXPECT_FLOAT_EQ(lse.get(2), float(std::log(std::exp(1.0) + std::exp(2.0))));
+  double den = std::exp(1.0) + std::exp(2.0) + std::exp(0.5);
+  EXPECT_FLOAT_EQ(o.get(2),
+                  float((2 * std::exp(1.0) + 4 * std::exp(2.0)) / den));
+}
+
 TEST(OracleTest, FullyMaskedRowIsZeroNotNaN) {
   HostTensor q = randomTensor(DType::F32, {1, 1, 2, 2}, 4);
   HostTensor k = randomTensor(DType::F32, {1, 1, 3, 2}, 5);

@@ -28,6 +28,17 @@ namespace mlir::mha::runner {
 /// FLOPs of one attention: 2*b*h*sq*skv*(d+dv), halved when causal.
 double attentionFlops(double b, double h, double sq, double skv, double d,
                       double dv, bool causal);
+/// Query/key pairs a `window = [left, right]` (-1 unbounded) leaves visible,
+/// with `causal` too, under the bottom-right alignment i' = i + skv - sq.
+double windowedPairs(int64_t sq, int64_t skv, int64_t left, int64_t right,
+                     bool causal);
+
+/// FLOPs of a windowed attention: 2*b*h*(d+dv) per visible pair (exact, not
+/// halved: the window is what makes the work scale with the visible area).
+double windowedAttentionFlops(double b, double h, int64_t sq, int64_t skv,
+                              double d, double dv, int64_t left, int64_t right,
+                              bool causal);
+
 /// FLOPs of an [m, k] x [k, n] matmul: 2*m*n*k.
 double matmulFlops(double m, double n, double k);
 
@@ -51,6 +62,8 @@ struct FlopTerm {
   /// Attention: b, h, sq, skv, d, dv. Matmul: m, n, k.
   std::vector<FlopDim> dims;
   bool causal = false; // attention only
+  /// Attention window bounds, -1 unbounded (both -1: no window).
+  int64_t windowLeft = -1, windowRight = -1;
 };
 
 /// Sum of the terms for the given argument shapes (attentionFlops and

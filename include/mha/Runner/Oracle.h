@@ -18,14 +18,24 @@ namespace mlir::mha::runner {
 struct AttentionAttrs {
   std::optional<double> scale; // default 1/sqrt(D)
   bool causal = false;         // bottom-right aligned: j <= i + Skv - Sq
+  /// Key j is visible iff i' - left <= j <= i' + right with
+  /// i' = i + Skv - Sq; -1 leaves a side unbounded.
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap; // score = c * tanh(score / c)
+  /// Per query head (empty = none): ALiBi slopes add slope * (j - i'); sink
+  /// logits join the softmax denominator only.
+  std::vector<double> alibiSlopes, sinks;
 };
 
 /// mha.attention: q [B,H,Sq,D], k [B,Hkv,Skv,D], v [B,Hkv,Skv,Dv], optional
 /// mask broadcastable to [B,H,Sq,Skv] (i1 keeps where true, float is added).
 /// Returns [B,H,Sq,Dv] in `q`'s dtype. Rows with no visible key are 0.
+/// With `lse`, also stores there the f32 [B,H,Sq] natural log of the sum of
+/// exp(score) over the visible keys (sinks excluded), -inf for empty rows.
 HostTensor oracleAttention(const HostTensor &q, const HostTensor &k,
                            const HostTensor &v, const HostTensor *mask,
-                           const AttentionAttrs &attrs);
+                           const AttentionAttrs &attrs,
+                           HostTensor *lse = nullptr);
 
 /// mha.multi_head_attention: xq [B,Sq,E], xkv [B,Skv,E], wq [E,H*D],
 /// wk [E,Hkv*D], wv [E,Hkv*Dv], wo [H*Dv,E], optional biases (bq, bk, bv, bo;

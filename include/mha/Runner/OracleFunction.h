@@ -19,15 +19,17 @@
 namespace mlir::mha::runner {
 
 /// When `func` is one mha.attention or mha.multi_head_attention whose
-/// operands are all arguments of `func` and whose result is returned (the
-/// only result), describes it as an OracleSpec. Returns std::nullopt for any
+/// operands are all arguments of `func` and whose results are returned (in
+/// order: the output, then an mha.attention's lse), describes it as an
+/// OracleSpec. Returns std::nullopt for any
 /// other function.
 std::optional<OracleSpec> getOracleSpec(func::FuncOp func);
 
-/// getOracleSpec + evaluateOracleSpec: evaluates `func` with the C++ oracle
-/// (Oracle.h), or returns std::nullopt when it is not a single mha op.
-std::optional<HostTensor> evaluateWithOracle(func::FuncOp func,
-                                             llvm::ArrayRef<HostTensor> inputs);
+/// getOracleSpec + evaluateOracleSpecResults: evaluates every result of
+/// `func` with the C++ oracle (Oracle.h), or returns std::nullopt when it is
+/// not a single mha op.
+std::optional<std::vector<HostTensor>>
+evaluateWithOracle(func::FuncOp func, llvm::ArrayRef<HostTensor> inputs);
 
 } // namespace mlir::mha::runner
 

@@ -13,6 +13,7 @@
 #define MHA_RUNNER_ORACLESPEC_H
 
 #include "mha/Runner/HostTensor.h"
+#include "mha/Runner/Oracle.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/JSON.h"
@@ -32,6 +33,13 @@ struct OracleSpec {
   /// without bias(...).
   std::vector<unsigned> biases;
   std::optional<unsigned> mask;
+  /// mha.attention variants: argument positions of the ALiBi slopes and the
+  /// sinks, the window bounds (-1 unbounded), softcap, and whether the entry
+  /// returns the log-sum-exp as its second result.
+  std::optional<unsigned> alibi, sinks;
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap;
+  bool returnsLse = false;
   bool causal = false;
   std::optional<double> scale; // default 1/sqrt(D)
   int64_t numHeads = 0;        // multi_head_attention only
@@ -41,6 +49,10 @@ struct OracleSpec {
   llvm::StringRef opName() const;
   /// Operand names in op order ("q", "k", "v" / "xq", "xkv", ...).
   static llvm::ArrayRef<const char *> operandNames(Kind kind);
+  /// The attention attributes of the spec, with the ALiBi slopes and sinks
+  /// read from `inputs`.
+  AttentionAttrs getAttrs(llvm::ArrayRef<HostTensor> inputs) const;
+
   /// Checks the operand counts and that every position is below `numArgs`;
   /// returns a message naming the problem, or "" when the spec is valid.
   std::string validate(size_t numArgs) const;
@@ -51,6 +63,12 @@ struct OracleSpec {
 /// inputs must have the shapes of the entry's signature.
 HostTensor evaluateOracleSpec(const OracleSpec &spec,
                               llvm::ArrayRef<HostTensor> inputs);
+
+/// Like evaluateOracleSpec, with every result of the entry: the attention
+/// output, then the log-sum-exp when `spec.returnsLse`.
+std::vector<HostTensor>
+evaluateOracleSpecResults(const OracleSpec &spec,
+                          llvm::ArrayRef<HostTensor> inputs);
 
 /// JSON form, e.g. {"op": "mha.attention", "q": 0, "k": 1, "v": 2,
 /// "mask": 3, "causal": true, "scale": 0.125}.

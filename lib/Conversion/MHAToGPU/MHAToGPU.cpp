@@ -110,7 +110,7 @@ private:
     Value v = toDevice(op.getValue());
     Value mask = op.getMask() ? toDevice(op.getMask()) : Value();
 
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = op.getResult().getType();
     outType =
         MemRefType::get(resultType.getShape(), resultType.getElementType());
     AttentionSizes sizes = AttentionShape::get(op).getSizes(
@@ -224,9 +224,10 @@ private:
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
     for (Value dev : devBuffers)
       deviceDealloc(b, dev);
-    Value result = bufferization::ToTensorOp::create(
-        b, op.getType(), outHost, /*restrict=*/true, /*writable=*/true);
-    op.replaceAllUsesWith(result);
+    Value result =
+        bufferization::ToTensorOp::create(b, op.getResult().getType(), outHost,
+                                          /*restrict=*/true, /*writable=*/true);
+    op.getResult().replaceAllUsesWith(result);
     op.erase();
   }
 
@@ -332,9 +333,12 @@ struct ConvertMHAToGPUPass
     SmallVector<AttentionOp> ops;
     bool failedOp = false;
     module.walk([&](Operation *op) {
-      if (auto a = dyn_cast<AttentionOp>(op))
+      if (auto a = dyn_cast<AttentionOp>(op)) {
         ops.push_back(a);
-      else if (isa<MultiHeadAttentionOp>(op)) {
+        // The kernels implement none of the variants yet.
+        if (failed(refuseUnsupportedVariants(a, "convert-mha-to-gpu")))
+          failedOp = true;
+      } else if (isa<MultiHeadAttentionOp>(op)) {
         op->emitError() << "convert-mha-to-gpu expects attention ops only; "
                            "run mha-decompose-multi-head-attention first";
         failedOp = true;

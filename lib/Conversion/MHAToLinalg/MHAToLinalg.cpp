@@ -58,14 +58,16 @@ AffineMap exprsMap(MLIRContext *ctx, unsigned numDims,
 class ReferenceAttention {
 public:
   ReferenceAttention(OpBuilder &b, Location loc, const AttentionShape &shape,
-                     Value q, Value k, Value v, Value mask)
+                     Value q, Value k, Value v, Value mask, Value alibi,
+                     Value sinks)
       : b(b), loc(loc), ctx(b.getContext()), shape(shape), q(q), k(k), v(v),
-        mask(mask), sizes(shape.getSizes(b, loc, q, k)),
-        zero(f32Constant(b, loc, 0.0f)),
+        mask(mask), alibi(alibi), sinks(sinks),
+        sizes(shape.getSizes(b, loc, q, k)), zero(f32Constant(b, loc, 0.0f)),
         negInf(f32Constant(b, loc, -std::numeric_limits<float>::infinity())) {
     bindDims(ctx, d0, d1, d2, d3, d4);
     id4 = b.getMultiDimIdentityMap(4);
     row4 = exprsMap(ctx, 4, {d0, d1, d2});
+    head4 = exprsMap(ctx, 4, {d1});
   }
 
   /// scores[b,h,i,j] = sum_d q[b,h,i,d] * k[b,h/G,j,d] over (b,h,i,j,d).
@@ -74,40 +76,75 @@ public:
     return buildHeadContraction(q, k, {d3, d4}, init);
   }
 
-  /// scale, mask and causal, elementwise and in place on the scores.
+  /// scale, softcap, ALiBi, then the masks (mask operand, causal, window),
+  /// elementwise and in place on the scores.
   Value buildScaledAndMasked(Value scores) {
     Value scale = f32Constant(b, loc, static_cast<float>(shape.scale));
-    Value causalOffset =
-        shape.causal ? indexSub(b, loc, sizes.skv, sizes.sq) : Value();
-    SmallVector<Value> maskInputs;
+    // i' - i = Skv - Sq: the bottom-right alignment of causal, window, ALiBi.
+    Value alignOffset = shape.needsAlignedQuery()
+                            ? indexSub(b, loc, sizes.skv, sizes.sq)
+                            : Value();
+    SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     if (mask) {
-      maskInputs.push_back(mask);
+      inputs.push_back(mask);
       maps.push_back(exprsMap(ctx, 4, shape.getMaskIndices({d0, d1, d2, d3})));
+    }
+    if (alibi) {
+      inputs.push_back(alibi);
+      maps.push_back(head4);
     }
     maps.push_back(id4);
     bool boolMask = shape.hasBoolMask();
-    return generic(b, loc, maskInputs, scores, maps, {kPar, kPar, kPar, kPar},
-                   [&](OpBuilder &nb, Location l, ValueRange args) {
-                     Value s = arith::MulFOp::create(nb, l, scale, args.back());
-                     if (mask && boolMask)
-                       s = arith::SelectOp::create(nb, l, args[0], s, negInf);
-                     else if (mask)
-                       s = arith::AddFOp::create(nb, l, s,
-                                                 toF32(nb, l, args[0]));
-                     if (causalOffset) {
-                       Value i = linalg::IndexOp::create(nb, l, 2);
-                       Value j = linalg::IndexOp::create(nb, l, 3);
-                       Value hidden = isFutureKey(nb, l, i, j, causalOffset);
-                       s = arith::SelectOp::create(nb, l, hidden, negInf, s);
-                     }
-                     return s;
-                   });
+    return generic(
+        b, loc, inputs, scores, maps, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value s = arith::MulFOp::create(nb, l, scale, args.back());
+          if (shape.softcap)
+            s = softcapScore(nb, l, s, *shape.softcap);
+          // The aligned query position i' and the key j, built on first use.
+          Value ip, j;
+          auto aligned = [&] {
+            if (ip)
+              return;
+            Value i = linalg::IndexOp::create(nb, l, 2);
+            j = linalg::IndexOp::create(nb, l, 3);
+            ip = arith::AddIOp::create(nb, l, i, alignOffset);
+          };
+          if (alibi) {
+            aligned();
+            s = arith::AddFOp::create(
+                nb, l, s, alibiBias(nb, l, args[mask ? 1 : 0], j, ip));
+          }
+          if (mask && boolMask)
+            s = arith::SelectOp::create(nb, l, args[0], s, negInf);
+          else if (mask)
+            s = arith::AddFOp::create(nb, l, s, toF32(nb, l, args[0]));
+          if (alignOffset)
+            aligned();
+          if (shape.causal) {
+            Value hidden =
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, j, ip);
+            s = arith::SelectOp::create(nb, l, hidden, negInf, s);
+          }
+          if (Value hidden = isOutsideWindow(nb, l, ip, j, shape.windowLeft,
+                                             shape.windowRight))
+            s = arith::SelectOp::create(nb, l, hidden, negInf, s);
+          return s;
+        });
   }
 
-  /// The row max over j.
+  /// The row max over j, starting from the row's sink logit when there are
+  /// sinks (so that exp(sink - max) cannot overflow).
   Value buildRowMax(Value scores) {
     Value init = filledTensor(b, loc, rowSizes(), negInf);
+    if (sinks)
+      init = generic(b, loc, sinks, init,
+                     {exprsMap(ctx, 3, {d1}), b.getMultiDimIdentityMap(3)},
+                     {kPar, kPar, kPar},
+                     [](OpBuilder &, Location, ValueRange args) -> Value {
+                       return args[0];
+                     });
     return generic(b, loc, scores, init, {id4, row4}, {kPar, kPar, kPar, kRed},
                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                      return arith::MaximumFOp::create(nb, l, args[0], args[1]);
@@ -135,6 +172,38 @@ public:
     return generic(b, loc, probs, init, {id4, row4}, {kPar, kPar, kPar, kRed},
                    [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                      return arith::AddFOp::create(nb, l, args[0], args[1]);
+                   });
+  }
+
+  /// The softmax denominator: the row sum plus exp(sink - max) with sinks.
+  Value buildDenominator(Value rowSum, Value rowMax) {
+    if (!sinks)
+      return rowSum;
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    return generic(b, loc, ValueRange{sinks, rowMax}, rowSum,
+                   {exprsMap(ctx, 3, {d1}), id3, id3}, {kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value e = math::ExpOp::create(
+                         nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
+                     return arith::AddFOp::create(nb, l, args[2], e);
+                   });
+  }
+
+  /// lse = max + log(sum) over the visible keys (the sink excluded): -inf
+  /// for rows that see no key (sum = 0), where max is taken as 0 as in
+  /// buildProbabilities.
+  Value buildLogSumExp(Value rowSum, Value rowMax, RankedTensorType lseType) {
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
+    Value init = emptyTensor(b, loc, lseType, rowSizes());
+    return generic(b, loc, ValueRange{rowSum, rowMax}, init, {id3, id3, id3},
+                   {kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value empty = arith::CmpFOp::create(
+                         nb, l, arith::CmpFPredicate::OEQ, args[1], negInf);
+                     Value m =
+                         arith::SelectOp::create(nb, l, empty, zero, args[1]);
+                     Value log = math::LogOp::create(nb, l, args[0]);
+                     return arith::AddFOp::create(nb, l, m, log);
                    });
   }
 
@@ -179,13 +248,13 @@ private:
   Location loc;
   MLIRContext *ctx;
   const AttentionShape &shape;
-  Value q, k, v, mask;
+  Value q, k, v, mask, alibi, sinks;
   AttentionSizes sizes;
   /// f32 constants.
   Value zero, negInf;
   AffineExpr d0, d1, d2, d3, d4;
-  /// (b, h, i, j) -> (b, h, i, j) and -> (b, h, i).
-  AffineMap id4, row4;
+  /// (b, h, i, j) -> (b, h, i, j), -> (b, h, i) and -> (h).
+  AffineMap id4, row4, head4;
 };
 
 struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
@@ -197,15 +266,21 @@ struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
     AttentionShape shape = AttentionShape::get(op);
     ReferenceAttention lowering(rewriter, op.getLoc(), shape,
                                 adaptor.getQuery(), adaptor.getKey(),
-                                adaptor.getValue(), adaptor.getMask());
+                                adaptor.getValue(), adaptor.getMask(),
+                                adaptor.getAlibi(), adaptor.getSinks());
     Value scores = lowering.buildScores();
     scores = lowering.buildScaledAndMasked(scores);
     Value rowMax = lowering.buildRowMax(scores);
     Value probs = lowering.buildProbabilities(scores, rowMax);
     Value rowSum = lowering.buildRowSum(probs);
     Value acc = lowering.buildWeightedValues(probs);
-    rewriter.replaceOp(
-        op, lowering.buildNormalized(acc, rowSum, op.getResult().getType()));
+    Value den = lowering.buildDenominator(rowSum, rowMax);
+    SmallVector<Value> results = {
+        lowering.buildNormalized(acc, den, op.getResult().getType())};
+    if (shape.returnsLse)
+      results.push_back(lowering.buildLogSumExp(
+          rowSum, rowMax, cast<RankedTensorType>(op.getLse().getType())));
+    rewriter.replaceOp(op, results);
     return success();
   }
 };

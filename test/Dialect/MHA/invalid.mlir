@@ -903,3 +903,138 @@ func.func @mha_scale_negative(%xq: tensor<1x8x64xf32>, %xkv: tensor<1x8x64xf32>,
       : tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x64xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
   return %y : tensor<1x8x64xf32>
 }
+
+// -----
+
+func.func @attention_alibi_rank(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<1x4xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{alibi slopes must have rank 1 ([H]), but has rank 2}}
+  %o = mha.attention %q, %k, %v alibi(%a : tensor<1x4xf32>) 
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_alibi_size(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<2xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{alibi slopes size H (dim 0) is 2, but query head count is 4}}
+  %o = mha.attention %q, %k, %v alibi(%a : tensor<2xf32>) 
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_alibi_dtype(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<4xf16>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{alibi slopes element type must be f32, but is 'f16'}}
+  %o = mha.attention %q, %k, %v alibi(%a : tensor<4xf16>) 
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_sinks_size(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<8xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{sinks size H (dim 0) is 8, but query head count is 4}}
+  %o = mha.attention %q, %k, %v sinks(%a : tensor<8xf32>) 
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_sinks_dtype(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<4xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{sinks element type must be f32, but is 'i32'}}
+  %o = mha.attention %q, %k, %v sinks(%a : tensor<4xi32>) 
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_window_size(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{window must be [left, right], but has 3 elements}}
+  %o = mha.attention %q, %k, %v  {window = [4, 0, 1]}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_window_left(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{window left bound must be >= 0 (or -1 for unbounded), but is -2}}
+  %o = mha.attention %q, %k, %v  {window = [-2, 0]}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_window_right(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{window right bound must be >= 0 (or -1 for unbounded), but is -7}}
+  %o = mha.attention %q, %k, %v  {window = [4, -7]}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_softcap_zero(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{softcap must be finite and positive, but is 0.000000e+00}}
+  %o = mha.attention %q, %k, %v  {softcap = 0.0 : f32}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_softcap_inf(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{softcap must be finite and positive, but is INF}}
+  %o = mha.attention %q, %k, %v  {softcap = 0x7F800000 : f32}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @attention_lse_rank(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x1xf32> {
+  // expected-error @+1 {{lse result must have rank 3 ([B, H, Sq]), but has rank 4}}
+  %o, %lse = mha.attention %q, %k, %v
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>, tensor<1x4x8x1xf32>
+  return %lse : tensor<1x4x8x1xf32>
+}
+
+// -----
+
+func.func @attention_lse_dtype(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8xf16> {
+  // expected-error @+1 {{lse result element type must be f32, but is 'f16'}}
+  %o, %lse = mha.attention %q, %k, %v
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>, tensor<1x4x8xf16>
+  return %lse : tensor<1x4x8xf16>
+}
+
+// -----
+
+func.func @attention_lse_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{lse result head count H (dim 1) is 2, but query head count is 4}}
+  %o, %lse = mha.attention %q, %k, %v
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>, tensor<1x2x8xf32>
+  return %lse : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @attention_lse_sq(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x9xf32> {
+  // expected-error @+1 {{lse result sequence length Sq (dim 2) is 9, but query sequence length is 8}}
+  %o, %lse = mha.attention %q, %k, %v
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>, tensor<1x4x9xf32>
+  return %lse : tensor<1x4x9xf32>
+}
+
+// -----
+
+func.func @attention_window_not_array(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{attribute 'window' failed to satisfy constraint: 64-bit integer array attribute}}
+  %o = mha.attention %q, %k, %v {window = 4 : i64}
+      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

@@ -373,3 +373,32 @@ func.func @check_size(%a: i64, %b: i64) {
   mha.check_size %a, %b {expected_from = "'query' (argument 0) has", what = "dimension 0 (batch size B) of 'key' (argument 1)"}
   return
 }
+
+//===----------------------------------------------------------------------===//
+// mha.attention variants
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @attention_variants
+// CHECK: %{{.*}}, %{{.*}} = mha.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}}) alibi(%{{.*}} : tensor<8xf32>) sinks(%{{.*}} : tensor<8xf32>)
+// CHECK-SAME: {causal, softcap = 3.000000e+01 : f32, window = [128, 0]}
+// CHECK-SAME: : tensor<2x8x16x64xf32>, tensor<2x2x32x64xf32>, tensor<2x2x32x64xf32>, tensor<1x1x16x32xi1> -> tensor<2x8x16x64xf32>, tensor<2x8x16xf32>
+func.func @attention_variants(%q: tensor<2x8x16x64xf32>, %k: tensor<2x2x32x64xf32>,
+                              %v: tensor<2x2x32x64xf32>, %m: tensor<1x1x16x32xi1>,
+                              %slopes: tensor<8xf32>, %s: tensor<8xf32>)
+    -> (tensor<2x8x16x64xf32>, tensor<2x8x16xf32>) {
+  %o, %lse = mha.attention %q, %k, %v mask(%m) alibi(%slopes : tensor<8xf32>) sinks(%s : tensor<8xf32>)
+      {causal, window = [128, 0], softcap = 30.0 : f32}
+      : tensor<2x8x16x64xf32>, tensor<2x2x32x64xf32>, tensor<2x2x32x64xf32>, tensor<1x1x16x32xi1>
+      -> tensor<2x8x16x64xf32>, tensor<2x8x16xf32>
+  return %o, %lse : tensor<2x8x16x64xf32>, tensor<2x8x16xf32>
+}
+
+// CHECK-LABEL: func.func @attention_sinks_only
+// CHECK: mha.attention %{{.*}}, %{{.*}}, %{{.*}} sinks(%{{.*}} : tensor<4xf32>) {window = [-1, 8]} :
+// CHECK-SAME: -> tensor<1x4x?x16xbf16>
+func.func @attention_sinks_only(%q: tensor<1x4x?x16xbf16>, %k: tensor<1x1x?x16xbf16>,
+                                %v: tensor<1x1x?x16xbf16>, %s: tensor<4xf32>) -> tensor<1x4x?x16xbf16> {
+  %o = mha.attention %q, %k, %v sinks(%s : tensor<4xf32>) {window = [-1, 8]}
+      : tensor<1x4x?x16xbf16>, tensor<1x1x?x16xbf16>, tensor<1x1x?x16xbf16> -> tensor<1x4x?x16xbf16>
+  return %o : tensor<1x4x?x16xbf16>
+}

@@ -4,6 +4,7 @@
 // RUN: mha-run %mha_src_root/examples/mha_layer.mlir --seed=1 --verify | FileCheck %s --check-prefixes=CHECK,LAYER
 // RUN: mha-run %mha_src_root/examples/gqa_causal_prefill.mlir --seed=2 --verify | FileCheck %s --check-prefixes=CHECK,PREFILL
 // RUN: mha-run %mha_src_root/examples/decode_step.mlir --seed=3 --verify | FileCheck %s --check-prefixes=CHECK,DECODE
+// RUN: mha-run %mha_src_root/examples/sliding_window_gqa.mlir --seed=4 --verify | FileCheck %s --check-prefix=WINDOW
 
 // CHECK: @main compiled with the cpu pipeline in {{[0-9]+\.[0-9]+}} s
 // LAYER: result 0: f32[1x128x512]
@@ -12,3 +13,11 @@
 // CHECK: verify result 0 vs reference: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
 // CHECK: verify result 0 vs oracle: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
 // CHECK-NEXT: {{^PASS$}}
+
+// WINDOW: result 0: f32[1x16x1024x64]
+// WINDOW: result 1: f32[1x16x1024]
+// WINDOW: verify result 0 vs reference: {{.*}} mismatches=0 PASS
+// WINDOW: verify result 1 vs reference: {{.*}} mismatches=0 PASS
+// WINDOW: verify result 0 vs oracle: {{.*}} mismatches=0 PASS
+// WINDOW: verify result 1 vs oracle: {{.*}} mismatches=0 PASS
+// WINDOW-NEXT: {{^PASS$}}

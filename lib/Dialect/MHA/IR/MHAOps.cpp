@@ -218,8 +218,85 @@ LogicalResult AttentionOp::verify() {
     if (failed(check.mask(mt, q.type.getElementType(), {b, h, sq, skv})))
       return failure();
   }
+
+  // Per-head f32 vectors: ALiBi slopes and sink logits.
+  for (auto [name, operand] :
+       {std::pair<StringRef, Value>{"alibi slopes", getAlibi()},
+        std::pair<StringRef, Value>{"sinks", getSinks()}}) {
+    if (!operand)
+      continue;
+    NamedTensor t{name, cast<RankedTensorType>(operand.getType())};
+    if (failed(check.rank(t, 1, "[H]")))
+      return failure();
+    if (!t.type.getElementType().isF32())
+      return emitOpError() << name << " element type must be f32, but is "
+                           << t.type.getElementType();
+    if (failed(check.dim(t, 0, "size H", h, "query head count")))
+      return failure();
+  }
+
+  if (Value lse = getLse()) {
+    NamedTensor l{"lse result", cast<RankedTensorType>(lse.getType())};
+    if (failed(check.rank(l, 3, "[B, H, Sq]")))
+      return failure();
+    if (!l.type.getElementType().isF32())
+      return emitOpError() << "lse result element type must be f32, but is "
+                           << l.type.getElementType();
+    if (failed(check.dim(l, 0, "batch size B", b, "query batch size")) ||
+        failed(check.dim(l, 1, "head count H", h, "query head count")) ||
+        failed(
+            check.dim(l, 2, "sequence length Sq", sq, "query sequence length")))
+      return failure();
+  }
+
+  if (std::optional<ArrayAttr> window = getWindow()) {
+    if (window->size() != 2)
+      return emitOpError() << "window must be [left, right], but has "
+                           << window->size() << " elements";
+    static const char *sides[] = {"left", "right"};
+    for (auto [i, bound] : llvm::enumerate(window->getValue())) {
+      int64_t v = cast<IntegerAttr>(bound).getInt();
+      if (v < -1)
+        return emitOpError() << "window " << sides[i]
+                             << " bound must be >= 0 (or -1 for unbounded), "
+                                "but is "
+                             << v;
+    }
+  }
+
+  if (std::optional<APFloat> c = getSoftcap()) {
+    double v = c->convertToDouble();
+    if (!std::isfinite(v) || v <= 0)
+      return emitOpError() << "softcap must be finite and positive, but is "
+                           << v;
+  }
   return check.scale(getScale());
 }
+
+std::pair<int64_t, int64_t> AttentionOp::getWindowBounds() {
+  std::optional<ArrayAttr> window = getWindow();
+  if (!window || window->size() != 2)
+    return {-1, -1};
+  return {cast<IntegerAttr>((*window)[0]).getInt(),
+          cast<IntegerAttr>((*window)[1]).getInt()};
+}
+
+SmallVector<StringRef> AttentionOp::getVariantNames() {
+  SmallVector<StringRef> names;
+  if (getWindow())
+    names.push_back("window");
+  if (getSoftcap())
+    names.push_back("softcap");
+  if (getAlibi())
+    names.push_back("alibi");
+  if (getSinks())
+    names.push_back("sinks");
+  if (getLse())
+    names.push_back("lse");
+  return names;
+}
+
+bool AttentionOp::hasVariants() { return !getVariantNames().empty(); }
 
 double AttentionOp::getEffectiveScale() {
   if (std::optional<APFloat> s = getScale())

@@ -215,9 +215,10 @@ struct DecomposeMultiHeadAttention : OpRewritePattern<MultiHeadAttentionOp> {
 
     SmallVector<OpFoldResult> oShape = {qSizes[0], rewriter.getIndexAttr(h),
                                         qSizes[1], rewriter.getIndexAttr(dv)};
-    Value o = AttentionOp::create(rewriter, loc, mixedTensorType(oShape, elt),
-                                  q, k, v, op.getMask(), op.getScaleAttr(),
-                                  op.getCausalAttr());
+    Value o =
+        AttentionOp::create(rewriter, loc, mixedTensorType(oShape, elt), q, k,
+                            v, op.getMask(), op.getScaleAttr(), op.getCausal())
+            .getResult();
 
     // Concatenate the heads: [B, H, Sq, Dv] -> [B, Sq, H, Dv] -> [B*Sq, H*Dv]
     // (or [B, Sq, H*Dv], laid out as the query projection's input).

@@ -86,6 +86,11 @@ struct Scratch {
 };
 struct Positions {
   OpFoldResult batch, head, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset;
+  /// Skv - Sq when the window or ALiBi need it, else null.
+  OpFoldResult alignOffset;
+  /// The ALiBi slope of the head (f32) and the local key / query positions
+  /// as f32 [kvt] / [qt] tensors, or null.
+  Value alibiSlope, keyPos, queryPos;
 };
 
 /// Builds one online-softmax step of a query tile.
@@ -205,25 +210,80 @@ struct KvStep {
     return insertCorner(b, loc, corner, s, {kvT, pos.qT});
   }
 
-  /// -inf for keys j the tile does not have (j >= kvTVal, when set) and for
-  /// keys in the future of query i (j > i + diag, when set).
-  Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal,
-             Value diag) const {
+  /// softcap and ALiBi on the scores of keys [k0, ...), in place: they
+  /// come before every mask. Local key j and query i are global keys
+  /// k0 + j and queries q0 + i, so the ALiBi distance j - i' is
+  /// j - i + (k0 - q0 - (Skv - Sq)).
+  Value modifyScores(OpBuilder &b, Location loc, Value s, Value k0) const {
+    if (!shape.softcap && !pos.alibiSlope)
+      return s;
+    MLIRContext *ctx = b.getContext();
+    // The positions come in as f32 tensors rather than linalg.index: the
+    // row vectoriser miscompiles index arithmetic on [1, qt] tiles.
+    Value base;
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    if (pos.alibiSlope) {
+      AffineExpr d0, s0, s1;
+      bindDims(ctx, d0);
+      bindSymbols(ctx, s0, s1);
+      base = getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(
+              b, loc, d0 - s0 - s1,
+              {OpFoldResult(k0), pos.q0, pos.alignOffset}));
+      base = arith::IndexCastOp::create(b, loc, b.getI64Type(), base);
+      base = arith::SIToFPOp::create(b, loc, b.getF32Type(), base);
+      inputs = {pos.keyPos, pos.queryPos};
+      maps = {dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {1})};
+    }
+    maps.push_back(b.getMultiDimIdentityMap(2));
+    return generic(
+        b, loc, inputs, s, maps, {kPar, kPar},
+        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value v = args.back();
+          if (shape.softcap)
+            v = softcapScore(nb, l, v, *shape.softcap);
+          if (pos.alibiSlope) {
+            // slope * (j - i + (k0 - q0 - (Skv - Sq))).
+            Value dist = arith::SubFOp::create(nb, l, args[0], args[1]);
+            dist = arith::AddFOp::create(nb, l, dist, base);
+            v = arith::AddFOp::create(
+                nb, l, v, arith::MulFOp::create(nb, l, pos.alibiSlope, dist));
+          }
+          return v;
+        });
+  }
+
+  /// -inf for keys j the tile does not have (j >= kvTVal, when set), for
+  /// keys in the future of query i (j > i + diag, when set) and for keys
+  /// outside the window (j < i + winLeft or j > i + winRight, when set).
+  Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal, Value diag,
+             Value winLeft = {}, Value winRight = {}) const {
     return generic(
         b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
         [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
           Value j = linalg::IndexOp::create(bb, ll, 0);
           Value hidden;
+          auto orWith = [&](Value c) {
+            hidden = hidden
+                         ? arith::OrIOp::create(bb, ll, hidden, c).getResult()
+                         : c;
+          };
           if (kvTVal)
             hidden = arith::CmpIOp::create(bb, ll, arith::CmpIPredicate::sge, j,
                                            kvTVal);
-          if (diag) {
-            Value i = linalg::IndexOp::create(bb, ll, 1);
-            Value future = isFutureKey(bb, ll, i, j, diag);
-            hidden =
-                hidden
-                    ? arith::OrIOp::create(bb, ll, hidden, future).getResult()
-                    : future;
+          Value i;
+          if (diag || winLeft || winRight)
+            i = linalg::IndexOp::create(bb, ll, 1);
+          if (diag)
+            orWith(isFutureKey(bb, ll, i, j, diag));
+          if (winRight)
+            orWith(isFutureKey(bb, ll, i, j, winRight));
+          if (winLeft) {
+            Value first = arith::AddIOp::create(bb, ll, i, winLeft);
+            orWith(arith::CmpIOp::create(bb, ll, arith::CmpIPredicate::slt, j,
+                                         first));
           }
           return arith::SelectOp::create(bb, ll, hidden, negInf, args[0]);
         });
@@ -300,6 +360,7 @@ struct KvStep {
 
     Value s =
         scores(b, loc, kPacked, qPacked, fill(b, loc, zero, scratch.scores));
+    s = modifyScores(b, loc, s, k0);
     if (mask)
       s = applyMask(b, loc, s, k0, kvT);
 
@@ -320,6 +381,41 @@ struct KvStep {
       apply = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, lastKey,
                                     diag);
     }
+    // The window: local key j is hidden from local query i iff
+    // j < i + winLeft or j > i + winRight, with winLeft = q0 + (Skv - Sq) -
+    // left - k0 and winRight = q0 + (Skv - Sq) + right - k0. Only tiles
+    // across a window edge pay for the select: the left edge cuts the tile
+    // when its first key is hidden from its last query, the right edge when
+    // its last key is hidden from its first query.
+    Value winLeft, winRight;
+    auto orApply = [&](Value c) {
+      apply = apply ? arith::OrIOp::create(b, loc, apply, c).getResult() : c;
+    };
+    if (shape.windowLeft >= 0) {
+      winLeft = getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(b, loc,
+                                                d0 + s0 - d1 - shape.windowLeft,
+                                                {pos.q0, k0, pos.alignOffset}));
+      Value lastQuery = getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {pos.qT}));
+      orApply(arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::slt,
+          arith::ConstantIndexOp::create(b, loc, 0),
+          arith::AddIOp::create(b, loc, lastQuery, winLeft)));
+    }
+    if (shape.windowRight >= 0) {
+      winRight = getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(
+              b, loc, d0 + s0 - d1 + shape.windowRight,
+              {pos.q0, k0, pos.alignOffset}));
+      Value lastKey = getValueOrCreateConstantIndexOp(
+          b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 - 1, {kvT}));
+      orApply(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, lastKey,
+                                    winRight));
+    }
     if (!fullKvTiles) {
       kvTVal = getValueOrCreateConstantIndexOp(b, loc, kvT);
       Value partial =
@@ -332,7 +428,8 @@ struct KvStep {
       auto ifOp = scf::IfOp::create(
           b, loc, apply,
           [&](OpBuilder &nb, Location l) {
-            scf::YieldOp::create(nb, l, hide(nb, l, s, kvTVal, diag));
+            scf::YieldOp::create(
+                nb, l, hide(nb, l, s, kvTVal, diag, winLeft, winRight));
           },
           [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, s); });
       s = ifOp.getResult(0);
@@ -364,6 +461,7 @@ struct KvStep {
                      slice(b, loc, qPacked, {0, col}, {d, blk}), block);
       s = insert(b, loc, block, s, {0, col});
     }
+    s = modifyScores(b, loc, s, k0);
     if (mask)
       s = applyMask(b, loc, s, k0, b.getIndexAttr(kvt));
     s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0));
@@ -425,6 +523,12 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
   t.op = op;
   t.shape = AttentionShape::get(op);
   t.sizes = t.shape.getSizes(rewriter, loc, op.getQuery(), op.getKey());
+  // A window with right = 0 is causal (which trims and peels better), and
+  // causal makes any right bound redundant.
+  if (t.shape.windowRight == 0)
+    t.shape.causal = true;
+  if (t.shape.causal)
+    t.shape.windowRight = -1;
   const AttentionShape &s = t.shape;
 
   // A tile never exceeds a static sequence: tiny shapes get small tiles.
@@ -437,9 +541,13 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
   // and with causal trimming q0 + qT + (Skv - Sq), which is a multiple of
   // kvt when qt and Skv - Sq are.
   t.fullKvTiles = s.hasStaticSkv() && s.skv % t.kvt == 0;
-  if (s.causal)
+  // The window trims both ends of the kv loop: its start is rounded down to
+  // a tile, its end q0 + qT + (Skv - Sq) + right is a multiple of kvt when
+  // right is too.
+  if (s.causal || s.windowRight >= 0)
     t.fullKvTiles = t.fullKvTiles && t.fullQTiles && t.qt % t.kvt == 0 &&
-                    (s.skv - s.sq) % t.kvt == 0;
+                    (s.skv - s.sq) % t.kvt == 0 &&
+                    std::max<int64_t>(s.windowRight, 0) % t.kvt == 0;
 
   t.zero = f32Constant(rewriter, loc, 0.0f);
   t.negInf =
@@ -449,9 +557,11 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
   AffineExpr s0, s1;
   bindSymbols(ctx, s0, s1);
   // Causal: global query i sees global key j iff j <= i + (Skv - Sq).
-  if (s.causal)
-    t.causalOffset = affine::makeComposedFoldedAffineApply(
+  if (s.needsAlignedQuery())
+    t.alignOffset = affine::makeComposedFoldedAffineApply(
         rewriter, loc, s0 - s1, {t.sizes.skv, t.sizes.sq});
+  if (s.causal)
+    t.causalOffset = t.alignOffset;
   return t;
 }
 
@@ -481,6 +591,22 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
 
   OpFoldResult kvHead = affine::makeComposedFoldedAffineApply(
       rewriter, loc, shape.getKvHead(d0), {hIv});
+  Value alibiSlope, keyPos, queryPos;
+  if (Value slopes = op.getAlibi()) {
+    alibiSlope = tensor::ExtractOp::create(rewriter, loc, slopes, hIv);
+    auto positions = [&](int64_t n) {
+      return generic(rewriter, loc, ValueRange{},
+                     allocTensor(rewriter, loc, {n}, f32),
+                     {rewriter.getMultiDimIdentityMap(1)}, {kPar},
+                     [](OpBuilder &b, Location l, ValueRange) -> Value {
+                       Value i = linalg::IndexOp::create(b, l, 0);
+                       i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+                       return arith::SIToFPOp::create(b, l, b.getF32Type(), i);
+                     });
+    };
+    keyPos = positions(kvt);
+    queryPos = positions(qt);
+  }
   Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
 
   // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
@@ -528,7 +654,10 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   // [q0 + Skv - Sq, q0 + qt + Skv - Sq), with the diagonal at its corner.
   // It is peeled out of the loop, so the loop needs no causal select, and
   // computed by triangular blocks.
-  bool peelDiagonal = !split && causal && fullKvTiles && qt == kvt;
+  // The peeled tile masks only the causal diagonal: a window left edge may
+  // not cut it (left >= qt - 1).
+  bool peelDiagonal = !split && causal && fullKvTiles && qt == kvt &&
+                      (shape.windowLeft < 0 || shape.windowLeft >= qt - 1);
   OpFoldResult diagStart;
   if (peelDiagonal) {
     diagStart = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + s0,
@@ -549,6 +678,24 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
           AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx),
           {kvEnd});
   }
+  // Window trimming: no row of this tile sees a key at or beyond
+  // q0 + qT + (Skv - Sq) + right, nor one before q0 + (Skv - Sq) - left,
+  // which is rounded down to a tile so that tiles stay aligned. The tiles
+  // outside [kvStart, kvEnd) are skipped without a look.
+  if (shape.windowRight >= 0)
+    kvEnd = affine::makeComposedFoldedAffineMin(
+        rewriter, loc,
+        AffineMap::get(2, 2, {s0, d0 + d1 + s1 + shape.windowRight}, ctx),
+        {q0, qT, kvEnd, t.alignOffset});
+  OpFoldResult kvStart = rewriter.getIndexAttr(0);
+  if (shape.windowLeft >= 0)
+    kvStart = affine::makeComposedFoldedAffineMax(
+        rewriter, loc,
+        AffineMap::get(1, 1,
+                       {rewriter.getAffineConstantExpr(0),
+                        (d0 + s0 - shape.windowLeft).floorDiv(kvt) * kvt},
+                       ctx),
+        {q0, t.alignOffset});
   // A split visits only its own keys [kvBegin, min(kvEnd, splitEnd)).
   if (split)
     kvEnd = affine::makeComposedFoldedAffineMin(
@@ -561,7 +708,8 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
               qPacked,
               scratch,
               {bIv, hIv, kvHead, q0, qT, kvEnd, dSize, dvSize,
-               peelDiagonal ? OpFoldResult() : causalOffset},
+               peelDiagonal ? OpFoldResult() : causalOffset, t.alignOffset,
+               alibiSlope, keyPos, queryPos},
               shape,
               qt,
               kvt,
@@ -570,8 +718,14 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
               negInf};
   auto loop = scf::ForOp::create(
       rewriter, loc,
-      split ? getValueOrCreateConstantIndexOp(rewriter, loc, kvBegin)
-            : arith::ConstantIndexOp::create(rewriter, loc, 0).getResult(),
+      getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          !split ? kvStart
+          : shape.windowLeft < 0
+              ? kvBegin
+              : affine::makeComposedFoldedAffineMax(
+                    rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
+                    {kvBegin, kvStart})),
       getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd),
       arith::ConstantIndexOp::create(rewriter, loc, kvt),
       ValueRange{m0, l0, acc0},

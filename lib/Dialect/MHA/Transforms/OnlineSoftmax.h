@@ -45,6 +45,8 @@ struct AttentionTiling {
   bool fullQTiles, fullKvTiles;
   /// Skv - Sq when causal, else null.
   OpFoldResult causalOffset;
+  /// Skv - Sq (i' - i) when causal, window or ALiBi need it, else null.
+  OpFoldResult alignOffset;
   /// f32 constants: 0, -inf and the softmax scale.
   Value zero, negInf, scale;
 };
@@ -54,6 +56,7 @@ AttentionTiling getAttentionTiling(OpBuilder &b, AttentionOp op, int64_t qTile,
                                    int64_t kvTile);
 
 /// The f32 online-softmax state of one query tile, padded to `qt` rows.
+/// The running max `m` stays at the lowest float for rows that saw no key.
 struct OnlineSoftmaxState {
   /// Running max [qt], running sum [qt], unnormalised accumulator [qt, Dv].
   Value m, l, acc;

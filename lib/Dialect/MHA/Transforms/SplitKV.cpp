@@ -58,6 +58,11 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    // The combine knows neither sinks nor lse, and the window trims per
+    // split; mha-tile-attention lowers such ops whole.
+    if (op.hasVariants())
+      return rewriter.notifyMatchFailure(op, "attention variants are not "
+                                             "split");
     int64_t sq = AttentionShape::get(op).sq;
     if (ShapedType::isDynamic(sq) || sq > splitMaxSq || sq <= 0)
       return rewriter.notifyMatchFailure(op,
@@ -164,7 +169,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                              dimsMap(ctx, 5, {0, 1, 2, 3})},
                             {kPar, kPar, kPar, kPar, kRed});
     // o = L == 0 ? 0 : O / L, truncated to the result type.
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = op.getResult().getType();
     Type elemType = resultType.getElementType();
     Value init = emptyTensor(rewriter, loc, resultType, outSizes);
     AffineMap id4o = rewriter.getMultiDimIdentityMap(4);

@@ -46,7 +46,7 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = op.getResult().getType();
     flash::AttentionTiling t =
         flash::getAttentionTiling(rewriter, op, qTile, kvTile);
     int64_t qt = t.qt;
@@ -59,13 +59,17 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
 
     OpFoldResult numQTiles = affine::makeComposedFoldedAffineApply(
         rewriter, loc, s0.ceilDiv(qt), {t.sizes.sq});
-    Value init =
-        emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes());
+    SmallVector<Value> inits = {
+        emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())};
+    if (Value lse = op.getLse())
+      inits.push_back(
+          emptyTensor(rewriter, loc, cast<RankedTensorType>(lse.getType()),
+                      {t.sizes.batch, t.sizes.numHeads, t.sizes.sq}));
 
     auto forall = scf::ForallOp::create(
         rewriter, loc,
         ArrayRef<OpFoldResult>{t.sizes.batch, t.sizes.numHeads, numQTiles},
-        ValueRange{init}, /*mapping=*/std::nullopt);
+        inits, /*mapping=*/std::nullopt);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(forall.getTerminator());
     Value bIv = forall.getInductionVars()[0];
@@ -93,12 +97,27 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
 
     // o = acc * (1 / l), or 0 for rows that saw no key (l == 0), for the
     // real rows only, written straight into the result tile. One division per
-    // query, into the scratch row.
+    // query, into the scratch row. A sink adds exp(sink - m) to l there.
     AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    Value sink;
+    if (Value sinks = op.getSinks())
+      sink = tensor::ExtractOp::create(rewriter, loc, sinks, hIv);
+    SmallVector<Value> invInputs = {state[1]};
+    SmallVector<AffineMap> invMaps = {id1, id1};
+    if (sink) {
+      invInputs.push_back(state[0]);
+      invMaps.push_back(id1);
+    }
     Value inverse = generic(
-        rewriter, loc, state[1], st.row, {id1, id1}, {kPar},
+        rewriter, loc, invInputs, st.row, invMaps, {kPar},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f), args[0]);
+          Value den = args[0];
+          if (sink)
+            den = arith::AddFOp::create(
+                b, l, den,
+                math::ExpOp::create(
+                    b, l, arith::SubFOp::create(b, l, sink, args[1])));
+          return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f), den);
         });
     Value acc = flash::cornerSlice(rewriter, loc, state[2], {qT, dvSize});
     Value rowSum = flash::cornerSlice(rewriter, loc, state[1], {qT});
@@ -125,6 +144,37 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
         rewriter, loc, o, out, ArrayRef<OpFoldResult>{bIv, hIv, q0, zeroIdx},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, qT, dvSize},
         ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+
+    // lse = m + log(l) over the visible keys, -inf for rows that saw none.
+    if (op.getLse()) {
+      OpBuilder::InsertionGuard lseGuard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      Value lseTile = tensor::ExtractSliceOp::create(
+          rewriter, loc, forall.getRegionIterArgs()[1],
+          ArrayRef<OpFoldResult>{bIv, hIv, q0},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, qT},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx});
+      lseTile = tensor::CollapseShapeOp::create(
+          rewriter, loc, lseTile, SmallVector<ReassociationIndices>{{0, 1, 2}});
+      Value negInf = t.negInf;
+      Value lse = generic(
+          rewriter, loc,
+          ValueRange{flash::cornerSlice(rewriter, loc, state[0], {qT}), rowSum},
+          lseTile, {id1, id1, id1}, {kPar},
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                                args[1], zero);
+            Value v = arith::AddFOp::create(b, l, args[0],
+                                            math::LogOp::create(b, l, args[1]));
+            return arith::SelectOp::create(b, l, empty, negInf, v);
+          });
+      rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, lse, forall.getRegionIterArgs()[1],
+          ArrayRef<OpFoldResult>{bIv, hIv, q0},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, qT},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx});
+    }
 
     rewriter.replaceOp(op, forall.getResults());
     return success();

@@ -55,6 +55,12 @@ AttentionShape AttentionShape::get(AttentionOp op) {
   s.elementType = q.getElementType();
   s.causal = op.getCausal();
   s.scale = op.getEffectiveScale();
+  std::tie(s.windowLeft, s.windowRight) = op.getWindowBounds();
+  if (std::optional<APFloat> cap = op.getSoftcap())
+    s.softcap = cap->convertToDouble();
+  s.hasAlibi = static_cast<bool>(op.getAlibi());
+  s.hasSinks = static_cast<bool>(op.getSinks());
+  s.returnsLse = static_cast<bool>(op.getLse());
   return s;
 }
 
@@ -80,4 +86,17 @@ AttentionSizes AttentionShape::getSizes(OpBuilder &b, Location loc, Value query,
   sizes.headDim = b.getIndexAttr(headDim);
   sizes.valueDim = b.getIndexAttr(valueDim);
   return sizes;
+}
+
+LogicalResult
+mlir::mha::refuseUnsupportedVariants(AttentionOp op, StringRef lowering,
+                                     ArrayRef<StringRef> supported) {
+  for (StringRef name : op.getVariantNames()) {
+    if (llvm::is_contained(supported, name))
+      continue;
+    return op.emitOpError()
+           << "variant '" << name << "' is not supported by " << lowering
+           << " yet; use the reference pipeline (--pipeline=reference)";
+  }
+  return success();
 }

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -90,4 +91,43 @@ Value mlir::mha::contraction(OpBuilder &b, Location loc, Value x, Value y,
                  [](OpBuilder &nb, Location l, ValueRange args) {
                    return multiplyAdd(nb, l, args[2], args[0], args[1]);
                  });
+}
+
+Value mlir::mha::softcapScore(OpBuilder &b, Location loc, Value s, double cap) {
+  Value x2 = arith::MulFOp::create(
+      b, loc, s, f32Constant(b, loc, static_cast<float>(2.0 / cap)));
+  Value e = math::ExpOp::create(b, loc, x2);
+  Value one = f32Constant(b, loc, 1.0f);
+  Value frac = arith::DivFOp::create(b, loc, f32Constant(b, loc, 2.0f),
+                                     arith::AddFOp::create(b, loc, e, one));
+  Value t = arith::SubFOp::create(b, loc, one, frac);
+  return arith::MulFOp::create(b, loc, t,
+                               f32Constant(b, loc, static_cast<float>(cap)));
+}
+
+Value mlir::mha::isOutsideWindow(OpBuilder &b, Location loc, Value ip, Value j,
+                                 int64_t left, int64_t right) {
+  Value hidden;
+  auto orWith = [&](Value c) {
+    hidden = hidden ? arith::OrIOp::create(b, loc, hidden, c).getResult() : c;
+  };
+  if (left >= 0) {
+    Value first = arith::SubIOp::create(
+        b, loc, ip, arith::ConstantIndexOp::create(b, loc, left));
+    orWith(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, j, first));
+  }
+  if (right >= 0) {
+    Value last = arith::AddIOp::create(
+        b, loc, ip, arith::ConstantIndexOp::create(b, loc, right));
+    orWith(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, j, last));
+  }
+  return hidden;
+}
+
+Value mlir::mha::alibiBias(OpBuilder &b, Location loc, Value slope, Value j,
+                           Value ip) {
+  Value dist = arith::SubIOp::create(b, loc, j, ip);
+  dist = arith::IndexCastOp::create(b, loc, b.getI64Type(), dist);
+  Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), dist);
+  return arith::MulFOp::create(b, loc, slope, f);
 }

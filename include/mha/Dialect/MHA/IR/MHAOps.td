@@ -7,7 +7,7 @@ include "mha/Dialect/MHA/IR/MHADialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 
-def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
+def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "Scaled dot-product attention over [B, H, S, D] tensors.";
   let description = [{
     Computes, for every batch `b`, query head `h` and query position `i`:
@@ -34,6 +34,24 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
     - Dynamic `B`, `Sq` and `Skv` are legal; the verifier checks what is
       static.
 
+    Variants, applied in this order: `scale * q.k` -> `softcap` -> `alibi`
+    -> masks (`causal`, `window`, `mask`) -> softmax with `sinks`. With
+    `i' = i + Skv - Sq` (the bottom-right aligned query position):
+
+    - `window = [left, right]`: key `j` is visible iff
+      `i' - left <= j <= i' + right`; `-1` leaves that side unbounded.
+      Combines with `causal` (both must hold).
+    - `softcap = c : f32` (finite, positive): the score becomes
+      `c * tanh(score / c)` after scaling, before ALiBi and masks.
+    - `alibi(%slopes : tensor<Hxf32>)`: adds `slopes[h] * (j - i')`.
+    - `sinks(%s : tensor<Hxf32>)`: one extra logit `s[h]` per query head in
+      the softmax denominator, with no value row; a row that sees no key
+      still produces zeros.
+    - An optional second result `lse : tensor<BxHxSqxf32>`: the natural log
+      of the sum of `exp(score)` over the visible keys (the sink is not
+      included, so partial results can be combined before a sink is
+      applied); `-inf` for rows that see no key.
+
     Canonicalization drops a mask that is a splat constant keeping every
     score (`true`, or `0.0` for a float mask) and a `scale` equal to the
     default `1/sqrt(D)` (as rounded to f32).
@@ -52,21 +70,50 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure]> {
     AnyRankedTensor:$key,
     AnyRankedTensor:$value,
     Optional<AnyRankedTensor>:$mask,
+    Optional<AnyRankedTensor>:$alibi,
+    Optional<AnyRankedTensor>:$sinks,
     OptionalAttr<F32Attr>:$scale,
-    UnitAttr:$causal
+    UnitAttr:$causal,
+    OptionalAttr<I64ArrayAttr>:$window,
+    OptionalAttr<F32Attr>:$softcap
   );
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs AnyRankedTensor:$result, Optional<AnyRankedTensor>:$lse);
 
+  // alibi(...) and sinks(...) carry their types inline: a trailing optional
+  // type list could not tell them from the mask's type.
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict `:`
+    $query `,` $key `,` $value (`mask` `(` $mask^ `)`)?
+    (`alibi` `(` $alibi^ `:` type($alibi) `)`)?
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? attr-dict `:`
     type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
-    `->` type($result)
+    `->` type($result) (`,` type($lse)^)?
   }];
+
+  let builders = [
+    // The plain attention of the core op, without variants.
+    OpBuilder<(ins "Type":$result, "Value":$query, "Value":$key,
+                   "Value":$value, "Value":$mask, "FloatAttr":$scale,
+                   "bool":$causal), [{
+      build($_builder, $_state, result, /*lse=*/Type(), query, key, value,
+            mask, /*alibi=*/Value(), /*sinks=*/Value(), scale, causal,
+            /*window=*/nullptr, /*softcap=*/nullptr);
+    }]>
+  ];
 
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
 
   let extraClassDeclaration = [{
+    /// The window bounds (left, right); -1 is unbounded, and so is a side
+    /// without a `window` attribute.
+    std::pair<int64_t, int64_t> getWindowBounds();
+    /// True when any variant beyond scale/causal/mask is present (window,
+    /// softcap, alibi, sinks, lse). Lowerings that do not implement them
+    /// refuse such ops.
+    bool hasVariants();
+    /// The names of the variants present, for diagnostics ("window",
+    /// "softcap", "alibi", "sinks", "lse").
+    SmallVector<StringRef> getVariantNames();
     /// The scale applied to Q.K^T: the `scale` attribute or 1/sqrt(D).
     /// Requires a static head dimension D when `scale` is absent.
     double getEffectiveScale();

@@ -126,6 +126,15 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     - finally `o = l == 0 ? 0 : acc * (1 / l)` on the real rows (one division
       per query), truncated to the result type.
 
+    The variants: `softcap` and ALiBi modify each tile's scores before the
+    masks; a `window` bounds each query tile's kv loop to
+    `[max(0, floor((q0 + Skv - Sq - left) / kv-tile) * kv-tile),
+    min(Skv, q0 + qT + Skv - Sq + right))`, so tiles outside the window are
+    never visited, and only tiles cut by a window edge select `-inf`
+    (`window = [W, 0]` is lowered as causal plus a left edge); sinks add
+    `exp(sink - m)` to `l` before the division, and the lse result is
+    `l == 0 ? -inf : m + log(l)`.
+
     K/V heads are indexed with `h floordiv (H / Hkv)` (GQA/MQA, no copies);
     broadcast (size-1) mask dims are read at index 0. With `causal`
     (bottom-right aligned: row `i` sees key `j <= i + Skv - Sq`) the kv loop
@@ -250,7 +259,9 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       key are 0), truncated to the result type.
 
     Like `mha-tile-attention`, the `[Sq, Skv]` score matrix is never
-    materialised. Attentions with a dynamic or longer `Sq` are left for
+    materialised. Attentions with variants (window, softcap, ALiBi, sinks,
+    lse) are not split: they are left whole for `mha-tile-attention`.
+    Attentions with a dynamic or longer `Sq` are left for
     `mha-tile-attention`; `mha-cpu-pipeline` runs this pass first.
 
     Before:

@@ -53,6 +53,14 @@ struct AttentionShape {
   bool causal;
   /// The `scale` attribute or 1/sqrt(D).
   double scale;
+  /// Variants: window bounds (-1 unbounded), softcap, ALiBi slopes and sink
+  /// operands, the log-sum-exp result.
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap;
+  bool hasAlibi = false, hasSinks = false, returnsLse = false;
+  bool hasWindow() const { return windowLeft >= 0 || windowRight >= 0; }
+  /// Whether scores depend on the aligned query position i + Skv - Sq.
+  bool needsAlignedQuery() const { return causal || hasWindow() || hasAlibi; }
 
   bool hasStaticSq() const { return !ShapedType::isDynamic(sq); }
   bool hasStaticSkv() const { return !ShapedType::isDynamic(skv); }
@@ -84,6 +92,12 @@ struct AttentionShape {
   AttentionSizes getSizes(OpBuilder &b, Location loc, Value query,
                           Value key) const;
 };
+
+/// Emits one error on `op` naming the first variant (window, softcap, alibi,
+/// sinks, lse) that `lowering` does not implement, and fails; succeeds when
+/// `op` has none. `supported` lists the variants `lowering` implements.
+LogicalResult refuseUnsupportedVariants(AttentionOp op, StringRef lowering,
+                                        ArrayRef<StringRef> supported = {});
 
 } // namespace mlir::mha
 

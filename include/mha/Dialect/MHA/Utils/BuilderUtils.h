@@ -44,6 +44,19 @@ Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y);
 /// local indices).
 Value isFutureKey(OpBuilder &b, Location loc, Value i, Value j, Value offset);
 
+/// The softcapped f32 score `cap * tanh(s / cap)`, with tanh expanded as
+/// `1 - 2 / (exp(2x) + 1)` (exact at +-inf, no libm call, any target).
+Value softcapScore(OpBuilder &b, Location loc, Value s, double cap);
+
+/// The window predicate of mha.attention: true when key `j` is hidden from
+/// aligned query position `ip` (i + Skv - Sq), i.e. `j < ip - left` or
+/// `j > ip + right`; a negative bound is unbounded. Null when both are.
+Value isOutsideWindow(OpBuilder &b, Location loc, Value ip, Value j,
+                      int64_t left, int64_t right);
+
+/// The ALiBi bias `slope * (j - ip)` in f32 (`slope` f32, `j`/`ip` index).
+Value alibiBias(OpBuilder &b, Location loc, Value slope, Value j, Value ip);
+
 /// `num / den` in `elemType`, or 0 where `den` is 0 (`zero`, an f32 0): the
 /// output of a softmax row that saw no key (its `num` is 0 too), never NaN.
 Value divideOrZero(OpBuilder &b, Location loc, Value num, Value den, Value zero,
