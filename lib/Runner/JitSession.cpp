@@ -219,7 +219,11 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   SmallVector<StringRef> libs;
-  libs.push_back(MHA_MLIR_C_RUNNER_UTILS);
+  // Not libmlir_c_runner_utils: libmha_runtime (bound below) has what the
+  // pipelines call, and that library pulls libMLIR/libLLVM into the global
+  // symbol scope (shared libraries are loaded RTLD_GLOBAL), where they
+  // break other LLVM copies loaded later into the process (Triton's, which
+  // torch.compile imports, crashed on import).
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
