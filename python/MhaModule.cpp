@@ -170,13 +170,11 @@ public:
   /// Runs on host arrays read in place (any framework nanobind imports:
   /// DLPack, the buffer protocol); they must be C-contiguous. uint16 arrays
   /// stand for bf16 (NumPy has no bf16: its ml_dtypes arrays are passed as
-  /// uint16 views). Returns a list with one array per result, of
-  /// `framework` (0: NumPy, with bf16 results as uint16; 1: PyTorch; 2: a
-  /// framework-neutral object with
-  /// __dlpack__) owning the result buffer. The GIL is
-  /// released while the compiled code runs.
-  nb::list call(const std::vector<nb::ndarray<nb::ro>> &arrays,
-                int framework) {
+  /// uint16 views). Returns one array per result, of `framework` (0: NumPy,
+  /// bf16 as uint16; 1: PyTorch; 2: a framework-neutral object with
+  /// __dlpack__), owning the result buffer. The GIL is released while the
+  /// compiled code runs.
+  nb::list call(const std::vector<nb::ndarray<nb::ro>> &arrays, int framework) {
     std::vector<MhaBuffer> buffers;
     std::vector<std::vector<int64_t>> shapes(arrays.size());
     buffers.reserve(arrays.size());
@@ -279,9 +277,10 @@ private:
       dtype = {uint8_t(nb::dlpack::dtype_code::Float), 16, 1};
       break;
     case MHA_DTYPE_BF16:
-      dtype = framework == 0 ? nb::dtype<uint16_t>()
-                             : nb::dlpack::dtype{uint8_t(
-                                   nb::dlpack::dtype_code::Bfloat), 16, 1};
+      dtype = framework == 0
+                  ? nb::dtype<uint16_t>()
+                  : nb::dlpack::dtype{uint8_t(nb::dlpack::dtype_code::Bfloat),
+                                      16, 1};
       break;
     case MHA_DTYPE_I1:
       dtype = nb::dtype<bool>();

@@ -219,11 +219,19 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   SmallVector<StringRef> libs;
-  // Not libmlir_c_runner_utils: libmha_runtime (bound below) has what the
-  // pipelines call, and that library pulls libMLIR/libLLVM into the global
-  // symbol scope (shared libraries are loaded RTLD_GLOBAL), where they
-  // break other LLVM copies loaded later into the process (Triton's, which
+  // libmlir_c_runner_utils only for the print functions of vector.print and
+  // friends (debugging IR): libmha_runtime (bound below) has everything
+  // else, and that library pulls libMLIR/libLLVM into the global symbol
+  // scope (the engine loads libraries RTLD_GLOBAL), where they break
+  // another LLVM loaded later into the process (Triton's, which
   // torch.compile imports, crashed on import).
+  bool prints = false;
+  clone->walk([&](LLVM::LLVMFuncOp f) {
+    prints |= f.isExternal() && (f.getName().starts_with("print") ||
+                                 f.getName().starts_with("_mlir_ciface_print"));
+  });
+  if (prints)
+    libs.push_back(MHA_MLIR_C_RUNNER_UTILS);
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;

@@ -93,10 +93,9 @@ def test_masks():
         mha.attention(q, k, v, mask=np.zeros((3, 1, 8, 12), bool))
     with pytest.raises(ValueError, match="rank <= 4"):
         mha.attention(q, k, v, mask=np.zeros((1, 1, 1, 8, 12), bool))
-    with pytest.raises(TypeError, match="mask must be an array: a numpy.ndarray"):
+    with pytest.raises(TypeError,
+                       match="mask must be an array: a numpy.ndarray"):
         mha.attention(q, k, v, mask=True)
-    with pytest.raises(ValueError, match="mask is not C-contiguous"):
-        mha.attention(q, k, v, mask=np.zeros((12, 8), bool).T)
 
 
 def test_scalars():
