@@ -259,6 +259,11 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   result->engine->initialize();
   if (llvm::Error err = takeRuntimeError())
     return std::move(err);
+  auto entry =
+      result->engine->lookupPacked("_mlir_ciface_" + result->signature.name);
+  if (!entry)
+    return entry.takeError();
+  result->packedEntry = *entry;
   std::chrono::duration<double> elapsed =
       std::chrono::steady_clock::now() - start;
   result->compileSeconds = elapsed.count();
@@ -275,9 +280,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   for (void *&p : pointers)
     packed.push_back(&p);
   mhaRuntimeClearError(); // Report only what this call does.
-  if (llvm::Error err =
-          engine->invokePacked("_mlir_ciface_" + signature.name, packed))
-    return std::move(err);
+  packedEntry(packed.data());
 
   // Frees the result buffers that the compiled code allocated (not aliases of
   // the inputs or constants; each buffer once), after all are copied.
