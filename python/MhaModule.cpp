@@ -1,10 +1,11 @@
 //===- MhaModule.cpp - nanobind bindings over the mha C API ---------------===//
 //
 // The low-level extension `mha._mha`: a context, compiled functions with
-// their signatures, and running on raw host pointers. Input validation
-// (dtypes, contiguity, shapes) and the NumPy conversions live in the Python
-// package; results come back as flat uint8 arrays that own the result
-// buffer (no copy), which Python views with the right dtype and shape.
+// their signatures, and running them. `Function.call` takes any DLPack /
+// buffer-protocol host array (NumPy, PyTorch CPU tensors, ...) in place and
+// returns the results as NumPy arrays, PyTorch tensors or plain DLPack
+// objects that own the result buffer (no copy). Friendlier validation
+// (dtypes, shape relations, contiguous copies) lives in the Python package.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -172,7 +174,138 @@ public:
     return out;
   }
 
+  /// Runs on host arrays read in place (any framework nanobind imports:
+  /// DLPack, the buffer protocol); they must be C-contiguous. uint16 arrays
+  /// stand for bf16 (NumPy has no bf16: its ml_dtypes arrays are passed as
+  /// uint16 views). Returns one array per result, of `framework` (0: NumPy,
+  /// bf16 as uint16; 1: PyTorch; 2: a framework-neutral object with
+  /// __dlpack__), owning the result buffer. The GIL is released while the
+  /// compiled code runs.
+  nb::list call(const std::vector<nb::ndarray<nb::ro>> &arrays, int framework) {
+    std::vector<MhaBuffer> buffers;
+    std::vector<std::vector<int64_t>> shapes(arrays.size());
+    buffers.reserve(arrays.size());
+    for (size_t i = 0; i < arrays.size(); ++i) {
+      const nb::ndarray<nb::ro> &a = arrays[i];
+      if (a.device_type() != nb::device::cpu::value)
+        throw InvalidArgument("argument " + std::to_string(i) +
+                              " is not in host memory (DLPack device type " +
+                              std::to_string(a.device_type()) +
+                              "); pass a CPU array");
+      std::optional<MhaDType> dtype = fromDLPack(a.dtype());
+      if (!dtype)
+        throw nb::type_error(("argument " + std::to_string(i) +
+                              " has an unsupported element type (DLPack "
+                              "code " +
+                              std::to_string(a.dtype().code) + ", " +
+                              std::to_string(a.dtype().bits) +
+                              " bits); expected float32, float16, "
+                              "bfloat16 or bool")
+                                 .c_str());
+      std::vector<int64_t> &shape = shapes[i];
+      shape.resize(a.ndim());
+      int64_t expected = 1;
+      bool contiguous = true;
+      for (size_t d = a.ndim(); d-- > 0;) {
+        shape[d] = int64_t(a.shape(d));
+        contiguous &= shape[d] == 1 || a.stride(d) == expected;
+        expected *= shape[d];
+      }
+      if (!contiguous)
+        throw InvalidArgument("argument " + std::to_string(i) +
+                              " is not C-contiguous");
+      buffers.push_back(MhaBuffer{const_cast<void *>(a.data()), *dtype,
+                                  int64_t(shape.size()), shape.data()});
+    }
+    std::vector<MhaTensor *> tensors = runBuffers(buffers);
+    nb::list out;
+    for (MhaTensor *tensor : tensors)
+      out.append(wrap(tensor, framework));
+    return out;
+  }
+
 private:
+  /// Runs (GIL released) and takes every result; throws on failure.
+  std::vector<MhaTensor *> runBuffers(const std::vector<MhaBuffer> &buffers) {
+    MhaStatus status;
+    char *error = nullptr;
+    std::vector<MhaTensor *> tensors;
+    {
+      nb::gil_scoped_release release;
+      status = mhaFunctionRun(function, buffers.data(), int64_t(buffers.size()),
+                              &error);
+      if (status == MHA_SUCCESS)
+        for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
+          tensors.push_back(mhaFunctionTakeResult(function, i));
+    }
+    if (status == MHA_ERROR_INVALID_ARGUMENT)
+      throw InvalidArgument(takeError(error, "invalid inputs"));
+    if (status != MHA_SUCCESS)
+      throw std::runtime_error(takeError(error, "run failed"));
+    for (MhaTensor *tensor : tensors) {
+      if (!tensor) {
+        for (MhaTensor *t : tensors)
+          mhaTensorDestroy(t);
+        throw std::runtime_error("could not take a result (out of memory)");
+      }
+    }
+    return tensors;
+  }
+
+  static std::optional<MhaDType> fromDLPack(nb::dlpack::dtype dtype) {
+    using Code = nb::dlpack::dtype_code;
+    if (dtype.lanes != 1)
+      return std::nullopt;
+    if (dtype.code == uint8_t(Code::Float) && dtype.bits == 32)
+      return MHA_DTYPE_F32;
+    if (dtype.code == uint8_t(Code::Float) && dtype.bits == 16)
+      return MHA_DTYPE_F16;
+    if ((dtype.code == uint8_t(Code::Bfloat) && dtype.bits == 16) ||
+        (dtype.code == uint8_t(Code::UInt) && dtype.bits == 16))
+      return MHA_DTYPE_BF16;
+    if (dtype.code == uint8_t(Code::Bool) && dtype.bits == 8)
+      return MHA_DTYPE_I1;
+    return std::nullopt;
+  }
+
+  /// An array of `framework` owning `tensor` (freed with the array).
+  static nb::object wrap(MhaTensor *tensor, int framework) {
+    MhaBuffer view = mhaTensorGetBuffer(tensor);
+    nb::capsule owner(tensor, [](void *p) noexcept {
+      mhaTensorDestroy(static_cast<MhaTensor *>(p));
+    });
+    std::vector<size_t> shape(view.shape, view.shape + view.rank);
+    nb::dlpack::dtype dtype;
+    switch (view.dtype) {
+    case MHA_DTYPE_F32:
+      dtype = nb::dtype<float>();
+      break;
+    case MHA_DTYPE_F16:
+      dtype = {uint8_t(nb::dlpack::dtype_code::Float), 16, 1};
+      break;
+    case MHA_DTYPE_BF16:
+      dtype = framework == 0
+                  ? nb::dtype<uint16_t>()
+                  : nb::dlpack::dtype{uint8_t(nb::dlpack::dtype_code::Bfloat),
+                                      16, 1};
+      break;
+    case MHA_DTYPE_I1:
+      dtype = nb::dtype<bool>();
+      break;
+    }
+    if (framework == 1)
+      return nb::ndarray<nb::pytorch>(view.data, shape.size(), shape.data(),
+                                      owner, nullptr, dtype)
+          .cast();
+    if (framework == 2)
+      return nb::ndarray<nb::array_api>(view.data, shape.size(), shape.data(),
+                                        owner, nullptr, dtype)
+          .cast();
+    return nb::ndarray<nb::numpy>(view.data, shape.size(), shape.data(), owner,
+                                  nullptr, dtype)
+        .cast();
+  }
+
   std::shared_ptr<Context> context; // outlives the function
   MhaFunction *function;
 };
@@ -251,6 +384,10 @@ NB_MODULE(_mha, m) {
                    "[(dtype, shape)] with -1 for dynamic dims")
       .def("flops", &Function::flops, "inputs"_a,
            "FLOPs of one call on [(dtype, shape)] inputs.")
+      .def("call", &Function::call, "arrays"_a, "framework"_a = 0,
+           "Runs on C-contiguous host arrays (DLPack / buffer protocol; "
+           "uint16 for bf16); returns one array per result: NumPy "
+           "(framework=0, bf16 as uint16), PyTorch (1) or DLPack (2).")
       .def("run", &Function::run, "inputs"_a,
            "Runs on [(pointer, dtype, shape)]; returns [(flat uint8 array, "
            "dtype, shape)].");

@@ -277,7 +277,19 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   SmallVector<StringRef> libs;
-  libs.push_back(MHA_MLIR_C_RUNNER_UTILS);
+  // libmlir_c_runner_utils only for the print functions of vector.print and
+  // friends (debugging IR): libmha_runtime (bound below) has everything
+  // else, and that library pulls libMLIR/libLLVM into the global symbol
+  // scope (the engine loads libraries RTLD_GLOBAL), where they break
+  // another LLVM loaded later into the process (Triton's, which
+  // torch.compile imports, crashed on import).
+  bool prints = false;
+  clone->walk([&](LLVM::LLVMFuncOp f) {
+    prints |= f.isExternal() && (f.getName().starts_with("print") ||
+                                 f.getName().starts_with("_mlir_ciface_print"));
+  });
+  if (prints)
+    libs.push_back(MHA_MLIR_C_RUNNER_UTILS);
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
@@ -312,6 +324,11 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   result->engine->initialize();
   if (llvm::Error err = takeRuntimeError())
     return std::move(err);
+  auto entry =
+      result->engine->lookupPacked("_mlir_ciface_" + result->signature.name);
+  if (!entry)
+    return entry.takeError();
+  result->packedEntry = *entry;
   std::chrono::duration<double> elapsed =
       std::chrono::steady_clock::now() - start;
   result->compileSeconds = elapsed.count();
@@ -343,9 +360,7 @@ JitFunction::run(llvm::ArrayRef<TensorRef> inputs) {
   for (void *&p : pointers)
     packed.push_back(&p);
   mhaRuntimeClearError(); // Report only what this call does.
-  if (llvm::Error err =
-          engine->invokePacked("_mlir_ciface_" + signature.name, packed))
-    return std::move(err);
+  packedEntry(packed.data());
 
   // Frees the result buffers that the compiled code allocated (not aliases of
   // the inputs or constants; each buffer once), after all are copied.

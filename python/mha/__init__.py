@@ -1,4 +1,4 @@
-"""mha: attention compiled by mha-mlir, on NumPy arrays.
+"""mha: attention compiled by mha-mlir, on NumPy arrays and PyTorch tensors.
 
     import mha
     o = mha.attention(q, k, v, causal=True)            # [B, H, S, D] arrays
@@ -7,8 +7,10 @@
                                 (1, 2, 128, 64)), pipeline="reference")
     o = f(q, k, v)
 
-``attention`` and ``multi_head_attention`` build the MLIR for the shapes and
-dtypes of their inputs, compile it once with the fused ``cpu`` pipeline (or,
+``attention`` and ``multi_head_attention`` take NumPy arrays, PyTorch CPU
+tensors or any DLPack host array (read in place; the result is of the
+input's kind), build the MLIR for their dtypes and head dims (batch and
+sequence lengths dynamic), compile it once with the fused ``cpu`` pipeline (or,
 with ``pipeline="gpu"``, the ``gpu`` pipeline's CUDA kernels; running those
 needs an NVIDIA GPU and driver) for the host CPU (or ``target_cpu``, e.g.
 ``"x86-64-v3"``, and ``target_features``) and cache it
@@ -16,6 +18,8 @@ needs an NVIDIA GPU and driver) for the host CPU (or ``target_cpu``, e.g.
 supported entry signature. Compilation errors raise ``mha.CompileError``
 with the MLIR diagnostics. ``mha.reference`` is a plain NumPy
 implementation; ``python -m mha.bench`` compares against PyTorch and IREE.
+``import mha.torch`` (needs PyTorch) registers ``torch.ops.mha.attention``
+and ``torch.ops.mha.multi_head_attention`` and provides an SDPA drop-in.
 ``mha.default_tolerance`` and ``mha.attention_flops`` (and
 ``Function.flops``) are the tolerances and FLOP counts of mha-run and
 mha-aot-check.

@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from . import _dtypes, ir
+from . import _arrays, _dtypes, ir
 from .compiler import _check_target
 from .compiler import compile as _compile
 
@@ -102,39 +102,65 @@ def _check_compile_args(pipeline, options, target_cpu, target_features):
             _check_target("target_features", target_features) or None)
 
 
-def _float_arrays(names, arrays):
-    """Checks that arrays are NumPy arrays of one supported float dtype."""
+#: Query lengths up to this are compiled for their exact value: decode and
+#: short speculative steps, whose kv range the cpu pipeline splits across
+#: the cores when Sq is static (mha-split-kv's split-max-sq). Longer
+#: queries share one function with a dynamic Sq.
+STATIC_SQ_MAX = 16
+
+
+def _inputs(names, arrays, pipeline):
+    """Checks that ``arrays`` are arrays (NumPy, torch CPU tensors or
+    anything with ``__dlpack__``) of one supported float dtype. Returns
+    (kind of the first, the arrays ready for the C API (C-contiguous; a
+    non-contiguous input is copied once; OTHER as NumPy views), MLIR dtype
+    name, whether a torch input requires grad)."""
+    out = []
     first = None
+    grad = False
+    out_kind = None
     for name, a in zip(names, arrays):
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"{name} must be a numpy.ndarray, got "
-                            f"{type(a).__name__}")
+        kind = _arrays.kind_of(a)
+        if kind is None:
+            raise _arrays.type_error(name, a)
+        if out_kind is None:
+            out_kind = kind
+        if kind == _arrays.OTHER:
+            a = _arrays.to_numpy(name, a)
+            kind = _arrays.NUMPY
+        elif kind == _arrays.TORCH:
+            _arrays.check_torch_device(name, a, pipeline)
+            grad = grad or a.requires_grad
+        dname = _arrays.dtype_name(kind, a)
         if first is None:
-            first = (name, a.dtype)
-            if _dtypes.from_numpy(a.dtype) not in _dtypes.FLOAT_NAMES:
+            first = (name, dname, _arrays.describe_dtype(kind, a))
+            if dname not in _dtypes.FLOAT_NAMES:
                 allowed = ", ".join(_dtypes.describe(d)
                                     for d in _dtypes.supported_float_dtypes())
                 hint = ("" if _dtypes.bfloat16 is not None else
                         " (bfloat16 needs the ml_dtypes package)")
-                raise TypeError(f"{name} has dtype {_dtypes.describe(a.dtype)}"
-                                f"; expected one of {allowed}{hint}")
-        elif a.dtype != first[1]:
-            raise TypeError(f"{name} has dtype {_dtypes.describe(a.dtype)} but "
-                            f"{first[0]} has {_dtypes.describe(first[1])}: all "
-                            f"inputs must have the same dtype")
-    return first[1]
+                raise TypeError(f"{name} has dtype {first[2]}; expected one "
+                                f"of {allowed}{hint}")
+        elif dname != first[1]:
+            raise TypeError(f"{name} has dtype "
+                            f"{_arrays.describe_dtype(kind, a)} but {first[0]} "
+                            f"has {first[2]}: all inputs must have the same "
+                            f"dtype")
+        out.append((kind, a))
+    return out_kind, out, first[1], grad
+
+
+def _ready(items):
+    """The (kind, array) pairs as the C API takes them (one contiguous copy
+    of a strided input)."""
+    return [_arrays.for_call(kind, _arrays.contiguous(kind, a))
+            for kind, a in items]
 
 
 def _rank(name, a, rank, layout):
     if a.ndim != rank:
         raise ValueError(f"{name} must have rank {rank} ({layout}), got shape "
-                         f"{a.shape}")
-
-
-def _contiguous(name, a):
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{name} is not C-contiguous (e.g. a transposed or "
-                         f"sliced view); pass numpy.ascontiguousarray({name})")
+                         f"{tuple(a.shape)}")
 
 
 def _check_scale(scale):
@@ -161,47 +187,71 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _attention_options(causal, scale, mask, dtype, scores):
+def _attention_options(causal, scale, mask, dtype, scores, pipeline):
     """Checks the options shared by both ops; returns them with the mask
-    broadcast-checked against the ``scores`` shape [B, H, Sq, Skv] and the
-    MLIR names of the element types."""
+    broadcast-checked against the ``scores`` shape [B, H, Sq, Skv] (rank 4,
+    ready for the C API) and its MLIR element type."""
     causal = _check_bool("causal", causal)
     scale = _check_scale(scale)
+    mask_dtype = None
     if mask is not None:
-        mask = _prepare_mask(mask, dtype, scores)
-    mask_shape = None if mask is None else mask.shape
-    mask_dtype = None if mask is None else _dtypes.from_numpy(mask.dtype)
-    return causal, scale, mask, _dtypes.from_numpy(dtype), mask_shape, mask_dtype
+        mask, mask_dtype = _prepare_mask(mask, dtype, scores, pipeline)
+    return causal, scale, mask, mask_dtype
 
 
-def _prepare_mask(mask, dtype, full):
+def _prepare_mask(mask, dtype, full, pipeline):
     """Checks a mask against the broadcast target ``full`` = (B, H, Sq, Skv)
-    and returns it as a rank-4 C-contiguous array (no copy): missing leading
-    dims become 1, and broadcast views (stride 0, e.g. numpy.broadcast_to)
-    are narrowed back to size 1."""
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"mask must be a numpy.ndarray, got "
-                        f"{type(mask).__name__}")
-    if mask.dtype != np.bool_ and mask.dtype != dtype:
-        raise TypeError(f"mask has dtype {_dtypes.describe(mask.dtype)}; "
-                        f"expected bool (True = attend) or the inputs' dtype "
-                        f"{_dtypes.describe(dtype)} (added to the scores)")
-    if mask.ndim > 4:
+    and returns it as a rank-4 C-contiguous array (no copy for a contiguous
+    one) and its element type: missing leading dims become 1, and broadcast
+    views (stride 0, e.g. numpy.broadcast_to, Tensor.expand) are narrowed
+    back to size 1."""
+    kind = _arrays.kind_of(mask)
+    if kind is None:
+        raise _arrays.type_error("mask", mask)
+    if kind == _arrays.OTHER:
+        mask, kind = _arrays.to_numpy("mask", mask), _arrays.NUMPY
+    elif kind == _arrays.TORCH:
+        _arrays.check_torch_device("mask", mask, pipeline)
+    name = _arrays.dtype_name(kind, mask)
+    if name != "i1" and name != dtype:
+        raise TypeError(f"mask has dtype {_arrays.describe_dtype(kind, mask)}"
+                        f"; expected bool (True = attend) or the inputs' "
+                        f"dtype {_dtypes.describe(_dtypes.to_numpy(dtype))} "
+                        f"(added to the scores)")
+    shape = tuple(mask.shape)
+    if len(shape) > 4:
         raise ValueError(f"mask must have rank <= 4 (broadcastable to "
                          f"[B, H, Sq, Skv] = {list(full)}), got shape "
-                         f"{mask.shape}")
-    mask = mask.reshape((1,) * (4 - mask.ndim) + mask.shape) \
-        if mask.ndim < 4 else mask
-    for axis, (m, n) in enumerate(zip(mask.shape, full)):
+                         f"{shape}")
+    if len(shape) < 4:
+        shape = (1,) * (4 - len(shape)) + shape
+        mask = mask.reshape(shape)
+    for axis, (m, n) in enumerate(zip(shape, full)):
         if m != 1 and m != n:
-            raise ValueError(f"mask of shape {mask.shape} is not broadcastable "
+            raise ValueError(f"mask of shape {shape} is not broadcastable "
                              f"to [B, H, Sq, Skv] = {list(full)} (dim {axis}: "
                              f"{m} vs {n})")
-    index = tuple(slice(0, 1) if s == 0 and n > 1 else slice(None)
-                  for s, n in zip(mask.strides, mask.shape))
-    mask = mask[index]
-    _contiguous("mask", mask)
-    return mask
+    strides = _arrays.strides(kind, mask)
+    if any(st == 0 and n > 1 for st, n in zip(strides, shape)):
+        mask = mask[tuple(slice(0, 1) if st == 0 and n > 1 else slice(None)
+                          for st, n in zip(strides, shape))]
+    return _arrays.for_call(kind, _arrays.contiguous(kind, mask)), name
+
+
+def _mask_type(mask, full, static_shapes):
+    """The mask's shape in the compiled signature: its size-1 (broadcast)
+    dims stay 1, the others follow the dynamic dims of ``full``."""
+    if static_shapes:
+        return tuple(mask.shape)
+    return tuple(1 if m == 1 else f for m, f in zip(mask.shape, full))
+
+
+def _grad_error(op):
+    return RuntimeError(
+        f"mha.{op}: an input requires grad, but mha has no backward pass "
+        f"yet; import mha.torch and use torch.ops.mha.{op} (whose backward "
+        f"raises a clear error), or call it on detached tensors / under "
+        f"torch.no_grad()")
 
 
 def _build(builder, pipeline, options, target_cpu, target_features):
@@ -251,19 +301,23 @@ def _check_variants(window, softcap, alibi_slopes, sinks, return_lse, heads):
 
 
 def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
-              options="", target_cpu=None, target_features=None, *,
-              window=None, softcap=None, alibi_slopes=None, sinks=None,
-              return_lse=False):
+              options="", target_cpu=None, target_features=None,
+              static_shapes=False, *, window=None, softcap=None,
+              alibi_slopes=None, sinks=None, return_lse=False):
     """Scaled dot-product attention, as ``mha.attention``.
 
     q ``[B, H, Sq, D]``, k ``[B, Hkv, Skv, D]``, v ``[B, Hkv, Skv, Dv]``
     (``H % Hkv == 0``: grouped-query / multi-query attention) -> ``[B, H, Sq,
-    Dv]``, all float32, float16 or bfloat16 (``ml_dtypes``), accumulated in
-    float32. ``mask``: bool (True = attend) or the inputs' float dtype (added
-    to the scores), broadcastable to ``[B, H, Sq, Skv]``. ``causal``: query i
-    sees key j iff ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal
-    is top-left and agrees only when ``Sq == Skv``). ``scale`` defaults to
-    ``1/sqrt(D)``. A query that sees no key gets zeros.
+    Dv]``, all float32, float16 or bfloat16, accumulated in float32. The
+    inputs are NumPy arrays (bfloat16 from ``ml_dtypes``), PyTorch CPU
+    tensors or any host array with ``__dlpack__``; they are read in place
+    (a non-contiguous one is copied once) and the result is of the kind of
+    ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
+    or the inputs' float dtype (added to the scores), broadcastable to
+    ``[B, H, Sq, Skv]``. ``causal``: query i sees key j iff
+    ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal is top-left
+    and agrees only when ``Sq == Skv``: see ``mha.torch``). ``scale``
+    defaults to ``1/sqrt(D)``. A query that sees no key gets zeros.
 
     Variants (as on ``mha.attention``, with ``i' = i + Skv - Sq``):
     ``window=(left, right)`` lets query i see key j iff ``i' - left <= j <=
@@ -277,51 +331,98 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     variants yet and raises.
 
     ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
-    pipeline's fused CUDA kernels; the NumPy inputs are copied to the device
+    pipeline's fused CUDA kernels; host inputs are copied to the device
     and the result back). ``options`` are the pipeline's (e.g.
     ``"threads=2"`` for cpu, ``"chip=sm_80"`` for gpu, whose default chip is
     the one of device 0). ``target_cpu`` / ``target_features``: the LLVM CPU
     and features to generate code for, as for :func:`mha.compile` (None:
-    the host's; e.g. ``target_cpu="x86-64-v3"`` for AVX2 code). Compiled
-    once per signature, pipeline, options and target. On the gpu, a missing
-    NVIDIA driver or GPU raises ``RuntimeError`` with the CUDA runtime's
-    message (compiling only needs the CUDA toolkit's ``ptxas``).
+    the host's; e.g. ``target_cpu="x86-64-v3"`` for AVX2 code).
+
+    Compiled once per dtype, heads, head dims, mask broadcast pattern,
+    flags, pipeline, options and target: batch and key/value lengths are
+    dynamic, and so is Sq above ``STATIC_SQ_MAX`` (16; shorter queries are
+    compiled for their exact length, so a decode loop with a growing KV
+    cache compiles once). ``static_shapes=True`` compiles for the exact
+    shapes instead. On the gpu, a missing NVIDIA driver or GPU raises
+    ``RuntimeError`` with the CUDA runtime's message (compiling only needs
+    the CUDA toolkit's ``ptxas``).
     """
     compile_args = _check_compile_args(pipeline, options, target_cpu,
                                        target_features)
-    dtype = _float_arrays(("q", "k", "v"), (q, k, v))
+    like = q
+    kind, items, dtype, grad = _inputs(("q", "k", "v"), (q, k, v), pipeline)
+    if grad and _torch_grad_enabled():
+        if (window is not None or softcap is not None or
+                alibi_slopes is not None or sinks is not None or return_lse):
+            raise _grad_error("attention")
+        return _torch_op("attention")(q, k, v, mask, causal, scale, pipeline,
+                                      options, target_cpu, target_features,
+                                      static_shapes)
+    (_, q), (_, k), (_, v) = items
     for name, a in (("q", q), ("k", k), ("v", v)):
         _rank(name, a, 4, "[B, H, S, D]")
     b, h, sq, d = q.shape
-    if k.shape[0] != b or v.shape[0] != b:
-        raise ValueError(f"batch sizes differ: q {q.shape}, k {k.shape}, "
-                         f"v {v.shape}")
-    if k.shape[:3] != v.shape[:3]:
-        raise ValueError(f"k {k.shape} and v {v.shape} must agree in "
-                         f"[B, Hkv, Skv]")
-    if k.shape[3] != d:
-        raise ValueError(f"q {q.shape} and k {k.shape} must have the same head "
-                         f"dim D")
-    hkv, skv = k.shape[1], k.shape[2]
+    bk, hkv, skv, dk = k.shape
+    bv, hv, sv, dv = v.shape
+    if bk != b or bv != b:
+        raise ValueError(f"batch sizes differ: q {tuple(q.shape)}, k "
+                         f"{tuple(k.shape)}, v {tuple(v.shape)}")
+    if hv != hkv or sv != skv:
+        raise ValueError(f"k {tuple(k.shape)} and v {tuple(v.shape)} must "
+                         f"agree in [B, Hkv, Skv]")
+    if dk != d:
+        raise ValueError(f"q {tuple(q.shape)} and k {tuple(k.shape)} must "
+                         f"have the same head dim D")
     if hkv == 0 or h % hkv:
         raise ValueError(f"the number of query heads H={h} must be a multiple "
                          f"of the key/value heads Hkv={hkv}")
-    for name, a in (("q", q), ("k", k), ("v", v)):
-        _contiguous(name, a)
-    causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv))
+    static_shapes = _check_bool("static_shapes", static_shapes)
+    causal, scale, mask, mask_dtype = _attention_options(
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
     window, softcap, slopes, sinks, return_lse = _check_variants(
         window, softcap, alibi_slopes, sinks, return_lse, h)
     variants = (window, softcap, slopes is not None, sinks is not None,
                 return_lse)
-    key = ("sdpa", q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-           causal, scale) + variants + compile_args
-    builder = ir.SDPA(q.shape, k.shape, v.shape, name, mask_shape, mask_dtype,
-                      causal, scale, "main", *variants)
-    fn = _cache.get(key, lambda: _build(builder, *compile_args))
-    args = (q, k, v) if mask is None else (q, k, v, mask)
-    args += tuple(a for a in (slopes, sinks) if a is not None)
-    return fn(*args)
+    if static_shapes:
+        qs, ks, vs = tuple(q.shape), tuple(k.shape), tuple(v.shape)
+    else:
+        s = sq if sq <= STATIC_SQ_MAX else None
+        qs, ks, vs = (None, h, s, d), (None, hkv, None, d), (None, hkv, None,
+                                                             dv)
+    mask_shape = None if mask is None else _mask_type(mask, qs[:3] + ks[2:3],
+                                                      static_shapes)
+    key = ("sdpa", qs, ks, vs, dtype, mask_shape, mask_dtype, causal,
+           scale) + variants + compile_args
+    fn = _cache.get(key, lambda: _build(
+        ir.SDPA(qs, ks, vs, dtype, mask_shape, mask_dtype, causal, scale,
+                "main", *variants),
+        *compile_args))
+    args = _ready(items)
+    if mask is not None:
+        args.append(mask)
+    args += [_arrays.for_call(_arrays.NUMPY, a) for a in (slopes, sinks)
+             if a is not None]
+    out = fn._call(args, _framework(kind))
+    if isinstance(out, tuple):
+        return tuple(_arrays.wrap(kind, r, like) for r in out)
+    return _arrays.wrap(kind, out, like)
+
+
+def _framework(kind):
+    return _arrays.TORCH if kind == _arrays.TORCH else _arrays.NUMPY
+
+
+def _torch_grad_enabled():
+    import torch
+    return torch.is_grad_enabled()
+
+
+def _torch_op(name):
+    """torch.ops.mha.<name> (registered by mha.torch), for inputs that
+    require grad: its forward runs here, its backward raises."""
+    from . import torch as mha_torch  # noqa: F401 - registers the ops
+    import torch
+    return getattr(torch.ops.mha, name)
 
 
 # --------------------------------------------------------------------------
@@ -331,7 +432,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
 def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                          kv=None, biases=None, mask=None, causal=False,
                          scale=None, pipeline="cpu", options="",
-                         target_cpu=None, target_features=None):
+                         target_cpu=None, target_features=None,
+                         static_shapes=False):
     """A multi-head attention layer, as ``mha.multi_head_attention``.
 
     ``y = concat_h(attention(x wq + bq, kv wk + bk, kv wv + bv)) wo + bo``
@@ -339,11 +441,12 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     wq ``[E, H*D]``, wk ``[E, Hkv*D]``, wv ``[E, Hkv*Dv]``, wo ``[H*Dv, E]``,
     ``biases=(bq, bk, bv, bo)`` of shapes ``[H*D]``, ``[Hkv*D]``,
     ``[Hkv*Dv]``, ``[E]``; H = ``num_heads``, Hkv = ``num_kv_heads``
-    (default H). ``mask``, ``causal``, ``scale``, ``pipeline``,
-    ``options``, ``target_cpu`` and ``target_features`` as for
-    :func:`attention` (on the gpu the attention runs as CUDA kernels and the
-    projections on the host, compiled for ``target_cpu``). Returns
-    ``[B, Sq, E]``.
+    (default H). The arrays, ``mask``, ``causal``, ``scale``, ``pipeline``,
+    ``options``, ``target_cpu``, ``target_features`` and ``static_shapes``
+    as for :func:`attention` (B, Sq and Skv are dynamic unless
+    ``static_shapes``; on the gpu the attention runs as CUDA kernels and
+    the projections on the host, compiled for ``target_cpu``). Returns
+    ``[B, Sq, E]`` of the kind of ``x``.
     """
     compile_args = _check_compile_args(pipeline, options, target_cpu,
                                        target_features)
@@ -356,9 +459,14 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
             raise TypeError("biases must be a tuple (bq, bk, bv, bo) or None")
         names += ["bq", "bk", "bv", "bo"]
         arrays += list(biases)
-    dtype = _float_arrays(names, arrays)
-    if isinstance(num_heads, bool) or not isinstance(num_heads, numbers.Integral) \
-            or num_heads < 1:
+    kind, items, dtype, grad = _inputs(names, arrays, pipeline)
+    if grad and _torch_grad_enabled():
+        return _torch_op("multi_head_attention")(
+            x, wq, wk, wv, wo, num_heads, num_kv_heads, kv,
+            None if biases is None else list(biases), mask, causal, scale,
+            pipeline, options, target_cpu, target_features, static_shapes)
+    if isinstance(num_heads, bool) or \
+            not isinstance(num_heads, numbers.Integral) or num_heads < 1:
         raise ValueError(f"num_heads must be a positive int, got {num_heads!r}")
     num_heads = int(num_heads)
     if num_kv_heads is not None:
@@ -372,45 +480,57 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     if h % hkv:
         raise ValueError(f"num_heads={h} must be a multiple of "
                          f"num_kv_heads={hkv}")
+    a = dict(zip(names, (arr for _, arr in items)))
+    x = a["x"]
     _rank("x", x, 3, "[B, Sq, E]")
-    kv_arr = x if self_attention else kv
+    kv_arr = x if self_attention else a["kv"]
     if not self_attention:
-        _rank("kv", kv, 3, "[B, Skv, E]")
-    for name, a in (("wq", wq), ("wk", wk), ("wv", wv), ("wo", wo)):
-        _rank(name, a, 2, "[in, out]")
+        _rank("kv", kv_arr, 3, "[B, Skv, E]")
+    for name in ("wq", "wk", "wv", "wo"):
+        _rank(name, a[name], 2, "[in, out]")
+    wq, wk, wv, wo = (tuple(a[n].shape) for n in ("wq", "wk", "wv", "wo"))
     b, sq, e = x.shape
     if kv_arr.shape[0] != b or kv_arr.shape[2] != e:
-        raise ValueError(f"kv {kv_arr.shape} must be [B={b}, Skv, E={e}]")
+        raise ValueError(f"kv {tuple(kv_arr.shape)} must be [B={b}, Skv, "
+                         f"E={e}]")
     skv = kv_arr.shape[1]
-    if wq.shape[0] != e or wq.shape[1] % h:
-        raise ValueError(f"wq {wq.shape} must be [E={e}, H*D] with H={h}")
-    dh = wq.shape[1] // h
-    if wk.shape != (e, hkv * dh):
-        raise ValueError(f"wk {wk.shape} must be [E, Hkv*D] = "
-                         f"{(e, hkv * dh)}")
-    if wv.shape[0] != e or wv.shape[1] % hkv:
-        raise ValueError(f"wv {wv.shape} must be [E={e}, Hkv*Dv] with "
-                         f"Hkv={hkv}")
-    dv = wv.shape[1] // hkv
-    if wo.shape != (h * dv, e):
-        raise ValueError(f"wo {wo.shape} must be [H*Dv, E] = {(h * dv, e)}")
+    if wq[0] != e or wq[1] % h:
+        raise ValueError(f"wq {wq} must be [E={e}, H*D] with H={h}")
+    dh = wq[1] // h
+    if wk != (e, hkv * dh):
+        raise ValueError(f"wk {wk} must be [E, Hkv*D] = {(e, hkv * dh)}")
+    if wv[0] != e or wv[1] % hkv:
+        raise ValueError(f"wv {wv} must be [E={e}, Hkv*Dv] with Hkv={hkv}")
+    dv = wv[1] // hkv
+    if wo != (h * dv, e):
+        raise ValueError(f"wo {wo} must be [H*Dv, E] = {(h * dv, e)}")
     if biases is not None:
         expected = [(h * dh,), (hkv * dh,), (hkv * dv,), (e,)]
-        for name, a, shape in zip(("bq", "bk", "bv", "bo"), biases, expected):
-            if a.shape != shape:
-                raise ValueError(f"{name} {a.shape} must be {shape}")
-    for name, a in zip(names, arrays):
-        _contiguous(name, a)
-    causal, scale, mask, name, mask_shape, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv))
+        for name, shape in zip(("bq", "bk", "bv", "bo"), expected):
+            if tuple(a[name].shape) != shape:
+                raise ValueError(f"{name} {tuple(a[name].shape)} must be "
+                                 f"{shape}")
+    static_shapes = _check_bool("static_shapes", static_shapes)
+    causal, scale, mask, mask_dtype = _attention_options(
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
+    if static_shapes:
+        xs = tuple(x.shape)
+        kvs = None if self_attention else tuple(kv_arr.shape)
+        full = (b, h, sq, skv)
+    else:
+        xs = (None, None, e)
+        kvs = None if self_attention else (None, None, e)
+        full = (None, h, None, None)
+    mask_shape = None if mask is None else _mask_type(mask, full,
+                                                      static_shapes)
     builder = ir.MHALayer(
-        x.shape, wq.shape, wk.shape, wv.shape, wo.shape, h,
+        xs, wq, wk, wv, wo, h,
         num_kv_heads if num_kv_heads is None or num_kv_heads != h else None,
-        None if self_attention else kv.shape, biases is not None, name,
-        mask_shape, mask_dtype, causal, scale)
+        kvs, biases is not None, dtype, mask_shape, mask_dtype, causal,
+        scale)
     key = ("mha_layer", builder) + compile_args
     fn = _cache.get(key, lambda: _build(builder, *compile_args))
-    args = list(arrays)
+    args = _ready(items)
     if mask is not None:
         args.append(mask)
-    return fn(*args)
+    return _arrays.wrap(kind, fn._call(args, _framework(kind)), arrays[0])

@@ -320,6 +320,120 @@ def plot(path, meta, rows, systems):
 
 # --------------------------------------------------------------------------
 
+
+# --------------------------------------------------------------------------
+# --integration: the costs around the kernel (python -m mha.bench
+# --integration): torch vs NumPy in/out, a decode loop, a tiny call
+# --------------------------------------------------------------------------
+
+def _per_call(fn, seconds):
+    """Median seconds per call of ``fn`` over batches filling ``seconds``."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    batch = max(1, int(0.05 / one))
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(times) < 3:
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        times.append((time.perf_counter() - t0) / batch)
+    return statistics.median(times)
+
+
+def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
+    """Measures, in one run: (1) mha.attention at B=1, H=16, S=s, D=64 with
+    NumPy in/out vs torch tensors in/out; (2) a decode loop (q [1, 8, 1,
+    64], a KV cache growing from 128 by one token per step): compiles and
+    per-step time, next to PyTorch's SDPA on the same tensors; (3) a tiny
+    call (q [1, 8, 1, 64], K/V [1, 8, 128, 64]) of mha.attention (NumPy,
+    torch) vs PyTorch's eager SDPA. Returns the figures as a dict."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    options = f"threads={threads}"
+    rng = np.random.default_rng(0)
+    r = {"threads": threads, "cpu": cpu_name()}
+    if torch is not None:
+        torch.set_num_threads(threads)
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        r["torch"] = torch.__version__
+
+    # (1) torch in/out vs NumPy in/out at S.
+    q = rng.standard_normal((1, 16, s, 64), dtype=np.float32)
+    k = rng.standard_normal((1, 16, s, 64), dtype=np.float32)
+    v = rng.standard_normal((1, 16, s, 64), dtype=np.float32)
+    r["numpy_s"] = _per_call(lambda: mha.attention(q, k, v, options=options),
+                             seconds)
+    out(f"S={s}, B=1, H=16, D=64: NumPy in/out   {r['numpy_s'] * 1e3:9.2f} ms")
+    if torch is not None:
+        tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+        r["torch_s"] = _per_call(
+            lambda: mha.attention(tq, tk, tv, options=options), seconds)
+        out(f"S={s}, B=1, H=16, D=64: torch in/out   "
+            f"{r['torch_s'] * 1e3:9.2f} ms  ({r['torch_s'] / r['numpy_s']:.3f}"
+            f"x NumPy)")
+
+    # (2) decode loop with a growing KV cache.
+    h, d, start = 8, 64, 128
+    cache_k = rng.standard_normal((1, h, start + steps, d), dtype=np.float32)
+    cache_v = rng.standard_normal((1, h, start + steps, d), dtype=np.float32)
+    qd = rng.standard_normal((1, h, 1, d), dtype=np.float32)
+    mha.cache_clear()
+    t0 = time.perf_counter()
+    mha.attention(qd, cache_k[:, :, :start], cache_v[:, :, :start],
+                  options=options)
+    r["decode_first"] = time.perf_counter() - t0
+    before = mha.cache_info().misses
+    t0 = time.perf_counter()
+    for n in range(start + 1, start + steps):
+        mha.attention(qd, cache_k[:, :, :n], cache_v[:, :, :n],
+                      options=options)
+    r["decode_step"] = (time.perf_counter() - t0) / (steps - 1)
+    r["decode_compiles"] = 1 + mha.cache_info().misses - before
+    out(f"decode loop, H={h}, D={d}, Skv {start}..{start + steps - 1}: "
+        f"{r['decode_compiles']} compile(s), first step "
+        f"{r['decode_first'] * 1e3:.0f} ms, then "
+        f"{r['decode_step'] * 1e6:.0f} us/step (mha, NumPy)")
+    if torch is not None:
+        tq = torch.from_numpy(qd)
+        tk, tv = torch.from_numpy(cache_k), torch.from_numpy(cache_v)
+        t0 = time.perf_counter()
+        for n in range(start + 1, start + steps):
+            mha.attention(tq, tk[:, :, :n], tv[:, :, :n], options=options)
+        r["decode_step_torch_io"] = (time.perf_counter() - t0) / (steps - 1)
+        with torch.inference_mode():
+            sdpa(tq, tk[:, :, :start], tv[:, :, :start])
+            t0 = time.perf_counter()
+            for n in range(start + 1, start + steps):
+                sdpa(tq, tk[:, :, :n], tv[:, :, :n])
+        r["decode_step_pytorch"] = (time.perf_counter() - t0) / (steps - 1)
+        out(f"{'':>40}{r['decode_step_torch_io'] * 1e6:.0f} us/step (mha, "
+            f"torch tensors), PyTorch SDPA "
+            f"{r['decode_step_pytorch'] * 1e6:.0f} us/step")
+
+    # (3) a tiny call.
+    kt, vt = cache_k[:, :, :128].copy(), cache_v[:, :, :128].copy()
+    r["tiny_numpy"] = _per_call(
+        lambda: mha.attention(qd, kt, vt, options=options), seconds)
+    line = (f"tiny call q [1, 8, 1, 64], K/V [1, 8, 128, 64]: mha "
+            f"{r['tiny_numpy'] * 1e6:.0f} us (NumPy)")
+    if torch is not None:
+        tq, tk, tv = (torch.from_numpy(a) for a in (qd, kt, vt))
+        r["tiny_torch_io"] = _per_call(
+            lambda: mha.attention(tq, tk, tv, options=options), seconds)
+        with torch.inference_mode():
+            r["tiny_pytorch"] = _per_call(lambda: sdpa(tq, tk, tv), seconds)
+        line += (f", {r['tiny_torch_io'] * 1e6:.0f} us (torch); PyTorch "
+                 f"eager SDPA {r['tiny_pytorch'] * 1e6:.0f} us (mha/PyTorch "
+                 f"{r['tiny_torch_io'] / r['tiny_pytorch']:.2f}x)")
+    out(line)
+    return r
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="python -m mha.bench", description=__doc__,
@@ -347,6 +461,10 @@ def main(argv=None):
     ap.add_argument("--fma-peak", default=None, help="path of mha-fma-peak")
     ap.add_argument("--out", default="bench/results/python_bench",
                     help="output prefix (OUT.md, OUT.json, OUT.png)")
+    ap.add_argument("--integration", action="store_true",
+                    help="instead of the table: torch vs NumPy in/out at "
+                         "S=2048, a decode loop with a growing KV cache and "
+                         "a tiny call, each next to PyTorch")
     ap.add_argument("--replot", metavar="JSON", default=None,
                     help="only rewrite the table and the plot of a previous "
                          "run's JSON (next to it)")
@@ -355,6 +473,11 @@ def main(argv=None):
         skip = parse_skip(args.skip)
     except ValueError as e:
         ap.error(str(e))
+    if args.integration:
+        figures = integration(args.threads or os.cpu_count(),
+                              seconds=1.0 if args.quick else 3.0)
+        print(json.dumps(figures))
+        return 0
     if args.replot:
         with open(args.replot) as fh:
             data = json.load(fh)

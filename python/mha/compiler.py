@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from . import _dtypes, _mha
+from . import _arrays, _dtypes, _mha
 
 CompileError = _mha.CompileError
 try:
@@ -52,11 +52,13 @@ def _spec(code, shape):
 
 
 class Function:
-    """A compiled entry function. Call it with one NumPy array per argument
-    (C-contiguous, the argument's dtype and static dims); it returns one
-    array per result (a single array for one result, a tuple otherwise).
-    The arrays are read in place, never copied by Python nor modified (a
-    ``gpu`` function copies them to the device and its results back).
+    """A compiled entry function. Call it with one array per argument (the
+    argument's dtype and static dims): NumPy arrays, PyTorch CPU tensors or
+    any host array with ``__dlpack__``; it returns one array per result (a
+    single array for one result, a tuple otherwise) of the first
+    argument's kind. The arrays are read in place and never modified; a
+    non-contiguous one is copied once (the compiled code assumes C order;
+    a ``gpu`` function copies them to the device and its results back).
 
     A call raises ``TypeError`` / ``ValueError`` for inputs that do not fit
     the signature and ``RuntimeError`` when the compiled code fails; for a
@@ -88,25 +90,39 @@ class Function:
     def check(self, *arrays):
         """Raises TypeError / ValueError when ``arrays`` do not fit the
         signature (what ``__call__`` checks first)."""
+        self._prepare(arrays)
+
+    def _prepare(self, arrays):
+        """Checks ``arrays`` against the signature; returns (kind of the
+        first, the arrays as the C API takes them)."""
         if len(arrays) != len(self.args):
             raise TypeError(f"@{self.name} takes {len(self.args)} arguments "
                             f"({', '.join(map(str, self.args))}), "
                             f"got {len(arrays)}")
+        out, first = [], None
         for i, (a, spec) in enumerate(zip(arrays, self.args)):
             what = f"argument {i} of @{self.name} ({spec})"
-            if not isinstance(a, np.ndarray):
-                raise TypeError(f"{what}: expected a numpy.ndarray, got "
-                                f"{type(a).__name__}")
-            if _dtypes.from_numpy(a.dtype) != spec.dtype:
+            kind = _arrays.kind_of(a)
+            if kind is None:
+                raise TypeError(f"{what}: expected a numpy.ndarray, a "
+                                f"torch.Tensor or an array with __dlpack__, "
+                                f"got {type(a).__name__}")
+            if first is None:
+                first = kind
+            if kind == _arrays.OTHER:
+                a, kind = _arrays.to_numpy(what, a), _arrays.NUMPY
+            elif kind == _arrays.TORCH:
+                _arrays.check_torch_device(what, a, self.pipeline)
+            if _arrays.dtype_name(kind, a) != spec.dtype:
                 raise TypeError(f"{what}: expected dtype "
                                 f"{_dtypes.describe(spec.numpy_dtype)}, got "
-                                f"{_dtypes.describe(a.dtype)}")
+                                f"{_arrays.describe_dtype(kind, a)}")
             if a.ndim != len(spec.shape) or any(
                     d is not None and d != n for d, n in zip(spec.shape, a.shape)):
-                raise ValueError(f"{what}: shape mismatch, got {a.shape}")
-            if not a.flags.c_contiguous:
-                raise ValueError(f"{what}: the array is not C-contiguous; pass "
-                                 f"numpy.ascontiguousarray(x)")
+                raise ValueError(f"{what}: shape mismatch, got "
+                                 f"{tuple(a.shape)}")
+            out.append(_arrays.for_call(kind, _arrays.contiguous(kind, a)))
+        return first, out
 
     def flops(self, *inputs):
         """FLOPs of one call on ``inputs`` (one per argument: an array, or
@@ -115,30 +131,35 @@ class Function:
         ``ValueError`` when the shapes do not fit the signature or the
         function has nothing it counts."""
         specs = [(_dtypes.CODES[spec.dtype],
-                  a.shape if isinstance(a, np.ndarray) else tuple(a))
+                  tuple(a.shape) if hasattr(a, "shape") else tuple(a))
                  for a, spec in zip(inputs, self.args)]
         specs += [(0, ())] * (len(inputs) - len(specs))  # reported as too many
         return self._handle.flops(specs)
 
+    def _call(self, arrays, framework):
+        """Runs on arrays ready for the C API (checked by the caller);
+        returns the results as a list of arrays of ``framework``."""
+        # One run at a time per handle (results live in the handle until
+        # taken); the GIL is released while it runs.
+        with self._lock:
+            out = self._handle.call(arrays, framework)
+        return out[0] if len(out) == 1 else tuple(out) or None
+
     def __call__(self, *arrays):
-        """Runs the function on ``arrays`` and returns its result(s). Raises
+        """Runs on one array per argument (NumPy, torch CPU tensors or any
+        host array with ``__dlpack__``, read in place; a non-contiguous one
+        is copied once). Returns arrays of the first argument's kind. Raises
         ``TypeError`` / ``ValueError`` when they do not fit the signature,
         ``ValueError`` when their dynamic sizes disagree (``shape mismatch:
         ...``, checked by the compiled code before it reads them),
         ``MemoryError`` when an allocation of the compiled code fails and
         ``RuntimeError`` for CUDA errors."""
-        self.check(*arrays)
-        inputs = [(a.ctypes.data, _dtypes.CODES[spec.dtype], a.shape)
-                  for a, spec in zip(arrays, self.args)]
-        # One run at a time per handle (results live in the handle until
-        # taken); the GIL is released while it runs.
-        with self._lock:
-            raw = self._handle.run(inputs)
-        out = tuple(flat.view(_dtypes.to_numpy(_dtypes.NAMES[code]))
-                    .reshape(shape) for flat, code, shape in raw)
-        if len(out) == 1:
-            return out[0]
-        return out or None
+        kind, ready = self._prepare(arrays)
+        framework = _arrays.TORCH if kind == _arrays.TORCH else _arrays.NUMPY
+        out = self._call(ready, framework)
+        if isinstance(out, tuple):
+            return tuple(_arrays.wrap(kind, r, arrays[0]) for r in out)
+        return out if out is None else _arrays.wrap(kind, out, arrays[0])
 
 
 def _check_target(name, value):

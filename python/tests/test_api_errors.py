@@ -58,17 +58,8 @@ def test_mixed_dtypes():
 
 def test_not_arrays():
     q, k, v = qkv()
-    with pytest.raises(TypeError, match="k must be a numpy.ndarray"):
+    with pytest.raises(TypeError, match="k must be an array: a numpy.ndarray"):
         mha.attention(q, k.tolist(), v)
-
-
-def test_non_contiguous():
-    q, k, v = qkv()
-    kt = np.zeros((1, 2, 16, 8), np.float32).swapaxes(2, 3)
-    with pytest.raises(ValueError, match="k is not C-contiguous"):
-        mha.attention(q, kt, v)
-    with pytest.raises(ValueError, match="q is not C-contiguous"):
-        mha.attention(np.zeros((1, 4, 16, 16), np.float32)[:, :, ::2], k, v)
 
 
 @pytest.mark.parametrize("shapes,match", [
@@ -102,10 +93,9 @@ def test_masks():
         mha.attention(q, k, v, mask=np.zeros((3, 1, 8, 12), bool))
     with pytest.raises(ValueError, match="rank <= 4"):
         mha.attention(q, k, v, mask=np.zeros((1, 1, 1, 8, 12), bool))
-    with pytest.raises(TypeError, match="mask must be a numpy.ndarray"):
+    with pytest.raises(TypeError,
+                       match="mask must be an array: a numpy.ndarray"):
         mha.attention(q, k, v, mask=True)
-    with pytest.raises(ValueError, match="mask is not C-contiguous"):
-        mha.attention(q, k, v, mask=np.zeros((12, 8), bool).T)
 
 
 def test_scalars():

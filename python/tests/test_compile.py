@@ -160,7 +160,9 @@ class TestCallErrors:
         with pytest.raises(TypeError, match="numpy.ndarray"):
             self.f([[0.0]], np.zeros((1, 2, 8, 16), np.float32))
 
-    def test_non_contiguous(self):
-        q = np.zeros((1, 2, 16, 8), np.float32).swapaxes(2, 3)
-        with pytest.raises(ValueError, match="C-contiguous"):
-            self.f(q, np.zeros((1, 2, 8, 16), np.float32))
+    def test_non_contiguous_is_copied(self):
+        q = np.arange(256, dtype=np.float32).reshape(1, 2, 16, 8)
+        q = q.swapaxes(2, 3)
+        k = np.ones((1, 2, 8, 16), np.float32)
+        np.testing.assert_array_equal(self.f(q, k),
+                                      self.f(np.ascontiguousarray(q), k))

@@ -134,6 +134,9 @@ private:
   JitFunction() = default;
   EntrySignature signature;
   std::unique_ptr<ExecutionEngine> engine;
+  // The packed entry point, looked up once (an ORC lookup per call costs
+  // more than a tiny attention).
+  void (*packedEntry)(void **) = nullptr;
   std::optional<CPUTarget> target;
   double compileSeconds = 0;
 };
