@@ -52,6 +52,18 @@ std::string takeError(char *error, const char *fallback) {
   return message;
 }
 
+/// Raises the exception of a failed run: ValueError for bad inputs (also
+/// dynamic sizes that disagree), MemoryError for a failed allocation,
+/// RuntimeError otherwise.
+void throwOnRunError(MhaStatus status, char *error) {
+  if (status == MHA_ERROR_INVALID_ARGUMENT)
+    throw InvalidArgument(takeError(error, "invalid inputs"));
+  if (status == MHA_ERROR_OUT_OF_MEMORY)
+    throw OutOfMemory(takeError(error, "out of memory"));
+  if (status != MHA_SUCCESS)
+    throw std::runtime_error(takeError(error, "run failed"));
+}
+
 class Context {
 public:
   Context() : context(mhaContextCreate()) {
@@ -143,18 +155,13 @@ public:
         for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
           tensors.push_back(mhaFunctionTakeResult(function, i));
     }
-    if (status == MHA_ERROR_INVALID_ARGUMENT)
-      throw InvalidArgument(takeError(error, "invalid inputs"));
-    if (status == MHA_ERROR_OUT_OF_MEMORY)
-      throw OutOfMemory(takeError(error, "out of memory"));
-    if (status != MHA_SUCCESS)
-      throw std::runtime_error(takeError(error, "run failed"));
+    throwOnRunError(status, error);
 
     for (MhaTensor *tensor : tensors) {
       if (!tensor) {
         for (MhaTensor *t : tensors)
           mhaTensorDestroy(t);
-        throw std::runtime_error("could not take a result (out of memory)");
+        throw OutOfMemory("could not take a result (out of memory)");
       }
     }
     nb::list out;
@@ -238,15 +245,12 @@ private:
         for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
           tensors.push_back(mhaFunctionTakeResult(function, i));
     }
-    if (status == MHA_ERROR_INVALID_ARGUMENT)
-      throw InvalidArgument(takeError(error, "invalid inputs"));
-    if (status != MHA_SUCCESS)
-      throw std::runtime_error(takeError(error, "run failed"));
+    throwOnRunError(status, error);
     for (MhaTensor *tensor : tensors) {
       if (!tensor) {
         for (MhaTensor *t : tensors)
           mhaTensorDestroy(t);
-        throw std::runtime_error("could not take a result (out of memory)");
+        throw OutOfMemory("could not take a result (out of memory)");
       }
     }
     return tensors;
