@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the project with AddressSanitizer and UndefinedBehaviorSanitizer
+# (preset asan-ubsan, build-asan/) and runs the whole lit + GoogleTest suite
+# and the Python tests under them. JIT- and AOT-compiled code is not
+# instrumented; the host code around it (tools, runtime, C API, Python
+# module) is. See docs/testing.md.
+#
+#   bash scripts/test-sanitizers.sh [lit paths...]   (default: everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export CCACHE_BASEDIR="$PWD"
+[[ -f build-asan/build.ninja ]] || cmake --preset asan-ubsan >/dev/null
+cmake --build build-asan
+source scripts/sanitizer-env.sh
+
+start=$SECONDS
+rc=0
+if (($#)); then
+  /usr/lib/llvm-22/bin/lit -sv "$@" || rc=$?
+else
+  /usr/lib/llvm-22/bin/lit -sv build-asan/test build-asan/test/Unit || rc=$?
+  # python3 is not instrumented: the runtime comes first through LD_PRELOAD.
+  # Leak checking is off there: the interpreter's own allocations would be
+  # reported at exit.
+  if compgen -G "build-asan/python_packages/mha/_mha*.so" >/dev/null; then
+    LD_PRELOAD="$MHA_ASAN_RUNTIME" ASAN_OPTIONS="detect_leaks=0:$ASAN_OPTIONS" \
+      PYTHONPATH="$PWD/build-asan/python_packages${PYTHONPATH:+:$PYTHONPATH}" \
+      python3 -m pytest -q -p no:cacheprovider -n "$(nproc)" python/tests || rc=$?
+  fi
+fi
+echo "test-sanitizers: $((SECONDS - start)) s of tests, exit $rc"
+exit "$rc"
