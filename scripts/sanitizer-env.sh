@@ -3,7 +3,6 @@
 #
 # detect_container_overflow=0: libMLIR/libLLVM are not instrumented, so a
 #   std::vector filled there and read here (inlined code) looks overflowed.
-
 # verify_asan_link_order=0: C programs of the AOT tests and python3 load
 #   the runtime through libmha_runtime.so / LD_PRELOAD, not first.
 # UBSan stops at the first report so that every one fails its test.
