@@ -47,6 +47,7 @@ if config.mha_sanitize:
                                  text=True).stdout.strip()
     cc += " -fsanitize=%s -shared-libsan -Wl,-rpath,%s" % (
         config.mha_sanitize.replace(";", ","), runtime_dir)
+    cc += " -Wno-unused-command-line-argument"  # the rpath of -fsyntax-only runs
     config.available_features.add("sanitizers")
 config.substitutions.append(("%cc", cc))
 config.substitutions.append(("%mha_lib_dir", os.path.join(config.mha_obj_root, "lib")))
