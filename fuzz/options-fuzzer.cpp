@@ -68,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     flags.features = lines[3].str();
 
   MLIRContext context(*registry, MLIRContext::Threading::DISABLED);
-  ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) { return success(); });
+  ScopedDiagnosticHandler quiet(&context,
+                                [](Diagnostic &) { return success(); });
   PassManager pm(&context, ModuleOp::getOperationName());
   llvm::Expected<mlir::mha::CPUTarget> target =
       buildPipelineForKind(pm, *kind, options, flags);
@@ -89,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const llvm::SmallVector<unsigned> ptx80Chips = {
         50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90};
     mlir::mha::GPUChip chip = gpu.chip;
-    if (gpu.features != "+ptx80" || !llvm::is_contained(ptx80Chips, chip.version) ||
+    if (gpu.features != "+ptx80" ||
+        !llvm::is_contained(ptx80Chips, chip.version) ||
         (chip.archSpecific && chip.version != 90))
       return 0;
   }
