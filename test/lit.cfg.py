@@ -48,8 +48,14 @@ if config.mha_sanitize:
     cc += " -fsanitize=%s -shared-libsan -Wl,-rpath,%s" % (
         config.mha_sanitize.replace(";", ","), runtime_dir)
     cc += " -Wno-unused-command-line-argument"  # the rpath of -fsyntax-only runs
+    sanitizer_ldflags = "-fsanitize=%s -shared-libsan -Wl,-rpath,%s" % (
+        config.mha_sanitize.replace(";", ","), runtime_dir)
     config.available_features.add("sanitizers")
+else:
+    sanitizer_ldflags = ""
 config.substitutions.append(("%cc", cc))
+# What a program linking the project's (instrumented) static libraries adds.
+config.substitutions.append(("%sanitizer_ldflags", sanitizer_ldflags))
 config.substitutions.append(("%mha_lib_dir", os.path.join(config.mha_obj_root, "lib")))
 config.substitutions.append(
     ("%omp_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))
