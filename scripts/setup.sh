@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what mha-mlir needs on a fresh Debian 12 machine (idempotent):
-# LLVM/MLIR 22, lit/FileCheck, clang/lld 22, libomp, GoogleTest, Ninja, CMake.
+# LLVM/MLIR 22, lit/FileCheck, clang/lld 22 (with its sanitizer and libFuzzer
+# runtimes), libomp, GoogleTest, Ninja, CMake.
 set -euo pipefail
 
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  libclang-rt-22-dev
   libomp-22-dev googletest libgtest-dev cmake ninja-build ccache python3
   python3-dev python3-pip python3-venv
 )

@@ -30,13 +30,33 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mha_tools_dir, config.llvm_tools_dir]
 tools = ["mha-opt", "mha-run", "mha-compile", "mha-aot-check"]
+# libFuzzer targets (fuzz/), built when clang has libFuzzer.
+if config.mha_enable_fuzzers:
+    config.available_features.add("fuzzers")
+    tools += ["mha-npy-fuzzer", "mha-options-fuzzer", "mha-pipeline-fuzzer"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.mha_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Ahead-of-time outputs (test/AOT): a C compiler driver for the programs that
 # link them, and the folders of libmha_runtime.so and libomp.so.
-config.substitutions.append(("%cc", os.path.join(config.llvm_tools_dir, "clang")))
+# In a sanitizer build (scripts/test-sanitizers.sh) the programs that link
+# libmha_runtime.so are built with the same sanitizers.
+cc = os.path.join(config.llvm_tools_dir, "clang")
+if config.mha_sanitize:
+    runtime_dir = subprocess.run([cc, "--print-runtime-dir"], capture_output=True,
+                                 text=True).stdout.strip()
+    cc += " -fsanitize=%s -shared-libsan -Wl,-rpath,%s" % (
+        config.mha_sanitize.replace(";", ","), runtime_dir)
+    cc += " -Wno-unused-command-line-argument"  # the rpath of -fsyntax-only runs
+    sanitizer_ldflags = "-fsanitize=%s -shared-libsan -Wl,-rpath,%s" % (
+        config.mha_sanitize.replace(";", ","), runtime_dir)
+    config.available_features.add("sanitizers")
+else:
+    sanitizer_ldflags = ""
+config.substitutions.append(("%cc", cc))
+# What a program linking the project's (instrumented) static libraries adds.
+config.substitutions.append(("%sanitizer_ldflags", sanitizer_ldflags))
 config.substitutions.append(("%mha_lib_dir", os.path.join(config.mha_obj_root, "lib")))
 config.substitutions.append(
     ("%omp_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))

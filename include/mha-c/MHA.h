@@ -37,7 +37,12 @@ typedef enum MhaDType {
   MHA_DTYPE_F32 = 0,
   MHA_DTYPE_F16 = 1,
   MHA_DTYPE_BF16 = 2,
-  MHA_DTYPE_I1 = 3
+  MHA_DTYPE_I1 = 3,
+  /* What the signature queries return for an index out of range. */
+  MHA_DTYPE_INVALID = -1,
+  /* Not a dtype: makes every int a valid MhaDType value in C++ as in C, so
+   * that any value a caller passes is rejected, not undefined behaviour. */
+  MHA_DTYPE_MAX_ENUM = 0x7fffffff
 } MhaDType;
 
 typedef enum MhaStatus {
@@ -174,7 +179,8 @@ MHA_CAPI_EXPORTED int64_t mhaFunctionGetNumArgs(const MhaFunction *function);
 MHA_CAPI_EXPORTED int64_t mhaFunctionGetNumResults(const MhaFunction *function);
 /* Argument / result `index` of the signature: element type, rank and shape
  * (MHA_DYNAMIC_DIM for dynamic dims). The shape pointer is valid while
- * `function` lives. Out-of-range indices return -1 / NULL. */
+ * `function` lives. Out-of-range indices return -1 (MHA_DTYPE_INVALID) /
+ * NULL. */
 MHA_CAPI_EXPORTED int64_t mhaFunctionGetArgRank(const MhaFunction *function,
                                                 int64_t index);
 MHA_CAPI_EXPORTED MhaDType mhaFunctionGetArgDType(const MhaFunction *function,

@@ -102,8 +102,9 @@ std::optional<DType> fromC(MhaDType dtype) {
     return DType::BF16;
   case MHA_DTYPE_I1:
     return DType::I1;
+  default:
+    return std::nullopt;
   }
-  return std::nullopt;
 }
 
 char *copyString(const std::string &s) {
@@ -407,7 +408,7 @@ int64_t mhaFunctionGetArgRank(const MhaFunction *function, int64_t index) {
 
 MhaDType mhaFunctionGetArgDType(const MhaFunction *function, int64_t index) {
   const TensorSpec *s = spec(function, index, false);
-  return s ? toC(s->dtype) : MhaDType(-1);
+  return s ? toC(s->dtype) : MHA_DTYPE_INVALID;
 }
 
 const int64_t *mhaFunctionGetArgShape(const MhaFunction *function,
@@ -424,7 +425,7 @@ int64_t mhaFunctionGetResultRank(const MhaFunction *function, int64_t index) {
 
 MhaDType mhaFunctionGetResultDType(const MhaFunction *function, int64_t index) {
   const TensorSpec *s = spec(function, index, true);
-  return s ? toC(s->dtype) : MhaDType(-1);
+  return s ? toC(s->dtype) : MHA_DTYPE_INVALID;
 }
 
 const int64_t *mhaFunctionGetResultShape(const MhaFunction *function,

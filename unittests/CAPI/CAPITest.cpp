@@ -159,7 +159,12 @@ TEST(CAPIFromC, CompileAndRun) { EXPECT_EQ(mhaCHeaderSmokeTest(), 0); }
 
 TEST_F(CAPITest, Misc) {
   EXPECT_STREQ(mhaDTypeName(MHA_DTYPE_BF16), "bf16");
+  // Any int a C caller passes is a valid MhaDType value in C++ too (no
+  // undefined behaviour for UBSan to report) and is rejected.
   EXPECT_EQ(mhaDTypeName(MhaDType(42)), nullptr);
+  EXPECT_EQ(mhaDTypeName(MhaDType(-42)), nullptr);
+  EXPECT_EQ(mhaDTypeName(MHA_DTYPE_INVALID), nullptr);
+  EXPECT_EQ(mhaDTypeSize(MHA_DTYPE_MAX_ENUM), 0u);
   EXPECT_EQ(mhaDTypeSize(MHA_DTYPE_F16), 2u);
   EXPECT_EQ(mhaDTypeSize(MHA_DTYPE_I1), 1u);
   EXPECT_GT(std::strlen(mhaVersion()), 0u);
@@ -252,6 +257,8 @@ TEST_F(CAPITest, Signature) {
   ASSERT_EQ(mhaFunctionGetNumArgs(fn), 3);
   ASSERT_EQ(mhaFunctionGetNumResults(fn), 1);
   EXPECT_EQ(mhaFunctionGetArgDType(fn, 2), MHA_DTYPE_F32);
+  EXPECT_EQ(mhaFunctionGetArgDType(fn, 99), MHA_DTYPE_INVALID);
+  EXPECT_EQ(mhaFunctionGetResultDType(fn, -1), MHA_DTYPE_INVALID);
   ASSERT_EQ(mhaFunctionGetArgRank(fn, 2), 4);
   const int64_t *v = mhaFunctionGetArgShape(fn, 2);
   EXPECT_EQ(std::vector<int64_t>(v, v + 4), (std::vector<int64_t>{1, 1, 5, 6}));

@@ -770,7 +770,12 @@ static void *emuMemAlloc(uint64_t size, void *, bool) {
   return std::aligned_alloc(256, std::max<uint64_t>(256, (size + 255) & ~255));
 }
 static void emuMemFree(void *p, void *) { std::free(p); }
+// As mgpuMemcpy: an empty copy (whose pointers may be null) does nothing.
 static void emuMemcpy(void *dst, void *src, uint64_t size, void *) {
+  if (size == 0)
+    return;
+  if (!dst || !src)
+    return activeEmulator->recordError("mgpuMemcpy: null pointer");
   std::memmove(dst, src, size);
 }
 static void emuMemset32(void *dst, int32_t value, uint64_t count, void *) {

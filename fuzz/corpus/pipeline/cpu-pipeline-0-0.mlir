@@ -1,0 +1,7 @@
+func.func @causal_f16(%q: tensor<1x4x96x64xf16>, %k: tensor<1x2x96x64xf16>,
+                      %v: tensor<1x2x96x64xf16>) -> tensor<1x4x96x64xf16> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x4x96x64xf16>, tensor<1x2x96x64xf16>, tensor<1x2x96x64xf16>
+      -> tensor<1x4x96x64xf16>
+  return %o : tensor<1x4x96x64xf16>
+}

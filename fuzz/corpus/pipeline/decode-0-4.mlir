@@ -1,0 +1,4 @@
+func.func @skv_below_splits(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x1x8xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x1x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x1x8xf32>
+  return %o : tensor<1x2x1x8xf32>
+}

@@ -1,0 +1,4 @@
+func.func @att_mask_dim2(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x12x16xf32>, %v: tensor<1x2x12x16xf32>, %m: tensor<1x1x12x12xf32>) -> tensor<1x4x8x16xf32> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x4x8x16xf32>, tensor<1x2x12x16xf32>, tensor<1x2x12x16xf32>, tensor<1x1x12x12xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

@@ -1,0 +1,5 @@
+func.func @mha_num_heads_missing(%xq: tensor<1x8x64xf32>, %xkv: tensor<1x8x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<64x32xf32>, %wv: tensor<64x32xf32>, %wo: tensor<64x64xf32>) -> tensor<1x8x64xf32> {
+  %y = mha.multi_head_attention %xq, %xkv, %wq, %wk, %wv, %wo
+      : tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x64xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+  return %y : tensor<1x8x64xf32>
+}

@@ -1,0 +1,5 @@
+func.func @mha_query_input_embedding(%xq: tensor<1x8x32xf32>, %xkv: tensor<1x8x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<64x32xf32>, %wv: tensor<64x32xf32>, %wo: tensor<64x64xf32>) -> tensor<1x8x64xf32> {
+  %y = mha.multi_head_attention %xq, %xkv, %wq, %wk, %wv, %wo {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+      : tensor<1x8x32xf32>, tensor<1x8x64xf32>, tensor<64x64xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
+  return %y : tensor<1x8x64xf32>
+}

@@ -1,0 +1,5 @@
+func.func @mha_bo_size(%xq: tensor<1x8x64xf32>, %xkv: tensor<1x8x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<64x32xf32>, %wv: tensor<64x32xf32>, %wo: tensor<64x64xf32>, %b0: tensor<64xf32>, %b1: tensor<32xf32>, %b2: tensor<32xf32>, %b3: tensor<32xf32>) -> tensor<1x8x64xf32> {
+  %y = mha.multi_head_attention %xq, %xkv, %wq, %wk, %wv, %wo bias(%b0, %b1, %b2, %b3) {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+      : tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x64xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32> -> tensor<1x8x64xf32>
+  return %y : tensor<1x8x64xf32>
+}

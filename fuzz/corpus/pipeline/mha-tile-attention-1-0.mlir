@@ -1,0 +1,7 @@
+func.func @static_full_tiles(%q: tensor<1x2x32x16xf32>, %k: tensor<1x2x32x16xf32>,
+                             %v: tensor<1x2x32x16xf32>) -> tensor<1x2x32x16xf32> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>
+      -> tensor<1x2x32x16xf32>
+  return %o : tensor<1x2x32x16xf32>
+}

@@ -1,0 +1,7 @@
+func.func @attention_mqa(%q: tensor<2x8x16x32xf32>, %k: tensor<2x1x16x32xf32>,
+                         %v: tensor<2x1x16x32xf32>) -> tensor<2x8x16x32xf32> {
+  %o = mha.attention %q, %k, %v
+      : tensor<2x8x16x32xf32>, tensor<2x1x16x32xf32>, tensor<2x1x16x32xf32>
+      -> tensor<2x8x16x32xf32>
+  return %o : tensor<2x8x16x32xf32>
+}
