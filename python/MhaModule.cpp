@@ -132,55 +132,6 @@ public:
     return count;
   }
 
-  /// inputs: (data pointer, dtype, shape) per argument; the caller keeps
-  /// the memory alive. Returns (flat uint8 array owning the buffer, dtype,
-  /// shape) per result.
-  nb::list
-  run(const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>>
-          &inputs) {
-    std::vector<MhaBuffer> buffers;
-    buffers.reserve(inputs.size());
-    for (const auto &[data, dtype, shape] : inputs)
-      buffers.push_back(MhaBuffer{reinterpret_cast<void *>(data),
-                                  MhaDType(dtype), int64_t(shape.size()),
-                                  shape.data()});
-    MhaStatus status;
-    char *error = nullptr;
-    std::vector<MhaTensor *> tensors;
-    {
-      nb::gil_scoped_release release;
-      status = mhaFunctionRun(function, buffers.data(), int64_t(buffers.size()),
-                              &error);
-      if (status == MHA_SUCCESS)
-        for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
-          tensors.push_back(mhaFunctionTakeResult(function, i));
-    }
-    throwOnRunError(status, error);
-
-    for (MhaTensor *tensor : tensors) {
-      if (!tensor) {
-        for (MhaTensor *t : tensors)
-          mhaTensorDestroy(t);
-        throw OutOfMemory("could not take a result (out of memory)");
-      }
-    }
-    nb::list out;
-    for (MhaTensor *tensor : tensors) {
-      MhaBuffer view = mhaTensorGetBuffer(tensor);
-      size_t bytes = mhaTensorGetSizeInBytes(tensor);
-      nb::capsule owner(tensor, [](void *p) noexcept {
-        mhaTensorDestroy(static_cast<MhaTensor *>(p));
-      });
-      size_t shape[1] = {bytes};
-      nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>> flat(view.data, 1, shape,
-                                                        owner);
-      out.append(nb::make_tuple(
-          flat.cast(), int(view.dtype),
-          std::vector<int64_t>(view.shape, view.shape + view.rank)));
-    }
-    return out;
-  }
-
   /// Runs on host arrays read in place (any framework nanobind imports:
   /// DLPack, the buffer protocol); they must be C-contiguous. uint16 arrays
   /// stand for bf16 (NumPy has no bf16: its ml_dtypes arrays are passed as
@@ -391,10 +342,7 @@ NB_MODULE(_mha, m) {
       .def("call", &Function::call, "arrays"_a, "framework"_a = 0,
            "Runs on C-contiguous host arrays (DLPack / buffer protocol; "
            "uint16 for bf16); returns one array per result: NumPy "
-           "(framework=0, bf16 as uint16), PyTorch (1) or DLPack (2).")
-      .def("run", &Function::run, "inputs"_a,
-           "Runs on [(pointer, dtype, shape)]; returns [(flat uint8 array, "
-           "dtype, shape)].");
+           "(framework=0, bf16 as uint16), PyTorch (1) or DLPack (2).");
 
   m.def("compile", &compile, "context"_a, "text"_a, "entry"_a = "",
         "pipeline"_a = "cpu", "options"_a = "", "target_cpu"_a = "",
