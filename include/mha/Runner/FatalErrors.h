@@ -30,7 +30,9 @@ void installFatalErrorHandler(llvm::StringRef toolName = "", int exitCode = 2);
 /// Runs `fn`. A fatal LLVM error on this thread inside it returns an error
 /// with LLVM's message instead of ending the process; `fn`'s frames are
 /// abandoned, as llvm::CrashRecoveryContext does, so what it was building
-/// must be discarded. Fatal errors on other threads are not caught.
+/// must be discarded, and what those frames owned is leaked (LLVM's message
+/// string among it; scripts/lsan-suppressions.txt tells LeakSanitizer).
+/// Fatal errors on other threads are not caught.
 llvm::Error runRecoveringFatalErrors(llvm::function_ref<void()> fn);
 
 } // namespace mlir::mha::runner
