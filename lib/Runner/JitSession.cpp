@@ -4,6 +4,7 @@
 
 #include "mha/Runner/EntryCall.h"
 #include "mha/Runner/FatalErrors.h"
+#include "mha/Runner/JitMemoryMapper.h"
 
 #include "mha/InitAll.h"
 #include "mha/Runtime/Runtime.h"
@@ -293,6 +294,11 @@ JitFunction::compile(ModuleOp module, const EntrySignature &signature,
   // The OpenMP runtime that the parallel loops of the cpu pipeline call.
   libs.push_back(MHA_OPENMP_RUNTIME);
   options.sharedLibPaths = libs;
+  // All sections of the module within one window of address space, so that
+  // the 32-bit displacements of the small code model reach (see
+  // JitMemoryMapper.h).
+  result->memoryMapper = std::make_unique<JitMemoryMapper>();
+  options.sectionMemoryMapper = result->memoryMapper.get();
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       llvm::createStringError("no execution engine");
   if (llvm::Error err = runRecoveringFatalErrors([&] {

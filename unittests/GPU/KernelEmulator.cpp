@@ -842,6 +842,8 @@ KernelEmulator::create(ModuleOp module) {
   ExecutionEngineOptions options;
   auto transformer = makeOptimizingTransformer(2, 0, nullptr);
   options.transformer = transformer;
+  auto memoryMapper = std::make_unique<runner::JitMemoryMapper>();
+  options.sectionMemoryMapper = memoryMapper.get();
   auto engine = ExecutionEngine::create(*host, options);
   if (!engine)
     return llvm::createStringError(
@@ -875,6 +877,7 @@ KernelEmulator::create(ModuleOp module) {
     return map;
   });
   auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
+  result->memoryMapper = std::move(memoryMapper);
   result->engine = std::move(*engine);
   return result;
 }

@@ -16,6 +16,7 @@
 #define MHA_UNITTESTS_GPU_KERNELEMULATOR_H
 
 #include "mha/InitAll.h"
+#include "mha/Runner/JitMemoryMapper.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -67,6 +68,9 @@ public:
 
 private:
   KernelEmulator() = default;
+  // The engine's sections in one window (see JitMemoryMapper.h); declared
+  // first, destroyed last.
+  std::unique_ptr<runner::JitMemoryMapper> memoryMapper;
   std::unique_ptr<ExecutionEngine> engine;
   int64_t numLaunches = 0;
   std::string error;

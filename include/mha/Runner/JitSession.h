@@ -24,6 +24,7 @@
 namespace mlir {
 class ExecutionEngine;
 namespace mha::runner {
+class JitMemoryMapper;
 
 struct EntrySignature {
   std::string name;
@@ -133,6 +134,8 @@ public:
 private:
   JitFunction() = default;
   EntrySignature signature;
+  // Holds the engine's code and data; declared first, destroyed last.
+  std::unique_ptr<JitMemoryMapper> memoryMapper;
   std::unique_ptr<ExecutionEngine> engine;
   // The packed entry point, looked up once (an ORC lookup per call costs
   // more than a tiny attention).
