@@ -112,6 +112,17 @@ void checkMask(CheckBuilder &check, OpOperand &mask, ArrayRef<Size> scores) {
       check.equal(check.operand(mask, "mask", i), kScoreDims[i], scores[i]);
 }
 
+/// A static B or Sq of the result type fixes the query's.
+void checkResult(CheckBuilder &check, RankedTensorType result, Size b,
+                 unsigned bDim, Size sq, unsigned sqDim) {
+  check.equal(b, "batch size B",
+              CheckBuilder::fixed(result.getDimSize(bDim),
+                                  "the result type has"));
+  check.equal(sq, "sequence length Sq",
+              CheckBuilder::fixed(result.getDimSize(sqDim),
+                                  "the result type has"));
+}
+
 void insertChecks(AttentionOp op) {
   CheckBuilder check(op);
   OpOperand &q = op.getQueryMutable(), &k = op.getKeyMutable(),
@@ -121,13 +132,8 @@ void insertChecks(AttentionOp op) {
   check.equal(check.operand(k, "key", 0), "batch size B", qB);
   check.equal(check.operand(v, "value", 0), "batch size B", qB);
   check.equal(check.operand(v, "value", 2), "sequence length Skv", kSkv);
-  // H, Hkv, D and Dv are static (verified); a static result B or Sq fixes
-  // the query's.
-  auto result = op.getResult().getType();
-  check.equal(qB, "batch size B",
-              CheckBuilder::fixed(result.getDimSize(0), "the result type has"));
-  check.equal(qSq, "sequence length Sq",
-              CheckBuilder::fixed(result.getDimSize(2), "the result type has"));
+  // H, Hkv, D and Dv are static (verified).
+  checkResult(check, op.getResult().getType(), qB, 0, qSq, 2);
   if (op.getMask()) {
     Size h = CheckBuilder::fixed(op.getQuery().getType().getDimSize(1),
                                  describe(q, "query") + " has");
@@ -148,11 +154,7 @@ void insertChecks(MultiHeadAttentionOp op) {
   check.equal(check.operand(xq, "query_input", 2), "embedding size E", e);
   check.equal(check.operand(xkv, "kv_input", 0), "batch size B", b);
   check.equal(check.operand(xkv, "kv_input", 2), "embedding size E", e);
-  auto result = op.getResult().getType();
-  check.equal(b, "batch size B",
-              CheckBuilder::fixed(result.getDimSize(0), "the result type has"));
-  check.equal(sq, "sequence length Sq",
-              CheckBuilder::fixed(result.getDimSize(1), "the result type has"));
+  checkResult(check, op.getResult().getType(), b, 0, sq, 1);
 
   int64_t h = op.getNumHeads(), hkv = op.getNumKvHeadsOrDefault();
   int64_t d = op.getWq().getType().getDimSize(1) / h;
