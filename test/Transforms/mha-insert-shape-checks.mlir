@@ -90,3 +90,17 @@ func.func @self_attention(%x: tensor<?x?x8xf32>, %wq: tensor<8x8xf32>, %wk: tens
       : tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
   return %y : tensor<?x?x8xf32>
 }
+
+// -----
+
+// A static lse result fixes the query's dynamic B and Sq too.
+// CHECK-LABEL: func.func @static_lse
+// CHECK-COUNT-2: mha.check_size %{{.*}}, %{{.*}} {expected_from = "'query' (argument 0) has"
+// CHECK: mha.check_size %{{.*}}, %{{.*}} {expected_from = "the lse result type has", what = "dimension 0 (batch size B) of 'query' (argument 0)"}
+// CHECK: mha.check_size %{{.*}}, %{{.*}} {expected_from = "the lse result type has", what = "dimension 2 (sequence length Sq) of 'query' (argument 0)"}
+// CHECK-NOT: mha.check_size
+// CHECK: mha.attention
+func.func @static_lse(%q: tensor<?x4x?x16xf32>, %k: tensor<2x4x8x16xf32>, %v: tensor<2x4x8x16xf32>) -> (tensor<?x4x?x16xf32>, tensor<2x4x5xf32>) {
+  %o, %lse = mha.attention %q, %k, %v : tensor<?x4x?x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<?x4x?x16xf32>, tensor<2x4x5xf32>
+  return %o, %lse : tensor<?x4x?x16xf32>, tensor<2x4x5xf32>
+}

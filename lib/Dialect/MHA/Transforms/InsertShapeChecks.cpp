@@ -114,13 +114,12 @@ void checkMask(CheckBuilder &check, OpOperand &mask, ArrayRef<Size> scores) {
 
 /// A static B or Sq of the result type fixes the query's.
 void checkResult(CheckBuilder &check, RankedTensorType result, Size b,
-                 unsigned bDim, Size sq, unsigned sqDim) {
+                 unsigned bDim, Size sq, unsigned sqDim,
+                 StringRef source = "the result type has") {
   check.equal(b, "batch size B",
-              CheckBuilder::fixed(result.getDimSize(bDim),
-                                  "the result type has"));
+              CheckBuilder::fixed(result.getDimSize(bDim), source));
   check.equal(sq, "sequence length Sq",
-              CheckBuilder::fixed(result.getDimSize(sqDim),
-                                  "the result type has"));
+              CheckBuilder::fixed(result.getDimSize(sqDim), source));
 }
 
 void insertChecks(AttentionOp op) {
@@ -134,6 +133,9 @@ void insertChecks(AttentionOp op) {
   check.equal(check.operand(v, "value", 2), "sequence length Skv", kSkv);
   // H, Hkv, D and Dv are static (verified).
   checkResult(check, op.getResult().getType(), qB, 0, qSq, 2);
+  if (Value lse = op.getLse())
+    checkResult(check, cast<RankedTensorType>(lse.getType()), qB, 0, qSq, 2,
+                "the lse result type has");
   if (op.getMask()) {
     Size h = CheckBuilder::fixed(op.getQuery().getType().getDimSize(1),
                                  describe(q, "query") + " has");
