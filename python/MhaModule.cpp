@@ -84,7 +84,8 @@ using Spec = std::tuple<int, std::vector<int64_t>>; // (dtype, shape)
 class Function {
 public:
   Function(std::shared_ptr<Context> context, MhaFunction *function)
-      : context(std::move(context)), function(function) {}
+      : context(std::move(context)), function(function),
+        numResults(mhaFunctionGetNumResults(function)) {}
   ~Function() { mhaFunctionDestroy(function); }
   Function(const Function &) = delete;
   Function &operator=(const Function &) = delete;
@@ -93,6 +94,9 @@ public:
   std::string pipeline() const { return mhaFunctionGetPipeline(function); }
   double compileSeconds() const {
     return mhaFunctionGetCompileSeconds(function);
+  }
+  int64_t callsInFlight() const {
+    return mhaFunctionGetCallsInFlight(function);
   }
   std::vector<Spec> args() const {
     std::vector<Spec> out;
@@ -183,27 +187,20 @@ public:
   }
 
 private:
-  /// Runs (GIL released) and takes every result; throws on failure.
+  /// Runs (GIL released) and returns the results, owned by the caller;
+  /// throws on failure. Reentrant (mhaFunctionCall keeps no state in the
+  /// function): calls from several threads run concurrently.
   std::vector<MhaTensor *> runBuffers(const std::vector<MhaBuffer> &buffers) {
     MhaStatus status;
     char *error = nullptr;
-    std::vector<MhaTensor *> tensors;
+    std::vector<MhaTensor *> tensors(numResults, nullptr);
     {
       nb::gil_scoped_release release;
-      status = mhaFunctionRun(function, buffers.data(), int64_t(buffers.size()),
-                              &error);
-      if (status == MHA_SUCCESS)
-        for (int64_t i = 0, e = mhaFunctionGetNumResults(function); i < e; ++i)
-          tensors.push_back(mhaFunctionTakeResult(function, i));
+      status = mhaFunctionCall(function, buffers.data(),
+                               int64_t(buffers.size()), tensors.data(),
+                               numResults, &error);
     }
     throwOnRunError(status, error);
-    for (MhaTensor *tensor : tensors) {
-      if (!tensor) {
-        for (MhaTensor *t : tensors)
-          mhaTensorDestroy(t);
-        throw OutOfMemory("could not take a result (out of memory)");
-      }
-    }
     return tensors;
   }
 
@@ -263,6 +260,7 @@ private:
 
   std::shared_ptr<Context> context; // outlives the function
   MhaFunction *function;
+  int64_t numResults;
 };
 
 std::unique_ptr<Function>
@@ -333,6 +331,8 @@ NB_MODULE(_mha, m) {
       .def_prop_ro("name", &Function::name)
       .def_prop_ro("pipeline", &Function::pipeline)
       .def_prop_ro("compile_seconds", &Function::compileSeconds)
+      .def_prop_ro("calls_in_flight", &Function::callsInFlight,
+                   "calls of this function running now, on any thread")
       .def_prop_ro("args", &Function::args,
                    "[(dtype, shape)] with -1 for dynamic dims")
       .def_prop_ro("results", &Function::results,

@@ -228,6 +228,24 @@ MHA_CAPI_EXPORTED MhaStatus mhaFunctionRun(MhaFunction *function,
                                            const MhaBuffer *inputs,
                                            int64_t numInputs, char **error);
 
+/* Runs like mhaFunctionRun, but hands the results to the caller instead of
+ * keeping them in `function`: results[i] (for each of `numResults`, which
+ * must equal the number of results) receives a tensor the caller owns and
+ * frees with mhaTensorDestroy; on failure every results[i] is NULL. The
+ * call keeps no state in `function`, so calls of one function from several
+ * threads run concurrently (mhaFunctionRun and the result accessors below
+ * share the function's last results: callers serialise those). */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionCall(MhaFunction *function,
+                                            const MhaBuffer *inputs,
+                                            int64_t numInputs,
+                                            MhaTensor **results,
+                                            int64_t numResults, char **error);
+/* The number of calls of `function` running now (mhaFunctionRun,
+ * mhaFunctionCall, mhaFunctionCallOnDevice, on any thread): a diagnostic
+ * of concurrency; -1 for NULL. */
+MHA_CAPI_EXPORTED int64_t
+mhaFunctionGetCallsInFlight(const MhaFunction *function);
+
 /* Runs, then copies result i into outputs[i] for each of `numOutputs`
  * (which must equal the number of results): each output's dtype and shape
  * must equal the result's. The results kept in `function` are released. */

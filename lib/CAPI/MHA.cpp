@@ -31,6 +31,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -73,8 +74,10 @@ struct MhaFunction {
   // FLOPs per call in terms of the argument shapes (FlopModel.h); unset when
   // unknown.
   std::optional<std::vector<FlopTerm>> flops;
-  // Results of the last run; an entry is empty once taken.
+  // Results of the last mhaFunctionRun; an entry is empty once taken.
   std::vector<std::optional<HostTensor>> results;
+  // Calls running now (mhaFunctionGetCallsInFlight).
+  std::atomic<int64_t> inFlight{0};
 };
 
 namespace {
@@ -140,28 +143,31 @@ std::string describe(MhaDType dtype, int64_t rank, const int64_t *shape) {
 
 /// Checks a caller buffer and views it as a TensorRef (no copy: compiled
 /// code never writes its arguments); `needData`: a null data pointer of a
-/// non-empty buffer is an error.
-MhaStatus toTensorRef(const MhaBuffer &buffer, const std::string &what,
+/// non-empty buffer is an error. `what` names the buffer in errors (built
+/// only then: this runs on every call).
+template <typename What>
+MhaStatus toTensorRef(const MhaBuffer &buffer, What what,
                       std::optional<TensorRef> &out, char **error,
                       bool needData = true) {
   std::optional<DType> dtype = fromC(buffer.dtype);
   if (!dtype)
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                what + ": unknown dtype " + std::to_string(int(buffer.dtype)));
+                what() + ": unknown dtype " +
+                    std::to_string(int(buffer.dtype)));
   if (buffer.rank < 0 || (buffer.rank > 0 && !buffer.shape))
     return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                what + ": invalid rank or null shape");
+                what() + ": invalid rank or null shape");
   std::vector<int64_t> shape(buffer.shape, buffer.shape + buffer.rank);
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0)
       return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                  what + ": negative dimension in " +
+                  what() + ": negative dimension in " +
                       describe(buffer.dtype, buffer.rank, buffer.shape));
     n *= d;
   }
   if (needData && n && !buffer.data)
-    return fail(error, MHA_ERROR_INVALID_ARGUMENT, what + ": null data");
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT, what() + ": null data");
   out.emplace(*dtype, std::move(shape), buffer.data);
   return MHA_SUCCESS;
 }
@@ -447,9 +453,12 @@ MhaStatus toInputs(const MhaFunction &function, const MhaBuffer *inputs,
                 "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
                     " arguments, but " + std::to_string(numInputs) +
                     " inputs were given");
+  out.reserve(numInputs);
   for (int64_t i = 0; i < numInputs; ++i) {
-    std::string what =
-        "argument " + std::to_string(i) + " (" + sig.args[i].describe() + ")";
+    auto what = [&] {
+      return "argument " + std::to_string(i) + " (" + sig.args[i].describe() +
+             ")";
+    };
     std::optional<TensorRef> ref;
     if (MhaStatus s = toTensorRef(inputs[i], what, ref, error, needData))
       return s;
@@ -491,14 +500,22 @@ MhaStatus mhaFunctionGetFlops(const MhaFunction *function,
 // Running
 //===----------------------------------------------------------------------===//
 
-MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
-                         int64_t numInputs, char **error) {
-  if (error)
-    *error = nullptr;
-  if (!function || (numInputs > 0 && !inputs) || numInputs < 0)
-    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                "mhaFunctionRun: null function or inputs");
-  function->results.clear();
+namespace {
+/// Counts a call in MhaFunction::inFlight while it lives.
+struct InFlight {
+  explicit InFlight(MhaFunction &f) : f(f) {
+    f.inFlight.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~InFlight() { f.inFlight.fetch_sub(1, std::memory_order_relaxed); }
+  MhaFunction &f;
+};
+
+/// One call on host buffers: its results go to `out`. Reads only immutable
+/// state of `function` (reentrant).
+MhaStatus runHost(MhaFunction *function, const MhaBuffer *inputs,
+                  int64_t numInputs, std::vector<HostTensor> &out,
+                  char **error) {
+  InFlight counted(*function);
   std::vector<TensorRef> hostInputs;
   if (MhaStatus s = toInputs(*function, inputs, numInputs, hostInputs, error))
     return s;
@@ -524,9 +541,64 @@ MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
                                             : MHA_ERROR_RUNTIME;
     return fail(error, status, "run failed: " + message);
   }
-  for (HostTensor &t : *results)
+  out = std::move(*results);
+  return MHA_SUCCESS;
+}
+} // namespace
+
+MhaStatus mhaFunctionRun(MhaFunction *function, const MhaBuffer *inputs,
+                         int64_t numInputs, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!function || (numInputs > 0 && !inputs) || numInputs < 0)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionRun: null function or inputs");
+  function->results.clear();
+  std::vector<HostTensor> results;
+  if (MhaStatus s = runHost(function, inputs, numInputs, results, error))
+    return s;
+  for (HostTensor &t : results)
     function->results.emplace_back(std::move(t));
   return MHA_SUCCESS;
+}
+
+MhaStatus mhaFunctionCall(MhaFunction *function, const MhaBuffer *inputs,
+                          int64_t numInputs, MhaTensor **results,
+                          int64_t numResults, char **error) {
+  if (error)
+    *error = nullptr;
+  if (results)
+    for (int64_t i = 0; i < numResults; ++i)
+      results[i] = nullptr;
+  if (!function || (numInputs > 0 && !inputs) || numInputs < 0 ||
+      (numResults > 0 && !results))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionCall: null function, inputs or results");
+  if (size_t(numResults) != function->signature.results.size())
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "@" + function->signature.name + " has " +
+                    std::to_string(function->signature.results.size()) +
+                    " results, but room for " + std::to_string(numResults) +
+                    " was given");
+  std::vector<HostTensor> out;
+  if (MhaStatus s = runHost(function, inputs, numInputs, out, error))
+    return s;
+  for (int64_t i = 0; i < numResults; ++i) {
+    results[i] = new (std::nothrow) MhaTensor{std::move(out[i])};
+    if (!results[i]) {
+      for (int64_t j = 0; j < i; ++j) {
+        delete results[j];
+        results[j] = nullptr;
+      }
+      return fail(error, MHA_ERROR_OUT_OF_MEMORY,
+                  "out of memory taking the results");
+    }
+  }
+  return MHA_SUCCESS;
+}
+
+int64_t mhaFunctionGetCallsInFlight(const MhaFunction *function) {
+  return function ? function->inFlight.load(std::memory_order_relaxed) : -1;
 }
 
 MhaStatus mhaFunctionRunInto(MhaFunction *function, const MhaBuffer *inputs,

@@ -68,7 +68,6 @@ class Function:
 
     def __init__(self, handle, text, target_cpu=None, target_features=None):
         self._handle = handle
-        self._lock = threading.Lock()
         self.mlir = text
         self.name = handle.name
         self.pipeline = handle.pipeline
@@ -78,6 +77,12 @@ class Function:
         self.compile_seconds = handle.compile_seconds
         self.args = tuple(_spec(c, s) for c, s in handle.args)
         self.results = tuple(_spec(c, s) for c, s in handle.results)
+
+    @property
+    def calls_in_flight(self):
+        """How many calls of this function are running now, on any thread
+        (calls run concurrently; a diagnostic)."""
+        return self._handle.calls_in_flight
 
     def __repr__(self):
         args = ", ".join(map(str, self.args))
@@ -139,10 +144,9 @@ class Function:
     def _call(self, arrays, framework):
         """Runs on arrays ready for the C API (checked by the caller);
         returns the results as a list of arrays of ``framework``."""
-        # One run at a time per handle (results live in the handle until
-        # taken); the GIL is released while it runs.
-        with self._lock:
-            out = self._handle.call(arrays, framework)
+        # Reentrant: the results are the call's own, so calls from several
+        # threads run concurrently; the GIL is released while it runs.
+        out = self._handle.call(arrays, framework)
         return out[0] if len(out) == 1 else tuple(out) or None
 
     def __call__(self, *arrays):

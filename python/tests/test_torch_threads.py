@@ -46,6 +46,75 @@ def test_concurrent_mixed_shapes(rng):
     assert not errors, errors
 
 
+def test_one_function_mixed_shapes_8_threads(rng):
+    """8 threads call one dynamic-shape function on mixed B, Sq, Skv at once
+    (calls are reentrant: each keeps its own results), each result checked
+    against the NumPy reference."""
+    fn = mha.compile(mha.ir.sdpa((None, 4, None, 16), (None, 2, None, 16),
+                                 (None, 2, None, 16), causal=True),
+                     options="threads=2")
+    cases = []
+    for i in range(48):
+        b, sq, skv = 1 + i % 3, 1 + (7 * i) % 29, 30 + (11 * i) % 50
+        q = random(rng, (b, 4, sq, 16))
+        k = random(rng, (b, 2, skv, 16))
+        v = random(rng, (b, 2, skv, 16))
+        cases.append((q, k, v, mha.reference.attention(q, k, v, causal=True)))
+    errors = []
+
+    def work(tid):
+        try:
+            for j in range(tid, len(cases), 8):
+                q, k, v, expect = cases[j]
+                assert_close(fn(q, k, v), expect)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_calls_of_one_function_overlap(rng):
+    """Two threads calling one compiled function are inside it at the same
+    time: the function's in-flight count (kept by the C API around the
+    compiled code) reaches 2. Serialised calls (a lock per function) never
+    get there, however long they run; the threads repeat their calls until
+    it is observed, so a loaded machine only makes this slower."""
+    q = random(rng, (1, 4, 512, 64))
+    fn = mha.compile(mha.ir.sdpa(q.shape, q.shape, q.shape),
+                     options="threads=1")
+    fn(q, q, q)
+    stop = threading.Event()
+    errors = []
+
+    def work():
+        try:
+            while not stop.is_set():
+                fn(q, q, q)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    peak, deadline = 0, time.monotonic() + 120
+    try:
+        while peak < 2 and time.monotonic() < deadline and not errors:
+            peak = max(peak, fn.calls_in_flight)
+            time.sleep(0.0005)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors
+    assert peak == 2, "two calls of one function never ran at once"
+    assert fn.calls_in_flight == 0
+
+
 def test_gil_released_while_running(rng):
     """A pure-Python counter thread runs in the middle of a long call: with
     the GIL held there, no Python thread could run at all (the call's own

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" int mhaCHeaderSmokeTest(void);
@@ -377,6 +378,95 @@ TEST_F(CAPITest, DynamicShapes) {
   ASSERT_EQ(mhaFunctionGetRunResult(fn, 0, &view), MHA_SUCCESS);
   EXPECT_EQ(std::vector<int64_t>(view.shape, view.shape + 4),
             (std::vector<int64_t>{2, 2, 3, 4}));
+  mhaFunctionDestroy(fn);
+}
+
+TEST_F(CAPITest, CallIsReentrant) {
+  // mhaFunctionCall hands each call its own results: threads call one
+  // function at once on different shapes, while a mhaFunctionRun result
+  // kept in the handle stays untouched.
+  MhaFunction *fn = compileOrDie(kDynamic, "cpu", "threads=2");
+  ASSERT_NE(fn, nullptr);
+  std::vector<float> q0 = iota(2 * 3 * 4, 0.3f), k0 = iota(2 * 5 * 4, 0.7f);
+  int64_t q0s[] = {1, 2, 3, 4}, k0s[] = {1, 2, 5, 4};
+  MhaBuffer in0[] = {{q0.data(), MHA_DTYPE_F32, 4, q0s},
+                     {k0.data(), MHA_DTYPE_F32, 4, k0s},
+                     {k0.data(), MHA_DTYPE_F32, 4, k0s}};
+  char *error = nullptr;
+  ASSERT_EQ(mhaFunctionRun(fn, in0, 3, &error), MHA_SUCCESS) << error;
+  MhaBuffer kept;
+  ASSERT_EQ(mhaFunctionGetRunResult(fn, 0, &kept), MHA_SUCCESS);
+  std::vector<float> keptCopy(static_cast<const float *>(kept.data),
+                              static_cast<const float *>(kept.data) +
+                                  q0.size());
+
+  std::vector<std::string> failures(8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 20; ++rep) {
+        int64_t sq = 1 + (t + rep) % 5, skv = 3 + (3 * t + rep) % 11;
+        std::vector<float> q = iota(2 * sq * 4, 0.1f * (t + 1)),
+                           k = iota(2 * skv * 4, 0.05f * (rep + 1));
+        int64_t qs[] = {1, 2, sq, 4}, ks[] = {1, 2, skv, 4};
+        MhaBuffer in[] = {{q.data(), MHA_DTYPE_F32, 4, qs},
+                          {k.data(), MHA_DTYPE_F32, 4, ks},
+                          {k.data(), MHA_DTYPE_F32, 4, ks}};
+        MhaTensor *out = nullptr;
+        char *err = nullptr;
+        if (mhaFunctionCall(fn, in, 3, &out, 1, &err) != MHA_SUCCESS) {
+          failures[t] = err ? err : "failed";
+          mhaStringFree(err);
+          return;
+        }
+        std::vector<float> expected =
+            reference(q, k, k, 2, 2, sq, skv, 4, 4, /*causal=*/false);
+        MhaBuffer b = mhaTensorGetBuffer(out);
+        const float *o = static_cast<const float *>(b.data);
+        for (size_t i = 0; i < expected.size(); ++i)
+          if (std::fabs(o[i] - expected[i]) > 1e-5f)
+            failures[t] = "wrong result at " + std::to_string(i);
+        if (b.shape[2] != sq)
+          failures[t] = "wrong shape";
+        mhaTensorDestroy(out);
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &f : failures)
+    EXPECT_EQ(f, "");
+  EXPECT_EQ(mhaFunctionGetCallsInFlight(fn), 0);
+  EXPECT_EQ(mhaFunctionGetCallsInFlight(nullptr), -1);
+  ASSERT_EQ(mhaFunctionGetRunResult(fn, 0, &kept), MHA_SUCCESS);
+  EXPECT_EQ(0, std::memcmp(keptCopy.data(), kept.data, keptCopy.size() * 4));
+
+  // Bad arguments: room for the wrong number of results, null results;
+  // failed calls leave the result slots NULL.
+  MhaTensor *two[2] = {reinterpret_cast<MhaTensor *>(&error), nullptr};
+  EXPECT_EQ(mhaFunctionCall(fn, in0, 3, two, 2, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(two[0], nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("has 1 results"), std::string::npos)
+      << error;
+  mhaStringFree(error);
+  EXPECT_EQ(mhaFunctionCall(fn, in0, 3, nullptr, 1, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  mhaStringFree(error);
+  int64_t badK[] = {2, 2, 5, 4};
+  MhaBuffer mismatch[] = {in0[0],
+                          {k0.data(), MHA_DTYPE_F32, 4, badK},
+                          {k0.data(), MHA_DTYPE_F32, 4, badK}};
+  std::vector<float> bigK(2 * 2 * 5 * 4);
+  mismatch[1].data = mismatch[2].data = bigK.data();
+  MhaTensor *one = nullptr;
+  EXPECT_EQ(mhaFunctionCall(fn, mismatch, 3, &one, 1, &error),
+            MHA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(one, nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("shape mismatch"), std::string::npos)
+      << error;
+  mhaStringFree(error);
   mhaFunctionDestroy(fn);
 }
 
