@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <numeric>
@@ -199,6 +200,82 @@ TEST_F(RuntimeTest, AllocationLimitCountsLiveBytes) {
   EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, UINT64_MAX - 8), nullptr);
   mhaRuntimeSetAllocationLimit(0);
   EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, UINT64_MAX - 8), nullptr);
+}
+
+TEST_F(RuntimeTest, ReusedBlocksAreTrackedAsNewOnes) {
+  // A freed block may serve the next allocation of its size on the thread
+  // (the per-thread cache): it is then live again, counts against the limit
+  // again, and releases once; a freed (cached) block never releases.
+  void *a = _mlir_memref_to_llvm_aligned_alloc(64, 256);
+  ASSERT_NE(a, nullptr);
+  _mlir_memref_to_llvm_free(a);
+  EXPECT_EQ(mhaRuntimeReleaseResult(a), 0);
+  mhaRuntimeSetAllocationLimit(300);
+  void *b = _mlir_memref_to_llvm_aligned_alloc(64, 256);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % 64, 0u);
+  EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, 256), nullptr); // 512
+  EXPECT_EQ(mhaRuntimeReleaseResult(b), 1);
+  EXPECT_EQ(mhaRuntimeReleaseResult(b), 0);
+  void *c = _mlir_memref_to_llvm_aligned_alloc(64, 256);
+  EXPECT_NE(c, nullptr);
+  _mlir_memref_to_llvm_free(c);
+  mhaRuntimeSetAllocationLimit(0);
+  // Different sizes and alignments never share a block.
+  void *d = _mlir_memref_to_llvm_aligned_alloc(128, 256);
+  void *e = _mlir_memref_to_llvm_alloc(256);
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(d) % 128, 0u);
+  std::memset(d, 1, 256);
+  std::memset(e, 2, 256);
+  EXPECT_EQ(static_cast<unsigned char *>(d)[255], 1);
+  _mlir_memref_to_llvm_free(d);
+  _mlir_memref_to_llvm_free(e);
+}
+
+TEST_F(RuntimeTest, AllocationsFromManyThreads) {
+  // Blocks allocated on one thread and freed on another (as an OpenMP
+  // worker's buffer freed by the caller), under a limit that every thread
+  // checks at once: the live bytes return to zero, so the whole limit is
+  // available afterwards.
+  constexpr int kThreads = 8, kRounds = 2000;
+  mhaRuntimeSetAllocationLimit(kThreads * 5 * 512);
+  // Thread t passes its fourth block to thread t+1 through slots[t+1].
+  std::vector<std::atomic<void *>> slots(kThreads);
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        void *p[4];
+        for (int j = 0; j < 4; ++j) {
+          p[j] = j % 2 ? _mlir_memref_to_llvm_alloc(100 + 16 * j)
+                       : _mlir_memref_to_llvm_aligned_alloc(64, 512);
+          if (!p[j]) {
+            ++failures[t];
+            continue;
+          }
+          std::memset(p[j], t, 100);
+        }
+        for (int j = 0; j < 4; ++j)
+          if (p[j] && static_cast<unsigned char *>(p[j])[99] != t)
+            ++failures[t];
+        for (int j = 0; j < 3; ++j)
+          _mlir_memref_to_llvm_free(p[j]);
+        _mlir_memref_to_llvm_free(slots[(t + 1) % kThreads].exchange(p[3]));
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+    _mlir_memref_to_llvm_free(slots[t].exchange(nullptr));
+  }
+  void *all = _mlir_memref_to_llvm_alloc(kThreads * 5 * 512);
+  EXPECT_NE(all, nullptr) << "live bytes leaked";
+  EXPECT_EQ(mhaRuntimeReleaseResult(all), 1);
+  mhaRuntimeSetAllocationLimit(0);
 }
 
 TEST_F(RuntimeTest, CallStatusTakesTheFirstReportOfItsThread) {
