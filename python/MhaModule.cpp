@@ -186,6 +186,27 @@ public:
     return out;
   }
 
+  /// Runs on host buffers given as (address, dtype code, shape): what the
+  /// Python layer passes for PyTorch CPU tensors (data_ptr(), shape), whose
+  /// DLPack export costs more than a tiny attention. The caller keeps the
+  /// buffers alive and C-contiguous for the call. Results as for call().
+  nb::list callPointers(
+      const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>>
+          &args,
+      int framework) {
+    std::vector<MhaBuffer> buffers;
+    buffers.reserve(args.size());
+    for (const auto &[address, dtype, shape] : args)
+      buffers.push_back(MhaBuffer{reinterpret_cast<void *>(address),
+                                  MhaDType(dtype), int64_t(shape.size()),
+                                  shape.data()});
+    std::vector<MhaTensor *> tensors = runBuffers(buffers);
+    nb::list out;
+    for (MhaTensor *tensor : tensors)
+      out.append(wrap(tensor, framework));
+    return out;
+  }
+
 private:
   /// Runs (GIL released) and returns the results, owned by the caller;
   /// throws on failure. Reentrant (mhaFunctionCall keeps no state in the
@@ -339,6 +360,10 @@ NB_MODULE(_mha, m) {
                    "[(dtype, shape)] with -1 for dynamic dims")
       .def("flops", &Function::flops, "inputs"_a,
            "FLOPs of one call on [(dtype, shape)] inputs.")
+      .def("call_pointers", &Function::callPointers, "args"_a,
+           "framework"_a = 0,
+           "Runs on [(address, dtype code, shape)] C-contiguous host "
+           "buffers that the caller keeps alive; results as for call.")
       .def("call", &Function::call, "arrays"_a, "framework"_a = 0,
            "Runs on C-contiguous host arrays (DLPack / buffer protocol; "
            "uint16 for bf16); returns one array per result: NumPy "

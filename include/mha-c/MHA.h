@@ -246,6 +246,23 @@ MHA_CAPI_EXPORTED MhaStatus mhaFunctionCall(MhaFunction *function,
 MHA_CAPI_EXPORTED int64_t
 mhaFunctionGetCallsInFlight(const MhaFunction *function);
 
+/* Runs a gpu function on buffers in device memory: inputs[i].data and
+ * outputs[i].data are CUDA device pointers (of the runtime's device, 0),
+ * `stream` a CUstream of that device (NULL: the legacy default stream) that
+ * the call's copies and kernels are ordered on; it returns when they are
+ * done. Each output's dtype and shape must equal the result's (checked
+ * after the run for dynamic dims). No host copy of the inputs is made: the
+ * compiled host code copies them device-to-device into its own buffers;
+ * its results come back through host memory (the gpu pipeline's entry
+ * takes host memrefs) and are copied into outputs[i] on `stream`.
+ * MHA_ERROR_INVALID_ARGUMENT for a function of another pipeline, counts,
+ * dtypes or shapes that do not fit, null data; MHA_ERROR_RUNTIME with the
+ * CUDA runtime's message when no GPU or driver is usable or CUDA fails.
+ * Reentrant like mhaFunctionCall (gpu calls run one at a time). */
+MHA_CAPI_EXPORTED MhaStatus mhaFunctionCallOnDevice(
+    MhaFunction *function, const MhaBuffer *inputs, int64_t numInputs,
+    const MhaBuffer *outputs, int64_t numOutputs, void *stream, char **error);
+
 /* Runs, then copies result i into outputs[i] for each of `numOutputs`
  * (which must equal the number of results): each output's dtype and shape
  * must equal the result's. The results kept in `function` are released. */

@@ -597,6 +597,83 @@ MhaStatus mhaFunctionCall(MhaFunction *function, const MhaBuffer *inputs,
   return MHA_SUCCESS;
 }
 
+MhaStatus mhaFunctionCallOnDevice(MhaFunction *function,
+                                  const MhaBuffer *inputs, int64_t numInputs,
+                                  const MhaBuffer *outputs, int64_t numOutputs,
+                                  void *stream, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!function || (numInputs > 0 && !inputs) || numInputs < 0 ||
+      (numOutputs > 0 && !outputs))
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionCallOnDevice: null function, inputs or outputs");
+  const EntrySignature &sig = function->signature;
+  if (function->pipeline != PipelineKind::GPU)
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "mhaFunctionCallOnDevice: @" + sig.name + " was compiled " +
+                    "for the " + pipelineName(function->pipeline).str() +
+                    " pipeline; device buffers need a gpu function");
+  if (size_t(numOutputs) != sig.results.size())
+    return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                "@" + sig.name + " has " + std::to_string(sig.results.size()) +
+                    " results, but " + std::to_string(numOutputs) +
+                    " output buffers were given");
+  std::vector<TensorRef> outs;
+  for (int64_t i = 0; i < numOutputs; ++i) {
+    std::optional<TensorRef> ref;
+    auto what = [&] { return "output " + std::to_string(i); };
+    if (MhaStatus s = toTensorRef(outputs[i], what, ref, error))
+      return s;
+    outs.push_back(std::move(*ref));
+  }
+  std::vector<TensorRef> deviceInputs;
+  if (MhaStatus s = toInputs(*function, inputs, numInputs, deviceInputs, error))
+    return s;
+
+  InFlight counted(*function);
+  RuntimeLock lock(function->pipeline);
+  if (!function->jit) {
+    std::string reason = cudaUnusableReason();
+    return fail(error, MHA_ERROR_RUNTIME,
+                "run failed: " + (reason.empty() ? function->unusable : reason));
+  }
+  // The compiled code's streams are the caller's while it runs.
+  struct StreamScope {
+    explicit StreamScope(void *stream) { mhaRuntimeSetCallStream(1, stream); }
+    ~StreamScope() { mhaRuntimeSetCallStream(0, nullptr); }
+  } scope(stream);
+  auto results = function->jit->run(deviceInputs);
+  if (!results) {
+    auto [kind, message] = takeRunError(results.takeError());
+    MhaStatus status =
+        kind == RunErrorKind::ShapeMismatch ? MHA_ERROR_INVALID_ARGUMENT
+        : kind == RunErrorKind::OutOfMemory ? MHA_ERROR_OUT_OF_MEMORY
+                                            : MHA_ERROR_RUNTIME;
+    return fail(error, status, "run failed: " + message);
+  }
+  for (int64_t i = 0; i < numOutputs; ++i) {
+    const HostTensor &r = (*results)[i];
+    if (outs[i].dtype != r.dtype || outs[i].shape != r.shape)
+      return fail(error, MHA_ERROR_INVALID_ARGUMENT,
+                  "output " + std::to_string(i) + ": expected " +
+                      r.describe() + ", got " + outs[i].describe());
+  }
+  mhaRuntimeClearError();
+  for (int64_t i = 0; i < numOutputs; ++i)
+    if (!(*results)[i].bytes.empty())
+      mgpuMemcpy(const_cast<void *>(outs[i].data),
+                 const_cast<void *>((*results)[i].data()),
+                 (*results)[i].bytes.size(), stream);
+  mgpuStreamSynchronize(stream);
+  if (const char *message = mhaRuntimeGetLastError()) {
+    std::string text = message;
+    mhaRuntimeClearError();
+    return fail(error, MHA_ERROR_RUNTIME, "copying the results failed: " +
+                                              text);
+  }
+  return MHA_SUCCESS;
+}
+
 int64_t mhaFunctionGetCallsInFlight(const MhaFunction *function) {
   return function ? function->inFlight.load(std::memory_order_relaxed) : -1;
 }

@@ -625,7 +625,25 @@ extern "C" void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
 // Streams and events
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The caller's stream of this thread's calls (mhaRuntimeSetCallStream).
+struct CallStream {
+  bool active;
+  void *stream;
+};
+CallStream &callStream() {
+  thread_local CallStream s{false, nullptr};
+  return s;
+}
+} // namespace
+
+extern "C" void mhaRuntimeSetCallStream(int active, void *stream) {
+  callStream() = CallStream{active != 0, active ? stream : nullptr};
+}
+
 extern "C" void *mgpuStreamCreate(void) {
+  if (callStream().active)
+    return callStream().stream;
   Driver *d = enter();
   CUstream stream = nullptr;
   if (d && !MHA_CU(*d, cuStreamCreate, &stream, CU_STREAM_NON_BLOCKING))
@@ -634,13 +652,17 @@ extern "C" void *mgpuStreamCreate(void) {
 }
 
 extern "C" void mgpuStreamDestroy(void *stream) {
+  if (callStream().active && stream == callStream().stream)
+    return; // the caller's
   Driver *d = stream ? enterForRelease() : nullptr;
   if (d)
     MHA_CU_RELEASE(*d, cuStreamDestroy, static_cast<CUstream>(stream));
 }
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
-  Driver *d = stream ? enterForRelease() : nullptr;
+  // The caller's stream may be the legacy default stream (null).
+  bool callers = callStream().active && stream == callStream().stream;
+  Driver *d = stream || callers ? enterForRelease() : nullptr;
   if (d)
     MHA_CU_RELEASE(*d, cuStreamSynchronize, static_cast<CUstream>(stream));
 }

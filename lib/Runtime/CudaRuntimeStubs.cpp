@@ -66,6 +66,7 @@ extern "C" void mgpuLaunchClusterKernel(void *, intptr_t, intptr_t, intptr_t,
                                         void **, void **) {
   noCuda();
 }
+extern "C" void mhaRuntimeSetCallStream(int, void *) {}
 extern "C" void *mgpuStreamCreate(void) {
   noCuda();
   return nullptr;

@@ -35,6 +35,39 @@ def torch_dtype_names():
     return _torch_dtypes
 
 
+_torch_codes = None
+
+
+def torch_dtype_codes():
+    """torch dtype -> the C API's dtype code (built on first use)."""
+    global _torch_codes
+    if _torch_codes is None:
+        _torch_codes = {t: _dtypes.CODES[n]
+                        for t, n in torch_dtype_names().items()}
+    return _torch_codes
+
+
+def pointer_args(arrays):
+    """``arrays`` (ready for ``_mha.Function.call``) as the (address, dtype
+    code, shape) triples of ``Function.call_pointers`` when one is a torch
+    tensor, else None. A tensor's DLPack export costs more than a tiny
+    attention (~5 us each); ``data_ptr()`` costs nothing. The caller keeps
+    ``arrays`` alive for the call."""
+    torch = _torch()
+    if torch is None or not any(isinstance(a, torch.Tensor) for a in arrays):
+        return None
+    codes = torch_dtype_codes()
+    out = []
+    for a in arrays:
+        if isinstance(a, torch.Tensor):
+            out.append((a.data_ptr(), codes[a.dtype], a.shape))
+        else:  # NumPy (C-contiguous; bf16 as uint16)
+            code = (_dtypes.CODES["bf16"] if a.dtype == np.uint16 else
+                    _dtypes.CODES[_dtypes.from_numpy(a.dtype)])
+            out.append((a.ctypes.data, code, a.shape))
+    return out
+
+
 def kind_of(x):
     """NUMPY, TORCH or OTHER (has ``__dlpack__``); None for anything else."""
     if isinstance(x, np.ndarray):

@@ -146,7 +146,11 @@ class Function:
         returns the results as a list of arrays of ``framework``."""
         # Reentrant: the results are the call's own, so calls from several
         # threads run concurrently; the GIL is released while it runs.
-        out = self._handle.call(arrays, framework)
+        pointers = _arrays.pointer_args(arrays)
+        if pointers is not None:
+            out = self._handle.call_pointers(pointers, framework)
+        else:
+            out = self._handle.call(arrays, framework)
         return out[0] if len(out) == 1 else tuple(out) or None
 
     def __call__(self, *arrays):

@@ -470,6 +470,57 @@ TEST_F(CAPITest, CallIsReentrant) {
   mhaFunctionDestroy(fn);
 }
 
+TEST_F(CAPITest, CallOnDeviceChecksItsArguments) {
+  // Without a GPU: the argument checks, and the driver's message for a gpu
+  // function (with one, CallOnDeviceRuns below runs it).
+  std::vector<float> q(2 * 3 * 4, 0.5f), k(5 * 4, 0.5f), v(5 * 6, 0.5f),
+      o(2 * 3 * 6);
+  int64_t qs[] = {1, 2, 3, 4}, ks[] = {1, 1, 5, 4}, vs[] = {1, 1, 5, 6},
+          os[] = {1, 2, 3, 6};
+  MhaBuffer in[] = {{q.data(), MHA_DTYPE_F32, 4, qs},
+                    {k.data(), MHA_DTYPE_F32, 4, ks},
+                    {v.data(), MHA_DTYPE_F32, 4, vs}};
+  MhaBuffer out = {o.data(), MHA_DTYPE_F32, 4, os};
+  auto expectError = [](MhaStatus status, MhaStatus expected, char *error,
+                        const std::string &text) {
+    EXPECT_EQ(status, expected);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error).find(text), std::string::npos) << error;
+    mhaStringFree(error);
+  };
+  char *error = nullptr;
+  MhaFunction *cpu = compileOrDie(kAttention, "cpu");
+  ASSERT_NE(cpu, nullptr);
+  expectError(mhaFunctionCallOnDevice(cpu, in, 3, &out, 1, nullptr, &error),
+              MHA_ERROR_INVALID_ARGUMENT, error,
+              "compiled for the cpu pipeline; device buffers need a gpu");
+  mhaFunctionDestroy(cpu);
+  expectError(
+      mhaFunctionCallOnDevice(nullptr, in, 3, &out, 1, nullptr, &error),
+      MHA_ERROR_INVALID_ARGUMENT, error, "null function");
+
+  MhaFunction *fn = compileOrDie(kAttention, "gpu");
+  ASSERT_NE(fn, nullptr);
+  expectError(mhaFunctionCallOnDevice(fn, in, 3, &out, 0, nullptr, &error),
+              MHA_ERROR_INVALID_ARGUMENT, error, "has 1 results, but 0");
+  MhaBuffer noData = {nullptr, MHA_DTYPE_F32, 4, os};
+  expectError(
+      mhaFunctionCallOnDevice(fn, in, 3, &noData, 1, nullptr, &error),
+      MHA_ERROR_INVALID_ARGUMENT, error, "output 0: null data");
+  expectError(mhaFunctionCallOnDevice(fn, in, 2, &out, 1, nullptr, &error),
+              MHA_ERROR_INVALID_ARGUMENT, error, "takes 3 arguments");
+  if (cudaDeviceCount() == 0) {
+    std::string expected = driverLoadable()
+                               ? "CUDA"
+                               : "cannot load the CUDA driver library "
+                                 "libcuda.so.1";
+    expectError(mhaFunctionCallOnDevice(fn, in, 3, &out, 1, nullptr, &error),
+                MHA_ERROR_RUNTIME, error, expected);
+    EXPECT_EQ(mhaFunctionGetCallsInFlight(fn), 0);
+  }
+  mhaFunctionDestroy(fn);
+}
+
 TEST_F(CAPITest, CompileErrorsCarryDiagnostics) {
   MhaFunction *fn = nullptr;
   char *error = nullptr;

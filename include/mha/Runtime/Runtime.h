@@ -124,6 +124,13 @@ MHA_RUNTIME_EXPORT int mhaRuntimeComputeCapability(int device);
  * error set. */
 MHA_RUNTIME_EXPORT int mhaRuntimeSynchronize(void);
 
+/* While `active` is non-zero, the gpu code that this thread runs works on
+ * `stream` (a CUstream; NULL is the legacy default stream) instead of
+ * streams of its own: mgpuStreamCreate returns it, mgpuStreamDestroy leaves
+ * it alone, mgpuStreamSynchronize waits for it. How hosts run compiled code
+ * on the stream of their tensors (mhaFunctionCallOnDevice). */
+MHA_RUNTIME_EXPORT void mhaRuntimeSetCallStream(int active, void *stream);
+
 /*===----------------------------------------------------------------------===*
  * Kernel timing (benchmarks)
  *
