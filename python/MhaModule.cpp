@@ -207,6 +207,57 @@ public:
     return out;
   }
 
+  /// Runs a gpu function on CUDA device arrays in place (any DLPack
+  /// exporter; PyTorch CUDA tensors from mha): `outputs` are C-contiguous
+  /// device arrays of the results' dtypes and shapes, written on `stream`
+  /// (a CUstream handle; 0: the legacy default stream). Errors name the
+  /// array that is not in CUDA memory or not contiguous.
+  void callDevice(const std::vector<nb::ndarray<nb::ro>> &inputs,
+                  const std::vector<nb::ndarray<>> &outputs,
+                  uintptr_t stream) {
+    std::vector<std::vector<int64_t>> shapes(inputs.size() + outputs.size());
+    std::vector<MhaBuffer> in, out;
+    auto add = [&](auto &a, const std::string &what, size_t slot,
+                   std::vector<MhaBuffer> &to) {
+      int type = a.device_type();
+      if (type != nb::device::cuda::value &&
+          type != nb::device::cuda_managed::value)
+        throw InvalidArgument(what + " is not in CUDA device memory (DLPack "
+                                     "device type " +
+                              std::to_string(type) + ")");
+      std::optional<MhaDType> dtype = fromDLPack(a.dtype());
+      if (!dtype)
+        throw nb::type_error((what + " has an unsupported element type").c_str());
+      std::vector<int64_t> &shape = shapes[slot];
+      shape.resize(a.ndim());
+      int64_t expected = 1;
+      bool contiguous = true;
+      for (size_t d = a.ndim(); d-- > 0;) {
+        shape[d] = int64_t(a.shape(d));
+        contiguous &= shape[d] == 1 || a.stride(d) == expected;
+        expected *= shape[d];
+      }
+      if (!contiguous)
+        throw InvalidArgument(what + " is not C-contiguous");
+      to.push_back(MhaBuffer{const_cast<void *>(static_cast<const void *>(
+                                 a.data())),
+                             *dtype, int64_t(shape.size()), shape.data()});
+    };
+    for (size_t i = 0; i < inputs.size(); ++i)
+      add(inputs[i], "argument " + std::to_string(i), i, in);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      add(outputs[i], "output " + std::to_string(i), inputs.size() + i, out);
+    MhaStatus status;
+    char *error = nullptr;
+    {
+      nb::gil_scoped_release release;
+      status = mhaFunctionCallOnDevice(
+          function, in.data(), int64_t(in.size()), out.data(),
+          int64_t(out.size()), reinterpret_cast<void *>(stream), &error);
+    }
+    throwOnRunError(status, error);
+  }
+
 private:
   /// Runs (GIL released) and returns the results, owned by the caller;
   /// throws on failure. Reentrant (mhaFunctionCall keeps no state in the
@@ -364,6 +415,10 @@ NB_MODULE(_mha, m) {
            "framework"_a = 0,
            "Runs on [(address, dtype code, shape)] C-contiguous host "
            "buffers that the caller keeps alive; results as for call.")
+      .def("call_device", &Function::callDevice, "inputs"_a, "outputs"_a,
+           "stream"_a = 0,
+           "Runs a gpu function on CUDA device arrays in place, writing "
+           "`outputs` (device arrays of the results' shapes) on `stream`.")
       .def("call", &Function::call, "arrays"_a, "framework"_a = 0,
            "Runs on C-contiguous host arrays (DLPack / buffer protocol; "
            "uint16 for bf16); returns one array per result: NumPy "

@@ -88,6 +88,7 @@ def type_error(name, x):
 
 def to_numpy(name, x):
     """An OTHER array as a NumPy array sharing its memory."""
+    check_dlpack_device(name, x)
     try:
         return np.from_dlpack(x)
     except Exception as e:  # noqa: BLE001 - the framework's own error types
@@ -108,18 +109,59 @@ def describe_dtype(kind, x):
 
 
 def check_torch_device(name, x, pipeline):
-    """Raises for a tensor that is not in host memory."""
-    if x.device.type == "cpu":
+    """Raises for a tensor that the pipeline cannot read: host tensors
+    always work; CUDA tensors (of device 0) only with the gpu pipeline,
+    which uses them in place."""
+    device = x.device
+    if device.type == "cpu":
         return
-    if pipeline == "gpu" and x.device.type == "cuda":
-        raise ValueError(
-            f"{name} is a CUDA tensor: functions of the gpu pipeline take "
-            f"host buffers (they copy them to the device and the result "
-            f"back), so device tensors cannot be used in place yet (the C "
-            f"API has no run entry taking device pointers and a stream). "
-            f"Pass {name}.cpu()")
-    raise ValueError(f"{name} is on device {x.device}; mha runs on host "
-                     f"memory: pass {name}.cpu()")
+    if pipeline == "gpu" and device.type == "cuda":
+        if device.index not in (None, 0):
+            raise ValueError(f"{name} is on {device}; the gpu pipeline's "
+                             f"functions run on CUDA device 0 (cuda:0)")
+        return
+    hint = (" (CUDA tensors are used in place with pipeline='gpu')"
+            if device.type == "cuda" else "")
+    raise ValueError(f"{name} is on device {device}; mha runs on host "
+                     f"memory: pass {name}.cpu(){hint}")
+
+
+def cuda_args(arrays):
+    """Whether ``arrays`` are CUDA tensors (for the gpu pipeline's in-place
+    path); False for host arrays. A mix raises ``ValueError``."""
+    torch = _torch()
+    if torch is None:
+        return False
+    cuda = [isinstance(a, torch.Tensor) and a.is_cuda for a in arrays]
+    if not any(cuda):
+        return False
+    if not all(cuda):
+        i = cuda.index(False)
+        raise ValueError(f"argument {i} is in host memory but other inputs "
+                         f"are CUDA tensors: pass all inputs on cuda:0 (or "
+                         f"all on the host)")
+    return True
+
+
+def check_dlpack_device(name, x):
+    """Raises for a DLPack array (not NumPy, not torch) outside host memory:
+    only PyTorch CUDA tensors are used in place (mha must allocate the
+    result on their device)."""
+    device = getattr(x, "__dlpack_device__", None)
+    if device is None:
+        return
+    try:
+        kind = device()[0]
+    except Exception:  # noqa: BLE001 - then np.from_dlpack reports it
+        return
+    if kind in (1, 3):  # kDLCPU, kDLCUDAHost
+        return
+    where = {2: "CUDA", 13: "CUDA managed", 10: "ROCm"}.get(int(kind),
+                                                           f"type {kind}")
+    raise ValueError(f"{name} ({type(x).__name__}) is in {where} device "
+                     f"memory (DLPack device type {kind}): mha reads host "
+                     f"arrays, and of device arrays only PyTorch CUDA "
+                     f"tensors (with pipeline='gpu'); pass a host copy")
 
 
 def contiguous(kind, x):

@@ -27,6 +27,19 @@ class _FunctionCache:
         self.hits = self.misses = 0
         self.entries = OrderedDict()
         self.lock = threading.RLock()
+        #: Calls already checked once, by their cheap properties (see
+        #: _fast_key): full key -> (function, cache key, result shape).
+        self.fast = {}
+
+    def touch(self, key, fn):
+        """A hit of a fast-path call: counts it; False when ``fn`` is no
+        longer cached under ``key``."""
+        with self.lock:
+            if self.entries.get(key) is not fn:
+                return False
+            self.hits += 1
+            self.entries.move_to_end(key)
+            return True
 
     def get(self, key, build):
         with self.lock:
@@ -42,6 +55,7 @@ class _FunctionCache:
             self.entries[key] = fn
             while len(self.entries) > self.maxsize:
                 self.entries.popitem(last=False)
+                self.fast.clear()
             return fn
 
     def info(self):
@@ -52,6 +66,7 @@ class _FunctionCache:
     def clear(self):
         with self.lock:
             self.entries.clear()
+            self.fast.clear()
             self.hits = self.misses = 0
 
 
@@ -76,6 +91,7 @@ def set_cache_size(maxsize):
         raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
     with _cache.lock:
         _cache.maxsize = maxsize
+        _cache.fast.clear()
         while len(_cache.entries) > maxsize:
             _cache.entries.popitem(last=False)
 
@@ -300,6 +316,31 @@ def _check_variants(window, softcap, alibi_slopes, sinks, return_lse, heads):
             _check_bool("return_lse", return_lse))
 
 
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
+_FAST_MAX = 256
+
+
+def _fast_key(q, k, v):
+    """The cheap properties of q, k, v that decide everything ``attention``
+    checks (kind, dtype, shape), when the arrays need no conversion: C-
+    contiguous NumPy float32/float16 arrays, or plain CPU torch tensors,
+    contiguous, not requiring grad. None otherwise (the full path)."""
+    tq = type(q)
+    if tq is np.ndarray:
+        if (type(k) is np.ndarray and type(v) is np.ndarray and
+                q.dtype in _FAST_DTYPES and q.flags.c_contiguous and
+                k.flags.c_contiguous and v.flags.c_contiguous):
+            return (q.dtype, q.shape, k.dtype, k.shape, v.dtype, v.shape)
+        return None
+    torch = _arrays._torch()
+    if (torch is not None and tq is torch.Tensor and type(k) is tq and
+            type(v) is tq and q.is_cpu and k.is_cpu and v.is_cpu and
+            not (q.requires_grad or k.requires_grad or v.requires_grad) and
+            q.is_contiguous() and k.is_contiguous() and v.is_contiguous()):
+        return (q.dtype, q.shape, k.dtype, k.shape, v.dtype, v.shape)
+    return None
+
+
 def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
               options="", target_cpu=None, target_features=None,
               static_shapes=False, *, window=None, softcap=None,
@@ -347,6 +388,28 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     ``RuntimeError`` with the CUDA runtime's message (compiling only needs
     the CUDA toolkit's ``ptxas``).
     """
+    # A call like one checked before (same kinds, dtypes, shapes, flags)
+    # skips the checks and the key building: a tiny call costs less than
+    # them. The types of the flags are part of the key (causal=1 must
+    # still raise).
+    fast = None
+    if (mask is None and window is None and softcap is None and
+            alibi_slopes is None and sinks is None and return_lse is False):
+        arrays = _fast_key(q, k, v)
+        if arrays is not None:
+            fast = (arrays, causal, type(causal), scale, type(scale),
+                    pipeline, options, target_cpu, target_features,
+                    static_shapes, type(static_shapes))
+            try:
+                hit = _cache.fast.get(fast)
+            except TypeError:  # an unhashable flag: the full path says why
+                hit = fast = None
+            if hit is not None and _cache.touch(hit[1], hit[0]):
+                fn, _, out_shape = hit
+                torch_in = type(q) is not np.ndarray
+                out = fn._call([q, k, v], _arrays.TORCH if torch_in
+                               else _arrays.NUMPY, [out_shape])
+                return out if torch_in else _arrays.wrap(_arrays.NUMPY, out)
     compile_args = _check_compile_args(pipeline, options, target_cpu,
                                        target_features)
     like = q
@@ -402,7 +465,12 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
         args.append(mask)
     args += [_arrays.for_call(_arrays.NUMPY, a) for a in (slopes, sinks)
              if a is not None]
-    out = fn._call(args, _framework(kind))
+    out_shapes = [(b, h, sq, dv)] + ([(b, h, sq)] if return_lse else [])
+    if fast is not None and pipeline == "cpu":
+        if len(_cache.fast) >= _FAST_MAX:
+            _cache.fast.clear()
+        _cache.fast[fast] = (fn, key, out_shapes[0])
+    out = fn._call(args, _framework(kind), out_shapes)
     if isinstance(out, tuple):
         return tuple(_arrays.wrap(kind, r, like) for r in out)
     return _arrays.wrap(kind, out, like)
@@ -533,4 +601,5 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
     args = _ready(items)
     if mask is not None:
         args.append(mask)
-    return _arrays.wrap(kind, fn._call(args, _framework(kind)), arrays[0])
+    return _arrays.wrap(kind, fn._call(args, _framework(kind), [(b, sq, e)]),
+                        arrays[0])

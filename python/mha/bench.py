@@ -343,6 +343,27 @@ def _per_call(fn, seconds):
     return statistics.median(times)
 
 
+def _interleaved(fns, seconds):
+    """Median seconds per call of each of ``fns`` (name -> callable), timed
+    in alternating batches of about 20 ms over ``seconds``, so that a change
+    of machine load affects all of them alike (figures in the same run)."""
+    batch = {}
+    for name, fn in fns.items():
+        fn()
+        t0 = time.perf_counter()
+        fn()
+        batch[name] = max(1, int(0.02 / max(time.perf_counter() - t0, 1e-7)))
+    times = {name: [] for name in fns}
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(times[next(iter(fns))]) < 5:
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(batch[name]):
+                fn()
+            times[name].append((time.perf_counter() - t0) / batch[name])
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
     """Measures, in one run: (1) mha.attention at B=1, H=16, S=s, D=64 with
     NumPy in/out vs torch tensors in/out; (2) a decode loop (q [1, 8, 1,
@@ -415,21 +436,26 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
             f"torch tensors), PyTorch SDPA "
             f"{r['decode_step_pytorch'] * 1e6:.0f} us/step")
 
-    # (3) a tiny call.
+    # (3) a tiny call, timed in alternating batches with PyTorch's SDPA.
     kt, vt = cache_k[:, :, :128].copy(), cache_v[:, :, :128].copy()
-    r["tiny_numpy"] = _per_call(
-        lambda: mha.attention(qd, kt, vt, options=options), seconds)
+    fns = {"tiny_numpy": lambda: mha.attention(qd, kt, vt, options=options)}
+    if torch is not None:
+        tq, tk, tv = (torch.from_numpy(a) for a in (qd, kt, vt))
+        fns["tiny_torch_io"] = lambda: mha.attention(tq, tk, tv,
+                                                     options=options)
+        fns["tiny_pytorch"] = lambda: sdpa(tq, tk, tv)
+        # All of them under inference_mode (SDPA's fastest eager setting).
+        with torch.inference_mode():
+            r.update(_interleaved(fns, seconds * len(fns)))
+    else:
+        r.update(_interleaved(fns, seconds * len(fns)))
     line = (f"tiny call q [1, 8, 1, 64], K/V [1, 8, 128, 64]: mha "
             f"{r['tiny_numpy'] * 1e6:.0f} us (NumPy)")
     if torch is not None:
-        tq, tk, tv = (torch.from_numpy(a) for a in (qd, kt, vt))
-        r["tiny_torch_io"] = _per_call(
-            lambda: mha.attention(tq, tk, tv, options=options), seconds)
-        with torch.inference_mode():
-            r["tiny_pytorch"] = _per_call(lambda: sdpa(tq, tk, tv), seconds)
+        r["tiny_ratio"] = r["tiny_torch_io"] / r["tiny_pytorch"]
         line += (f", {r['tiny_torch_io'] * 1e6:.0f} us (torch); PyTorch "
                  f"eager SDPA {r['tiny_pytorch'] * 1e6:.0f} us (mha/PyTorch "
-                 f"{r['tiny_torch_io'] / r['tiny_pytorch']:.2f}x)")
+                 f"{r['tiny_ratio']:.2f}x)")
     out(line)
     return r
 

@@ -141,9 +141,14 @@ class Function:
         specs += [(0, ())] * (len(inputs) - len(specs))  # reported as too many
         return self._handle.flops(specs)
 
-    def _call(self, arrays, framework):
+    def _call(self, arrays, framework, out_shapes=None):
         """Runs on arrays ready for the C API (checked by the caller);
-        returns the results as a list of arrays of ``framework``."""
+        returns the results as a list of arrays of ``framework``. CUDA
+        tensors (gpu functions) are used in place and the results are
+        CUDA tensors of ``out_shapes`` (default: the static result
+        shapes)."""
+        if self.pipeline == "gpu" and _arrays.cuda_args(arrays):
+            return self._call_device(arrays, out_shapes)
         # Reentrant: the results are the call's own, so calls from several
         # threads run concurrently; the GIL is released while it runs.
         pointers = _arrays.pointer_args(arrays)
@@ -152,6 +157,27 @@ class Function:
         else:
             out = self._handle.call(arrays, framework)
         return out[0] if len(out) == 1 else tuple(out) or None
+
+    def _call_device(self, arrays, out_shapes):
+        """CUDA tensors in, CUDA tensors out, on the current stream of their
+        device (mhaFunctionCallOnDevice)."""
+        import torch
+        if out_shapes is None:
+            if any(d is None for spec in self.results for d in spec.shape):
+                raise ValueError(
+                    f"@{self.name} has results of dynamic shape, so the "
+                    f"CUDA tensors it writes cannot be allocated before the "
+                    f"call: use mha.attention / mha.multi_head_attention "
+                    f"(which know their result shapes) or host tensors")
+            out_shapes = [spec.shape for spec in self.results]
+        device = arrays[0].device
+        names = {v: k for k, v in _arrays.torch_dtype_names().items()}
+        outs = [torch.empty(tuple(shape), dtype=names[spec.dtype],
+                            device=device)
+                for shape, spec in zip(out_shapes, self.results)]
+        stream = torch.cuda.current_stream(device).cuda_stream
+        self._handle.call_device(arrays, outs, stream)
+        return outs[0] if len(outs) == 1 else tuple(outs) or None
 
     def __call__(self, *arrays):
         """Runs on one array per argument (NumPy, torch CPU tensors or any

@@ -59,3 +59,33 @@ def test_lru_eviction_and_clear():
     assert mha.cache_info() == mha.CacheInfo(0, 0, 2, 0)
     with pytest.raises(ValueError):
         mha.set_cache_size(0)
+
+
+def test_repeated_calls_skip_the_checks_but_not_their_errors(rng):
+    """A call like an earlier one takes the fast path (cheap properties as
+    the key): it still counts as a hit, still computes the right values,
+    still raises for flags of the wrong type, and follows cache_clear and
+    evictions; inputs that need a conversion take the full path."""
+    q = rng.standard_normal((1, 2, 3, 8)).astype(np.float32)
+    k = rng.standard_normal((1, 2, 5, 8)).astype(np.float32)
+    for i in range(3):
+        np.testing.assert_allclose(
+            mha.attention(q + i, k, k, causal=True),
+            mha.reference.attention(q + i, k, k, causal=True),
+            atol=1e-5, rtol=1e-5)
+    assert mha.cache_info()[:2] == (2, 1)
+    with pytest.raises(TypeError, match="causal must be a bool"):
+        mha.attention(q, k, k, causal=1)
+    with pytest.raises(TypeError, match="static_shapes must be a bool"):
+        mha.attention(q, k, k, causal=True, static_shapes=0)
+    strided = np.ascontiguousarray(k[:, :, ::-1])[:, :, ::-1]
+    assert not strided.flags.c_contiguous
+    np.testing.assert_allclose(mha.attention(q, strided, k, causal=True),
+                               mha.attention(q, k, k, causal=True))
+    mha.cache_clear()
+    mha.attention(q, k, k, causal=True)
+    assert mha.cache_info()[:2] == (0, 1)
+    mha.set_cache_size(1)
+    mha.attention(q, k, k)  # evicts the causal function
+    mha.attention(q, k, k, causal=True)
+    assert mha.cache_info()[:2] == (0, 3)

@@ -342,3 +342,35 @@ class TestAgainstTorch:
         keep[..., 0] = True  # PyTorch gives NaN for fully masked rows
         assert_close(gpu_attention(q, k, v, mask=keep, causal=True),
                      torch_sdpa(q, k, v, mask=keep, causal=True), dtype)
+
+
+@requires_gpu
+@requires_torch_cuda
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cuda_tensors_in_place(rng, dtype):
+    """CUDA tensors in, a CUDA tensor out (mhaFunctionCallOnDevice), on the
+    current stream, also a side stream; bf16 as torch.bfloat16. Untested on
+    hardware when written (no GPU in development or CI)."""
+    q, k, v = make(rng, (2, 8, 2, 33, 200, 64, 64), dtype)
+    expect = reference.attention(q, k, v, causal=True)
+    to_torch = {"f32": torch.float32, "f16": torch.float16,
+                "bf16": torch.bfloat16}[dtype]
+
+    def cuda(a):
+        a = np.asarray(a)
+        if dtype == "bf16":
+            return torch.from_numpy(a.view(np.uint16).astype(np.int16)) \
+                .view(torch.bfloat16).cuda()
+        return torch.from_numpy(a).cuda()
+
+    tq, tk, tv = cuda(q), cuda(k), cuda(v)
+    o = mha.attention(tq, tk, tv, causal=True, pipeline="gpu",
+                      options=GPU_OPTIONS)
+    assert o.is_cuda and o.dtype == to_torch and tuple(o.shape) == q.shape
+    assert_close(o.float().cpu().numpy(), expect, dtype)
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        o2 = mha.attention(tq, tk, tv, causal=True, pipeline="gpu",
+                           options=GPU_OPTIONS)
+    side.synchronize()
+    assert torch.equal(o, o2)

@@ -138,11 +138,46 @@ def test_errors():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
-def test_cuda_tensor_is_rejected_clearly():
+def test_cuda_tensor_needs_the_gpu_pipeline():
     q = rand(1, 2, 4, 8).cuda()
-    with pytest.raises(ValueError, match="CUDA tensor.*cannot be used in "
-                       "place"):
-        mha.attention(q, q, q, pipeline="gpu")
+    with pytest.raises(ValueError, match="on device cuda:0; mha runs on host "
+                       r"memory.*used in place with pipeline='gpu'"):
+        mha.attention(q, q, q)
+    with pytest.raises(ValueError, match="argument 1 is in host memory but "
+                       "other inputs are CUDA tensors"):
+        mha.attention(q, q.cpu(), q.cpu(), pipeline="gpu")
+
+
+def test_device_tensors_are_rejected_by_device_type():
+    """The device dispatch without a GPU: a tensor on another device (meta)
+    and a DLPack array that reports CUDA memory raise ValueError naming
+    it, for both pipelines; the binding's device entry refuses host
+    arrays."""
+    meta = torch.empty(1, 2, 4, 8, device="meta")
+    for pipeline in ("cpu", "gpu"):
+        with pytest.raises(ValueError, match="q is on device meta"):
+            mha.attention(meta, meta, meta, pipeline=pipeline)
+
+    class CudaArray:  # what a CuPy / JAX GPU array reports
+        shape, ndim = (1, 2, 4, 8), 4
+
+        def __dlpack__(self, **kwargs):
+            raise AssertionError("must not be read")
+
+        def __dlpack_device__(self):
+            return (2, 0)
+
+    host = rand(1, 2, 4, 8)
+    for pipeline in ("cpu", "gpu"):
+        with pytest.raises(ValueError, match=r"q \(CudaArray\) is in CUDA "
+                           r"device memory \(DLPack device type 2\)"):
+            mha.attention(CudaArray(), host, host, pipeline=pipeline)
+    fn = mha.compile(mha.ir.sdpa((1, 2, 4, 8), (1, 2, 4, 8), (1, 2, 4, 8)),
+                     pipeline="gpu")
+    out = torch.empty(1, 2, 4, 8)
+    with pytest.raises(ValueError, match="argument 0 is not in CUDA device "
+                       "memory"):
+        fn._handle.call_device([host, host, host], [out], 0)
 
 
 # --------------------------------------------------------------------------
@@ -354,3 +389,17 @@ def test_patch_hf_style_prefill_and_decode(monkeypatch):
     assert len(calls) == 2
     torch.testing.assert_close(y2, y, atol=2e-5, rtol=2e-5)
     torch.testing.assert_close(z2, z, atol=2e-5, rtol=2e-5)
+
+
+def test_repeated_calls_keep_the_grad_and_layout_handling():
+    """The fast path of repeated calls (same dtypes and shapes) leaves
+    tensors that require grad or are not contiguous to the full path."""
+    q = rand(1, 2, 4, 8)
+    expect = mha.attention(q, q, q)
+    torch.testing.assert_close(mha.attention(q, q, q), expect)
+    g = q.clone().requires_grad_()
+    with pytest.raises(RuntimeError, match="no backward pass"):
+        mha.attention(g, g, g).sum().backward()
+    t = q.transpose(2, 3).contiguous().transpose(2, 3)
+    assert not t.is_contiguous()
+    torch.testing.assert_close(mha.attention(t, t, t), expect)

@@ -148,6 +148,10 @@ MHA_RUNTIME_EXPORT double mhaRuntimeTakeKernelMilliseconds(void);
  * CPU helpers (the memref lowering with use-generic-functions)
  *===----------------------------------------------------------------------===*/
 
+/* Buffers carry a header in front (never pass them to free()); a thread
+ * reuses the small buffers it freed (up to 32 of at most 256 KiB, not
+ * under AddressSanitizer) without taking a lock: compiled code allocates
+ * its scratch buffers inside its loops. */
 MHA_RUNTIME_EXPORT void *_mlir_memref_to_llvm_alloc(uint64_t size);
 MHA_RUNTIME_EXPORT void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment,
                                                             uint64_t size);
