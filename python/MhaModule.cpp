@@ -191,8 +191,7 @@ public:
   /// DLPack export costs more than a tiny attention. The caller keeps the
   /// buffers alive and C-contiguous for the call. Results as for call().
   nb::list callPointers(
-      const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>>
-          &args,
+      const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>> &args,
       int framework) {
     std::vector<MhaBuffer> buffers;
     buffers.reserve(args.size());
@@ -213,8 +212,7 @@ public:
   /// (a CUstream handle; 0: the legacy default stream). Errors name the
   /// array that is not in CUDA memory or not contiguous.
   void callDevice(const std::vector<nb::ndarray<nb::ro>> &inputs,
-                  const std::vector<nb::ndarray<>> &outputs,
-                  uintptr_t stream) {
+                  const std::vector<nb::ndarray<>> &outputs, uintptr_t stream) {
     std::vector<std::vector<int64_t>> shapes(inputs.size() + outputs.size());
     std::vector<MhaBuffer> in, out;
     auto add = [&](auto &a, const std::string &what, size_t slot,
@@ -222,12 +220,14 @@ public:
       int type = a.device_type();
       if (type != nb::device::cuda::value &&
           type != nb::device::cuda_managed::value)
-        throw InvalidArgument(what + " is not in CUDA device memory (DLPack "
-                                     "device type " +
+        throw InvalidArgument(what +
+                              " is not in CUDA device memory (DLPack "
+                              "device type " +
                               std::to_string(type) + ")");
       std::optional<MhaDType> dtype = fromDLPack(a.dtype());
       if (!dtype)
-        throw nb::type_error((what + " has an unsupported element type").c_str());
+        throw nb::type_error(
+            (what + " has an unsupported element type").c_str());
       std::vector<int64_t> &shape = shapes[slot];
       shape.resize(a.ndim());
       int64_t expected = 1;
@@ -239,9 +239,9 @@ public:
       }
       if (!contiguous)
         throw InvalidArgument(what + " is not C-contiguous");
-      to.push_back(MhaBuffer{const_cast<void *>(static_cast<const void *>(
-                                 a.data())),
-                             *dtype, int64_t(shape.size()), shape.data()});
+      to.push_back(
+          MhaBuffer{const_cast<void *>(static_cast<const void *>(a.data())),
+                    *dtype, int64_t(shape.size()), shape.data()});
     };
     for (size_t i = 0; i < inputs.size(); ++i)
       add(inputs[i], "argument " + std::to_string(i), i, in);
@@ -268,9 +268,9 @@ private:
     std::vector<MhaTensor *> tensors(numResults, nullptr);
     {
       nb::gil_scoped_release release;
-      status = mhaFunctionCall(function, buffers.data(),
-                               int64_t(buffers.size()), tensors.data(),
-                               numResults, &error);
+      status =
+          mhaFunctionCall(function, buffers.data(), int64_t(buffers.size()),
+                          tensors.data(), numResults, &error);
     }
     throwOnRunError(status, error);
     return tensors;

@@ -635,7 +635,8 @@ MhaStatus mhaFunctionCallOnDevice(MhaFunction *function,
   if (!function->jit) {
     std::string reason = cudaUnusableReason();
     return fail(error, MHA_ERROR_RUNTIME,
-                "run failed: " + (reason.empty() ? function->unusable : reason));
+                "run failed: " +
+                    (reason.empty() ? function->unusable : reason));
   }
   // The compiled code's streams are the caller's while it runs.
   struct StreamScope {
@@ -655,8 +656,8 @@ MhaStatus mhaFunctionCallOnDevice(MhaFunction *function,
     const HostTensor &r = (*results)[i];
     if (outs[i].dtype != r.dtype || outs[i].shape != r.shape)
       return fail(error, MHA_ERROR_INVALID_ARGUMENT,
-                  "output " + std::to_string(i) + ": expected " +
-                      r.describe() + ", got " + outs[i].describe());
+                  "output " + std::to_string(i) + ": expected " + r.describe() +
+                      ", got " + outs[i].describe());
   }
   mhaRuntimeClearError();
   for (int64_t i = 0; i < numOutputs; ++i)
@@ -668,8 +669,8 @@ MhaStatus mhaFunctionCallOnDevice(MhaFunction *function,
   if (const char *message = mhaRuntimeGetLastError()) {
     std::string text = message;
     mhaRuntimeClearError();
-    return fail(error, MHA_ERROR_RUNTIME, "copying the results failed: " +
-                                              text);
+    return fail(error, MHA_ERROR_RUNTIME,
+                "copying the results failed: " + text);
   }
   return MHA_SUCCESS;
 }

@@ -188,8 +188,7 @@ struct ThreadState {
       byteCounters().retired.fetch_add(delta, std::memory_order_relaxed);
       return;
     }
-    counter->bytes.store(counter->bytes.load(std::memory_order_relaxed) +
-                             delta,
+    counter->bytes.store(counter->bytes.load(std::memory_order_relaxed) + delta,
                          std::memory_order_relaxed);
   }
   void *take(uint64_t bytes, uint64_t align) {

@@ -495,18 +495,16 @@ TEST_F(CAPITest, CallOnDeviceChecksItsArguments) {
               MHA_ERROR_INVALID_ARGUMENT, error,
               "compiled for the cpu pipeline; device buffers need a gpu");
   mhaFunctionDestroy(cpu);
-  expectError(
-      mhaFunctionCallOnDevice(nullptr, in, 3, &out, 1, nullptr, &error),
-      MHA_ERROR_INVALID_ARGUMENT, error, "null function");
+  expectError(mhaFunctionCallOnDevice(nullptr, in, 3, &out, 1, nullptr, &error),
+              MHA_ERROR_INVALID_ARGUMENT, error, "null function");
 
   MhaFunction *fn = compileOrDie(kAttention, "gpu");
   ASSERT_NE(fn, nullptr);
   expectError(mhaFunctionCallOnDevice(fn, in, 3, &out, 0, nullptr, &error),
               MHA_ERROR_INVALID_ARGUMENT, error, "has 1 results, but 0");
   MhaBuffer noData = {nullptr, MHA_DTYPE_F32, 4, os};
-  expectError(
-      mhaFunctionCallOnDevice(fn, in, 3, &noData, 1, nullptr, &error),
-      MHA_ERROR_INVALID_ARGUMENT, error, "output 0: null data");
+  expectError(mhaFunctionCallOnDevice(fn, in, 3, &noData, 1, nullptr, &error),
+              MHA_ERROR_INVALID_ARGUMENT, error, "output 0: null data");
   expectError(mhaFunctionCallOnDevice(fn, in, 2, &out, 1, nullptr, &error),
               MHA_ERROR_INVALID_ARGUMENT, error, "takes 3 arguments");
   if (cudaDeviceCount() == 0) {
