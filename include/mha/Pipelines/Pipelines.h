@@ -74,7 +74,8 @@ struct CPUPipelineOptions
       *this, "kv-splits",
       llvm::cl::desc("Parallel kv splits of mha-split-kv (flash-decoding) for "
                      "attentions with a static Sq <= split-max-sq: 0 picks "
-                     "them (8), 1 turns flash-decoding off"),
+                     "them with the cost model for `threads` workers, 1 "
+                     "turns flash-decoding off"),
       llvm::cl::init(0)};
   Option<int64_t> splitMaxSq{
       *this, "split-max-sq",
