@@ -38,6 +38,8 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   split.splitMaxSq = options.splitMaxSq;
   split.kvTile = options.kvTile;
   split.threads = options.threads;
+  split.minSplitBytes = options.minSplitBytes;
+  split.packHeads = options.packHeads;
   pm.addPass(createMHASplitKV(split));
   // Layer projections: parallel output blocks, vectorised below.
   pm.addPass(createMHATileProjections());

@@ -9,6 +9,7 @@
 #define MHA_PIPELINES_PIPELINES_H
 
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
 #include "mha/Pipelines/CheckedOptions.h"
 #include "mha/Target/CPUTarget.h"
 
@@ -81,6 +82,16 @@ struct CPUPipelineOptions
       *this, "split-max-sq",
       llvm::cl::desc("Longest static Sq that mha-split-kv splits"),
       llvm::cl::init(16)};
+  Option<int64_t> minSplitBytes{
+      *this, "min-split-bytes",
+      llvm::cl::desc("Fewest K/V bytes an automatic split of mha-split-kv "
+                     "streams"),
+      llvm::cl::init(MHASplitKVOptions().minSplitBytes)};
+  Option<bool> packHeads{
+      *this, "pack-heads",
+      llvm::cl::desc("Pack the queries of each GQA/MQA group as the rows of "
+                     "one tile in mha-split-kv"),
+      llvm::cl::init(true)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "
