@@ -51,8 +51,8 @@ __attribute__((target("avx2"))) float sumAvx2(const float *p, size_t n) {
     a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
   }
   float out[8];
-  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a0, a1),
-                                      _mm256_add_ps(a2, a3)));
+  _mm256_storeu_ps(out,
+                   _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
   float s = 0;
   for (float x : out)
     s += x;
@@ -98,8 +98,9 @@ int main(int argc, char **argv) {
     if (std::strncmp(argv[i], "--mib=", 6) == 0) {
       mib = std::atol(argv[i] + 6);
       if (mib <= 0) {
-        std::fprintf(stderr, "mha-read-bandwidth: --mib must be positive, "
-                             "got '%s'\n",
+        std::fprintf(stderr,
+                     "mha-read-bandwidth: --mib must be positive, "
+                     "got '%s'\n",
                      argv[i] + 6);
         return 1;
       }

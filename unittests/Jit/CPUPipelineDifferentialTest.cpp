@@ -218,8 +218,8 @@ std::vector<std::pair<size_t, int>> levelCases() {
 
 class CPUPipelineDifferentialTest
     : public ::testing::TestWithParam<std::pair<size_t, int>> {};
-class CPUPipelineDecodeDifferentialTest
-    : public ::testing::TestWithParam<int> {};
+class CPUPipelineDecodeDifferentialTest : public ::testing::TestWithParam<int> {
+};
 
 void runCase(const DiffCase &dc, const TargetFlags &target);
 

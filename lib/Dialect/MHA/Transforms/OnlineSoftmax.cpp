@@ -592,12 +592,10 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
   return t;
 }
 
-flash::OnlineSoftmaxState
-flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
-                          const AttentionTiling &t, Value bIv, Value hIv,
-                          OpFoldResult q0, OpFoldResult qT,
-                          OpFoldResult kvBegin, OpFoldResult splitEnd,
-                          int64_t headGroup) {
+flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
+    OpBuilder &rewriter, Location loc, const AttentionTiling &t, Value bIv,
+    Value hIv, OpFoldResult q0, OpFoldResult qT, OpFoldResult kvBegin,
+    OpFoldResult splitEnd, int64_t headGroup) {
   MLIRContext *ctx = rewriter.getContext();
   AttentionOp op = t.op;
   const AttentionShape &shape = t.shape;

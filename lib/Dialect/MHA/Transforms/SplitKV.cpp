@@ -59,8 +59,7 @@ bool canPackHeads(const AttentionShape &s) {
     return false;
   if (s.causal && s.sq != 1)
     return false;
-  if (s.hasMask() && s.sq != 1 &&
-      s.isMaskBroadcast(1) != s.isMaskBroadcast(2))
+  if (s.hasMask() && s.sq != 1 && s.isMaskBroadcast(1) != s.isMaskBroadcast(2))
     return false;
   return true;
 }
@@ -121,14 +120,13 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                                          "needs a static Sq <= split-max-sq");
     // One task per K/V head with its group's queries packed, else per head.
     int64_t group = options.packHeads && canPackHeads(shape) ? shape.group : 1;
-    int64_t kvt = std::max<int64_t>(
-        1, shape.hasStaticSkv() ? std::min(options.kvTile, shape.skv)
-                                : options.kvTile);
-    int64_t splits =
-        options.kvSplits != 0
-            ? options.kvSplits
-            : automaticSplits(shape, shape.numHeads / group, threads,
-                              options.minSplitBytes, kvt);
+    int64_t kvt = std::max<int64_t>(1, shape.hasStaticSkv()
+                                           ? std::min(options.kvTile, shape.skv)
+                                           : options.kvTile);
+    int64_t splits = options.kvSplits != 0
+                         ? options.kvSplits
+                         : automaticSplits(shape, shape.numHeads / group,
+                                           threads, options.minSplitBytes, kvt);
     if (splits == 1 && group == 1)
       return rewriter.notifyMatchFailure(
           op, "one split of one head: left for mha-tile-attention");
@@ -180,8 +178,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       Type elemType = resultType.getElementType();
       auto forall = scf::ForallOp::create(
           rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads},
-          ValueRange{emptyTensor(rewriter, loc, resultType,
-                                 t.sizes.getResultSizes())},
+          ValueRange{
+              emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())},
           /*mapping=*/std::nullopt);
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(forall.getTerminator());
@@ -196,27 +194,26 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
       AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
       // One reciprocal per row, then o = l == 0 ? 0 : acc * (1 / l).
-      Value inverse = generic(
-          rewriter, loc, st.l, st.row, {id1, id1}, {kPar},
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f),
-                                         args[0]);
-          });
-      Value init = tensor::EmptyOp::create(rewriter, loc,
-                                           ArrayRef<OpFoldResult>{rows, dvSize},
-                                           elemType);
-      Value o = generic(
-          rewriter, loc, ValueRange{st.acc, st.l, inverse}, init,
-          {id2, rowOf2, rowOf2, id2}, {kPar, kPar},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            Value empty = arith::CmpFOp::create(
-                b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-            Value r = arith::MulFOp::create(b, l, args[0], args[2]);
-            r = arith::SelectOp::create(b, l, empty, zero, r);
-            if (elemType != rewriter.getF32Type())
-              r = arith::TruncFOp::create(b, l, elemType, r);
-            return r;
-          });
+      Value inverse =
+          generic(rewriter, loc, st.l, st.row, {id1, id1}, {kPar},
+                  [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                    return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f),
+                                                 args[0]);
+                  });
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<OpFoldResult>{rows, dvSize}, elemType);
+      Value o = generic(rewriter, loc, ValueRange{st.acc, st.l, inverse}, init,
+                        {id2, rowOf2, rowOf2, id2}, {kPar, kPar},
+                        [&](OpBuilder &b, Location l, ValueRange args) {
+                          Value empty = arith::CmpFOp::create(
+                              b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                          Value r =
+                              arith::MulFOp::create(b, l, args[0], args[2]);
+                          r = arith::SelectOp::create(b, l, empty, zero, r);
+                          if (elemType != rewriter.getF32Type())
+                            r = arith::TruncFOp::create(b, l, elemType, r);
+                          return r;
+                        });
       o = unpackRows(o);
       rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(
@@ -259,10 +256,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
           rewriter, loc, d0 * s0, {OpFoldResult(sIv), chunk});
       OpFoldResult splitEnd = affine::makeComposedFoldedAffineApply(
           rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
-      flash::OnlineSoftmaxState st =
-          flash::buildOnlineSoftmax(rewriter, loc, t, bIv, h0Val, zeroIdx,
-                                    group == 1 ? sqSize : rows, kvBegin,
-                                    splitEnd, group);
+      flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
+          rewriter, loc, t, bIv, h0Val, zeroIdx, group == 1 ? sqSize : rows,
+          kvBegin, splitEnd, group);
       Value m = unpackRows(st.m), l = unpackRows(st.l),
             acc = unpackRows(st.acc);
 
