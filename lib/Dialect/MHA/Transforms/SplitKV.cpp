@@ -64,6 +64,10 @@ bool canPackHeads(const AttentionShape &s) {
   return true;
 }
 
+/// Most splits the cost model picks (a dynamic Skv is bounded by nothing
+/// else): more than any CPU has workers.
+constexpr int64_t kMaxAutomaticSplits = 1024;
+
 /// Bytes of K and V that one (batch, K/V head) reads, or nullopt for a
 /// dynamic Skv.
 std::optional<int64_t> kvBytesPerHead(const AttentionShape &s) {
@@ -92,7 +96,9 @@ int64_t automaticSplits(const AttentionShape &s, int64_t headsPerBatch,
   int64_t tasks = batch * headsPerBatch;
   if (tasks >= threads)
     return 1;
-  int64_t splits = llvm::divideCeilSigned(threads, tasks);
+  // At most kMaxAutomaticSplits: the partial tensors grow with the count.
+  int64_t splits =
+      std::min(llvm::divideCeilSigned(threads, tasks), kMaxAutomaticSplits);
   if (std::optional<int64_t> bytes = kvBytesPerHead(s)) {
     splits = std::min(splits, *bytes / minSplitBytes);
     splits = std::min(splits, llvm::divideCeilSigned(s.skv, kvTile));
