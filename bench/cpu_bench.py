@@ -3,7 +3,7 @@
 reference pipeline, in one run, as % of this machine's measured f32 FMA peak,
 with the peak RSS of every run.
 
-Usage: python3 bench/cpu_bench.py [--build build] [--quick] [--runs 5]
+Usage: python3 bench/cpu_bench.py [--build build] [--quick] [--runs 5] [--decode-only]
                                   [--threads N] [--out bench/results/cpu]
 Writes <out>.md (a Markdown table) and <out>.json, and prints the table.
 """
@@ -58,13 +58,16 @@ def main():
                     help="largest S run through the unfused reference pipeline "
                          "(it materialises B*H*S*S floats and is slow)")
     ap.add_argument("--no-long", action="store_true", help="skip the S = 32768 run")
+    ap.add_argument("--decode-only", action="store_true",
+                    help="only the decode rows (K/V GB/s against the read bandwidth)")
     ap.add_argument("--out", default="bench/results/cpu")
     args = ap.parse_args()
 
     bindir = os.path.join(args.build, "bin")
     mha_run = os.path.join(bindir, "mha-run")
     peak_tool = os.path.join(bindir, "mha-fma-peak")
-    for tool in (mha_run, peak_tool):
+    bandwidth_tool = os.path.join(bindir, "mha-read-bandwidth")
+    for tool in (mha_run, peak_tool, bandwidth_tool):
         if not os.access(tool, os.X_OK):
             sys.exit(f"cpu_bench: error: {tool} not found; build first "
                      f"(cmake --build {args.build})")
@@ -75,46 +78,56 @@ def main():
     print(f"f32 FMA peak ({peak['isa']}, {threads} threads): "
           f"{peak['gflops_median']:.0f} GFLOP/s", flush=True)
 
+    bandwidth = read_bandwidth(bandwidth_tool, threads)
+    print(f"read bandwidth ({threads} threads, {bandwidth['buffer_mib']} MiB): "
+          f"{bandwidth['gbps_median']:.1f} GB/s", flush=True)
+
     seqs = [512, 1024] if args.quick else [512, 1024, 2048, 4096, 8192]
     configs = []
-    for d in (64, 128):
+    for d in (() if args.decode_only else (64, 128)):
         for s in seqs:
             for causal in (False, True):
                 configs.append(dict(kind="prefill", b=1, h=16, hkv=16, sq=s, skv=s, d=d,
                                     causal=causal))
-    if not args.quick and not args.no_long:
+    if not args.quick and not args.no_long and not args.decode_only:
         configs.append(dict(kind="long", b=1, h=16, hkv=16, sq=32768, skv=32768, d=64,
                             causal=False))
-    for skv in ([4096] if args.quick else [4096, 32768]):
-        configs.append(dict(kind="decode", b=1, h=32, hkv=8, sq=1, skv=skv, d=128,
-                            causal=False, mask=True))
+    configs += decode_configs(args.quick)
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for c in configs:
             path = os.path.join(tmp, "attention.mlir")
+            dtype = c.get("dtype", "f32")
             with open(path, "w") as f:
                 f.write(attention_mlir(c["b"], c["h"], c["hkv"], c["sq"], c["skv"], c["d"],
-                                       causal=c["causal"], mask=c.get("mask", False)))
-            runs = 1 if c["kind"] == "long" else args.runs
+                                       dtype=dtype, causal=c["causal"],
+                                       mask=c.get("mask", False)))
+            runs = c.get("runs", 1 if c["kind"] == "long" else args.runs)
             row = dict(c)
             pipelines = ["cpu"]
-            if c["sq"] <= args.reference_max_s:
+            if c.get("unsplit"):
+                pipelines.append("unsplit")
+            if c["sq"] <= args.reference_max_s and dtype == "f32":
                 pipelines.append("reference")
             for pipeline in pipelines:
                 cmd = [mha_run, path, "--seed=1", f"--bench={runs}", "--json",
-                       f"--pipeline={pipeline}"]
+                       f"--pipeline={'cpu' if pipeline == 'unsplit' else pipeline}"]
+                if pipeline == "unsplit":
+                    cmd.append("--pipeline-options=kv-splits=1")
                 out, rss, wall = run_measured(cmd, env)
                 rec = json.loads(out)
                 row[pipeline] = dict(gflops=rec["bench"].get("gflops_per_second"),
                                      median_ms=rec["bench"]["median_seconds"] * 1e3,
                                      compile_s=rec["compile_seconds"], peak_rss_mib=rss)
-            io_bytes = F32 * (2 * c["b"] * c["h"] * c["sq"] * c["d"] +
+            elt = ELEMENT_BYTES[dtype]
+            io_bytes = elt * (2 * c["b"] * c["h"] * c["sq"] * c["d"] +
                               2 * c["b"] * c["hkv"] * c["skv"] * c["d"])
             row["qkvo_mib"] = io_bytes / 2**20
             if c["kind"] == "decode":
-                kv_bytes = F32 * 2 * c["b"] * c["hkv"] * c["skv"] * c["d"]
+                kv_bytes = elt * 2 * c["b"] * c["hkv"] * c["skv"] * c["d"]
                 row["kv_gbps"] = kv_bytes / (row["cpu"]["median_ms"] * 1e-3) / 1e9
+                row["kv_pct_bandwidth"] = 100 * row["kv_gbps"] / bandwidth["gbps_median"]
             if c["kind"] == "long":
                 limit = 1.5 * row["qkvo_mib"] + 300
                 row["rss_limit_mib"] = limit
@@ -125,6 +138,7 @@ def main():
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     meta = dict(date=time.strftime("%Y-%m-%d %H:%M"), host=platform.node(),
                 cpu=cpu_name(), threads=threads, peak=peak, runs=args.runs,
+                read_bandwidth=bandwidth, load_average=os.getloadavg(),
                 command=" ".join(sys.argv))
     with open(args.out + ".json", "w") as f:
         json.dump(dict(meta=meta, rows=rows), f, indent=1)
@@ -132,6 +146,38 @@ def main():
     with open(args.out + ".md", "w") as f:
         f.write(table)
     print("\n" + table)
+
+
+ELEMENT_BYTES = {"f32": 4, "bf16": 2, "f16": 2}
+
+
+def read_bandwidth(tool, threads):
+    """The machine's streaming read bandwidth (mha-read-bandwidth), in this
+    run: the figure decode rows quote K/V GB/s against."""
+    return json.loads(subprocess.check_output([tool, str(threads)]))
+
+
+def decode_configs(quick):
+    """Decode rows: GQA 32/8 D=128 at Skv 4096 and 32768, f32 and bf16, with
+    and without an i1 mask; MQA; a small step (H=8, Skv=128, D=64) next to
+    the unsplit kernel (kv-splits=1), which it must never be slower than."""
+    def dec(**kw):
+        c = dict(kind="decode", b=1, sq=1, d=128, causal=False, mask=False)
+        c.update(kw)
+        return c
+    rows = [dec(h=32, hkv=8, skv=4096, mask=True),
+            dec(h=8, hkv=8, skv=128, d=64, unsplit=True, runs=200)]
+    if quick:
+        return rows
+    return rows + [
+        dec(h=32, hkv=8, skv=32768),
+        dec(h=32, hkv=8, skv=32768, mask=True),
+        dec(h=32, hkv=8, skv=32768, dtype="bf16"),
+        dec(h=32, hkv=8, skv=32768, dtype="bf16", mask=True),
+        dec(h=32, hkv=1, skv=32768),
+        dec(h=32, hkv=32, skv=8192),
+        dec(h=32, hkv=8, sq=16, skv=32768),
+    ]
 
 
 def cpu_name():
@@ -160,15 +206,21 @@ def format_row(r, peak):
         s += (f"; reference {fmt(ref['gflops'], '.2f')} GFLOP/s, "
               f"RSS {ref['peak_rss_mib']:.0f} MiB")
     if "kv_gbps" in r:
-        s += f"; K/V read {r['kv_gbps']:.1f} GB/s"
+        s += (f"; K/V read {r['kv_gbps']:.1f} GB/s "
+              f"({r['kv_pct_bandwidth']:.0f}% of read bandwidth)")
+    if "unsplit" in r:
+        s += f"; unsplit (kv-splits=1) {r['unsplit']['median_ms']:.3f} ms"
     if "rss_ok" in r:
         s += f"; RSS limit {r['rss_limit_mib']:.0f} MiB {'OK' if r['rss_ok'] else 'EXCEEDED'}"
     return s
 
 
 def markdown(rows, peak, meta):
+    bw = meta.get("read_bandwidth")
     out = [f"CPU: {meta['cpu']}, {meta['threads']} threads, f32. FMA peak "
            f"(mha-fma-peak, {meta['peak']['isa']}): {peak:.0f} GFLOP/s. "
+           + (f"Read bandwidth (mha-read-bandwidth): {bw['gbps_median']:.1f} GB/s. "
+              if bw else "") +
            f"Median of {meta['runs']} runs. `{meta['command']}`, {meta['date']}.", "",
            "| B | H/Hkv | Sq | Skv | D | causal | cpu GFLOP/s | % peak | cpu ms | cpu RSS MiB "
            "| reference GFLOP/s | reference RSS MiB | cpu / reference | notes |",
@@ -178,7 +230,11 @@ def markdown(rows, peak, meta):
         speedup = (cpu["gflops"] / ref["gflops"]) if ref and ref["gflops"] else None
         notes = []
         if "kv_gbps" in r:
-            notes.append(f"K/V read {r['kv_gbps']:.1f} GB/s")
+            notes.append(f"{r.get('dtype', 'f32')}{', i1 mask' if r.get('mask') else ''}: "
+                         f"K/V read {r['kv_gbps']:.1f} GB/s, "
+                         f"{r['kv_pct_bandwidth']:.0f}% of read bandwidth")
+        if "unsplit" in r:
+            notes.append(f"unsplit (kv-splits=1) {r['unsplit']['median_ms']:.3f} ms")
         if "rss_ok" in r:
             notes.append(f"Q+K+V+O {r['qkvo_mib']:.0f} MiB, RSS limit "
                          f"{r['rss_limit_mib']:.0f} MiB: {'OK' if r['rss_ok'] else 'EXCEEDED'}")

@@ -30,15 +30,17 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   // Run-time checks of dynamic sizes, before any pass relies on them.
   pm.addPass(createMHAInsertShapeChecks());
   pm.addPass(createMHADecomposeMultiHeadAttention());
-  // Short queries first: split their kv range across workers; everything
+  // Short queries first: the decode kernel (GQA groups packed, the kv range
+  // split across workers where the cost model says it pays); everything
   // else is left to the tiled loop nest.
-  if (options.kvSplits != 1) {
-    MHASplitKVOptions split;
-    split.kvSplits = options.kvSplits;
-    split.splitMaxSq = options.splitMaxSq;
-    split.kvTile = options.kvTile;
-    pm.addPass(createMHASplitKV(split));
-  }
+  MHASplitKVOptions split;
+  split.kvSplits = options.kvSplits;
+  split.splitMaxSq = options.splitMaxSq;
+  split.kvTile = options.kvTile;
+  split.threads = options.threads;
+  split.minSplitBytes = options.minSplitBytes;
+  split.packHeads = options.packHeads;
+  pm.addPass(createMHASplitKV(split));
   // Layer projections: parallel output blocks, vectorised below.
   pm.addPass(createMHATileProjections());
   MHATileAttentionOptions tile;

@@ -99,6 +99,101 @@ def find_fma_peak_tool(explicit):
     return None
 
 
+def find_read_bandwidth_tool(explicit=None):
+    """mha-read-bandwidth, found as mha-fma-peak is ($MHA_READ_BANDWIDTH)."""
+    here = os.path.dirname(os.path.abspath(mha.__file__))
+    candidates = [explicit, os.environ.get("MHA_READ_BANDWIDTH"),
+                  os.path.join(here, "mha-read-bandwidth"),
+                  os.path.join(here, "..", "..", "bin", "mha-read-bandwidth"),
+                  shutil.which("mha-read-bandwidth")]
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return os.path.normpath(c)
+    return None
+
+
+#: Decode rows of --decode: (name, B, H, Hkv, Sq, Skv, D, i1 mask).
+DECODE_SHAPES = [
+    ("GQA 32/8", 1, 32, 8, 1, 32768, 128, False),
+    ("GQA 32/8, i1 mask", 1, 32, 8, 1, 32768, 128, True),
+    ("MQA 32/1", 1, 32, 1, 1, 32768, 128, False),
+    ("MHA 32", 1, 32, 32, 1, 8192, 128, False),
+    ("GQA 32/8, Sq=16", 1, 32, 8, 16, 32768, 128, False),
+    ("small MHA 8", 1, 8, 8, 1, 128, 64, False),
+]
+DECODE_SHAPES_QUICK = [DECODE_SHAPES[0], DECODE_SHAPES[-1]]
+
+
+def decode_rows(threads, runs, quick=False, skip=(), out=print,
+                bandwidth_mib=None):
+    """Decode steps (f32): mha cpu (and, for comparison, its unsplit kernel,
+    kv-splits=1) and PyTorch SDPA when installed, as K/V GB/s and % of the
+    same-run streaming read bandwidth (mha-read-bandwidth; its buffer is
+    4x the last-level cache unless ``bandwidth_mib``). Returns the
+    measurements."""
+    tool = find_read_bandwidth_tool()
+    cmd = [tool, str(threads)] + (
+        [f"--mib={bandwidth_mib}"] if bandwidth_mib else [])
+    bandwidth = json.loads(subprocess.check_output(cmd)) if tool else None
+    if bandwidth:
+        out(f"read bandwidth ({threads} threads): "
+            f"{bandwidth['gbps_median']:.1f} GB/s")
+    else:
+        out("warning: mha-read-bandwidth not found; no % of bandwidth")
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, b, h, hkv, sq, skv, d, masked in (
+            DECODE_SHAPES_QUICK if quick else DECODE_SHAPES):
+        q = rng.uniform(-1, 1, (b, h, sq, d)).astype(np.float32)
+        k, v = (rng.uniform(-1, 1, (b, hkv, skv, d)).astype(np.float32)
+                for _ in range(2))
+        mask = (rng.uniform(0, 1, (1, 1, 1, skv)) < 0.9) if masked else None
+        args = (q, k, v) + ((mask,) if masked else ())
+        kv_bytes = 4 * 2 * b * hkv * skv * d
+        row = dict(name=name, b=b, h=h, hkv=hkv, sq=sq, skv=skv, d=d,
+                   mask=masked, kv_bytes=kv_bytes, results={})
+        systems = [("mha cpu", f"threads={threads}"),
+                   ("mha cpu unsplit", f"threads={threads} kv-splits=1")]
+        for system, options in systems:
+            text = ir.sdpa(q.shape, k.shape, v.shape,
+                           mask_shape=mask.shape if masked else None,
+                           mask_dtype="i1" if masked else None)
+            fn = mha.compile(text, pipeline="cpu", options=options)
+            median, best, _, n = time_runs(lambda: fn(*args), runs)
+            row["results"][system] = dict(median_ms=median * 1e3,
+                                          kv_gbps=kv_bytes / median / 1e9)
+        if "PyTorch SDPA" not in skip and version_of("torch"):
+            import torch
+            torch.set_num_threads(threads)
+            F = torch.nn.functional
+            tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+            tm = torch.from_numpy(mask) if masked else None
+
+            def run_torch():
+                with torch.inference_mode():
+                    return F.scaled_dot_product_attention(
+                        tq, tk, tv, attn_mask=tm,
+                        enable_gqa=h != hkv).numpy()
+            try:
+                median, best, _, n = time_runs(run_torch, runs)
+                row["results"]["PyTorch SDPA"] = dict(
+                    median_ms=median * 1e3, kv_gbps=kv_bytes / median / 1e9)
+            except Exception as e:  # a peer failing is a result too
+                row["results"]["PyTorch SDPA"] = dict(
+                    error=f"{type(e).__name__}: {str(e)[:200]}")
+        for system, r in row["results"].items():
+            if bandwidth and "kv_gbps" in r:
+                r["pct_bandwidth"] = 100 * r["kv_gbps"] / bandwidth["gbps_median"]
+            out(f"decode {name} Skv={skv} D={d} {system}: " + (
+                r["error"] if "error" in r else
+                f"{r['median_ms']:.3f} ms, K/V {r['kv_gbps']:.2f} GB/s" +
+                (f" ({r['pct_bandwidth']:.0f}% of read bandwidth)"
+                 if "pct_bandwidth" in r else "")))
+        rows.append(row)
+    return dict(read_bandwidth=bandwidth, load_average=os.getloadavg(),
+                cpu=cpu_name(), threads=threads, rows=rows)
+
+
 def time_runs(fn, runs, budget=None):
     """Median and min of ``runs`` timed calls after one warm-up; with a
     ``budget`` (seconds), slow systems get fewer runs (at least one)."""
@@ -491,6 +586,11 @@ def main(argv=None):
                     help="instead of the table: torch vs NumPy in/out at "
                          "S=2048, a decode loop with a growing KV cache and "
                          "a tiny call, each next to PyTorch")
+    ap.add_argument("--decode", action="store_true",
+                    help="instead of the table: decode steps (GQA, MQA, MHA, "
+                         "a small step) as K/V GB/s and %% of the same-run "
+                         "read bandwidth (mha-read-bandwidth), next to the "
+                         "unsplit kernel and PyTorch")
     ap.add_argument("--replot", metavar="JSON", default=None,
                     help="only rewrite the table and the plot of a previous "
                          "run's JSON (next to it)")
@@ -502,6 +602,11 @@ def main(argv=None):
     if args.integration:
         figures = integration(args.threads or os.cpu_count(),
                               seconds=1.0 if args.quick else 3.0)
+        print(json.dumps(figures))
+        return 0
+    if args.decode:
+        figures = decode_rows(args.threads or os.cpu_count(), args.runs,
+                              quick=args.quick, skip=skip)
         print(json.dumps(figures))
         return 0
     if args.replot:

@@ -1,17 +1,57 @@
-// RUN: mha-opt %s -mha-split-kv="kv-splits=4 split-max-sq=16 kv-tile=64" -split-input-file | FileCheck %s
-// RUN: mha-opt %s -mha-split-kv -split-input-file | FileCheck %s --check-prefix=AUTO
+// RUN: mha-opt %s -mha-split-kv="kv-splits=4 split-max-sq=16 kv-tile=64 pack-heads=false" -split-input-file | FileCheck %s
+// RUN: mha-opt %s -mha-split-kv="kv-splits=4" -split-input-file | FileCheck %s --check-prefix=PACK
+// RUN: mha-opt %s -mha-split-kv="threads=2" -split-input-file | FileCheck %s --check-prefix=FEW
+// RUN: mha-opt %s -mha-split-kv="threads=64 min-split-bytes=131072" -split-input-file | FileCheck %s --check-prefix=MANY
 // RUN: mha-opt %s -mha-split-kv="kv-splits=1" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: not mha-opt %s -mha-split-kv="kv-splits=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// RUN: not mha-opt %s -mha-split-kv="min-split-bytes=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-BYTES
 
-// NEGATIVE: mha-split-kv: kv-splits must not be negative and kv-tile must be positive, got kv-splits=-1 kv-tile=64
+// NEGATIVE: mha-split-kv: kv-splits and threads must not be negative, kv-tile and min-split-bytes must be positive, got kv-splits=-1 kv-tile=64 threads=0 min-split-bytes=524288
+// NEGATIVE-BYTES: got kv-splits=0 kv-tile=64 threads=0 min-split-bytes=0
 
-// kv-splits = 0 (the default) picks 8 splits; kv-splits = 1 turns the pass
-// off.
-// AUTO-LABEL: func.func @decode_gqa_mask
-// AUTO: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 32, 8)
+// The cost model (kv-splits = 0): with 2 workers the 8 (batch, K/V head)
+// tasks already fill them, so there is no split: one packed task per K/V
+// head normalises its 4 rows into the result. With 64 workers it splits
+// into ceildiv(64, 8) = 8, bounded by the K/V bytes of a head over
+// min-split-bytes (1000 * 256 * 4 / 131072 = 7). kv-splits = 1 never splits
+// but still packs.
+// FEW-LABEL: func.func @decode_gqa_mask
+// FEW: %[[R:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in (1, 8) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x32x1x128xf32>)
+// FEW: %[[H0:[0-9a-z_]+]] = affine.apply #{{.*}}(%[[H]])
+// FEW: tensor.extract_slice %arg0[%[[B]], %[[H0]], 0, 0] [1, 4, 1, 128]
+// FEW: scf.for
+// FEW: tensor.extract_slice %arg1[%[[B]], %[[H]], %{{.*}}, 0] [1, 1, %{{.*}}, 128]
+// FEW: arith.divf
+// FEW: %[[O:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [4, 1, 128] : tensor<4x128xf32> into tensor<4x1x128xf32>
+// FEW: tensor.parallel_insert_slice %[[O]] into %[[OUT]][%[[B]], %[[H0]], 0, 0] [1, 4, 1, 128]
+// FEW-NOT: linalg.generic
+// FEW: return %[[R]]
+// MANY-LABEL: func.func @decode_gqa_mask
+// MANY: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 8, 7)
 // OFF-LABEL: func.func @decode_gqa_mask
-// OFF-NOT: scf.forall
-// OFF: mha.attention
+// OFF: scf.forall (%{{.*}}, %{{.*}}) in (1, 8) shared_outs
+// OFF: tensor.parallel_insert_slice
+
+// GQA packing: one task per (batch, K/V head, split) whose query tile is the
+// 4 queries of the group ([4, 1, 128] -> [4, 128]), K and V read once for
+// the 4 heads; the partial state goes back to [B, H, splits, Sq] at the
+// group's first head.
+// PACK-LABEL: func.func @decode_gqa_mask
+// PACK: %[[P:.*]]:3 = scf.forall (%[[B:.*]], %[[H:.*]], %[[S:.*]]) in (1, 8, 4)
+// PACK-SAME: -> (tensor<1x32x4x1xf32>, tensor<1x32x4x1xf32>, tensor<1x32x4x1x128xf32>)
+// PACK: %[[H0:[0-9a-z_]+]] = affine.apply #{{.*}}(%[[H]])
+// PACK: %[[QS:.*]] = tensor.extract_slice %arg0[%[[B]], %[[H0]], 0, 0] [1, 4, 1, 128] [1, 1, 1, 1] : tensor<1x32x1x128xf32> to tensor<4x1x128xf32>
+// PACK: tensor.collapse_shape %[[QS]] {{\[\[}}0, 1], [2]] : tensor<4x1x128xf32> into tensor<4x128xf32>
+// PACK: %[[R:.*]]:3 = scf.for {{.*}} -> (tensor<4xf32>, tensor<4xf32>, tensor<4x128xf32>)
+// PACK: tensor.extract_slice %arg1[%[[B]], %[[H]], %{{.*}}, 0]
+// PACK: tensor.extract_slice %arg2[%[[B]], %[[H]], %{{.*}}, 0]
+// PACK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x128xf32>, tensor<128x4xf32>) outs(%{{.*}} : tensor<64x4xf32>)
+// PACK: %[[M:.*]] = tensor.expand_shape %[[R]]#0 {{\[\[}}0, 1]] output_shape [4, 1]
+// PACK: %[[ACC:.*]] = tensor.expand_shape %[[R]]#2 {{\[\[}}0, 1], [2]] output_shape [4, 1, 128]
+// PACK: scf.forall.in_parallel
+// PACK-NEXT: tensor.parallel_insert_slice %[[M]] into %{{.*}}[%[[B]], %[[H0]], %[[S]], 0] [1, 4, 1, 1]
+// PACK-NEXT: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[B]], %[[H0]], %[[S]], 0] [1, 4, 1, 1]
+// PACK-NEXT: tensor.parallel_insert_slice %[[ACC]] into %{{.*}}[%[[B]], %[[H0]], %[[S]], 0, 0] [1, 4, 1, 1, 128]
 
 // Decode with GQA and a broadcast i1 mask: parallel over (B, H, splits),
 // each split an online-softmax kv loop over its own 256 keys, partial
@@ -97,4 +137,66 @@ func.func @long_query(%q: tensor<1x2x17x32xf32>, %k: tensor<1x2x100x32xf32>, %v:
 func.func @decode_variants(%q: tensor<1x2x1x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>, %s: tensor<2xf32>) -> tensor<1x2x1x32xf32> {
   %o = mha.attention %q, %k, %v sinks(%s : tensor<2xf32>) {window = [64, 0], softcap = 30.0 : f32} : tensor<1x2x1x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32> -> tensor<1x2x1x32xf32>
   return %o : tensor<1x2x1x32xf32>
+}
+
+// -----
+
+// A small decode step (MHA, 128 keys, 64 KiB of K/V per head): no split can
+// pay for itself (the cost model gives 1 even for 64 workers), and with one
+// head per group there is nothing to pack: left for mha-tile-attention.
+// CHECK-LABEL: func.func @small_mha
+// MANY-LABEL: func.func @small_mha
+// MANY-NOT: scf.forall
+// MANY: mha.attention
+// FEW-LABEL: func.func @small_mha
+// FEW-NOT: scf.forall (
+// FEW: mha.attention
+func.func @small_mha(%q: tensor<1x8x1x64xf32>, %k: tensor<1x8x128x64xf32>, %v: tensor<1x8x128x64xf32>) -> tensor<1x8x1x64xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x8x1x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32> -> tensor<1x8x1x64xf32>
+  return %o : tensor<1x8x1x64xf32>
+}
+
+// -----
+
+// Packable masks: one row per head with one query (rows collapse to the
+// packed rows), and a [H, Sq] mask with Sq = 3 (the group's 2 x 3 rows).
+// A mask broadcast over heads but not over the 3 queries cannot give the
+// packed rows a projected map: that op is not packed (tasks over H).
+// CHECK-LABEL: func.func @packed_masks
+// FEW-LABEL: func.func @packed_masks
+// FEW: scf.forall (%{{.*}}, %[[H:[0-9a-z_]+]]) in (2, 2)
+// FEW: %[[H0:[0-9a-z_]+]] = affine.apply #{{.*}}(%[[H]])
+// FEW: %[[MS:.*]] = tensor.extract_slice %arg3[%{{.*}}, %[[H0]], 0, %{{.*}}] [1, 2, 1, %{{.*}}]
+// FEW: tensor.collapse_shape %[[MS]] {{\[\[}}0, 1], [2]] : tensor<2x1x?xi1> into tensor<2x?xi1>
+// FEW: scf.forall (%{{.*}}, %[[H:[0-9a-z_]+]]) in (2, 2)
+// FEW: %[[H0:[0-9a-z_]+]] = affine.apply #{{.*}}(%[[H]])
+// FEW: tensor.extract_slice %arg4[%{{.*}}, %[[H0]], 0, 0] [1, 2, 3, 32] {{.*}} to tensor<2x3x32xf32>
+// FEW: %[[MS:.*]] = tensor.extract_slice %arg5[%{{.*}}, %[[H0]], 0, %{{.*}}] [1, 2, 3, %{{.*}}]
+// FEW: tensor.collapse_shape %[[MS]] {{\[\[}}0, 1], [2]] : tensor<2x3x?xf32> into tensor<6x?xf32>
+// FEW-NOT: scf.forall (
+// FEW: mha.attention
+// FEW-NOT: scf.forall (
+func.func @packed_masks(%q: tensor<2x4x1x32xf32>, %k: tensor<2x2x100x32xf32>, %v: tensor<2x2x100x32xf32>, %m: tensor<2x4x1x100xi1>,
+                        %q3: tensor<2x4x3x32xf32>, %m3: tensor<2x4x3x100xf32>, %mh: tensor<1x1x3x100xi1>) -> (tensor<2x4x1x32xf32>, tensor<2x4x3x32xf32>, tensor<2x4x3x32xf32>) {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<2x4x1x32xf32>, tensor<2x2x100x32xf32>, tensor<2x2x100x32xf32>, tensor<2x4x1x100xi1> -> tensor<2x4x1x32xf32>
+  %o3 = mha.attention %q3, %k, %v mask(%m3) : tensor<2x4x3x32xf32>, tensor<2x2x100x32xf32>, tensor<2x2x100x32xf32>, tensor<2x4x3x100xf32> -> tensor<2x4x3x32xf32>
+  %oh = mha.attention %q3, %k, %v mask(%mh) : tensor<2x4x3x32xf32>, tensor<2x2x100x32xf32>, tensor<2x2x100x32xf32>, tensor<1x1x3x100xi1> -> tensor<2x4x3x32xf32>
+  return %o, %o3, %oh : tensor<2x4x1x32xf32>, tensor<2x4x3x32xf32>, tensor<2x4x3x32xf32>
+}
+
+// -----
+
+// Causal with one query hides nothing: packed, and no causal select is
+// left. Causal with Sq = 3 needs each row's own diagonal: not packed.
+// CHECK-LABEL: func.func @causal_decode
+// FEW-LABEL: func.func @causal_decode
+// FEW: scf.forall (%{{.*}}, %{{.*}}) in (1, 2)
+// FEW-NOT: arith.cmpi sgt
+// FEW: tensor.parallel_insert_slice
+// FEW-NOT: scf.forall (
+// FEW: mha.attention
+func.func @causal_decode(%q: tensor<1x8x1x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>, %q3: tensor<1x8x3x32xf32>) -> (tensor<1x8x1x32xf32>, tensor<1x8x3x32xf32>) {
+  %o = mha.attention %q, %k, %v {causal} : tensor<1x8x1x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32> -> tensor<1x8x1x32xf32>
+  %o3 = mha.attention %q3, %k, %v {causal} : tensor<1x8x3x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32> -> tensor<1x8x3x32xf32>
+  return %o, %o3 : tensor<1x8x1x32xf32>, tensor<1x8x3x32xf32>
 }

@@ -32,6 +32,8 @@ using mlir::mha::testing::TargetLevel;
 
 namespace {
 constexpr int kNumCases = 200;
+/// Cases of the decode suite (each a few small compiles).
+constexpr int kNumDecodeCases = 24;
 
 /// splitmix64: the same sequence on every platform.
 struct Rng {
@@ -55,7 +57,30 @@ struct DiffCase {
   AttentionCase attention;
   int64_t qTile, kvTile;
   uint64_t seed;
+  /// Options of the decode kernel (mha-split-kv): kv-splits (0 = the cost
+  /// model), threads (0 = the host's), min-split-bytes, pack-heads.
+  int64_t kvSplits = 0, threads = 0, minSplitBytes = 524288;
+  bool packHeads = true;
+
+  std::string options() const {
+    return "q-tile=" + std::to_string(qTile) +
+           " kv-tile=" + std::to_string(kvTile) +
+           " kv-splits=" + std::to_string(kvSplits) +
+           " threads=" + std::to_string(threads) +
+           " min-split-bytes=" + std::to_string(minSplitBytes) +
+           " pack-heads=" + (packHeads ? "true" : "false");
+  }
 };
+
+/// Draws the decode kernel's options: the cost model on 4 workers with
+/// splits of at least 256 bytes splits even tiny caches, the default bound
+/// keeps them whole; fixed split counts; packing mostly on.
+void drawDecodeOptions(Rng &rng, DiffCase &dc) {
+  dc.kvSplits = rng.pick<int64_t>({0, 0, 1, 3});
+  dc.threads = rng.pick<int64_t>({0, 4});
+  dc.minSplitBytes = rng.pick<int64_t>({524288, 256});
+  dc.packHeads = rng.chance(80);
+}
 
 DiffCase makeCase(uint64_t seed) {
   Rng rng{seed};
@@ -98,7 +123,40 @@ DiffCase makeCase(uint64_t seed) {
   c.alibi = rng.chance(20);
   c.sinks = rng.chance(20);
   c.lse = rng.chance(25);
-  return {c, qTile, kvTile, seed};
+  DiffCase dc{c, qTile, kvTile, seed};
+  drawDecodeOptions(rng, dc);
+  return dc;
+}
+
+/// A decode case for the kernel of mha-split-kv: Sq in {1, 3, 16}, GQA and
+/// MQA groups, Skv mostly not a multiple of the kv tile, masks of every
+/// broadcast form (some hide whole rows: a mask broadcast over keys).
+DiffCase makeDecodeCase(uint64_t seed) {
+  Rng rng{seed};
+  AttentionCase c{};
+  c.dtype = rng.pick({DType::F32, DType::F32, DType::BF16, DType::F16});
+  c.b = rng.uniform(1, 2);
+  c.hkv = rng.uniform(1, 3);
+  c.h = c.hkv * rng.pick<int64_t>({1, 2, 4, 8});
+  c.sq = rng.pick<int64_t>({1, 1, 3, 16});
+  c.skv = rng.pick<int64_t>({1, 37, 64, 129, 300});
+  c.d = rng.pick<int64_t>({16, 64, 128});
+  c.dv = rng.chance(80) ? c.d : 24;
+  c.causal = rng.chance(30);
+  int maskRoll = int(rng.uniform(0, 3));
+  c.maskKind = maskRoll == 0   ? MaskKind::I1
+               : maskRoll == 1 ? MaskKind::Float
+                               : MaskKind::None;
+  if (c.maskKind != MaskKind::None) {
+    int64_t full[] = {c.b, c.h, c.sq, c.skv};
+    for (int64_t f : full)
+      c.maskShape.push_back(rng.chance(50) ? f : 1);
+  }
+  c.dynamic = rng.chance(15);
+  int64_t kvTile = rng.pick<int64_t>({16, 64});
+  DiffCase dc{c, /*qTile=*/64, kvTile, seed};
+  drawDecodeOptions(rng, dc);
+  return dc;
 }
 
 bool hasVariants(const AttentionCase &c) {
@@ -160,6 +218,10 @@ std::vector<std::pair<size_t, int>> levelCases() {
 
 class CPUPipelineDifferentialTest
     : public ::testing::TestWithParam<std::pair<size_t, int>> {};
+class CPUPipelineDecodeDifferentialTest : public ::testing::TestWithParam<int> {
+};
+
+void runCase(const DiffCase &dc, const TargetFlags &target);
 
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   auto [levelIndex, caseIndex] = GetParam();
@@ -176,20 +238,31 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
                                  " cannot run here: " + why + ")");
   }
   DiffCase dc = makeCase(baseSeed() * 1000 + caseIndex);
+  runCase(dc, *target);
+}
+
+TEST_P(CPUPipelineDecodeDifferentialTest, MatchesReference) {
+  DiffCase dc = makeDecodeCase(baseSeed() * 1000 + 500 + GetParam());
+  runCase(dc, TargetFlags{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Random, CPUPipelineDecodeDifferentialTest,
+                         ::testing::Range(0, kNumDecodeCases));
+
+void runCase(const DiffCase &dc, const TargetFlags &target) {
   const AttentionCase &c = dc.attention;
-  std::string options = "q-tile=" + std::to_string(dc.qTile) +
-                        " kv-tile=" + std::to_string(dc.kvTile);
+  std::string options = dc.options();
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
   std::string text = mlir::mha::testing::buildAttentionModule(c);
   std::vector<HostTensor> inputs =
       mlir::mha::testing::makeAttentionInputs(c, dc.seed);
   auto actual = mlir::mha::testing::compileAndRun(text, PipelineKind::CPU,
-                                                  options, inputs, *target);
+                                                  options, inputs, target);
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError()) << "\n"
                             << text;
   auto expected = mlir::mha::testing::compileAndRun(
-      text, PipelineKind::Reference, "", inputs, *target);
+      text, PipelineKind::Reference, "", inputs, target);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
   auto check = [&](const char *what, const std::vector<HostTensor> &want) {

@@ -9,6 +9,7 @@
 #define MHA_PIPELINES_PIPELINES_H
 
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
 #include "mha/Pipelines/CheckedOptions.h"
 #include "mha/Target/CPUTarget.h"
 
@@ -74,12 +75,23 @@ struct CPUPipelineOptions
       *this, "kv-splits",
       llvm::cl::desc("Parallel kv splits of mha-split-kv (flash-decoding) for "
                      "attentions with a static Sq <= split-max-sq: 0 picks "
-                     "them (8), 1 turns flash-decoding off"),
+                     "them with the cost model for `threads` workers, 1 "
+                     "turns flash-decoding off"),
       llvm::cl::init(0)};
   Option<int64_t> splitMaxSq{
       *this, "split-max-sq",
       llvm::cl::desc("Longest static Sq that mha-split-kv splits"),
       llvm::cl::init(16)};
+  Option<int64_t> minSplitBytes{
+      *this, "min-split-bytes",
+      llvm::cl::desc("Fewest K/V bytes an automatic split of mha-split-kv "
+                     "streams"),
+      llvm::cl::init(MHASplitKVOptions().minSplitBytes)};
+  Option<bool> packHeads{
+      *this, "pack-heads",
+      llvm::cl::desc("Pack the queries of each GQA/MQA group as the rows of "
+                     "one tile in mha-split-kv"),
+      llvm::cl::init(true)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "

@@ -13,6 +13,17 @@
 // RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=1" | FileCheck %s
 // RUN: mha-run %s --entry=masked_splits --seed=8 --verify | FileCheck %s --check-prefix=REF
 //
+// The decode kernel: GQA groups packed as tile rows, split by the cost model
+// (4 workers, splits of at least 1 KiB) or not (2 workers), with and without
+// packing, fully masked heads inside a packed group, Sq = 3 and 16 packed.
+// RUN: mha-run %s --entry=packed_masked_heads --seed=10 --verify --pipeline-options="threads=2" | FileCheck %s --check-prefix=REF
+// RUN: mha-run %s --entry=packed_masked_heads --seed=10 --verify --pipeline-options="threads=4 min-split-bytes=1024" | FileCheck %s --check-prefix=REF
+// RUN: mha-run %s --entry=packed_masked_heads --seed=10 --verify --pipeline-options="threads=4 min-split-bytes=1024 pack-heads=false" | FileCheck %s --check-prefix=REF
+// RUN: mha-run %s --entry=packed_sq3_mask --seed=11 --verify --pipeline-options="threads=2" | FileCheck %s
+// RUN: mha-run %s --entry=packed_sq3_mask --seed=11 --verify --pipeline-options="threads=4 min-split-bytes=1024" | FileCheck %s
+// RUN: mha-run %s --entry=packed_sq16_bf16 --seed=12 --verify --pipeline-options="threads=2" | FileCheck %s
+// RUN: mha-run %s --entry=packed_sq16_bf16 --seed=12 --verify --pipeline-options="kv-splits=3" | FileCheck %s
+//
 // Dynamic Skv, with inputs written by mha-run --output.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: mha-run %S/Inputs/make-decode-inputs.mlir --seed=9 --output=0=%t/q.npy --output=1=%t/k.npy --output=2=%t/v.npy --output=3=%t/m.npy
@@ -92,4 +103,25 @@ func.func @masked_splits(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x200x32xf32>, %
 func.func @dynamic_skv(%q: tensor<?x4x3x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tensor<?x2x?x32xf32>, %m: tensor<?x1x1x?xi1>) -> tensor<?x4x3x32xf32> {
   %o = mha.attention %q, %k, %v mask(%m) : tensor<?x4x3x32xf32>, tensor<?x2x?x32xf32>, tensor<?x2x?x32xf32>, tensor<?x1x1x?xi1> -> tensor<?x4x3x32xf32>
   return %o : tensor<?x4x3x32xf32>
+}
+
+// MQA-like group of 4 over 37 keys (not a multiple of the kv tile) with a
+// per-head i1 mask broadcast over keys that hides every key of heads 1 and
+// 3: their packed rows see no key and must be 0, next to rows that see all.
+func.func @packed_masked_heads(%q: tensor<1x4x1x32xf32>, %k: tensor<1x1x37x32xf32>, %v: tensor<1x1x37x32xf32>) -> tensor<1x4x1x32xf32> {
+  %m = arith.constant dense<[[[[true]], [[false]], [[true]], [[false]]]]> : tensor<1x4x1x1xi1>
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x4x1x32xf32>, tensor<1x1x37x32xf32>, tensor<1x1x37x32xf32>, tensor<1x4x1x1xi1> -> tensor<1x4x1x32xf32>
+  return %o : tensor<1x4x1x32xf32>
+}
+
+// Sq = 3, GQA 8/2, a full [B, H, Sq, Skv] float mask: 2 x 4 x 3 packed rows.
+func.func @packed_sq3_mask(%q: tensor<2x8x3x16xf32>, %k: tensor<2x2x129x16xf32>, %v: tensor<2x2x129x16xf32>, %m: tensor<2x8x3x129xf32>) -> tensor<2x8x3x16xf32> {
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<2x8x3x16xf32>, tensor<2x2x129x16xf32>, tensor<2x2x129x16xf32>, tensor<2x8x3x129xf32> -> tensor<2x8x3x16xf32>
+  return %o : tensor<2x8x3x16xf32>
+}
+
+// Sq = 16 (split-max-sq), bf16, MQA 4/1: 64 packed rows.
+func.func @packed_sq16_bf16(%q: tensor<1x4x16x64xbf16>, %k: tensor<1x1x300x64xbf16>, %v: tensor<1x1x300x64xbf16>) -> tensor<1x4x16x64xbf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x4x16x64xbf16>, tensor<1x1x300x64xbf16>, tensor<1x1x300x64xbf16> -> tensor<1x4x16x64xbf16>
+  return %o : tensor<1x4x16x64xbf16>
 }

@@ -91,6 +91,9 @@ struct Positions {
   /// The ALiBi slope of the head (f32) and the local key / query positions
   /// as f32 [kvt] / [qt] tensors, or null.
   Value alibiSlope, keyPos, queryPos;
+  /// Query heads [head, head + headGroup) packed as the rows of the tile
+  /// (head-major, then query); 1 = one head.
+  int64_t headGroup = 1;
 };
 
 /// Builds one online-softmax step of a query tile.
@@ -186,18 +189,42 @@ struct KvStep {
     RankedTensorType maskType = shape.maskType;
     OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
     OpFoldResult cols = bc(3) ? oneIdx : kvT;
-    Value maskTile = tensor::ExtractSliceOp::create(
-        b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
-        ArrayRef<OpFoldResult>{
-            bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
-            bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
-        ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
-        ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
     // Scores are [key, query]; the mask tile is [query, key].
     AffineExpr key = getAffineDimExpr(0, ctx), query = getAffineDimExpr(1, ctx);
     SmallVector<AffineExpr> indices =
         shape.getMaskIndices({query, query, query, key});
     AffineMap maskMap = AffineMap::get(2, 0, {indices[2], indices[3]}, ctx);
+    Value maskTile;
+    if (pos.headGroup == 1) {
+      maskTile = tensor::ExtractSliceOp::create(
+          b, loc, tensorType({rows, cols}, maskType.getElementType()), mask,
+          ArrayRef<OpFoldResult>{
+              bc(0) ? zeroIdx : pos.batch, bc(1) ? zeroIdx : pos.head,
+              bc(2) ? zeroIdx : pos.q0, bc(3) ? zeroIdx : OpFoldResult(k0)},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, rows, cols},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+    } else {
+      // Packed heads (see buildOnlineSoftmax): the mask is either one row
+      // for every packed row (broadcast heads, one query) or [group, Sq]
+      // rows that collapse to the packed rows.
+      int64_t sq = bc(2) ? 1 : shape.sq;
+      bool oneRow = bc(1);
+      OpFoldResult groupSize = b.getIndexAttr(oneRow ? 1 : pos.headGroup);
+      Value slice = tensor::ExtractSliceOp::create(
+          b, loc,
+          tensorType({groupSize, b.getIndexAttr(sq), cols},
+                     maskType.getElementType()),
+          mask,
+          ArrayRef<OpFoldResult>{bc(0) ? zeroIdx : pos.batch,
+                                 oneRow ? zeroIdx : pos.head, zeroIdx,
+                                 bc(3) ? zeroIdx : OpFoldResult(k0)},
+          ArrayRef<OpFoldResult>{oneIdx, groupSize, b.getIndexAttr(sq), cols},
+          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+      maskTile = tensor::CollapseShapeOp::create(
+          b, loc, slice, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+      AffineExpr row = oneRow ? b.getAffineConstantExpr(0) : query;
+      maskMap = AffineMap::get(2, 0, {row, indices[3]}, ctx);
+    }
     bool boolMask = shape.hasBoolMask();
     Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
     corner = generic(
@@ -565,11 +592,10 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
   return t;
 }
 
-flash::OnlineSoftmaxState
-flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
-                          const AttentionTiling &t, Value bIv, Value hIv,
-                          OpFoldResult q0, OpFoldResult qT,
-                          OpFoldResult kvBegin, OpFoldResult splitEnd) {
+flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
+    OpBuilder &rewriter, Location loc, const AttentionTiling &t, Value bIv,
+    Value hIv, OpFoldResult q0, OpFoldResult qT, OpFoldResult kvBegin,
+    OpFoldResult splitEnd, int64_t headGroup) {
   MLIRContext *ctx = rewriter.getContext();
   AttentionOp op = t.op;
   const AttentionShape &shape = t.shape;
@@ -577,6 +603,11 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   Value mask = op.getMask();
   int64_t qt = t.qt, kvt = t.kvt, d = shape.headDim, dv = shape.valueDim;
   bool fullQTiles = t.fullQTiles, fullKvTiles = t.fullKvTiles;
+  // Packed heads: the tile is every query of `headGroup` heads.
+  if (headGroup > 1) {
+    qt = headGroup * shape.sq;
+    fullQTiles = true;
+  }
   bool causal = shape.causal;
   OpFoldResult dSize = t.sizes.headDim, dvSize = t.sizes.valueDim,
                skvSize = t.sizes.skv, sqSize = t.sizes.sq,
@@ -607,7 +638,25 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
     keyPos = positions(kvt);
     queryPos = positions(qt);
   }
-  Value qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
+  Value qTileVal;
+  if (headGroup == 1) {
+    qTileVal = headTile(rewriter, loc, q, bIv, hIv, q0, qT, dSize);
+  } else {
+    // Heads are the outer dim of [B, H, Sq, D], so the queries of
+    // consecutive heads are consecutive rows: [group, Sq, D] -> [qt, D].
+    OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
+                 oneIdx = rewriter.getIndexAttr(1);
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, loc,
+        RankedTensorType::get({headGroup, shape.sq, staticOr(dSize)},
+                              shape.elementType),
+        q, ArrayRef<OpFoldResult>{bIv, hIv, zeroIdx, zeroIdx},
+        ArrayRef<OpFoldResult>{oneIdx, rewriter.getIndexAttr(headGroup),
+                               rewriter.getIndexAttr(shape.sq), dSize},
+        ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, oneIdx});
+    qTileVal = tensor::CollapseShapeOp::create(
+        rewriter, loc, slice, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  }
 
   // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
   // query tile: the scores need no scaling and the kv loop no widening.
@@ -716,6 +765,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
               fullKvTiles,
               zero,
               negInf};
+  step.pos.headGroup = headGroup;
   auto loop = scf::ForOp::create(
       rewriter, loc,
       getValueOrCreateConstantIndexOp(

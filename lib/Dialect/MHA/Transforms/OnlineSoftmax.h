@@ -71,10 +71,17 @@ struct OnlineSoftmaxState {
 /// bound; an empty range yields m = lowest, l = 0, acc = 0. Without them the
 /// whole range is visited and the diagonal tile of an aligned causal tiling is
 /// peeled, as mha-tile-attention does.
+/// With `headGroup` > 1 (GQA decode), the tile's rows are all the queries of
+/// heads [head, head + headGroup), which share one K/V head: row r is query
+/// r mod Sq of head head + r / Sq, so each K/V tile is read once for the
+/// group. This needs a static Sq (q0 = 0, qT = headGroup * Sq), no causal
+/// mask unless Sq = 1 (`t.shape.causal` cleared by the caller), and a mask,
+/// if any, broadcast over heads and queries alike or Sq = 1.
 OnlineSoftmaxState
 buildOnlineSoftmax(OpBuilder &b, Location loc, const AttentionTiling &t,
                    Value batch, Value head, OpFoldResult q0, OpFoldResult qT,
-                   OpFoldResult kvBegin = {}, OpFoldResult kvEnd = {});
+                   OpFoldResult kvBegin = {}, OpFoldResult kvEnd = {},
+                   int64_t headGroup = 1);
 
 } // namespace mlir::mha::flash
 

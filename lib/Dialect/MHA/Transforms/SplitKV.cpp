@@ -25,7 +25,12 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
 #include <limits>
+#include <optional>
 
 #define DEBUG_TYPE "mha-split-kv"
 
@@ -40,21 +45,72 @@ using namespace mlir::mha;
 namespace {
 using utils::IteratorType;
 
-/// The split count of `kv-splits = 0`: enough parallel workers for a few
-/// cores even when B * H is 1. Splits beyond the kv tiles are empty and cost
-/// only their share of the combine.
-constexpr int64_t kAutomaticKvSplits = 8;
-
 /// An f32 `tensor.empty` of `sizes`.
 Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
 }
 
+/// Whether the queries of one GQA group can be the rows of one tile (see
+/// flash::buildOnlineSoftmax): causal only with one query (bottom-right
+/// causal hides nothing from the last query), and a mask must give every
+/// packed row its own row or all of them the same one.
+bool canPackHeads(const AttentionShape &s) {
+  if (s.group <= 1)
+    return false;
+  if (s.causal && s.sq != 1)
+    return false;
+  if (s.hasMask() && s.sq != 1 && s.isMaskBroadcast(1) != s.isMaskBroadcast(2))
+    return false;
+  return true;
+}
+
+/// Most splits the cost model picks (a dynamic Skv is bounded by nothing
+/// else): more than any CPU has workers.
+constexpr int64_t kMaxAutomaticSplits = 1024;
+
+/// Bytes of K and V that one (batch, K/V head) reads, or nullopt for a
+/// dynamic Skv.
+std::optional<int64_t> kvBytesPerHead(const AttentionShape &s) {
+  if (!s.hasStaticSkv())
+    return std::nullopt;
+  int64_t elt = std::max<int64_t>(1, s.elementType.getIntOrFloatBitWidth() / 8);
+  return s.skv * (s.headDim + s.valueDim) * elt;
+}
+
+/// The split count of `kv-splits = 0`, from a cost model of a memory-bound
+/// decode step on `threads` workers (see docs/cpu-codegen.md):
+///  - the tasks of the unsplit kernel are B * (heads per task); once there
+///    are as many as workers, every worker streams its own K/V heads at full
+///    bandwidth and a split only adds tasks and the combine: 1 split;
+///  - otherwise enough splits to give every worker a task, but each split
+///    must stream at least `minSplitBytes` of K/V, so that its fixed cost
+///    (a task of the parallel loop, its scratch tiles, its share of the
+///    combine: a few microseconds) stays small next to its streaming time.
+///    Short caches get fewer splits, down to 1: small shapes never pay for
+///    a split that cannot pay off.
+/// A dynamic B counts as 1 (the decode case); a dynamic Skv is assumed long.
+int64_t automaticSplits(const AttentionShape &s, int64_t headsPerBatch,
+                        int64_t threads, int64_t minSplitBytes,
+                        int64_t kvTile) {
+  int64_t batch = ShapedType::isDynamic(s.batch) ? 1 : s.batch;
+  int64_t tasks = batch * headsPerBatch;
+  if (tasks >= threads)
+    return 1;
+  // At most kMaxAutomaticSplits: the partial tensors grow with the count.
+  int64_t splits =
+      std::min(llvm::divideCeilSigned(threads, tasks), kMaxAutomaticSplits);
+  if (std::optional<int64_t> bytes = kvBytesPerHead(s)) {
+    splits = std::min(splits, *bytes / minSplitBytes);
+    splits = std::min(splits, llvm::divideCeilSigned(s.skv, kvTile));
+  }
+  return std::max<int64_t>(splits, 1);
+}
+
 struct SplitKVPattern : OpRewritePattern<AttentionOp> {
-  SplitKVPattern(MLIRContext *ctx, int64_t splits, int64_t splitMaxSq,
-                 int64_t kvTile)
-      : OpRewritePattern(ctx, /*benefit=*/1), splits(splits),
-        splitMaxSq(splitMaxSq), kvTile(kvTile) {}
+  SplitKVPattern(MLIRContext *ctx, const MHASplitKVOptions &options,
+                 int64_t threads)
+      : OpRewritePattern(ctx, /*benefit=*/1), options(options),
+        threads(threads) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -63,30 +119,124 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     if (op.hasVariants())
       return rewriter.notifyMatchFailure(op, "attention variants are not "
                                              "split");
-    int64_t sq = AttentionShape::get(op).sq;
-    if (ShapedType::isDynamic(sq) || sq > splitMaxSq || sq <= 0)
+    AttentionShape shape = AttentionShape::get(op);
+    int64_t sq = shape.sq;
+    if (ShapedType::isDynamic(sq) || sq > options.splitMaxSq || sq <= 0)
       return rewriter.notifyMatchFailure(op,
                                          "needs a static Sq <= split-max-sq");
+    // One task per K/V head with its group's queries packed, else per head.
+    int64_t group = options.packHeads && canPackHeads(shape) ? shape.group : 1;
+    int64_t kvt = std::max<int64_t>(1, shape.hasStaticSkv()
+                                           ? std::min(options.kvTile, shape.skv)
+                                           : options.kvTile);
+    int64_t splits = options.kvSplits != 0
+                         ? options.kvSplits
+                         : automaticSplits(shape, shape.numHeads / group,
+                                           threads, options.minSplitBytes, kvt);
+    if (splits == 1 && group == 1)
+      return rewriter.notifyMatchFailure(
+          op, "one split of one head: left for mha-tile-attention");
 
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
-    // One query tile holding every query.
+    // One query tile holding every query (of the group).
     flash::AttentionTiling t =
-        flash::getAttentionTiling(rewriter, op, /*qTile=*/sq, kvTile);
-    int64_t kvt = t.kvt;
+        flash::getAttentionTiling(rewriter, op, /*qTile=*/sq, options.kvTile);
+    if (group > 1 && sq == 1) {
+      // Bottom-right causal hides no key from a single query.
+      t.shape.causal = false;
+      t.causalOffset = {};
+    }
     OpFoldResult batchSize = t.sizes.batch, headsSize = t.sizes.numHeads,
-                 sqSize = t.sizes.sq;
-    OpFoldResult splitsSize = rewriter.getIndexAttr(splits);
+                 sqSize = t.sizes.sq, dvSize = t.sizes.valueDim;
+    OpFoldResult taskHeads = rewriter.getIndexAttr(shape.numHeads / group);
+    OpFoldResult groupSize = rewriter.getIndexAttr(group);
+    OpFoldResult rows = rewriter.getIndexAttr(group * sq);
     OpFoldResult zeroIdx = rewriter.getIndexAttr(0),
                  oneIdx = rewriter.getIndexAttr(1);
-
-    // chunk = ceil(ceil(Skv / splits) / kvt) * kvt: whole kv tiles per split,
-    // so that each split starts on a tile boundary.
     AffineExpr d0, s0;
     bindDims(ctx, d0);
     bindSymbols(ctx, s0);
+    // The task's first query head.
+    auto firstHead = [&](Value hIv) -> OpFoldResult {
+      return affine::makeComposedFoldedAffineApply(rewriter, loc, d0 * group,
+                                                   {OpFoldResult(hIv)});
+    };
+    // The [group * Sq, ...] state of a task as [group, Sq, ...] (the rows
+    // are head-major).
+    auto unpackRows = [&](Value v) -> Value {
+      if (group == 1)
+        return v;
+      auto type = cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> shape2 = {group, sq};
+      llvm::append_range(shape2, type.getShape().drop_front());
+      SmallVector<ReassociationIndices> assoc = {{0, 1}};
+      for (int64_t i = 1; i < type.getRank(); ++i)
+        assoc.push_back({i + 1});
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape2, type.getElementType()),
+          v, assoc);
+    };
+
+    if (splits == 1) {
+      // Packed heads, no split: normalise in the task, into the result.
+      auto resultType = op.getResult().getType();
+      Type elemType = resultType.getElementType();
+      auto forall = scf::ForallOp::create(
+          rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads},
+          ValueRange{
+              emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())},
+          /*mapping=*/std::nullopt);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      Value bIv = forall.getInductionVars()[0];
+      Value hIv = forall.getInductionVars()[1];
+      OpFoldResult h0 = firstHead(hIv);
+      Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
+      flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
+          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group);
+      Value zero = t.zero;
+      AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+      AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
+      AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
+      // One reciprocal per row, then o = l == 0 ? 0 : acc * (1 / l).
+      Value inverse =
+          generic(rewriter, loc, st.l, st.row, {id1, id1}, {kPar},
+                  [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                    return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f),
+                                                 args[0]);
+                  });
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<OpFoldResult>{rows, dvSize}, elemType);
+      Value o = generic(rewriter, loc, ValueRange{st.acc, st.l, inverse}, init,
+                        {id2, rowOf2, rowOf2, id2}, {kPar, kPar},
+                        [&](OpBuilder &b, Location l, ValueRange args) {
+                          Value empty = arith::CmpFOp::create(
+                              b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                          Value r =
+                              arith::MulFOp::create(b, l, args[0], args[2]);
+                          r = arith::SelectOp::create(b, l, empty, zero, r);
+                          if (elemType != rewriter.getF32Type())
+                            r = arith::TruncFOp::create(b, l, elemType, r);
+                          return r;
+                        });
+      o = unpackRows(o);
+      rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, o, forall.getRegionIterArgs()[0],
+          ArrayRef<OpFoldResult>{bIv, h0, zeroIdx, zeroIdx},
+          ArrayRef<OpFoldResult>{oneIdx, groupSize, sqSize, dvSize},
+          SmallVector<OpFoldResult>(4, oneIdx));
+      rewriter.replaceOp(op, forall.getResults());
+      return success();
+    }
+
+    OpFoldResult splitsSize = rewriter.getIndexAttr(splits);
+    // chunk = ceil(ceil(Skv / splits) / kvt) * kvt: whole kv tiles per split,
+    // so that each split starts on a tile boundary.
     OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, s0.ceilDiv(splits).ceilDiv(kvt) * kvt, {t.sizes.skv});
+        rewriter, loc, s0.ceilDiv(splits).ceilDiv(t.kvt) * t.kvt,
+        {t.sizes.skv});
 
     // Partial results: per split, the running max and sum [B, H, splits, Sq]
     // and the unnormalised accumulator [B, H, splits, Sq, Dv], all f32.
@@ -94,12 +244,11 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
         emptyF32(rewriter, loc, {batchSize, headsSize, splitsSize, sqSize});
     Value lInit =
         emptyF32(rewriter, loc, {batchSize, headsSize, splitsSize, sqSize});
-    Value accInit =
-        emptyF32(rewriter, loc,
-                 {batchSize, headsSize, splitsSize, sqSize, t.sizes.valueDim});
+    Value accInit = emptyF32(
+        rewriter, loc, {batchSize, headsSize, splitsSize, sqSize, dvSize});
 
     auto forall = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{batchSize, headsSize, splitsSize},
+        rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads, splitsSize},
         ValueRange{mInit, lInit, accInit}, /*mapping=*/std::nullopt);
     {
       OpBuilder::InsertionGuard guard(rewriter);
@@ -107,27 +256,31 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       Value bIv = forall.getInductionVars()[0];
       Value hIv = forall.getInductionVars()[1];
       Value sIv = forall.getInductionVars()[2];
+      OpFoldResult h0 = group == 1 ? OpFoldResult(hIv) : firstHead(hIv);
+      Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
       OpFoldResult kvBegin = affine::makeComposedFoldedAffineApply(
           rewriter, loc, d0 * s0, {OpFoldResult(sIv), chunk});
       OpFoldResult splitEnd = affine::makeComposedFoldedAffineApply(
           rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
-          rewriter, loc, t, bIv, hIv, zeroIdx, sqSize, kvBegin, splitEnd);
+          rewriter, loc, t, bIv, h0Val, zeroIdx, group == 1 ? sqSize : rows,
+          kvBegin, splitEnd, group);
+      Value m = unpackRows(st.m), l = unpackRows(st.l),
+            acc = unpackRows(st.acc);
 
       rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
       ValueRange outs = forall.getRegionIterArgs();
-      SmallVector<OpFoldResult> rowOffsets = {bIv, hIv, sIv, zeroIdx};
-      SmallVector<OpFoldResult> rowSizes = {oneIdx, oneIdx, oneIdx, sqSize};
+      SmallVector<OpFoldResult> rowOffsets = {bIv, h0, sIv, zeroIdx};
+      SmallVector<OpFoldResult> rowSizes = {oneIdx, groupSize, oneIdx, sqSize};
       SmallVector<OpFoldResult> ones4(4, oneIdx), ones5(5, oneIdx);
-      tensor::ParallelInsertSliceOp::create(rewriter, loc, st.m, outs[0],
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, m, outs[0],
                                             rowOffsets, rowSizes, ones4);
-      tensor::ParallelInsertSliceOp::create(rewriter, loc, st.l, outs[1],
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, l, outs[1],
                                             rowOffsets, rowSizes, ones4);
       tensor::ParallelInsertSliceOp::create(
-          rewriter, loc, st.acc, outs[2],
-          ArrayRef<OpFoldResult>{bIv, hIv, sIv, zeroIdx, zeroIdx},
-          ArrayRef<OpFoldResult>{oneIdx, oneIdx, oneIdx, sqSize,
-                                 t.sizes.valueDim},
+          rewriter, loc, acc, outs[2],
+          ArrayRef<OpFoldResult>{bIv, h0, sIv, zeroIdx, zeroIdx},
+          ArrayRef<OpFoldResult>{oneIdx, groupSize, oneIdx, sqSize, dvSize},
           ones5);
     }
     Value mPart = forall.getResult(0), lPart = forall.getResult(1),
@@ -183,9 +336,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     return success();
   }
 
-  /// Resolved: at least 2.
-  int64_t splits;
-  int64_t splitMaxSq, kvTile;
+  MHASplitKVOptions options;
+  /// Resolved: at least 1.
+  int64_t threads;
 };
 
 struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
@@ -193,27 +346,35 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
 
   void runOnOperation() override {
     int64_t n = kvSplits, kv = kvTile;
-    if (n < 0 || kv <= 0) {
+    if (n < 0 || kv <= 0 || threads < 0 || minSplitBytes <= 0) {
       getOperation()->emitError()
-          << "mha-split-kv: kv-splits must not be negative and kv-tile must "
-             "be positive, got kv-splits="
-          << n << " kv-tile=" << kv;
+          << "mha-split-kv: kv-splits and threads must not be negative, "
+             "kv-tile and min-split-bytes must be positive, got kv-splits="
+          << n << " kv-tile=" << kv << " threads=" << int64_t(threads)
+          << " min-split-bytes=" << int64_t(minSplitBytes);
       return signalPassFailure();
     }
+    MHASplitKVOptions options;
+    options.kvSplits = kvSplits;
+    options.splitMaxSq = splitMaxSq;
+    options.kvTile = kvTile;
+    options.threads = threads;
+    options.minSplitBytes = minSplitBytes;
+    options.packHeads = packHeads;
     RewritePatternSet patterns(&getContext());
-    populateSplitKVPatterns(patterns, kvSplits, splitMaxSq, kvTile);
+    populateSplitKVPatterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
 
 void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
-                                        int64_t kvSplits, int64_t splitMaxSq,
-                                        int64_t kvTile) {
-  assert(kvSplits >= 0 && kvTile > 0 && "invalid mha-split-kv options");
-  int64_t splits = kvSplits == 0 ? kAutomaticKvSplits : kvSplits;
-  if (splits == 1)
-    return;
-  patterns.add<SplitKVPattern>(patterns.getContext(), splits, splitMaxSq,
-                               kvTile);
+                                        const MHASplitKVOptions &options) {
+  assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
+         options.minSplitBytes > 0 && "invalid mha-split-kv options");
+  // 0 threads: every hardware thread of this machine, as OpenMP's default.
+  int64_t threads = options.threads;
+  if (threads == 0)
+    threads = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
+  patterns.add<SplitKVPattern>(patterns.getContext(), options, threads);
 }

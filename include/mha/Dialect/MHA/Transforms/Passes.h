@@ -20,12 +20,14 @@ void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
 void populateTileAttentionPatterns(RewritePatternSet &patterns, int64_t qTile,
                                    int64_t kvTile);
 
-/// Rewrites mha.attention with a static Sq <= splitMaxSq into the
-/// flash-decoding form of mha-split-kv: `kvSplits` partial attentions over
-/// disjoint kv ranges (0: automatic; 1: none, no pattern is added), combined
-/// with log-sum-exp. `kvTile` must be positive.
-void populateSplitKVPatterns(RewritePatternSet &patterns, int64_t kvSplits,
-                             int64_t splitMaxSq, int64_t kvTile);
+/// Rewrites mha.attention with a static Sq <= split-max-sq into the decode
+/// kernel of mha-split-kv: one task per K/V head with its GQA group's queries
+/// packed (when `packHeads` and the op allows it), and the kv range split
+/// into `kvSplits` partial attentions combined with log-sum-exp (0: the cost
+/// model for `threads` workers, 0 = this machine's hardware threads; 1: no
+/// split). The options must be valid (see the pass).
+void populateSplitKVPatterns(RewritePatternSet &patterns,
+                             const MHASplitKVOptions &options);
 
 #define GEN_PASS_REGISTRATION
 #include "mha/Dialect/MHA/Transforms/Passes.h.inc"

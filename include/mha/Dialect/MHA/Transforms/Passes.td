@@ -228,19 +228,34 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
 }
 
 def MHASplitKV : Pass<"mha-split-kv"> {
-  let summary = "Flash-decoding: split the kv range of short-query "
-                "mha.attention across parallel workers";
+  let summary = "Decode kernel: pack GQA groups and split the kv range of "
+                "short-query mha.attention across parallel workers";
   let description = [{
     Rewrites every `mha.attention` whose query length `Sq` is static and at
     most `split-max-sq` (decode and short speculative steps, where the
     `(B, H, q-tiles)` parallelism of `mha-tile-attention` is too small to keep
-    the cores busy) into `splits` partial attentions, where `splits` is
-    `kv-splits`, or 8 when `kv-splits` is 0 (automatic: enough parallel
-    workers for a few cores even when `B * H` is 1; splits beyond the kv tiles
-    are empty and cost only their share of the combine). `kv-splits = 1`
-    turns the pass off, as in `mha-gpu-pipeline`. The rewrite is:
+    the cores busy and each K/V head would be streamed once per query head)
+    into the decode kernel:
 
-    - an `scf.forall` over `(B, H, splits)` whose body runs the online-softmax
+    - GQA/MQA packing (`pack-heads`): one task per K/V head whose query tile
+      is the `group * Sq` queries of the `group = H / Hkv` heads sharing it
+      (rows head-major), so every K/V tile is read once per group, not once
+      per query head. Not packed: causal with `Sq > 1`, and a mask that is
+      broadcast over heads but not over queries or the reverse (with
+      `Sq > 1`).
+    - Flash-decoding: `splits` partial attentions over the kv range, where
+      `splits` is `kv-splits`, or, when it is 0, the cost model: 1 when the
+      unsplit tasks (`B * H / group`) already fill the `threads` workers,
+      else `ceildiv(threads, tasks)` bounded so that every split streams at
+      least `min-split-bytes` of K and V (a dynamic `Skv` is assumed long, a
+      dynamic `B` counts as 1). `kv-splits = 1` never splits.
+    - With one split and packed heads, each task normalises its rows and
+      writes them into the result; with one split and no packing the op is
+      left for `mha-tile-attention`.
+
+    With more than one split the rewrite is:
+
+    - an `scf.forall` over `(B, H / group, splits)` whose body runs the online-softmax
       kv loop of `mha-tile-attention` (shared code: one query tile of all `Sq`
       queries, static padded f32 tiles, masks of every broadcast form, GQA,
       `Dv != D`, causal bottom-right, f16/bf16 widening) over the keys
@@ -296,11 +311,23 @@ def MHASplitKV : Pass<"mha-split-kv"> {
   let options = [
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Parallel partial attentions over the kv range: 0 picks them "
-           "(8), 1 turns the split off; must not be negative">,
+           "with the cost model, 1 turns the split off; must not be "
+           "negative">,
     Option<"splitMaxSq", "split-max-sq", "int64_t", /*default=*/"16",
-           "Split only attentions with a static Sq at most this">,
+           "Rewrite only attentions with a static Sq at most this">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
-           "Keys per step of each split's kv loop; must be positive">
+           "Keys per step of each split's kv loop; must be positive">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Parallel workers the automatic kv-splits fills (0 = the "
+           "hardware threads of the machine that compiles); must not be "
+           "negative">,
+    Option<"minSplitBytes", "min-split-bytes", "int64_t",
+           /*default=*/"524288",
+           "Fewest K/V bytes an automatic split streams, so that its fixed "
+           "cost stays small next to its streaming time; must be positive">,
+    Option<"packHeads", "pack-heads", "bool", /*default=*/"true",
+           "Pack the queries of each GQA/MQA group as the rows of one tile, "
+           "so that each K/V tile is read once per group">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
