@@ -26,9 +26,13 @@
 // query tiles are partial (40 = 16 + 16 + 8) and the kv loop bound is trimmed
 // to min(Skv, q0 + qT + Skv - Sq), clamped at 0 since early rows see no key.
 // Everything in the kv loop is static and padded: Q^T [D, 16], K [8, D],
-// V [8, Dv] in f32, scores S^T [8, 16].
+// V [8, Dv] in f32, scores S^T [8, 16]. Causal tiles are visited in the
+// balanced order 0, n-1, 1, n-2, ...: iteration J computes tile J/2 when J is
+// even and n - 1 - J/2 when odd, so that OpenMP's contiguous chunks of
+// iterations get equal work.
 
 // CHECK-DAG:   #[[$QT_MAP:.+]] = affine_map<(d0) -> (16, d0 * -16 + 40)>
+// CHECK-DAG:   #[[$HIGH:.+]] = affine_map<(d0) -> (-(d0 floordiv 2) + 2)>
 // CHECK-DAG:   #[[$KVHEAD_MAP:.+]] = affine_map<(d0) -> (d0 floordiv 2)>
 // CHECK-DAG:   #[[$TRANSPOSED:.+]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-DAG:   #[[$ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -48,7 +52,12 @@
 // CHECK-DAG:     %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG:     %[[SCALE:.+]] = arith.constant 0.176776692 : f32
 // CHECK:         %[[INIT:.+]] = tensor.empty() : tensor<2x4x40x16xf16>
-// CHECK:         %[[RESULT:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (2, 4, 3) shared_outs(%[[OUT:.+]] = %[[INIT]]) -> (tensor<2x4x40x16xf16>) {
+// CHECK:         %[[RESULT:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[J:.+]]) in (2, 4, 3) shared_outs(%[[OUT:.+]] = %[[INIT]]) -> (tensor<2x4x40x16xf16>) {
+// CHECK:           %[[LOWT:.+]] = affine.apply #{{.+}}(%[[J]])
+// CHECK:           %[[HIGHT:.+]] = affine.apply #[[$HIGH]](%[[J]])
+// CHECK:           %[[J64:.+]] = arith.index_castui %[[J]] : index to i64
+// CHECK:           %[[ODD:.+]] = arith.trunci %[[J64]] : i64 to i1
+// CHECK:           %[[T:.+]] = arith.select %[[ODD]], %[[HIGHT]], %[[LOWT]] : index
 // CHECK:           %[[Q0:.+]] = affine.apply #{{.+}}(%[[T]])
 // CHECK:           %[[QT:.+]] = affine.min #[[$QT_MAP]](%[[T]])
 // CHECK:           %[[G:.+]] = affine.apply #[[$KVHEAD_MAP]](%[[H]])
@@ -159,7 +168,8 @@ func.func @causal_gqa_f16(%q: tensor<2x4x40x32xf16>, %k: tensor<2x2x24x32xf16>,
 // CHECK-DAG:   #[[$END_MAP:.+]] = affine_map<(d0) -> (32, d0 * 16 + 16)>
 // CHECK-LABEL: func.func @static_full_tiles
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x2x32x16xf32>, %[[K:[^:]+]]: tensor<1x2x32x16xf32>
-// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (1, 2, 2)
+// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (1, 2, 2)
+// CHECK:           %[[T:.+]] = arith.select
 // CHECK-NOT:       affine.min
 // CHECK:           %[[QTILE:.+]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], %{{.+}}, 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x32x16xf32> to tensor<16x16xf32>
 // CHECK:           %[[QBUF:.+]] = bufferization.alloc_tensor() : tensor<16x16xf32>
@@ -200,7 +210,8 @@ func.func @static_full_tiles(%q: tensor<1x2x32x16xf32>, %k: tensor<1x2x32x16xf32
 // DIAG-DAG:    #[[$START:.+]] = affine_map<(d0) -> (d0 * 16 + 16)>
 // DIAG-LABEL:  func.func @aligned_causal
 // DIAG-SAME:       %[[Q:[^:]+]]: tensor<1x2x48x16xf32>, %[[K:[^:]+]]: tensor<1x2x64x16xf32>, %[[V:[^:]+]]: tensor<1x2x64x8xf32>
-// DIAG:          scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (1, 2, 3)
+// DIAG:          scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (1, 2, 3)
+// DIAG:            %[[T:.+]] = arith.select
 // DIAG:            %[[QP:.+]] = linalg.generic
 // DIAG:            %[[SBUF:.+]] = bufferization.alloc_tensor() : tensor<16x16xf32>
 // DIAG:            %[[START:.+]] = affine.apply #[[$START]](%[[T]])
@@ -250,6 +261,7 @@ func.func @aligned_causal(%q: tensor<1x2x48x16xf32>, %k: tensor<1x2x64x16xf32>,
 // [kvT, qT] corner of the transposed scores.
 
 // CHECK-DAG:   #[[$NQ_MAP:.+]] = affine_map<()[s0] -> (s0 ceildiv 16)>
+// CHECK-DAG:   #[[$HIGH_MAP:.+]] = affine_map<(d0)[s0] -> (-(d0 floordiv 2) + s0 ceildiv 16 - 1)>
 // CHECK-DAG:   #[[$QT_MAP:.+]] = affine_map<(d0)[s0] -> (16, d0 * -16 + s0)>
 // CHECK-DAG:   #[[$KVHEAD_MAP:.+]] = affine_map<(d0) -> (d0 floordiv 4)>
 // CHECK-DAG:   #[[$END_MAP:.+]] = affine_map<(d0, d1)[s0, s1] -> (s0, d0 + d1 * 16 + s0 - s1)>
@@ -263,7 +275,9 @@ func.func @aligned_causal(%q: tensor<1x2x48x16xf32>, %k: tensor<1x2x64x16xf32>,
 // CHECK-DAG:     %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK:         %[[NQ:.+]] = affine.apply #[[$NQ_MAP]]()[%[[SQ]]]
 // CHECK:         %[[INIT:.+]] = tensor.empty(%[[BDIM]], %[[SQ]]) : tensor<?x4x?x8xf32>
-// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (%[[BDIM]], 4, %[[NQ]]) shared_outs(%{{.+}} = %[[INIT]]) -> (tensor<?x4x?x8xf32>)
+// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[J:.+]]) in (%[[BDIM]], 4, %[[NQ]]) shared_outs(%{{.+}} = %[[INIT]]) -> (tensor<?x4x?x8xf32>)
+// CHECK:           %[[HIGHT:.+]] = affine.apply #[[$HIGH_MAP]](%[[J]])[%[[SQ]]]
+// CHECK:           %[[T:.+]] = arith.select %{{.+}}, %[[HIGHT]], %{{.+}} : index
 // CHECK:           %[[Q0:.+]] = affine.apply #{{.+}}(%[[T]])
 // CHECK:           %[[QT:.+]] = affine.min #[[$QT_MAP]](%[[T]])[%[[SQ]]]
 // CHECK:           %[[G:.+]] = affine.apply #[[$KVHEAD_MAP]](%[[H]])
