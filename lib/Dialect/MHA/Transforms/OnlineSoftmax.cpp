@@ -652,11 +652,11 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
   // So no tile beyond the diagonal is visited, and only the diagonal tile
   // selects, for any q-tile / kv-tile ratio. The peeled tile masks only the
   // causal diagonal: a window left edge may not cut it (left >= qt - 1).
-  bool peelDiagonal =
-      !split && causal && shape.hasStaticSq() && shape.hasStaticSkv() &&
-      shape.sq % qt == 0 && (shape.skv - shape.sq) % qt == 0 &&
-      (qt % kvt == 0 || kvt % qt == 0) &&
-      (shape.windowLeft < 0 || shape.windowLeft >= qt - 1);
+  bool peelDiagonal = !split && causal && shape.hasStaticSq() &&
+                      shape.hasStaticSkv() && shape.sq % qt == 0 &&
+                      (shape.skv - shape.sq) % qt == 0 &&
+                      (qt % kvt == 0 || kvt % qt == 0) &&
+                      (shape.windowLeft < 0 || shape.windowLeft >= qt - 1);
   // The peeled schedule visits only whole tiles.
   bool stepFullKvTiles = fullKvTiles || peelDiagonal;
   // The tile between the kv loop and the diagonal: q-tile keys.
@@ -777,21 +777,21 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
     if (shape.windowLeft >= 0)
       tailStart = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
-          AffineMap::get(1, 1,
-                         {d0, (d0 + s0 - shape.windowLeft).floorDiv(qt) * qt},
-                         ctx),
+          AffineMap::get(
+              1, 1, {d0, (d0 + s0 - shape.windowLeft).floorDiv(qt) * qt}, ctx),
           {tailStart, diagStart});
     if (shape.sq > shape.skv) {
       AffineMap clamp =
           AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx);
-      tailStart =
-          affine::makeComposedFoldedAffineMax(rewriter, loc, clamp, {tailStart});
+      tailStart = affine::makeComposedFoldedAffineMax(rewriter, loc, clamp,
+                                                      {tailStart});
       tailEnd =
           affine::makeComposedFoldedAffineMax(rewriter, loc, clamp, {tailEnd});
     }
     diagStep.pos.kvEnd = tailEnd;
     auto tail = scf::ForOp::create(
-        rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, tailStart),
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, tailStart),
         getValueOrCreateConstantIndexOp(rewriter, loc, tailEnd),
         arith::ConstantIndexOp::create(rewriter, loc, qt), state,
         [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {

@@ -56,8 +56,8 @@ Value balancedQueryTile(OpBuilder &b, Location loc, Value j, OpFoldResult n) {
       affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(2), {j}));
   Value high = getValueOrCreateConstantIndexOp(
       b, loc,
-      affine::makeComposedFoldedAffineApply(
-          b, loc, s0 - 1 - d0.floorDiv(2), {OpFoldResult(j), n}));
+      affine::makeComposedFoldedAffineApply(b, loc, s0 - 1 - d0.floorDiv(2),
+                                            {OpFoldResult(j), n}));
   Value odd = arith::TruncIOp::create(
       b, loc, b.getI1Type(),
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), j));
