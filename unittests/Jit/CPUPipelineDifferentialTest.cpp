@@ -264,6 +264,8 @@ const CausalCase kCausalCases[] = {
     {"window", 2, 1, 2, 1, 96, 96, 16, 16, 16, 20},
     {"window_narrower_than_tile", 3, 1, 2, 2, 64, 80, 8, 16, 16, 3},
     {"window_q_ne_kv_tile", 1, 1, 1, 1, 70, 90, 8, 32, 8, 40},
+    {"window_q_lt_kv_tile", 2, 1, 2, 1, 96, 96, 16, 8, 32, 20},
+    {"window_q_lt_kv_tile_sq_lt_skv", 3, 1, 2, 1, 40, 104, 16, 8, 16, 9},
     {"dynamic", 2, 2, 2, 1, 50, 70, 8, 16, 16, -1, true},
     {"dynamic_sq_gt_skv", 3, 1, 3, 1, 45, 20, 8, 8, 16, -1, true},
 };

@@ -778,7 +778,7 @@ flash::buildOnlineSoftmax(OpBuilder &rewriter, Location loc,
       tailStart = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
           AffineMap::get(
-              1, 1, {d0, (d0 + s0 - shape.windowLeft).floorDiv(qt) * qt}, ctx),
+              1, 1, {d0, (s0 - shape.windowLeft).floorDiv(qt) * qt}, ctx),
           {tailStart, diagStart});
     if (shape.sq > shape.skv) {
       AffineMap clamp =
