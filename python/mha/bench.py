@@ -1,5 +1,6 @@
 """Attention on the CPU, side by side: mha-mlir's cpu pipeline, its unfused
-reference pipeline (small S only), PyTorch's SDPA, IREE (llvm-cpu, twice:
+reference pipeline (small S only), PyTorch's SDPA, ONNX Runtime's
+com.microsoft MultiHeadAttention, IREE (llvm-cpu, twice:
 its fused `iree_linalg_ext.attention` op and the plain upstream-linalg
 form matmul / softmax / matmul) and a naive NumPy implementation, in one run, on the same inputs and with the same
 number of threads. Peers that are not installed are skipped.
@@ -15,8 +16,18 @@ Shapes: B=1, H=16, D in {64, 128}, S in {512, 1024, 2048, 4096} (--quick:
 D=64, S in {512, 1024}). FLOPs: mha.attention_flops (4*B*H*Sq*Skv*D, halved
 when causal: the FlashAttention convention, as mha-run --bench counts).
 Every system is timed end to end from NumPy inputs to a NumPy result (what
-a NumPy user sees), median of --runs after one warm-up; all outputs are
+a NumPy user sees; ONNX Runtime's [B, S, H*D] layout is converted outside
+the timed calls), median of --runs after one warm-up; all outputs are
 checked against the NumPy result.
+
+    python -m mha.bench --peers [--quick] [--threads N] [--peers-s 2048]
+                        [--peers-skv 4096] [--out bench/results/peers]
+
+instead compares mha with the peers users would pick instead, PyTorch SDPA
+and ONNX Runtime (MultiHeadAttention, GroupQueryAttention), each on its
+native layout, interleaved call by call in one process with the same thread
+count: f32 prefill (causal and not), bf16 prefill and GQA decode, with
+mha / max(peers) per row (see `peers`).
 """
 
 import argparse
@@ -35,12 +46,13 @@ import numpy as np
 import mha
 from mha import ir, reference
 
-SYSTEMS = ["mha cpu", "mha reference", "PyTorch SDPA", "IREE attention op",
-           "IREE linalg", "NumPy naive"]
+SYSTEMS = ["mha cpu", "mha reference", "PyTorch SDPA", "ONNX Runtime MHA",
+           "IREE attention op", "IREE linalg", "NumPy naive"]
 IREE = ("IREE attention op", "IREE linalg")
 #: Short names of --skip -> the systems (table rows) they stand for.
-SKIP_KEYS = {"torch": ("PyTorch SDPA",), "iree": IREE,
-             "numpy": ("NumPy naive",), "reference": ("mha reference",)}
+SKIP_KEYS = {"torch": ("PyTorch SDPA",), "ort": ("ONNX Runtime MHA",),
+             "iree": IREE, "numpy": ("NumPy naive",),
+             "reference": ("mha reference",)}
 
 
 def _skip_name(name):
@@ -232,6 +244,19 @@ def make_torch(q, k, v, causal, threads):
             # Sq == Skv here, so PyTorch's top-left is_causal is mha's too.
             return F.scaled_dot_product_attention(tq, tk, tv,
                                                   is_causal=causal).numpy()
+    return run, 0.0
+
+
+def make_ort(q, k, v, causal, threads):
+    """ONNX Runtime's com.microsoft MultiHeadAttention, on [B, S, H*D]
+    inputs converted once; ``run.finish`` converts a result back (untimed)."""
+    from . import _ort
+    call = _ort.multi_head_attention(q, k, v, causal, threads)
+    h = q.shape[1]
+
+    def run():
+        return call()
+    run.finish = lambda out: _ort.from_bsd(out, h)
     return run, 0.0
 
 
@@ -555,6 +580,236 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
     return r
 
 
+# --------------------------------------------------------------------------
+# --peers: mha next to the peers users would pick instead (PyTorch SDPA,
+# ONNX Runtime), f32 and bf16 prefill and GQA decode, mha / max(peers)
+# --------------------------------------------------------------------------
+
+PEERS = ("mha", "PyTorch SDPA", "ONNX Runtime")
+
+
+def _ort_missing():
+    """Why ONNX Runtime is not a peer here, or None."""
+    from . import _ort
+    return _ort.available()
+
+
+def _interleaved(fns, rounds, budget):
+    """Median seconds per call of each of ``fns`` (name -> callable), timed
+    one call at a time in turn (round robin) after one warm-up each, so that
+    a change of machine load hits every system alike. Stops after
+    ``rounds`` rounds, or earlier (at least 3) once ``budget`` seconds are
+    spent. Returns ({name: median}, {name: last output})."""
+    outs = {name: fn() for name, fn in fns.items()}
+    times = {name: [] for name in fns}
+    start = time.perf_counter()
+    for r in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            outs[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+        if r >= 2 and time.perf_counter() - start > budget:
+            break
+    return {n: statistics.median(t) for n, t in times.items()}, outs
+
+
+def _peer_calls(kind, q, k, v, causal, threads):
+    """name -> (callable, convert-to-[B, H, S, D] f32) for every peer that
+    can run ``kind`` ("prefill" or "decode") on these inputs, and name ->
+    why not for the others."""
+    from . import _ort
+    calls, missing = {}, {}
+    h = q.shape[1]
+    dtype = "bf16" if q.dtype == _bf16() else "f32"
+    text = ir.sdpa(q.shape, k.shape, v.shape, dtype=dtype, causal=causal)
+    fn = mha.compile(text, pipeline="cpu", options=f"threads={threads}")
+    calls["mha"] = (lambda: fn(q, k, v), lambda o: np.asarray(o, np.float32))
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        tdt = torch.bfloat16 if dtype == "bf16" else torch.float32
+        tq, tk, tv = (torch.from_numpy(np.asarray(a, np.float32)).to(tdt)
+                      for a in (q, k, v))
+        gqa = k.shape[1] != h
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+
+        def run_torch():
+            with torch.inference_mode():
+                # Sq == Skv (prefill) or Sq == 1 (decode, not causal):
+                # PyTorch's top-left is_causal is mha's bottom-right here.
+                return sdpa(tq, tk, tv, is_causal=causal, enable_gqa=gqa)
+        calls["PyTorch SDPA"] = (run_torch, lambda o: o.float().numpy())
+    except ImportError:
+        missing["PyTorch SDPA"] = "torch is not installed"
+    why = _ort.available()
+    if why:
+        missing["ONNX Runtime"] = why
+    else:
+        try:
+            if kind == "decode":
+                run = _ort.group_query_attention(q, k, v, threads, spin=False)
+            else:
+                run = _ort.multi_head_attention(q, k, v, causal, threads,
+                                                spin=False)
+            calls["ONNX Runtime"] = (
+                run, lambda o: _ort.from_bsd(np.asarray(o, np.float32), h))
+        except Exception as e:  # e.g. no CPU kernel for bf16
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            missing["ONNX Runtime"] = f"{type(e).__name__}: {first[:200]}"
+    return calls, missing
+
+
+def _bf16():
+    from . import _dtypes
+    return _dtypes.bfloat16
+
+
+def peer_rows(threads, dims=(64, 128), s=2048, skv=4096, decode_heads=(32, 8),
+              rounds=10, budget=20.0, seed=0, out=print):
+    """The peer comparison: for each D, f32 prefill (not causal, causal) and
+    bf16 prefill at B=1, H=16, Sq=Skv=s, then GQA decode (B=1, H/Hkv =
+    decode_heads, Sq=1, Skv=skv, D=max(dims)). Each system runs on its native
+    layout and the same inputs, ``threads`` threads, interleaved call by
+    call (`_interleaved`); inputs and results are converted outside the
+    timed calls. Every output is checked against NumPy (float64) and the
+    largest difference recorded. Returns one dict per row: kind, shape,
+    flop, kv_bytes (decode), results {system: {median_ms, gflops,
+    max_abs_diff} or {error}}, and ratio = mha / max(peers) by speed."""
+    rng = np.random.default_rng(seed)
+    bf16 = _bf16()
+    cases = []
+    for d in dims:
+        cases += [("prefill", "f32", False, (1, 16, s, d), (1, 16, s, d)),
+                  ("prefill", "f32", True, (1, 16, s, d), (1, 16, s, d))]
+        if bf16 is not None:
+            cases.append(("prefill", "bf16", False, (1, 16, s, d),
+                          (1, 16, s, d)))
+    h, hkv = decode_heads
+    dd = max(dims)
+    cases.append(("decode", "f32", False, (1, h, 1, dd), (1, hkv, skv, dd)))
+    rows = []
+    for kind, dtype, causal, qs, ks in cases:
+        q, k, v = (rng.uniform(-1, 1, shp).astype(np.float32)
+                   for shp in (qs, ks, ks))
+        if dtype == "bf16":
+            q, k, v = (a.astype(bf16) for a in (q, k, v))
+        b, hq, sq, d = qs
+        flop = mha.attention_flops(b, hq, sq, ks[2], d, causal=causal)
+        row = dict(kind=kind, dtype=dtype, causal=causal, b=b, h=hq,
+                   hkv=ks[1], sq=sq, skv=ks[2], d=d, flop=flop,
+                   kv_bytes=2 * int(np.prod(ks)) * q.dtype.itemsize,
+                   results={})
+        calls, missing = _peer_calls(kind, q, k, v, causal, threads)
+        for name, why in missing.items():
+            row["results"][name] = dict(error=why)
+        time.sleep(0.3)  # let other runtimes' spinning threads idle
+        medians, outs = _interleaved({n: c[0] for n, c in calls.items()},
+                                     rounds, budget)
+        expect = reference.attention(np.asarray(q, np.float32),
+                                     np.asarray(k, np.float32),
+                                     np.asarray(v, np.float32), causal=causal)
+        for name, t in medians.items():
+            got = calls[name][1](outs[name])
+            row["results"][name] = dict(
+                median_ms=t * 1e3, gflops=flop / t / 1e9,
+                kv_gbps=row["kv_bytes"] / t / 1e9,
+                max_abs_diff=float(np.max(np.abs(got - expect))))
+        peers = [r["gflops"] for n, r in row["results"].items()
+                 if n != "mha" and "gflops" in r]
+        mine = row["results"].get("mha", {}).get("gflops")
+        row["ratio"] = mine / max(peers) if peers and mine else None
+        rows.append(row)
+        out(peer_line(row), flush=True)
+    return rows
+
+
+def _row_name(row):
+    if row["kind"] == "decode":
+        return (f"GQA decode {row['dtype']}, H/Hkv={row['h']}/{row['hkv']}, "
+                f"Skv={row['skv']}, D={row['d']}")
+    return (f"prefill {row['dtype']}{' causal' if row['causal'] else ''}, "
+            f"S={row['sq']}, D={row['d']}")
+
+
+def _peer_cell(row, name):
+    r = row["results"].get(name)
+    if r is None:
+        return "—"
+    if "error" in r:
+        return "n/a"
+    if row["kind"] == "decode":
+        return f"{r['median_ms']:.3f} ms ({r['kv_gbps']:.1f} GB/s)"
+    return f"{r['gflops']:.1f} ({r['median_ms']:.1f} ms)"
+
+
+def peer_line(row):
+    cells = "; ".join(f"{n} {_peer_cell(row, n)}" for n in PEERS)
+    ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "n/a"
+    return f"{_row_name(row)}: {cells}; mha / max(peers) {ratio}"
+
+
+def peers_markdown(meta, rows):
+    out = [f"CPU: {meta['cpu']}, {meta['threads']} threads, B=1. GFLOP/s "
+           f"(median ms) of calls interleaved round robin, each system on "
+           f"its native layout (conversions untimed), idle threads "
+           f"sleeping (OMP_WAIT_POLICY={meta['env']['OMP_WAIT_POLICY']}, "
+           f"ONNX Runtime allow_spinning=0); decode: ms (GB/s of "
+           f"K/V read). Load average {meta['load_average']['start'][0]:.1f}"
+           f" at start, {meta['load_average']['end'][0]:.1f} at end. "
+           f"{', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}"
+           f". `{meta['command']}`, {meta['date']}.", "",
+           "| row | " + " | ".join(PEERS) + " | mha / max(peers) |",
+           "|---|" + "---|" * len(PEERS) + "---|"]
+    notes = {}
+    for row in rows:
+        ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "n/a"
+        out.append(f"| {_row_name(row)} | " + " | ".join(
+            _peer_cell(row, n) for n in PEERS) + f" | {ratio} |")
+        for n, r in row["results"].items():
+            if "error" in r:
+                notes.setdefault(f"{n}: {r['error']}", []).append(
+                    _row_name(row))
+    if notes:
+        out += ["", "Not run:"] + [f"- {why} ({'; '.join(where)})"
+                                   for why, where in notes.items()]
+    return "\n".join(out) + "\n"
+
+
+#: Interleaved calls of three runtimes: none may keep spinning on the cores
+#: after its call (OpenMP's default spins up to 200 ms), or the next system
+#: timed pays for it. Set before torch and the OpenMP runtime start.
+PEER_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0"}
+
+
+def peers_main(args, threads):
+    for key, value in PEER_ENV.items():
+        os.environ.setdefault(key, value)
+    dims = [int(x) for x in args.dims.split(",")] if args.dims else \
+        ([64] if args.quick else [64, 128])
+    s = args.peers_s or (512 if args.quick else 2048)
+    skv = args.peers_skv or (1024 if args.quick else 4096)
+    versions = {"mha-mlir": mha.__version__, "numpy": np.__version__,
+                "torch": version_of("torch"),
+                "onnxruntime": version_of("onnxruntime"),
+                "onnx": version_of("onnx")}
+    load = {"start": os.getloadavg()}
+    rows = peer_rows(threads, dims=dims, s=s, skv=skv, rounds=args.runs * 2,
+                     budget=args.budget)
+    load["end"] = os.getloadavg()
+    meta = dict(date=time.strftime("%Y-%m-%d %H:%M"), cpu=cpu_name(),
+                threads=threads, versions=versions, load_average=load,
+                env={k: os.environ.get(k) for k in PEER_ENV},
+                command="python -m mha.bench " + " ".join(args.argv))
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out + ".json", "w") as fh:
+        json.dump(dict(meta=meta, rows=rows), fh, indent=1)
+    table = peers_markdown(meta, rows)
+    with open(args.out + ".md", "w") as fh:
+        fh.write(table)
+    print(f"wrote {args.out}.md, {args.out}.json\n\n{table}")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="python -m mha.bench", description=__doc__,
@@ -580,8 +835,9 @@ def main(argv=None):
                          "reference, or a system's name as the table prints "
                          "it (\"IREE linalg\"); any case")
     ap.add_argument("--fma-peak", default=None, help="path of mha-fma-peak")
-    ap.add_argument("--out", default="bench/results/python_bench",
-                    help="output prefix (OUT.md, OUT.json, OUT.png)")
+    ap.add_argument("--out", default=None,
+                    help="output prefix (OUT.md, OUT.json, OUT.png; default "
+                         "bench/results/python_bench)")
     ap.add_argument("--integration", action="store_true",
                     help="instead of the table: torch vs NumPy in/out at "
                          "S=2048, a decode loop with a growing KV cache and "
@@ -591,6 +847,15 @@ def main(argv=None):
                          "a small step) as K/V GB/s and %% of the same-run "
                          "read bandwidth (mha-read-bandwidth), next to the "
                          "unsplit kernel and PyTorch")
+    ap.add_argument("--peers", action="store_true",
+                    help="instead of the table: mha next to PyTorch SDPA and "
+                         "ONNX Runtime (f32 and bf16 prefill, causal, GQA "
+                         "decode) with mha / max(peers); --out defaults to "
+                         "bench/results/peers")
+    ap.add_argument("--peers-s", type=int, default=None,
+                    help="--peers: prefill S (default 2048; --quick 512)")
+    ap.add_argument("--peers-skv", type=int, default=None,
+                    help="--peers: decode Skv (default 4096; --quick 1024)")
     ap.add_argument("--replot", metavar="JSON", default=None,
                     help="only rewrite the table and the plot of a previous "
                          "run's JSON (next to it)")
@@ -599,6 +864,11 @@ def main(argv=None):
         skip = parse_skip(args.skip)
     except ValueError as e:
         ap.error(str(e))
+    if args.peers:
+        args.out = args.out or "bench/results/peers"
+        args.argv = sys.argv[1:] if argv is None else list(argv)
+        return peers_main(args, args.threads or os.cpu_count())
+    args.out = args.out or "bench/results/python_bench"
     if args.integration:
         figures = integration(args.threads or os.cpu_count(),
                               seconds=1.0 if args.quick else 3.0)
@@ -629,6 +899,7 @@ def main(argv=None):
 
     versions = {"mha-mlir": mha.__version__, "numpy": np.__version__,
                 "torch": version_of("torch"),
+                "onnxruntime": version_of("onnxruntime"),
                 "iree-base-compiler": version_of("iree-base-compiler"),
                 "iree-base-runtime": version_of("iree-base-runtime"),
                 "matplotlib": version_of("matplotlib"),
@@ -652,6 +923,13 @@ def main(argv=None):
     else:
         makers["PyTorch SDPA"] = lambda q, k, v, c: make_torch(q, k, v, c,
                                                                threads)
+    if "ONNX Runtime MHA" in skip:
+        skipped["ONNX Runtime MHA"] = "--skip"
+    elif _ort_missing():
+        skipped["ONNX Runtime MHA"] = _ort_missing()
+    else:
+        makers["ONNX Runtime MHA"] = lambda q, k, v, c: make_ort(q, k, v, c,
+                                                                 threads)
     for name, kind in zip(IREE, ("op", "linalg")):
         if name in skip:
             skipped[name] = "--skip"
@@ -720,6 +998,7 @@ def main(argv=None):
                                                       f"{str(e)[:500]}")
                     print(f"D={d} S={s} {name}: FAILED {e}", flush=True)
                     continue
+                out = getattr(run, "finish", lambda o: o)(out)
                 # A plain copy: IREE's results map its device memory, which
                 # must not outlive the IREE context (it crashes at exit).
                 outputs[name] = np.array(out, dtype=np.float32, copy=True)

@@ -1,15 +1,20 @@
-"""`python -m mha.bench --skip`: which systems a --skip names (no benchmark
-is run)."""
+"""`python -m mha.bench`: which systems a --skip names (no benchmark is
+run), and the --peers comparison (ONNX Runtime, PyTorch) on a tiny shape."""
 
+import sys
+
+import numpy as np
 import pytest
 
-from mha import bench
+from mha import _ort, bench
 
 
 @pytest.mark.parametrize("text,expected", [
     ("", set()),
     (" , ", set()),
     ("torch", {"PyTorch SDPA"}),
+    ("ort", {"ONNX Runtime MHA"}),
+    ("onnx runtime MHA", {"ONNX Runtime MHA"}),
     ("iree", {"IREE attention op", "IREE linalg"}),
     ("numpy", {"NumPy naive"}),
     ("reference", {"mha reference"}),
@@ -39,10 +44,10 @@ def test_every_row_can_be_skipped_by_its_name():
 @pytest.mark.parametrize("text", ["pytorch", "IREE attention", "torch,tpu",
                                   "iree-linalg"])
 def test_unknown_names_list_the_valid_ones(text):
-    with pytest.raises(ValueError, match="in --skip: expected torch, iree, "
-                       "numpy, reference, 'mha cpu', 'mha reference', "
-                       "'PyTorch SDPA', 'IREE attention op', 'IREE linalg', "
-                       "'NumPy naive'"):
+    with pytest.raises(ValueError, match="in --skip: expected torch, ort, "
+                       "iree, numpy, reference, 'mha cpu', 'mha reference', "
+                       "'PyTorch SDPA', 'ONNX Runtime MHA', "
+                       "'IREE attention op', 'IREE linalg', 'NumPy naive'"):
         bench.parse_skip(text)
 
 
@@ -51,3 +56,70 @@ def test_main_rejects_unknown_names_before_running(capsys):
         bench.main(["--skip", "IREE attention op,tensorflow"])
     assert info.value.code == 2
     assert "unknown system 'tensorflow' in --skip" in capsys.readouterr().err
+
+
+# --peers on tiny shapes: every row runs mha; ONNX Runtime and PyTorch when
+# installed, otherwise the row says why not.
+TINY = dict(dims=(16,), s=24, skv=40, decode_heads=(4, 2), rounds=1,
+            budget=0.0, out=lambda *a, **k: None)
+
+
+def _check_rows(rows):
+    kinds = [(r["kind"], r["dtype"], r["causal"]) for r in rows]
+    assert ("prefill", "f32", False) in kinds
+    assert ("prefill", "f32", True) in kinds
+    assert ("decode", "f32", False) in kinds
+    for row in rows:
+        mine = row["results"]["mha"]
+        tol = 2e-2 if row["dtype"] == "bf16" else 1e-4
+        assert mine["max_abs_diff"] < tol, row
+        assert mine["gflops"] > 0
+        peers = {n: r for n, r in row["results"].items() if n != "mha"}
+        assert set(peers) == {"PyTorch SDPA", "ONNX Runtime"}
+        for name, r in peers.items():
+            if "error" not in r:
+                assert r["max_abs_diff"] < tol, (name, row)
+        timed = [r["gflops"] for r in peers.values() if "gflops" in r]
+        if timed:
+            assert row["ratio"] == pytest.approx(mine["gflops"] / max(timed))
+        else:
+            assert row["ratio"] is None
+
+
+def test_ort_layout_round_trip():
+    x = np.arange(2 * 3 * 5 * 4, dtype=np.float32).reshape(2, 3, 5, 4)
+    bsd = _ort.to_bsd(x)
+    assert bsd.shape == (2, 5, 12)
+    assert bsd[1, 2, 4 * 2 + 3] == x[1, 2, 2, 3]
+    np.testing.assert_array_equal(_ort.from_bsd(bsd, 3), x)
+
+
+def test_peers_with_onnxruntime():
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    rows = bench.peer_rows(1, **TINY)
+    _check_rows(rows)
+    for row in rows:
+        ort = row["results"]["ONNX Runtime"]
+        if row["dtype"] == "f32":
+            # MultiHeadAttention (causal = unidirectional) and
+            # GroupQueryAttention on the shared-buffer KV cache.
+            assert "error" not in ort, row
+            assert "median_ms" in ort
+    table = bench.peers_markdown(
+        dict(cpu="x", threads=1, load_average={"start": (0,), "end": (0,)},
+             versions={}, env={"OMP_WAIT_POLICY": "PASSIVE"}, command="c",
+             date="d"), rows)
+    assert "| GQA decode f32, H/Hkv=4/2, Skv=40, D=16 |" in table
+    assert "mha / max(peers)" in table
+
+
+def test_peers_without_onnxruntime(monkeypatch):
+    # None in sys.modules makes `import onnxruntime` raise ImportError.
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert "onnxruntime is not installed" in _ort.available()
+    rows = bench.peer_rows(1, **TINY)
+    _check_rows(rows)
+    for row in rows:
+        assert "onnxruntime is not installed" in \
+            row["results"]["ONNX Runtime"]["error"]

@@ -10,7 +10,8 @@
 // CHECK-DAG: #[[$START:.+]] = affine_map<(d0) -> (0, d0 * 16 - 32)>
 // CHECK-DAG: #[[$LEFT:.+]] = affine_map<(d0, d1) -> (-d0 + d1 * 16 - 20)>
 // CHECK-LABEL: func.func @sliding_window
-// CHECK: scf.forall (%{{.+}}, %[[QT:.+]]) in (4, 4)
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (4, 4)
+// CHECK:   %[[QT:.+]] = arith.select
 // CHECK:   %[[BEGIN:.+]] = affine.max #[[$START]](%[[QT]])
 // CHECK:   scf.for %[[K0:.+]] = %[[BEGIN]] to %{{.+}} step %c16
 // Local key j is hidden from local query i iff j < i + (q0 - 20 - k0); the

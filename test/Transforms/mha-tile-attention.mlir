@@ -1,6 +1,7 @@
 // RUN: mha-opt %s -mha-tile-attention="q-tile=16 kv-tile=8" -split-input-file | FileCheck %s
 // RUN: mha-opt %s -mha-tile-attention="q-tile=16 kv-tile=8" -split-input-file | FileCheck %s --check-prefix=NOSCORES
 // RUN: mha-opt %s -mha-tile-attention="q-tile=16 kv-tile=16" -split-input-file | FileCheck %s --check-prefix=DIAG
+// RUN: mha-opt %s -mha-tile-attention="q-tile=8 kv-tile=16" -split-input-file | FileCheck %s --check-prefix=TAIL
 // RUN: not mha-opt %s -mha-tile-attention="q-tile=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=QZERO
 // RUN: not mha-opt %s -mha-tile-attention="kv-tile=-8" -split-input-file 2>&1 | FileCheck %s --check-prefix=KVNEG
 
@@ -17,6 +18,8 @@
 // NOSCORES-NOT: tensor<32x32xf32>
 // NOSCORES-NOT: tensor<1x2x32x32xf32>
 // NOSCORES-NOT: tensor<48x64x
+// NOSCORES-NOT: tensor<32x48x
+// NOSCORES-NOT: tensor<48x32x
 // NOSCORES-NOT: tensor<64x48x
 
 // QZERO: error: mha-tile-attention: q-tile and kv-tile must be positive, got q-tile=0 kv-tile=64
@@ -26,9 +29,13 @@
 // query tiles are partial (40 = 16 + 16 + 8) and the kv loop bound is trimmed
 // to min(Skv, q0 + qT + Skv - Sq), clamped at 0 since early rows see no key.
 // Everything in the kv loop is static and padded: Q^T [D, 16], K [8, D],
-// V [8, Dv] in f32, scores S^T [8, 16].
+// V [8, Dv] in f32, scores S^T [8, 16]. Causal tiles are visited in the
+// balanced order 0, n-1, 1, n-2, ...: iteration J computes tile J/2 when J is
+// even and n - 1 - J/2 when odd, so that OpenMP's contiguous chunks of
+// iterations get equal work.
 
 // CHECK-DAG:   #[[$QT_MAP:.+]] = affine_map<(d0) -> (16, d0 * -16 + 40)>
+// CHECK-DAG:   #[[$HIGH:.+]] = affine_map<(d0) -> (-(d0 floordiv 2) + 2)>
 // CHECK-DAG:   #[[$KVHEAD_MAP:.+]] = affine_map<(d0) -> (d0 floordiv 2)>
 // CHECK-DAG:   #[[$TRANSPOSED:.+]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-DAG:   #[[$ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -48,7 +55,12 @@
 // CHECK-DAG:     %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG:     %[[SCALE:.+]] = arith.constant 0.176776692 : f32
 // CHECK:         %[[INIT:.+]] = tensor.empty() : tensor<2x4x40x16xf16>
-// CHECK:         %[[RESULT:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (2, 4, 3) shared_outs(%[[OUT:.+]] = %[[INIT]]) -> (tensor<2x4x40x16xf16>) {
+// CHECK:         %[[RESULT:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[J:.+]]) in (2, 4, 3) shared_outs(%[[OUT:.+]] = %[[INIT]]) -> (tensor<2x4x40x16xf16>) {
+// CHECK:           %[[LOWT:.+]] = affine.apply #{{.+}}(%[[J]])
+// CHECK:           %[[HIGHT:.+]] = affine.apply #[[$HIGH]](%[[J]])
+// CHECK:           %[[J64:.+]] = arith.index_castui %[[J]] : index to i64
+// CHECK:           %[[ODD:.+]] = arith.trunci %[[J64]] : i64 to i1
+// CHECK:           %[[T:.+]] = arith.select %[[ODD]], %[[HIGHT]], %[[LOWT]] : index
 // CHECK:           %[[Q0:.+]] = affine.apply #{{.+}}(%[[T]])
 // CHECK:           %[[QT:.+]] = affine.min #[[$QT_MAP]](%[[T]])
 // CHECK:           %[[G:.+]] = affine.apply #[[$KVHEAD_MAP]](%[[H]])
@@ -151,22 +163,26 @@ func.func @causal_gqa_f16(%q: tensor<2x4x40x32xf16>, %k: tensor<2x2x24x32xf16>,
 
 // -----
 
-// Static shapes that the tiles divide (also the causal bounds: qTile, Skv and
-// Skv - Sq are multiples of kvTile): every tile is static, the kv bound needs
-// no clamp at 0, full f32 K/V tiles are read in place (no packing), no tile
-// lacks keys, so only the diagonal test guards the select.
+// Static shapes that the tiles divide, q-tile (16) a multiple of kv-tile (8):
+// every tile is static, full f32 K/V tiles are read in place (no packing).
+// The kv loop stops at the diagonal, q0, without any select: every key
+// before it is visible to every query of the tile. The diagonal tile
+// [q0, q0 + 16) is peeled like with q-tile = kv-tile, with 16 keys (scratch
+// scores of its own) and triangular blocks of 8 queries.
 
-// CHECK-DAG:   #[[$END_MAP:.+]] = affine_map<(d0) -> (32, d0 * 16 + 16)>
+// CHECK-DAG:   #[[$Q0_MAP:.+]] = affine_map<(d0) -> (d0 * 16)>
 // CHECK-LABEL: func.func @static_full_tiles
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x2x32x16xf32>, %[[K:[^:]+]]: tensor<1x2x32x16xf32>
-// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (1, 2, 2)
+// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (1, 2, 2)
+// CHECK:           %[[T:.+]] = arith.select
 // CHECK-NOT:       affine.min
 // CHECK:           %[[QTILE:.+]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], %{{.+}}, 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x32x16xf32> to tensor<16x16xf32>
 // CHECK:           %[[QBUF:.+]] = bufferization.alloc_tensor() : tensor<16x16xf32>
 // CHECK-NEXT:      %[[QP:.+]] = linalg.generic {{.+}} ins(%[[QTILE]] : tensor<16x16xf32>) outs(%[[QBUF]] : tensor<16x16xf32>)
 // CHECK:           %[[SBUF:.+]] = bufferization.alloc_tensor() : tensor<8x16xf32>
 // CHECK-NOT:       bufferization.alloc_tensor() : tensor<8x16xf32>
-// CHECK:           %[[END:.+]] = affine.min #[[$END_MAP]](%[[T]])
+// CHECK:           %[[DBUF:.+]] = bufferization.alloc_tensor() : tensor<16x16xf32>
+// CHECK:           %[[END:.+]] = affine.apply #[[$Q0_MAP]](%[[T]])
 // CHECK-NOT:       affine.max
 // CHECK:           scf.for %[[K0:.+]] = %{{.+}} to %[[END]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<16xf32>, tensor<16xf32>, tensor<16x16xf32>) {
 // CHECK-NOT:         affine.min
@@ -174,11 +190,15 @@ func.func @causal_gqa_f16(%q: tensor<2x4x40x32xf16>, %k: tensor<2x2x24x32xf16>,
 // CHECK-NOT:         linalg.copy
 // CHECK:             %[[SZERO:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] : tensor<8x16xf32>)
 // CHECK:             linalg.generic {{.+}} ins(%[[KTILE]], %[[QP]] : tensor<8x16xf32>, tensor<16x16xf32>) outs(%[[SZERO]] : tensor<8x16xf32>)
-// CHECK:             %[[C7:.+]] = arith.constant 7 : index
-// CHECK:             %[[STRADDLES:.+]] = arith.cmpi sgt, %[[C7]], %{{.+}} : index
-// CHECK-NEXT:        scf.if %[[STRADDLES]] -> (tensor<8x16xf32>)
-// CHECK-NOT:             arith.cmpi sge
-// CHECK:             } else {
+// CHECK-NOT:         scf.if
+// CHECK-NOT:         linalg.index
+// CHECK:             scf.yield
+// CHECK-NEXT:      }
+// The peeled diagonal: 16 keys from q0, queries [0, 8) on keys [0, 8).
+// CHECK:           %[[KDIAG:.+]] = tensor.extract_slice %[[K]][%[[B]], %[[H]], %[[END]], 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<1x2x32x16xf32> to tensor<16x16xf32>
+// CHECK:           tensor.extract_slice %[[DBUF]][0, 0] [8, 8] [1, 1] : tensor<16x16xf32> to tensor<8x8xf32>
+// CHECK:           tensor.extract_slice %[[KDIAG]][0, 0] [8, 16] [1, 1] : tensor<16x16xf32> to tensor<8x16xf32>
+// CHECK:           linalg.index 0
 // CHECK-NOT:       arith.extf
 // CHECK:           scf.forall.in_parallel
 func.func @static_full_tiles(%q: tensor<1x2x32x16xf32>, %k: tensor<1x2x32x16xf32>,
@@ -200,7 +220,8 @@ func.func @static_full_tiles(%q: tensor<1x2x32x16xf32>, %k: tensor<1x2x32x16xf32
 // DIAG-DAG:    #[[$START:.+]] = affine_map<(d0) -> (d0 * 16 + 16)>
 // DIAG-LABEL:  func.func @aligned_causal
 // DIAG-SAME:       %[[Q:[^:]+]]: tensor<1x2x48x16xf32>, %[[K:[^:]+]]: tensor<1x2x64x16xf32>, %[[V:[^:]+]]: tensor<1x2x64x8xf32>
-// DIAG:          scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (1, 2, 3)
+// DIAG:          scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (1, 2, 3)
+// DIAG:            %[[T:.+]] = arith.select
 // DIAG:            %[[QP:.+]] = linalg.generic
 // DIAG:            %[[SBUF:.+]] = bufferization.alloc_tensor() : tensor<16x16xf32>
 // DIAG:            %[[START:.+]] = affine.apply #[[$START]](%[[T]])
@@ -250,6 +271,7 @@ func.func @aligned_causal(%q: tensor<1x2x48x16xf32>, %k: tensor<1x2x64x16xf32>,
 // [kvT, qT] corner of the transposed scores.
 
 // CHECK-DAG:   #[[$NQ_MAP:.+]] = affine_map<()[s0] -> (s0 ceildiv 16)>
+// CHECK-DAG:   #[[$HIGH_MAP:.+]] = affine_map<(d0)[s0] -> (-(d0 floordiv 2) + s0 ceildiv 16 - 1)>
 // CHECK-DAG:   #[[$QT_MAP:.+]] = affine_map<(d0)[s0] -> (16, d0 * -16 + s0)>
 // CHECK-DAG:   #[[$KVHEAD_MAP:.+]] = affine_map<(d0) -> (d0 floordiv 4)>
 // CHECK-DAG:   #[[$END_MAP:.+]] = affine_map<(d0, d1)[s0, s1] -> (s0, d0 + d1 * 16 + s0 - s1)>
@@ -263,7 +285,9 @@ func.func @aligned_causal(%q: tensor<1x2x48x16xf32>, %k: tensor<1x2x64x16xf32>,
 // CHECK-DAG:     %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK:         %[[NQ:.+]] = affine.apply #[[$NQ_MAP]]()[%[[SQ]]]
 // CHECK:         %[[INIT:.+]] = tensor.empty(%[[BDIM]], %[[SQ]]) : tensor<?x4x?x8xf32>
-// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[T:.+]]) in (%[[BDIM]], 4, %[[NQ]]) shared_outs(%{{.+}} = %[[INIT]]) -> (tensor<?x4x?x8xf32>)
+// CHECK:         scf.forall (%[[B:.+]], %[[H:.+]], %[[J:.+]]) in (%[[BDIM]], 4, %[[NQ]]) shared_outs(%{{.+}} = %[[INIT]]) -> (tensor<?x4x?x8xf32>)
+// CHECK:           %[[HIGHT:.+]] = affine.apply #[[$HIGH_MAP]](%[[J]])[%[[SQ]]]
+// CHECK:           %[[T:.+]] = arith.select %{{.+}}, %[[HIGHT]], %{{.+}} : index
 // CHECK:           %[[Q0:.+]] = affine.apply #{{.+}}(%[[T]])
 // CHECK:           %[[QT:.+]] = affine.min #[[$QT_MAP]](%[[T]])[%[[SQ]]]
 // CHECK:           %[[G:.+]] = affine.apply #[[$KVHEAD_MAP]](%[[H]])
@@ -319,4 +343,45 @@ func.func @float_mask_bf16(%q: tensor<2x2x20x8xbf16>, %k: tensor<2x2x30x8xbf16>,
       : tensor<2x2x20x8xbf16>, tensor<2x2x30x8xbf16>, tensor<2x2x30x4xbf16>,
         tensor<2x1x1x30xbf16> -> tensor<2x2x20x4xbf16>
   return %o : tensor<2x2x20x4xbf16>
+}
+
+// -----
+
+// q-tile (8) smaller than kv-tile (16), Sq < Skv: whole kv tiles up to the
+// diagonal start q0 + 16 rounded down to 16 (no select), then the keys left
+// before the diagonal by steps of 8 (none or one), then the peeled 8 x 8
+// diagonal tile. No tile is partial, so nothing is packed.
+
+// TAIL-DAG:    #[[$DSTART:.+]] = affine_map<(d0) -> (d0 * 8 + 16)>
+// TAIL-DAG:    #[[$MAIN_END:.+]] = affine_map<(d0) -> ((d0 floordiv 2) * 16 + 16)>
+// TAIL-LABEL:  func.func @causal_q_tile_below_kv_tile
+// TAIL:          scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 2, 4)
+// TAIL:            %[[T:.+]] = arith.select
+// TAIL-NOT:        linalg.copy
+// TAIL:            %[[SBUF:.+]] = bufferization.alloc_tensor() : tensor<16x8xf32>
+// TAIL:            %[[DBUF:.+]] = bufferization.alloc_tensor() : tensor<8x8xf32>
+// TAIL:            %[[DSTART:.+]] = affine.apply #[[$DSTART]](%[[T]])
+// TAIL:            %[[END:.+]] = affine.apply #[[$MAIN_END]](%[[T]])
+// TAIL:            %[[MAIN:.+]]:3 = scf.for %{{.+}} = %{{.+}} to %[[END]] step %c16
+// TAIL-NOT:          scf.if
+// TAIL-NOT:          linalg.index
+// TAIL:              linalg.fill ins(%{{.+}} : f32) outs(%[[SBUF]] : tensor<16x8xf32>)
+// TAIL:              scf.yield
+// TAIL-NEXT:       }
+// TAIL:            %[[REST:.+]]:3 = scf.for %{{.+}} = %[[END]] to %[[DSTART]] step %c8 iter_args(%{{.+}} = %[[MAIN]]#0, %{{.+}} = %[[MAIN]]#1, %{{.+}} = %[[MAIN]]#2)
+// TAIL-NOT:          scf.if
+// TAIL-NOT:          linalg.index
+// TAIL:              linalg.fill ins(%{{.+}} : f32) outs(%[[DBUF]] : tensor<8x8xf32>)
+// TAIL:              scf.yield
+// TAIL-NEXT:       }
+// TAIL:            tensor.extract_slice %{{.+}}[%{{.+}}, %{{.+}}, %[[DSTART]], 0] [1, 1, 8, 24] [1, 1, 1, 1]
+// TAIL:            linalg.index 0
+// TAIL:            outs(%{{.+}}, %[[REST]]#0, %[[REST]]#1 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+// TAIL:            scf.forall.in_parallel
+func.func @causal_q_tile_below_kv_tile(%q: tensor<1x2x32x24xf32>, %k: tensor<1x2x48x24xf32>,
+                                       %v: tensor<1x2x48x24xf32>) -> tensor<1x2x32x24xf32> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x2x32x24xf32>, tensor<1x2x48x24xf32>, tensor<1x2x48x24xf32>
+      -> tensor<1x2x32x24xf32>
+  return %o : tensor<1x2x32x24xf32>
 }

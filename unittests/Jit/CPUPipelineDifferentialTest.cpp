@@ -10,7 +10,10 @@
 // target (the reference matrix reports such a level as skipped), so every
 // case runs everywhere. MHA_TEST_LONG=1 runs every case on every level.
 // Cases with attention variants (window, softcap, ALiBi, sinks, lse) are
-// also checked against the float64 C++ oracle, every result.
+// also checked against the float64 C++ oracle, every result. Random cases
+// draw 1 to 4 threads; CausalScheduleTest walks the causal schedule (tile
+// order, peeled and straddling diagonal tiles, alignment, windows) case by
+// case on 1, 2 and 3 threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,6 +128,9 @@ DiffCase makeCase(uint64_t seed) {
   c.lse = rng.chance(25);
   DiffCase dc{c, qTile, kvTile, seed};
   drawDecodeOptions(rng, dc);
+  // Last as well: 1 thread or several (the causal tile order balances their
+  // chunks; every thread count must give the same results).
+  dc.threads = rng.pick<int64_t>({1, 2, 3, 4});
   return dc;
 }
 
@@ -290,4 +296,72 @@ INSTANTIATE_TEST_SUITE_P(
                  mlir::mha::testing::targetLevels()[info.param.first].name) +
              "_" + std::to_string(info.param.second);
     });
+
+/// The causal schedule of mha-tile-attention, case by case: query tiles in
+/// balanced order on 1 to 3 threads, the peeled diagonal (q-tile = kv-tile)
+/// and the general straddling tiles (q-tile != kv-tile), bottom-right
+/// alignment with Sq < Skv and Sq > Skv (whole query tiles see no key),
+/// odd sizes, fully masked rows, a sliding window on top of causal, dynamic
+/// sizes. On the host target, each case on 1, 2 or 3 threads (3 does not
+/// divide the tile counts).
+struct CausalCase {
+  const char *name;
+  int64_t threads, b, h, hkv, sq, skv, d, qTile, kvTile;
+  int64_t windowLeft = -1;
+  bool dynamic = false, emptyRows = false;
+};
+
+const CausalCase kCausalCases[] = {
+    {"aligned", 2, 1, 1, 1, 64, 64, 16, 16, 16},
+    {"aligned_one_thread", 1, 1, 1, 1, 64, 64, 16, 16, 16},
+    {"odd_sizes", 3, 1, 2, 1, 77, 77, 8, 16, 16},
+    {"odd_sizes_q_gt_kv_tile", 2, 1, 3, 3, 77, 77, 16, 32, 8},
+    {"odd_sizes_q_lt_kv_tile", 1, 2, 2, 1, 45, 45, 8, 8, 32},
+    {"sq_lt_skv", 2, 1, 2, 2, 40, 104, 16, 8, 8},
+    {"sq_lt_skv_q_gt_kv_tile", 3, 1, 2, 2, 40, 104, 16, 16, 8},
+    {"sq_lt_skv_odd", 1, 1, 2, 1, 37, 101, 8, 16, 5},
+    {"sq_gt_skv", 2, 1, 2, 2, 100, 36, 8, 16, 16},
+    {"sq_gt_skv_q_gt_kv_tile", 3, 1, 1, 1, 100, 36, 8, 32, 8},
+    {"sq_gt_skv_odd", 1, 2, 2, 2, 61, 23, 8, 8, 3},
+    {"fully_masked_rows", 2, 1, 2, 2, 24, 24, 8, 8, 8, -1, false, true},
+    {"window", 2, 1, 2, 1, 96, 96, 16, 16, 16, 20},
+    {"window_narrower_than_tile", 3, 1, 2, 2, 64, 80, 8, 16, 16, 3},
+    {"window_q_ne_kv_tile", 1, 1, 1, 1, 70, 90, 8, 32, 8, 40},
+    {"window_q_lt_kv_tile", 2, 1, 2, 1, 96, 96, 16, 8, 32, 20},
+    {"window_q_lt_kv_tile_sq_lt_skv", 3, 1, 2, 1, 40, 104, 16, 8, 16, 9},
+    {"dynamic", 2, 2, 2, 1, 50, 70, 8, 16, 16, -1, true},
+    {"dynamic_sq_gt_skv", 3, 1, 3, 1, 45, 20, 8, 8, 16, -1, true},
+};
+
+class CausalScheduleTest : public ::testing::TestWithParam<CausalCase> {};
+
+TEST_P(CausalScheduleTest, MatchesReference) {
+  const CausalCase &cc = GetParam();
+  AttentionCase c{};
+  c.b = cc.b;
+  c.h = cc.h;
+  c.hkv = cc.hkv;
+  c.sq = cc.sq;
+  c.skv = cc.skv;
+  c.d = c.dv = cc.d;
+  c.causal = true;
+  c.dynamic = cc.dynamic;
+  c.windowLeft = cc.windowLeft;
+  if (cc.emptyRows) {
+    // Query row 1 sees no key at all: 0, never NaN.
+    c.maskKind = MaskKind::I1;
+    c.maskShape = {1, 1, c.sq, c.skv};
+    c.emptyRows = true;
+  }
+  DiffCase dc{c, cc.qTile, cc.kvTile, uint64_t(cc.sq * 1000 + cc.skv)};
+  dc.threads = cc.threads;
+  runCase(dc, TargetFlags{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Causal, CausalScheduleTest,
+                         ::testing::ValuesIn(kCausalCases),
+                         [](const auto &info) {
+                           return std::string(info.param.name) + "_threads" +
+                                  std::to_string(info.param.threads);
+                         });
 } // namespace

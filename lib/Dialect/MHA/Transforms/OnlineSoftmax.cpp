@@ -622,7 +622,7 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
 
   OpFoldResult kvHead = affine::makeComposedFoldedAffineApply(
       rewriter, loc, shape.getKvHead(d0), {hIv});
-  Value alibiSlope, keyPos, queryPos;
+  Value alibiSlope, keyPos, queryPos, diagKeyPos;
   if (Value slopes = op.getAlibi()) {
     alibiSlope = tensor::ExtractOp::create(rewriter, loc, slopes, hIv);
     auto positions = [&](int64_t n) {
@@ -637,6 +637,7 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     };
     keyPos = positions(kvt);
     queryPos = positions(qt);
+    diagKeyPos = kvt == qt ? queryPos : positions(qt);
   }
   Value qTileVal;
   if (headGroup == 1) {
@@ -686,32 +687,62 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // tensor.empty: CSE would merge equal-shaped empties, then the fills
   // inside the loop with the iter_args' initial fills, forcing a copy per
   // kv step.
-  Scratch scratch;
-  scratch.scores = allocTensor(rewriter, loc, {kvt, qt}, f32);
-  scratch.row = allocTensor(rewriter, loc, {qt}, f32);
-  // K and V have the element type of Q (verified).
-  if (!fullKvTiles || !shape.elementType.isF32()) {
-    scratch.k = allocTensor(rewriter, loc, {kvt, d}, f32);
-    scratch.v = allocTensor(rewriter, loc, {kvt, dv}, f32);
-  }
-
   // Causal trimming: no row of this tile sees a key at or beyond
   // q0 + qT + (Skv - Sq). A negative bound means no visible key at all.
   OpFoldResult kvEnd = skvSize;
-  // Aligned causal tiles (q-tile = kv-tile, both dividing the sequences and
-  // Skv - Sq): the only tile that straddles the diagonal is the last one,
-  // [q0 + Skv - Sq, q0 + qt + Skv - Sq), with the diagonal at its corner.
-  // It is peeled out of the loop, so the loop needs no causal select, and
-  // computed by triangular blocks.
-  // The peeled tile masks only the causal diagonal: a window left edge may
-  // not cut it (left >= qt - 1).
-  bool peelDiagonal = !split && causal && fullKvTiles && qt == kvt &&
+  // Aligned causal tiles (q-tile dividing Sq and Skv - Sq, and q-tile and
+  // kv-tile multiples of one another): the keys of query tile q0 split into
+  //  - [kvStart, A), A = (q0 + Skv - Sq) rounded down to a kv tile: whole kv
+  //    tiles that every query of the tile sees, in the loop without select;
+  //  - [A, q0 + Skv - Sq): fewer keys than a kv tile (only when kv-tile >
+  //    q-tile), visible to every query too, in a second loop of q-tile keys;
+  //  - [q0 + Skv - Sq, + q-tile): the one q-tile x q-tile tile with the
+  //    diagonal at its corner, peeled and computed by triangular blocks.
+  // So no tile beyond the diagonal is visited, and only the diagonal tile
+  // selects, for any q-tile / kv-tile ratio. The peeled tile masks only the
+  // causal diagonal: a window left edge may not cut it (left >= qt - 1).
+  bool peelDiagonal = !split && causal && shape.hasStaticSq() &&
+                      shape.hasStaticSkv() && shape.sq % qt == 0 &&
+                      (shape.skv - shape.sq) % qt == 0 &&
+                      (qt % kvt == 0 || kvt % qt == 0) &&
                       (shape.windowLeft < 0 || shape.windowLeft >= qt - 1);
-  OpFoldResult diagStart;
+  // The peeled schedule visits only whole tiles.
+  bool stepFullKvTiles = fullKvTiles || peelDiagonal;
+  // The tile between the kv loop and the diagonal: q-tile keys.
+  bool tailLoop = peelDiagonal && kvt > qt;
+
+  // Scratch tiles, once per query tile. They are alloc_tensor, not
+  // tensor.empty: CSE would merge equal-shaped empties, then the fills
+  // inside the loop with the iter_args' initial fills, forcing a copy per
+  // kv step. K and V have the element type of Q (verified). The peeled
+  // diagonal has q-tile keys: scratch of its own when kv-tile differs.
+  auto makeScratch = [&](int64_t keys, bool full, bool row) {
+    Scratch sc;
+    sc.scores = allocTensor(rewriter, loc, {keys, qt}, f32);
+    if (row)
+      sc.row = allocTensor(rewriter, loc, {qt}, f32);
+    if (!full || !shape.elementType.isF32()) {
+      sc.k = allocTensor(rewriter, loc, {keys, d}, f32);
+      sc.v = allocTensor(rewriter, loc, {keys, dv}, f32);
+    }
+    return sc;
+  };
+  Scratch scratch = makeScratch(kvt, stepFullKvTiles, /*row=*/true);
+  Scratch diagScratch = scratch;
+  if (peelDiagonal && kvt != qt) {
+    diagScratch = makeScratch(qt, /*full=*/true, /*row=*/false);
+    diagScratch.row = scratch.row;
+  }
+
+  OpFoldResult diagStart, tailStart;
   if (peelDiagonal) {
     diagStart = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + s0,
                                                       {q0, causalOffset});
     kvEnd = diagStart;
+    if (kvt > qt)
+      kvEnd = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, d0.floorDiv(kvt) * kvt, {diagStart});
+    tailStart = kvEnd;
     if (shape.sq > shape.skv)
       kvEnd = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
@@ -762,10 +793,15 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
               shape,
               qt,
               kvt,
-              fullKvTiles,
+              stepFullKvTiles,
               zero,
               negInf};
   step.pos.headGroup = headGroup;
+  // Steps of q-tile keys: the tail loop and the diagonal.
+  KvStep diagStep = step;
+  diagStep.scratch = diagScratch;
+  diagStep.kvt = qt;
+  diagStep.pos.keyPos = diagKeyPos;
   auto loop = scf::ForOp::create(
       rewriter, loc,
       getValueOrCreateConstantIndexOp(
@@ -783,7 +819,38 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
         scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
       });
   SmallVector<Value> state = loop.getResults();
+  if (tailLoop) {
+    // Keys [A, q0 + Skv - Sq) by q-tile steps (none when the diagonal starts
+    // on a kv tile), from the window's start when it is later; clamped at 0
+    // when Sq > Skv.
+    OpFoldResult tailEnd = diagStart;
+    if (shape.windowLeft >= 0)
+      tailStart = affine::makeComposedFoldedAffineMax(
+          rewriter, loc,
+          AffineMap::get(
+              1, 1, {d0, (s0 - shape.windowLeft).floorDiv(qt) * qt}, ctx),
+          {tailStart, diagStart});
+    if (shape.sq > shape.skv) {
+      AffineMap clamp =
+          AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(0), d0}, ctx);
+      tailStart = affine::makeComposedFoldedAffineMax(rewriter, loc, clamp,
+                                                      {tailStart});
+      tailEnd =
+          affine::makeComposedFoldedAffineMax(rewriter, loc, clamp, {tailEnd});
+    }
+    diagStep.pos.kvEnd = tailEnd;
+    auto tail = scf::ForOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, tailStart),
+        getValueOrCreateConstantIndexOp(rewriter, loc, tailEnd),
+        arith::ConstantIndexOp::create(rewriter, loc, qt), state,
+        [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
+          scf::YieldOp::create(b, l, diagStep.build(b, l, k0, iterArgs));
+        });
+    state = tail.getResults();
+  }
   if (peelDiagonal) {
+    const KvStep &step = diagStep;
     Value k0 = getValueOrCreateConstantIndexOp(rewriter, loc, diagStart);
     if (shape.sq > shape.skv) {
       // Early query tiles of a prefill longer than the cache see no key.

@@ -38,6 +38,32 @@ using namespace mlir;
 using namespace mlir::mha;
 
 namespace {
+/// The causal query tile that parallel iteration `j` of `n` computes: tile
+/// j/2 when j is even, n - 1 - j/2 when odd (0, n-1, 1, n-2, ...). Causal
+/// tile t sees about t + 1 kv tiles, so in the natural order a contiguous
+/// chunk of iterations (what OpenMP's static schedule gives each thread)
+/// holds either the cheap or the expensive tiles: with 2 threads on one
+/// head, 3x more work on one than the other. Here every two consecutive
+/// iterations do the same work (n + 1 tiles), so each thread's chunk is
+/// balanced to within one tile, whatever the thread count.
+Value balancedQueryTile(OpBuilder &b, Location loc, Value j, OpFoldResult n) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, s0;
+  bindDims(ctx, d0);
+  bindSymbols(ctx, s0);
+  Value low = getValueOrCreateConstantIndexOp(
+      b, loc,
+      affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(2), {j}));
+  Value high = getValueOrCreateConstantIndexOp(
+      b, loc,
+      affine::makeComposedFoldedAffineApply(b, loc, s0 - 1 - d0.floorDiv(2),
+                                            {OpFoldResult(j), n}));
+  Value odd = arith::TruncIOp::create(
+      b, loc, b.getI1Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), j));
+  return arith::SelectOp::create(b, loc, odd, high, low);
+}
+
 struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
   TileAttentionPattern(MLIRContext *ctx, int64_t qTile, int64_t kvTile)
       : OpRewritePattern(ctx), qTile(qTile), kvTile(kvTile) {}
@@ -75,6 +101,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     Value bIv = forall.getInductionVars()[0];
     Value hIv = forall.getInductionVars()[1];
     Value qIv = forall.getInductionVars()[2];
+    if (t.shape.causal)
+      qIv = balancedQueryTile(rewriter, loc, qIv, numQTiles);
     Value out = forall.getRegionIterArgs()[0];
 
     // Query tile [q0, q0 + qT) of head h.

@@ -141,11 +141,19 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     of a query tile stops at `min(Skv, q0 + qT + Skv - Sq)` (clamped at 0),
     since no row of the tile sees a key beyond it, and the per-element select
     runs only on tiles that straddle the diagonal or lack keys (an `scf.if`).
-    When `q-tile = kv-tile` and both divide `Sq`, `Skv` and `Skv - Sq`, the one
-    tile on the diagonal (the last) is peeled out of the loop, which then needs
-    no select at all, and its two contractions run by triangular blocks of
-    queries (block `r` needs only keys `[0, (r + 1) * blk)`), skipping most of
-    the masked half of the tile.
+    When `q-tile` divides `Sq` and `Skv - Sq` and `q-tile` and `kv-tile` are
+    multiples of one another, the keys `[q0 + Skv - Sq, + q-tile)` holding
+    the diagonal are peeled out of the loop, which then needs no select at
+    all: whole kv tiles up to the diagonal (rounded down to a kv tile), the
+    rest before it by steps of `q-tile` keys (only when `kv-tile > q-tile`),
+    then the `q-tile x q-tile` diagonal tile, whose two contractions run by
+    triangular blocks of queries (block `r` needs only keys
+    `[0, (r + 1) * blk)`), skipping most of its masked half.
+    Causal query tiles are visited in the order 0, n-1, 1, n-2, ...
+    (iteration `j` computes tile `j/2` when even, `n - 1 - j/2` when odd):
+    tile `t` sees about `t + 1` kv tiles, so two consecutive iterations
+    always do the same work and the contiguous chunks of OpenMP's static
+    schedule are balanced across threads.
 
     The `[Sq, Skv]` score matrix is never materialised: the only score tensor
     is one `[kvt, qt]` tile. Scratch tiles are `bufferization.alloc_tensor`s
