@@ -4,6 +4,8 @@
 #define MHA_CONVERSION_PASSES_H
 
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
+#include "mha/Conversion/MHAMPIToLLVM/MHAMPIToLLVM.h"
+#include "mha/Conversion/MHAShardToMPI/MHAShardToMPI.h"
 #include "mha/Conversion/MHAToLinalg/MHAToLinalg.h"
 
 namespace mlir {

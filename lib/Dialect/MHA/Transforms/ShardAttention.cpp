@@ -1,0 +1,131 @@
+//===- ShardAttention.cpp - mha-shard-attention ----------------------------===//
+//
+// Annotates the query, key, value and result of mha.attention with a
+// `shard.sharding` on a 1-D grid: the input of mha-partition-attention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/IR/Builders.h"
+
+#define DEBUG_TYPE "mha-shard-attention"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_MHASHARDATTENTION
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+constexpr llvm::StringLiteral kGridName = "mha_grid";
+
+/// Checks that `op` can be partitioned along `dim` over `n` processes;
+/// reports why not on `op`.
+LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
+  if (op.getMask() || op.getAlibi() || op.getSinks() || op.getWindow() ||
+      op.getSoftcapAttr() || op.getCausal())
+    return op.emitOpError("mha-shard-attention: masks, causal, ALiBi, sinks, "
+                          "windows and softcap are not supported on a "
+                          "sharded attention yet");
+  if (op.getLse())
+    return op.emitOpError(
+        "mha-shard-attention: an lse result is not supported on a sharded "
+        "attention yet");
+  StringRef what = dim == 2 ? "sequence length" : "head count";
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"query", op.getQuery()},
+        {"key", op.getKey()},
+        {"value", op.getValue()}}) {
+    if (!isa_and_nonnull<BlockArgument>(value))
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << " must be an argument of the function";
+    int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
+    if (ShapedType::isDynamic(size))
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << "'s " << what << " must be static";
+    if (size % n != 0)
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << "'s " << what << " " << size
+             << " is not a multiple of grid-size " << n;
+  }
+  return success();
+}
+
+struct MHAShardAttention
+    : public mha::impl::MHAShardAttentionBase<MHAShardAttention> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int64_t dim;
+    if (axis == "sequence")
+      dim = 2;
+    else if (axis == "heads")
+      dim = 1;
+    else {
+      module.emitError("mha-shard-attention: axis must be 'sequence' or "
+                       "'heads', got '")
+          << axis << "'";
+      return signalPassFailure();
+    }
+    if (gridSize < 1) {
+      module.emitError("mha-shard-attention: grid-size must be >= 1, got ")
+          << gridSize;
+      return signalPassFailure();
+    }
+
+    SmallVector<AttentionOp> ops;
+    module.walk([&](AttentionOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
+    for (AttentionOp op : ops)
+      if (failed(checkShardable(op, dim, gridSize)))
+        return signalPassFailure();
+
+    // One grid for the module; an existing one must have the same shape.
+    OpBuilder builder(module.getBodyRegion());
+    if (auto grid = module.lookupSymbol<shard::GridOp>(kGridName)) {
+      if (grid.getShape() != ArrayRef<int64_t>{gridSize}) {
+        grid.emitOpError("mha-shard-attention: @")
+            << kGridName << " exists with another shape than (" << gridSize
+            << ")";
+        return signalPassFailure();
+      }
+    } else {
+      builder.setInsertionPointToStart(module.getBody());
+      shard::GridOp::create(builder, module.getLoc(), kGridName,
+                            ArrayRef<int64_t>{gridSize});
+    }
+
+    MLIRContext *ctx = module.getContext();
+    SmallVector<shard::GridAxesAttr> splitAxes(dim + 1,
+                                               DenseI16ArrayAttr::get(ctx, {}));
+    splitAxes[dim] = DenseI16ArrayAttr::get(ctx, {0});
+    for (AttentionOp op : ops) {
+      builder.setInsertionPoint(op);
+      Value sharding = shard::ShardingOp::create(
+          builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
+          splitAxes);
+      for (OpOperand *operand : {&op.getQueryMutable(), &op.getKeyMutable(),
+                                 &op.getValueMutable()}) {
+        Value annotated =
+            shard::ShardOp::create(builder, op.getLoc(), operand->get(),
+                                   sharding, /*annotate_for_users=*/true);
+        operand->set(annotated);
+      }
+      builder.setInsertionPointAfter(op);
+      Value result = op.getResult();
+      auto annotated =
+          shard::ShardOp::create(builder, op.getLoc(), result, sharding);
+      result.replaceAllUsesExcept(annotated, annotated);
+    }
+  }
+};
+} // namespace
