@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #endif
 
@@ -122,8 +123,21 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     return kUsageError;
   }
 
-  EntrySignature fullSig = check(getEntrySignature(module, entry),
-                                 "'" + file.str() + "': ");
+  // Errors before the run are the same on every rank: rank 0 reports them,
+  // the others exit quietly with it.
+  auto failAll = [&](const llvm::Twine &message) {
+    if (rank != 0)
+      std::exit(kUsageError);
+    fail(message);
+  };
+  auto checkAll = [&](auto value, const llvm::Twine &context) {
+    if (!value)
+      failAll(context + llvm::toString(value.takeError()));
+    return std::move(*value);
+  };
+
+  EntrySignature fullSig = checkAll(getEntrySignature(module, entry),
+                                    "'" + file.str() + "': ");
   auto func = module.lookupSymbol<func::FuncOp>(fullSig.name);
   // Every rank builds the same full inputs (same files or seed).
   std::vector<HostTensor> fullArgs =
@@ -132,6 +146,11 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
 
   // The program of one rank.
   OwningOpRef<ModuleOp> local = module.clone();
+  // Only the entry is sharded: the other functions of the file go.
+  for (auto other :
+       llvm::make_early_inc_range(local->getOps<func::FuncOp>()))
+    if (other.getName() != fullSig.name && other.isPublic())
+      other.erase();
   {
     PassManager pm(module.getContext());
     MHAShardAttentionOptions annotate;
@@ -148,10 +167,10 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       return success();
     });
     if (failed(pm.run(*local)))
-      fail(flag + ": " + diagnostics);
+      failAll(flag + ": " + diagnostics);
   }
-  EntrySignature sig = check(getEntrySignature(*local, fullSig.name),
-                             flag + ": partitioned entry: ");
+  EntrySignature sig = checkAll(getEntrySignature(*local, fullSig.name),
+                                flag + ": partitioned entry: ");
   int64_t dim = shard.axis == "heads" ? 1 : 2;
   std::vector<HostTensor> args;
   for (const HostTensor &full : fullArgs)
@@ -169,11 +188,13 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       {"ompi_mpi_byte", static_cast<void *>(&ompi_mpi_byte)},
   };
   TargetFlags target = compileOptions.getTarget();
-  auto jit = check(JitFunction::compile(*local, sig, pipeline,
-                                        compileOptions.pipelineOptions, target,
-                                        mpiSymbols),
-                   flag + ": ");
-  std::vector<HostTensor> localResults = check(jit->run(args), "run failed: ");
+  auto jit = checkAll(JitFunction::compile(*local, sig, pipeline,
+                                           compileOptions.pipelineOptions,
+                                           target, mpiSymbols),
+                      flag + ": ");
+  std::string onRank = "rank " + std::to_string(rank) + ": ";
+  std::vector<HostTensor> localResults =
+      check(jit->run(args), onRank + "run failed: ");
 
   // Rank 0 gathers every result along the split axis.
   RunReport report;

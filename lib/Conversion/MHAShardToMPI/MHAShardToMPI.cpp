@@ -160,6 +160,12 @@ struct ConvertMHAShardToMPI
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
+
+    // Grids nothing refers to any more (a split of the heads has no shifts).
+    for (auto grid :
+         llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
+      if (SymbolTable::symbolKnownUseEmpty(grid, module))
+        grid.erase();
     if (!any)
       return;
 
@@ -179,11 +185,6 @@ struct ConvertMHAShardToMPI
                       MapAttr::get(ctx, {entry}));
     }
 
-    // Grids nothing refers to any more.
-    for (auto grid :
-         llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
-      if (SymbolTable::symbolKnownUseEmpty(grid, module))
-        grid.erase();
   }
 };
 } // namespace

@@ -77,7 +77,7 @@ struct MHAShardAttention
     }
     if (gridSize < 1) {
       module.emitError("mha-shard-attention: grid-size must be >= 1, got ")
-          << gridSize;
+          << static_cast<int64_t>(gridSize);
       return signalPassFailure();
     }
 
@@ -94,7 +94,8 @@ struct MHAShardAttention
     if (auto grid = module.lookupSymbol<shard::GridOp>(kGridName)) {
       if (grid.getShape() != ArrayRef<int64_t>{gridSize}) {
         grid.emitOpError("mha-shard-attention: @")
-            << kGridName << " exists with another shape than (" << gridSize
+            << kGridName << " exists with another shape than ("
+            << static_cast<int64_t>(gridSize)
             << ")";
         return signalPassFailure();
       }

@@ -1,0 +1,28 @@
+// RUN: mha-opt %s -mha-shard-attention="grid-size=3 axis=sequence" -mha-partition-attention | FileCheck %s
+// RUN: mha-opt %s -mha-shard-attention="grid-size=2 axis=heads" -mha-partition-attention | FileCheck %s --check-prefix=HEADS
+
+// Sequence: each rank holds 12/3 = 4 queries, keys and values. Two steps
+// shift the K/V block on (issued before the step's attention) and merge by
+// log-sum-exp; the last block is merged after the loop; f16 is accumulated
+// in f32 and rounded once.
+// CHECK-LABEL: func.func @ring
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x2x4x8xf16>, %[[K:.*]]: tensor<1x2x4x8xf16>, %[[V:.*]]: tensor<1x2x4x8xf16>) -> tensor<1x2x4x8xf16>
+// CHECK-NOT: shard.shard
+// CHECK: %[[LOOP:.*]]:4 = scf.for {{.*}} iter_args(%[[KB:.*]] = %[[K]], %[[VB:.*]] = %[[V]], %[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}) -> (tensor<1x2x4x8xf16>, tensor<1x2x4x8xf16>, tensor<1x2x4x8xf32>, tensor<1x2x4xf32>)
+// CHECK: %[[KN:.*]] = shard.shift %[[KB]] on @mha_grid grid_axes = [0] shift_axis = 0 offset = 1 rotate
+// CHECK: %[[VN:.*]] = shard.shift %[[VB]] on @mha_grid grid_axes = [0] shift_axis = 0 offset = 1 rotate
+// CHECK: %[[O:.*]], %[[LSE:.*]] = mha.attention %[[Q]], %[[KB]], %[[VB]] : {{.*}} -> tensor<1x2x4x8xf16>, tensor<1x2x4xf32>
+// CHECK: %[[M2:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[LSE]] :
+// CHECK: math.log
+// CHECK: %[[ACC2:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[O]], %[[M]], %[[LSE]], %[[M2]] :
+// CHECK: scf.yield %[[KN]], %[[VN]], %[[ACC2]], %[[M2]]
+// CHECK: mha.attention %[[Q]], %[[LOOP]]#0, %[[LOOP]]#1
+// CHECK: arith.truncf {{.*}} : f32 to f16
+// HEADS-LABEL: func.func @ring
+// HEADS-SAME: (%{{.*}}: tensor<1x1x12x8xf16>, %{{.*}}: tensor<1x1x12x8xf16>, %{{.*}}: tensor<1x1x12x8xf16>) -> tensor<1x1x12x8xf16>
+// HEADS-NEXT: %[[O:.*]] = mha.attention
+// HEADS-NEXT: return %[[O]]
+func.func @ring(%q: tensor<1x2x12x8xf16>, %k: tensor<1x2x12x8xf16>, %v: tensor<1x2x12x8xf16>) -> tensor<1x2x12x8xf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16> -> tensor<1x2x12x8xf16>
+  return %o : tensor<1x2x12x8xf16>
+}
