@@ -1,5 +1,6 @@
 // RUN: mha-opt %s -mha-shard-attention="grid-size=3 axis=sequence" -mha-partition-attention | FileCheck %s
 // RUN: mha-opt %s -mha-shard-attention="grid-size=2 axis=heads" -mha-partition-attention | FileCheck %s --check-prefix=HEADS
+// RUN: mha-opt %s -mha-shard-attention="grid-size=3 axis=sequence" -mha-partition-attention -split-input-file | FileCheck %s --check-prefix=DECODE
 
 // Sequence: each rank holds 12/3 = 4 queries, keys and values. Two steps
 // shift the K/V block on (issued before the step's attention) and merge by
@@ -18,6 +19,7 @@
 // CHECK: scf.yield %[[KN]], %[[VN]], %[[ACC2]], %[[M2]]
 // CHECK: mha.attention %[[Q]], %[[LOOP]]#0, %[[LOOP]]#1
 // CHECK: arith.truncf {{.*}} : f32 to f16
+// DECODE-LABEL: func.func @ring
 // HEADS-LABEL: func.func @ring
 // HEADS-SAME: (%{{.*}}: tensor<1x1x12x8xf16>, %{{.*}}: tensor<1x1x12x8xf16>, %{{.*}}: tensor<1x1x12x8xf16>) -> tensor<1x1x12x8xf16>
 // HEADS-NEXT: %[[O:.*]] = mha.attention
@@ -25,4 +27,23 @@
 func.func @ring(%q: tensor<1x2x12x8xf16>, %k: tensor<1x2x12x8xf16>, %v: tensor<1x2x12x8xf16>) -> tensor<1x2x12x8xf16> {
   %o = mha.attention %q, %k, %v : tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16> -> tensor<1x2x12x8xf16>
   return %o : tensor<1x2x12x8xf16>
+}
+
+// -----
+
+// Decode: the whole query attends to the local third of the keys; the
+// partial results (o, lse) go around the ring and each rank merges all
+// three, so the result is replicated.
+// DECODE-LABEL: func.func @decode
+// DECODE-SAME: (%[[Q:.*]]: tensor<1x4x1x16xf32>, %[[K:.*]]: tensor<1x2x8x16xf32>, %[[V:.*]]: tensor<1x2x8x16xf32>) -> tensor<1x4x1x16xf32>
+// DECODE: %[[O:.*]], %[[LSE:.*]] = mha.attention %[[Q]], %[[K]], %[[V]]
+// DECODE: %[[M:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[LSE]] :
+// DECODE: %[[ACC:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[O]], %{{.*}}, %[[LSE]], %[[M]] :
+// DECODE: scf.for {{.*}} iter_args(%[[OB:.*]] = %[[O]], %[[LB:.*]] = %[[LSE]], %{{.*}} = %[[ACC]], %{{.*}} = %[[M]])
+// DECODE: %[[ON:.*]] = shard.shift %[[OB]] on @mha_grid
+// DECODE: %[[LN:.*]] = shard.shift %[[LB]] on @mha_grid
+// DECODE: scf.yield %[[ON]], %[[LN]]
+func.func @decode(%q: tensor<1x4x1x16xf32>, %k: tensor<1x2x24x16xf32>, %v: tensor<1x2x24x16xf32>) -> tensor<1x4x1x16xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x4x1x16xf32>, tensor<1x2x24x16xf32>, tensor<1x2x24x16xf32> -> tensor<1x4x1x16xf32>
+  return %o : tensor<1x4x1x16xf32>
 }

@@ -49,3 +49,19 @@ func.func @dynamic(%q: tensor<1x3x?x16xf32>, %k: tensor<1x3x8x16xf32>, %v: tenso
   %o = mha.attention %q, %k, %v : tensor<1x3x?x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x3x?x16xf32>
   return %o : tensor<1x3x?x16xf32>
 }
+
+// -----
+
+// Decode (Sq = 1): the query and the result stay replicated; the keys and
+// values are split.
+// CHECK-LABEL: func.func @decode
+// CHECK-DAG: %[[S:.*]] = shard.sharding @mha_grid split_axes = {{\[\[}}], [], [0]] : !shard.sharding
+// CHECK-DAG: %[[R:.*]] = shard.sharding @mha_grid split_axes = [] : !shard.sharding
+// CHECK: shard.shard %{{.*}} to %[[R]] annotate_for_users : tensor<1x4x1x16xf32>
+// CHECK: shard.shard %{{.*}} to %[[S]] annotate_for_users : tensor<1x2x8x16xf32>
+// CHECK: shard.shard %{{.*}} to %[[S]] annotate_for_users : tensor<1x2x8x16xf32>
+// CHECK: shard.shard %{{.*}} to %[[R]] : tensor<1x4x1x16xf32>
+func.func @decode(%q: tensor<1x4x1x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x1x16xf32> {
+  %o = mha.attention %q, %k, %v : tensor<1x4x1x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x1x16xf32>
+  return %o : tensor<1x4x1x16xf32>
+}

@@ -173,8 +173,12 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
                                 flag + ": partitioned entry: ");
   int64_t dim = shard.axis == "heads" ? 1 : 2;
   std::vector<HostTensor> args;
-  for (const HostTensor &full : fullArgs)
-    args.push_back(takeShard(full, dim, shard.gridSize, rank));
+  // An argument the partitioned entry takes whole (the replicated query of
+  // a decode step) is passed whole.
+  for (auto [full, spec] : llvm::zip(fullArgs, sig.args))
+    args.push_back(spec.shape == full.shape
+                       ? full
+                       : takeShard(full, dim, shard.gridSize, rank));
   failOn(checkInputs(sig, args), flag + ": ");
 
   // The ring's MPI calls, bound by address to this process's Open MPI.
@@ -198,7 +202,13 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
 
   // Rank 0 gathers every result along the split axis.
   RunReport report;
-  for (const HostTensor &part : localResults) {
+  for (auto [part, spec] : llvm::zip(localResults, fullSig.results)) {
+    // A replicated result (decode) is whole on every rank.
+    if (part.shape == spec.shape) {
+      if (rank == 0)
+        report.results.push_back(part);
+      continue;
+    }
     std::vector<uint8_t> gathered;
     if (rank == 0)
       gathered.resize(part.bytes.size() * size);

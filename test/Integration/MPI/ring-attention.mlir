@@ -1,7 +1,8 @@
 // Distributed attention on MPI ranks of this machine, each run equal to the
 // single-process reference pipeline and the C++ oracle (rank 0 gathers the
 // result and verifies it): the ring over the sequence for 2, 3 and 4 ranks
-// (GQA, Sq != Skv, f16, bf16), and a split of the heads.
+// (GQA, Sq != Skv, f16, bf16), a decode step (Sq = 1: K/V split, the query
+// and the result replicated) and a split of the heads.
 //
 // REQUIRES: mpi
 // RUN: %mpirun -np 2 mha-run %s --entry=mha --shard-sequence=2 --seed=1 --verify | FileCheck %s --check-prefixes=CHECK,TWO
@@ -9,6 +10,7 @@
 // RUN: %mpirun -np 4 mha-run %s --entry=f16 --shard-sequence=4 --seed=3 --verify --pipeline-options="q-tile=4 kv-tile=4" | FileCheck %s
 // RUN: %mpirun -np 2 mha-run %s --entry=bf16 --shard-sequence=2 --seed=4 --verify | FileCheck %s
 // RUN: %mpirun -np 2 mha-run %s --entry=gqa_sq_ne_skv --shard-heads=2 --seed=5 --verify | FileCheck %s --check-prefixes=CHECK,HEADS
+// RUN: %mpirun -np 3 mha-run %s --entry=decode --shard-sequence=3 --seed=6 --verify | FileCheck %s --check-prefixes=CHECK,DECODE
 //
 // A size that does not divide, or a run with another number of processes,
 // is one clear error (exit 2), never a hang.
@@ -18,6 +20,7 @@
 
 // TWO: @mha sharded over 2 MPI ranks by sequence (ring: yes), cpu pipeline per rank
 // THREE: @gqa_sq_ne_skv sharded over 3 MPI ranks by sequence
+// DECODE: @decode sharded over 3 MPI ranks by sequence
 // HEADS: @gqa_sq_ne_skv sharded over 2 MPI ranks by heads (ring: no)
 // CHECK: verify result 0 vs reference: {{.*}} PASS
 // CHECK: verify result 0 vs oracle: {{.*}} PASS
@@ -45,4 +48,9 @@ func.func @f16(%q: tensor<1x2x16x8xf16>, %k: tensor<1x1x32x8xf16>, %v: tensor<1x
 func.func @bf16(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x8x16xbf16>, %v: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
   %o = mha.attention %q, %k, %v : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
   return %o : tensor<1x2x8x16xbf16>
+}
+
+func.func @decode(%q: tensor<2x8x1x16xf16>, %k: tensor<2x2x24x16xf16>, %v: tensor<2x2x24x16xf16>) -> tensor<2x8x1x16xf16> {
+  %o = mha.attention %q, %k, %v : tensor<2x8x1x16xf16>, tensor<2x2x24x16xf16>, tensor<2x2x24x16xf16> -> tensor<2x8x1x16xf16>
+  return %o : tensor<2x8x1x16xf16>
 }

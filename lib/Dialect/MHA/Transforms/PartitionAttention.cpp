@@ -42,12 +42,15 @@ struct Split {
   shard::GridOp grid;
   int64_t dim; // 1: heads, 2: sequence.
   int64_t n;
+  /// Decode: the query (and the result) are replicated, K/V split.
+  bool replicatedQuery = false;
 };
 
 /// The sharding of the annotation `value` (a `shard.shard ...
 /// annotate_for_users` of a function argument), or failure.
 FailureOr<Split> getSplit(AttentionOp op, SymbolTableCollection &symbols) {
   std::optional<Split> split;
+  bool replicatedQuery = false;
   for (Value operand : {op.getQuery(), op.getKey(), op.getValue()}) {
     auto annotation = operand.getDefiningOp<shard::ShardOp>();
     if (!annotation)
@@ -63,6 +66,13 @@ FailureOr<Split> getSplit(AttentionOp op, SymbolTableCollection &symbols) {
                             "a shard.sharding op");
     shard::GridOp grid = shard::getGrid(shardingOp, symbols);
     ArrayRef<shard::GridAxesAttr> axes = shardingOp.getSplitAxes().getAxes();
+    if (operand == op.getQuery() &&
+        llvm::all_of(axes, [](auto a) { return a.empty(); }) &&
+        shardingOp.getStaticHaloSizes().empty() &&
+        shardingOp.getStaticShardedDimsOffsets().empty()) {
+      replicatedQuery = true;
+      continue;
+    }
     int64_t dim = -1;
     for (auto [i, a] : llvm::enumerate(axes)) {
       if (a.empty())
@@ -84,6 +94,10 @@ FailureOr<Split> getSplit(AttentionOp op, SymbolTableCollection &symbols) {
                             "value must have the same sharding");
     split = s;
   }
+  if (replicatedQuery && split->dim != 2)
+    return op.emitOpError("mha-partition-attention: a replicated query needs "
+                          "the keys and values split by the sequence");
+  split->replicatedQuery = replicatedQuery;
   return *split;
 }
 
@@ -171,6 +185,9 @@ std::pair<Value, Value> merge(OpBuilder &b, Location loc, Value acc, Value m,
   return {newAcc, newM};
 }
 
+Value roundTo(OpBuilder &b, Location loc, Value acc,
+              RankedTensorType resultType);
+
 /// The ring: N steps of local attention on the K/V block at hand, merged by
 /// log-sum-exp, the next block shifted in while the step computes.
 Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
@@ -219,6 +236,13 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   }
   auto [o, lse] = attend(b, k, v);
   acc = merge(b, loc, acc, m, o, lse).first;
+  return roundTo(b, loc, acc, resultType);
+}
+
+/// `acc` (f32) as `resultType`, rounded once.
+Value roundTo(OpBuilder &b, Location loc, Value acc,
+              RankedTensorType resultType) {
+  ArrayRef<int64_t> oShape = resultType.getShape();
   if (resultType.getElementType() == b.getF32Type())
     return acc;
   auto id4 = AffineMap::getMultiDimIdentityMap(4, b.getContext());
@@ -234,6 +258,48 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0);
+}
+
+/// Decode: the attention of the whole query with the local K/V block, then
+/// N - 1 steps that pass the partial results (o, lse) around the ring and
+/// merge each, so that every rank ends with the full, replicated result.
+Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
+                  const Split &split) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  ArrayRef<int64_t> oShape = resultType.getShape();
+  SmallVector<int64_t> lseShape(oShape.take_front(3));
+  auto lseType = RankedTensorType::get(lseShape, b.getF32Type());
+  auto local = AttentionOp::create(
+      b, loc, TypeRange{resultType, lseType}, q, k, v, /*mask=*/Value(),
+      /*alibi=*/Value(), /*sinks=*/Value(), op.getScaleAttr(),
+      /*causal=*/nullptr, /*window=*/nullptr, /*softcap=*/nullptr);
+  auto shift = [&](OpBuilder &nb, Value x) -> Value {
+    return shard::ShiftOp::create(
+        nb, loc, x.getType(), shard::GridOp(split.grid).getSymName(),
+        ArrayRef<int16_t>{0}, x, llvm::APInt(64, 0), /*offset=*/1,
+        /*rotate=*/true);
+  };
+  Value acc = fill(b, loc, oShape, 0.0f);
+  Value m = fill(b, loc, lseShape, -std::numeric_limits<float>::infinity());
+  std::tie(acc, m) =
+      merge(b, loc, acc, m, local.getResult(), local.getLse());
+  if (split.n > 1) {
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(b, loc, split.n - 1);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, lb, ub, one,
+        ValueRange{local.getResult(), local.getLse(), acc, m},
+        [&](OpBuilder &nb, Location, Value, ValueRange args) {
+          Value o = shift(nb, args[0]);
+          Value lse = shift(nb, args[1]);
+          auto [acc2, m2] = merge(nb, loc, args[2], args[3], o, lse);
+          scf::YieldOp::create(nb, loc, ValueRange{o, lse, acc2, m2});
+        });
+    acc = loop.getResult(2);
+  }
+  return roundTo(b, loc, acc, resultType);
 }
 
 LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
@@ -261,7 +327,8 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
                       [](Operation *u) { return isa<shard::ShardOp>(u); }))
       return op.emitOpError("mha-partition-attention: argument #")
              << arg.getArgNumber() << " has uses besides its annotation";
-    arg.setType(localType(arg.getType(), *split));
+    if (!(split->replicatedQuery && operand == op.getQuery()))
+      arg.setType(localType(arg.getType(), *split));
     locals.push_back(arg);
   }
 
@@ -275,6 +342,8 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
         locals[0], locals[1], locals[2], /*mask=*/Value(), op.getScaleAttr(),
         /*causal=*/false);
     result = local.getResult();
+  } else if (split->replicatedQuery) {
+    result = buildDecode(b, op, locals[0], locals[1], locals[2], *split);
   } else {
     result = buildRing(b, op, locals[0], locals[1], locals[2], *split);
   }

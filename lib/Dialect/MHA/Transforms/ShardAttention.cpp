@@ -26,6 +26,12 @@ using namespace mlir::mha;
 namespace {
 constexpr llvm::StringLiteral kGridName = "mha_grid";
 
+/// True for a decode step split by the sequence: one query (Sq = 1), which
+/// stays replicated while the keys and values are split.
+bool isReplicatedQuery(AttentionOp op, int64_t dim) {
+  return dim == 2 && op.getQuery().getType().getDimSize(2) == 1;
+}
+
 /// Checks that `op` can be partitioned along `dim` over `n` processes;
 /// reports why not on `op`.
 LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
@@ -46,6 +52,8 @@ LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
     if (!isa_and_nonnull<BlockArgument>(value))
       return op.emitOpError("mha-shard-attention: the ")
              << name << " must be an argument of the function";
+    if (name == "query" && isReplicatedQuery(op, dim))
+      continue;
     int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
     if (ShapedType::isDynamic(size))
       return op.emitOpError("mha-shard-attention: the ")
@@ -114,17 +122,24 @@ struct MHAShardAttention
       Value sharding = shard::ShardingOp::create(
           builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
           splitAxes);
+      // Decode: the query and the result are replicated.
+      Value querySharding = sharding;
+      if (isReplicatedQuery(op, dim))
+        querySharding = shard::ShardingOp::create(
+            builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
+            ArrayRef<shard::GridAxesAttr>{});
       for (OpOperand *operand : {&op.getQueryMutable(), &op.getKeyMutable(),
                                  &op.getValueMutable()}) {
-        Value annotated =
-            shard::ShardOp::create(builder, op.getLoc(), operand->get(),
-                                   sharding, /*annotate_for_users=*/true);
+        Value annotated = shard::ShardOp::create(
+            builder, op.getLoc(), operand->get(),
+            operand == &op.getQueryMutable() ? querySharding : sharding,
+            /*annotate_for_users=*/true);
         operand->set(annotated);
       }
       builder.setInsertionPointAfter(op);
       Value result = op.getResult();
       auto annotated =
-          shard::ShardOp::create(builder, op.getLoc(), result, sharding);
+          shard::ShardOp::create(builder, op.getLoc(), result, querySharding);
       result.replaceAllUsesExcept(annotated, annotated);
     }
   }

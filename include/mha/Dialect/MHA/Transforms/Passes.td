@@ -440,6 +440,10 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     - `axis=sequence` splits dimension 2 (the sequence: ring attention);
     - `axis=heads` splits dimension 1 (the heads: no communication).
 
+    A decode step split by the sequence (a query of length 1) keeps its
+    query and result replicated (`split_axes = []`) and splits only the
+    keys and values.
+
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
     by `grid-size`, dynamic sizes and variants the partitioning cannot
@@ -491,7 +495,11 @@ def MHAPartitionAttention
       log-sum-exp), merges it into an f32 accumulator by log-sum-exp, and
       passes the block on with `shard.shift ... offset = 1 rotate`. The shift
       of the next block is issued before the step's attention so that the
-      lowering (`convert-mha-shard-to-mpi`) overlaps the transfer with it.
+      lowering (`convert-mha-shard-to-mpi`) overlaps the transfer with it;
+    - for a decode step (replicated query, K/V split by the sequence), the
+      attention of the whole query with the local K/V block, then N - 1
+      steps that pass the partial results (o, lse) around the ring and merge
+      each: every rank ends with the whole, replicated result.
 
     After (`grid-size=2 axis=sequence`, abridged):
     ```mlir
