@@ -47,3 +47,30 @@ func.func @decode(%q: tensor<1x4x1x16xf32>, %k: tensor<1x2x24x16xf32>, %v: tenso
   %o = mha.attention %q, %k, %v : tensor<1x4x1x16xf32>, tensor<1x2x24x16xf32>, tensor<1x2x24x16xf32> -> tensor<1x4x1x16xf32>
   return %o : tensor<1x4x1x16xf32>
 }
+
+// -----
+
+// Causal: the zig-zag layout (rank r holds chunks r and 5-r of 6). Each of
+// the four (query chunk, key chunk) pairs of a step is, by the global chunk
+// numbers, fully visible (plain attention), diagonal (causal) or masked
+// (skipped: zeros and -inf merge as nothing).
+// DECODE-LABEL: func.func @causal
+// DECODE-SAME: attributes {mha.zigzag}
+// DECODE: %[[RANK:.*]] = shard.process_linear_index on @mha_grid : index
+// DECODE: %[[Q1:.*]] = arith.subi %c5, %[[RANK]] : index
+// DECODE: scf.for
+// DECODE: shard.shift
+// DECODE: shard.shift
+// DECODE: %[[BEFORE:.*]] = arith.cmpi ult
+// DECODE: %[[DIAG:.*]] = arith.cmpi eq
+// DECODE: scf.if %[[BEFORE]]
+// DECODE: mha.attention {{.*}} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>, tensor<1x2x4xf32>
+// DECODE: scf.if %[[DIAG]]
+// DECODE: mha.attention {{.*}} {causal}
+// DECODE: linalg.fill
+// DECODE: tensor.insert_slice
+// DECODE: tensor.insert_slice
+func.func @causal(%q: tensor<1x2x24x8xf32>, %k: tensor<1x2x24x8xf32>, %v: tensor<1x2x24x8xf32>) -> tensor<1x2x24x8xf32> {
+  %o = mha.attention %q, %k, %v {causal} : tensor<1x2x24x8xf32>, tensor<1x2x24x8xf32>, tensor<1x2x24x8xf32> -> tensor<1x2x24x8xf32>
+  return %o : tensor<1x2x24x8xf32>
+}

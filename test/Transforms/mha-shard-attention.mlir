@@ -35,9 +35,10 @@ func.func @uneven(%q: tensor<1x3x6x16xf32>, %k: tensor<1x3x7x16xf32>, %v: tensor
 
 // -----
 
-func.func @causal(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{mha-shard-attention: masks, causal, ALiBi, sinks, windows and softcap are not supported on a sharded attention yet}}
-  %o = mha.attention %q, %k, %v {causal} : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+// Masks (and ALiBi, sinks, windows, softcap) are refused.
+func.func @masked(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{mha-shard-attention: masks, ALiBi, sinks, windows and softcap are not supported on a sharded attention yet}}
+  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -64,4 +65,16 @@ func.func @dynamic(%q: tensor<1x3x?x16xf32>, %k: tensor<1x3x8x16xf32>, %v: tenso
 func.func @decode(%q: tensor<1x4x1x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x1x16xf32> {
   %o = mha.attention %q, %k, %v : tensor<1x4x1x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x1x16xf32>
   return %o : tensor<1x4x1x16xf32>
+}
+
+// -----
+
+// Causal by the sequence: the zig-zag layout needs Sq = Skv divisible by
+// 2 * grid-size (for heads, any causal attention splits).
+// CHECK-LABEL: func.func @causal
+// CHECK: mha.attention {{.*}} {causal}
+// HEADS-LABEL: func.func @causal
+func.func @causal(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = mha.attention %q, %k, %v {causal} : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
 }

@@ -44,45 +44,64 @@ int mlir::mha::tool::runDistributed(ModuleOp, llvm::StringRef, llvm::StringRef,
 #else
 
 namespace {
-/// Rank `rank`'s block of `full` along `dim` (of `n` equal blocks).
+/// The chunks (of `parts` equal ones along the sequence) rank `rank` of `n`
+/// holds: its block, or chunks r and 2n-1-r in the zig-zag layout of
+/// causal ring attention.
+std::vector<int64_t> rankChunks(int64_t rank, int64_t n, bool zigzag) {
+  if (zigzag)
+    return {rank, 2 * n - 1 - rank};
+  return {rank};
+}
+
+/// Sizes of the dims of `shape` before and after `dim`.
+std::pair<int64_t, int64_t> outerInner(const std::vector<int64_t> &shape,
+                                       int64_t dim) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= shape[d];
+  for (size_t d = dim + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  return {outer, inner};
+}
+
+/// Rank `rank`'s shard of `full` along `dim`: its chunks, side by side.
 HostTensor takeShard(const HostTensor &full, int64_t dim, int64_t n,
-                     int64_t rank) {
+                     int64_t rank, bool zigzag) {
+  std::vector<int64_t> chunks = rankChunks(rank, n, zigzag);
+  int64_t parts = zigzag ? 2 * n : n;
   std::vector<int64_t> shape = full.shape;
   shape[dim] /= n;
   HostTensor part(full.dtype, shape);
-  size_t elem = dtypeSize(full.dtype);
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d)
-    outer *= full.shape[d];
-  for (size_t d = dim + 1; d < full.shape.size(); ++d)
-    inner *= full.shape[d];
-  size_t chunk = shape[dim] * inner * elem;
+  auto [outer, inner] = outerInner(full.shape, dim);
+  size_t chunk = full.shape[dim] / parts * inner * dtypeSize(full.dtype);
+  size_t c = chunks.size();
   for (int64_t o = 0; o < outer; ++o)
-    std::memcpy(part.bytes.data() + o * chunk,
-                full.bytes.data() + (o * n + rank) * chunk, chunk);
+    for (size_t i = 0; i < c; ++i)
+      std::memcpy(part.bytes.data() + (o * c + i) * chunk,
+                  full.bytes.data() + (o * parts + chunks[i]) * chunk, chunk);
   return part;
 }
 
-/// Reassembles `n` blocks (concatenated rank after rank in `gathered`) of
-/// shape `local` along `dim`.
+/// Reassembles the shards of all `n` ranks (concatenated rank after rank in
+/// `gathered`, each of shape `local`) along `dim`.
 HostTensor joinShards(DType dtype, const std::vector<int64_t> &local,
-                      int64_t dim, int64_t n,
+                      int64_t dim, int64_t n, bool zigzag,
                       const std::vector<uint8_t> &gathered) {
   std::vector<int64_t> shape = local;
   shape[dim] *= n;
   HostTensor full(dtype, shape);
-  size_t elem = dtypeSize(dtype);
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d)
-    outer *= local[d];
-  for (size_t d = dim + 1; d < local.size(); ++d)
-    inner *= local[d];
-  size_t chunk = local[dim] * inner * elem;
-  size_t block = outer * chunk;
-  for (int64_t r = 0; r < n; ++r)
+  int64_t parts = zigzag ? 2 * n : n;
+  auto [outer, inner] = outerInner(local, dim);
+  size_t chunk = shape[dim] / parts * inner * dtypeSize(dtype);
+  size_t block = outer * local[dim] * inner * dtypeSize(dtype);
+  for (int64_t r = 0; r < n; ++r) {
+    std::vector<int64_t> chunks = rankChunks(r, n, zigzag);
+    size_t c = chunks.size();
     for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(full.bytes.data() + (o * n + r) * chunk,
-                  gathered.data() + r * block + o * chunk, chunk);
+      for (size_t i = 0; i < c; ++i)
+        std::memcpy(full.bytes.data() + (o * parts + chunks[i]) * chunk,
+                    gathered.data() + r * block + (o * c + i) * chunk, chunk);
+  }
   return full;
 }
 
@@ -172,13 +191,16 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   EntrySignature sig = checkAll(getEntrySignature(*local, fullSig.name),
                                 flag + ": partitioned entry: ");
   int64_t dim = shard.axis == "heads" ? 1 : 2;
+  // Causal ring attention balances its work with the zig-zag layout.
+  bool zigzag =
+      local->lookupSymbol<func::FuncOp>(fullSig.name)->hasAttr("mha.zigzag");
   std::vector<HostTensor> args;
   // An argument the partitioned entry takes whole (the replicated query of
   // a decode step) is passed whole.
   for (auto [full, spec] : llvm::zip(fullArgs, sig.args))
     args.push_back(spec.shape == full.shape
                        ? full
-                       : takeShard(full, dim, shard.gridSize, rank));
+                       : takeShard(full, dim, shard.gridSize, rank, zigzag));
   failOn(checkInputs(sig, args), flag + ": ");
 
   // The ring's MPI calls, bound by address to this process's Open MPI.
@@ -217,7 +239,7 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
                MPI_COMM_WORLD);
     if (rank == 0)
       report.results.push_back(
-          joinShards(part.dtype, part.shape, dim, size, gathered));
+          joinShards(part.dtype, part.shape, dim, size, zigzag, gathered));
   }
 
   std::optional<BenchResult> bench;
@@ -286,7 +308,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   std::string heading = llvm::formatv(
       "@{0} sharded over {1} MPI ranks by {2} (ring: {3}), {4} pipeline per "
       "rank compiled in {5} s for {6}; peak memory per rank {7:f1} MiB (max)",
-      fullSig.name, size, shard.axis, shard.axis == "sequence" ? "yes" : "no",
+      fullSig.name, size, shard.axis,
+      shard.axis == "heads" ? "no" : zigzag ? "yes, zig-zag" : "yes",
       pipelineName(pipeline), compileSeconds, targetName, peakMax / (1 << 20));
   return printReport(report, runOptions,
                      llvm::json::Object{{"file", file},

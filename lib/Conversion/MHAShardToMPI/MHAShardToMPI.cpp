@@ -141,12 +141,33 @@ void mlir::mha::registerMPIMemoryEffectModels(DialectRegistry &registry) {
 }
 
 namespace {
+/// The rank in MPI_COMM_WORLD (the grid is the world's processes).
+void lowerLinearIndex(shard::ProcessLinearIndexOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value comm = mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
+  Value rank = mpi::CommRankOp::create(b, loc, /*retval=*/Type(),
+                                       b.getI32Type(), comm)
+                   .getRank();
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rank);
+  op.getResult().replaceAllUsesWith(index);
+  op.erase();
+}
+
 struct ConvertMHAShardToMPI
     : public mha::impl::ConvertMHAShardToMPIBase<ConvertMHAShardToMPI> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTableCollection symbols;
     bool any = false;
+    SmallVector<shard::ProcessLinearIndexOp> indices;
+    module.walk([&](shard::ProcessLinearIndexOp op) {
+      if (shard::getGrid(op, symbols).getRank() == 1)
+        indices.push_back(op);
+    });
+    for (shard::ProcessLinearIndexOp op : indices)
+      lowerLinearIndex(op);
+    any = !indices.empty();
     WalkResult walk = module.walk([&](FunctionOpInterface func) {
       int32_t tag = 0;
       SmallVector<shard::ShiftOp> shifts;

@@ -50,3 +50,17 @@ func.func @grid_2d(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = shard.shift %x on @g2 grid_axes = [0] shift_axis = 0 offset = 1 rotate : tensor<4xf32> -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// The linear index on a 1-D grid is the rank in MPI_COMM_WORLD.
+// CHECK-LABEL: func.func @rank
+// CHECK: %[[COMM:.*]] = mpi.comm_world : !mpi.comm
+// CHECK: %[[RANK:.*]] = mpi.comm_rank(%[[COMM]]) : i32
+// CHECK: %[[I:.*]] = arith.index_cast %[[RANK]] : i32 to index
+// CHECK: return %[[I]]
+shard.grid @mha_grid(shape = 4)
+func.func @rank() -> index {
+  %i = shard.process_linear_index on @mha_grid : index
+  return %i : index
+}

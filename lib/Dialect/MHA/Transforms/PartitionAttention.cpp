@@ -46,6 +46,10 @@ struct Split {
   bool replicatedQuery = false;
 };
 
+/// Marks a function whose sequence blocks are in the zig-zag layout: rank r
+/// holds chunks r and 2N-1-r of 2N.
+constexpr llvm::StringLiteral kZigZagAttr = "mha.zigzag";
+
 /// The sharding of the annotation `value` (a `shard.shard ...
 /// annotate_for_users` of a function argument), or failure.
 FailureOr<Split> getSplit(AttentionOp op, SymbolTableCollection &symbols) {
@@ -302,6 +306,162 @@ Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   return roundTo(b, loc, acc, resultType);
 }
 
+/// Causal ring attention on the zig-zag layout: the sequence is cut into 2N
+/// chunks and rank r holds chunks r and 2N-1-r of Q, K and V (`mha-run`
+/// lays them out so), so every rank has the same causal work. In each step
+/// each (query chunk, key chunk) pair is fully visible (key chunk before the
+/// query chunk), diagonal (causal within the chunk) or fully masked
+/// (skipped), decided at run time from the rank and the step.
+Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
+                      const Split &split) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto qType = cast<RankedTensorType>(q.getType());
+  auto kType = cast<RankedTensorType>(k.getType());
+  auto vType = cast<RankedTensorType>(v.getType());
+  auto resultType = localType(op.getResult().getType(), split);
+  int64_t chunk = qType.getDimSize(2) / 2;
+  int64_t n = split.n;
+  StringRef grid = shard::GridOp(split.grid).getSymName();
+
+  // Half `h` of `x` along the sequence.
+  auto half = [&](OpBuilder &nb, Value x, int64_t h) -> Value {
+    auto type = cast<RankedTensorType>(x.getType());
+    SmallVector<OpFoldResult> offsets(4, nb.getIndexAttr(0)), strides(
+                                             4, nb.getIndexAttr(1)),
+        sizes;
+    for (int64_t d : type.getShape())
+      sizes.push_back(nb.getIndexAttr(d));
+    offsets[2] = nb.getIndexAttr(h * chunk);
+    sizes[2] = nb.getIndexAttr(chunk);
+    return tensor::ExtractSliceOp::create(nb, loc, x, offsets, sizes, strides);
+  };
+  SmallVector<int64_t> oShape(resultType.getShape());
+  oShape[2] = chunk;
+  auto oType = resultType.clone(oShape);
+  SmallVector<int64_t> lseShape(oShape.begin(), oShape.begin() + 3);
+  auto lseType = RankedTensorType::get(lseShape, b.getF32Type());
+  auto idx = [&](OpBuilder &nb, int64_t c) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, c);
+  };
+  Value rank = shard::ProcessLinearIndexOp::create(b, loc, grid);
+  // The global chunks of this rank's queries.
+  Value qChunks[2] = {rank, arith::SubIOp::create(b, loc, idx(b, 2 * n - 1),
+                                                  rank)};
+  Value qHalves[2] = {half(b, q, 0), half(b, q, 1)};
+
+  // Merges the attention of both query chunks with the K/V block that rank
+  // `source` started with into (acc0, m0, acc1, m1).
+  auto step = [&](OpBuilder &nb, Value source, Value kb, Value vb,
+                  SmallVector<Value> state) {
+    Value kChunks[2] = {source, arith::SubIOp::create(
+                                    nb, loc, idx(nb, 2 * n - 1), source)};
+    Value kHalves[2] = {half(nb, kb, 0), half(nb, kb, 1)};
+    Value vHalves[2] = {half(nb, vb, 0), half(nb, vb, 1)};
+    for (int qa = 0; qa < 2; ++qa) {
+      for (int kc = 0; kc < 2; ++kc) {
+        Value before = arith::CmpIOp::create(
+            nb, loc, arith::CmpIPredicate::ult, kChunks[kc], qChunks[qa]);
+        Value diagonal = arith::CmpIOp::create(
+            nb, loc, arith::CmpIPredicate::eq, kChunks[kc], qChunks[qa]);
+        auto attend = [&](OpBuilder &ib, bool causal) {
+          auto a = AttentionOp::create(
+              ib, loc, TypeRange{oType, lseType}, qHalves[qa], kHalves[kc],
+              vHalves[kc], /*mask=*/Value(), /*alibi=*/Value(),
+              /*sinks=*/Value(), op.getScaleAttr(),
+              causal ? UnitAttr::get(ctx) : nullptr, /*window=*/nullptr,
+              /*softcap=*/nullptr);
+          scf::YieldOp::create(ib, loc, a->getResults());
+        };
+        // Fully masked: nothing to merge (o = 0, lse = -inf).
+        auto skip = [&](OpBuilder &ib, Location) {
+          Value o = fill(ib, loc, oShape, 0.0f);
+          if (oType.getElementType() != ib.getF32Type()) {
+            Value e = tensor::EmptyOp::create(ib, loc, oShape,
+                                              oType.getElementType());
+            Value zero = arith::ConstantOp::create(
+                ib, loc, ib.getFloatAttr(oType.getElementType(), 0.0));
+            o = linalg::FillOp::create(ib, loc, zero, e).getResult(0);
+          }
+          Value lse = fill(ib, loc, lseShape,
+                           -std::numeric_limits<float>::infinity());
+          scf::YieldOp::create(ib, loc, ValueRange{o, lse});
+        };
+        auto inner = [&](OpBuilder &ib, Location) {
+          auto d = scf::IfOp::create(
+              ib, loc, diagonal,
+              [&](OpBuilder &jb, Location) { attend(jb, /*causal=*/true); },
+              skip);
+          scf::YieldOp::create(ib, loc, d.getResults());
+        };
+        auto pick = scf::IfOp::create(
+            nb, loc, before,
+            [&](OpBuilder &ib, Location) { attend(ib, /*causal=*/false); },
+            inner);
+        auto [acc, m] = merge(nb, loc, state[2 * qa], state[2 * qa + 1],
+                              pick.getResult(0), pick.getResult(1));
+        state[2 * qa] = acc;
+        state[2 * qa + 1] = m;
+      }
+    }
+    return state;
+  };
+
+  SmallVector<int64_t> accShape(oShape);
+  SmallVector<Value> state = {
+      fill(b, loc, accShape, 0.0f),
+      fill(b, loc, lseShape, -std::numeric_limits<float>::infinity()),
+      fill(b, loc, accShape, 0.0f),
+      fill(b, loc, lseShape, -std::numeric_limits<float>::infinity())};
+  auto sourceAt = [&](OpBuilder &nb, Value t) -> Value {
+    // (rank - t) mod N, with rank, t < N.
+    Value sum = arith::AddIOp::create(nb, loc, rank, idx(nb, n));
+    return arith::RemUIOp::create(
+        nb, loc, arith::SubIOp::create(nb, loc, sum, t), idx(nb, n));
+  };
+  auto shift = [&](OpBuilder &nb, Value x) -> Value {
+    return shard::ShiftOp::create(nb, loc, x.getType(), grid,
+                                  ArrayRef<int16_t>{0}, x, llvm::APInt(64, 0),
+                                  /*offset=*/1, /*rotate=*/true);
+  };
+  (void)kType;
+  (void)vType;
+  if (n > 1) {
+    SmallVector<Value> init = {k, v};
+    init.append(state);
+    auto loop = scf::ForOp::create(
+        b, loc, idx(b, 0), idx(b, n - 1), idx(b, 1), init,
+        [&](OpBuilder &nb, Location, Value t, ValueRange args) {
+          Value kn = shift(nb, args[0]);
+          Value vn = shift(nb, args[1]);
+          SmallVector<Value> next =
+              step(nb, sourceAt(nb, t), args[0], args[1],
+                   SmallVector<Value>(args.drop_front(2)));
+          SmallVector<Value> yield = {kn, vn};
+          yield.append(next);
+          scf::YieldOp::create(nb, loc, yield);
+        });
+    k = loop.getResult(0);
+    v = loop.getResult(1);
+    state = SmallVector<Value>(loop.getResults().drop_front(2));
+  }
+  state = step(b, sourceAt(b, idx(b, n - 1)), k, v, state);
+
+  // The two query chunks' results, side by side as the queries were.
+  SmallVector<int64_t> fullAcc(resultType.getShape());
+  Value acc = tensor::EmptyOp::create(b, loc, fullAcc, b.getF32Type());
+  for (int h = 0; h < 2; ++h) {
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
+        strides(4, b.getIndexAttr(1)), sizes;
+    for (int64_t d : accShape)
+      sizes.push_back(b.getIndexAttr(d));
+    offsets[2] = b.getIndexAttr(h * chunk);
+    acc = tensor::InsertSliceOp::create(b, loc, state[2 * h], acc, offsets,
+                                        sizes, strides);
+  }
+  return roundTo(b, loc, acc, resultType);
+}
+
 LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
   FailureOr<Split> split = getSplit(op, symbols);
   if (failed(split))
@@ -340,10 +500,14 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
     auto local = AttentionOp::create(
         b, op.getLoc(), localType(op.getResult().getType(), *split),
         locals[0], locals[1], locals[2], /*mask=*/Value(), op.getScaleAttr(),
-        /*causal=*/false);
+        op.getCausal());
     result = local.getResult();
   } else if (split->replicatedQuery) {
     result = buildDecode(b, op, locals[0], locals[1], locals[2], *split);
+  } else if (op.getCausal()) {
+    result = buildCausalRing(b, op, locals[0], locals[1], locals[2], *split);
+    // The layout mha-run (or any caller) must give the blocks.
+    func->setAttr(kZigZagAttr, UnitAttr::get(op.getContext()));
   } else {
     result = buildRing(b, op, locals[0], locals[1], locals[2], *split);
   }

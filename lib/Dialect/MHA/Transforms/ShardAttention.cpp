@@ -36,10 +36,25 @@ bool isReplicatedQuery(AttentionOp op, int64_t dim) {
 /// reports why not on `op`.
 LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
   if (op.getMask() || op.getAlibi() || op.getSinks() || op.getWindow() ||
-      op.getSoftcapAttr() || op.getCausal())
-    return op.emitOpError("mha-shard-attention: masks, causal, ALiBi, sinks, "
+      op.getSoftcapAttr())
+    return op.emitOpError("mha-shard-attention: masks, ALiBi, sinks, "
                           "windows and softcap are not supported on a "
                           "sharded attention yet");
+  // A single query sees every key under causal (bottom-right aligned).
+  if (op.getCausal() && dim == 2 && !isReplicatedQuery(op, dim)) {
+    // The zig-zag layout: 2N chunks of equal length, one Sq = Skv axis.
+    int64_t sq = op.getQuery().getType().getDimSize(2);
+    int64_t skv = op.getKey().getType().getDimSize(2);
+    if (sq != skv || ShapedType::isDynamic(sq))
+      return op.emitOpError("mha-shard-attention: causal attention split by "
+                            "the sequence needs static Sq = Skv, got ")
+             << sq << " and " << skv;
+    if (sq % (2 * n) != 0)
+      return op.emitOpError("mha-shard-attention: causal attention split by "
+                            "the sequence needs Sq divisible by 2 * grid-size "
+                            "(the zig-zag layout), got ")
+             << sq << " and grid-size " << n;
+  }
   if (op.getLse())
     return op.emitOpError(
         "mha-shard-attention: an lse result is not supported on a sharded "

@@ -447,8 +447,10 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
     by `grid-size`, dynamic sizes and variants the partitioning cannot
-    handle yet (masks, ALiBi, sinks, windows, softcap, causal) are refused
-    with an error naming the sizes.
+    handle yet (masks, ALiBi, sinks, windows, softcap) are refused with an
+    error naming the sizes. Causal attention split by the sequence needs
+    Sq = Skv divisible by 2 * grid-size (the zig-zag layout of
+    `mha-partition-attention`).
 
     Before:
     ```mlir
@@ -496,6 +498,11 @@ def MHAPartitionAttention
       passes the block on with `shard.shift ... offset = 1 rotate`. The shift
       of the next block is issued before the step's attention so that the
       lowering (`convert-mha-shard-to-mpi`) overlaps the transfer with it;
+    - for causal attention split by the sequence, the same ring on the
+      zig-zag layout (rank r holds chunks r and 2N-1-r of 2N, which balances
+      the causal work; the function is marked `mha.zigzag`): each step
+      picks, per (query chunk, key chunk) pair and from the rank and the
+      step, plain attention, causal attention or nothing (fully masked);
     - for a decode step (replicated query, K/V split by the sequence), the
       attention of the whole query with the local K/V block, then N - 1
       steps that pass the partial results (o, lse) around the ring and merge
