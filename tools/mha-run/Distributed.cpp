@@ -4,8 +4,8 @@
 
 #include "ToolSupport.h"
 
-#include "mha/Dialect/MHA/Transforms/Passes.h"
 #include "mha/Conversion/Passes.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
 #include "mha/Runner/Flops.h"
 #include "mha/Runner/JitSession.h"
 #include "mha/Runner/OracleFunction.h"
@@ -136,8 +136,7 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       llvm::errs() << "mha-run: error: " << flag << "=" << shard.gridSize
                    << " needs " << shard.gridSize
                    << " MPI processes, this run has " << size
-                   << " (start it with mpirun -np " << shard.gridSize
-                   << ")\n";
+                   << " (start it with mpirun -np " << shard.gridSize << ")\n";
     MPI_Finalize();
     return kUsageError;
   }
@@ -155,8 +154,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     return std::move(*value);
   };
 
-  EntrySignature fullSig = checkAll(getEntrySignature(module, entry),
-                                    "'" + file.str() + "': ");
+  EntrySignature fullSig =
+      checkAll(getEntrySignature(module, entry), "'" + file.str() + "': ");
   auto func = module.lookupSymbol<func::FuncOp>(fullSig.name);
   // Every rank builds the same full inputs (same files or seed).
   std::vector<HostTensor> fullArgs =
@@ -166,8 +165,7 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   // The program of one rank.
   OwningOpRef<ModuleOp> local = module.clone();
   // Only the entry is sharded: the other functions of the file go.
-  for (auto other :
-       llvm::make_early_inc_range(local->getOps<func::FuncOp>()))
+  for (auto other : llvm::make_early_inc_range(local->getOps<func::FuncOp>()))
     if (other.getName() != fullSig.name && other.isPublic())
       other.erase();
   {
@@ -234,9 +232,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     std::vector<uint8_t> gathered;
     if (rank == 0)
       gathered.resize(part.bytes.size() * size);
-    MPI_Gather(part.bytes.data(), part.bytes.size(), MPI_BYTE,
-               gathered.data(), part.bytes.size(), MPI_BYTE, 0,
-               MPI_COMM_WORLD);
+    MPI_Gather(part.bytes.data(), part.bytes.size(), MPI_BYTE, gathered.data(),
+               part.bytes.size(), MPI_BYTE, 0, MPI_COMM_WORLD);
     if (rank == 0)
       report.results.push_back(
           joinShards(part.dtype, part.shape, dim, size, zigzag, gathered));
@@ -282,16 +279,15 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     std::vector<HostTensor> expected = check(ref->run(fullArgs));
     for (size_t i = 0; i < report.results.size(); ++i) {
       Tolerance tol = runOptions.getTolerance(report.results[i].dtype);
-      checks.push_back({"reference", i, tol,
-                        compare(report.results[i], expected[i], tol)});
+      checks.push_back(
+          {"reference", i, tol, compare(report.results[i], expected[i], tol)});
     }
     if (std::optional<std::vector<HostTensor>> oracle =
             evaluateWithOracle(func, fullArgs))
-      for (size_t i = 0; i < oracle->size() && i < report.results.size();
-           ++i) {
+      for (size_t i = 0; i < oracle->size() && i < report.results.size(); ++i) {
         Tolerance tol = runOptions.getTolerance(report.results[i].dtype);
-        checks.push_back({"oracle", i, tol,
-                          compare(report.results[i], (*oracle)[i], tol)});
+        checks.push_back(
+            {"oracle", i, tol, compare(report.results[i], (*oracle)[i], tol)});
       }
   }
   report.bench = bench;
@@ -309,19 +305,21 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       "@{0} sharded over {1} MPI ranks by {2} (ring: {3}), {4} pipeline per "
       "rank compiled in {5} s for {6}; peak memory per rank {7:f1} MiB (max)",
       fullSig.name, size, shard.axis,
-      shard.axis == "heads" ? "no" : zigzag ? "yes, zig-zag" : "yes",
+      shard.axis == "heads" ? "no"
+      : zigzag              ? "yes, zig-zag"
+                            : "yes",
       pipelineName(pipeline), compileSeconds, targetName, peakMax / (1 << 20));
-  return printReport(report, runOptions,
-                     llvm::json::Object{{"file", file},
-                                        {"entry", fullSig.name},
-                                        {"pipeline", pipelineName(pipeline)},
-                                        {"ranks", size},
-                                        {"shard_axis", shard.axis},
-                                        {"peak_rss_mib_per_rank",
-                                         std::move(peak)},
-                                        {"target_cpu", targetName},
-                                        {"compile_seconds", compileSeconds}},
-                     heading);
+  return printReport(
+      report, runOptions,
+      llvm::json::Object{{"file", file},
+                         {"entry", fullSig.name},
+                         {"pipeline", pipelineName(pipeline)},
+                         {"ranks", size},
+                         {"shard_axis", shard.axis},
+                         {"peak_rss_mib_per_rank", std::move(peak)},
+                         {"target_cpu", targetName},
+                         {"compile_seconds", compileSeconds}},
+      heading);
 }
 
 #endif // MHA_HAVE_MPI

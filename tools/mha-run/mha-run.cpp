@@ -87,8 +87,8 @@ int main(int argc, char **argv) {
       shardHeadsFlag.getNumOccurrences()) {
     ShardFlags shard;
     shard.axis = shardHeadsFlag.getNumOccurrences() ? "heads" : "sequence";
-    shard.gridSize = shardHeadsFlag.getNumOccurrences() ? shardHeadsFlag
-                                                         : shardSequenceFlag;
+    shard.gridSize =
+        shardHeadsFlag.getNumOccurrences() ? shardHeadsFlag : shardSequenceFlag;
     return runDistributed(*module, inputFile, entryFlag, compileOptions,
                           runOptions, verifyFlag, shard);
   }

@@ -1,4 +1,5 @@
-//===- MHAMPIToLLVM.cpp - convert-mha-mpi-to-llvm --------------------------===//
+//===- MHAMPIToLLVM.cpp - convert-mha-mpi-to-llvm
+//--------------------------===//
 //
 // Upstream's MPI-to-LLVM patterns plus the non-blocking point-to-point ops
 // they lack in MLIR 22 (mpi.isend, mpi.irecv, mpi.wait), for the Open MPI
@@ -55,16 +56,14 @@ Value getByteDatatype(OpBuilder &b, Location loc, ModuleOp module) {
     LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/false,
                            LLVM::Linkage::External, name, Attribute());
   }
-  return LLVM::AddressOfOp::create(b, loc, LLVM::LLVMPointerType::get(
-                                               b.getContext()),
-                                   name);
+  return LLVM::AddressOfOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), name);
 }
 
 /// The MPI_Comm handle of a converted !mpi.comm (an i64 holding the pointer).
 Value getComm(OpBuilder &b, Location loc, Value comm) {
-  return LLVM::IntToPtrOp::create(b, loc,
-                                  LLVM::LLVMPointerType::get(b.getContext()),
-                                  comm);
+  return LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), comm);
 }
 
 /// Shared lowering of mpi.isend and mpi.irecv.
@@ -117,10 +116,10 @@ struct PointToPointLowering : public ConvertOpToLLVMPattern<Op> {
     // MPI_Isend(buf, count, type, dest, tag, comm, &req), MPI_Irecv(buf,
     // count, type, source, tag, comm, &req).
     Value peer = adaptor.getOperands()[2];
-    auto call = LLVM::CallOp::create(
-        rewriter, loc, fn,
-        ValueRange{buffer, count, datatype, peer, adaptor.getTag(), comm,
-                   request});
+    auto call =
+        LLVM::CallOp::create(rewriter, loc, fn,
+                             ValueRange{buffer, count, datatype, peer,
+                                        adaptor.getTag(), comm, request});
     SmallVector<Value> results;
     if (op.getRetval())
       results.push_back(call.getResult());

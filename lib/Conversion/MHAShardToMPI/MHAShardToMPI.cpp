@@ -36,12 +36,11 @@ namespace {
 /// removed or reordered. A send buffer stays alive until its wait because
 /// deallocation frees buffers at the end of their block, after the waits.
 template <typename Op, bool Writes>
-struct PointToPointEffects
-    : public MemoryEffectOpInterface::ExternalModel<
-          PointToPointEffects<Op, Writes>, Op> {
-  void getEffects(Operation *op,
-                  SmallVectorImpl<MemoryEffects::EffectInstance> &effects)
-      const {
+struct PointToPointEffects : public MemoryEffectOpInterface::ExternalModel<
+                                 PointToPointEffects<Op, Writes>, Op> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
     OpOperand &ref = cast<Op>(op).getRefMutable();
     if (Writes)
       effects.emplace_back(MemoryEffects::Write::get(), &ref);
@@ -53,9 +52,9 @@ struct PointToPointEffects
 
 struct WaitEffects
     : public MemoryEffectOpInterface::ExternalModel<WaitEffects, mpi::Wait> {
-  void getEffects(Operation *op,
-                  SmallVectorImpl<MemoryEffects::EffectInstance> &effects)
-      const {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
     effects.emplace_back(MemoryEffects::Write::get());
   }
 };
@@ -94,9 +93,9 @@ LogicalResult lowerShift(shard::ShiftOp shift, int32_t tag,
   Location loc = shift.getLoc();
   MLIRContext *ctx = b.getContext();
   Value comm = mpi::CommWorldOp::create(b, loc, mpi::CommType::get(ctx));
-  Value rank = mpi::CommRankOp::create(b, loc, /*retval=*/Type(),
-                                       b.getI32Type(), comm)
-                   .getRank();
+  Value rank =
+      mpi::CommRankOp::create(b, loc, /*retval=*/Type(), b.getI32Type(), comm)
+          .getRank();
   auto i32 = [&](int64_t v) -> Value {
     return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
   };
@@ -145,10 +144,11 @@ namespace {
 void lowerLinearIndex(shard::ProcessLinearIndexOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value comm = mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
-  Value rank = mpi::CommRankOp::create(b, loc, /*retval=*/Type(),
-                                       b.getI32Type(), comm)
-                   .getRank();
+  Value comm =
+      mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
+  Value rank =
+      mpi::CommRankOp::create(b, loc, /*retval=*/Type(), b.getI32Type(), comm)
+          .getRank();
   Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rank);
   op.getResult().replaceAllUsesWith(index);
   op.erase();
@@ -183,8 +183,7 @@ struct ConvertMHAShardToMPI
       return signalPassFailure();
 
     // Grids nothing refers to any more (a split of the heads has no shifts).
-    for (auto grid :
-         llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
+    for (auto grid : llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
       if (SymbolTable::symbolKnownUseEmpty(grid, module))
         grid.erase();
     if (!any)
@@ -202,10 +201,8 @@ struct ConvertMHAShardToMPI
       entries.push_back(entry);
       module->setAttr(DLTIDialect::kMapAttrName, MapAttr::get(ctx, entries));
     } else {
-      module->setAttr(DLTIDialect::kMapAttrName,
-                      MapAttr::get(ctx, {entry}));
+      module->setAttr(DLTIDialect::kMapAttrName, MapAttr::get(ctx, {entry}));
     }
-
   }
 };
 } // namespace

@@ -1,4 +1,4 @@
-//===- MHAMPIToLLVM.h - MHAMPIToLLVM ------------------------------*- C++ -*-===//
+//===- MHAMPIToLLVM.h - convert-mha-mpi-to-llvm -----------------*- C++ -*-===//
 
 #ifndef MHA_CONVERSION_MHAMPITOLLVM_MHAMPITOLLVM_H
 #define MHA_CONVERSION_MHAMPITOLLVM_MHAMPITOLLVM_H

@@ -1,4 +1,4 @@
-//===- MHAShardToMPI.h - MHAShardToMPI ------------------------------*- C++ -*-===//
+//===- MHAShardToMPI.h - convert-mha-shard-to-mpi ---------------*- C++ -*-===//
 
 #ifndef MHA_CONVERSION_MHASHARDTOMPI_MHASHARDTOMPI_H
 #define MHA_CONVERSION_MHASHARDTOMPI_MHASHARDTOMPI_H

@@ -1,4 +1,5 @@
-//===- PartitionAttention.cpp - mha-partition-attention --------------------===//
+//===- PartitionAttention.cpp - mha-partition-attention
+//--------------------===//
 //
 // Turns an mha.attention annotated by mha-shard-attention into the program of
 // one process of the grid: local heads for a split of the heads, a ring over
@@ -154,8 +155,8 @@ std::pair<Value, Value> merge(OpBuilder &b, Location loc, Value acc, Value m,
             Value e1 = math::ExpOp::create(
                 nb, nl, arith::SubFOp::create(nb, nl, args[1], safe));
             Value sum = arith::AddFOp::create(nb, nl, e0, e1);
-            Value r = arith::AddFOp::create(
-                nb, nl, safe, math::LogOp::create(nb, nl, sum));
+            Value r = arith::AddFOp::create(nb, nl, safe,
+                                            math::LogOp::create(nb, nl, sum));
             r = arith::SelectOp::create(nb, nl, empty, ninf, r);
             linalg::YieldOp::create(nb, nl, r);
           })
@@ -212,9 +213,10 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
     return std::pair<Value, Value>{step.getResult(), step.getLse()};
   };
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
-    return shard::ShiftOp::create(
-        nb, loc, x.getType(), shard::GridOp(split.grid).getSymName(), ArrayRef<int16_t>{0}, x,
-        llvm::APInt(64, 0), /*offset=*/1, /*rotate=*/true);
+    return shard::ShiftOp::create(nb, loc, x.getType(),
+                                  shard::GridOp(split.grid).getSymName(),
+                                  ArrayRef<int16_t>{0}, x, llvm::APInt(64, 0),
+                                  /*offset=*/1, /*rotate=*/true);
   };
 
   Value acc = fill(b, loc, oShape, 0.0f);
@@ -252,8 +254,8 @@ Value roundTo(OpBuilder &b, Location loc, Value acc,
   auto id4 = AffineMap::getMultiDimIdentityMap(4, b.getContext());
   return linalg::GenericOp::create(
              b, loc, resultType, ValueRange{acc},
-             ValueRange{tensor::EmptyOp::create(
-                 b, loc, oShape, resultType.getElementType())},
+             ValueRange{tensor::EmptyOp::create(b, loc, oShape,
+                                                resultType.getElementType())},
              ArrayRef<AffineMap>{id4, id4},
              SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -286,8 +288,7 @@ Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   };
   Value acc = fill(b, loc, oShape, 0.0f);
   Value m = fill(b, loc, lseShape, -std::numeric_limits<float>::infinity());
-  std::tie(acc, m) =
-      merge(b, loc, acc, m, local.getResult(), local.getLse());
+  std::tie(acc, m) = merge(b, loc, acc, m, local.getResult(), local.getLse());
   if (split.n > 1) {
     Value lb = arith::ConstantIndexOp::create(b, loc, 0);
     Value ub = arith::ConstantIndexOp::create(b, loc, split.n - 1);
@@ -327,9 +328,8 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   // Half `h` of `x` along the sequence.
   auto half = [&](OpBuilder &nb, Value x, int64_t h) -> Value {
     auto type = cast<RankedTensorType>(x.getType());
-    SmallVector<OpFoldResult> offsets(4, nb.getIndexAttr(0)), strides(
-                                             4, nb.getIndexAttr(1)),
-        sizes;
+    SmallVector<OpFoldResult> offsets(4, nb.getIndexAttr(0)),
+        strides(4, nb.getIndexAttr(1)), sizes;
     for (int64_t d : type.getShape())
       sizes.push_back(nb.getIndexAttr(d));
     offsets[2] = nb.getIndexAttr(h * chunk);
@@ -346,22 +346,22 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   };
   Value rank = shard::ProcessLinearIndexOp::create(b, loc, grid);
   // The global chunks of this rank's queries.
-  Value qChunks[2] = {rank, arith::SubIOp::create(b, loc, idx(b, 2 * n - 1),
-                                                  rank)};
+  Value qChunks[2] = {rank,
+                      arith::SubIOp::create(b, loc, idx(b, 2 * n - 1), rank)};
   Value qHalves[2] = {half(b, q, 0), half(b, q, 1)};
 
   // Merges the attention of both query chunks with the K/V block that rank
   // `source` started with into (acc0, m0, acc1, m1).
   auto step = [&](OpBuilder &nb, Value source, Value kb, Value vb,
                   SmallVector<Value> state) {
-    Value kChunks[2] = {source, arith::SubIOp::create(
-                                    nb, loc, idx(nb, 2 * n - 1), source)};
+    Value kChunks[2] = {
+        source, arith::SubIOp::create(nb, loc, idx(nb, 2 * n - 1), source)};
     Value kHalves[2] = {half(nb, kb, 0), half(nb, kb, 1)};
     Value vHalves[2] = {half(nb, vb, 0), half(nb, vb, 1)};
     for (int qa = 0; qa < 2; ++qa) {
       for (int kc = 0; kc < 2; ++kc) {
-        Value before = arith::CmpIOp::create(
-            nb, loc, arith::CmpIPredicate::ult, kChunks[kc], qChunks[qa]);
+        Value before = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult,
+                                             kChunks[kc], qChunks[qa]);
         Value diagonal = arith::CmpIOp::create(
             nb, loc, arith::CmpIPredicate::eq, kChunks[kc], qChunks[qa]);
         auto attend = [&](OpBuilder &ib, bool causal) {
@@ -383,8 +383,8 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
                 ib, loc, ib.getFloatAttr(oType.getElementType(), 0.0));
             o = linalg::FillOp::create(ib, loc, zero, e).getResult(0);
           }
-          Value lse = fill(ib, loc, lseShape,
-                           -std::numeric_limits<float>::infinity());
+          Value lse =
+              fill(ib, loc, lseShape, -std::numeric_limits<float>::infinity());
           scf::YieldOp::create(ib, loc, ValueRange{o, lse});
         };
         auto inner = [&](OpBuilder &ib, Location) {
@@ -498,8 +498,8 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
     // Heads: no communication; a KV head stays with its query heads since
     // H/N and Hkv/N keep the group size H/Hkv.
     auto local = AttentionOp::create(
-        b, op.getLoc(), localType(op.getResult().getType(), *split),
-        locals[0], locals[1], locals[2], /*mask=*/Value(), op.getScaleAttr(),
+        b, op.getLoc(), localType(op.getResult().getType(), *split), locals[0],
+        locals[1], locals[2], /*mask=*/Value(), op.getScaleAttr(),
         op.getCausal());
     result = local.getResult();
   } else if (split->replicatedQuery) {

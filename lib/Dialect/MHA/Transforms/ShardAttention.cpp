@@ -1,4 +1,5 @@
-//===- ShardAttention.cpp - mha-shard-attention ----------------------------===//
+//===- ShardAttention.cpp - mha-shard-attention
+//----------------------------===//
 //
 // Annotates the query, key, value and result of mha.attention with a
 // `shard.sharding` on a 1-D grid: the input of mha-partition-attention.
@@ -118,8 +119,7 @@ struct MHAShardAttention
       if (grid.getShape() != ArrayRef<int64_t>{gridSize}) {
         grid.emitOpError("mha-shard-attention: @")
             << kGridName << " exists with another shape than ("
-            << static_cast<int64_t>(gridSize)
-            << ")";
+            << static_cast<int64_t>(gridSize) << ")";
         return signalPassFailure();
       }
     } else {
