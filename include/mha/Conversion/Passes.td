@@ -152,9 +152,11 @@ def ConvertMHAShardToMPI : Pass<"convert-mha-shard-to-mpi", "::mlir::ModuleOp"> 
     overlaps the transfer. Each shift in a function gets its own tag.
 
     The module is marked `#dlti.map<"MPI:Implementation" = "OpenMPI">`: the
-    ABI of `convert-mha-mpi-to-llvm` and of upstream's MPI lowering. Other
-    `shard` ops are left to upstream `convert-shard-to-mpi`; `shard.grid`s
-    nothing refers to any more are erased.
+    ABI of `convert-mha-mpi-to-llvm` and of upstream's MPI lowering.
+    `shard.process_linear_index` on a 1-D grid becomes the rank in
+    `MPI_COMM_WORLD`. Other `shard` ops are left to upstream
+    `convert-shard-to-mpi`; `shard.grid`s nothing refers to any more are
+    erased.
 
     ```mlir
     %kn = shard.shift %k on @mha_grid grid_axes = [0] shift_axis = 0
