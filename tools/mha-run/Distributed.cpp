@@ -266,8 +266,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       times.push_back(cpu);
     }
     std::vector<double> slowest(times.size());
-    MPI_Reduce(times.data(), slowest.data(), times.size(), MPI_DOUBLE,
-               MPI_MAX, 0, MPI_COMM_WORLD);
+    MPI_Reduce(times.data(), slowest.data(), times.size(), MPI_DOUBLE, MPI_MAX,
+               0, MPI_COMM_WORLD);
     bench.emplace();
     std::vector<double> cpus;
     for (size_t i = 0; i < slowest.size(); i += 2) {
