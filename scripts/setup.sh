@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mha-mlir needs on a fresh Debian 12 machine (idempotent):
 # LLVM/MLIR 22, lit/FileCheck, clang/lld 22 (with its sanitizer and libFuzzer
-# runtimes), libomp, GoogleTest, Ninja, CMake.
+# runtimes), libomp, GoogleTest, Ninja, CMake, Open MPI (distributed attention).
 set -euo pipefail
 
 packages=(
@@ -9,6 +9,7 @@ packages=(
   libclang-rt-22-dev
   libomp-22-dev googletest libgtest-dev cmake ninja-build ccache python3
   python3-dev python3-pip python3-venv
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()

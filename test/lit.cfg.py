@@ -82,3 +82,30 @@ if cuda_gpu_present():
     config.available_features.add("cuda-gpu")
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
+
+
+def mpirun_works():
+    """mpirun starts two ranks of a trivial program on this machine."""
+    if not (config.mha_have_mpi and config.mpiexec):
+        return False
+    try:
+        out = subprocess.run(
+            [config.mpiexec, "--oversubscribe", "-np", "2", "true"],
+            capture_output=True, timeout=60, env=mpi_env)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0
+
+
+# Distributed attention (mha-run --shard-*): mha-run was built with MPI and
+# mpirun works here. Root (CI containers) needs Open MPI's explicit consent.
+mpi_env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+if mpirun_works():
+    config.available_features.add("mpi")
+    for key in ("OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM",
+                "OMPI_MCA_rmaps_base_oversubscribe"):
+        config.environment[key] = mpi_env[key]
+    config.substitutions.append(
+        ("%mpirun", config.mpiexec + " --oversubscribe --bind-to none"))

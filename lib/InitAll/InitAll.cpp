@@ -20,6 +20,7 @@ void mlir::mha::registerAllDialects(DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
   registerConvertMHAToGPUExternalModels(registry);
+  registerMPIMemoryEffectModels(registry);
 }
 
 void mlir::mha::registerAllPasses() {

@@ -3,6 +3,7 @@
 #include "mha/Pipelines/Pipelines.h"
 
 #include "mha/Codegen/CPU/Passes.h"
+#include "mha/Conversion/Passes.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -37,6 +38,9 @@ void mlir::mha::buildBufferizePipeline(OpPassManager &pm) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // The ring loop of partitioned attention yields the K/V block it received
+  // (a new buffer) in place of the one it sent.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Temporaries are freed; returned buffers are owned by the caller.
   bufferization::buildBufferDeallocationPipeline(pm);
@@ -110,6 +114,8 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   }
   if (options.gpu)
     options.gpu(pm);
+  // Calls of MPI (the ring exchange of partitioned attention); none otherwise.
+  pm.addPass(createConvertMHAMPIToLLVM());
   pm.addPass(createReconcileUnrealizedCastsPass());
   // Error exits for failed shape checks and allocations (after every
   // conversion: they branch in the LLVM dialect and OpenMP regions).

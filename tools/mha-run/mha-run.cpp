@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompileSupport.h"
+#include "Distributed.h"
 #include "RunSupport.h"
 #include "ToolSupport.h"
 
@@ -49,6 +50,17 @@ static cl::opt<bool>
                         "exit 1 on mismatch"),
                cl::cat(category));
 
+static cl::opt<int64_t> shardSequenceFlag(
+    "shard-sequence",
+    cl::desc("Run on N MPI processes (mpirun -np N), the sequence split "
+             "into N blocks: ring attention (docs/distributed.md)"),
+    cl::cat(category));
+static cl::opt<int64_t> shardHeadsFlag(
+    "shard-heads",
+    cl::desc("Run on N MPI processes (mpirun -np N), the heads split into N "
+             "groups (docs/distributed.md)"),
+    cl::cat(category));
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   CompileOptions compileOptions(category, /*jit=*/true);
@@ -67,6 +79,19 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   OwningOpRef<ModuleOp> module = parseInputFile(inputFile, context, sourceMgr);
+
+  if (shardSequenceFlag.getNumOccurrences() &&
+      shardHeadsFlag.getNumOccurrences())
+    fail("--shard-sequence and --shard-heads cannot be combined (a 1-D grid)");
+  if (shardSequenceFlag.getNumOccurrences() ||
+      shardHeadsFlag.getNumOccurrences()) {
+    ShardFlags shard;
+    shard.axis = shardHeadsFlag.getNumOccurrences() ? "heads" : "sequence";
+    shard.gridSize =
+        shardHeadsFlag.getNumOccurrences() ? shardHeadsFlag : shardSequenceFlag;
+    return runDistributed(*module, inputFile, entryFlag, compileOptions,
+                          runOptions, verifyFlag, shard);
+  }
 
   EntrySignature sig =
       check(getEntrySignature(*module, entryFlag), "'" + inputFile + "': ");

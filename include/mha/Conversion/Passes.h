@@ -3,6 +3,8 @@
 #ifndef MHA_CONVERSION_PASSES_H
 #define MHA_CONVERSION_PASSES_H
 
+#include "mha/Conversion/MHAMPIToLLVM/MHAMPIToLLVM.h"
+#include "mha/Conversion/MHAShardToMPI/MHAShardToMPI.h"
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
 #include "mha/Conversion/MHAToLinalg/MHAToLinalg.h"
 

@@ -136,4 +136,78 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def ConvertMHAShardToMPI : Pass<"convert-mha-shard-to-mpi", "::mlir::ModuleOp"> {
+  let summary = "Lower the ring shifts of partitioned attention to "
+                "non-blocking MPI";
+  let description = [{
+    Lowers `shard.shift ... rotate` on a 1-D grid (what
+    `mha-partition-attention` emits for ring attention; MLIR 22's
+    `convert-shard-to-mpi` has no lowering for it) to a non-blocking
+    exchange with the ring neighbours of `MPI_COMM_WORLD`:
+    `mpi.isend` of the tensor's buffer to rank `(r + offset) mod N` and
+    `mpi.irecv` from rank `(r - offset) mod N` into a new buffer, issued where
+    the shift was. The two `mpi.wait`s and the `bufferization.to_tensor` of
+    the received buffer are placed just before the first use of the shifted
+    value, so the work in between (the attention of the current block)
+    overlaps the transfer. Each shift in a function gets its own tag.
+
+    The module is marked `#dlti.map<"MPI:Implementation" = "OpenMPI">`: the
+    ABI of `convert-mha-mpi-to-llvm` and of upstream's MPI lowering.
+    `shard.process_linear_index` on a 1-D grid becomes the rank in
+    `MPI_COMM_WORLD`. Other `shard` ops are left to upstream
+    `convert-shard-to-mpi`; `shard.grid`s nothing refers to any more are
+    erased.
+
+    ```mlir
+    %kn = shard.shift %k on @mha_grid grid_axes = [0] shift_axis = 0
+          offset = 1 rotate : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+    %o, %lse = mha.attention %q, %k, %v ...
+    scf.yield %kn, ...
+    ```
+    becomes
+    ```mlir
+    %comm = mpi.comm_world : !mpi.comm
+    %rank = mpi.comm_rank(%comm) : i32
+    ... // dest = (rank + 1) mod 2, source = (rank + 1) mod 2
+    %send = bufferization.to_buffer %k read_only : ... to memref<1x2x4x4xf32>
+    %recv = memref.alloc() : memref<1x2x4x4xf32>
+    %r0 = mpi.isend(%send, %c0_i32, %dest, %comm) : memref<1x2x4x4xf32>, i32, i32 -> !mpi.request
+    %r1 = mpi.irecv(%recv, %c0_i32, %source, %comm) : memref<1x2x4x4xf32>, i32, i32 -> !mpi.request
+    %o, %lse = mha.attention %q, %k, %v ...
+    mpi.wait(%r0) : !mpi.request
+    mpi.wait(%r1) : !mpi.request
+    %kn = bufferization.to_tensor %recv restrict writable : memref<1x2x4x4xf32> to tensor<1x2x4x4xf32>
+    scf.yield %kn, ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::DLTIDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::mpi::MPIDialect"
+  ];
+}
+
+def ConvertMHAMPIToLLVM : Pass<"convert-mha-mpi-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Lower the mpi dialect to calls of the Open MPI C ABI";
+  let description = [{
+    Runs MLIR 22's MPI-to-LLVM patterns (`mpi.comm_world`, `comm_rank`,
+    `send`, `recv`, `allreduce`, ... which follow the ABI named by the
+    module's `"MPI:Implementation"` DLTI entry) and adds the three it lacks
+    for the Open MPI ABI:
+    - `mpi.isend` / `mpi.irecv` → `MPI_Isend` / `MPI_Irecv` of the buffer as
+      `MPI_BYTE`s (any element type), the request in a stack slot of the
+      function's entry block;
+    - `mpi.wait` → `MPI_Wait(request, MPI_STATUS_IGNORE)`.
+
+    Runs on LLVM-dialect code whose memrefs are already converted (after
+    `finalize-memref-to-llvm` and `convert-func-to-llvm`); a module without
+    `mpi` ops is left unchanged. A module that names another MPI
+    implementation, or a buffer of more than 2^31 - 1 bytes (an MPI `int`
+    count), is an error.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MHA_CONVERSION_PASSES_TD

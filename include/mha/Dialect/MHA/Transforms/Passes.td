@@ -464,4 +464,111 @@ def MHALowerRuntimeChecks
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
+  let summary = "Annotate the attention of an entry function with a 1-D "
+                "shard grid";
+  let description = [{
+    Declares `shard.grid @mha_grid(shape = N)` and annotates the query, key
+    and value of every `mha.attention` whose operands are arguments of its
+    function with a `shard.sharding` on that grid, and its result with the
+    same sharding:
+    - `axis=sequence` splits dimension 2 (the sequence: ring attention);
+    - `axis=heads` splits dimension 1 (the heads: no communication).
+
+    A decode step split by the sequence (a query of length 1) keeps its
+    query and result replicated (`split_axes = []`) and splits only the
+    keys and values.
+
+    The annotated IR still means single-process attention; it is what
+    `mha-partition-attention` turns into SPMD code. Sizes that do not divide
+    by `grid-size`, dynamic sizes and variants the partitioning cannot
+    handle yet (masks, ALiBi, sinks, windows, softcap) are refused with an
+    error naming the sizes. Causal attention split by the sequence needs
+    Sq = Skv divisible by 2 * grid-size (the zig-zag layout of
+    `mha-partition-attention`).
+
+    Before:
+    ```mlir
+    func.func @f(%q: tensor<1x2x8x4xf32>, %k: tensor<1x2x8x4xf32>,
+                 %v: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+      %o = mha.attention %q, %k, %v : ... -> tensor<1x2x8x4xf32>
+      return %o : tensor<1x2x8x4xf32>
+    }
+    ```
+    After (`grid-size=2 axis=sequence`):
+    ```mlir
+    shard.grid @mha_grid(shape = 2)
+    func.func @f(...) -> tensor<1x2x8x4xf32> {
+      %s = shard.sharding @mha_grid split_axes = [[], [], [0]] : !shard.sharding
+      %qs = shard.shard %q to %s annotate_for_users : tensor<1x2x8x4xf32>
+      %ks = shard.shard %k to %s annotate_for_users : tensor<1x2x8x4xf32>
+      %vs = shard.shard %v to %s annotate_for_users : tensor<1x2x8x4xf32>
+      %o = mha.attention %qs, %ks, %vs : ... -> tensor<1x2x8x4xf32>
+      %os = shard.shard %o to %s : tensor<1x2x8x4xf32>
+      return %os : tensor<1x2x8x4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"gridSize", "grid-size", "int64_t", /*default=*/"2",
+           "Number of processes of the 1-D grid (>= 1)">,
+    Option<"axis", "axis", "std::string", /*default=*/"\"sequence\"",
+           "The axis to split: `sequence` (ring attention) or `heads`">
+  ];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
+def MHAPartitionAttention
+    : Pass<"mha-partition-attention", "::mlir::ModuleOp"> {
+  let summary = "Turn sharded mha.attention into SPMD code on local shards";
+  let description = [{
+    Rewrites every function whose `mha.attention` carries the annotations of
+    `mha-shard-attention` into the program of one process: its arguments and
+    result become the local shards, and
+    - for a split of the heads, the attention simply runs on the local heads
+      (grouped-query heads stay with their query heads);
+    - for a split of the sequence, a ring: each of the N steps computes the
+      attention of the local queries with the K/V block at hand (with its
+      log-sum-exp), merges it into an f32 accumulator by log-sum-exp, and
+      passes the block on with `shard.shift ... offset = 1 rotate`. The shift
+      of the next block is issued before the step's attention so that the
+      lowering (`convert-mha-shard-to-mpi`) overlaps the transfer with it;
+    - for causal attention split by the sequence, the same ring on the
+      zig-zag layout (rank r holds chunks r and 2N-1-r of 2N, which balances
+      the causal work; the function is marked `mha.zigzag`): each step
+      picks, per (query chunk, key chunk) pair and from the rank and the
+      step, plain attention, causal attention or nothing (fully masked);
+    - for a decode step (replicated query, K/V split by the sequence), the
+      attention of the whole query with the local K/V block, then N - 1
+      steps that pass the partial results (o, lse) around the ring and merge
+      each: every rank ends with the whole, replicated result.
+
+    After (`grid-size=2 axis=sequence`, abridged):
+    ```mlir
+    func.func @f(%q: tensor<1x2x4x4xf32>, %k: tensor<1x2x4x4xf32>,
+                 %v: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+      %r:4 = scf.for %t = %c0 to %c1 step %c1 iter_args(%kb = %k, %vb = %v,
+                                                  %acc = %zero, %m = %ninf) {
+        %kn = shard.shift %kb on @mha_grid grid_axes = [0] shift_axis = 0
+              offset = 1 rotate : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+        %vn = shard.shift %vb on @mha_grid ...
+        %o, %lse = mha.attention %q, %kb, %vb : ... -> tensor<1x2x4x4xf32>,
+                                                    tensor<1x2x4xf32>
+        %acc2, %m2 = linalg.generic ... // log-sum-exp merge
+        scf.yield %kn, %vn, %acc2, %m2 : ...
+      }
+      ... // the last block, without a shift
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::shard::ShardDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MHA_DIALECT_MHA_TRANSFORMS_PASSES_TD

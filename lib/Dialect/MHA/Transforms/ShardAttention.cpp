@@ -1,0 +1,162 @@
+//===- ShardAttention.cpp - mha-shard-attention
+//----------------------------===//
+//
+// Annotates the query, key, value and result of mha.attention with a
+// `shard.sharding` on a 1-D grid: the input of mha-partition-attention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/IR/Builders.h"
+
+#define DEBUG_TYPE "mha-shard-attention"
+
+namespace mlir::mha {
+#define GEN_PASS_DEF_MHASHARDATTENTION
+#include "mha/Dialect/MHA/Transforms/Passes.h.inc"
+} // namespace mlir::mha
+
+using namespace mlir;
+using namespace mlir::mha;
+
+namespace {
+constexpr llvm::StringLiteral kGridName = "mha_grid";
+
+/// True for a decode step split by the sequence: one query (Sq = 1), which
+/// stays replicated while the keys and values are split.
+bool isReplicatedQuery(AttentionOp op, int64_t dim) {
+  return dim == 2 && op.getQuery().getType().getDimSize(2) == 1;
+}
+
+/// Checks that `op` can be partitioned along `dim` over `n` processes;
+/// reports why not on `op`.
+LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
+  if (op.getMask() || op.getAlibi() || op.getSinks() || op.getWindow() ||
+      op.getSoftcapAttr())
+    return op.emitOpError("mha-shard-attention: masks, ALiBi, sinks, "
+                          "windows and softcap are not supported on a "
+                          "sharded attention yet");
+  // A single query sees every key under causal (bottom-right aligned).
+  if (op.getCausal() && dim == 2 && !isReplicatedQuery(op, dim)) {
+    // The zig-zag layout: 2N chunks of equal length, one Sq = Skv axis.
+    int64_t sq = op.getQuery().getType().getDimSize(2);
+    int64_t skv = op.getKey().getType().getDimSize(2);
+    if (sq != skv || ShapedType::isDynamic(sq))
+      return op.emitOpError("mha-shard-attention: causal attention split by "
+                            "the sequence needs static Sq = Skv, got ")
+             << sq << " and " << skv;
+    if (sq % (2 * n) != 0)
+      return op.emitOpError("mha-shard-attention: causal attention split by "
+                            "the sequence needs Sq divisible by 2 * grid-size "
+                            "(the zig-zag layout), got ")
+             << sq << " and grid-size " << n;
+  }
+  if (op.getLse())
+    return op.emitOpError(
+        "mha-shard-attention: an lse result is not supported on a sharded "
+        "attention yet");
+  StringRef what = dim == 2 ? "sequence length" : "head count";
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"query", op.getQuery()},
+        {"key", op.getKey()},
+        {"value", op.getValue()}}) {
+    if (!isa_and_nonnull<BlockArgument>(value))
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << " must be an argument of the function";
+    if (name == "query" && isReplicatedQuery(op, dim))
+      continue;
+    int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
+    if (ShapedType::isDynamic(size))
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << "'s " << what << " must be static";
+    if (size % n != 0)
+      return op.emitOpError("mha-shard-attention: the ")
+             << name << "'s " << what << " " << size
+             << " is not a multiple of grid-size " << n;
+  }
+  return success();
+}
+
+struct MHAShardAttention
+    : public mha::impl::MHAShardAttentionBase<MHAShardAttention> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int64_t dim;
+    if (axis == "sequence")
+      dim = 2;
+    else if (axis == "heads")
+      dim = 1;
+    else {
+      module.emitError("mha-shard-attention: axis must be 'sequence' or "
+                       "'heads', got '")
+          << axis << "'";
+      return signalPassFailure();
+    }
+    if (gridSize < 1) {
+      module.emitError("mha-shard-attention: grid-size must be >= 1, got ")
+          << static_cast<int64_t>(gridSize);
+      return signalPassFailure();
+    }
+
+    SmallVector<AttentionOp> ops;
+    module.walk([&](AttentionOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
+    for (AttentionOp op : ops)
+      if (failed(checkShardable(op, dim, gridSize)))
+        return signalPassFailure();
+
+    // One grid for the module; an existing one must have the same shape.
+    OpBuilder builder(module.getBodyRegion());
+    if (auto grid = module.lookupSymbol<shard::GridOp>(kGridName)) {
+      if (grid.getShape() != ArrayRef<int64_t>{gridSize}) {
+        grid.emitOpError("mha-shard-attention: @")
+            << kGridName << " exists with another shape than ("
+            << static_cast<int64_t>(gridSize) << ")";
+        return signalPassFailure();
+      }
+    } else {
+      builder.setInsertionPointToStart(module.getBody());
+      shard::GridOp::create(builder, module.getLoc(), kGridName,
+                            ArrayRef<int64_t>{gridSize});
+    }
+
+    MLIRContext *ctx = module.getContext();
+    SmallVector<shard::GridAxesAttr> splitAxes(dim + 1,
+                                               DenseI16ArrayAttr::get(ctx, {}));
+    splitAxes[dim] = DenseI16ArrayAttr::get(ctx, {0});
+    for (AttentionOp op : ops) {
+      builder.setInsertionPoint(op);
+      Value sharding = shard::ShardingOp::create(
+          builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
+          splitAxes);
+      // Decode: the query and the result are replicated.
+      Value querySharding = sharding;
+      if (isReplicatedQuery(op, dim))
+        querySharding = shard::ShardingOp::create(
+            builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
+            ArrayRef<shard::GridAxesAttr>{});
+      for (OpOperand *operand : {&op.getQueryMutable(), &op.getKeyMutable(),
+                                 &op.getValueMutable()}) {
+        Value annotated = shard::ShardOp::create(
+            builder, op.getLoc(), operand->get(),
+            operand == &op.getQueryMutable() ? querySharding : sharding,
+            /*annotate_for_users=*/true);
+        operand->set(annotated);
+      }
+      builder.setInsertionPointAfter(op);
+      Value result = op.getResult();
+      auto annotated =
+          shard::ShardOp::create(builder, op.getLoc(), result, querySharding);
+      result.replaceAllUsesExcept(annotated, annotated);
+    }
+  }
+};
+} // namespace
