@@ -134,8 +134,8 @@ mlir::mha::runner::parseManifest(llvm::StringRef text) {
             " result(s), the entry returns " +
             std::to_string(entry.results.size());
     if (!err.empty())
-      return llvm::createStringError("invalid manifest: entry '" +
-                                     entry.name + "': oracle: " + err);
+      return llvm::createStringError("invalid manifest: entry '" + entry.name +
+                                     "': oracle: " + err);
   }
   return manifest;
 }

@@ -82,26 +82,23 @@ bool combinesOutputWithRowIndex(linalg::LinalgOp op) {
   if (numLoops < 2 || !body)
     return false;
   // Values that vectorise to 1-D: the innermost index and what is computed
-  // from it and from values defined outside the body only.
-  llvm::SmallPtrSet<Value, 8> rowOnly;
-  auto isFullRank = [&](Value v) {
-    if (isa<BlockArgument>(v))
-      return cast<BlockArgument>(v).getOwner() == body;
-    Operation *def = v.getDefiningOp();
-    return def && def->getBlock() == body && !rowOnly.contains(v);
-  };
+  // from it and from uniform values (defined outside the body, or in it from
+  // such values only); block arguments and the other indices are full rank.
+  llvm::SmallPtrSet<Value, 8> rowOnly, fullRank;
+  for (BlockArgument arg : body->getArguments())
+    fullRank.insert(arg);
   for (Operation &inner : body->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-      if (index.getDim() == numLoops - 1)
-        rowOnly.insert(index);
-      continue;
-    }
-    if (llvm::any_of(inner.getOperands(), isFullRank) ||
-        llvm::none_of(inner.getOperands(),
-                      [&](Value v) { return rowOnly.contains(v); }))
-      continue;
-    for (Value result : inner.getResults())
-      rowOnly.insert(result);
+    llvm::SmallPtrSetImpl<Value> *kind = nullptr;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner))
+      kind = index.getDim() == numLoops - 1 ? &rowOnly : &fullRank;
+    else if (llvm::any_of(inner.getOperands(),
+                          [&](Value v) { return fullRank.contains(v); }))
+      kind = &fullRank;
+    else if (llvm::any_of(inner.getOperands(),
+                          [&](Value v) { return rowOnly.contains(v); }))
+      kind = &rowOnly;
+    if (kind)
+      kind->insert(inner.result_begin(), inner.result_end());
   }
   if (rowOnly.empty())
     return false;

@@ -4,7 +4,8 @@
 // combines an output with a value computed from it alone (out + f(index),
 // ALiBi on [1, qt] score tiles) was taken by linalg::vectorize for a
 // reduction over no dimension: invalid IR, or, once canonicalised, the
-// output alone (the term silently dropped). Such ops stay scalar.
+// output alone (the term silently dropped). Such ops stay scalar, also when
+// the term uses constants defined in the body.
 
 #id = affine_map<(j, i) -> (j, i)>
 
@@ -12,7 +13,7 @@
 // CHECK:         scf.forall
 // CHECK:           linalg.generic
 // CHECK:             %[[I:.+]] = linalg.index 1 : index
-// CHECK:             arith.subi %{{.+}}, %[[I]] : index
+// CHECK:             arith.muli %[[I]], %{{.+}} : index
 // CHECK:             arith.addf %{{.+}} : f32
 // CHECK-NOT:       vector.multi_reduction
 // CHECK:           scf.forall.in_parallel
@@ -23,7 +24,9 @@ func.func @output_plus_row_index(%s: tensor<1x16xf32>, %base: index, %slope: f32
         outs(%s : tensor<1x16xf32>) {
     ^bb0(%v: f32):
       %i = linalg.index 1 : index
-      %d = arith.subi %base, %i : index
+      %two = arith.constant 2 : index
+      %i2 = arith.muli %i, %two : index
+      %d = arith.subi %base, %i2 : index
       %d64 = arith.index_cast %d : index to i64
       %f = arith.sitofp %d64 : i64 to f32
       %m = arith.mulf %slope, %f : f32
