@@ -122,12 +122,21 @@ mlir::mha::runner::parseManifest(llvm::StringRef text) {
       !mapper.map("entries", manifest.entries))
     return llvm::createStringError("invalid manifest: " +
                                    llvm::toString(root.getError()));
-  for (const AotEntry &entry : manifest.entries)
-    if (entry.oracle)
-      if (std::string err = entry.oracle->validate(entry.args.size());
-          !err.empty())
-        return llvm::createStringError("invalid manifest: entry '" +
-                                       entry.name + "': oracle: " + err);
+  for (const AotEntry &entry : manifest.entries) {
+    if (!entry.oracle)
+      continue;
+    std::string err = entry.oracle->validate(entry.args.size());
+    // Every result is checked against the oracle (mha-aot-check --verify),
+    // so the spec must give as many as the entry returns.
+    if (err.empty() && entry.oracle->numResults() != entry.results.size())
+      err = "the " + entry.oracle->opName().str() + " gives " +
+            std::to_string(entry.oracle->numResults()) +
+            " result(s), the entry returns " +
+            std::to_string(entry.results.size());
+    if (!err.empty())
+      return llvm::createStringError("invalid manifest: entry '" + entry.name +
+                                     "': oracle: " + err);
+  }
   return manifest;
 }
 

@@ -53,6 +53,10 @@ struct OracleSpec {
   /// read from `inputs`.
   AttentionAttrs getAttrs(llvm::ArrayRef<HostTensor> inputs) const;
 
+  /// How many results the op gives: the output, then the log-sum-exp when
+  /// `returnsLse`.
+  size_t numResults() const { return returnsLse ? 2 : 1; }
+
   /// Checks the operand counts and that every position is below `numArgs`;
   /// returns a message naming the problem, or "" when the spec is valid.
   std::string validate(size_t numArgs) const;

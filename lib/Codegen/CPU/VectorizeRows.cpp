@@ -14,6 +14,7 @@
 
 #include "mha/Codegen/CPU/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -67,9 +68,54 @@ bool isTiledTranspose(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
                       [&](AffineMap map) { return map == transposed; });
 }
 
+/// Whether `linalg::vectorize` would combine an output with a vector of lower
+/// rank than the output's. It vectorises `linalg.index` of the innermost
+/// loop to a 1-D vector, to be broadcast by the elementwise ops that use it;
+/// but an op that combines an output block argument with a value (what
+/// `matchReduction` matches, e.g. `out + f(index)`) is taken for a reduction
+/// whenever the two shapes differ, and a reduction over no dimension is
+/// built: invalid IR that canonicalisation folds to the output alone, so the
+/// term was silently dropped (ALiBi on [1, qt] score tiles).
+bool combinesOutputWithRowIndex(linalg::LinalgOp op) {
+  unsigned numLoops = op.getNumLoops();
+  Block *body = op.getBlock();
+  if (numLoops < 2 || !body)
+    return false;
+  // Values that vectorise to 1-D: the innermost index and what is computed
+  // from it and from uniform values (defined outside the body, or in it from
+  // such values only); block arguments and the other indices are full rank.
+  llvm::SmallPtrSet<Value, 8> rowOnly, fullRank;
+  for (BlockArgument arg : body->getArguments())
+    fullRank.insert(arg);
+  for (Operation &inner : body->without_terminator()) {
+    llvm::SmallPtrSetImpl<Value> *kind = nullptr;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner))
+      kind = index.getDim() == numLoops - 1 ? &rowOnly : &fullRank;
+    else if (llvm::any_of(inner.getOperands(),
+                          [&](Value v) { return fullRank.contains(v); }))
+      kind = &fullRank;
+    else if (llvm::any_of(inner.getOperands(),
+                          [&](Value v) { return rowOnly.contains(v); }))
+      kind = &rowOnly;
+    if (kind)
+      kind->insert(inner.result_begin(), inner.result_end());
+  }
+  if (rowOnly.empty())
+    return false;
+  SmallVector<BlockArgument> outputs(op.getRegionOutputArgs());
+  for (unsigned i = 0, e = outputs.size(); i < e; ++i) {
+    SmallVector<Operation *> combiners;
+    if (Value reduced = matchReduction(outputs, i, combiners))
+      if (rowOnly.contains(reduced))
+        return true;
+  }
+  return false;
+}
+
 /// Tiles `op` by rows (or square tiles when it transposes) and vectorises the
 /// tile. Leaves `op` alone when its innermost loop is dynamic or a reduction
-/// (no horizontal reductions here).
+/// (no horizontal reductions here), or when the vectoriser would miscompile
+/// it (combinesOutputWithRowIndex).
 LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
                               int64_t maxVectorSize, int64_t transposeTile) {
   unsigned numLoops = op.getNumLoops();
@@ -81,6 +127,8 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
         Type elt = getElementTypeOrSelf(t);
         return elt.isIntOrFloat() && elt.getIntOrFloatBitWidth() < 8;
       }))
+    return failure();
+  if (combinesOutputWithRowIndex(op))
     return failure();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t inner = ranges.back();

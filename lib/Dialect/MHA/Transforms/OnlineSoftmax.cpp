@@ -245,8 +245,9 @@ struct KvStep {
     if (!shape.softcap && !pos.alibiSlope)
       return s;
     MLIRContext *ctx = b.getContext();
-    // The positions come in as f32 tensors rather than linalg.index: the
-    // row vectoriser miscompiles index arithmetic on [1, qt] tiles.
+    // The positions come in as f32 tensors rather than linalg.index: on
+    // [1, qt] tiles only the query index would be left, and mha-vectorize-rows
+    // keeps an output plus a term of the innermost index alone scalar.
     Value base;
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
