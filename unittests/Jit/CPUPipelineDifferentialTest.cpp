@@ -161,6 +161,12 @@ std::vector<std::pair<size_t, int>> levelCases() {
 class CPUPipelineDifferentialTest
     : public ::testing::TestWithParam<std::pair<size_t, int>> {};
 
+/// Compiles `dc` with mha-cpu-pipeline for `target` (plus `level`'s
+/// options) and compares it with the reference pipeline (and the oracle for
+/// variants).
+void checkCase(const DiffCase &dc, const TargetLevel &level,
+               const TargetFlags &target);
+
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   auto [levelIndex, caseIndex] = GetParam();
   const TargetLevel &level = mlir::mha::testing::targetLevels()[levelIndex];
@@ -175,21 +181,54 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
     RecordProperty("target", "host (" + std::string(level.name) +
                                  " cannot run here: " + why + ")");
   }
-  DiffCase dc = makeCase(baseSeed() * 1000 + caseIndex);
+  checkCase(makeCase(baseSeed() * 1000 + caseIndex), level, *target);
+}
+
+/// bf16 cases whose contractions take the vdpbf16ps path (query tiles of 16
+/// lanes; kv tiles even, and odd to mix in the f32 fallback), on the
+/// AVX512-BF16 level only: skipped on hosts without AVX512-BF16.
+constexpr int kNumBF16DotCases = 24;
+
+class CPUPipelineBF16DotTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(CPUPipelineBF16DotTest, MatchesReference) {
+  const TargetLevel *level = nullptr;
+  for (const TargetLevel &l : mlir::mha::testing::targetLevels())
+    if (std::string(l.cpuOptions).find("bf16-dot=on") != std::string::npos)
+      level = &l;
+  ASSERT_NE(level, nullptr);
+  std::string why;
+  std::optional<TargetFlags> target =
+      mlir::mha::testing::resolveLevel(*level, why);
+  if (!target)
+    GTEST_SKIP() << "target level " << level->name
+                 << " cannot run on this host: " << why;
+  uint64_t seed = baseSeed() * 1000 + 500 + GetParam();
+  DiffCase dc = makeCase(seed);
+  Rng rng{seed ^ 0xbf16};
+  dc.attention.dtype = DType::BF16;
+  dc.qTile = rng.pick<int64_t>({16, 32, 64});
+  dc.kvTile = rng.pick<int64_t>({16, 64, 64, 5});
+  checkCase(dc, *level, *target);
+}
+
+void checkCase(const DiffCase &dc, const TargetLevel &level,
+               const TargetFlags &target) {
   const AttentionCase &c = dc.attention;
   std::string options = "q-tile=" + std::to_string(dc.qTile) +
-                        " kv-tile=" + std::to_string(dc.kvTile);
+                        " kv-tile=" + std::to_string(dc.kvTile) + " " +
+                        level.cpuOptions;
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
   std::string text = mlir::mha::testing::buildAttentionModule(c);
   std::vector<HostTensor> inputs =
       mlir::mha::testing::makeAttentionInputs(c, dc.seed);
   auto actual = mlir::mha::testing::compileAndRun(text, PipelineKind::CPU,
-                                                  options, inputs, *target);
+                                                  options, inputs, target);
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError()) << "\n"
                             << text;
   auto expected = mlir::mha::testing::compileAndRun(
-      text, PipelineKind::Reference, "", inputs, *target);
+      text, PipelineKind::Reference, "", inputs, target);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
 
   auto check = [&](const char *what, const std::vector<HostTensor> &want) {
@@ -209,6 +248,9 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   if (hasVariants(c))
     check("oracle", oracleResults(c, inputs));
 }
+
+INSTANTIATE_TEST_SUITE_P(Random, CPUPipelineBF16DotTest,
+                         ::testing::Range(0, kNumBF16DotCases));
 
 INSTANTIATE_TEST_SUITE_P(
     Random, CPUPipelineDifferentialTest, ::testing::ValuesIn(levelCases()),

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -165,6 +166,82 @@ Value bf16Source(Value v) {
       body->getTerminator()->getOperand(0) != ext.getResult())
     return Value();
   return in;
+}
+
+/// `v` as `scale * ext(X)` with X bf16: when `v` is a linalg.generic (or a
+/// tensor.insert_slice of one into a zero-filled tensor) whose only input X
+/// is bf16 and whose body is `scale * extf(x)` with `scale` defined outside,
+/// returns the generic and `scale`. This is the pre-scaled, widened Q^T of
+/// attention: packing X itself keeps the bf16 operand exact, where rounding
+/// scale * x to bf16 would perturb the scores by 2^-9 of their size.
+std::pair<linalg::GenericOp, Value> matchScaledWidening(Value v) {
+  auto insert = v.getDefiningOp<tensor::InsertSliceOp>();
+  if (insert) {
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    auto zero =
+        fill ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>() : nullptr;
+    auto zeroAttr = zero ? dyn_cast<FloatAttr>(zero.getValue()) : nullptr;
+    if (!zeroAttr || !zeroAttr.getValue().isPosZero())
+      return {};
+    v = insert.getSource();
+  }
+  auto op = v.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || !isBF16(op.getDpsInputOperand(0)->get()))
+    return {};
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3)
+    return {};
+  auto ext = dyn_cast<arith::ExtFOp>(&body->front());
+  auto mul = dyn_cast<arith::MulFOp>(ext ? ext->getNextNode() : nullptr);
+  if (!ext || !mul || ext.getIn() != body->getArgument(0) ||
+      body->getTerminator()->getOperand(0) != mul.getResult())
+    return {};
+  Value scale = mul.getLhs() == ext.getResult()   ? mul.getRhs()
+                : mul.getRhs() == ext.getResult() ? mul.getLhs()
+                                                  : Value();
+  if (!scale || !scale.getType().isF32() ||
+      op->isAncestor(scale.getParentRegion()->getParentOp()))
+    return {};
+  return {op, scale};
+}
+
+/// The bf16 tensor X of `v = scale * ext(X)` (matchScaledWidening), laid out
+/// like `v`: a clone of the widening that yields x itself into a bf16
+/// tensor (zero-filled around it for an insert_slice), built before `point`.
+Value unscaledBF16(OpBuilder &b, Operation *point, Value v,
+                   linalg::GenericOp widening) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(point);
+  Location loc = widening.getLoc();
+  Type bf16 = b.getBF16Type();
+  auto like = [&](Value t) -> Value {
+    auto type = cast<RankedTensorType>(t.getType());
+    SmallVector<Value> dynSizes;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        dynSizes.push_back(tensor::DimOp::create(b, loc, t, i));
+    return tensor::EmptyOp::create(b, loc, type.getShape(), bf16, dynSizes);
+  };
+  auto insert = v.getDefiningOp<tensor::InsertSliceOp>();
+  Value out = like(widening.getDpsInitOperand(0)->get());
+  IRMapping mapping;
+  auto clone = linalg::GenericOp::create(
+      b, loc, TypeRange{out.getType()}, widening.getDpsInputs(),
+      ValueRange{out}, widening.getIndexingMapsArray(),
+      widening.getIteratorTypesArray(),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, args[0]);
+      });
+  if (!insert)
+    return clone.getResult(0);
+  Value dest = like(insert.getDest());
+  Value zero = arith::ConstantOp::create(b, loc, bf16, b.getFloatAttr(bf16, 0));
+  dest = linalg::FillOp::create(b, loc, zero, dest).getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, clone.getResult(0), dest,
+                                       insert.getMixedOffsets(),
+                                       insert.getMixedSizes(),
+                                       insert.getMixedStrides());
 }
 
 /// Whether `v` holds bf16 data: a bf16 tensor, or a slice of / a linalg op
@@ -334,6 +411,9 @@ struct MicroKernelBuilder {
   Value ap, bp;
   bool aIsMK;
   Value fillValue, rowScale;
+  /// When B = productScale * B' (the pre-scaled Q^T of attention), B' is
+  /// packed (exact bf16) and C = init + productScale * (A . B').
+  Value productScale;
 
   /// Indices into C for row `m`, column `n`.
   SmallVector<Value> cIndices(Value m, Value n) const {
@@ -372,26 +452,29 @@ struct MicroKernelBuilder {
     SmallVector<Value> rowIdx, colIdx, inits;
     for (int64_t v = 0; v < vectors; ++v)
       colIdx.push_back(plus(b, loc, n0, v * kLanes));
+    // The initial value of C[row, colIdx[v]].
+    auto initial = [&](OpBuilder &nb, Location l, int64_t r,
+                       int64_t v) -> Value {
+      if (fillValue)
+        return vector::BroadcastOp::create(nb, l, accType, fillValue);
+      Value init = vector::TransferReadOp::create(
+          nb, l, accType, dest, cIndices(rowIdx[r], colIdx[v]), zero,
+          ArrayRef<bool>{true});
+      if (rowScale)
+        init = arith::MulFOp::create(
+            nb, l, init,
+            vector::BroadcastOp::create(
+                nb, l, accType,
+                tensor::ExtractOp::create(nb, l, rowScale, rowIdx[r])));
+      return init;
+    };
     for (int64_t r = 0; r < rows; ++r) {
       rowIdx.push_back(plus(b, loc, m0, r));
-      Value scale;
-      if (rowScale)
-        scale = vector::BroadcastOp::create(
-            b, loc, accType,
-            tensor::ExtractOp::create(b, loc, rowScale, rowIdx.back()));
-      for (int64_t v = 0; v < vectors; ++v) {
-        if (fillValue) {
-          inits.push_back(
-              vector::BroadcastOp::create(b, loc, accType, fillValue));
-          continue;
-        }
-        Value init = vector::TransferReadOp::create(
-            b, loc, accType, dest, cIndices(rowIdx.back(), colIdx[v]), zero,
-            ArrayRef<bool>{true});
-        if (scale)
-          init = arith::MulFOp::create(b, loc, init, scale);
-        inits.push_back(init);
-      }
+      for (int64_t v = 0; v < vectors; ++v)
+        inits.push_back(productScale
+                            ? vector::BroadcastOp::create(b, loc, accType, zero)
+                                  .getResult()
+                            : initial(b, loc, r, v));
     }
 
     Type bf16 = b.getBF16Type();
@@ -418,12 +501,20 @@ struct MicroKernelBuilder {
           scf::YieldOp::create(nb, l, next);
         });
 
+    Value scale;
+    if (productScale)
+      scale = vector::BroadcastOp::create(b, loc, accType, productScale);
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v)
-        dest = vector::TransferWriteOp::create(
-                   b, loc, kLoop.getResult(r * vectors + v), dest,
-                   cIndices(rowIdx[r], colIdx[v]), ArrayRef<bool>{true})
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value result = kLoop.getResult(r * vectors + v);
+        if (scale)
+          result = vector::FMAOp::create(b, loc, scale, result,
+                                         initial(b, loc, r, v));
+        dest = vector::TransferWriteOp::create(b, loc, result, dest,
+                                               cIndices(rowIdx[r], colIdx[v]),
+                                               ArrayRef<bool>{true})
                    .getResult();
+      }
     return dest;
   }
 
@@ -531,6 +622,21 @@ struct MHAVectorizeBF16ContractionsPass
       return bf16 ? bf16 : v;
     };
     Value aSrc = source(c.a->get()), bSrc = source(c.b->get());
+    Value productScale;
+    if (!isBF16(bSrc)) {
+      auto [widening, scale] = matchScaledWidening(bSrc);
+      if (widening) {
+        Operation *point = hoistPoint(op, bSrc);
+        // The clone reads the widening's inputs: place it after them.
+        for (Value in : widening->getOperands())
+          if (Operation *def = in.getDefiningOp();
+              def && def->getBlock() == point->getBlock() &&
+              point->isBeforeInBlock(def))
+            point = def->getNextNode();
+        bSrc = unscaledBF16(rewriter, point, bSrc, widening);
+        productScale = scale;
+      }
+    }
     Value bp = packPairs(rewriter, hoistPoint(op, bSrc), op, bSrc);
     Value ap = aSrc;
     if (!c.aIsMK)
@@ -557,6 +663,7 @@ struct MHAVectorizeBF16ContractionsPass
       dest = scaleOp.getDpsInitOperand(0)->get();
       dead.insert(scaleOp);
     }
+    builder.productScale = productScale;
     Value result =
         builder.build(rewriter, op.getLoc(), dest, blockRows, blockVectors);
     rewriter.replaceOp(op, result);
