@@ -82,3 +82,21 @@ if cuda_gpu_present():
     config.available_features.add("cuda-gpu")
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
+
+
+def host_cpu_flags():
+    """The host CPU's feature flags as Linux reports them (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# Tests that execute AVX512-BF16 instructions (vdpbf16ps) REQUIRE this, so a
+# host without them skips them instead of dying on SIGILL.
+if {"avx512f", "avx512_bf16"} <= host_cpu_flags():
+    config.available_features.add("host-avx512bf16")
