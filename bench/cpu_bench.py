@@ -138,6 +138,11 @@ def main():
     table = markdown(rows, peak["gflops_median"], meta)
     if dtype_table:
         table += "\n" + dtype_markdown(dtype_table)
+        if "bf16_dot_gflops_median" in peak:
+            table += (f"\nvdpbf16ps peak (mha-fma-peak, same run): "
+                      f"{peak['bf16_dot_gflops_median']:.0f} GFLOP/s, "
+                      f"{peak['bf16_dot_gflops_median'] / peak['gflops_median']:.2f}x "
+                      f"the f32 FMA peak.\n")
     with open(args.out + ".md", "w") as f:
         f.write(table)
     print("\n" + table)

@@ -567,6 +567,15 @@ def main(argv=None):
         threads = args.threads or os.cpu_count()
         print(f"CPU: {cpu_name()}, {threads} threads, load "
               f"{os.getloadavg()[0]:.2f}", flush=True)
+        tool = find_fma_peak_tool(args.fma_peak)
+        if tool:
+            peak = json.loads(subprocess.check_output([tool, str(threads)]))
+            line = f"f32 FMA peak: {peak['gflops_median']:.0f} GFLOP/s"
+            if "bf16_dot_gflops_median" in peak:
+                dot = peak["bf16_dot_gflops_median"]
+                line += (f", vdpbf16ps peak: {dot:.0f} GFLOP/s "
+                         f"({dot / peak['gflops_median']:.2f}x f32 FMA)")
+            print(line, flush=True)
         rows = dtypes_table(
             [int(x) for x in (args.dims or "64,128").split(",")],
             [int(x) for x in (args.seqs or "2048").split(",")], threads,
