@@ -150,8 +150,8 @@ int main(int argc, char **argv) {
   // With AVX512-BF16, the vdpbf16ps peak next to it: whether the bf16 dot
   // path can beat f32 FMA on this CPU.
   if (isa == Isa::Avx512 && __builtin_cpu_supports("avx512bf16")) {
-    auto [median, max] =
-        measure(threads, 2.0 * 32 * kChains, [](long n) { return chainsBF16Dot(n); });
+    auto [median, max] = measure(threads, 2.0 * 32 * kChains,
+                                 [](long n) { return chainsBF16Dot(n); });
     std::printf(", \"bf16_dot_gflops_median\": %.1f, "
                 "\"bf16_dot_gflops_max\": %.1f",
                 median, max);

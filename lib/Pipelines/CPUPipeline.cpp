@@ -53,10 +53,9 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   int64_t width =
       options.vectorWidth == 0 ? target.getVectorWidth() : options.vectorWidth;
   bool vectorize = width != 1;
-  bool useBF16Dot =
-      width == 16 && options.bf16Dot != BF16Dot::Off &&
-      (options.bf16Dot == BF16Dot::On ? target.hasBF16Dot()
-                                      : target.prefersBF16Dot());
+  bool useBF16Dot = width == 16 && options.bf16Dot != BF16Dot::Off &&
+                    (options.bf16Dot == BF16Dot::On ? target.hasBF16Dot()
+                                                    : target.prefersBF16Dot());
   if (vectorize) {
     // Register blocks of rows x (vectors * width) accumulators, from the
     // target's register file unless given.

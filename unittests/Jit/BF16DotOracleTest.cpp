@@ -77,8 +77,8 @@ TEST_P(BF16DotOracleTest, MatchesOracle) {
   HostTensor expected =
       oracleAttention(inputs[0], inputs[1], inputs[2],
                       inputs.size() > 3 ? &inputs[3] : nullptr, attrs);
-  Comparison cmp = compare((*results)[0], expected,
-                           Tolerance::defaultFor(DType::BF16));
+  Comparison cmp =
+      compare((*results)[0], expected, Tolerance::defaultFor(DType::BF16));
   maxErrors().first = std::max(maxErrors().first, cmp.maxAbsError);
   maxErrors().second = std::max(maxErrors().second, cmp.maxRelError);
   EXPECT_TRUE(cmp.passed())
@@ -86,8 +86,8 @@ TEST_P(BF16DotOracleTest, MatchesOracle) {
       << " mismatches=" << cmp.mismatches << " first at " << cmp.firstMismatch;
 }
 
-Case bf16(int64_t b, int64_t h, int64_t hkv, int64_t sq, int64_t skv,
-          int64_t d, int64_t dv, bool causal, float range = 1.0f,
+Case bf16(int64_t b, int64_t h, int64_t hkv, int64_t sq, int64_t skv, int64_t d,
+          int64_t dv, bool causal, float range = 1.0f,
           MaskKind mask = MaskKind::None, std::vector<int64_t> maskShape = {}) {
   Case c{b, h, hkv, sq, skv, d, dv, causal, mask, maskShape, DType::BF16};
   c.range = range;

@@ -39,7 +39,8 @@ inline const std::vector<TargetLevel> &targetLevels() {
       {"x86_64", {"x86-64"}},                 // SSE2: 4 lanes, no FMA, no F16C
       {"x86_64_v3", {"x86-64-v3"}},           // AVX2, FMA, F16C: 8 lanes
       {"skylake_avx512", {"skylake-avx512"}}, // AVX-512 without BF16
-      {"avx512_bf16", {"sapphirerapids", "znver4"}, "bf16-dot=on"}, // AVX512-BF16
+      // AVX512-BF16, with the vdpbf16ps path forced.
+      {"avx512_bf16", {"sapphirerapids", "znver4"}, "bf16-dot=on"},
   };
   return levels;
 }

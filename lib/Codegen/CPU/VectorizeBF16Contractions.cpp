@@ -22,7 +22,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -238,10 +237,9 @@ Value unscaledBF16(OpBuilder &b, Operation *point, Value v,
   Value dest = like(insert.getDest());
   Value zero = arith::ConstantOp::create(b, loc, bf16, b.getFloatAttr(bf16, 0));
   dest = linalg::FillOp::create(b, loc, zero, dest).getResult(0);
-  return tensor::InsertSliceOp::create(b, loc, clone.getResult(0), dest,
-                                       insert.getMixedOffsets(),
-                                       insert.getMixedSizes(),
-                                       insert.getMixedStrides());
+  return tensor::InsertSliceOp::create(
+      b, loc, clone.getResult(0), dest, insert.getMixedOffsets(),
+      insert.getMixedSizes(), insert.getMixedStrides());
 }
 
 /// Whether `v` holds bf16 data: a bf16 tensor, or a slice of / a linalg op
@@ -298,8 +296,8 @@ Value cst(OpBuilder &b, Location loc, int64_t v) {
 
 /// `base + offset` (`base` when the offset is 0).
 Value plus(OpBuilder &b, Location loc, Value base, int64_t offset) {
-  return offset == 0 ? base : arith::AddIOp::create(b, loc, base,
-                                                    cst(b, loc, offset));
+  return offset == 0 ? base
+                     : arith::AddIOp::create(b, loc, base, cst(b, loc, offset));
 }
 
 /// The point before which a pack of `source` goes: before the outermost
@@ -356,17 +354,17 @@ Value packPairs(OpBuilder &b, Operation *point, Operation *op, Value src) {
           int64_t width = std::min(kLanes, n - n0);
           auto vecType = VectorType::get({width}, elt);
           Value col = cst(nb, l, n0);
-          Value r0 = vector::TransferReadOp::create(
-              nb, l, vecType, src, ValueRange{row0, col}, pad,
-              ArrayRef<bool>{true});
-          Value r1 = vector::TransferReadOp::create(
-              nb, l, vecType, src, ValueRange{row1, col}, pad,
-              ArrayRef<bool>{true});
+          Value r0 = vector::TransferReadOp::create(nb, l, vecType, src,
+                                                    ValueRange{row0, col}, pad,
+                                                    ArrayRef<bool>{true});
+          Value r1 = vector::TransferReadOp::create(nb, l, vecType, src,
+                                                    ValueRange{row1, col}, pad,
+                                                    ArrayRef<bool>{true});
           Value pairs = vector::InterleaveOp::create(nb, l, toBF16(nb, l, r0),
                                                      toBF16(nb, l, r1));
-          d = vector::TransferWriteOp::create(nb, l, pairs, d,
-                                              ValueRange{k2, cst(nb, l, 2 * n0)},
-                                              ArrayRef<bool>{true})
+          d = vector::TransferWriteOp::create(
+                  nb, l, pairs, d, ValueRange{k2, cst(nb, l, 2 * n0)},
+                  ArrayRef<bool>{true})
                   .getResult();
         }
         scf::YieldOp::create(nb, l, d);
@@ -433,7 +431,8 @@ struct MicroKernelBuilder {
     SmallVector<Value> idx =
         aIsMK ? SmallVector<Value>{m, arith::MulIOp::create(b, loc, k2, two)}
               : SmallVector<Value>{k2, arith::MulIOp::create(b, loc, m, two)};
-    Value pad = arith::ConstantOp::create(b, loc, bf16, b.getFloatAttr(bf16, 0));
+    Value pad =
+        arith::ConstantOp::create(b, loc, bf16, b.getFloatAttr(bf16, 0));
     Value pair = vector::TransferReadOp::create(
         b, loc, VectorType::get({2}, bf16), ap, idx, pad, ArrayRef<bool>{true});
     Value word = vector::BitCastOp::create(
@@ -471,17 +470,17 @@ struct MicroKernelBuilder {
     for (int64_t r = 0; r < rows; ++r) {
       rowIdx.push_back(plus(b, loc, m0, r));
       for (int64_t v = 0; v < vectors; ++v)
-        inits.push_back(productScale
-                            ? vector::BroadcastOp::create(b, loc, accType, zero)
-                                  .getResult()
-                            : initial(b, loc, r, v));
+        inits.push_back(
+            productScale
+                ? vector::BroadcastOp::create(b, loc, accType, zero).getResult()
+                : initial(b, loc, r, v));
     }
 
     Type bf16 = b.getBF16Type();
     auto pairsType = VectorType::get({2 * kLanes}, bf16);
     auto kLoop = scf::ForOp::create(
-        b, loc, cst(b, loc, 0), cst(b, loc, c.kSize / 2), cst(b, loc, 1),
-        inits, [&](OpBuilder &nb, Location l, Value k2, ValueRange accs) {
+        b, loc, cst(b, loc, 0), cst(b, loc, c.kSize / 2), cst(b, loc, 1), inits,
+        [&](OpBuilder &nb, Location l, Value k2, ValueRange accs) {
           Value pad =
               arith::ConstantOp::create(nb, l, bf16, nb.getFloatAttr(bf16, 0));
           SmallVector<Value> bVecs;
@@ -644,10 +643,8 @@ struct MHAVectorizeBF16ContractionsPass
     else if (!isBF16(aSrc))
       ap = packRowsBF16(rewriter, hoistPoint(op, aSrc), op, aSrc);
 
-    MicroKernelBuilder builder{c,       op.getMatchingIndexingMap(c.c),
-                               ap,      bp,
-                               c.aIsMK, Value(),
-                               Value()};
+    MicroKernelBuilder builder{
+        c, op.getMatchingIndexingMap(c.c), ap, bp, c.aIsMK, Value(), Value()};
     rewriter.setInsertionPoint(op);
     Value dest = c.c->get();
     // C = fill(x) fully overwritten: start the accumulators at x; C = C0 *
