@@ -224,7 +224,6 @@ Value unscaledBF16(OpBuilder &b, Operation *point, Value v,
   };
   auto insert = v.getDefiningOp<tensor::InsertSliceOp>();
   Value out = like(widening.getDpsInitOperand(0)->get());
-  IRMapping mapping;
   auto clone = linalg::GenericOp::create(
       b, loc, TypeRange{out.getType()}, widening.getDpsInputs(),
       ValueRange{out}, widening.getIndexingMapsArray(),
