@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--decode-only", action="store_true",
                     help="only the decode rows (K/V GB/s against the read bandwidth)")
     ap.add_argument("--out", default="bench/results/cpu")
+    ap.add_argument("--no-dtypes", action="store_true",
+                    help="skip the f16/bf16 rows (S = 2048, next to f32)")
     args = ap.parse_args()
 
     bindir = os.path.join(args.build, "bin")
@@ -135,14 +137,26 @@ def main():
             rows.append(row)
             print(format_row(row, peak["gflops_median"]), flush=True)
 
+    dtype_table = []
+    if not args.no_dtypes:
+        dtype_table = dtype_rows(mha_run, env, args.runs,
+                                 1024 if args.quick else 2048)
+
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     meta = dict(date=time.strftime("%Y-%m-%d %H:%M"), host=platform.node(),
                 cpu=cpu_name(), threads=threads, peak=peak, runs=args.runs,
                 read_bandwidth=bandwidth, load_average=os.getloadavg(),
                 command=" ".join(sys.argv))
     with open(args.out + ".json", "w") as f:
-        json.dump(dict(meta=meta, rows=rows), f, indent=1)
+        json.dump(dict(meta=meta, rows=rows, dtype_rows=dtype_table), f, indent=1)
     table = markdown(rows, peak["gflops_median"], meta)
+    if dtype_table:
+        table += "\n" + dtype_markdown(dtype_table)
+        if "bf16_dot_gflops_median" in peak:
+            table += (f"\nvdpbf16ps peak (mha-fma-peak, same run): "
+                      f"{peak['bf16_dot_gflops_median']:.0f} GFLOP/s, "
+                      f"{peak['bf16_dot_gflops_median'] / peak['gflops_median']:.2f}x "
+                      f"the f32 FMA peak.\n")
     with open(args.out + ".md", "w") as f:
         f.write(table)
     print("\n" + table)
@@ -248,6 +262,67 @@ def markdown(rows, peak, meta):
             f"{fmt(ref and ref['gflops'], '.2f')} | "
             f"{fmt(ref and ref['peak_rss_mib'], '.0f')} | {fmt(speedup, '.0f')}x | "
             f"{'; '.join(notes)} |".replace("| n/ax |", "| n/a |"))
+    return "\n".join(out) + "\n"
+
+
+def host_has_avx512bf16():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return {"avx512f", "avx512_bf16"} <= set(line.split())
+    except OSError:
+        pass
+    return False
+
+
+def dtype_rows(mha_run, env, runs, s):
+    """Prefill (B=1, H=16, S=s, D=64/128, causal and not) on f32, f16 and
+    bf16 inputs, one after the other per shape: bf16 as the pipeline picks it
+    (bf16-dot=auto), widened (off) and, where this host has AVX512-BF16, with
+    vdpbf16ps forced (on). Ratios are to the f32 row of the same shape."""
+    variants = [("f32", "f32", ""), ("f16", "f16", ""), ("bf16", "bf16", ""),
+                ("bf16 widened", "bf16", "bf16-dot=off")]
+    if host_has_avx512bf16():
+        variants.append(("bf16 vdpbf16ps", "bf16", "bf16-dot=on"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in (64, 128):
+            for causal in (False, True):
+                row = dict(b=1, h=16, sq=s, skv=s, d=d, causal=causal, results={})
+                for name, dtype, options in variants:
+                    path = os.path.join(tmp, f"{dtype}.mlir")
+                    with open(path, "w") as f:
+                        f.write(attention_mlir(1, 16, 16, s, s, d, dtype=dtype,
+                                               causal=causal))
+                    cmd = [mha_run, path, "--seed=1", f"--bench={runs}", "--json",
+                           "--pipeline=cpu", f"--pipeline-options={options}"]
+                    rec = json.loads(run_measured(cmd, env)[0])
+                    row["results"][name] = dict(
+                        gflops=rec["bench"].get("gflops_per_second"),
+                        median_ms=rec["bench"]["median_seconds"] * 1e3)
+                f32 = row["results"]["f32"]["gflops"]
+                for r in row["results"].values():
+                    r["vs_f32"] = r["gflops"] / f32 if f32 and r["gflops"] else None
+                rows.append(row)
+                print(f"S={s} D={d}{' causal' if causal else ''}: " + ", ".join(
+                    f"{name} {fmt(r['gflops'], '.1f')} GFLOP/s "
+                    f"({fmt(r['vs_f32'], '.2f')}x f32)"
+                    for name, r in row["results"].items()), flush=True)
+    return rows
+
+
+def dtype_markdown(rows):
+    names = list(rows[0]["results"])
+    out = ["Input dtypes (GFLOP/s; in parentheses the ratio to f32 of the "
+           "same shape, same run; bf16 = bf16-dot=auto):", "",
+           "| Sq = Skv | D | causal | " + " | ".join(names) + " |",
+           "|---|---|---|" + "---|" * len(names)]
+    for r in rows:
+        cells = [f"{fmt(r['results'][n]['gflops'], '.1f')} "
+                 f"({fmt(r['results'][n]['vs_f32'], '.2f')}x)" for n in names]
+        out.append(f"| {r['sq']} | {r['d']} | {'yes' if r['causal'] else 'no'} | "
+                   + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

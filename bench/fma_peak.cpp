@@ -4,7 +4,8 @@
 // percentages against: each thread runs independent FMA chains (enough to
 // hide FMA latency on two ports) on the widest vectors the host supports:
 // AVX-512F, else AVX2 + FMA3, else SSE2 (a multiply and an add, which is
-// what code for such a CPU runs). Prints one JSON line.
+// what code for such a CPU runs); with AVX512-BF16 also the vdpbf16ps peak
+// (bf16_dot_gflops_*). Prints one JSON line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +51,48 @@ __attribute__((target("avx2,fma"))) float chainsAvx2(long iters) {
   _mm256_storeu_ps(out, sum);
   return out[0];
 }
+// AVX512-BF16: vdpbf16ps adds the products of 16 bf16 pairs to 16 f32
+// lanes, 2 x 32 flops per instruction (the bf16 dot path of
+// mha-vectorize-bf16-contractions).
+__attribute__((target("avx512f,avx512bf16"))) float chainsBF16Dot(long iters) {
+  __m512 acc[kChains];
+  for (int c = 0; c < kChains; ++c)
+    acc[c] = _mm512_set1_ps(1.0f + c * 1e-3f);
+  const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80); // 1.0
+  const __m512bh b = (__m512bh)_mm512_set1_epi16(0x3380); // 2^-24
+  for (long i = 0; i < iters; ++i)
+    for (int c = 0; c < kChains; ++c)
+      acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
+  __m512 sum = acc[0];
+  for (int c = 1; c < kChains; ++c)
+    sum = _mm512_add_ps(sum, acc[c]);
+  return _mm512_reduce_add_ps(sum);
+}
+
+/// Median GFLOP/s of 5 runs of `threads` threads each running `chains`,
+/// `flopsPerIteration` per thread per iteration.
+template <typename Chains>
+std::pair<double, double> measure(unsigned threads, double flopsPerIteration,
+                                  Chains chains) {
+  std::vector<double> rates;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<std::thread> pool;
+    std::vector<float> sink(threads);
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sink[t] = chains(kIterations); });
+    for (std::thread &t : pool)
+      t.join();
+    std::chrono::duration<double> s = std::chrono::steady_clock::now() - start;
+    rates.push_back(flopsPerIteration * double(kIterations) * threads /
+                    s.count() / 1e9);
+    if (sink[0] == 42.0f) // keep the chains alive
+      std::puts("");
+  }
+  std::sort(rates.begin(), rates.end());
+  return {rates[rates.size() / 2], rates.back()};
+}
+
 // No FMA: multiply-add is two instructions on 4 lanes (baseline x86-64).
 float chainsSse2(long iters) {
   __m128 acc[kChains];
@@ -102,7 +145,17 @@ int main(int argc, char **argv) {
   }
   std::sort(rates.begin(), rates.end());
   std::printf("{\"isa\": \"%s\", \"threads\": %u, \"gflops_median\": %.1f, "
-              "\"gflops_max\": %.1f}\n",
+              "\"gflops_max\": %.1f",
               isaName, threads, rates[rates.size() / 2], rates.back());
+  // With AVX512-BF16, the vdpbf16ps peak next to it: whether the bf16 dot
+  // path can beat f32 FMA on this CPU.
+  if (isa == Isa::Avx512 && __builtin_cpu_supports("avx512bf16")) {
+    auto [median, max] = measure(threads, 2.0 * 32 * kChains,
+                                 [](long n) { return chainsBF16Dot(n); });
+    std::printf(", \"bf16_dot_gflops_median\": %.1f, "
+                "\"bf16_dot_gflops_max\": %.1f",
+                median, max);
+  }
+  std::printf("}\n");
   return 0;
 }

@@ -109,3 +109,20 @@ if mpirun_works():
         config.environment[key] = mpi_env[key]
     config.substitutions.append(
         ("%mpirun", config.mpiexec + " --oversubscribe --bind-to none"))
+
+def host_cpu_flags():
+    """The host CPU's feature flags as Linux reports them (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# Tests that execute AVX512-BF16 instructions (vdpbf16ps) REQUIRE this, so a
+# host without them skips them instead of dying on SIGILL.
+if {"avx512f", "avx512_bf16"} <= host_cpu_flags():
+    config.available_features.add("host-avx512bf16")

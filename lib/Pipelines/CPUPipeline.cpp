@@ -55,6 +55,9 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   int64_t width =
       options.vectorWidth == 0 ? target.getVectorWidth() : options.vectorWidth;
   bool vectorize = width != 1;
+  bool useBF16Dot = width == 16 && options.bf16Dot != BF16Dot::Off &&
+                    (options.bf16Dot == BF16Dot::On ? target.hasBF16Dot()
+                                                    : target.prefersBF16Dot());
   if (vectorize) {
     // Register blocks of rows x (vectors * width) accumulators, from the
     // target's register file unless given.
@@ -65,6 +68,14 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     contractions.microKernelRows = rows ? rows : target.getMicroKernelRows();
     contractions.microKernelVectors =
         vectors ? vectors : target.getMicroKernelVectors();
+    // bf16 data: vdpbf16ps micro-kernels (16 lanes) where the target has
+    // them; the contractions they leave get f32 FMAs.
+    if (useBF16Dot) {
+      MHAVectorizeBF16ContractionsOptions bf16;
+      bf16.microKernelRows = contractions.microKernelRows;
+      bf16.microKernelVectors = contractions.microKernelVectors;
+      pm.addPass(createMHAVectorizeBF16Contractions(bf16));
+    }
     pm.addPass(createMHAVectorizeContractions(contractions));
     MHAVectorizeRowsOptions rowOps;
     rowOps.maxVectorSize = kRowOpVectorRegisters * width;
@@ -78,5 +89,6 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   lower.parallel = true;
   lower.numThreads = options.threads;
   lower.vector = vectorize;
+  lower.x86Vector = vectorize && useBF16Dot;
   buildLowerToLLVMPipeline(pm, lower);
 }

@@ -90,7 +90,9 @@ void mlir::mha::buildLowerToLLVMPipeline(OpPassManager &pm,
   }
   pm.addPass(arith::createArithExpandOpsPass());
   if (options.vector) {
-    pm.addPass(createConvertVectorToLLVMPass());
+    ConvertVectorToLLVMPassOptions toLLVM;
+    toLLVM.x86Vector = options.x86Vector;
+    pm.addPass(createConvertVectorToLLVMPass(toLLVM));
     // Vector lowering pads with ub.poison.
     pm.addPass(createUBToLLVMConversionPass());
   }

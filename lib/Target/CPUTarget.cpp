@@ -4,6 +4,8 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/MC/MCInstrInfo.h"
+#include "llvm/MC/MCSchedule.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -31,6 +33,32 @@ static std::string hostFeatureString() {
   for (const auto &feature : llvm::sys::getHostCPUFeatures())
     features.AddFeature(feature.first(), feature.second);
   return features.getString();
+}
+
+/// Reciprocal throughput (cycles per instruction) of the instructions
+/// named in `names` under the scheduling model of `subtarget`, in the same
+/// order; std::nullopt for one the model does not describe.
+static llvm::SmallVector<std::optional<double>>
+reciprocalThroughputs(const llvm::Target &target,
+                      const llvm::MCSubtargetInfo &subtarget,
+                      llvm::ArrayRef<llvm::StringRef> names) {
+  llvm::SmallVector<std::optional<double>> result(names.size());
+  const llvm::MCSchedModel &model = subtarget.getSchedModel();
+  std::unique_ptr<llvm::MCInstrInfo> info(target.createMCInstrInfo());
+  if (!info || !model.hasInstrSchedModel())
+    return result;
+  // Opcode numbers are private to the X86 back end: find them by name.
+  for (unsigned opcode = 0, e = info->getNumOpcodes(); opcode < e; ++opcode) {
+    const auto *it = llvm::find(names, info->getName(opcode));
+    if (it == names.end())
+      continue;
+    const llvm::MCSchedClassDesc *desc =
+        model.getSchedClassDesc(info->get(opcode).getSchedClass());
+    if (desc && desc->isValid() && !desc->isVariant())
+      result[it - names.begin()] =
+          llvm::MCSchedModel::getReciprocalThroughput(subtarget, *desc);
+  }
+  return result;
 }
 
 llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
@@ -95,6 +123,12 @@ llvm::Expected<CPUTarget> CPUTarget::resolve(llvm::StringRef cpuName,
   if (!target.subtarget)
     return llvm::createStringError("cannot describe target CPU '" + target.cpu +
                                    "'");
+  if (target.hasBF16Dot()) {
+    llvm::SmallVector<std::optional<double>> cycles = reciprocalThroughputs(
+        *llvmTarget, *target.subtarget, {"VDPBF16PSZr", "VFMADD231PSZr"});
+    if (cycles[0] && cycles[1] && *cycles[0] > 0)
+      target.bf16DotSpeedup = 2 * *cycles[1] / *cycles[0];
+  }
   return target;
 }
 

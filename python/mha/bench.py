@@ -442,6 +442,85 @@ def plot(path, meta, rows, systems):
 
 
 # --------------------------------------------------------------------------
+# --dtypes: f32, f16 and bf16 inputs side by side (issue 13, target 5)
+# --------------------------------------------------------------------------
+
+def host_has_avx512bf16():
+    """Whether this host's CPU has AVX512-BF16 (Linux /proc/cpuinfo)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return {"avx512f", "avx512_bf16"} <= set(line.split())
+    except OSError:
+        pass
+    return False
+
+
+def dtypes_table(dims, seqs, threads, runs, budget, causal, out=print):
+    """GFLOP/s of mha cpu on f32, f16 and bf16 inputs of the same shapes
+    (B=1, H=16, Sq=Skv=S), bf16 both as the pipeline picks it (bf16-dot=auto)
+    and with the AVX512-BF16 dot products forced (bf16-dot=on, where the
+    host has them), next to PyTorch SDPA in f32 and bf16. Ratios are to mha
+    f32 of the same run. Returns the rows."""
+    from . import _dtypes
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    variants = [("mha f32", "f32", ""), ("mha f16", "f16", ""),
+                ("mha bf16", "bf16", ""),
+                ("mha bf16 widened", "bf16", "bf16-dot=off")]
+    if host_has_avx512bf16():
+        variants.append(("mha bf16 vdpbf16ps", "bf16", "bf16-dot=on"))
+    if torch is not None:
+        torch.set_num_threads(threads)
+        variants += [("PyTorch SDPA f32", "f32", None),
+                     ("PyTorch SDPA bf16", "bf16", None)]
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in dims:
+        for s in seqs:
+            shape = (1, 16, s, d)
+            base = [rng.uniform(-1, 1, shape).astype(np.float32)
+                    for _ in range(3)]
+            flop = mha.attention_flops(1, 16, s, s, d, causal=causal)
+            row = dict(s=s, d=d, causal=causal, results={})
+            for name, dtype, options in variants:
+                arrays = [a.astype(_dtypes.to_numpy(dtype)) for a in base]
+                if options is None:  # PyTorch
+                    tensors = [torch.from_numpy(a) if dtype != "bf16" else
+                               torch.from_numpy(a.view(np.uint16))
+                               .view(torch.bfloat16) for a in arrays]
+                    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+                    def run(t=tensors):
+                        with torch.inference_mode():
+                            return sdpa(*t, is_causal=causal)
+                else:
+                    text = ir.sdpa(shape, shape, shape, dtype=dtype,
+                                   causal=causal)
+                    opts = f"threads={threads} {options}".strip()
+                    fn = mha.compile(text, pipeline="cpu", options=opts)
+
+                    def run(fn=fn, a=arrays):
+                        return fn(*a)
+                time.sleep(0.3)
+                median, _, _, n = time_runs(run, runs, budget)
+                row["results"][name] = dict(median_s=median,
+                                            gflops=flop / median / 1e9,
+                                            runs=n)
+            f32 = row["results"]["mha f32"]["gflops"]
+            for name, r in row["results"].items():
+                r["vs_mha_f32"] = r["gflops"] / f32
+            rows.append(row)
+            out(f"S={s} D={d}{' causal' if causal else ''}: " + ", ".join(
+                f"{name} {r['gflops']:.1f} GFLOP/s ({r['vs_mha_f32']:.2f}x)"
+                for name, r in row["results"].items()))
+    return rows
+
+
+# --------------------------------------------------------------------------
 # --integration: the costs around the kernel (python -m mha.bench
 # --integration): torch vs NumPy in/out, a decode loop, a tiny call
 # --------------------------------------------------------------------------
@@ -856,6 +935,12 @@ def main(argv=None):
                     help="--peers: prefill S (default 2048; --quick 512)")
     ap.add_argument("--peers-skv", type=int, default=None,
                     help="--peers: decode Skv (default 4096; --quick 1024)")
+    ap.add_argument("--dtypes", action="store_true",
+                    help="instead of the table: mha on f32, f16 and bf16 "
+                         "inputs (bf16 as picked, widened, and with "
+                         "vdpbf16ps where the host has AVX512-BF16) next to "
+                         "PyTorch SDPA f32 and bf16, GFLOP/s and the ratio "
+                         "to mha f32 (default S=2048, D=64,128)")
     ap.add_argument("--replot", metavar="JSON", default=None,
                     help="only rewrite the table and the plot of a previous "
                          "run's JSON (next to it)")
@@ -878,6 +963,27 @@ def main(argv=None):
         figures = decode_rows(args.threads or os.cpu_count(), args.runs,
                               quick=args.quick, skip=skip)
         print(json.dumps(figures))
+        return 0
+    if args.dtypes:
+        threads = args.threads or os.cpu_count()
+        print(f"CPU: {cpu_name()}, {threads} threads, load "
+              f"{os.getloadavg()[0]:.2f}", flush=True)
+        tool = find_fma_peak_tool(args.fma_peak)
+        if tool:
+            peak = json.loads(subprocess.check_output([tool, str(threads)]))
+            line = f"f32 FMA peak: {peak['gflops_median']:.0f} GFLOP/s"
+            if "bf16_dot_gflops_median" in peak:
+                dot = peak["bf16_dot_gflops_median"]
+                line += (f", vdpbf16ps peak: {dot:.0f} GFLOP/s "
+                         f"({dot / peak['gflops_median']:.2f}x f32 FMA)")
+            print(line, flush=True)
+        rows = dtypes_table(
+            [int(x) for x in (args.dims or "64,128").split(",")],
+            [int(x) for x in (args.seqs or "2048").split(",")], threads,
+            args.runs, args.budget, args.causal,
+            out=lambda line: print(line, flush=True))
+        print(f"load after: {os.getloadavg()[0]:.2f}")
+        print(json.dumps(rows))
         return 0
     if args.replot:
         with open(args.replot) as fh:

@@ -123,3 +123,20 @@ def test_peers_without_onnxruntime(monkeypatch):
     for row in rows:
         assert "onnxruntime is not installed" in \
             row["results"]["ONNX Runtime"]["error"]
+
+
+def test_dtypes_table_rows():
+    """`--dtypes`: every variant of a tiny shape runs and is set against mha
+    f32 of the same run; the vdpbf16ps row only where the host has
+    AVX512-BF16."""
+    pytest.importorskip("ml_dtypes")
+    lines = []
+    rows = bench.dtypes_table([16], [32], threads=1, runs=1, budget=0,
+                              causal=True, out=lines.append)
+    assert len(rows) == 1 and len(lines) == 1
+    results = rows[0]["results"]
+    assert {"mha f32", "mha f16", "mha bf16", "mha bf16 widened"} <= set(results)
+    assert ("mha bf16 vdpbf16ps" in results) == bench.host_has_avx512bf16()
+    assert results["mha f32"]["vs_mha_f32"] == 1.0
+    for r in results.values():
+        assert r["gflops"] > 0 and r["runs"] == 1

@@ -227,7 +227,11 @@ class CPUPipelineDifferentialTest
 class CPUPipelineDecodeDifferentialTest : public ::testing::TestWithParam<int> {
 };
 
-void runCase(const DiffCase &dc, const TargetFlags &target);
+/// Compiles `dc` with mha-cpu-pipeline for `target` (plus `extraOptions`,
+/// a target level's options) and compares it with the reference pipeline
+/// (and the oracle for variants).
+void checkCase(const DiffCase &dc, const TargetFlags &target,
+               llvm::StringRef extraOptions = "");
 
 TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   auto [levelIndex, caseIndex] = GetParam();
@@ -243,21 +247,52 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
     RecordProperty("target", "host (" + std::string(level.name) +
                                  " cannot run here: " + why + ")");
   }
-  DiffCase dc = makeCase(baseSeed() * 1000 + caseIndex);
-  runCase(dc, *target);
+  checkCase(makeCase(baseSeed() * 1000 + caseIndex), *target,
+            level.cpuOptions);
 }
 
 TEST_P(CPUPipelineDecodeDifferentialTest, MatchesReference) {
   DiffCase dc = makeDecodeCase(baseSeed() * 1000 + 500 + GetParam());
-  runCase(dc, TargetFlags{});
+  checkCase(dc, TargetFlags{});
 }
 
 INSTANTIATE_TEST_SUITE_P(Random, CPUPipelineDecodeDifferentialTest,
                          ::testing::Range(0, kNumDecodeCases));
 
-void runCase(const DiffCase &dc, const TargetFlags &target) {
+/// bf16 cases whose contractions take the vdpbf16ps path (query tiles of 16
+/// lanes; kv tiles even, and odd to mix in the f32 fallback), on the
+/// AVX512-BF16 level only: skipped on hosts without AVX512-BF16.
+constexpr int kNumBF16DotCases = 24;
+
+class CPUPipelineBF16DotTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(CPUPipelineBF16DotTest, MatchesReference) {
+  const TargetLevel *level = nullptr;
+  for (const TargetLevel &l : mlir::mha::testing::targetLevels())
+    if (std::string(l.cpuOptions).find("bf16-dot=on") != std::string::npos)
+      level = &l;
+  ASSERT_NE(level, nullptr);
+  std::string why;
+  std::optional<TargetFlags> target =
+      mlir::mha::testing::resolveLevel(*level, why);
+  if (!target)
+    GTEST_SKIP() << "target level " << level->name
+                 << " cannot run on this host: " << why;
+  uint64_t seed = baseSeed() * 1000 + 500 + GetParam();
+  DiffCase dc = makeCase(seed);
+  Rng rng{seed ^ 0xbf16};
+  dc.attention.dtype = DType::BF16;
+  dc.qTile = rng.pick<int64_t>({16, 32, 64});
+  dc.kvTile = rng.pick<int64_t>({16, 64, 64, 5});
+  checkCase(dc, *target, level->cpuOptions);
+}
+
+void checkCase(const DiffCase &dc, const TargetFlags &target,
+               llvm::StringRef extraOptions) {
   const AttentionCase &c = dc.attention;
   std::string options = dc.options();
+  if (!extraOptions.empty())
+    options += " " + extraOptions.str();
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
   std::string text = mlir::mha::testing::buildAttentionModule(c);
@@ -288,6 +323,9 @@ void runCase(const DiffCase &dc, const TargetFlags &target) {
   if (hasVariants(c))
     check("oracle", oracleResults(c, inputs));
 }
+
+INSTANTIATE_TEST_SUITE_P(Random, CPUPipelineBF16DotTest,
+                         ::testing::Range(0, kNumBF16DotCases));
 
 INSTANTIATE_TEST_SUITE_P(
     Random, CPUPipelineDifferentialTest, ::testing::ValuesIn(levelCases()),
@@ -355,7 +393,7 @@ TEST_P(CausalScheduleTest, MatchesReference) {
   }
   DiffCase dc{c, cc.qTile, cc.kvTile, uint64_t(cc.sq * 1000 + cc.skv)};
   dc.threads = cc.threads;
-  runCase(dc, TargetFlags{});
+  checkCase(dc, TargetFlags{});
 }
 
 INSTANTIATE_TEST_SUITE_P(Causal, CausalScheduleTest,

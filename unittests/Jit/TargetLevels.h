@@ -1,9 +1,10 @@
 //===- TargetLevels.h - The CPU levels the JIT tests run at -----*- C++ -*-===//
 //
 // The numeric JIT tests run once per x86-64 level, so every vector width
-// (SSE2 4, AVX2 8, AVX-512 16 lanes), every micro-kernel shape and both ways
+// (SSE2 4, AVX2 8, AVX-512 16 lanes), every micro-kernel shape, both ways
 // of converting f16/bf16 (instructions, or the integer expansion of
-// mha-expand-float-conversions) are tested on whatever CPU runs the suite.
+// mha-expand-float-conversions) and the AVX512-BF16 dot products of
+// mha-vectorize-bf16-contractions are tested on whatever CPU runs the suite.
 // A level whose code this host cannot run is skipped with the features it
 // lacks (lit counts it as skipped), never dropped silently.
 //
@@ -28,6 +29,9 @@ struct TargetLevel {
   const char *name;
   /// LLVM CPU names, the first that runs here is used.
   std::vector<const char *> cpus;
+  /// mha-cpu-pipeline options the level adds: the AVX512-BF16 level forces
+  /// the vdpbf16ps path, which `auto` leaves to the scheduling model.
+  const char *cpuOptions = "";
 };
 
 inline const std::vector<TargetLevel> &targetLevels() {
@@ -35,7 +39,8 @@ inline const std::vector<TargetLevel> &targetLevels() {
       {"x86_64", {"x86-64"}},                 // SSE2: 4 lanes, no FMA, no F16C
       {"x86_64_v3", {"x86-64-v3"}},           // AVX2, FMA, F16C: 8 lanes
       {"skylake_avx512", {"skylake-avx512"}}, // AVX-512 without BF16
-      {"avx512_bf16", {"sapphirerapids", "znver4"}}, // AVX512-BF16
+      // AVX512-BF16, with the vdpbf16ps path forced.
+      {"avx512_bf16", {"sapphirerapids", "znver4"}, "bf16-dot=on"},
   };
   return levels;
 }

@@ -62,6 +62,18 @@ void buildReferencePipeline(OpPassManager &pm,
                             const ReferencePipelineOptions &options,
                             const CPUTarget &target);
 
+/// When mha-cpu-pipeline computes contractions of bf16 data with AVX512-BF16
+/// dot products (mha-vectorize-bf16-contractions) instead of widening to f32.
+enum class BF16Dot {
+  /// Where the target has them and its scheduling model says they do more
+  /// multiply-adds per cycle than f32 FMA (CPUTarget::prefersBF16Dot).
+  Auto,
+  /// Wherever the target has them.
+  On,
+  /// Never.
+  Off,
+};
+
 /// Options of `mha-cpu-pipeline`.
 struct CPUPipelineOptions
     : public CPUTargetPipelineOptions<CPUPipelineOptions> {
@@ -115,6 +127,19 @@ struct CPUPipelineOptions
                      "block (mha-vectorize-contractions); 0 takes the "
                      "target's (2)"),
       llvm::cl::init(0)};
+  Option<BF16Dot> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("AVX512-BF16 dot products (vdpbf16ps) for the "
+                     "contractions of bf16 attention, with P rounded to bf16: "
+                     "auto where the target's scheduling model says they beat "
+                     "f32 FMA, on wherever the target has AVX512-BF16, off "
+                     "widens to f32"),
+      llvm::cl::init(BF16Dot::Auto),
+      llvm::cl::values(
+          clEnumValN(BF16Dot::Auto, "auto",
+                     "where the target's model says they pay"),
+          clEnumValN(BF16Dot::On, "on", "wherever the target has them"),
+          clEnumValN(BF16Dot::Off, "off", "never: widen bf16 to f32"))};
 };
 
 /// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short
@@ -146,6 +171,9 @@ struct LowerToLLVMOptions {
   /// The target has fused multiply-add; where it does not, math.fma (of the
   /// polynomial exp) becomes a multiply and an add instead of libm calls.
   bool nativeFMA = false;
+  /// Lower x86vector ops (the AVX512-BF16 dot products of
+  /// mha-vectorize-bf16-contractions) with the vector dialect.
+  bool x86Vector = false;
   /// Run buildBufferizePipeline first (pipelines that add passes between
   /// bufferization and lowering call it themselves).
   bool bufferize = true;

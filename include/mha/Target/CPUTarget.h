@@ -19,6 +19,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace llvm {
@@ -72,6 +73,22 @@ public:
   /// f32 -> bf16 conversion instructions (AVX512-BF16); without them LLVM
   /// calls __truncsfbf2, which Debian 12's libgcc does not have.
   bool hasBF16Conversions() const { return hasFeature("avx512bf16"); }
+  /// bf16 pair dot products with f32 accumulation (vdpbf16ps, 512-bit).
+  bool hasBF16Dot() const {
+    return hasFeature("avx512bf16") && hasFeature("avx512f");
+  }
+  /// Multiply-adds per cycle of 512-bit vdpbf16ps over those of 512-bit f32
+  /// FMA (vfmadd231ps), from the target's scheduling model: one vdpbf16ps
+  /// does 32, one FMA 16, so the ratio is 2 x (FMA reciprocal throughput) /
+  /// (vdpbf16ps reciprocal throughput). std::nullopt without the feature or
+  /// a model of both instructions. LLVM 22 models Cooper Lake at 2 (one
+  /// vdpbf16ps per cycle), Sapphire/Emerald Rapids at 1 and Zen 4 at 0.67.
+  std::optional<double> getBF16DotSpeedup() const { return bf16DotSpeedup; }
+  /// Whether bf16 contractions should use vdpbf16ps: the target has it and
+  /// its model says it does more multiply-adds per cycle than f32 FMA.
+  bool prefersBF16Dot() const {
+    return hasBF16Dot() && bf16DotSpeedup && *bf16DotSpeedup > 1.0;
+  }
 
   /// ISA features this target enables that the host lacks: empty when code
   /// for it runs here. Features that compiled code never uses implicitly
@@ -92,6 +109,7 @@ private:
   std::string cpu, features, requested;
   llvm::Triple triple;
   std::shared_ptr<const llvm::MCSubtargetInfo> subtarget;
+  std::optional<double> bf16DotSpeedup;
 };
 
 } // namespace mlir::mha

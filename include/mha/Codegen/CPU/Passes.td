@@ -126,6 +126,84 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
   ];
 }
 
+def MHAVectorizeBF16Contractions : Pass<"mha-vectorize-bf16-contractions"> {
+  let summary = "AVX512-BF16 dot-product micro-kernels for contractions of "
+                "bf16 data";
+  let description = [{
+    Rewrites the contractions that `mha-vectorize-contractions` would take
+    (`C[m, n] += ext(A) * ext(B)`, f32 `C`, all static, in an `scf.forall`)
+    when an operand holds bf16 data (a bf16 tensor, or one widened from bf16
+    by a `linalg` op) into register-blocked micro-kernels of
+    `x86vector.avx512.dot` (`vdpbf16ps`: 16 f32 lanes, each accumulating the
+    products of one pair of bf16 values, so one instruction does the work
+    of two f32 FMAs). The pass is for targets with AVX512-BF16;
+    `mha-cpu-pipeline` runs it before `mha-vectorize-contractions` only then.
+
+    The reduction runs over pairs `(k, k + 1)`, so the operands are packed
+    into bf16 pair layouts (f32 values are rounded to nearest even):
+    - `B[k, n]` becomes `Bp[k / 2, 2 n + k % 2]`: rows `2k'` and `2k' + 1`
+      interleaved, one 32-element vector per 16 columns;
+    - `A` indexed `(k, m)` becomes `Ap[k / 2, 2 m + k % 2]` the same way;
+      `A` indexed `(m, k)` is read in place when it is bf16 (its pairs are
+      adjacent), else rounded into a bf16 copy of the same layout.
+    The pair of `A` of each row is broadcast as one 32-bit value. A pack
+    whose source is invariant in the enclosing `scf.for` loops is placed
+    before them (the query tile of attention is packed once per tile, not
+    per kv step). Accumulation is f32 throughout. `C` starts from a
+    `linalg.fill` or a row-scaled `C0` as in `mha-vectorize-contractions`.
+
+    Contractions with an odd reduction size, a column count that is not a
+    multiple of 16, or no bf16 operand are left to
+    `mha-vectorize-contractions` (f32 FMAs).
+
+    In attention, `S^T = K . (scale Q)^T` reads K in place and packs the
+    pre-scaled Q^T (rounded to bf16); `acc += P^T . V` rounds the
+    probabilities P to bf16 as it packs them, while the row sums stay f32.
+
+    Before (`S^T[j, i] += K[j, d] * Q^T[d, i]`, K bf16):
+    ```mlir
+    %s = linalg.generic {... ["parallel", "parallel", "reduction"]}
+        ins(%k, %qt : tensor<16x32xbf16>, tensor<32x32xf32>)
+        outs(%zero_filled : tensor<16x32xf32>) { ... extf, mulf, addf ... }
+    ```
+    After (abridged):
+    ```mlir
+    %qp = scf.for %k2 = %c0 to %c16 step %c1 iter_args(%t = %buf) {
+      %r0 = vector.transfer_read %qt[2 k2, n0] : vector<16xf32>
+      %r1 = vector.transfer_read %qt[2 k2 + 1, n0] : vector<16xf32>
+      %i = vector.interleave (arith.truncf %r0), (arith.truncf %r1)
+          : vector<16xbf16> -> vector<32xbf16>
+      vector.transfer_write %i, %t[%k2, 2 n0] ...
+    }
+    %acc:16 = scf.for %k2 = %c0 to %c16 step %c1 iter_args(...) {
+      %b0 = vector.transfer_read %qp[%k2, %c0] : tensor<16x64xbf16>, vector<32xbf16>
+      %p = vector.transfer_read %k[%m, 2 k2] : tensor<16x32xbf16>, vector<2xbf16>
+      %a = vector.bitcast (vector.broadcast (vector.bitcast %p : vector<1xi32>))
+          : vector<16xi32> to vector<32xbf16>
+      %d0 = x86vector.avx512.dot %acc0, %a, %b0 : vector<32xbf16> -> vector<16xf32>
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"microKernelRows", "micro-kernel-rows", "int64_t",
+           /*default=*/"8",
+           "Rows of C per micro-kernel block; must be positive">,
+    Option<"microKernelVectors", "micro-kernel-vectors", "int64_t",
+           /*default=*/"2",
+           "16-lane f32 accumulators per row of a micro-kernel block; must "
+           "be positive">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect"
+  ];
+}
+
 def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
   let summary = "Vectorise static-row linalg ops on tensors one row at a time";
   let description = [{
