@@ -9,6 +9,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include <algorithm>
+#include <numeric>
 
 using namespace mlir;
 
@@ -60,9 +61,15 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     contractions.vectorWidth = width;
     int64_t rows = options.microKernelRows;
     int64_t vectors = options.microKernelVectors;
-    contractions.microKernelRows = rows ? rows : target.getMicroKernelRows();
+    contractions.microKernelRows =
+        rows ? rows
+             : target.getMicroKernelRows(std::gcd(options.qTile.getValue(),
+                                                  options.kvTile.getValue()));
     contractions.microKernelVectors =
         vectors ? vectors : target.getMicroKernelVectors();
+    contractions.packB = options.packB;
+    contractions.l1Bytes = target.getCaches().l1Bytes;
+    contractions.l1Ways = target.getCaches().l1Ways;
     pm.addPass(createMHAVectorizeContractions(contractions));
     MHAVectorizeRowsOptions rowOps;
     rowOps.maxVectorSize = kRowOpVectorRegisters * width;

@@ -54,6 +54,8 @@ struct Rng {
 struct DiffCase {
   AttentionCase attention;
   int64_t qTile, kvTile;
+  /// mha-vectorize-contractions pack-b: -1 (the L1 model), 0 or 1.
+  int64_t packB;
   uint64_t seed;
 };
 
@@ -98,7 +100,8 @@ DiffCase makeCase(uint64_t seed) {
   c.alibi = rng.chance(20);
   c.sinks = rng.chance(20);
   c.lse = rng.chance(25);
-  return {c, qTile, kvTile, seed};
+  int64_t packB = rng.pick<int64_t>({-1, -1, 0, 1});
+  return {c, qTile, kvTile, packB, seed};
 }
 
 bool hasVariants(const AttentionCase &c) {
@@ -178,7 +181,8 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
   DiffCase dc = makeCase(baseSeed() * 1000 + caseIndex);
   const AttentionCase &c = dc.attention;
   std::string options = "q-tile=" + std::to_string(dc.qTile) +
-                        " kv-tile=" + std::to_string(dc.kvTile);
+                        " kv-tile=" + std::to_string(dc.kvTile) +
+                        " pack-b=" + std::to_string(dc.packB);
   SCOPED_TRACE(::testing::Message() << c << " " << options);
 
   std::string text = mlir::mha::testing::buildAttentionModule(c);

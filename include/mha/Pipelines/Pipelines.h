@@ -103,6 +103,13 @@ struct CPUPipelineOptions
                      "block (mha-vectorize-contractions); 0 takes the "
                      "target's (2)"),
       llvm::cl::init(0)};
+  Option<int64_t> packB{
+      *this, "pack-b",
+      llvm::cl::desc("Copy each column panel of a contraction's B operand "
+                     "into a contiguous scratch (mha-vectorize-contractions "
+                     "pack-b): -1 lets the target's cache model decide, 0 "
+                     "reads B in place, 1 packs"),
+      llvm::cl::init(-1)};
 };
 
 /// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short
