@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
 #include <numeric>
 #include <optional>
@@ -155,15 +156,42 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
   return result;
 }
 
+/// The tensor whose buffer `b` is read from: through unit-stride slices and
+/// the destinations of the ops that wrote it. Null when a slice has other
+/// strides.
+Value sliceRoot(Value b) {
+  while (Operation *def = b.getDefiningOp()) {
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+      if (!slice.hasUnitStride())
+        return Value();
+      b = slice.getSource();
+    } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
+      b = insert.getDest();
+    } else if (auto dps = dyn_cast<DestinationStyleOpInterface>(def)) {
+      b = dps.getTiedOpOperand(cast<OpResult>(b))->get();
+    } else {
+      break;
+    }
+  }
+  return b;
+}
+
+/// Whether `b` lives in a buffer this compilation allocates (bufferization
+/// aligns those to 64 bytes); a caller's tensor may start anywhere, so that
+/// its vector rows straddle cache lines.
+bool isOwnBuffer(Value b) {
+  Value root = sliceRoot(b);
+  return root && isa_and_nonnull<bufferization::AllocTensorOp, tensor::EmptyOp>(
+                     root.getDefiningOp());
+}
+
 /// Row stride in bytes of the buffer that `b` (a 2-D tensor, rows over k)
 /// is read from: the innermost size of the tensor it is sliced out of, or
 /// nullopt when that is dynamic.
 std::optional<int64_t> rowStrideBytes(Value b) {
-  while (auto slice = b.getDefiningOp<tensor::ExtractSliceOp>()) {
-    if (!slice.hasUnitStride())
-      return std::nullopt;
-    b = slice.getSource();
-  }
+  b = sliceRoot(b);
+  if (!b)
+    return std::nullopt;
   auto type = cast<RankedTensorType>(b.getType());
   int64_t inner = type.getShape().back();
   if (ShapedType::isDynamic(inner))
@@ -428,9 +456,9 @@ struct MHAVectorizeContractionsPass
       // once into a contiguous scratch, allocated once per parallel task.
       int64_t panelCols = std::min(blockVectors * width, c->nSize);
       bool widens = !getElementTypeOrSelf(c->b->get().getType()).isF32();
-      bool pack = packB > 0 || (packB < 0 && (widens || panelAliases(
-                                                  *c, panelCols, l1Bytes,
-                                                  l1Ways)));
+      bool pack = packB > 0 ||
+                  (packB < 0 && (widens || !isOwnBuffer(c->b->get()) ||
+                                 panelAliases(*c, panelCols, l1Bytes, l1Ways)));
       if (pack && c->mSize > blockRows) {
         auto forall = op->getParentOfType<scf::ForallOp>();
         rewriter.setInsertionPointToStart(forall.getBody());

@@ -82,9 +82,13 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
     `W = l1-bytes / l1-ways` bytes, so each L1 set holds about `K / P` of
     its lines. Beyond half the ways (the rest is left to `A` and `C`) the
     panel evicts itself: power-of-two strides such as a 512-float weight
-    matrix put all `K` rows on a handful of sets. With `pack-b=-1` such a
-    panel, one with a dynamic stride, or one of f16/bf16 (widened once
-    instead of once per row block) is first copied row by row into a
+    matrix put all `K` rows on a handful of sets. A panel in a caller's
+    tensor has a second cost: its start is not known to be aligned, and
+    a vector row that straddles two cache lines costs two L1 accesses
+    (`malloc` returns 16-byte aligned blocks). With `pack-b=-1` such a
+    panel (aliasing, of dynamic stride, not in a buffer the compilation
+    allocates, or of f16/bf16, widened once instead of once per row block)
+    is first copied row by row into a
     contiguous f32 `[K, block columns]` scratch (a
     `bufferization.alloc_tensor` at the top of the enclosing `scf.forall`
     body, so one buffer per task, none per step), from which the row blocks
