@@ -40,8 +40,20 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     split.kvTile = options.kvTile;
     pm.addPass(createMHASplitKV(split));
   }
-  // Layer projections: parallel output blocks, vectorised below.
-  pm.addPass(createMHATileProjections());
+  // Layer projections: parallel output blocks, vectorised below. The
+  // reduction is split so that one micro-kernel panel of the weights,
+  // [depth, micro-kernel-vectors * width] floats, fills at most half of L1
+  // (the other half for the rows of x and the accumulators).
+  MHATileProjectionsOptions projections;
+  int64_t panelRowBytes =
+      (options.microKernelVectors ? options.microKernelVectors
+                                  : target.getMicroKernelVectors()) *
+      (options.vectorWidth > 0 ? options.vectorWidth
+                               : target.getVectorWidth()) *
+      4;
+  projections.blockDepth = std::max<int64_t>(
+      16, target.getCaches().l1Bytes / 2 / std::max<int64_t>(4, panelRowBytes));
+  pm.addPass(createMHATileProjections(projections));
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;

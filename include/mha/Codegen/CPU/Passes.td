@@ -17,7 +17,9 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     Rewrites every `linalg.matmul` on tensors that is not already inside an
     `scf.forall` (the projections that `mha-decompose-multi-head-attention`
     produces) into its generic form tiled by an `scf.forall` over
-    `[block-rows, block-cols]` output blocks (the reduction is not tiled). The blocks run
+    `[block-rows, block-cols]` output blocks (the reduction is split into
+    chunks of at most `block-depth` by an `scf.for` inside a block when
+    `block-depth` is set). The blocks run
     on OpenMP threads in `mha-cpu-pipeline`, and static blocks get the
     register-blocked micro-kernels of `mha-vectorize-contractions`. Partial
     blocks at the edges keep dynamic sizes and scalar code.
@@ -41,7 +43,13 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
            "Output rows per parallel block; must be positive">,
     Option<"blockCols", "block-cols", "int64_t", /*default=*/"64",
-           "Output columns per parallel block; must be positive">
+           "Output columns per parallel block; must be positive">,
+    Option<"blockDepth", "block-depth", "int64_t", /*default=*/"0",
+           "Longest reduction chunk of a block: a static reduction longer "
+           "than this is split by an scf.for into chunks of its largest "
+           "divisor not above it (so that the chunks stay static), so that "
+           "a micro-kernel's panel of the weights stays in L1; 0 keeps the "
+           "whole reduction">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
