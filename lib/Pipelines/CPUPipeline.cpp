@@ -53,6 +53,17 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
       4;
   projections.blockDepth = std::max<int64_t>(
       16, target.getCaches().l1Bytes / 2 / std::max<int64_t>(4, panelRowBytes));
+  // Square output blocks as large as keep one chunk of x ([block, depth])
+  // and of the weights ([depth, block]) in half of L2: every weight byte
+  // fetched from memory then serves `block` rows of x, not 64.
+  projections.blockRows = 64;
+  for (int64_t block : {256, 128})
+    if (2 * block * projections.blockDepth * 4 <=
+        target.getCaches().l2Bytes / 2) {
+      projections.blockRows = block;
+      break;
+    }
+  projections.blockCols = projections.blockRows;
   pm.addPass(createMHATileProjections(projections));
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
