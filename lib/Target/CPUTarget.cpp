@@ -44,9 +44,9 @@ static CPUTarget::Caches familyCaches(llvm::StringRef cpu) {
                          cpu))
     return {48 << 10, 12, 2 << 20};
   if (llvm::is_contained({"icelake-server", "icelake-client", "tigerlake",
-                          "rocketlake", "alderlake", "raptorlake",
-                          "meteorlake", "arrowlake", "arrowlake-s",
-                          "lunarlake", "pantherlake"},
+                          "rocketlake", "alderlake", "raptorlake", "meteorlake",
+                          "arrowlake", "arrowlake-s", "lunarlake",
+                          "pantherlake"},
                          cpu))
     return {48 << 10, 12, 1280 << 10};
   if (cpu == "znver5")
@@ -55,9 +55,8 @@ static CPUTarget::Caches familyCaches(llvm::StringRef cpu) {
                           "cannonlake", "znver4"},
                          cpu))
     return {32 << 10, 8, 1 << 20};
-  if (llvm::is_contained({"haswell", "broadwell", "skylake", "ivybridge",
-                          "sandybridge"},
-                         cpu))
+  if (llvm::is_contained(
+          {"haswell", "broadwell", "skylake", "ivybridge", "sandybridge"}, cpu))
     return {32 << 10, 8, 256 << 10};
   return {32 << 10, 8, 512 << 10};
 }
@@ -186,8 +185,8 @@ int64_t CPUTarget::getVectorRegisters() const {
 int64_t CPUTarget::getMicroKernelRows(int64_t tileRows) const {
   int64_t vectors = getMicroKernelVectors();
   // One row of B and one broadcast of A beside the accumulators.
-  int64_t fit = std::max<int64_t>(
-      1, (getVectorRegisters() - vectors - 1) / vectors);
+  int64_t fit =
+      std::max<int64_t>(1, (getVectorRegisters() - vectors - 1) / vectors);
   for (int64_t rows = fit; rows > 1; --rows)
     if (tileRows % rows == 0)
       return rows;

@@ -207,14 +207,14 @@ bool panelAliases(const Contraction &c, int64_t cols, int64_t l1Bytes,
   if (!ld)
     return true;
   constexpr int64_t kLine = 64;
-  int64_t eltBytes = getElementTypeOrSelf(c.b->get().getType())
-                         .getIntOrFloatBitWidth() / 8;
+  int64_t eltBytes =
+      getElementTypeOrSelf(c.b->get().getType()).getIntOrFloatBitWidth() / 8;
   // A panel that is already contiguous has nothing to gain.
   if (*ld == cols * eltBytes)
     return false;
-  int64_t way = std::max<int64_t>(kLine, l1Bytes / std::max<int64_t>(1, l1Ways));
+  int64_t way =
+      std::max<int64_t>(kLine, l1Bytes / std::max<int64_t>(1, l1Ways));
   int64_t positions = way / std::gcd(*ld, way);
-  // Rows shorter than a line share lines; count each row once per line.
   int64_t linesPerSet = llvm::divideCeil(c.kSize, positions);
   return linesPerSet > l1Ways / 2;
 }
@@ -295,12 +295,12 @@ struct MicroKernelBuilder {
           Value bPad = arith::ConstantOp::create(nb, l, bElt,
                                                  nb.getFloatAttr(bElt, 0.0));
           SmallVector<Value> bIdx =
-              packed ? SmallVector<Value>{kIv, arith::ConstantIndexOp::create(
-                                                   nb, l, 0)}
-                     : indices(bMap, iv);
+              packed
+                  ? SmallVector<Value>{kIv,
+                                       arith::ConstantIndexOp::create(nb, l, 0)}
+                  : indices(bMap, iv);
           Value bRow = vector::TransferReadOp::create(
-              nb, l, VectorType::get({cols}, bElt), bSrc, bIdx, bPad,
-              inBounds);
+              nb, l, VectorType::get({cols}, bElt), bSrc, bIdx, bPad, inBounds);
           if (!bElt.isF32())
             bRow = arith::ExtFOp::create(nb, l, accType, bRow);
           SmallVector<Value> next;
@@ -370,14 +370,13 @@ struct MicroKernelBuilder {
               nb, l, VectorType::get({cols}, bElt), bSrc, indices(bMap, iv),
               pad, inBounds);
           if (!bElt.isF32())
-            row = arith::ExtFOp::create(nb, l, VectorType::get({cols}, f32),
-                                        row);
+            row =
+                arith::ExtFOp::create(nb, l, VectorType::get({cols}, f32), row);
           Value zeroIdx = arith::ConstantIndexOp::create(nb, l, 0);
           scf::YieldOp::create(
               nb, l,
-              vector::TransferWriteOp::create(nb, l, row, args[0],
-                                              ValueRange{kIv, zeroIdx},
-                                              inBounds)
+              vector::TransferWriteOp::create(
+                  nb, l, row, args[0], ValueRange{kIv, zeroIdx}, inBounds)
                   .getResult());
         });
     return forOp.getResult(0);
@@ -464,8 +463,7 @@ struct MHAVectorizeContractionsPass
         rewriter.setInsertionPointToStart(forall.getBody());
         builder.panel = bufferization::AllocTensorOp::create(
             rewriter, op.getLoc(),
-            RankedTensorType::get({c->kSize, panelCols},
-                                  rewriter.getF32Type()),
+            RankedTensorType::get({c->kSize, panelCols}, rewriter.getF32Type()),
             ValueRange{});
       }
       rewriter.setInsertionPoint(op);
