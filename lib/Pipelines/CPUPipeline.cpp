@@ -9,6 +9,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include <algorithm>
+#include <numeric>
 
 using namespace mlir;
 
@@ -41,8 +42,31 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   split.minSplitBytes = options.minSplitBytes;
   split.packHeads = options.packHeads;
   pm.addPass(createMHASplitKV(split));
-  // Layer projections: parallel output blocks, vectorised below.
-  pm.addPass(createMHATileProjections());
+  // Layer projections: parallel output blocks, vectorised below. The
+  // reduction is split so that one micro-kernel panel of the weights,
+  // [depth, micro-kernel-vectors * width] floats, fills at most half of L1
+  // (the other half for the rows of x and the accumulators).
+  MHATileProjectionsOptions projections;
+  int64_t panelRowBytes =
+      (options.microKernelVectors ? options.microKernelVectors
+                                  : target.getMicroKernelVectors()) *
+      (options.vectorWidth > 0 ? options.vectorWidth
+                               : target.getVectorWidth()) *
+      4;
+  projections.blockDepth = std::max<int64_t>(
+      16, target.getCaches().l1Bytes / 2 / std::max<int64_t>(4, panelRowBytes));
+  // Square output blocks as large as keep one chunk of x ([block, depth])
+  // and of the weights ([depth, block]) in half of L2: every weight byte
+  // fetched from memory then serves `block` rows of x, not 64.
+  projections.blockRows = 64;
+  for (int64_t block : {256, 128})
+    if (2 * block * projections.blockDepth * 4 <=
+        target.getCaches().l2Bytes / 2) {
+      projections.blockRows = block;
+      break;
+    }
+  projections.blockCols = projections.blockRows;
+  pm.addPass(createMHATileProjections(projections));
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;
@@ -65,9 +89,15 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     contractions.vectorWidth = width;
     int64_t rows = options.microKernelRows;
     int64_t vectors = options.microKernelVectors;
-    contractions.microKernelRows = rows ? rows : target.getMicroKernelRows();
+    contractions.microKernelRows =
+        rows ? rows
+             : target.getMicroKernelRows(std::gcd(options.qTile.getValue(),
+                                                  options.kvTile.getValue()));
     contractions.microKernelVectors =
         vectors ? vectors : target.getMicroKernelVectors();
+    contractions.packB = options.packB;
+    contractions.l1Bytes = target.getCaches().l1Bytes;
+    contractions.l1Ways = target.getCaches().l1Ways;
     // bf16 data: vdpbf16ps micro-kernels (16 lanes) where the target has
     // them; the contractions they leave get f32 FMAs.
     if (useBF16Dot) {

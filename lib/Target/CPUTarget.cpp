@@ -14,6 +14,9 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <numeric>
+#include <unistd.h>
+
 using namespace mlir::mha;
 
 static const llvm::Target *lookupTarget(const llvm::Triple &triple,
@@ -59,6 +62,50 @@ reciprocalThroughputs(const llvm::Target &target,
           llvm::MCSchedModel::getReciprocalThroughput(subtarget, *desc);
   }
   return result;
+}
+
+/// The data caches of the LLVM CPU `cpu` (its family's usual figures).
+static CPUTarget::Caches familyCaches(llvm::StringRef cpu) {
+  // Golden Cove / Sunny Cove and later Intel cores, Zen 5: 48 KiB 12-way.
+  if (llvm::is_contained({"sapphirerapids", "emeraldrapids", "graniterapids",
+                          "graniterapids-d", "diamondrapids"},
+                         cpu))
+    return {48 << 10, 12, 2 << 20};
+  if (llvm::is_contained({"icelake-server", "icelake-client", "tigerlake",
+                          "rocketlake", "alderlake", "raptorlake", "meteorlake",
+                          "arrowlake", "arrowlake-s", "lunarlake",
+                          "pantherlake"},
+                         cpu))
+    return {48 << 10, 12, 1280 << 10};
+  if (cpu == "znver5")
+    return {48 << 10, 12, 1 << 20};
+  if (llvm::is_contained({"skylake-avx512", "cascadelake", "cooperlake",
+                          "cannonlake", "znver4"},
+                         cpu))
+    return {32 << 10, 8, 1 << 20};
+  if (llvm::is_contained(
+          {"haswell", "broadwell", "skylake", "ivybridge", "sandybridge"}, cpu))
+    return {32 << 10, 8, 256 << 10};
+  return {32 << 10, 8, 512 << 10};
+}
+
+/// The host's data caches from the OS (glibc reads CPUID), falling back to
+/// the family's figures for what it does not report (some VMs report 0).
+static CPUTarget::Caches hostCaches(llvm::StringRef cpu) {
+  CPUTarget::Caches c = familyCaches(cpu);
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL1_DCACHE_ASSOC) &&     \
+    defined(_SC_LEVEL2_CACHE_SIZE)
+  long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+  long ways = sysconf(_SC_LEVEL1_DCACHE_ASSOC);
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l1 > 0 && ways > 0 && l1 % ways == 0) {
+    c.l1Bytes = l1;
+    c.l1Ways = ways;
+  }
+  if (l2 > 0)
+    c.l2Bytes = l2;
+#endif
+  return c;
 }
 
 llvm::Expected<CPUTarget> CPUTarget::get(llvm::StringRef cpuName,
@@ -117,6 +164,7 @@ llvm::Expected<CPUTarget> CPUTarget::resolve(llvm::StringRef cpuName,
   for (llvm::StringRef f : requested)
     all += (all.empty() ? "" : ",") + f.trim().str();
   target.features = all;
+  target.caches = host ? hostCaches(target.cpu) : familyCaches(target.cpu);
   target.requested = extraFeatures.trim().str();
   target.subtarget.reset(llvmTarget->createMCSubtargetInfo(
       target.triple, target.cpu, target.features));
@@ -164,9 +212,19 @@ int64_t CPUTarget::getVectorWidth() const {
   return 4;
 }
 
-int64_t CPUTarget::getMicroKernelRows() const {
-  // 8 x 2 accumulators of the 32 AVX-512 registers, 4 x 2 of the 16 others.
-  return getVectorWidth() >= 16 ? 8 : 4;
+int64_t CPUTarget::getVectorRegisters() const {
+  return triple.isX86() && hasFeature("avx512f") ? 32 : 16;
+}
+
+int64_t CPUTarget::getMicroKernelRows(int64_t tileRows) const {
+  int64_t vectors = getMicroKernelVectors();
+  // One row of B and one broadcast of A beside the accumulators.
+  int64_t fit =
+      std::max<int64_t>(1, (getVectorRegisters() - vectors - 1) / vectors);
+  for (int64_t rows = fit; rows > 1; --rows)
+    if (tileRows % rows == 0)
+      return rows;
+  return 1;
 }
 
 llvm::SmallVector<std::string> CPUTarget::getFeaturesMissingOnHost() const {

@@ -64,6 +64,8 @@ struct DiffCase {
   /// model), threads (0 = the host's), min-split-bytes, pack-heads.
   int64_t kvSplits = 0, threads = 0, minSplitBytes = 524288;
   bool packHeads = true;
+  /// mha-vectorize-contractions pack-b: -1 (the L1 model), 0 or 1.
+  int64_t packB = -1;
 
   std::string options() const {
     return "q-tile=" + std::to_string(qTile) +
@@ -71,7 +73,8 @@ struct DiffCase {
            " kv-splits=" + std::to_string(kvSplits) +
            " threads=" + std::to_string(threads) +
            " min-split-bytes=" + std::to_string(minSplitBytes) +
-           " pack-heads=" + (packHeads ? "true" : "false");
+           " pack-heads=" + (packHeads ? "true" : "false") +
+           " pack-b=" + std::to_string(packB);
   }
 };
 
@@ -131,6 +134,7 @@ DiffCase makeCase(uint64_t seed) {
   // Last as well: 1 thread or several (the causal tile order balances their
   // chunks; every thread count must give the same results).
   dc.threads = rng.pick<int64_t>({1, 2, 3, 4});
+  dc.packB = rng.pick<int64_t>({-1, -1, 0, 1});
   return dc;
 }
 

@@ -140,6 +140,13 @@ struct CPUPipelineOptions
                      "where the target's model says they pay"),
           clEnumValN(BF16Dot::On, "on", "wherever the target has them"),
           clEnumValN(BF16Dot::Off, "off", "never: widen bf16 to f32"))};
+  Option<int64_t> packB{
+      *this, "pack-b",
+      llvm::cl::desc("Copy each column panel of a contraction's B operand "
+                     "into a contiguous scratch (mha-vectorize-contractions "
+                     "pack-b): -1 lets the target's cache model decide, 0 "
+                     "reads B in place, 1 packs"),
+      llvm::cl::init(-1)};
 };
 
 /// mha-insert-shape-checks + decompose + mha-split-kv (flash-decoding for short

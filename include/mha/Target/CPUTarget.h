@@ -58,12 +58,24 @@ public:
 
   /// f32 lanes of the widest vector unit: 16 (AVX-512F), 8 (AVX), else 4.
   int64_t getVectorWidth() const;
-  /// Rows and vectors per row of the contraction register block: it holds
-  /// rows x vectors accumulators, half of the architectural vector
-  /// registers (32 with AVX-512, 16 otherwise), leaving the rest for
-  /// operands.
-  int64_t getMicroKernelRows() const;
+  /// Architectural vector registers: 32 with AVX-512F, else 16.
+  int64_t getVectorRegisters() const;
+  /// Rows and vectors per row of the contraction register block (see
+  /// docs/cpu-codegen.md, "The model"): `vectors` registers hold one row of
+  /// B, one holds the broadcast of A, and the rest hold rows x vectors
+  /// accumulators; rows is the largest that fits and divides `tileRows`
+  /// (the rows of the attention tiles), so that no tile has a remainder
+  /// block. 8 x 2 with 32 registers, 4 x 2 with 16.
+  int64_t getMicroKernelRows(int64_t tileRows = 64) const;
   int64_t getMicroKernelVectors() const { return 2; }
+
+  /// The data caches the tile and packing model reads.
+  struct Caches {
+    int64_t l1Bytes, l1Ways, l2Bytes;
+  };
+  /// The host's caches as the OS reports them; for a named CPU those of its
+  /// family; else 32 KiB 8-way L1 and 512 KiB L2.
+  const Caches &getCaches() const { return caches; }
   /// Fused multiply-add (FMA3); without it vector.fma would become libm
   /// calls, so contractions multiply and add separately.
   bool hasFMA() const { return hasFeature("fma"); }
@@ -110,6 +122,7 @@ private:
   llvm::Triple triple;
   std::shared_ptr<const llvm::MCSubtargetInfo> subtarget;
   std::optional<double> bf16DotSpeedup;
+  Caches caches{};
 };
 
 } // namespace mlir::mha

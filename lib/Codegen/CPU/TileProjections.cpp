@@ -33,6 +33,12 @@ struct MHATileProjectionsPass
   using MHATileProjectionsBase::MHATileProjectionsBase;
 
   void runOnOperation() override {
+    if (blockDepth < 0) {
+      getOperation()->emitError()
+          << "mha-tile-projections: block-depth must not be negative, got "
+          << int64_t(blockDepth);
+      return signalPassFailure();
+    }
     if (blockRows <= 0 || blockCols <= 0) {
       getOperation()->emitError()
           << "mha-tile-projections: block-rows and block-cols must be "
@@ -64,7 +70,35 @@ struct MHATileProjectionsPass
       if (failed(tiled))
         continue;
       rewriter.replaceOp(*generic, tiled->replacements);
+      if (blockDepth > 0 && tiled->tiledOps.size() == 1)
+        splitReduction(rewriter, tiled->tiledOps.front());
     }
+  }
+
+  /// Splits the reduction of the block `op` into static chunks of the largest
+  /// divisor of its length that is at most block-depth.
+  void splitReduction(IRRewriter &rewriter, Operation *op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic)
+      return;
+    int64_t k = generic.getStaticLoopRanges()[2];
+    if (ShapedType::isDynamic(k) || k <= blockDepth)
+      return;
+    int64_t depth = blockDepth;
+    while (k % depth != 0)
+      --depth;
+    // Chunks too short to amortise reloading the accumulators: keep it whole.
+    if (depth < 16)
+      return;
+    scf::SCFTilingOptions options;
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    options.setTileSizes({rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                          rewriter.getIndexAttr(depth)});
+    rewriter.setInsertionPoint(generic);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(generic.getOperation()), options);
+    if (succeeded(tiled))
+      rewriter.replaceOp(generic, tiled->replacements);
   }
 };
 } // namespace

@@ -14,11 +14,16 @@
 #include "mha/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+
+#include <numeric>
+#include <optional>
 
 #define DEBUG_TYPE "mha-vectorize-contractions"
 
@@ -151,6 +156,69 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
   return result;
 }
 
+/// The tensor whose buffer `b` is read from: through unit-stride slices and
+/// the destinations of the ops that wrote it. Null when a slice has other
+/// strides.
+Value sliceRoot(Value b) {
+  while (Operation *def = b.getDefiningOp()) {
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+      if (!slice.hasUnitStride())
+        return Value();
+      b = slice.getSource();
+    } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
+      b = insert.getDest();
+    } else if (auto dps = dyn_cast<DestinationStyleOpInterface>(def)) {
+      b = dps.getTiedOpOperand(cast<OpResult>(b))->get();
+    } else {
+      break;
+    }
+  }
+  return b;
+}
+
+/// Whether `b` lives in a buffer this compilation allocates (bufferization
+/// aligns those to 64 bytes); a caller's tensor may start anywhere, so that
+/// its vector rows straddle cache lines.
+bool isOwnBuffer(Value b) {
+  Value root = sliceRoot(b);
+  return root && isa_and_nonnull<bufferization::AllocTensorOp, tensor::EmptyOp>(
+                     root.getDefiningOp());
+}
+
+/// Row stride in bytes of the buffer that `b` (a 2-D tensor, rows over k)
+/// is read from: the innermost size of the tensor it is sliced out of, or
+/// nullopt when that is dynamic.
+std::optional<int64_t> rowStrideBytes(Value b) {
+  b = sliceRoot(b);
+  if (!b)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(b.getType());
+  int64_t inner = type.getShape().back();
+  if (ShapedType::isDynamic(inner))
+    return std::nullopt;
+  return inner * type.getElementTypeBitWidth() / 8;
+}
+
+/// Whether the [K, cols] panel of B, read in place, would crowd more than
+/// half the ways of some L1 set (see the pass description).
+bool panelAliases(const Contraction &c, int64_t cols, int64_t l1Bytes,
+                  int64_t l1Ways) {
+  std::optional<int64_t> ld = rowStrideBytes(c.b->get());
+  if (!ld)
+    return true;
+  constexpr int64_t kLine = 64;
+  int64_t eltBytes =
+      getElementTypeOrSelf(c.b->get().getType()).getIntOrFloatBitWidth() / 8;
+  // A panel that is already contiguous has nothing to gain.
+  if (*ld == cols * eltBytes)
+    return false;
+  int64_t way =
+      std::max<int64_t>(kLine, l1Bytes / std::max<int64_t>(1, l1Ways));
+  int64_t positions = way / std::gcd(*ld, way);
+  int64_t linesPerSet = llvm::divideCeil(c.kSize, positions);
+  return linesPerSet > l1Ways / 2;
+}
+
 struct MicroKernelBuilder {
   Contraction c;
   AffineMap aMap, bMap, cMap;
@@ -161,6 +229,9 @@ struct MicroKernelBuilder {
   /// accumulator), the per-row scale, applied as the accumulators are loaded
   /// from C0 instead of in a separate pass over C.
   Value rowScale;
+  /// A [K, block columns] f32 scratch tensor that each column panel of B is
+  /// copied into before its row blocks run (null: B is read in place).
+  Value panel;
 
   /// Indices into the operand of `map` given the loop values.
   SmallVector<Value> indices(AffineMap map, Value iv[3]) const {
@@ -180,7 +251,7 @@ struct MicroKernelBuilder {
   /// C[m0 : m0 + rows, n0 : n0 + cols] = init + A . B with `rows`
   /// accumulators of vector<cols> held in registers across the k loop.
   Value block(OpBuilder &b, Location loc, Value dest, Value m0, Value n0,
-              int64_t rows, int64_t cols) const {
+              int64_t rows, int64_t cols, Value packed) const {
     Type f32 = b.getF32Type();
     auto accType = VectorType::get({cols}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
@@ -219,13 +290,17 @@ struct MicroKernelBuilder {
           iv[c.m] = Value();
           iv[c.n] = n0;
           iv[c.k] = kIv;
-          Value bSrc = c.b->get();
+          Value bSrc = packed ? packed : c.b->get();
           Type bElt = getElementTypeOrSelf(bSrc.getType());
           Value bPad = arith::ConstantOp::create(nb, l, bElt,
                                                  nb.getFloatAttr(bElt, 0.0));
+          SmallVector<Value> bIdx =
+              packed
+                  ? SmallVector<Value>{kIv,
+                                       arith::ConstantIndexOp::create(nb, l, 0)}
+                  : indices(bMap, iv);
           Value bRow = vector::TransferReadOp::create(
-              nb, l, VectorType::get({cols}, bElt), bSrc, indices(bMap, iv),
-              bPad, inBounds);
+              nb, l, VectorType::get({cols}, bElt), bSrc, bIdx, bPad, inBounds);
           if (!bElt.isF32())
             bRow = arith::ExtFOp::create(nb, l, accType, bRow);
           SmallVector<Value> next;
@@ -273,6 +348,40 @@ struct MicroKernelBuilder {
     return forOp.getResult(0);
   }
 
+  /// B[0 : K, n0 : n0 + cols] copied (and widened) into the first `cols`
+  /// columns of the panel scratch, row by row.
+  Value packPanel(OpBuilder &b, Location loc, Value n0, int64_t cols) const {
+    Type f32 = b.getF32Type();
+    Value bSrc = c.b->get();
+    Type bElt = getElementTypeOrSelf(bSrc.getType());
+    SmallVector<bool> inBounds = {true};
+    auto forOp = scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+        arith::ConstantIndexOp::create(b, loc, c.kSize),
+        arith::ConstantIndexOp::create(b, loc, 1), ValueRange{panel},
+        [&](OpBuilder &nb, Location l, Value kIv, ValueRange args) {
+          Value iv[3];
+          iv[c.m] = Value();
+          iv[c.n] = n0;
+          iv[c.k] = kIv;
+          Value pad = arith::ConstantOp::create(nb, l, bElt,
+                                                nb.getFloatAttr(bElt, 0.0));
+          Value row = vector::TransferReadOp::create(
+              nb, l, VectorType::get({cols}, bElt), bSrc, indices(bMap, iv),
+              pad, inBounds);
+          if (!bElt.isF32())
+            row =
+                arith::ExtFOp::create(nb, l, VectorType::get({cols}, f32), row);
+          Value zeroIdx = arith::ConstantIndexOp::create(nb, l, 0);
+          scf::YieldOp::create(
+              nb, l,
+              vector::TransferWriteOp::create(
+                  nb, l, row, args[0], ValueRange{kIv, zeroIdx}, inBounds)
+                  .getResult());
+        });
+    return forOp.getResult(0);
+  }
+
   /// Covers C with [rows, cols] blocks, n outer so that one [K, cols] panel
   /// of B stays in cache while the rows of A stream by; the last row and
   /// column blocks take what is left.
@@ -282,13 +391,14 @@ struct MicroKernelBuilder {
     int64_t nFull = c.nSize - c.nSize % cols;
     auto rowBlocks = [&](OpBuilder &nb, Location l, Value n0, Value d,
                          int64_t width) {
+      Value packed = panel ? packPanel(nb, l, n0, width) : Value();
       d = loop(nb, l, 0, mFull, rows, d,
                [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
-                 return block(bb, ll, dd, m0, n0, rows, width);
+                 return block(bb, ll, dd, m0, n0, rows, width, packed);
                });
       if (mFull < c.mSize)
         d = block(nb, l, d, arith::ConstantIndexOp::create(nb, l, mFull), n0,
-                  c.mSize - mFull, width);
+                  c.mSize - mFull, width, packed);
       return d;
     };
     dest = loop(b, loc, 0, nFull, cols, dest,
@@ -309,6 +419,13 @@ struct MHAVectorizeContractionsPass
   void runOnOperation() override {
     int64_t width = vectorWidth, blockRows = microKernelRows,
             blockVectors = microKernelVectors;
+    if (l1Bytes <= 0 || l1Ways <= 0) {
+      getOperation()->emitError()
+          << "mha-vectorize-contractions: l1-bytes and l1-ways must be "
+             "positive, got l1-bytes="
+          << int64_t(l1Bytes) << " l1-ways=" << int64_t(l1Ways);
+      return signalPassFailure();
+    }
     if (width <= 0 || blockRows <= 0 || blockVectors <= 0) {
       getOperation()->emitError()
           << "mha-vectorize-contractions: vector-width, micro-kernel-rows and "
@@ -332,7 +449,23 @@ struct MHAVectorizeContractionsPass
                                  op.getMatchingIndexingMap(c->b),
                                  op.getMatchingIndexingMap(c->c),
                                  Value(),
+                                 Value(),
                                  Value()};
+      // The panel of B is reused by every row block of its columns: copy it
+      // once into a contiguous scratch, allocated once per parallel task.
+      int64_t panelCols = std::min(blockVectors * width, c->nSize);
+      bool widens = !getElementTypeOrSelf(c->b->get().getType()).isF32();
+      bool pack = packB > 0 ||
+                  (packB < 0 && (widens || !isOwnBuffer(c->b->get()) ||
+                                 panelAliases(*c, panelCols, l1Bytes, l1Ways)));
+      if (pack && c->mSize > blockRows) {
+        auto forall = op->getParentOfType<scf::ForallOp>();
+        rewriter.setInsertionPointToStart(forall.getBody());
+        builder.panel = bufferization::AllocTensorOp::create(
+            rewriter, op.getLoc(),
+            RankedTensorType::get({c->kSize, panelCols}, rewriter.getF32Type()),
+            ValueRange{});
+      }
       rewriter.setInsertionPoint(op);
       Value dest = c->c->get();
       // C = fill(x) fully overwritten: start the accumulators at x.

@@ -1,7 +1,20 @@
 // RUN: mha-opt %s -mha-tile-projections -split-input-file | FileCheck %s
 // RUN: mha-opt %s -mha-tile-projections="block-rows=32 block-cols=128" -split-input-file | FileCheck %s --check-prefix=SIZES
 // RUN: not mha-opt %s -mha-tile-projections="block-rows=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=ERR
+// RUN: mha-opt %s -mha-tile-projections="block-depth=192" -split-input-file | FileCheck %s --check-prefix=DEPTH
+// RUN: not mha-opt %s -mha-tile-projections="block-depth=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=ERRDEPTH
+// ERRDEPTH: mha-tile-projections: block-depth must not be negative, got -1
 // ERR: mha-tile-projections: block-rows and block-cols must be positive, got block-rows=0 block-cols=64
+
+// With block-depth=192 the reduction over E = 512 runs in static chunks of
+// 128 (its largest divisor up to 192) inside each block.
+// DEPTH-LABEL: func.func @projection
+// DEPTH:         scf.forall
+// DEPTH:           %[[R:[[:alnum:]_]+]] = scf.for %[[K:[[:alnum:]_]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}}) -> (tensor<64x64xf32>)
+// DEPTH:             tensor.extract_slice %{{.+}}[0, %[[K]]] [64, 128] [1, 1]
+// DEPTH:             tensor.extract_slice %{{.+}}[%[[K]], 0] [128, 64] [1, 1]
+// DEPTH:             linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<64x128xf16>, tensor<128x64xf16>) outs(%{{.+}} : tensor<64x64xf32>)
+// DEPTH:           tensor.parallel_insert_slice %[[R]]
 
 // A projection becomes a generic contraction tiled over [64, 64] output
 // blocks of an scf.forall; the reduction over E stays whole.

@@ -1,8 +1,12 @@
-// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 micro-kernel-rows=2 micro-kernel-vectors=1" -split-input-file | FileCheck %s
+// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 micro-kernel-rows=2 micro-kernel-vectors=1 pack-b=0" -split-input-file | FileCheck %s
+// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 micro-kernel-rows=2 micro-kernel-vectors=1" -split-input-file | FileCheck %s --check-prefix=PACK
+// RUN: mha-opt %s -mha-vectorize-contractions="vector-width=8 micro-kernel-rows=2 micro-kernel-vectors=1 pack-b=1" -split-input-file | FileCheck %s --check-prefix=ALWAYS
+// RUN: not mha-opt %s -mha-vectorize-contractions="l1-ways=0" 2>&1 | FileCheck %s --check-prefix=BADL1
 // RUN: not mha-opt %s -mha-vectorize-contractions="vector-width=0" 2>&1 | FileCheck %s --check-prefix=BADWIDTH
 // RUN: not mha-opt %s -mha-vectorize-contractions="micro-kernel-rows=-1" 2>&1 | FileCheck %s --check-prefix=BADROWS
 
 // BADWIDTH: error: mha-vectorize-contractions: vector-width, micro-kernel-rows and micro-kernel-vectors must be positive, got vector-width=0 micro-kernel-rows=8 micro-kernel-vectors=2
+// BADL1: error: mha-vectorize-contractions: l1-bytes and l1-ways must be positive, got l1-bytes=32768 l1-ways=0
 // BADROWS: error: mha-vectorize-contractions: vector-width, micro-kernel-rows and micro-kernel-vectors must be positive, got vector-width=16 micro-kernel-rows=-1 micro-kernel-vectors=2
 
 // S^T = K . Q^T with a zero-filled C: [2 rows x 8 lanes] blocks over a
@@ -175,4 +179,130 @@ func.func @untouched(%a: tensor<4x4xf32>, %b: tensor<4x8xf32>, %c: tensor<4x8xf3
     }
   }
   return %outside, %r : tensor<4x8xf32>, tensor<2x4x8xf32>
+}
+
+// -----
+
+// Packing of B (pack-b, default -1: the L1 model). Three row blocks share
+// each 8-column panel of B.
+//  - @pack_caller: B is the caller's tensor (alignment unknown): its panel
+//    is copied into a contiguous f32 scratch, allocated once at the top of
+//    the scf.forall body, and the micro-kernel reads rows of the scratch.
+//  - @own_contiguous: B is a [16, 8] buffer of this compilation, already a
+//    contiguous panel: read in place.
+//  - @own_aliasing: B is a [16, 8] slice of a [16, 1024] buffer: its rows
+//    are 4 KiB apart, all on one L1 set of a 32 KiB 8-way cache: packed.
+// With pack-b=1 the contiguous one is packed too.
+
+#pmk = affine_map<(m, n, k) -> (m, k)>
+#pkn = affine_map<(m, n, k) -> (k, n)>
+#pmn = affine_map<(m, n, k) -> (m, n)>
+
+// With pack-b=0 nothing is packed.
+// CHECK-LABEL: func.func @pack_caller
+// CHECK-NOT:     vector.transfer_write {{.+}} : vector<8xf32>, tensor<16x8xf32>
+// CHECK-LABEL: func.func @own_contiguous
+// CHECK-LABEL: func.func @own_aliasing
+// CHECK-NOT:     vector.transfer_write {{.+}} : vector<8xf32>, tensor<16x8xf32>
+
+// PACK-LABEL: func.func @pack_caller
+// PACK-SAME:      %{{[^:]+}}: tensor<6x16xf32>, %[[B:[^:]+]]: tensor<16x8xf32>
+// PACK:         scf.forall
+// PACK-NEXT:      %[[PANEL:[[:alnum:]_]+]] = bufferization.alloc_tensor() : tensor<16x8xf32>
+// PACK:           %[[PACKED:[[:alnum:]_]+]] = scf.for %[[K:[[:alnum:]_]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[P:[[:alnum:]_]+]] = %[[PANEL]]) -> (tensor<16x8xf32>) {
+// PACK:             %[[ROW:[[:alnum:]_]+]] = vector.transfer_read %[[B]][%[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<16x8xf32>, vector<8xf32>
+// PACK:             %[[W:[[:alnum:]_]+]] = vector.transfer_write %[[ROW]], %[[P]][%[[K]], %{{.+}}] {in_bounds = [true]} : vector<8xf32>, tensor<16x8xf32>
+// PACK:             scf.yield %[[W]]
+// PACK:           }
+// PACK:           scf.for
+// PACK:             scf.for %[[KK:[[:alnum:]_]+]] = {{.+}} -> (vector<8xf32>, vector<8xf32>) {
+// PACK:               vector.transfer_read %[[PACKED]][%[[KK]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<16x8xf32>, vector<8xf32>
+// PACK-NOT:           vector.transfer_read %[[B]]
+// PACK:               vector.fma
+
+// PACK-LABEL: func.func @own_contiguous
+// PACK:         scf.forall
+// PACK-NEXT:      arith.constant
+// PACK-NEXT:      %[[OWN:[[:alnum:]_]+]] = bufferization.alloc_tensor() : tensor<16x8xf32>
+// PACK-NEXT:      %[[FILLED:[[:alnum:]_]+]] = linalg.fill
+// PACK-NEXT:      bufferization.alloc_tensor() : tensor<6x8xf32>
+// PACK-NOT:       bufferization.alloc_tensor
+// PACK:           vector.transfer_read %[[FILLED]]
+// PACK:           vector.fma
+
+// PACK-LABEL: func.func @own_aliasing
+// PACK:         scf.forall
+// PACK-NEXT:      bufferization.alloc_tensor() : tensor<16x8xf32>
+// PACK:           tensor.extract_slice %{{.+}}[0, 0] [16, 8] [1, 1] : tensor<16x1024xf32> to tensor<16x8xf32>
+// PACK:           scf.for {{.+}} -> (tensor<16x8xf32>) {
+// PACK:             vector.transfer_write
+
+// ALWAYS-LABEL: func.func @own_contiguous
+// ALWAYS:         scf.forall
+// ALWAYS-NEXT:      bufferization.alloc_tensor() : tensor<16x8xf32>
+// ALWAYS:           scf.for {{.+}} -> (tensor<16x8xf32>) {
+// ALWAYS:             vector.transfer_write
+func.func @pack_caller(%a: tensor<6x16xf32>, %b: tensor<16x8xf32>) -> tensor<2x6x8xf32> {
+  %init = tensor.empty() : tensor<2x6x8xf32>
+  %r = scf.forall (%h) in (2) shared_outs(%out = %init) -> (tensor<2x6x8xf32>) {
+    %zero = arith.constant 0.0 : f32
+    %buf = bufferization.alloc_tensor() : tensor<6x8xf32>
+    %c0 = linalg.fill ins(%zero : f32) outs(%buf : tensor<6x8xf32>) -> tensor<6x8xf32>
+    %c = linalg.generic {indexing_maps = [#pmk, #pkn, #pmn], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %b : tensor<6x16xf32>, tensor<16x8xf32>) outs(%c0 : tensor<6x8xf32>) {
+    ^bb0(%x: f32, %y: f32, %z: f32):
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %z, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<6x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %c into %out[%h, 0, 0] [1, 6, 8] [1, 1, 1] : tensor<6x8xf32> into tensor<2x6x8xf32>
+    }
+  }
+  return %r : tensor<2x6x8xf32>
+}
+
+func.func @own_contiguous(%a: tensor<6x16xf32>, %x: f32) -> tensor<2x6x8xf32> {
+  %init = tensor.empty() : tensor<2x6x8xf32>
+  %r = scf.forall (%h) in (2) shared_outs(%out = %init) -> (tensor<2x6x8xf32>) {
+    %zero = arith.constant 0.0 : f32
+    %own = bufferization.alloc_tensor() : tensor<16x8xf32>
+    %b = linalg.fill ins(%x : f32) outs(%own : tensor<16x8xf32>) -> tensor<16x8xf32>
+    %buf = bufferization.alloc_tensor() : tensor<6x8xf32>
+    %c0 = linalg.fill ins(%zero : f32) outs(%buf : tensor<6x8xf32>) -> tensor<6x8xf32>
+    %c = linalg.generic {indexing_maps = [#pmk, #pkn, #pmn], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %b : tensor<6x16xf32>, tensor<16x8xf32>) outs(%c0 : tensor<6x8xf32>) {
+    ^bb0(%x0: f32, %y: f32, %z: f32):
+      %m = arith.mulf %x0, %y : f32
+      %s = arith.addf %z, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<6x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %c into %out[%h, 0, 0] [1, 6, 8] [1, 1, 1] : tensor<6x8xf32> into tensor<2x6x8xf32>
+    }
+  }
+  return %r : tensor<2x6x8xf32>
+}
+
+func.func @own_aliasing(%a: tensor<6x16xf32>, %x: f32) -> tensor<2x6x8xf32> {
+  %init = tensor.empty() : tensor<2x6x8xf32>
+  %r = scf.forall (%h) in (2) shared_outs(%out = %init) -> (tensor<2x6x8xf32>) {
+    %zero = arith.constant 0.0 : f32
+    %own = bufferization.alloc_tensor() : tensor<16x1024xf32>
+    %wide = linalg.fill ins(%x : f32) outs(%own : tensor<16x1024xf32>) -> tensor<16x1024xf32>
+    %b = tensor.extract_slice %wide[0, 0] [16, 8] [1, 1] : tensor<16x1024xf32> to tensor<16x8xf32>
+    %buf = bufferization.alloc_tensor() : tensor<6x8xf32>
+    %c0 = linalg.fill ins(%zero : f32) outs(%buf : tensor<6x8xf32>) -> tensor<6x8xf32>
+    %c = linalg.generic {indexing_maps = [#pmk, #pkn, #pmn], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %b : tensor<6x16xf32>, tensor<16x8xf32>) outs(%c0 : tensor<6x8xf32>) {
+    ^bb0(%x0: f32, %y: f32, %z: f32):
+      %m = arith.mulf %x0, %y : f32
+      %s = arith.addf %z, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<6x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %c into %out[%h, 0, 0] [1, 6, 8] [1, 1, 1] : tensor<6x8xf32> into tensor<2x6x8xf32>
+    }
+  }
+  return %r : tensor<2x6x8xf32>
 }

@@ -17,7 +17,9 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     Rewrites every `linalg.matmul` on tensors that is not already inside an
     `scf.forall` (the projections that `mha-decompose-multi-head-attention`
     produces) into its generic form tiled by an `scf.forall` over
-    `[block-rows, block-cols]` output blocks (the reduction is not tiled). The blocks run
+    `[block-rows, block-cols]` output blocks (the reduction is split into
+    chunks of at most `block-depth` by an `scf.for` inside a block when
+    `block-depth` is set). The blocks run
     on OpenMP threads in `mha-cpu-pipeline`, and static blocks get the
     register-blocked micro-kernels of `mha-vectorize-contractions`. Partial
     blocks at the edges keep dynamic sizes and scalar code.
@@ -41,7 +43,13 @@ def MHATileProjections : Pass<"mha-tile-projections"> {
     Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
            "Output rows per parallel block; must be positive">,
     Option<"blockCols", "block-cols", "int64_t", /*default=*/"64",
-           "Output columns per parallel block; must be positive">
+           "Output columns per parallel block; must be positive">,
+    Option<"blockDepth", "block-depth", "int64_t", /*default=*/"0",
+           "Longest reduction chunk of a block: a static reduction longer "
+           "than this is split by an scf.for into chunks of its largest "
+           "divisor not above it (so that the chunks stay static), so that "
+           "a micro-kernel's panel of the weights stays in L1; 0 keeps the "
+           "whole reduction">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -73,6 +81,26 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
     used only by the contraction: the online-softmax correction of the
     accumulator), the scale is applied as the accumulators are loaded from
     `C0`.
+
+    Packing (`pack-b`): a row block reads the whole `[K, block columns]`
+    panel of `B`, and every row block of the same columns reads it again, so
+    the panel must stay in L1. Read in place, its `K` rows lie `ld` bytes
+    apart (the row stride of the tensor that `B` is a slice of); they fall
+    on `P = W / gcd(ld, W)` distinct positions of one L1 way of
+    `W = l1-bytes / l1-ways` bytes, so each L1 set holds about `K / P` of
+    its lines. Beyond half the ways (the rest is left to `A` and `C`) the
+    panel evicts itself: power-of-two strides such as a 512-float weight
+    matrix put all `K` rows on a handful of sets. A panel in a caller's
+    tensor has a second cost: its start is not known to be aligned, and
+    a vector row that straddles two cache lines costs two L1 accesses
+    (`malloc` returns 16-byte aligned blocks). With `pack-b=-1` such a
+    panel (aliasing, of dynamic stride, not in a buffer the compilation
+    allocates, or of f16/bf16, widened once instead of once per row block)
+    is first copied row by row into a
+    contiguous f32 `[K, block columns]` scratch (a
+    `bufferization.alloc_tensor` at the top of the enclosing `scf.forall`
+    body, so one buffer per task, none per step), from which the row blocks
+    read unit-stride rows.
 
     In `mha-cpu-pipeline` this vectorises both contractions of the
     `mha-tile-attention` loop nest: `S^T = K . Q^T` (rows over keys, vectors
@@ -116,10 +144,21 @@ def MHAVectorizeContractions : Pass<"mha-vectorize-contractions"> {
     Option<"microKernelVectors", "micro-kernel-vectors", "int64_t",
            /*default=*/"2",
            "Vector registers per row of a micro-kernel block; must be "
-           "positive">
+           "positive">,
+    Option<"packB", "pack-b", "int64_t", /*default=*/"-1",
+           "Copy each [K, block columns] panel of B into a contiguous f32 "
+           "scratch before the row blocks that share it run: 1 always (when "
+           "at least two row blocks share it), 0 never, -1 when the L1 model "
+           "says the panel read in place would not stay in L1 (see the "
+           "description)">,
+    Option<"l1Bytes", "l1-bytes", "int64_t", /*default=*/"32768",
+           "L1 data cache size of the target, for pack-b=-1">,
+    Option<"l1Ways", "l1-ways", "int64_t", /*default=*/"8",
+           "L1 data cache associativity of the target, for pack-b=-1">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
