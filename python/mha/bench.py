@@ -673,7 +673,7 @@ def _ort_missing():
     return _ort.available()
 
 
-def _interleaved(fns, rounds, budget):
+def _round_robin(fns, rounds, budget):
     """Median seconds per call of each of ``fns`` (name -> callable), timed
     one call at a time in turn (round robin) after one warm-up each, so that
     a change of machine load hits every system alike. Stops after
@@ -749,7 +749,7 @@ def peer_rows(threads, dims=(64, 128), s=2048, skv=4096, decode_heads=(32, 8),
     bf16 prefill at B=1, H=16, Sq=Skv=s, then GQA decode (B=1, H/Hkv =
     decode_heads, Sq=1, Skv=skv, D=max(dims)). Each system runs on its native
     layout and the same inputs, ``threads`` threads, interleaved call by
-    call (`_interleaved`); inputs and results are converted outside the
+    call (`_round_robin`); inputs and results are converted outside the
     timed calls. Every output is checked against NumPy (float64) and the
     largest difference recorded. Returns one dict per row: kind, shape,
     flop, kv_bytes (decode), results {system: {median_ms, gflops,
@@ -782,7 +782,7 @@ def peer_rows(threads, dims=(64, 128), s=2048, skv=4096, decode_heads=(32, 8),
         for name, why in missing.items():
             row["results"][name] = dict(error=why)
         time.sleep(0.3)  # let other runtimes' spinning threads idle
-        medians, outs = _interleaved({n: c[0] for n, c in calls.items()},
+        medians, outs = _round_robin({n: c[0] for n, c in calls.items()},
                                      rounds, budget)
         expect = reference.attention(np.asarray(q, np.float32),
                                      np.asarray(k, np.float32),

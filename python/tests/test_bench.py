@@ -1,6 +1,7 @@
 """`python -m mha.bench`: which systems a --skip names (no benchmark is
 run), and the --peers comparison (ONNX Runtime, PyTorch) on a tiny shape."""
 
+import os
 import sys
 
 import numpy as np
@@ -140,3 +141,21 @@ def test_dtypes_table_rows():
     assert results["mha f32"]["vs_mha_f32"] == 1.0
     for r in results.values():
         assert r["gflops"] > 0 and r["runs"] == 1
+
+
+def test_no_module_level_name_is_defined_twice():
+    # A second `def` of the same name silently replaces the first (two
+    # branches once both added an `_interleaved` to bench.py, and
+    # `--integration` called the wrong one).
+    import ast
+    import collections
+    root = os.path.dirname(os.path.abspath(bench.__file__))
+    for name in sorted(os.listdir(root)):
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(root, name)) as fh:
+            tree = ast.parse(fh.read())
+        defs = collections.Counter(
+            node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+        assert [n for n, c in defs.items() if c > 1] == [], name
