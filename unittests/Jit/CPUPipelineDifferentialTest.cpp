@@ -251,8 +251,7 @@ TEST_P(CPUPipelineDifferentialTest, MatchesReference) {
     RecordProperty("target", "host (" + std::string(level.name) +
                                  " cannot run here: " + why + ")");
   }
-  checkCase(makeCase(baseSeed() * 1000 + caseIndex), *target,
-            level.cpuOptions);
+  checkCase(makeCase(baseSeed() * 1000 + caseIndex), *target, level.cpuOptions);
 }
 
 TEST_P(CPUPipelineDecodeDifferentialTest, MatchesReference) {

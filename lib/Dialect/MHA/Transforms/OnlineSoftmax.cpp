@@ -828,8 +828,8 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     if (shape.windowLeft >= 0)
       tailStart = affine::makeComposedFoldedAffineMax(
           rewriter, loc,
-          AffineMap::get(
-              1, 1, {d0, (s0 - shape.windowLeft).floorDiv(qt) * qt}, ctx),
+          AffineMap::get(1, 1, {d0, (s0 - shape.windowLeft).floorDiv(qt) * qt},
+                         ctx),
           {tailStart, diagStart});
     if (shape.sq > shape.skv) {
       AffineMap clamp =
