@@ -15,6 +15,8 @@
 
 #include "mha/Codegen/CPU/Passes.h"
 
+#include "ContractionMatch.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -35,6 +37,9 @@ namespace mlir::mha {
 
 using namespace mlir;
 using namespace mlir::mha;
+using mlir::mha::cpu::Contraction;
+using mlir::mha::cpu::matchContraction;
+using mlir::mha::cpu::matchRowScale;
 
 namespace {
 
@@ -42,105 +47,6 @@ namespace {
 constexpr int64_t kLanes = 16;
 
 bool isBF16(Value v) { return getElementTypeOrSelf(v.getType()).isBF16(); }
-
-/// A matched contraction: loop positions of m, n, k, their static sizes and
-/// the operands in the roles of the micro-kernel; `aIsMK` when A is indexed
-/// (m, k), else (k, m).
-struct Contraction {
-  unsigned m, n, k;
-  int64_t mSize, nSize, kSize;
-  OpOperand *a, *b, *c;
-  bool aIsMK;
-};
-
-/// Matches `yield out + ext?(x) * ext?(y)` over two 2-D inputs and one 2-D
-/// f32 init, three static loops (two parallel, one reduction), C indexed
-/// (m, n), B indexed (k, n) and A indexed (m, k) or (k, m); the inputs are
-/// f32 or bf16.
-FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
-      op.getNumReductionLoops() != 1)
-    return failure();
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
-    return failure();
-  OpOperand *c = op.getDpsInitOperand(0);
-  if (!getElementTypeOrSelf(c->get().getType()).isF32())
-    return failure();
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    Type elt = getElementTypeOrSelf(in->get().getType());
-    if (!elt.isF32() && !elt.isBF16())
-      return failure();
-  }
-
-  Block *body = op.getBlock();
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return failure();
-  Value outArg = body->getArgument(2);
-  Value prod = add.getLhs() == outArg   ? add.getRhs()
-               : add.getRhs() == outArg ? add.getLhs()
-                                        : Value();
-  auto mul = prod ? prod.getDefiningOp<arith::MulFOp>() : nullptr;
-  if (!mul)
-    return failure();
-  auto strip = [](Value v) {
-    if (auto ext = v.getDefiningOp<arith::ExtFOp>())
-      return ext.getIn();
-    return v;
-  };
-  Value x = strip(mul.getLhs()), y = strip(mul.getRhs());
-  if (!((x == body->getArgument(0) && y == body->getArgument(1)) ||
-        (x == body->getArgument(1) && y == body->getArgument(0))))
-    return failure();
-  for (Operation &inner : body->without_terminator())
-    if (!isa<arith::ExtFOp, arith::MulFOp, arith::AddFOp>(inner))
-      return failure();
-
-  auto dimPos = [](AffineExpr e) -> int {
-    auto dim = dyn_cast<AffineDimExpr>(e);
-    return dim ? static_cast<int>(dim.getPosition()) : -1;
-  };
-  AffineMap cMap = op.getMatchingIndexingMap(c);
-  if (cMap.getNumResults() != 2)
-    return failure();
-  int m = dimPos(cMap.getResult(0)), n = dimPos(cMap.getResult(1));
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  if (m < 0 || n < 0 || m == n ||
-      iterators[m] != utils::IteratorType::parallel ||
-      iterators[n] != utils::IteratorType::parallel)
-    return failure();
-  int k = 3 - m - n;
-  Contraction result{static_cast<unsigned>(m),
-                     static_cast<unsigned>(n),
-                     static_cast<unsigned>(k),
-                     ranges[m],
-                     ranges[n],
-                     ranges[k],
-                     nullptr,
-                     nullptr,
-                     c,
-                     false};
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(in);
-    if (map.getNumResults() != 2)
-      return failure();
-    int r0 = dimPos(map.getResult(0)), r1 = dimPos(map.getResult(1));
-    if (r0 == k && r1 == n && !result.b) {
-      result.b = in;
-    } else if ((r0 == m && r1 == k) || (r0 == k && r1 == m)) {
-      result.a = in;
-      result.aIsMK = r0 == m;
-    } else {
-      return failure();
-    }
-  }
-  if (!result.a || !result.b)
-    return failure();
-  return result;
-}
 
 /// The bf16 tensor that `v` is an element-wise widening of (a linalg.generic
 /// with identity maps whose body is one arith.extf), or `v` itself when it is
@@ -261,32 +167,6 @@ bool holdsBF16Data(Value v) {
     }
   }
   return false;
-}
-
-/// `scale` when `op` is `C0[m, n] * scale[m]` (identity C0, single use): the
-/// row rescale that the micro-kernel applies as it loads C0.
-Value matchRowScale(linalg::GenericOp op) {
-  if (!op || !op->hasOneUse() || !op.hasPureTensorSemantics() ||
-      op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 2 || op.getNumParallelLoops() != 2)
-    return Value();
-  MLIRContext *ctx = op.getContext();
-  AffineMap rowMap = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
-  if (op.getIndexingMapsArray() !=
-      SmallVector<AffineMap>{rowMap, AffineMap::getMultiDimIdentityMap(2, ctx)})
-    return Value();
-  Block *body = op.getBlock();
-  auto mul = dyn_cast<arith::MulFOp>(&body->front());
-  if (!mul || body->getOperations().size() != 2 ||
-      body->getTerminator()->getOperand(0) != mul.getResult())
-    return Value();
-  Value in = body->getArgument(0), out = body->getArgument(1);
-  if (!((mul.getLhs() == in && mul.getRhs() == out) ||
-        (mul.getLhs() == out && mul.getRhs() == in)))
-    return Value();
-  if (!getElementTypeOrSelf(in.getType()).isF32())
-    return Value();
-  return op.getDpsInputOperand(0)->get();
 }
 
 Value cst(OpBuilder &b, Location loc, int64_t v) {
@@ -589,8 +469,14 @@ struct MHAVectorizeBF16ContractionsPass
       if (dead.contains(op))
         continue;
       FailureOr<Contraction> c = matchContraction(op);
-      // vdpbf16ps reduces pairs and fills 16 lanes: even K, N in vectors.
-      if (failed(c) || c->kSize % 2 != 0 || c->nSize % kLanes != 0 ||
+      // Inputs are f32 or bf16; vdpbf16ps reduces pairs and fills 16 lanes:
+      // even K, N in vectors.
+      auto f32OrBF16 = [](OpOperand *in) {
+        Type elt = getElementTypeOrSelf(in->get().getType());
+        return elt.isF32() || elt.isBF16();
+      };
+      if (failed(c) || !f32OrBF16(c->a) || !f32OrBF16(c->b) ||
+          c->kSize % 2 != 0 || c->nSize % kLanes != 0 ||
           !(holdsBF16Data(c->a->get()) || holdsBF16Data(c->b->get())))
         continue;
       rewrite(rewriter, op, *c, blockRows, blockVectors, dead);
