@@ -64,6 +64,21 @@ void throwOnRunError(MhaStatus status, char *error) {
     throw std::runtime_error(takeError(error, "run failed"));
 }
 
+/// Fills `shape` from the DLPack array `a`; false when `a` is not
+/// C-contiguous (size-1 dims may have any stride).
+template <typename Array>
+bool readShape(const Array &a, std::vector<int64_t> &shape) {
+  shape.resize(a.ndim());
+  int64_t expected = 1;
+  bool contiguous = true;
+  for (size_t d = a.ndim(); d-- > 0;) {
+    shape[d] = int64_t(a.shape(d));
+    contiguous &= shape[d] == 1 || a.stride(d) == expected;
+    expected *= shape[d];
+  }
+  return contiguous;
+}
+
 class Context {
 public:
   Context() : context(mhaContextCreate()) {
@@ -165,25 +180,13 @@ public:
                               "bfloat16 or bool")
                                  .c_str());
       std::vector<int64_t> &shape = shapes[i];
-      shape.resize(a.ndim());
-      int64_t expected = 1;
-      bool contiguous = true;
-      for (size_t d = a.ndim(); d-- > 0;) {
-        shape[d] = int64_t(a.shape(d));
-        contiguous &= shape[d] == 1 || a.stride(d) == expected;
-        expected *= shape[d];
-      }
-      if (!contiguous)
+      if (!readShape(a, shape))
         throw InvalidArgument("argument " + std::to_string(i) +
                               " is not C-contiguous");
       buffers.push_back(MhaBuffer{const_cast<void *>(a.data()), *dtype,
                                   int64_t(shape.size()), shape.data()});
     }
-    std::vector<MhaTensor *> tensors = runBuffers(buffers);
-    nb::list out;
-    for (MhaTensor *tensor : tensors)
-      out.append(wrap(tensor, framework));
-    return out;
+    return runAndWrap(buffers, framework);
   }
 
   /// Runs on host buffers given as (address, dtype code, shape): what the
@@ -199,11 +202,7 @@ public:
       buffers.push_back(MhaBuffer{reinterpret_cast<void *>(address),
                                   MhaDType(dtype), int64_t(shape.size()),
                                   shape.data()});
-    std::vector<MhaTensor *> tensors = runBuffers(buffers);
-    nb::list out;
-    for (MhaTensor *tensor : tensors)
-      out.append(wrap(tensor, framework));
-    return out;
+    return runAndWrap(buffers, framework);
   }
 
   /// Runs a gpu function on CUDA device arrays in place (any DLPack
@@ -229,15 +228,7 @@ public:
         throw nb::type_error(
             (what + " has an unsupported element type").c_str());
       std::vector<int64_t> &shape = shapes[slot];
-      shape.resize(a.ndim());
-      int64_t expected = 1;
-      bool contiguous = true;
-      for (size_t d = a.ndim(); d-- > 0;) {
-        shape[d] = int64_t(a.shape(d));
-        contiguous &= shape[d] == 1 || a.stride(d) == expected;
-        expected *= shape[d];
-      }
-      if (!contiguous)
+      if (!readShape(a, shape))
         throw InvalidArgument(what + " is not C-contiguous");
       to.push_back(
           MhaBuffer{const_cast<void *>(static_cast<const void *>(a.data())),
@@ -259,6 +250,14 @@ public:
   }
 
 private:
+  /// Runs `buffers` and wraps each result for `framework`.
+  nb::list runAndWrap(const std::vector<MhaBuffer> &buffers, int framework) {
+    nb::list out;
+    for (MhaTensor *tensor : runBuffers(buffers))
+      out.append(wrap(tensor, framework));
+    return out;
+  }
+
   /// Runs (GIL released) and returns the results, owned by the caller;
   /// throws on failure. Reentrant (mhaFunctionCall keeps no state in the
   /// function): calls from several threads run concurrently.
