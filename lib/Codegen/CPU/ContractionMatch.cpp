@@ -7,6 +7,7 @@
 #include "ContractionMatch.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::mha;
@@ -117,4 +118,21 @@ FailureOr<cpu::Contraction> cpu::matchContraction(linalg::GenericOp op) {
   if (!result.a || !result.b)
     return failure();
   return result;
+}
+
+Value cpu::buildLoop(
+    OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
+    Value dest, function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  if (ub - lb <= 0)
+    return dest;
+  if (ub - lb <= step)
+    return body(b, loc, arith::ConstantIndexOp::create(b, loc, lb), dest);
+  auto forOp = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, lb),
+      arith::ConstantIndexOp::create(b, loc, ub),
+      arith::ConstantIndexOp::create(b, loc, step), ValueRange{dest},
+      [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, l, body(nb, l, iv, args[0]));
+      });
+  return forOp.getResult(0);
 }

@@ -1,8 +1,9 @@
 //===- ContractionMatch.h - Contractions the micro-kernels take -*- C++ -*-===//
 //
-// The matchers shared by mha-vectorize-contractions (f32 FMA micro-kernels)
-// and mha-vectorize-bf16-contractions (vdpbf16ps micro-kernels), so both
-// passes accept exactly the same contractions and row rescales.
+// What mha-vectorize-contractions (f32 FMA micro-kernels) and
+// mha-vectorize-bf16-contractions (vdpbf16ps micro-kernels) share: the
+// matchers, so both accept exactly the same contractions and row rescales,
+// and the loop builder of their block loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +34,12 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op);
 /// `scale` when `op` is `C0[m, n] * scale[m]` (identity C0, single use, f32):
 /// the row rescale that a micro-kernel applies as it loads C0; else null.
 Value matchRowScale(linalg::GenericOp op);
+
+/// `body(b, loc, iv, dest)` for iv in [lb, ub) step `step`, threading
+/// `dest`; a single iteration is emitted inline, none returns `dest`.
+Value buildLoop(OpBuilder &b, Location loc, int64_t lb, int64_t ub,
+                int64_t step, Value dest,
+                function_ref<Value(OpBuilder &, Location, Value, Value)> body);
 
 } // namespace mlir::mha::cpu
 

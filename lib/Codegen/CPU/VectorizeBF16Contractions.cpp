@@ -396,25 +396,6 @@ struct MicroKernelBuilder {
     return dest;
   }
 
-  /// `body(b, loc, iv, dest)` for iv in [lb, ub) step `step`, threading
-  /// `dest`; a single iteration is emitted inline.
-  Value
-  loop(OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
-       Value dest,
-       function_ref<Value(OpBuilder &, Location, Value, Value)> body) const {
-    if (ub - lb <= 0)
-      return dest;
-    if (ub - lb <= step)
-      return body(b, loc, cst(b, loc, lb), dest);
-    auto forOp = scf::ForOp::create(
-        b, loc, cst(b, loc, lb), cst(b, loc, ub), cst(b, loc, step),
-        ValueRange{dest},
-        [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
-          scf::YieldOp::create(nb, l, body(nb, l, iv, args[0]));
-        });
-    return forOp.getResult(0);
-  }
-
   /// Covers C with [rows, 16 vectors] blocks, columns outer.
   Value build(OpBuilder &b, Location loc, Value dest, int64_t rows,
               int64_t vectors) const {
@@ -423,18 +404,18 @@ struct MicroKernelBuilder {
     int64_t nFull = c.nSize - c.nSize % cols;
     auto rowBlocks = [&](OpBuilder &nb, Location l, Value n0, Value d,
                          int64_t vecs) {
-      d = loop(nb, l, 0, mFull, rows, d,
-               [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
-                 return block(bb, ll, dd, m0, n0, rows, vecs);
-               });
+      d = cpu::buildLoop(nb, l, 0, mFull, rows, d,
+                         [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
+                           return block(bb, ll, dd, m0, n0, rows, vecs);
+                         });
       if (mFull < c.mSize)
         d = block(nb, l, d, cst(nb, l, mFull), n0, c.mSize - mFull, vecs);
       return d;
     };
-    dest = loop(b, loc, 0, nFull, cols, dest,
-                [&](OpBuilder &nb, Location l, Value n0, Value d) {
-                  return rowBlocks(nb, l, n0, d, vectors);
-                });
+    dest = cpu::buildLoop(b, loc, 0, nFull, cols, dest,
+                          [&](OpBuilder &nb, Location l, Value n0, Value d) {
+                            return rowBlocks(nb, l, n0, d, vectors);
+                          });
     if (nFull < c.nSize)
       dest = rowBlocks(b, loc, cst(b, loc, nFull), dest,
                        (c.nSize - nFull) / kLanes);

@@ -214,26 +214,6 @@ struct MicroKernelBuilder {
     return dest;
   }
 
-  /// `body(b, loc, iv, dest)` for iv in [lb, ub) step `step`, threading
-  /// `dest`; a single iteration is emitted inline.
-  Value
-  loop(OpBuilder &b, Location loc, int64_t lb, int64_t ub, int64_t step,
-       Value dest,
-       function_ref<Value(OpBuilder &, Location, Value, Value)> body) const {
-    if (ub - lb <= 0)
-      return dest;
-    if (ub - lb <= step)
-      return body(b, loc, arith::ConstantIndexOp::create(b, loc, lb), dest);
-    auto forOp = scf::ForOp::create(
-        b, loc, arith::ConstantIndexOp::create(b, loc, lb),
-        arith::ConstantIndexOp::create(b, loc, ub),
-        arith::ConstantIndexOp::create(b, loc, step), ValueRange{dest},
-        [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
-          scf::YieldOp::create(nb, l, body(nb, l, iv, args[0]));
-        });
-    return forOp.getResult(0);
-  }
-
   /// B[0 : K, n0 : n0 + cols] copied (and widened) into the first `cols`
   /// columns of the panel scratch, row by row.
   Value packPanel(OpBuilder &b, Location loc, Value n0, int64_t cols) const {
@@ -278,19 +258,20 @@ struct MicroKernelBuilder {
     auto rowBlocks = [&](OpBuilder &nb, Location l, Value n0, Value d,
                          int64_t width) {
       Value packed = panel ? packPanel(nb, l, n0, width) : Value();
-      d = loop(nb, l, 0, mFull, rows, d,
-               [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
-                 return block(bb, ll, dd, m0, n0, rows, width, packed);
-               });
+      d = cpu::buildLoop(nb, l, 0, mFull, rows, d,
+                         [&](OpBuilder &bb, Location ll, Value m0, Value dd) {
+                           return block(bb, ll, dd, m0, n0, rows, width,
+                                        packed);
+                         });
       if (mFull < c.mSize)
         d = block(nb, l, d, arith::ConstantIndexOp::create(nb, l, mFull), n0,
                   c.mSize - mFull, width, packed);
       return d;
     };
-    dest = loop(b, loc, 0, nFull, cols, dest,
-                [&](OpBuilder &nb, Location l, Value n0, Value d) {
-                  return rowBlocks(nb, l, n0, d, cols);
-                });
+    dest = cpu::buildLoop(b, loc, 0, nFull, cols, dest,
+                          [&](OpBuilder &nb, Location l, Value n0, Value d) {
+                            return rowBlocks(nb, l, n0, d, cols);
+                          });
     if (nFull < c.nSize)
       dest = rowBlocks(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
                        dest, c.nSize - nFull);
