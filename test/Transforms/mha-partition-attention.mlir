@@ -74,3 +74,31 @@ func.func @causal(%q: tensor<1x2x24x8xf32>, %k: tensor<1x2x24x8xf32>, %v: tensor
   %o = mha.attention %q, %k, %v {causal} : tensor<1x2x24x8xf32>, tensor<1x2x24x8xf32>, tensor<1x2x24x8xf32> -> tensor<1x2x24x8xf32>
   return %o : tensor<1x2x24x8xf32>
 }
+
+// -----
+
+// A mask keeps every key column on each rank: step t slices the columns of
+// the block it attends to, that of rank (rank - t) mod 3, 3 columns each.
+// Sinks scale the merged result once; the lse result is the merged lse.
+// DECODE-LABEL: func.func @masked
+// DECODE-SAME: (%[[Q:.*]]: tensor<1x2x2x8xf32>, %[[K:.*]]: tensor<1x2x3x8xf32>, %[[V:.*]]: tensor<1x2x3x8xf32>, %[[M:.*]]: tensor<1x1x2x9xi1>, %[[S:.*]]: tensor<2xf32>) -> (tensor<1x2x2x8xf32>, tensor<1x2x2xf32>)
+// DECODE: %[[RANK:.*]] = shard.process_linear_index on @mha_grid : index
+// DECODE: scf.for %[[T:.*]] = {{.*}} iter_args(%[[KB:.*]] = %[[K]], %[[VB:.*]] = %[[V]],
+// DECODE: %[[SUM:.*]] = arith.addi %[[RANK]], %c3
+// DECODE: %[[SRC:.*]] = arith.remui {{.*}}, %c3
+// DECODE: %[[COL:.*]] = arith.muli %[[SRC]], %c3
+// DECODE: %[[MB:.*]] = tensor.extract_slice %[[M]][0, 0, 0, %[[COL]]] [1, 1, 2, 3] [1, 1, 1, 1]
+// DECODE: mha.attention %[[Q]], %[[KB]], %[[VB]] mask(%[[MB]]) {softcap = 3.000000e+00 : f32}
+// DECODE: scf.yield
+// DECODE: %[[LAST:.*]] = tensor.extract_slice %[[M]]
+// DECODE: mha.attention %[[Q]], %{{.*}}, %{{.*}} mask(%[[LAST]])
+// DECODE: %[[LSE:.*]] = linalg.generic
+// DECODE: %[[ACC:.*]] = linalg.generic
+// DECODE: %[[O:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[LSE]], %[[S]] :
+// DECODE: math.exp
+// DECODE: arith.divf
+// DECODE: return %[[O]], %[[LSE]]
+func.func @masked(%q: tensor<1x2x6x8xf32>, %k: tensor<1x2x9x8xf32>, %v: tensor<1x2x9x8xf32>, %m: tensor<1x1x6x9xi1>, %s: tensor<2xf32>) -> (tensor<1x2x6x8xf32>, tensor<1x2x6xf32>) {
+  %o, %lse = mha.attention %q, %k, %v mask(%m) sinks(%s : tensor<2xf32>) {softcap = 3.0 : f32} : tensor<1x2x6x8xf32>, tensor<1x2x9x8xf32>, tensor<1x2x9x8xf32>, tensor<1x1x6x9xi1> -> tensor<1x2x6x8xf32>, tensor<1x2x6xf32>
+  return %o, %lse : tensor<1x2x6x8xf32>, tensor<1x2x6xf32>
+}

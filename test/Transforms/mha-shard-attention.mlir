@@ -35,11 +35,27 @@ func.func @uneven(%q: tensor<1x3x6x16xf32>, %k: tensor<1x3x7x16xf32>, %v: tensor
 
 // -----
 
-// Masks (and ALiBi, sinks, windows, softcap) are refused.
-func.func @masked(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x8xi1>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{mha-shard-attention: masks, ALiBi, sinks, windows and softcap are not supported on a sharded attention yet}}
-  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x16xf32>
-  return %o : tensor<1x2x8x16xf32>
+// A mask is split with the queries' rows (the sharding of the query), or
+// replicated when broadcast along the split axis (the heads here); sinks are
+// replicated by the sequence and split by the heads; an lse result gets the
+// sharding of the result.
+// CHECK-LABEL: func.func @masked
+// CHECK: %[[S:.*]] = shard.sharding @mha_grid split_axes = {{\[\[}}], [], [0]] : !shard.sharding
+// CHECK: %[[R:.*]] = shard.sharding @mha_grid split_axes = [] : !shard.sharding
+// CHECK: %[[MS:.*]] = shard.shard %{{.*}} to %[[S]] annotate_for_users : tensor<1x1x8x8xi1>
+// CHECK: %[[SS:.*]] = shard.shard %{{.*}} to %[[R]] annotate_for_users : tensor<2xf32>
+// CHECK: %[[O:.*]], %[[LSE:.*]] = mha.attention {{.*}} mask(%[[MS]]) sinks(%[[SS]] : tensor<2xf32>)
+// CHECK: shard.shard %[[O]] to %[[S]] : tensor<1x2x8x16xf32>
+// CHECK: shard.shard %[[LSE]] to %[[S]] : tensor<1x2x8xf32>
+// HEADS-LABEL: func.func @masked
+// HEADS: %[[S:.*]] = shard.sharding @mha_grid split_axes = {{\[\[}}], [0]] : !shard.sharding
+// HEADS: %[[R:.*]] = shard.sharding @mha_grid split_axes = [] : !shard.sharding
+// HEADS: %[[H:.*]] = shard.sharding @mha_grid split_axes = {{\[\[}}0]] : !shard.sharding
+// HEADS: shard.shard %{{.*}} to %[[R]] annotate_for_users : tensor<1x1x8x8xi1>
+// HEADS: shard.shard %{{.*}} to %[[H]] annotate_for_users : tensor<2xf32>
+func.func @masked(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x8xi1>, %s: tensor<2xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
+  %o, %lse = mha.attention %q, %k, %v mask(%m) sinks(%s : tensor<2xf32>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return %o, %lse : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
 }
 
 // -----
@@ -76,5 +92,15 @@ func.func @decode(%q: tensor<1x4x1x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor
 // HEADS-LABEL: func.func @causal
 func.func @causal(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = mha.attention %q, %k, %v {causal} : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A mask must be an argument of the function (each rank takes its part).
+func.func @computed_mask(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x8xi1>) -> tensor<1x2x8x16xf32> {
+  %n = arith.xori %m, %m : tensor<1x1x8x8xi1>
+  // expected-error @+1 {{mha-shard-attention: the mask must be an argument of the function}}
+  %o = mha.attention %q, %k, %v mask(%n) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

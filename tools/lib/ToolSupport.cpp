@@ -107,7 +107,18 @@ void tool::rejectEmpty(const llvm::cl::Option &option,
       fail("--" + option.ArgStr + "=: expected a name, got an empty value");
 }
 
+static tool::FailHook &failHook() {
+  static tool::FailHook hook = nullptr;
+  return hook;
+}
+
+void tool::setFailHook(FailHook hook) { failHook() = hook; }
+
 void tool::fail(const llvm::Twine &message, int exitCode) {
+  if (FailHook hook = failHook()) {
+    failHook() = nullptr;
+    hook(message.str(), exitCode);
+  }
   llvm::errs() << toolName() << ": error: " << message << "\n";
   std::exit(exitCode);
 }

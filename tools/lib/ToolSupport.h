@@ -44,6 +44,12 @@ void rejectEmpty(const llvm::cl::Option &option,
 /// usage or input error).
 [[noreturn]] void fail(const llvm::Twine &message, int exitCode = kUsageError);
 
+/// Called by `fail` (once: it is cleared first) before it prints; it may
+/// report and end the process itself (an MPI rank ends its job), or return
+/// to let `fail` print and exit. Null (the default) does nothing.
+using FailHook = void (*)(const std::string &message, int exitCode);
+void setFailHook(FailHook hook);
+
 inline void failOn(llvm::Error err, const llvm::Twine &context = "") {
   if (err)
     fail(context + llvm::toString(std::move(err)));

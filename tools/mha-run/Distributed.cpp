@@ -20,11 +20,17 @@
 #include <mpi.h>
 #include <sys/resource.h>
 
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 #endif
 
 using namespace mlir;
@@ -63,6 +69,16 @@ std::pair<int64_t, int64_t> outerInner(const std::vector<int64_t> &shape,
   for (size_t d = dim + 1; d < shape.size(); ++d)
     inner *= shape[d];
   return {outer, inner};
+}
+
+/// The dim a rank's shard of shape `local` splits of `full` (the first that
+/// differs). A mask's or an lse's split dim is not the attention's.
+int64_t splitDim(const std::vector<int64_t> &full,
+                 const std::vector<int64_t> &local) {
+  for (size_t d = 0; d < full.size(); ++d)
+    if (full[d] != local[d])
+      return d;
+  return -1;
 }
 
 /// Rank `rank`'s shard of `full` along `dim`: its chunks, side by side.
@@ -106,6 +122,159 @@ HostTensor joinShards(DType dtype, const std::vector<int64_t> &local,
   return full;
 }
 
+/// This process's place in the MPI job, for the bounded waits and the
+/// failure hook.
+struct Job {
+  int rank = 0, size = 0;
+  /// --mpi-timeout: how long one wait may take.
+  double timeout = 0;
+  /// Before the run, a failing rank agrees with the others to stop; during
+  /// it, it aborts the job; after MPI_Finalize, it fails as one process.
+  enum Phase { Setup, Running, Finished } phase = Setup;
+};
+Job job;
+
+/// Prints `message` as this rank's error and ends the whole job: a rank
+/// that fails while the others wait on it must not leave them waiting.
+[[noreturn]] void abortJob(const llvm::Twine &message) {
+  llvm::errs() << "mha-run: error: rank " << job.rank << ": " << message
+               << "\n";
+  llvm::errs().flush();
+  MPI_Abort(MPI_COMM_WORLD, kUsageError);
+  std::_Exit(kUsageError);
+}
+
+/// Polls `request` until it completes; after --mpi-timeout seconds, aborts
+/// the job with `what()` (what this rank waited for). Open MPI's MPI_Wait
+/// polls too; this one also gives up.
+int boundedWait(MPI_Request *request, MPI_Status *status,
+                llvm::function_ref<std::string()> what) {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration<double>(job.timeout);
+  for (;;) {
+    int done = 0;
+    int rc = MPI_Test(request, &done, status);
+    if (rc != MPI_SUCCESS || done)
+      return rc;
+    if (std::chrono::steady_clock::now() > deadline)
+      abortJob(what() + llvm::formatv(" within {0} s (--mpi-timeout): a rank "
+                                      "failed, hangs or runs something "
+                                      "else; aborting the job",
+                                      job.timeout));
+    sched_yield();
+  }
+}
+
+/// The ring's point-to-point messages in flight: who the peer is, for the
+/// error of a wait that times out.
+struct Message {
+  int peer, tag, bytes;
+  bool receive;
+};
+std::map<MPI_Request, Message> inFlight;
+/// Completed waits per (tag, receive) in the current call: the ring step.
+std::map<std::pair<int, bool>, int> stepsDone;
+
+// The compiled program's MPI_Isend, MPI_Irecv and MPI_Wait (bound by name
+// by the JIT): Open MPI's, plus the bookkeeping and bound of the wait.
+int ringIsend(const void *buffer, int count, MPI_Datatype type, int dest,
+              int tag, MPI_Comm comm, MPI_Request *request) {
+  int rc = MPI_Isend(buffer, count, type, dest, tag, comm, request);
+  if (rc == MPI_SUCCESS)
+    inFlight[*request] = {dest, tag, count, /*receive=*/false};
+  return rc;
+}
+
+int ringIrecv(void *buffer, int count, MPI_Datatype type, int source, int tag,
+              MPI_Comm comm, MPI_Request *request) {
+  int rc = MPI_Irecv(buffer, count, type, source, tag, comm, request);
+  if (rc == MPI_SUCCESS)
+    inFlight[*request] = {source, tag, count, /*receive=*/true};
+  return rc;
+}
+
+int ringWait(MPI_Request *request, MPI_Status *status) {
+  auto it = inFlight.find(*request);
+  if (it == inFlight.end())
+    return boundedWait(request, status, [] { return std::string("a wait"); });
+  Message message = it->second;
+  inFlight.erase(it);
+  int &done = stepsDone[{message.tag, message.receive}];
+  int rc = boundedWait(request, status, [&] {
+    std::string step = llvm::formatv("ring step {0} of {1}: ", done + 1,
+                                      job.size - 1);
+    std::string what = llvm::formatv("(message {0}, {1} bytes)", message.tag,
+                                     message.bytes);
+    return message.receive
+               ? llvm::formatv("{0}no block from rank {1} {2}", step,
+                               message.peer, what)
+                     .str()
+               : llvm::formatv("{0}rank {1} did not take its block {2}", step,
+                               message.peer, what)
+                     .str();
+  });
+  ++done;
+  return rc;
+}
+
+/// Whether a rank failed since the last agreement: every rank calls this at
+/// the same points (a failing one from the failure hook, at the next
+/// point); returns the lowest failing rank, or -1.
+int agree(bool failed, llvm::StringRef phase) {
+  int mine = failed ? job.rank : job.size, lowest = job.size;
+  MPI_Request request;
+  MPI_Iallreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD,
+                 &request);
+  boundedWait(&request, MPI_STATUS_IGNORE, [&] {
+    return ("the other ranks did not finish " + phase).str();
+  });
+  return lowest < job.size ? lowest : -1;
+}
+
+/// tool::fail on a rank: before the run, every rank stops at the next
+/// agreement and the lowest failing rank reports (rank 0 without a prefix:
+/// an error every rank has reads as it would on one process); during the
+/// run, the job is aborted.
+void failRank(const std::string &message, int exitCode) {
+  if (job.phase == Job::Running)
+    abortJob(message);
+  if (job.phase == Job::Finished)
+    return;
+  job.phase = Job::Finished;
+  if (agree(/*failed=*/true, "preparing the run") == job.rank)
+    llvm::errs() << "mha-run: error: "
+                 << (job.rank ? "rank " + std::to_string(job.rank) + ": " : "")
+                 << message << "\n";
+  llvm::errs().flush();
+  MPI_Finalize();
+  std::exit(exitCode);
+}
+
+/// An MPI collective of rank 0's report, bounded like the ring's waits.
+void wait(MPI_Request &request, llvm::StringRef what) {
+  boundedWait(&request, MPI_STATUS_IGNORE, [&] { return what.str(); });
+}
+
+/// The environment variables MPI launchers (Open MPI's mpirun, MPICH's
+/// hydra, PMIx and PMI-2 launchers such as srun) give their processes.
+bool startedByLauncher() {
+  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                           "PMI_SIZE", "MPI_LOCALNRANKS"})
+    if (std::getenv(name))
+      return true;
+  return false;
+}
+
+/// SIGALRM during MPI_Init: a process of the job never joined it.
+void initTimedOut(int) {
+  const char message[] =
+      "mha-run: error: MPI_Init did not finish within --mpi-timeout: a "
+      "process of the job did not start or hangs\n";
+  ssize_t written = ::write(2, message, sizeof(message) - 1);
+  (void)written;
+  std::_Exit(kUsageError);
+}
+
 /// Peak resident memory of this process in bytes.
 double peakRSSBytes() {
   struct rusage usage;
@@ -126,11 +295,34 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   PipelineKind pipeline = compileOptions.getPipelineKind();
   if (pipeline == PipelineKind::GPU)
     fail(flag + " runs the cpu or reference pipeline on each rank, not gpu");
+  if (!(shard.timeoutSeconds > 0) || !std::isfinite(shard.timeoutSeconds))
+    fail(llvm::formatv("--mpi-timeout: expected a finite number of seconds "
+                       "> 0, got {0}",
+                       shard.timeoutSeconds));
+  // Without a launcher, MPI_Init makes a job of one process (or, where
+  // singletons are not supported, fails in MPI's words).
+  if (shard.gridSize > 1 && !startedByLauncher())
+    fail(flag + "=" + llvm::Twine(shard.gridSize) + " needs " +
+         llvm::Twine(shard.gridSize) +
+         " MPI processes, this run has 1: it was not started by an MPI "
+         "launcher (start it with mpirun -np " +
+         llvm::Twine(shard.gridSize) + ")");
 
+  // A process of the job that never calls MPI_Init would hang the others
+  // in it: a watchdog bounds it.
+  struct sigaction watchdog = {}, saved = {};
+  watchdog.sa_handler = initTimedOut;
+  sigaction(SIGALRM, &watchdog, &saved);
+  alarm(static_cast<unsigned>(std::ceil(shard.timeoutSeconds)));
   MPI_Init(nullptr, nullptr);
+  alarm(0);
+  sigaction(SIGALRM, &saved, nullptr);
   int rank = 0, size = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
+  job.rank = rank;
+  job.size = size;
+  job.timeout = shard.timeoutSeconds;
   if (size != shard.gridSize) {
     // Every rank sees the same sizes: all stop, none waits for another.
     if (rank == 0)
@@ -142,13 +334,10 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     return kUsageError;
   }
 
-  // Errors before the run are the same on every rank: rank 0 reports them,
-  // the others exit quietly with it.
-  auto failAll = [&](const llvm::Twine &message) {
-    if (rank != 0)
-      std::exit(kUsageError);
-    fail(message);
-  };
+  // From here on, an error on any rank ends every rank (failRank): before
+  // the run at the next agreement, with one report.
+  setFailHook(failRank);
+  auto failAll = [&](const llvm::Twine &message) { fail(message); };
   auto checkAll = [&](auto value, const llvm::Twine &context) {
     if (!value)
       failAll(context + llvm::toString(value.takeError()));
@@ -189,25 +378,28 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   }
   EntrySignature sig = checkAll(getEntrySignature(*local, fullSig.name),
                                 flag + ": partitioned entry: ");
-  int64_t dim = shard.axis == "heads" ? 1 : 2;
   // Causal ring attention balances its work with the zig-zag layout.
   bool zigzag =
       local->lookupSymbol<func::FuncOp>(fullSig.name)->hasAttr("mha.zigzag");
   std::vector<HostTensor> args;
   // An argument the partitioned entry takes whole (the replicated query of
-  // a decode step) is passed whole.
-  for (auto [full, spec] : llvm::zip(fullArgs, sig.args))
-    args.push_back(spec.shape == full.shape
-                       ? full
-                       : takeShard(full, dim, shard.gridSize, rank, zigzag));
+  // a decode step, a broadcast mask) is passed whole. Only the sequence
+  // (dim 2: queries, mask rows, lse) is in the zig-zag layout.
+  for (auto [full, spec] : llvm::zip(fullArgs, sig.args)) {
+    int64_t dim = splitDim(full.shape, spec.shape);
+    args.push_back(dim < 0 ? full
+                           : takeShard(full, dim, shard.gridSize, rank,
+                                       zigzag && dim == 2));
+  }
   failOn(checkInputs(sig, args), flag + ": ");
 
   // The ring's MPI calls, bound by address to this process's Open MPI.
+  // MPI_Wait is a bounded one (--mpi-timeout) that names what it waited for.
   std::vector<JitFunction::SymbolOverride> mpiSymbols = {
       {"MPI_Comm_rank", reinterpret_cast<void *>(&MPI_Comm_rank)},
-      {"MPI_Isend", reinterpret_cast<void *>(&MPI_Isend)},
-      {"MPI_Irecv", reinterpret_cast<void *>(&MPI_Irecv)},
-      {"MPI_Wait", reinterpret_cast<void *>(&MPI_Wait)},
+      {"MPI_Isend", reinterpret_cast<void *>(&ringIsend)},
+      {"MPI_Irecv", reinterpret_cast<void *>(&ringIrecv)},
+      {"MPI_Wait", reinterpret_cast<void *>(&ringWait)},
       {"MPI_Allreduce", reinterpret_cast<void *>(&MPI_Allreduce)},
       {"ompi_mpi_comm_world", static_cast<void *>(&ompi_mpi_comm_world)},
       {"ompi_mpi_byte", static_cast<void *>(&ompi_mpi_byte)},
@@ -217,9 +409,19 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
                                            compileOptions.pipelineOptions,
                                            target, mpiSymbols),
                       flag + ": ");
-  std::string onRank = "rank " + std::to_string(rank) + ": ";
-  std::vector<HostTensor> localResults =
-      check(jit->run(args), onRank + "run failed: ");
+  // Every rank is ready (or all stop, one of them saying why).
+  if (agree(/*failed=*/false, "preparing the run") >= 0) {
+    job.phase = Job::Finished;
+    MPI_Finalize();
+    return kUsageError;
+  }
+  // An error now aborts the job (the others may wait in the ring).
+  job.phase = Job::Running;
+  auto run = [&] {
+    stepsDone.clear();
+    return check(jit->run(args), "run failed: ");
+  };
+  std::vector<HostTensor> localResults = run();
 
   // Rank 0 gathers every result along the split axis.
   RunReport report;
@@ -233,11 +435,16 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     std::vector<uint8_t> gathered;
     if (rank == 0)
       gathered.resize(part.bytes.size() * size);
-    MPI_Gather(part.bytes.data(), part.bytes.size(), MPI_BYTE, gathered.data(),
-               part.bytes.size(), MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Igather(part.bytes.data(), part.bytes.size(), MPI_BYTE,
+                gathered.data(), part.bytes.size(), MPI_BYTE, 0,
+                MPI_COMM_WORLD, &request);
+    wait(request, "gathering the results on rank 0: not every rank sent its "
+                  "part");
+    int64_t dim = splitDim(spec.shape, part.shape);
     if (rank == 0)
-      report.results.push_back(
-          joinShards(part.dtype, part.shape, dim, size, zigzag, gathered));
+      report.results.push_back(joinShards(part.dtype, part.shape, dim, size,
+                                          zigzag && dim == 2, gathered));
   }
 
   std::optional<BenchResult> bench;
@@ -247,7 +454,7 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   std::optional<double> cpuMedian;
   if (runOptions.benchRuns) {
     // Each call starts together; a call takes as long as its slowest rank.
-    check(jit->run(args)); // warm-up
+    run(); // warm-up
     std::vector<double> times;
     auto cpuNow = [] {
       timespec ts;
@@ -255,10 +462,12 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       return ts.tv_sec + 1e-9 * ts.tv_nsec;
     };
     for (unsigned i = 0; i < runOptions.benchRuns; ++i) {
-      MPI_Barrier(MPI_COMM_WORLD);
+      MPI_Request request;
+      MPI_Ibarrier(MPI_COMM_WORLD, &request);
+      wait(request, "--bench: not every rank started the next call");
       auto start = std::chrono::steady_clock::now();
       double cpuStart = cpuNow();
-      check(jit->run(args));
+      run();
       double cpu = cpuNow() - cpuStart;
       std::chrono::duration<double> t =
           std::chrono::steady_clock::now() - start;
@@ -266,8 +475,10 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       times.push_back(cpu);
     }
     std::vector<double> slowest(times.size());
-    MPI_Reduce(times.data(), slowest.data(), times.size(), MPI_DOUBLE, MPI_MAX,
-               0, MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Ireduce(times.data(), slowest.data(), times.size(), MPI_DOUBLE, MPI_MAX,
+                0, MPI_COMM_WORLD, &request);
+    wait(request, "--bench: not every rank sent its times");
     bench.emplace();
     std::vector<double> cpus;
     for (size_t i = 0; i < slowest.size(); i += 2) {
@@ -280,12 +491,15 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   }
   double rss = peakRSSBytes();
   std::vector<double> rssAll(size);
-  MPI_Gather(&rss, 1, MPI_DOUBLE, rssAll.data(), 1, MPI_DOUBLE, 0,
-             MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Igather(&rss, 1, MPI_DOUBLE, rssAll.data(), 1, MPI_DOUBLE, 0,
+              MPI_COMM_WORLD, &request);
+  wait(request, "gathering the peak memory on rank 0: not every rank sent it");
   std::string compileSeconds =
       llvm::formatv("{0:f3}", jit->getCompileSeconds()).str();
   std::string targetName = jit->getTarget().describe();
   jit.reset();
+  job.phase = Job::Finished;
   MPI_Finalize();
   if (rank != 0)
     return 0;

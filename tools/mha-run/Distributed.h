@@ -21,6 +21,8 @@ struct ShardFlags {
   int64_t gridSize = 0;
   /// The split axis: "sequence" or "heads".
   std::string axis;
+  /// --mpi-timeout: the longest a rank waits for another, in seconds.
+  double timeoutSeconds = 300;
 };
 
 /// Runs @`entry` of `module` distributed as `shard` says; returns the exit

@@ -61,6 +61,14 @@ static cl::opt<int64_t> shardHeadsFlag(
              "groups (docs/distributed.md)"),
     cl::cat(category));
 
+static cl::opt<double> mpiTimeoutFlag(
+    "mpi-timeout",
+    cl::desc("With --shard-*: the longest a rank waits for another (a ring "
+             "block, a collective, MPI_Init), in seconds; then it names what "
+             "it waited for and aborts the job (default: $MHA_MPI_TIMEOUT, "
+             "else 300)"),
+    cl::cat(category));
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   CompileOptions compileOptions(category, /*jit=*/true);
@@ -89,6 +97,13 @@ int main(int argc, char **argv) {
     shard.axis = shardHeadsFlag.getNumOccurrences() ? "heads" : "sequence";
     shard.gridSize =
         shardHeadsFlag.getNumOccurrences() ? shardHeadsFlag : shardSequenceFlag;
+    if (mpiTimeoutFlag.getNumOccurrences())
+      shard.timeoutSeconds = mpiTimeoutFlag;
+    else if (const char *env = std::getenv("MHA_MPI_TIMEOUT"))
+      if (llvm::StringRef(env).getAsDouble(shard.timeoutSeconds))
+        fail(llvm::Twine("MHA_MPI_TIMEOUT: expected a number of seconds, "
+                         "got '") +
+             env + "'");
     return runDistributed(*module, inputFile, entryFlag, compileOptions,
                           runOptions, verifyFlag, shard);
   }

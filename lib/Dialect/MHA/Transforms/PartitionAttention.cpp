@@ -193,24 +193,129 @@ std::pair<Value, Value> merge(OpBuilder &b, Location loc, Value acc, Value m,
 Value roundTo(OpBuilder &b, Location loc, Value acc,
               RankedTensorType resultType);
 
+/// The local operands of one rank.
+struct Locals {
+  Value q, k, v;
+  /// Optional; the mask holds the rank's query rows (or all of them when
+  /// broadcast) and every key column, except in a decode step, where it
+  /// holds the rank's key columns.
+  Value mask, alibi, sinks;
+};
+
+/// The local results: the attention and its log-sum-exp (f32).
+struct Results {
+  Value o, lse;
+};
+
+/// `x[..., rows, cols]` of a rank-4 `x`: `rows` and `cols` are (offset,
+/// size) pairs along dims 2 and 3; a dim of size 1 (broadcast) is kept.
+Value slice23(OpBuilder &b, Location loc, Value x,
+              std::pair<OpFoldResult, int64_t> rows,
+              std::pair<OpFoldResult, int64_t> cols) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
+      strides(4, b.getIndexAttr(1)), sizes;
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  for (auto [d, range] : {std::pair{2, rows}, std::pair{3, cols}}) {
+    if (type.getDimSize(d) == 1)
+      continue;
+    offsets[d] = range.first;
+    sizes[d] = b.getIndexAttr(range.second);
+  }
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
+/// The result of the merged accumulator: with sinks, scaled by
+/// 1 / (1 + exp(s[h] - m)) (the sink's share of the softmax denominator,
+/// which the lse leaves out), then rounded once to `resultType`.
+Value finish(OpBuilder &b, Location loc, Value acc, Value m, Value sinks,
+             RankedTensorType resultType) {
+  if (sinks) {
+    MLIRContext *ctx = b.getContext();
+    auto id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    auto row = AffineMap::get(4, 0,
+                              {getAffineDimExpr(0, ctx),
+                               getAffineDimExpr(1, ctx),
+                               getAffineDimExpr(2, ctx)},
+                              ctx);
+    auto head = AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    auto accType = cast<RankedTensorType>(acc.getType());
+    acc = linalg::GenericOp::create(
+              b, loc, accType, ValueRange{acc, m, sinks},
+              ValueRange{tensor::EmptyOp::create(b, loc, accType.getShape(),
+                                                 b.getF32Type())},
+              ArrayRef<AffineMap>{id4, row, head, id4},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location nl, ValueRange args) {
+                Value one =
+                    arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
+                Value e = math::ExpOp::create(
+                    nb, nl, arith::SubFOp::create(nb, nl, args[2], args[1]));
+                // m = -inf (no key): acc / inf = 0.
+                Value r = arith::DivFOp::create(
+                    nb, nl, args[0], arith::AddFOp::create(nb, nl, one, e));
+                linalg::YieldOp::create(nb, nl, r);
+              })
+              .getResult(0);
+  }
+  return roundTo(b, loc, acc, resultType);
+}
+
+/// (rank - t) mod N: the rank whose K/V block a rank holds in step t.
+Value sourceAt(OpBuilder &b, Location loc, Value rank, Value t, int64_t n) {
+  Value cn = arith::ConstantIndexOp::create(b, loc, n);
+  Value sum = arith::AddIOp::create(b, loc, rank, cn);
+  return arith::RemUIOp::create(b, loc, arith::SubIOp::create(b, loc, sum, t),
+                                cn);
+}
+
+/// The local attention of one step: the op's scale and softcap, with its
+/// lse; causal only where asked (the ring decides what is visible).
+Results attendBlock(OpBuilder &b, AttentionOp op, RankedTensorType oType,
+                    Value q, Value k, Value v, Value mask, bool causal) {
+  auto lseType = RankedTensorType::get(oType.getShape().take_front(3),
+                                       b.getF32Type());
+  auto a = AttentionOp::create(
+      b, op.getLoc(), TypeRange{oType, lseType}, q, k, v, mask,
+      /*alibi=*/Value(), /*sinks=*/Value(), op.getScaleAttr(),
+      causal ? UnitAttr::get(b.getContext()) : nullptr, /*window=*/nullptr,
+      op.getSoftcapAttr());
+  return {a.getResult(), a.getLse()};
+}
+
 /// The ring: N steps of local attention on the K/V block at hand, merged by
-/// log-sum-exp, the next block shifted in while the step computes.
-Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
-                const Split &split) {
+/// log-sum-exp, the next block shifted in while the step computes. A mask
+/// keeps every key column on each rank: step t takes the columns of the
+/// block it attends to, that of rank (rank - t) mod N.
+Results buildRing(OpBuilder &b, AttentionOp op, const Locals &in,
+                  const Split &split) {
   Location loc = op.getLoc();
-  auto qType = cast<RankedTensorType>(q.getType());
   auto resultType = localType(op.getResult().getType(), split);
   ArrayRef<int64_t> oShape = resultType.getShape();
   SmallVector<int64_t> lseShape(oShape.take_front(3));
-  auto lseType = RankedTensorType::get(lseShape, b.getF32Type());
-  (void)qType;
+  int64_t rows = cast<RankedTensorType>(in.q.getType()).getDimSize(2);
+  int64_t block = cast<RankedTensorType>(in.k.getType()).getDimSize(2);
+  bool maskColumns =
+      in.mask && cast<RankedTensorType>(in.mask.getType()).getDimSize(3) != 1;
+  Value rank;
+  if (maskColumns)
+    rank = shard::ProcessLinearIndexOp::create(
+        b, loc, shard::GridOp(split.grid).getSymName());
 
-  auto attend = [&](OpBuilder &nb, Value kb, Value vb) {
-    auto step = AttentionOp::create(
-        nb, loc, TypeRange{resultType, lseType}, q, kb, vb, /*mask=*/Value(),
-        /*alibi=*/Value(), /*sinks=*/Value(), op.getScaleAttr(),
-        /*causal=*/nullptr, /*window=*/nullptr, /*softcap=*/nullptr);
-    return std::pair<Value, Value>{step.getResult(), step.getLse()};
+  auto attend = [&](OpBuilder &nb, Value t, Value kb, Value vb) {
+    Value mask = in.mask;
+    if (maskColumns) {
+      Value offset = arith::MulIOp::create(
+          nb, loc, sourceAt(nb, loc, rank, t, split.n),
+          arith::ConstantIndexOp::create(nb, loc, block));
+      mask = slice23(nb, loc, mask, {nb.getIndexAttr(0), rows},
+                     {offset, block});
+    }
+    Results r = attendBlock(nb, op, resultType, in.q, kb, vb, mask,
+                            /*causal=*/false);
+    return std::pair<Value, Value>{r.o, r.lse};
   };
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
     return shard::ShiftOp::create(nb, loc, x.getType(),
@@ -219,6 +324,7 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
                                   /*offset=*/1, /*rotate=*/true);
   };
 
+  Value k = in.k, v = in.v;
   Value acc = fill(b, loc, oShape, 0.0f);
   Value m = fill(b, loc, lseShape, -std::numeric_limits<float>::infinity());
   if (split.n > 1) {
@@ -227,11 +333,11 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     auto loop = scf::ForOp::create(
         b, loc, lb, ub, one, ValueRange{k, v, acc, m},
-        [&](OpBuilder &nb, Location, Value, ValueRange args) {
+        [&](OpBuilder &nb, Location, Value t, ValueRange args) {
           // Issued before the step's attention, waited for at the yield.
           Value kn = shift(nb, args[0]);
           Value vn = shift(nb, args[1]);
-          auto [o, lse] = attend(nb, args[0], args[1]);
+          auto [o, lse] = attend(nb, t, args[0], args[1]);
           auto [acc2, m2] = merge(nb, loc, args[2], args[3], o, lse);
           scf::YieldOp::create(nb, loc, ValueRange{kn, vn, acc2, m2});
         });
@@ -240,9 +346,10 @@ Value buildRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
     acc = loop.getResult(2);
     m = loop.getResult(3);
   }
-  auto [o, lse] = attend(b, k, v);
-  acc = merge(b, loc, acc, m, o, lse).first;
-  return roundTo(b, loc, acc, resultType);
+  auto [o, lse] =
+      attend(b, arith::ConstantIndexOp::create(b, loc, split.n - 1), k, v);
+  std::tie(acc, m) = merge(b, loc, acc, m, o, lse);
+  return {finish(b, loc, acc, m, in.sinks, resultType), m};
 }
 
 /// `acc` (f32) as `resultType`, rounded once.
@@ -266,20 +373,18 @@ Value roundTo(OpBuilder &b, Location loc, Value acc,
       .getResult(0);
 }
 
-/// Decode: the attention of the whole query with the local K/V block, then
-/// N - 1 steps that pass the partial results (o, lse) around the ring and
-/// merge each, so that every rank ends with the full, replicated result.
-Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
-                  const Split &split) {
+/// Decode: the attention of the whole query with the local K/V block (and
+/// the local columns of a mask), then N - 1 steps that pass the partial
+/// results (o, lse) around the ring and merge each, so that every rank ends
+/// with the full, replicated result.
+Results buildDecode(OpBuilder &b, AttentionOp op, const Locals &in,
+                    const Split &split) {
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
   ArrayRef<int64_t> oShape = resultType.getShape();
   SmallVector<int64_t> lseShape(oShape.take_front(3));
-  auto lseType = RankedTensorType::get(lseShape, b.getF32Type());
-  auto local = AttentionOp::create(
-      b, loc, TypeRange{resultType, lseType}, q, k, v, /*mask=*/Value(),
-      /*alibi=*/Value(), /*sinks=*/Value(), op.getScaleAttr(),
-      /*causal=*/nullptr, /*window=*/nullptr, /*softcap=*/nullptr);
+  Results local = attendBlock(b, op, resultType, in.q, in.k, in.v, in.mask,
+                              /*causal=*/false);
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
     return shard::ShiftOp::create(
         nb, loc, x.getType(), shard::GridOp(split.grid).getSymName(),
@@ -288,14 +393,13 @@ Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   };
   Value acc = fill(b, loc, oShape, 0.0f);
   Value m = fill(b, loc, lseShape, -std::numeric_limits<float>::infinity());
-  std::tie(acc, m) = merge(b, loc, acc, m, local.getResult(), local.getLse());
+  std::tie(acc, m) = merge(b, loc, acc, m, local.o, local.lse);
   if (split.n > 1) {
     Value lb = arith::ConstantIndexOp::create(b, loc, 0);
     Value ub = arith::ConstantIndexOp::create(b, loc, split.n - 1);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     auto loop = scf::ForOp::create(
-        b, loc, lb, ub, one,
-        ValueRange{local.getResult(), local.getLse(), acc, m},
+        b, loc, lb, ub, one, ValueRange{local.o, local.lse, acc, m},
         [&](OpBuilder &nb, Location, Value, ValueRange args) {
           Value o = shift(nb, args[0]);
           Value lse = shift(nb, args[1]);
@@ -303,8 +407,9 @@ Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
           scf::YieldOp::create(nb, loc, ValueRange{o, lse, acc2, m2});
         });
     acc = loop.getResult(2);
+    m = loop.getResult(3);
   }
-  return roundTo(b, loc, acc, resultType);
+  return {finish(b, loc, acc, m, in.sinks, resultType), m};
 }
 
 /// Causal ring attention on the zig-zag layout: the sequence is cut into 2N
@@ -313,13 +418,11 @@ Value buildDecode(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
 /// each (query chunk, key chunk) pair is fully visible (key chunk before the
 /// query chunk), diagonal (causal within the chunk) or fully masked
 /// (skipped), decided at run time from the rank and the step.
-Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
-                      const Split &split) {
+Results buildCausalRing(OpBuilder &b, AttentionOp op, const Locals &in,
+                        const Split &split) {
   Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
+  Value q = in.q, k = in.k, v = in.v;
   auto qType = cast<RankedTensorType>(q.getType());
-  auto kType = cast<RankedTensorType>(k.getType());
-  auto vType = cast<RankedTensorType>(v.getType());
   auto resultType = localType(op.getResult().getType(), split);
   int64_t chunk = qType.getDimSize(2) / 2;
   int64_t n = split.n;
@@ -340,7 +443,6 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
   oShape[2] = chunk;
   auto oType = resultType.clone(oShape);
   SmallVector<int64_t> lseShape(oShape.begin(), oShape.begin() + 3);
-  auto lseType = RankedTensorType::get(lseShape, b.getF32Type());
   auto idx = [&](OpBuilder &nb, int64_t c) -> Value {
     return arith::ConstantIndexOp::create(nb, loc, c);
   };
@@ -364,14 +466,19 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
                                              kChunks[kc], qChunks[qa]);
         Value diagonal = arith::CmpIOp::create(
             nb, loc, arith::CmpIPredicate::eq, kChunks[kc], qChunks[qa]);
+        // The mask's block of this pair: the query chunk's rows, the key
+        // chunk's columns.
+        Value mask;
+        if (in.mask)
+          mask = slice23(
+              nb, loc, in.mask, {nb.getIndexAttr(qa * chunk), chunk},
+              {arith::MulIOp::create(nb, loc, kChunks[kc], idx(nb, chunk))
+                   .getResult(),
+               chunk});
         auto attend = [&](OpBuilder &ib, bool causal) {
-          auto a = AttentionOp::create(
-              ib, loc, TypeRange{oType, lseType}, qHalves[qa], kHalves[kc],
-              vHalves[kc], /*mask=*/Value(), /*alibi=*/Value(),
-              /*sinks=*/Value(), op.getScaleAttr(),
-              causal ? UnitAttr::get(ctx) : nullptr, /*window=*/nullptr,
-              /*softcap=*/nullptr);
-          scf::YieldOp::create(ib, loc, a->getResults());
+          Results r = attendBlock(ib, op, oType, qHalves[qa], kHalves[kc],
+                                  vHalves[kc], mask, causal);
+          scf::YieldOp::create(ib, loc, ValueRange{r.o, r.lse});
         };
         // Fully masked: nothing to merge (o = 0, lse = -inf).
         auto skip = [&](OpBuilder &ib, Location) {
@@ -413,19 +520,11 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
       fill(b, loc, lseShape, -std::numeric_limits<float>::infinity()),
       fill(b, loc, accShape, 0.0f),
       fill(b, loc, lseShape, -std::numeric_limits<float>::infinity())};
-  auto sourceAt = [&](OpBuilder &nb, Value t) -> Value {
-    // (rank - t) mod N, with rank, t < N.
-    Value sum = arith::AddIOp::create(nb, loc, rank, idx(nb, n));
-    return arith::RemUIOp::create(
-        nb, loc, arith::SubIOp::create(nb, loc, sum, t), idx(nb, n));
-  };
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
     return shard::ShiftOp::create(nb, loc, x.getType(), grid,
                                   ArrayRef<int16_t>{0}, x, llvm::APInt(64, 0),
                                   /*offset=*/1, /*rotate=*/true);
   };
-  (void)kType;
-  (void)vType;
   if (n > 1) {
     SmallVector<Value> init = {k, v};
     init.append(state);
@@ -435,7 +534,7 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
           Value kn = shift(nb, args[0]);
           Value vn = shift(nb, args[1]);
           SmallVector<Value> next =
-              step(nb, sourceAt(nb, t), args[0], args[1],
+              step(nb, sourceAt(nb, loc, rank, t, n), args[0], args[1],
                    SmallVector<Value>(args.drop_front(2)));
           SmallVector<Value> yield = {kn, vn};
           yield.append(next);
@@ -445,21 +544,42 @@ Value buildCausalRing(OpBuilder &b, AttentionOp op, Value q, Value k, Value v,
     v = loop.getResult(1);
     state = SmallVector<Value>(loop.getResults().drop_front(2));
   }
-  state = step(b, sourceAt(b, idx(b, n - 1)), k, v, state);
+  state = step(b, sourceAt(b, loc, rank, idx(b, n - 1), n), k, v, state);
 
-  // The two query chunks' results, side by side as the queries were.
-  SmallVector<int64_t> fullAcc(resultType.getShape());
-  Value acc = tensor::EmptyOp::create(b, loc, fullAcc, b.getF32Type());
-  for (int h = 0; h < 2; ++h) {
-    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
-        strides(4, b.getIndexAttr(1)), sizes;
-    for (int64_t d : accShape)
-      sizes.push_back(b.getIndexAttr(d));
-    offsets[2] = b.getIndexAttr(h * chunk);
-    acc = tensor::InsertSliceOp::create(b, loc, state[2 * h], acc, offsets,
-                                        sizes, strides);
-  }
-  return roundTo(b, loc, acc, resultType);
+  // The two query chunks' results (and lse), side by side as the queries
+  // were.
+  auto join = [&](Value first, Value second) -> Value {
+    auto half = cast<RankedTensorType>(first.getType());
+    SmallVector<int64_t> shape(half.getShape());
+    shape[2] *= 2;
+    Value joined = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+    Value parts[2] = {first, second};
+    for (auto [h, part] : llvm::enumerate(parts)) {
+      SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)),
+          strides(shape.size(), b.getIndexAttr(1)), sizes;
+      for (int64_t d : half.getShape())
+        sizes.push_back(b.getIndexAttr(d));
+      offsets[2] = b.getIndexAttr(h * chunk);
+      joined = tensor::InsertSliceOp::create(b, loc, part, joined, offsets,
+                                             sizes, strides);
+    }
+    return joined;
+  };
+  Value m = join(state[1], state[3]);
+  return {finish(b, loc, join(state[0], state[2]), m, in.sinks, resultType),
+          m};
+}
+
+/// The local type of the annotated function argument `annotation` (a
+/// `shard.shard ... annotate_for_users`): its split axis divided by N.
+Type localArgType(shard::ShardOp annotation, const Split &split) {
+  auto type = cast<RankedTensorType>(annotation.getSrc().getType());
+  auto sharding = annotation.getSharding().getDefiningOp<shard::ShardingOp>();
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [i, axes] : llvm::enumerate(sharding.getSplitAxes().getAxes()))
+    if (!axes.empty())
+      shape[i] /= split.n;
+  return type.clone(shape);
 }
 
 LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
@@ -467,54 +587,81 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
   if (failed(split))
     return failure();
   auto func = op->getParentOfType<func::FuncOp>();
-  if (!func || !op.getResult().hasOneUse())
-    return op.emitOpError("mha-partition-attention: the result must have one "
-                          "use, its annotation");
-  auto resultAnnotation =
-      dyn_cast<shard::ShardOp>(*op.getResult().getUsers().begin());
-  if (!resultAnnotation || resultAnnotation.getAnnotateForUsers() ||
-      !llvm::all_of(resultAnnotation->getUsers(),
-                    [](Operation *u) { return isa<func::ReturnOp>(u); }))
-    return op.emitOpError("mha-partition-attention: the annotated result "
-                          "must be returned by the function");
+  // Each result is used once, by its annotation, which the function returns.
+  SmallVector<shard::ShardOp> resultAnnotations;
+  for (Value result : op->getResults()) {
+    if (!func || !result.hasOneUse())
+      return op.emitOpError("mha-partition-attention: each result must have "
+                            "one use, its annotation");
+    auto annotation = dyn_cast<shard::ShardOp>(*result.getUsers().begin());
+    if (!annotation || annotation.getAnnotateForUsers() ||
+        !llvm::all_of(annotation->getUsers(),
+                      [](Operation *u) { return isa<func::ReturnOp>(u); }))
+      return op.emitOpError("mha-partition-attention: the annotated results "
+                            "must be returned by the function");
+    resultAnnotations.push_back(annotation);
+  }
 
   // The annotated arguments become the local shards.
   SmallVector<Value> locals;
-  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()}) {
+  for (Value operand : op->getOperands()) {
     auto annotation = operand.getDefiningOp<shard::ShardOp>();
+    if (!annotation || !annotation.getAnnotateForUsers() ||
+        !isa<BlockArgument>(annotation.getSrc()) ||
+        !annotation.getSharding().getDefiningOp<shard::ShardingOp>())
+      return op.emitOpError("mha-partition-attention: every operand must be "
+                            "an annotated function argument");
     auto arg = cast<BlockArgument>(annotation.getSrc());
     if (!llvm::all_of(arg.getUsers(),
                       [](Operation *u) { return isa<shard::ShardOp>(u); }))
       return op.emitOpError("mha-partition-attention: argument #")
              << arg.getArgNumber() << " has uses besides its annotation";
-    if (!(split->replicatedQuery && operand == op.getQuery()))
-      arg.setType(localType(arg.getType(), *split));
+    arg.setType(localArgType(annotation, *split));
     locals.push_back(arg);
   }
+  Locals in{locals[0], locals[1], locals[2]};
+  auto rest = ArrayRef<Value>(locals).drop_front(3);
+  if (op.getMask()) {
+    in.mask = rest.front();
+    rest = rest.drop_front();
+  }
+  if (op.getAlibi()) {
+    in.alibi = rest.front();
+    rest = rest.drop_front();
+  }
+  if (op.getSinks())
+    in.sinks = rest.front();
 
   OpBuilder b(op);
-  Value result;
+  Results results;
   if (split->dim == 1) {
     // Heads: no communication; a KV head stays with its query heads since
-    // H/N and Hkv/N keep the group size H/Hkv.
+    // H/N and Hkv/N keep the group size H/Hkv, and every variant is per
+    // head.
+    SmallVector<Type> types;
+    for (Value r : op->getResults())
+      types.push_back(localType(r.getType(), *split));
     auto local = AttentionOp::create(
-        b, op.getLoc(), localType(op.getResult().getType(), *split), locals[0],
-        locals[1], locals[2], /*mask=*/Value(), op.getScaleAttr(),
-        op.getCausal());
-    result = local.getResult();
+        b, op.getLoc(), types, in.q, in.k, in.v, in.mask, in.alibi, in.sinks,
+        op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+        op.getSoftcapAttr());
+    results = {local.getResult(), local.getLse()};
   } else if (split->replicatedQuery) {
-    result = buildDecode(b, op, locals[0], locals[1], locals[2], *split);
+    results = buildDecode(b, op, in, *split);
   } else if (op.getCausal()) {
-    result = buildCausalRing(b, op, locals[0], locals[1], locals[2], *split);
+    results = buildCausalRing(b, op, in, *split);
     // The layout mha-run (or any caller) must give the blocks.
     func->setAttr(kZigZagAttr, UnitAttr::get(op.getContext()));
   } else {
-    result = buildRing(b, op, locals[0], locals[1], locals[2], *split);
+    results = buildRing(b, op, in, *split);
   }
-  resultAnnotation.getResult().replaceAllUsesWith(result);
-  resultAnnotation.erase();
+  resultAnnotations[0].getResult().replaceAllUsesWith(results.o);
+  if (resultAnnotations.size() > 1)
+    resultAnnotations[1].getResult().replaceAllUsesWith(results.lse);
+  for (shard::ShardOp annotation : resultAnnotations)
+    annotation.erase();
   SmallVector<Operation *> dead;
-  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()})
+  for (Value operand : op->getOperands())
     dead.push_back(operand.getDefiningOp());
   op.erase();
   for (Operation *annotation : dead) {

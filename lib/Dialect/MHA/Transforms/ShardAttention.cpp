@@ -33,14 +33,36 @@ bool isReplicatedQuery(AttentionOp op, int64_t dim) {
   return dim == 2 && op.getQuery().getType().getDimSize(2) == 1;
 }
 
+/// The tensor axis of `value` (an operand or result of `op`) that is split
+/// over the grid when `op` is split along `dim`, or -1 when it stays whole.
+/// A mask is split with the queries' rows (or, in a decode step, with the
+/// keys' columns) unless it is broadcast along them; its key columns stay
+/// whole on each rank, and the ring slices them per step.
+int64_t splitAxisOf(AttentionOp op, Value value, int64_t dim) {
+  bool decode = isReplicatedQuery(op, dim);
+  if (value == op.getQuery() || value == op.getResult() ||
+      value == op.getLse())
+    return decode ? -1 : dim;
+  if (value == op.getKey() || value == op.getValue())
+    return dim;
+  if (value == op.getAlibi() || value == op.getSinks())
+    return dim == 1 ? 0 : -1;
+  auto mask = cast<RankedTensorType>(value.getType());
+  int64_t axis = dim == 1 ? 1 : decode ? 3 : 2;
+  return mask.getDimSize(axis) == 1 ? -1 : axis;
+}
+
 /// Checks that `op` can be partitioned along `dim` over `n` processes;
 /// reports why not on `op`.
 LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
-  if (op.getMask() || op.getAlibi() || op.getSinks() || op.getWindow() ||
-      op.getSoftcapAttr())
-    return op.emitOpError("mha-shard-attention: masks, ALiBi, sinks, "
-                          "windows and softcap are not supported on a "
-                          "sharded attention yet");
+  // The heads split everything per head; the sequence ring knows masks,
+  // softcap, sinks and the lse result, but not positions that move with
+  // the blocks (a window, ALiBi).
+  if (dim == 2 && (op.getWindow() || op.getAlibi()))
+    return op.emitOpError("mha-shard-attention: ")
+           << (op.getWindow() ? "a window" : "ALiBi")
+           << " on an attention split by the sequence is not supported yet "
+              "(split the heads instead)";
   // A single query sees every key under causal (bottom-right aligned).
   if (op.getCausal() && dim == 2 && !isReplicatedQuery(op, dim)) {
     // The zig-zag layout: 2N chunks of equal length, one Sq = Skv axis.
@@ -56,21 +78,23 @@ LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
                             "(the zig-zag layout), got ")
              << sq << " and grid-size " << n;
   }
-  if (op.getLse())
-    return op.emitOpError(
-        "mha-shard-attention: an lse result is not supported on a sharded "
-        "attention yet");
   StringRef what = dim == 2 ? "sequence length" : "head count";
   for (auto [name, value] :
        {std::pair<StringRef, Value>{"query", op.getQuery()},
         {"key", op.getKey()},
-        {"value", op.getValue()}}) {
-    if (!isa_and_nonnull<BlockArgument>(value))
+        {"value", op.getValue()},
+        {"mask", op.getMask()},
+        {"alibi slopes", op.getAlibi()},
+        {"sinks", op.getSinks()}}) {
+    if (!value)
+      continue;
+    if (!isa<BlockArgument>(value))
       return op.emitOpError("mha-shard-attention: the ")
              << name << " must be an argument of the function";
-    if (name == "query" && isReplicatedQuery(op, dim))
+    int64_t axis = splitAxisOf(op, value, dim);
+    if (axis < 0)
       continue;
-    int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
+    int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(axis);
     if (ShapedType::isDynamic(size))
       return op.emitOpError("mha-shard-attention: the ")
              << name << "'s " << what << " must be static";
@@ -129,33 +153,41 @@ struct MHAShardAttention
     }
 
     MLIRContext *ctx = module.getContext();
-    SmallVector<shard::GridAxesAttr> splitAxes(dim + 1,
-                                               DenseI16ArrayAttr::get(ctx, {}));
-    splitAxes[dim] = DenseI16ArrayAttr::get(ctx, {0});
     for (AttentionOp op : ops) {
       builder.setInsertionPoint(op);
-      Value sharding = shard::ShardingOp::create(
-          builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
-          splitAxes);
-      // Decode: the query and the result are replicated.
-      Value querySharding = sharding;
-      if (isReplicatedQuery(op, dim))
-        querySharding = shard::ShardingOp::create(
-            builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
-            ArrayRef<shard::GridAxesAttr>{});
-      for (OpOperand *operand : {&op.getQueryMutable(), &op.getKeyMutable(),
-                                 &op.getValueMutable()}) {
-        Value annotated = shard::ShardOp::create(
-            builder, op.getLoc(), operand->get(),
-            operand == &op.getQueryMutable() ? querySharding : sharding,
-            /*annotate_for_users=*/true);
-        operand->set(annotated);
-      }
+      // One shard.sharding per split tensor axis (-1: replicated).
+      llvm::SmallDenseMap<int64_t, Value> shardings;
+      auto shardingFor = [&](Value value) {
+        int64_t axis = splitAxisOf(op, value, dim);
+        Value &sharding = shardings[axis];
+        if (!sharding) {
+          SmallVector<shard::GridAxesAttr> splitAxes(
+              axis + 1, DenseI16ArrayAttr::get(ctx, {}));
+          if (axis >= 0)
+            splitAxes[axis] = DenseI16ArrayAttr::get(ctx, {0});
+          sharding = shard::ShardingOp::create(
+              builder, op.getLoc(), FlatSymbolRefAttr::get(ctx, kGridName),
+              splitAxes);
+        }
+        return sharding;
+      };
+      SmallVector<Value> operandShardings, resultShardings;
+      for (Value operand : op->getOperands())
+        operandShardings.push_back(shardingFor(operand));
+      for (Value result : op->getResults())
+        resultShardings.push_back(shardingFor(result));
+      for (auto [operand, sharding] :
+           llvm::zip(op->getOpOperands(), operandShardings))
+        operand.set(shard::ShardOp::create(builder, op.getLoc(), operand.get(),
+                                           sharding,
+                                           /*annotate_for_users=*/true));
       builder.setInsertionPointAfter(op);
-      Value result = op.getResult();
-      auto annotated =
-          shard::ShardOp::create(builder, op.getLoc(), result, querySharding);
-      result.replaceAllUsesExcept(annotated, annotated);
+      for (auto [result, sharding] :
+           llvm::zip(op->getResults(), resultShardings)) {
+        auto annotated =
+            shard::ShardOp::create(builder, op.getLoc(), result, sharding);
+        result.replaceAllUsesExcept(annotated, annotated);
+      }
     }
   }
 };
