@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -144,6 +145,13 @@ Job job;
   std::_Exit(kUsageError);
 }
 
+/// `x` as few digits as it needs ("3", "0.5").
+std::string seconds(double x) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", x);
+  return text;
+}
+
 /// Polls `request` until it completes; after --mpi-timeout seconds, aborts
 /// the job with `what()` (what this rank waited for). Open MPI's MPI_Wait
 /// polls too; this one also gives up.
@@ -157,10 +165,9 @@ int boundedWait(MPI_Request *request, MPI_Status *status,
     if (rc != MPI_SUCCESS || done)
       return rc;
     if (std::chrono::steady_clock::now() > deadline)
-      abortJob(what() + llvm::formatv(" within {0} s (--mpi-timeout): a rank "
-                                      "failed, hangs or runs something "
-                                      "else; aborting the job",
-                                      job.timeout));
+      abortJob(what() + " within " + seconds(job.timeout) +
+               " s (--mpi-timeout): a rank failed, hangs or runs something "
+               "else; aborting the job");
     sched_yield();
   }
 }
@@ -296,9 +303,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
   if (pipeline == PipelineKind::GPU)
     fail(flag + " runs the cpu or reference pipeline on each rank, not gpu");
   if (!(shard.timeoutSeconds > 0) || !std::isfinite(shard.timeoutSeconds))
-    fail(llvm::formatv("--mpi-timeout: expected a finite number of seconds "
-                       "> 0, got {0}",
-                       shard.timeoutSeconds));
+    fail("--mpi-timeout: expected a finite number of seconds > 0, got " +
+         seconds(shard.timeoutSeconds));
   // Without a launcher, MPI_Init makes a job of one process (or, where
   // singletons are not supported, fails in MPI's words).
   if (shard.gridSize > 1 && !startedByLauncher())

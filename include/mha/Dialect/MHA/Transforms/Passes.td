@@ -468,24 +468,27 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
   let summary = "Annotate the attention of an entry function with a 1-D "
                 "shard grid";
   let description = [{
-    Declares `shard.grid @mha_grid(shape = N)` and annotates the query, key
-    and value of every `mha.attention` whose operands are arguments of its
-    function with a `shard.sharding` on that grid, and its result with the
-    same sharding:
+    Declares `shard.grid @mha_grid(shape = N)` and annotates every operand of
+    each `mha.attention` whose operands are arguments of its function with a
+    `shard.sharding` on that grid, and its results likewise:
     - `axis=sequence` splits dimension 2 (the sequence: ring attention);
     - `axis=heads` splits dimension 1 (the heads: no communication).
 
     A decode step split by the sequence (a query of length 1) keeps its
     query and result replicated (`split_axes = []`) and splits only the
-    keys and values.
+    keys and values. A mask is split with the query's rows (by the heads:
+    its heads; in a decode step: its key columns) and replicated when it is
+    broadcast along that axis; ALiBi slopes and sinks are split by the
+    heads and replicated by the sequence; an `lse` result is split like the
+    result.
 
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
-    by `grid-size`, dynamic sizes and variants the partitioning cannot
-    handle yet (masks, ALiBi, sinks, windows, softcap) are refused with an
-    error naming the sizes. Causal attention split by the sequence needs
-    Sq = Skv divisible by 2 * grid-size (the zig-zag layout of
-    `mha-partition-attention`).
+    by `grid-size` and dynamic sizes are refused with an error naming the
+    operand and the sizes; so are a window and ALiBi on a split of the
+    sequence (their positions move with the blocks). Causal attention split
+    by the sequence needs Sq = Skv divisible by 2 * grid-size (the zig-zag
+    layout of `mha-partition-attention`).
 
     Before:
     ```mlir
@@ -542,6 +545,14 @@ def MHAPartitionAttention
       attention of the whole query with the local K/V block, then N - 1
       steps that pass the partial results (o, lse) around the ring and merge
       each: every rank ends with the whole, replicated result.
+
+    On a split of the sequence, a mask holds the rank's query rows and every
+    key column; each step slices the columns of the K/V block it attends to
+    (that of rank `(rank - t) mod N` in step t, from
+    `shard.process_linear_index`). Softcap is applied per block; sinks scale
+    the merged result once, by `1 / (1 + exp(s - lse))`; an `lse` result is
+    the merged log-sum-exp. On a split of the heads every variant stays on
+    the local attention.
 
     After (`grid-size=2 axis=sequence`, abridged):
     ```mlir
