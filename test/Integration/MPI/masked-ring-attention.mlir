@@ -14,8 +14,8 @@
 // RUN: %mpirun -np 2 mha-run %s --entry=sinks_softcap_lse --shard-sequence=2 --seed=7 --verify | FileCheck %s --check-prefixes=CHECK,LSE
 // RUN: %mpirun -np 2 mha-run %s --entry=heads_variants --shard-heads=2 --seed=8 --verify | FileCheck %s --check-prefixes=CHECK,LSE
 //
-// ALiBi and windows move with the positions of the blocks: refused on a
-// split of the sequence, naming the variant.
+// A window's bounds would move with the blocks: refused on a split of the
+// sequence.
 // RUN: not %mpirun -np 2 mha-run %s --entry=heads_variants --shard-sequence=2 --seed=1 2>&1 | FileCheck %s --check-prefix=WINDOW
 
 // RING: @i1_gqa_sq_ne_skv sharded over 2 MPI ranks by sequence (ring: yes)
@@ -32,8 +32,10 @@ func.func @i1_gqa_sq_ne_skv(%q: tensor<2x4x6x8xf32>, %k: tensor<2x2x10x8xf32>, %
   return %o : tensor<2x4x6x4xf32>
 }
 
-func.func @additive_f16(%q: tensor<1x2x9x8xf16>, %k: tensor<1x2x12x8xf16>, %v: tensor<1x2x12x8xf16>, %m: tensor<1x2x9x12xf16>) -> tensor<1x2x9x8xf16> {
-  %o = mha.attention %q, %k, %v mask(%m) : tensor<1x2x9x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x9x12xf16> -> tensor<1x2x9x8xf16>
+// ALiBi: each block's lse is shifted by slope * (its offset from the global
+// positions).
+func.func @additive_f16(%q: tensor<1x2x9x8xf16>, %k: tensor<1x2x12x8xf16>, %v: tensor<1x2x12x8xf16>, %m: tensor<1x2x9x12xf16>, %a: tensor<2xf32>) -> tensor<1x2x9x8xf16> {
+  %o = mha.attention %q, %k, %v mask(%m) alibi(%a : tensor<2xf32>) : tensor<1x2x9x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x12x8xf16>, tensor<1x2x9x12xf16> -> tensor<1x2x9x8xf16>
   return %o : tensor<1x2x9x8xf16>
 }
 
@@ -43,13 +45,13 @@ func.func @key_padding_bf16(%q: tensor<2x2x8x16xbf16>, %k: tensor<2x1x8x16xbf16>
   return %o : tensor<2x2x8x16xbf16>
 }
 
-func.func @causal_i1(%q: tensor<1x2x8x8xf32>, %k: tensor<1x1x8x8xf32>, %v: tensor<1x1x8x8xf32>, %m: tensor<1x1x8x8xi1>) -> tensor<1x2x8x8xf32> {
-  %o = mha.attention %q, %k, %v mask(%m) {causal} : tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x8xf32>
+func.func @causal_i1(%q: tensor<1x2x8x8xf32>, %k: tensor<1x1x8x8xf32>, %v: tensor<1x1x8x8xf32>, %m: tensor<1x1x8x8xi1>, %a: tensor<2xf32>) -> tensor<1x2x8x8xf32> {
+  %o = mha.attention %q, %k, %v mask(%m) alibi(%a : tensor<2xf32>) {causal} : tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>, tensor<1x1x8x8xi1> -> tensor<1x2x8x8xf32>
   return %o : tensor<1x2x8x8xf32>
 }
 
-func.func @decode_i1(%q: tensor<2x4x1x8xf16>, %k: tensor<2x2x12x8xf16>, %v: tensor<2x2x12x8xf16>, %m: tensor<2x1x1x12xi1>) -> tensor<2x4x1x8xf16> {
-  %o = mha.attention %q, %k, %v mask(%m) : tensor<2x4x1x8xf16>, tensor<2x2x12x8xf16>, tensor<2x2x12x8xf16>, tensor<2x1x1x12xi1> -> tensor<2x4x1x8xf16>
+func.func @decode_i1(%q: tensor<2x4x1x8xf16>, %k: tensor<2x2x12x8xf16>, %v: tensor<2x2x12x8xf16>, %m: tensor<2x1x1x12xi1>, %a: tensor<4xf32>) -> tensor<2x4x1x8xf16> {
+  %o = mha.attention %q, %k, %v mask(%m) alibi(%a : tensor<4xf32>) : tensor<2x4x1x8xf16>, tensor<2x2x12x8xf16>, tensor<2x2x12x8xf16>, tensor<2x1x1x12xi1> -> tensor<2x4x1x8xf16>
   return %o : tensor<2x4x1x8xf16>
 }
 

@@ -271,18 +271,50 @@ Value sourceAt(OpBuilder &b, Location loc, Value rank, Value t, int64_t n) {
                                 cn);
 }
 
-/// The local attention of one step: the op's scale and softcap, with its
-/// lse; causal only where asked (the ring decides what is visible).
+/// The local attention of one step: the op's scale, softcap and ALiBi
+/// slopes, with its lse; causal only where asked (the ring decides what is
+/// visible).
 Results attendBlock(OpBuilder &b, AttentionOp op, RankedTensorType oType,
-                    Value q, Value k, Value v, Value mask, bool causal) {
+                    Value q, Value k, Value v, Value mask, Value alibi,
+                    bool causal) {
   auto lseType = RankedTensorType::get(oType.getShape().take_front(3),
                                        b.getF32Type());
   auto a = AttentionOp::create(
-      b, op.getLoc(), TypeRange{oType, lseType}, q, k, v, mask,
-      /*alibi=*/Value(), /*sinks=*/Value(), op.getScaleAttr(),
+      b, op.getLoc(), TypeRange{oType, lseType}, q, k, v, mask, alibi,
+      /*sinks=*/Value(), op.getScaleAttr(),
       causal ? UnitAttr::get(b.getContext()) : nullptr, /*window=*/nullptr,
       op.getSoftcapAttr());
   return {a.getResult(), a.getLse()};
+}
+
+/// ALiBi on a block: the local attention adds `slopes[h] * (j - i')` in the
+/// block's own positions, which differ from the global distance by
+/// `offset` (an index: key start - query start - (Skv - Sq) + (block Skv -
+/// block Sq)), the same for every score of a row. A constant added to a
+/// row's scores leaves its softmax as it is and adds itself to its lse:
+/// so `lse + slopes[h] * offset` is the block's global lse. -inf stays.
+Value shiftLse(OpBuilder &b, Location loc, Value lse, Value slopes,
+               Value offset) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(lse.getType());
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  auto head = AffineMap::get(3, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  Value c = arith::SIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), offset));
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{lse, slopes},
+             ValueRange{tensor::EmptyOp::create(b, loc, type.getShape(),
+                                                b.getF32Type())},
+             ArrayRef<AffineMap>{id3, head, id3},
+             SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value r = arith::AddFOp::create(
+                   nb, nl, args[0],
+                   arith::MulFOp::create(nb, nl, args[1], c));
+               linalg::YieldOp::create(nb, nl, r);
+             })
+      .getResult(0);
 }
 
 /// The ring: N steps of local attention on the K/V block at hand, merged by
@@ -300,9 +332,12 @@ Results buildRing(OpBuilder &b, AttentionOp op, const Locals &in,
   bool maskColumns =
       in.mask && cast<RankedTensorType>(in.mask.getType()).getDimSize(3) != 1;
   Value rank;
-  if (maskColumns)
+  if (maskColumns || in.alibi)
     rank = shard::ProcessLinearIndexOp::create(
         b, loc, shard::GridOp(split.grid).getSymName());
+  auto cst = [&](OpBuilder &nb, int64_t c) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, c);
+  };
 
   auto attend = [&](OpBuilder &nb, Value t, Value kb, Value vb) {
     Value mask = in.mask;
@@ -313,8 +348,19 @@ Results buildRing(OpBuilder &b, AttentionOp op, const Locals &in,
       mask = slice23(nb, loc, mask, {nb.getIndexAttr(0), rows},
                      {offset, block});
     }
-    Results r = attendBlock(nb, op, resultType, in.q, kb, vb, mask,
+    Results r = attendBlock(nb, op, resultType, in.q, kb, vb, mask, in.alibi,
                             /*causal=*/false);
+    if (in.alibi) {
+      // Keys from source * block, queries from rank * rows.
+      int64_t sq = rows * split.n, skv = block * split.n;
+      Value keys = arith::MulIOp::create(
+          nb, loc, sourceAt(nb, loc, rank, t, split.n), cst(nb, block));
+      Value queries = arith::MulIOp::create(nb, loc, rank, cst(nb, rows));
+      Value offset = arith::AddIOp::create(
+          nb, loc, arith::SubIOp::create(nb, loc, keys, queries),
+          cst(nb, (block - rows) - (skv - sq)));
+      r.lse = shiftLse(nb, loc, r.lse, in.alibi, offset);
+    }
     return std::pair<Value, Value>{r.o, r.lse};
   };
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
@@ -384,7 +430,23 @@ Results buildDecode(OpBuilder &b, AttentionOp op, const Locals &in,
   ArrayRef<int64_t> oShape = resultType.getShape();
   SmallVector<int64_t> lseShape(oShape.take_front(3));
   Results local = attendBlock(b, op, resultType, in.q, in.k, in.v, in.mask,
-                              /*causal=*/false);
+                              in.alibi, /*causal=*/false);
+  if (in.alibi) {
+    // The query is the last position, Skv - 1; the block's keys start at
+    // rank * block: offset = (rank + 1) * block - Skv.
+    int64_t block = cast<RankedTensorType>(in.k.getType()).getDimSize(2);
+    Value rank = shard::ProcessLinearIndexOp::create(
+        b, loc, shard::GridOp(split.grid).getSymName());
+    Value end = arith::MulIOp::create(
+        b, loc,
+        arith::AddIOp::create(b, loc, rank,
+                              arith::ConstantIndexOp::create(b, loc, 1)),
+        arith::ConstantIndexOp::create(b, loc, block));
+    Value offset = arith::SubIOp::create(
+        b, loc, end,
+        arith::ConstantIndexOp::create(b, loc, block * split.n));
+    local.lse = shiftLse(b, loc, local.lse, in.alibi, offset);
+  }
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
     return shard::ShiftOp::create(
         nb, loc, x.getType(), shard::GridOp(split.grid).getSymName(),
@@ -477,7 +539,16 @@ Results buildCausalRing(OpBuilder &b, AttentionOp op, const Locals &in,
                chunk});
         auto attend = [&](OpBuilder &ib, bool causal) {
           Results r = attendBlock(ib, op, oType, qHalves[qa], kHalves[kc],
-                                  vHalves[kc], mask, causal);
+                                  vHalves[kc], mask, in.alibi, causal);
+          // Chunk-local positions: the offset is (key chunk - query chunk)
+          // * chunk (Sq = Skv).
+          if (in.alibi)
+            r.lse = shiftLse(
+                ib, loc, r.lse, in.alibi,
+                arith::MulIOp::create(
+                    ib, loc,
+                    arith::SubIOp::create(ib, loc, kChunks[kc], qChunks[qa]),
+                    idx(ib, chunk)));
           scf::YieldOp::create(ib, loc, ValueRange{r.o, r.lse});
         };
         // Fully masked: nothing to merge (o = 0, lse = -inf).

@@ -56,13 +56,12 @@ int64_t splitAxisOf(AttentionOp op, Value value, int64_t dim) {
 /// reports why not on `op`.
 LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
   // The heads split everything per head; the sequence ring knows masks,
-  // softcap, sinks and the lse result, but not positions that move with
-  // the blocks (a window, ALiBi).
-  if (dim == 2 && (op.getWindow() || op.getAlibi()))
-    return op.emitOpError("mha-shard-attention: ")
-           << (op.getWindow() ? "a window" : "ALiBi")
-           << " on an attention split by the sequence is not supported yet "
-              "(split the heads instead)";
+  // softcap, sinks, ALiBi and the lse result, but not a window (whose
+  // bounds would move with the blocks).
+  if (dim == 2 && op.getWindow())
+    return op.emitOpError("mha-shard-attention: a window on an attention "
+                          "split by the sequence is not supported yet (split "
+                          "the heads instead)");
   // A single query sees every key under causal (bottom-right aligned).
   if (op.getCausal() && dim == 2 && !isReplicatedQuery(op, dim)) {
     // The zig-zag layout: 2N chunks of equal length, one Sq = Skv axis.

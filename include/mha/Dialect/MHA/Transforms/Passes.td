@@ -485,8 +485,8 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
     by `grid-size` and dynamic sizes are refused with an error naming the
-    operand and the sizes; so are a window and ALiBi on a split of the
-    sequence (their positions move with the blocks). Causal attention split
+    operand and the sizes; so is a window on a split of the sequence (its
+    bounds would move with the blocks). Causal attention split
     by the sequence needs Sq = Skv divisible by 2 * grid-size (the zig-zag
     layout of `mha-partition-attention`).
 
@@ -549,9 +549,12 @@ def MHAPartitionAttention
     On a split of the sequence, a mask holds the rank's query rows and every
     key column; each step slices the columns of the K/V block it attends to
     (that of rank `(rank - t) mod N` in step t, from
-    `shard.process_linear_index`). Softcap is applied per block; sinks scale
-    the merged result once, by `1 / (1 + exp(s - lse))`; an `lse` result is
-    the merged log-sum-exp. On a split of the heads every variant stays on
+    `shard.process_linear_index`). Softcap is applied per block; ALiBi too,
+    and each block's lse is shifted by `slope * offset`, the difference
+    between the block's local positions and the global ones (a constant
+    per row leaves the softmax unchanged); sinks scale the merged result
+    once, by `1 / (1 + exp(s - lse))`; an `lse` result is the merged
+    log-sum-exp. On a split of the heads every variant stays on
     the local attention.
 
     After (`grid-size=2 axis=sequence`, abridged):
