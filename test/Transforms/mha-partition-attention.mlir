@@ -102,3 +102,27 @@ func.func @masked(%q: tensor<1x2x6x8xf32>, %k: tensor<1x2x9x8xf32>, %v: tensor<1
   %o, %lse = mha.attention %q, %k, %v mask(%m) sinks(%s : tensor<2xf32>) {softcap = 3.0 : f32} : tensor<1x2x6x8xf32>, tensor<1x2x9x8xf32>, tensor<1x2x9x8xf32>, tensor<1x1x6x9xi1> -> tensor<1x2x6x8xf32>, tensor<1x2x6xf32>
   return %o, %lse : tensor<1x2x6x8xf32>, tensor<1x2x6xf32>
 }
+
+// -----
+
+// ALiBi: the block attends with the slopes as they are, in its own
+// positions; its lse is shifted by slope * offset, the offset between the
+// block's positions and the global ones: keys from source * 3, queries from
+// rank * 2, plus (3 - 2) - (9 - 6) = -2.
+// DECODE-LABEL: func.func @alibi
+// DECODE: %[[RANK:.*]] = shard.process_linear_index on @mha_grid : index
+// DECODE: scf.for
+// DECODE: %[[O:.*]], %[[LSE:.*]] = mha.attention {{.*}} alibi(%[[A:.*]] : tensor<2xf32>)
+// DECODE: %[[SRC:.*]] = arith.remui
+// DECODE: %[[KEYS:.*]] = arith.muli %[[SRC]], %c3
+// DECODE: %[[QUERIES:.*]] = arith.muli %[[RANK]], %c2
+// DECODE: %[[D:.*]] = arith.subi %[[KEYS]], %[[QUERIES]]
+// DECODE: %[[OFF:.*]] = arith.addi %[[D]], %c-2
+// DECODE: %[[I:.*]] = arith.index_cast %[[OFF]] : index to i64
+// DECODE: %[[F:.*]] = arith.sitofp %[[I]] : i64 to f32
+// DECODE: linalg.generic {{.*}} ins(%[[LSE]], %[[A]] : tensor<1x2x2xf32>, tensor<2xf32>)
+// DECODE: arith.mulf %{{.*}}, %[[F]]
+func.func @alibi(%q: tensor<1x2x6x8xf32>, %k: tensor<1x2x9x8xf32>, %v: tensor<1x2x9x8xf32>, %a: tensor<2xf32>) -> tensor<1x2x6x8xf32> {
+  %o = mha.attention %q, %k, %v alibi(%a : tensor<2xf32>) : tensor<1x2x6x8xf32>, tensor<1x2x9x8xf32>, tensor<1x2x9x8xf32> -> tensor<1x2x6x8xf32>
+  return %o : tensor<1x2x6x8xf32>
+}

@@ -272,12 +272,22 @@ bool startedByLauncher() {
   return false;
 }
 
+/// This process's rank as its launcher says, before MPI_Init ("?" if none).
+const char *launcherRank() {
+  for (const char *name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char *rank = std::getenv(name))
+      return rank;
+  return "?";
+}
+
+/// What SIGALRM during MPI_Init prints, composed before (a signal handler
+/// may only write).
+char initTimeoutMessage[256];
+
 /// SIGALRM during MPI_Init: a process of the job never joined it.
 void initTimedOut(int) {
-  const char message[] =
-      "mha-run: error: MPI_Init did not finish within --mpi-timeout: a "
-      "process of the job did not start or hangs\n";
-  ssize_t written = ::write(2, message, sizeof(message) - 1);
+  ssize_t written =
+      ::write(2, initTimeoutMessage, std::strlen(initTimeoutMessage));
   (void)written;
   std::_Exit(kUsageError);
 }
@@ -316,6 +326,11 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
 
   // A process of the job that never calls MPI_Init would hang the others
   // in it: a watchdog bounds it.
+  std::snprintf(initTimeoutMessage, sizeof(initTimeoutMessage),
+                "mha-run: error: rank %s: MPI_Init did not finish within %s s "
+                "(--mpi-timeout): a process of the job did not start or "
+                "hangs\n",
+                launcherRank(), seconds(shard.timeoutSeconds).c_str());
   struct sigaction watchdog = {}, saved = {};
   watchdog.sa_handler = initTimedOut;
   sigaction(SIGALRM, &watchdog, &saved);

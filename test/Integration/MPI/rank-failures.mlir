@@ -27,6 +27,11 @@
 // RUN: not timeout 120 %mpirun -np 2 bash -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then b=--bench=1; fi; exec mha-run %s --entry=mha --shard-sequence=2 --seed=1 --mpi-timeout=3 $b' 2>&1 | FileCheck %s --check-prefix=HANG
 // HANG: mha-run: error: rank 0: ring step 1 of 1: no block from rank 1 (message {{[01]}}, 512 bytes) within 3 s (--mpi-timeout): a rank failed, hangs or runs something else; aborting the job
 //
+// A process of the job that never joins it (rank 1 is not mha-run): rank 0
+// gives up in MPI_Init.
+// RUN: not timeout 120 %mpirun -np 2 bash -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then exec sleep 100; fi; exec mha-run %s --entry=mha --shard-sequence=2 --seed=1 --mpi-timeout=3' 2>&1 | FileCheck %s --check-prefix=INIT
+// INIT: mha-run: error: rank 0: MPI_Init did not finish within 3 s (--mpi-timeout): a process of the job did not start or hangs
+//
 // A bad --mpi-timeout.
 // RUN: not mha-run %s --entry=mha --shard-sequence=1 --mpi-timeout=0 2>&1 | FileCheck %s --check-prefix=BADTIMEOUT
 // BADTIMEOUT: mha-run: error: --mpi-timeout: expected a finite number of seconds > 0, got 0
