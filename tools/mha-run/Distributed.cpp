@@ -208,10 +208,10 @@ int ringWait(MPI_Request *request, MPI_Status *status) {
   inFlight.erase(it);
   int &done = stepsDone[{message.tag, message.receive}];
   int rc = boundedWait(request, status, [&] {
-    std::string step = llvm::formatv("ring step {0} of {1}: ", done + 1,
-                                      job.size - 1);
-    std::string what = llvm::formatv("(message {0}, {1} bytes)", message.tag,
-                                     message.bytes);
+    std::string step =
+        llvm::formatv("ring step {0} of {1}: ", done + 1, job.size - 1);
+    std::string what =
+        llvm::formatv("(message {0}, {1} bytes)", message.tag, message.bytes);
     return message.receive
                ? llvm::formatv("{0}no block from rank {1} {2}", step,
                                message.peer, what)
@@ -230,8 +230,7 @@ int ringWait(MPI_Request *request, MPI_Status *status) {
 int agree(bool failed, llvm::StringRef phase) {
   int mine = failed ? job.rank : job.size, lowest = job.size;
   MPI_Request request;
-  MPI_Iallreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD,
-                 &request);
+  MPI_Iallreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
   boundedWait(&request, MPI_STATUS_IGNORE, [&] {
     return ("the other ranks did not finish " + phase).str();
   });
@@ -457,9 +456,8 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     if (rank == 0)
       gathered.resize(part.bytes.size() * size);
     MPI_Request request;
-    MPI_Igather(part.bytes.data(), part.bytes.size(), MPI_BYTE,
-                gathered.data(), part.bytes.size(), MPI_BYTE, 0,
-                MPI_COMM_WORLD, &request);
+    MPI_Igather(part.bytes.data(), part.bytes.size(), MPI_BYTE, gathered.data(),
+                part.bytes.size(), MPI_BYTE, 0, MPI_COMM_WORLD, &request);
     wait(request, "gathering the results on rank 0: not every rank sent its "
                   "part");
     int64_t dim = splitDim(spec.shape, part.shape);

@@ -234,31 +234,31 @@ Value finish(OpBuilder &b, Location loc, Value acc, Value m, Value sinks,
   if (sinks) {
     MLIRContext *ctx = b.getContext();
     auto id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    auto row = AffineMap::get(4, 0,
-                              {getAffineDimExpr(0, ctx),
-                               getAffineDimExpr(1, ctx),
-                               getAffineDimExpr(2, ctx)},
-                              ctx);
+    auto row =
+        AffineMap::get(4, 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                        getAffineDimExpr(2, ctx)},
+                       ctx);
     auto head = AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx);
     auto accType = cast<RankedTensorType>(acc.getType());
-    acc = linalg::GenericOp::create(
-              b, loc, accType, ValueRange{acc, m, sinks},
-              ValueRange{tensor::EmptyOp::create(b, loc, accType.getShape(),
-                                                 b.getF32Type())},
-              ArrayRef<AffineMap>{id4, row, head, id4},
-              SmallVector<utils::IteratorType>(4,
-                                               utils::IteratorType::parallel),
-              [&](OpBuilder &nb, Location nl, ValueRange args) {
-                Value one =
-                    arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
-                Value e = math::ExpOp::create(
-                    nb, nl, arith::SubFOp::create(nb, nl, args[2], args[1]));
-                // m = -inf (no key): acc / inf = 0.
-                Value r = arith::DivFOp::create(
-                    nb, nl, args[0], arith::AddFOp::create(nb, nl, one, e));
-                linalg::YieldOp::create(nb, nl, r);
-              })
-              .getResult(0);
+    acc =
+        linalg::GenericOp::create(
+            b, loc, accType, ValueRange{acc, m, sinks},
+            ValueRange{tensor::EmptyOp::create(b, loc, accType.getShape(),
+                                               b.getF32Type())},
+            ArrayRef<AffineMap>{id4, row, head, id4},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              Value one =
+                  arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
+              Value e = math::ExpOp::create(
+                  nb, nl, arith::SubFOp::create(nb, nl, args[2], args[1]));
+              // m = -inf (no key): acc / inf = 0.
+              Value r = arith::DivFOp::create(
+                  nb, nl, args[0], arith::AddFOp::create(nb, nl, one, e));
+              linalg::YieldOp::create(nb, nl, r);
+            })
+            .getResult(0);
   }
   return roundTo(b, loc, acc, resultType);
 }
@@ -277,13 +277,13 @@ Value sourceAt(OpBuilder &b, Location loc, Value rank, Value t, int64_t n) {
 Results attendBlock(OpBuilder &b, AttentionOp op, RankedTensorType oType,
                     Value q, Value k, Value v, Value mask, Value alibi,
                     bool causal) {
-  auto lseType = RankedTensorType::get(oType.getShape().take_front(3),
-                                       b.getF32Type());
-  auto a = AttentionOp::create(
-      b, op.getLoc(), TypeRange{oType, lseType}, q, k, v, mask, alibi,
-      /*sinks=*/Value(), op.getScaleAttr(),
-      causal ? UnitAttr::get(b.getContext()) : nullptr, /*window=*/nullptr,
-      op.getSoftcapAttr());
+  auto lseType =
+      RankedTensorType::get(oType.getShape().take_front(3), b.getF32Type());
+  auto a = AttentionOp::create(b, op.getLoc(), TypeRange{oType, lseType}, q, k,
+                               v, mask, alibi,
+                               /*sinks=*/Value(), op.getScaleAttr(),
+                               causal ? UnitAttr::get(b.getContext()) : nullptr,
+                               /*window=*/nullptr, op.getSoftcapAttr());
   return {a.getResult(), a.getLse()};
 }
 
@@ -310,8 +310,7 @@ Value shiftLse(OpBuilder &b, Location loc, Value lse, Value slopes,
              SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value r = arith::AddFOp::create(
-                   nb, nl, args[0],
-                   arith::MulFOp::create(nb, nl, args[1], c));
+                   nb, nl, args[0], arith::MulFOp::create(nb, nl, args[1], c));
                linalg::YieldOp::create(nb, nl, r);
              })
       .getResult(0);
@@ -342,11 +341,11 @@ Results buildRing(OpBuilder &b, AttentionOp op, const Locals &in,
   auto attend = [&](OpBuilder &nb, Value t, Value kb, Value vb) {
     Value mask = in.mask;
     if (maskColumns) {
-      Value offset = arith::MulIOp::create(
-          nb, loc, sourceAt(nb, loc, rank, t, split.n),
-          arith::ConstantIndexOp::create(nb, loc, block));
-      mask = slice23(nb, loc, mask, {nb.getIndexAttr(0), rows},
-                     {offset, block});
+      Value offset =
+          arith::MulIOp::create(nb, loc, sourceAt(nb, loc, rank, t, split.n),
+                                arith::ConstantIndexOp::create(nb, loc, block));
+      mask =
+          slice23(nb, loc, mask, {nb.getIndexAttr(0), rows}, {offset, block});
     }
     Results r = attendBlock(nb, op, resultType, in.q, kb, vb, mask, in.alibi,
                             /*causal=*/false);
@@ -443,8 +442,7 @@ Results buildDecode(OpBuilder &b, AttentionOp op, const Locals &in,
                               arith::ConstantIndexOp::create(b, loc, 1)),
         arith::ConstantIndexOp::create(b, loc, block));
     Value offset = arith::SubIOp::create(
-        b, loc, end,
-        arith::ConstantIndexOp::create(b, loc, block * split.n));
+        b, loc, end, arith::ConstantIndexOp::create(b, loc, block * split.n));
     local.lse = shiftLse(b, loc, local.lse, in.alibi, offset);
   }
   auto shift = [&](OpBuilder &nb, Value x) -> Value {
@@ -637,8 +635,7 @@ Results buildCausalRing(OpBuilder &b, AttentionOp op, const Locals &in,
     return joined;
   };
   Value m = join(state[1], state[3]);
-  return {finish(b, loc, join(state[0], state[2]), m, in.sinks, resultType),
-          m};
+  return {finish(b, loc, join(state[0], state[2]), m, in.sinks, resultType), m};
 }
 
 /// The local type of the annotated function argument `annotation` (a
@@ -712,10 +709,10 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
     SmallVector<Type> types;
     for (Value r : op->getResults())
       types.push_back(localType(r.getType(), *split));
-    auto local = AttentionOp::create(
-        b, op.getLoc(), types, in.q, in.k, in.v, in.mask, in.alibi, in.sinks,
-        op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-        op.getSoftcapAttr());
+    auto local = AttentionOp::create(b, op.getLoc(), types, in.q, in.k, in.v,
+                                     in.mask, in.alibi, in.sinks,
+                                     op.getScaleAttr(), op.getCausalAttr(),
+                                     op.getWindowAttr(), op.getSoftcapAttr());
     results = {local.getResult(), local.getLse()};
   } else if (split->replicatedQuery) {
     results = buildDecode(b, op, in, *split);

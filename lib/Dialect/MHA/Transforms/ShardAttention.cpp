@@ -40,8 +40,7 @@ bool isReplicatedQuery(AttentionOp op, int64_t dim) {
 /// whole on each rank, and the ring slices them per step.
 int64_t splitAxisOf(AttentionOp op, Value value, int64_t dim) {
   bool decode = isReplicatedQuery(op, dim);
-  if (value == op.getQuery() || value == op.getResult() ||
-      value == op.getLse())
+  if (value == op.getQuery() || value == op.getResult() || value == op.getLse())
     return decode ? -1 : dim;
   if (value == op.getKey() || value == op.getValue())
     return dim;
