@@ -20,7 +20,6 @@
 #include <mpi.h>
 #include <sys/resource.h>
 
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -154,7 +153,8 @@ std::string seconds(double x) {
 
 /// Polls `request` until it completes; after --mpi-timeout seconds, aborts
 /// the job with `what()` (what this rank waited for). Open MPI's MPI_Wait
-/// polls too; this one also gives up.
+/// polls too (MPI_Test progresses the transfers, and yields the core when
+/// Open MPI runs oversubscribed); this one also gives up.
 int boundedWait(MPI_Request *request, MPI_Status *status,
                 llvm::function_ref<std::string()> what) {
   auto deadline = std::chrono::steady_clock::now() +
@@ -168,7 +168,6 @@ int boundedWait(MPI_Request *request, MPI_Status *status,
       abortJob(what() + " within " + seconds(job.timeout) +
                " s (--mpi-timeout): a rank failed, hangs or runs something "
                "else; aborting the job");
-    sched_yield();
   }
 }
 
