@@ -195,11 +195,17 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       local->lookupSymbol<func::FuncOp>(fullSig.name)->hasAttr("mha.zigzag");
   std::vector<HostTensor> args;
   // An argument the partitioned entry takes whole (the replicated query of
-  // a decode step) is passed whole.
-  for (auto [full, spec] : llvm::zip(fullArgs, sig.args))
-    args.push_back(spec.shape == full.shape
-                       ? full
-                       : takeShard(full, dim, shard.gridSize, rank, zigzag));
+  // a decode step, a layer's inputs) is passed whole; a split one is split
+  // along the dim that shrank (a layer's weights: columns or rows).
+  for (auto [full, spec] : llvm::zip(fullArgs, sig.args)) {
+    int64_t splitDim = -1;
+    for (size_t d = 0; d < full.shape.size() && d < spec.shape.size(); ++d)
+      if (spec.shape[d] >= 0 && spec.shape[d] != full.shape[d])
+        splitDim = d;
+    args.push_back(splitDim < 0 ? full
+                                : takeShard(full, splitDim, shard.gridSize,
+                                            rank, zigzag));
+  }
   failOn(checkInputs(sig, args), flag + ": ");
 
   // The ring's MPI calls, bound by address to this process's Open MPI.
@@ -211,6 +217,12 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       {"MPI_Allreduce", reinterpret_cast<void *>(&MPI_Allreduce)},
       {"ompi_mpi_comm_world", static_cast<void *>(&ompi_mpi_comm_world)},
       {"ompi_mpi_byte", static_cast<void *>(&ompi_mpi_byte)},
+      {"ompi_mpi_float", static_cast<void *>(&ompi_mpi_float)},
+      {"ompi_mpi_double", static_cast<void *>(&ompi_mpi_double)},
+      {"ompi_mpi_op_sum", static_cast<void *>(&ompi_mpi_op_sum)},
+      {"ompi_mpi_op_max", static_cast<void *>(&ompi_mpi_op_max)},
+      {"ompi_mpi_op_min", static_cast<void *>(&ompi_mpi_op_min)},
+      {"ompi_mpi_op_prod", static_cast<void *>(&ompi_mpi_op_prod)},
   };
   TargetFlags target = compileOptions.getTarget();
   auto jit = checkAll(JitFunction::compile(*local, sig, pipeline,
