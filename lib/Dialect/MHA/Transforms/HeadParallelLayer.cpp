@@ -70,11 +70,11 @@ StringRef describe(int64_t dim) {
 
 Value createSharding(OpBuilder &b, Location loc, StringRef grid, int64_t dim) {
   MLIRContext *ctx = b.getContext();
-  SmallVector<shard::GridAxesAttr> axes;
-  if (dim != kReplicated) {
-    axes.assign(dim + 1, DenseI16ArrayAttr::get(ctx, {}));
+  // Replicated is `[[]]`: MLIR 22 prints `[]` but cannot parse it back.
+  SmallVector<shard::GridAxesAttr> axes(std::max<int64_t>(dim + 1, 1),
+                                        DenseI16ArrayAttr::get(ctx, {}));
+  if (dim != kReplicated)
     axes[dim] = DenseI16ArrayAttr::get(ctx, {0});
-  }
   return shard::ShardingOp::create(b, loc, FlatSymbolRefAttr::get(ctx, grid),
                                    axes);
 }
