@@ -479,6 +479,16 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     query and result replicated (`split_axes = []`) and splits only the
     keys and values.
 
+    With `axis=heads`, each `mha.multi_head_attention` (the whole layer) is
+    annotated for Megatron-style tensor parallelism: `wq`, `wk`, `wv`
+    split by columns (`split_axes = [[], [0]]`) and their biases by rows
+    (column-parallel), `wo` by rows (`[[0]]`, row-parallel), a mask with one
+    entry per head by its heads; the inputs, the output bias, a
+    head-broadcast mask and the result replicated (`[[]]`). `grid-size`
+    must divide `num_kv_heads` (so that a KV head stays with its query
+    heads); its operands must be function arguments and its result static.
+    A layer is never split by the sequence.
+
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
     by `grid-size`, dynamic sizes and variants the partitioning cannot
@@ -541,7 +551,13 @@ def MHAPartitionAttention
     - for a decode step (replicated query, K/V split by the sequence), the
       attention of the whole query with the local K/V block, then N - 1
       steps that pass the partial results (o, lse) around the ring and merge
-      each: every rank ends with the whole, replicated result.
+      each: every rank ends with the whole, replicated result;
+    - for a `mha.multi_head_attention` layer split by its heads, the layer on
+      the local heads (H/N query heads, Hkv/N KV heads; the columns of the
+      Q/K/V weights and biases, the rows of `wo`) with a zero output bias,
+      whose output projection is then partial: one `shard.all_reduce` (sum,
+      in f32) of the `[B, Sq, E]` partial results, then the output bias,
+      added once, and the rounding to the layer's element type.
 
     After (`grid-size=2 axis=sequence`, abridged):
     ```mlir
