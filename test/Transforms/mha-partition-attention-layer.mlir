@@ -1,5 +1,6 @@
 // RUN: mha-opt %s -mha-shard-attention="grid-size=2 axis=heads" -mha-partition-attention -split-input-file | FileCheck %s
 // RUN: mha-opt %s -mha-shard-attention="grid-size=2 axis=heads" -mha-partition-attention -convert-mha-shard-to-mpi -split-input-file | FileCheck %s --check-prefix=MPI
+// RUN: mha-opt %s -mha-shard-attention="grid-size=2 axis=heads" -mha-partition-attention -convert-mha-shard-to-mpi -split-input-file --mha-cpu-pipeline="target-cpu=x86-64-v3" | FileCheck %s --check-prefix=LLVM
 
 // The program of one rank of a layer split by heads over 2 ranks: its 2 of
 // 4 query heads and 1 of 2 KV heads (columns of W_q, W_k, W_v and of their
@@ -30,6 +31,15 @@
 // MPI: linalg.generic {{.*}} ins(%[[SUM]], %{{.*}} : tensor<1x8x16xf32>, tensor<16xf32>)
 // MPI-NOT: mpi.
 // MPI: return
+
+// Through the CPU pipeline: the local layer fused and bufferized like one
+// process's, the all-reduce a call of Open MPI's MPI_Allreduce.
+// LLVM-DAG: llvm.func @MPI_Allreduce(!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+// LLVM-DAG: llvm.mlir.global external @ompi_mpi_op_sum()
+// LLVM-DAG: llvm.mlir.global external @ompi_mpi_float()
+// LLVM-LABEL: llvm.func @layer
+// LLVM: llvm.call @MPI_Allreduce
+// LLVM-NOT: mpi.
 func.func @layer(%x: tensor<1x8x16xf32>, %wq: tensor<16x16xf32>, %wk: tensor<16x8xf32>, %wv: tensor<16x8xf32>, %wo: tensor<16x16xf32>, %bq: tensor<16xf32>, %bk: tensor<8xf32>, %bv: tensor<8xf32>, %bo: tensor<16xf32>, %mask: tensor<1x1x8x8xi1>) -> tensor<1x8x16xf32> {
   %y = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo bias(%bq, %bk, %bv, %bo) mask(%mask) {num_heads = 4 : i64, num_kv_heads = 2 : i64, causal} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<16x16xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x16xf32>, tensor<16xf32>, tensor<8xf32>, tensor<8xf32>, tensor<16xf32>, tensor<1x1x8x8xi1> -> tensor<1x8x16xf32>
   return %y : tensor<1x8x16xf32>
