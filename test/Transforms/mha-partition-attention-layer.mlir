@@ -63,3 +63,22 @@ func.func @f16(%x: tensor<1x4x8xf16>, %m: tensor<1x6x8xf16>, %wq: tensor<8x8xf16
   %y = mha.multi_head_attention %x, %m, %wq, %wk, %wv, %wo mask(%mask) {num_heads = 4 : i64, scale = 0.5 : f32} : tensor<1x4x8xf16>, tensor<1x6x8xf16>, tensor<8x8xf16>, tensor<8x8xf16>, tensor<8x12xf16>, tensor<12x8xf16>, tensor<1x4x4x6xf16> -> tensor<1x4x8xf16>
   return %y : tensor<1x4x8xf16>
 }
+
+// -----
+
+// A residual block: the computed input is replicated (every rank computes
+// it whole), and the all-reduced result is used as it was.
+// CHECK-LABEL: func.func @block
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8x16xf32>, %[[W:.*]]: tensor<16x8xf32>, %[[WO:.*]]: tensor<8x16xf32>)
+// CHECK: %[[N:.*]] = linalg.mul ins(%[[X]], %[[X]]
+// CHECK: %[[P:.*]] = mha.multi_head_attention %[[N]], %[[N]], %[[W]], %[[W]], %[[W]], %[[WO]] {num_heads = 1 : i64}
+// CHECK: %[[SUM:.*]] = shard.all_reduce %[[P]]
+// CHECK: %[[Y:.*]] = linalg.add ins(%[[SUM]], %[[X]] :
+// CHECK: return %[[Y]]
+func.func @block(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>, %wo: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
+  %e = tensor.empty() : tensor<1x8x16xf32>
+  %n = linalg.mul ins(%x, %x : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  %h = mha.multi_head_attention %n, %n, %w, %w, %w, %wo {num_heads = 2 : i64} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<1x8x16xf32>
+  %y = linalg.add ins(%h, %x : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  return %y : tensor<1x8x16xf32>
+}

@@ -45,6 +45,25 @@ func.func @head_mask(%x: tensor<2x3x8xf32>, %m: tensor<2x5x8xf32>, %wq: tensor<8
 
 // -----
 
+// A replicated operand may be computed (every rank computes it whole) and
+// the replicated result used further: a residual block.
+// CHECK-LABEL: func.func @block
+// CHECK: %[[N:.*]] = linalg.mul
+// CHECK: %[[REP:.*]] = shard.sharding @mha_grid split_axes = {{\[\[}}]] : !shard.sharding
+// CHECK: %[[NS:.*]] = shard.shard %[[N]] to %[[REP]] annotate_for_users
+// CHECK: %[[H:.*]] = mha.multi_head_attention %[[NS]]
+// CHECK: %[[HS:.*]] = shard.shard %[[H]] to %[[REP]] : tensor<1x8x16xf32>
+// CHECK: linalg.add ins(%[[HS]], %{{.*}} :
+func.func @block(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
+  %e = tensor.empty() : tensor<1x8x16xf32>
+  %n = linalg.mul ins(%x, %x : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  %h = mha.multi_head_attention %n, %n, %w, %w, %w, %w {num_heads = 2 : i64} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<1x8x16xf32>
+  %y = linalg.add ins(%h, %x : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  return %y : tensor<1x8x16xf32>
+}
+
+// -----
+
 // GQA: a rank keeps whole KV heads, so grid-size must divide num_kv_heads.
 func.func @kv_heads(%x: tensor<1x8x16xf32>, %wq: tensor<16x16xf32>, %wk: tensor<16x4xf32>, %wv: tensor<16x4xf32>, %wo: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
   // expected-error @+1 {{mha-shard-attention: the layer's num_kv_heads 1 is not a multiple of grid-size 2 (a rank keeps whole KV heads with their query heads)}}
@@ -62,10 +81,11 @@ func.func @heads(%x: tensor<1x8x12xf32>, %w: tensor<12x12xf32>) -> tensor<1x8x12
 
 // -----
 
-// The weights must be arguments: the shards are what each rank is given.
+// The split operands must be arguments: the shards are what each rank is
+// given.
 func.func @computed(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
   %wq = arith.addf %w, %w : tensor<16x16xf32>
-  // expected-error @+1 {{mha-shard-attention: the layer's wq must be an argument of the function}}
+  // expected-error @+1 {{mha-shard-attention: the layer's wq must be an argument of the function (each rank is given its shard)}}
   %y = mha.multi_head_attention %x, %x, %wq, %w, %w, %w {num_heads = 2 : i64} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<1x8x16xf32>
   return %y : tensor<1x8x16xf32>
 }

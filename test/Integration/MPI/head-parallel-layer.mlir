@@ -3,13 +3,14 @@
 // output projection, one all-reduce), each run equal to the single-process
 // reference pipeline and the C++ oracle: MHA and GQA, self- and
 // cross-attention (Sq != Skv, Dv != D), biases, causal, masks per head and
-// broadcast over the heads, f32, f16 and bf16, on 2, 3 and 4 ranks.
+// broadcast over the heads, f32, f16 and bf16, a residual block around the
+// layer, on 2, 3 and 4 ranks.
 //
 // REQUIRES: mpi
 // RUN: %mpirun -np 2 mha-run %s --entry=gqa_bias_causal --shard-heads=2 --seed=1 --verify | FileCheck %s --check-prefixes=CHECK,TWO
 // RUN: %mpirun -np 3 mha-run %s --entry=gqa_cross --shard-heads=3 --seed=2 --verify --bench=2 | FileCheck %s --check-prefixes=CHECK,THREE,BENCH
 // RUN: %mpirun -np 4 mha-run %s --entry=f16_head_mask --shard-heads=4 --seed=3 --verify | FileCheck %s --check-prefixes=CHECK,FOUR
-// RUN: %mpirun -np 2 mha-run %s --entry=bf16_mask --shard-heads=2 --seed=4 --verify | FileCheck %s
+// RUN: %mpirun -np 2 mha-run %s --entry=bf16_residual_block --shard-heads=2 --seed=4 --verify | FileCheck %s --check-prefix=BLOCK
 //
 // A grid that would split a KV head from its query heads is one clear error
 // (exit 2), never a hang.
@@ -24,6 +25,11 @@
 // CHECK: verify result 0 vs oracle: {{.*}} PASS
 // BENCH: bench: 2 runs, median
 // CHECK: PASS
+// The oracle knows single ops only: the block is checked against the
+// reference pipeline.
+// BLOCK: verify result 0 vs reference: {{.*}} PASS
+// BLOCK-NOT: FAIL
+// BLOCK: PASS
 // KV: mha-run: error: --shard-heads: 'mha.multi_head_attention' op mha-shard-attention: the layer's num_kv_heads 2 is not a multiple of grid-size 4 (a rank keeps whole KV heads with their query heads)
 // KV-NOT: mha-run: error
 
@@ -47,8 +53,13 @@ func.func @f16_head_mask(%x: tensor<2x6x16xf16>, %wq: tensor<16x32xf16>, %wk: te
   return %y : tensor<2x6x16xf16>
 }
 
-// bf16 MHA with an additive mask broadcast over the heads (replicated).
-func.func @bf16_mask(%x: tensor<1x8x32xbf16>, %wq: tensor<32x32xbf16>, %wk: tensor<32x32xbf16>, %wv: tensor<32x32xbf16>, %wo: tensor<32x32xbf16>, %mask: tensor<1x1x8x8xbf16>) -> tensor<1x8x32xbf16> {
-  %y = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo mask(%mask) {num_heads = 4 : i64} : tensor<1x8x32xbf16>, tensor<1x8x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<1x1x8x8xbf16> -> tensor<1x8x32xbf16>
+// A bf16 residual block: the layer on a computed input (x * x, replicated:
+// every rank computes it), an additive mask broadcast over the heads
+// (replicated), and the all-reduced result added to x.
+func.func @bf16_residual_block(%x: tensor<1x8x32xbf16>, %wq: tensor<32x32xbf16>, %wk: tensor<32x32xbf16>, %wv: tensor<32x32xbf16>, %wo: tensor<32x32xbf16>, %mask: tensor<1x1x8x8xbf16>) -> tensor<1x8x32xbf16> {
+  %e = tensor.empty() : tensor<1x8x32xbf16>
+  %n = linalg.mul ins(%x, %x : tensor<1x8x32xbf16>, tensor<1x8x32xbf16>) outs(%e : tensor<1x8x32xbf16>) -> tensor<1x8x32xbf16>
+  %h = mha.multi_head_attention %n, %n, %wq, %wk, %wv, %wo mask(%mask) {num_heads = 4 : i64} : tensor<1x8x32xbf16>, tensor<1x8x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<32x32xbf16>, tensor<1x1x8x8xbf16> -> tensor<1x8x32xbf16>
+  %y = linalg.add ins(%h, %x : tensor<1x8x32xbf16>, tensor<1x8x32xbf16>) outs(%e : tensor<1x8x32xbf16>) -> tensor<1x8x32xbf16>
   return %y : tensor<1x8x32xbf16>
 }

@@ -154,10 +154,14 @@ LogicalResult mlir::mha::checkLayerShardable(MultiHeadAttentionOp op,
            << (op.getNumKvHeads() ? "num_kv_heads " : "num_heads ") << hkv
            << " is not a multiple of grid-size " << n
            << " (a rank keeps whole KV heads with their query heads)";
+  // A replicated operand may be computed (every rank computes it whole); a
+  // split one is given to each rank as its shard.
   for (const Role &role : getRoles(op))
-    if (!isa<BlockArgument>(role.operand->get()))
+    if (role.dim != kReplicated && !isa<BlockArgument>(role.operand->get()))
       return op.emitOpError("mha-shard-attention: the layer's ")
-             << role.name << " must be an argument of the function";
+             << role.name
+             << " must be an argument of the function (each rank is given "
+                "its shard)";
   // The all-reduce moves the whole [B, Sq, E] result.
   if (!op.getType().hasStaticShape())
     return op.emitOpError("mha-shard-attention: the layer's result must have "
@@ -197,17 +201,17 @@ mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
   if (!func)
     return op.emitOpError("mha-partition-attention: the layer must be in a "
                           "function");
-  // The operands: annotated arguments with the Megatron split.
+  // The operands: annotated, with the Megatron split; the split ones are
+  // function arguments, which become the rank's shards.
   shard::GridOp grid;
   SmallVector<Role> roles = getRoles(op);
   llvm::MapVector<BlockArgument, RankedTensorType> localTypes;
   SmallVector<Value> locals;
   for (const Role &role : roles) {
     auto annotation = role.operand->get().getDefiningOp<shard::ShardOp>();
-    if (!annotation || !annotation.getAnnotateForUsers() ||
-        !isa<BlockArgument>(annotation.getSrc()))
+    if (!annotation || !annotation.getAnnotateForUsers())
       return op.emitOpError("mha-partition-attention: the layer's ")
-             << role.name << " must be an annotated function argument";
+             << role.name << " must be annotated";
     auto sharding = annotation.getSharding().getDefiningOp<shard::ShardingOp>();
     shard::GridOp g = sharding ? shard::getGrid(sharding, symbols) : nullptr;
     if (!g || g.getRank() != 1 || ShapedType::isDynamic(g.getShape()[0]))
@@ -223,9 +227,26 @@ mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
       return op.emitOpError("mha-partition-attention: the ")
              << role.name << " of a layer split by its heads must be "
              << describe(role.dim);
-    auto arg = cast<BlockArgument>(annotation.getSrc());
-    if (!llvm::all_of(arg.getUsers(),
-                      [](Operation *u) { return isa<shard::ShardOp>(u); }))
+    auto arg = dyn_cast<BlockArgument>(annotation.getSrc());
+    if (arg && arg.getOwner()->getParentOp() != func)
+      arg = nullptr;
+    if (role.dim == kReplicated && !arg) {
+      locals.push_back(annotation.getSrc());
+      continue;
+    }
+    if (!arg)
+      return op.emitOpError("mha-partition-attention: the layer's ")
+             << role.name << " must be a function argument (each rank is "
+             << "given its shard)";
+    // A replicated argument is whole on every rank: other uses keep it.
+    // A split one becomes the shard: its only users are this layer's
+    // annotations (a second layer sharing it would be split twice).
+    if (role.dim != kReplicated &&
+        !llvm::all_of(arg.getUsers(), [&](Operation *u) {
+          return isa<shard::ShardOp>(u) &&
+                 llvm::all_of(u->getUsers(),
+                              [&](Operation *v) { return v == op; });
+        }))
       return op.emitOpError("mha-partition-attention: argument #")
              << arg.getArgNumber() << " has uses besides its annotation";
     int64_t n = g.getShape()[0];
@@ -252,7 +273,8 @@ mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
                           "count ")
            << hkv << " is not a multiple of the grid size " << n;
 
-  // The result: replicated, returned.
+  // The result: replicated, whole on every rank after the all-reduce, so
+  // its users stay as they are.
   if (!op.getResult().hasOneUse())
     return op.emitOpError("mha-partition-attention: the layer's result must "
                           "have one use, its annotation");
@@ -263,12 +285,9 @@ mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
           ? resultAnnotation.getSharding().getDefiningOp<shard::ShardingOp>()
           : nullptr;
   if (!resultSharding || resultAnnotation.getAnnotateForUsers() ||
-      !isReplicated(resultSharding) ||
-      !llvm::all_of(resultAnnotation->getUsers(),
-                    [](Operation *u) { return isa<func::ReturnOp>(u); }))
+      !isReplicated(resultSharding))
     return op.emitOpError("mha-partition-attention: the layer's result must "
-                          "be annotated replicated and returned by the "
-                          "function");
+                          "be annotated replicated");
 
   for (auto [arg, type] : localTypes)
     arg.setType(type);

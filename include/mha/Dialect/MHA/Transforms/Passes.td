@@ -486,8 +486,9 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     entry per head by its heads; the inputs, the output bias, a
     head-broadcast mask and the result replicated (`[[]]`). `grid-size`
     must divide `num_kv_heads` (so that a KV head stays with its query
-    heads); its operands must be function arguments and its result static.
-    A layer is never split by the sequence.
+    heads); the split operands must be function arguments (a replicated
+    one may be computed: every rank computes it whole) and the result
+    static. A layer is never split by the sequence.
 
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
@@ -557,7 +558,8 @@ def MHAPartitionAttention
       Q/K/V weights and biases, the rows of `wo`) with a zero output bias,
       whose output projection is then partial: one `shard.all_reduce` (sum,
       in f32) of the `[B, Sq, E]` partial results, then the output bias,
-      added once, and the rounding to the layer's element type.
+      added once, and the rounding to the layer's element type. The result
+      is then whole on every rank, so its users (a residual add, ...) stay.
 
     After (`grid-size=2 axis=sequence`, abridged):
     ```mlir
