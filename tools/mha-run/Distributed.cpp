@@ -202,9 +202,9 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
     for (size_t d = 0; d < full.shape.size() && d < spec.shape.size(); ++d)
       if (spec.shape[d] >= 0 && spec.shape[d] != full.shape[d])
         splitDim = d;
-    args.push_back(splitDim < 0 ? full
-                                : takeShard(full, splitDim, shard.gridSize,
-                                            rank, zigzag));
+    args.push_back(
+        splitDim < 0 ? full
+                     : takeShard(full, splitDim, shard.gridSize, rank, zigzag));
   }
   failOn(checkInputs(sig, args), flag + ": ");
 

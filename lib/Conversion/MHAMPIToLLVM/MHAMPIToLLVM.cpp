@@ -156,8 +156,8 @@ struct WaitLowering : public ConvertOpToLLVMPattern<mpi::Wait> {
 };
 
 /// The address of Open MPI's predefined object `name` (a datatype or an op).
-Value getPredefined(OpBuilder &b, Location loc, ModuleOp module,
-                    StringRef name, StringRef structName) {
+Value getPredefined(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
+                    StringRef structName) {
   if (!module.lookupSymbol<LLVM::GlobalOp>(name)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
@@ -234,13 +234,13 @@ struct AllReduceLowering : public ConvertOpToLLVMPattern<mpi::AllReduceOp> {
         rewriter.getI32IntegerAttr(memrefType.getNumElements()));
     Value type = getPredefined(rewriter, loc, module, datatype,
                                "ompi_predefined_datatype_t");
-    Value reduce = getPredefined(rewriter, loc, module, reduction,
-                                 "ompi_predefined_op_t");
+    Value reduce =
+        getPredefined(rewriter, loc, module, reduction, "ompi_predefined_op_t");
     Value comm = getComm(rewriter, loc, adaptor.getComm());
     // MPI_Allreduce(sendbuf, recvbuf, count, datatype, op, comm).
-    LLVM::LLVMFuncOp fn = getOrInsertFunction(
-        rewriter, module, "MPI_Allreduce",
-        {ptrType, ptrType, i32, ptrType, ptrType, ptrType});
+    LLVM::LLVMFuncOp fn =
+        getOrInsertFunction(rewriter, module, "MPI_Allreduce",
+                            {ptrType, ptrType, i32, ptrType, ptrType, ptrType});
     auto call = LLVM::CallOp::create(
         rewriter, loc, fn, ValueRange{send, recv, count, type, reduce, comm});
     if (op.getRetval())

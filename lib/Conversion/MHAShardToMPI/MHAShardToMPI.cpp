@@ -134,8 +134,7 @@ LogicalResult lowerShift(shard::ShiftOp shift, int32_t tag,
 LogicalResult lowerAllReduce(shard::AllReduceOp op,
                              SymbolTableCollection &symbols) {
   shard::GridOp grid = shard::getGrid(op, symbols);
-  if (!grid || grid.getRank() != 1 ||
-      ShapedType::isDynamic(grid.getShape()[0]))
+  if (!grid || grid.getRank() != 1 || ShapedType::isDynamic(grid.getShape()[0]))
     return op.emitOpError("convert-mha-shard-to-mpi: only all-reduces on a "
                           "static 1-D grid are supported");
   auto type = dyn_cast<RankedTensorType>(op.getInput().getType());

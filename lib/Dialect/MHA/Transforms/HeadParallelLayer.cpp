@@ -116,8 +116,8 @@ Value convert(OpBuilder &b, Location loc, Value x, RankedTensorType type,
     maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx)));
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       type.getElementType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   auto castTo = [&](OpBuilder &nb, Location nl, Value v, Type to) -> Value {
     unsigned from = v.getType().getIntOrFloatBitWidth();
     if (v.getType() == to)
@@ -194,9 +194,8 @@ void mlir::mha::annotateLayerByHeads(MultiHeadAttentionOp op, StringRef grid) {
   op.getResult().replaceAllUsesExcept(annotated, annotated);
 }
 
-LogicalResult
-mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
-                                 SymbolTableCollection &symbols) {
+LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
+                                               SymbolTableCollection &symbols) {
   auto func = op->getParentOfType<func::FuncOp>();
   if (!func)
     return op.emitOpError("mha-partition-attention: the layer must be in a "
@@ -321,9 +320,9 @@ mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
   auto f32Type = resultType.clone(b.getF32Type());
   if (elt != b.getF32Type())
     partial = convert(b, loc, partial, f32Type, /*bias=*/Value());
-  Value result = shard::AllReduceOp::create(
-      b, loc, f32Type, grid.getSymName(), ArrayRef<shard::GridAxis>{0}, partial,
-      shard::ReductionKind::Sum);
+  Value result = shard::AllReduceOp::create(b, loc, f32Type, grid.getSymName(),
+                                            ArrayRef<shard::GridAxis>{0},
+                                            partial, shard::ReductionKind::Sum);
   if (bo || elt != b.getF32Type())
     result = convert(b, loc, result, resultType, bo);
 

@@ -553,8 +553,9 @@ struct MHAPartitionAttention
     SmallVector<MultiHeadAttentionOp> layers;
     getOperation().walk([&](MultiHeadAttentionOp op) { layers.push_back(op); });
     for (MultiHeadAttentionOp layer : layers)
-      if (llvm::any_of(layer->getOperands(),
-                       [](Value v) { return v.getDefiningOp<shard::ShardOp>(); }) &&
+      if (llvm::any_of(
+              layer->getOperands(),
+              [](Value v) { return v.getDefiningOp<shard::ShardOp>(); }) &&
           failed(partitionLayerByHeads(layer, symbols)))
         return signalPassFailure();
   }
