@@ -316,7 +316,8 @@ LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
           local(5), biases, mask, b.getI64IntegerAttr(h / n), numKvHeads,
           op.getScaleAttr(), op.getCausalAttr())
           .getResult();
-  // Summed in f32: MPI has no f16/bf16 type, and one rounding at the end.
+  // Summed in f32 (MPI has no f16/bf16): each partial is rounded once by the
+  // local layer, the sum once at the end.
   auto f32Type = resultType.clone(b.getF32Type());
   if (elt != b.getF32Type())
     partial = convert(b, loc, partial, f32Type, /*bias=*/Value());
