@@ -72,11 +72,12 @@ std::pair<int64_t, int64_t> outerInner(const std::vector<int64_t> &shape,
 }
 
 /// The dim a rank's shard of shape `local` splits of `full` (the first that
-/// differs). A mask's or an lse's split dim is not the attention's.
+/// differs; a dynamic dim is not a split). A mask's, an lse's or a layer
+/// weight's split dim is not the attention's.
 int64_t splitDim(const std::vector<int64_t> &full,
                  const std::vector<int64_t> &local) {
-  for (size_t d = 0; d < full.size(); ++d)
-    if (full[d] != local[d])
+  for (size_t d = 0; d < full.size() && d < local.size(); ++d)
+    if (local[d] >= 0 && full[d] != local[d])
       return d;
   return -1;
 }
@@ -402,7 +403,9 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       local->lookupSymbol<func::FuncOp>(fullSig.name)->hasAttr("mha.zigzag");
   std::vector<HostTensor> args;
   // An argument the partitioned entry takes whole (the replicated query of
-  // a decode step, a broadcast mask) is passed whole. Only the sequence
+  // a decode step, a broadcast mask, a layer's inputs) is passed whole; a
+  // split one along the dim that shrank (a layer's weights: columns or
+  // rows). Only the sequence
   // (dim 2: queries, mask rows, lse) is in the zig-zag layout.
   for (auto [full, spec] : llvm::zip(fullArgs, sig.args)) {
     int64_t dim = splitDim(full.shape, spec.shape);
@@ -422,6 +425,12 @@ int mlir::mha::tool::runDistributed(ModuleOp module, llvm::StringRef file,
       {"MPI_Allreduce", reinterpret_cast<void *>(&MPI_Allreduce)},
       {"ompi_mpi_comm_world", static_cast<void *>(&ompi_mpi_comm_world)},
       {"ompi_mpi_byte", static_cast<void *>(&ompi_mpi_byte)},
+      {"ompi_mpi_float", static_cast<void *>(&ompi_mpi_float)},
+      {"ompi_mpi_double", static_cast<void *>(&ompi_mpi_double)},
+      {"ompi_mpi_op_sum", static_cast<void *>(&ompi_mpi_op_sum)},
+      {"ompi_mpi_op_max", static_cast<void *>(&ompi_mpi_op_max)},
+      {"ompi_mpi_op_min", static_cast<void *>(&ompi_mpi_op_min)},
+      {"ompi_mpi_op_prod", static_cast<void *>(&ompi_mpi_op_prod)},
   };
   TargetFlags target = compileOptions.getTarget();
   auto jit = checkAll(JitFunction::compile(*local, sig, pipeline,

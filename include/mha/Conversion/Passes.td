@@ -154,7 +154,10 @@ def ConvertMHAShardToMPI : Pass<"convert-mha-shard-to-mpi", "::mlir::ModuleOp"> 
     The module is marked `#dlti.map<"MPI:Implementation" = "OpenMPI">`: the
     ABI of `convert-mha-mpi-to-llvm` and of upstream's MPI lowering.
     `shard.process_linear_index` on a 1-D grid becomes the rank in
-    `MPI_COMM_WORLD`. Other `shard` ops are left to upstream
+    `MPI_COMM_WORLD`. `shard.all_reduce` (sum, max, min, product) of a
+    static tensor on a 1-D grid (the head-parallel layer's) becomes an
+    `mpi.allreduce` from the tensor's buffer into a new one. Other `shard`
+    ops are left to upstream
     `convert-shard-to-mpi`; `shard.grid`s nothing refers to any more are
     erased.
 
@@ -199,7 +202,10 @@ def ConvertMHAMPIToLLVM : Pass<"convert-mha-mpi-to-llvm", "::mlir::ModuleOp"> {
     - `mpi.isend` / `mpi.irecv` → `MPI_Isend` / `MPI_Irecv` of the buffer as
       `MPI_BYTE`s (any element type), the request in a stack slot of the
       function's entry block;
-    - `mpi.wait` → `MPI_Wait(request, MPI_STATUS_IGNORE)`.
+    - `mpi.wait` → `MPI_Wait(request, MPI_STATUS_IGNORE)`;
+    - `mpi.allreduce` of f32 or f64 buffers (Open MPI only; upstream names
+      its reductions `ompi_mpi_sum`, ..., which Open MPI calls
+      `ompi_mpi_op_sum`, ...) → `MPI_Allreduce`.
 
     Runs on LLVM-dialect code whose memrefs are already converted (after
     `finalize-memref-to-llvm` and `convert-func-to-llvm`); a module without

@@ -4,7 +4,8 @@
 // Upstream's MPI-to-LLVM patterns plus the non-blocking point-to-point ops
 // they lack in MLIR 22 (mpi.isend, mpi.irecv, mpi.wait), for the Open MPI
 // ABI: handles are pointers to `ompi_predefined_*` globals, MPI_Request is a
-// pointer and MPI_STATUS_IGNORE is null.
+// pointer and MPI_STATUS_IGNORE is null. mpi.allreduce is lowered here too
+// for Open MPI, whose reduction globals upstream misnames.
 //
 //===----------------------------------------------------------------------===//
 
@@ -154,6 +155,102 @@ struct WaitLowering : public ConvertOpToLLVMPattern<mpi::Wait> {
   }
 };
 
+/// The address of Open MPI's predefined object `name` (a datatype or an op).
+Value getPredefined(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
+                    StringRef structName) {
+  if (!module.lookupSymbol<LLVM::GlobalOp>(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto type = LLVM::LLVMStructType::getOpaque(structName, b.getContext());
+    LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/false,
+                           LLVM::Linkage::External, name, Attribute());
+  }
+  return LLVM::AddressOfOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), name);
+}
+
+/// mpi.allreduce for Open MPI. MLIR 22's pattern names the predefined
+/// reductions `ompi_mpi_sum`, ..., which Open MPI does not define (its
+/// globals are `ompi_mpi_op_sum`, ...), so it wins over that one.
+struct AllReduceLowering : public ConvertOpToLLVMPattern<mpi::AllReduceOp> {
+  AllReduceLowering(const LLVMTypeConverter &converter)
+      : ConvertOpToLLVMPattern(converter, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(mpi::AllReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto module = op->getParentOfType<ModuleOp>();
+    FailureOr<Attribute> impl = dlti::query(module, {"MPI:Implementation"});
+    auto implName = succeeded(impl) ? dyn_cast<StringAttr>(*impl) : nullptr;
+    if (!implName || implName.getValue() != "OpenMPI")
+      return rewriter.notifyMatchFailure(op, "not Open MPI");
+    Location loc = op.getLoc();
+    auto memrefType = cast<MemRefType>(op.getSendbuf().getType());
+    Type element = memrefType.getElementType();
+    StringRef datatype = element.isF32()   ? "ompi_mpi_float"
+                         : element.isF64() ? "ompi_mpi_double"
+                                           : "";
+    if (datatype.empty() || !memrefType.hasStaticShape() ||
+        op.getRecvbuf().getType() != memrefType)
+      return op.emitOpError("convert-mha-mpi-to-llvm: mpi.allreduce needs "
+                            "two static f32 or f64 buffers of one type, got ")
+             << memrefType << " and " << op.getRecvbuf().getType();
+    if (memrefType.getNumElements() > std::numeric_limits<int32_t>::max())
+      return op.emitOpError("convert-mha-mpi-to-llvm: a buffer of ")
+             << memrefType.getNumElements()
+             << " elements exceeds an MPI count (2^31 - 1)";
+    StringRef reduction;
+    switch (op.getOp()) {
+    case mpi::MPI_ReductionOpEnum::MPI_SUM:
+      reduction = "ompi_mpi_op_sum";
+      break;
+    case mpi::MPI_ReductionOpEnum::MPI_MAX:
+      reduction = "ompi_mpi_op_max";
+      break;
+    case mpi::MPI_ReductionOpEnum::MPI_MIN:
+      reduction = "ompi_mpi_op_min";
+      break;
+    case mpi::MPI_ReductionOpEnum::MPI_PROD:
+      reduction = "ompi_mpi_op_prod";
+      break;
+    default:
+      return op.emitOpError("convert-mha-mpi-to-llvm: only MPI_SUM, MPI_MAX, "
+                            "MPI_MIN and MPI_PROD all-reduces are supported");
+    }
+
+    auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
+    Type llvmElement = getTypeConverter()->convertType(element);
+    auto address = [&](Value memref) -> Value {
+      MemRefDescriptor desc(memref);
+      return LLVM::GEPOp::create(rewriter, loc, ptrType, llvmElement,
+                                 desc.alignedPtr(rewriter, loc),
+                                 ValueRange{desc.offset(rewriter, loc)});
+    };
+    Value send = address(adaptor.getSendbuf());
+    Value recv = address(adaptor.getRecvbuf());
+    Type i32 = rewriter.getI32Type();
+    Value count = LLVM::ConstantOp::create(
+        rewriter, loc, i32,
+        rewriter.getI32IntegerAttr(memrefType.getNumElements()));
+    Value type = getPredefined(rewriter, loc, module, datatype,
+                               "ompi_predefined_datatype_t");
+    Value reduce =
+        getPredefined(rewriter, loc, module, reduction, "ompi_predefined_op_t");
+    Value comm = getComm(rewriter, loc, adaptor.getComm());
+    // MPI_Allreduce(sendbuf, recvbuf, count, datatype, op, comm).
+    LLVM::LLVMFuncOp fn =
+        getOrInsertFunction(rewriter, module, "MPI_Allreduce",
+                            {ptrType, ptrType, i32, ptrType, ptrType, ptrType});
+    auto call = LLVM::CallOp::create(
+        rewriter, loc, fn, ValueRange{send, recv, count, type, reduce, comm});
+    if (op.getRetval())
+      rewriter.replaceOp(op, call.getResult());
+    else
+      rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMHAMPIToLLVM
     : public mha::impl::ConvertMHAMPIToLLVMBase<ConvertMHAMPIToLLVM> {
   void runOnOperation() override {
@@ -189,6 +286,7 @@ struct ConvertMHAMPIToLLVM
     patterns.add<PointToPointLowering<mpi::ISendOp>>(converter, "MPI_Isend");
     patterns.add<PointToPointLowering<mpi::IRecvOp>>(converter, "MPI_Irecv");
     patterns.add<WaitLowering>(converter);
+    patterns.add<AllReduceLowering>(converter);
     LLVMConversionTarget target(*ctx);
     target.addIllegalDialect<mpi::MPIDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -2,7 +2,8 @@
 //
 // Lowers the ring shifts of partitioned attention (`shard.shift ... rotate`
 // on a 1-D grid) to mpi.isend/irecv with the waits deferred to the first use
-// of the shifted value, so that the transfer overlaps the work in between.
+// of the shifted value, so that the transfer overlaps the work in between,
+// and the all-reduce of a head-parallel layer to mpi.allreduce.
 //
 //===----------------------------------------------------------------------===//
 
@@ -127,6 +128,71 @@ LogicalResult lowerShift(shard::ShiftOp shift, int32_t tag,
   return success();
 }
 
+/// The all-reduce that finishes a head-parallel layer's output projection:
+/// mpi.allreduce from the input's buffer into a new one. The grid is the
+/// world's processes, as for the shifts.
+LogicalResult lowerAllReduce(shard::AllReduceOp op,
+                             SymbolTableCollection &symbols) {
+  shard::GridOp grid = shard::getGrid(op, symbols);
+  if (!grid || grid.getRank() != 1 || ShapedType::isDynamic(grid.getShape()[0]))
+    return op.emitOpError("convert-mha-shard-to-mpi: only all-reduces on a "
+                          "static 1-D grid are supported");
+  auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+  if (!type || !type.hasStaticShape() || op.getResult().getType() != type)
+    return op.emitOpError("convert-mha-shard-to-mpi: only all-reduces of a "
+                          "static tensor into the same type are supported");
+  mpi::MPI_ReductionOpEnum reduction;
+  switch (op.getReduction()) {
+  case shard::ReductionKind::Sum:
+    reduction = mpi::MPI_ReductionOpEnum::MPI_SUM;
+    break;
+  case shard::ReductionKind::Max:
+    reduction = mpi::MPI_ReductionOpEnum::MPI_MAX;
+    break;
+  case shard::ReductionKind::Min:
+    reduction = mpi::MPI_ReductionOpEnum::MPI_MIN;
+    break;
+  case shard::ReductionKind::Product:
+    reduction = mpi::MPI_ReductionOpEnum::MPI_PROD;
+    break;
+  default:
+    return op.emitOpError("convert-mha-shard-to-mpi: only sum, max, min and "
+                          "product all-reduces are supported");
+  }
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value comm =
+      mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
+  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+  auto sendBuffer = bufferization::ToBufferOp::create(
+      b, loc, memrefType, op.getInput(), /*read_only=*/true);
+  Value recvBuffer = memref::AllocOp::create(b, loc, memrefType);
+  mpi::AllReduceOp::create(b, loc, /*retval=*/Type(), sendBuffer, recvBuffer,
+                           reduction, comm);
+  Value result = bufferization::ToTensorOp::create(
+      b, loc, type, recvBuffer, /*restrict=*/true, /*writable=*/true);
+  op.getResult().replaceAllUsesWith(result);
+  op.erase();
+  return success();
+}
+
+/// mpi.allreduce reads its send buffer and writes its receive buffer (MLIR
+/// 22 declares no effects on it either).
+struct AllReduceEffects
+    : public MemoryEffectOpInterface::ExternalModel<AllReduceEffects,
+                                                    mpi::AllReduceOp> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
+    auto allReduce = cast<mpi::AllReduceOp>(op);
+    effects.emplace_back(MemoryEffects::Read::get(),
+                         &allReduce.getSendbufMutable());
+    effects.emplace_back(MemoryEffects::Write::get(),
+                         &allReduce.getRecvbufMutable());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+
 } // namespace
 
 void mlir::mha::registerMPIMemoryEffectModels(DialectRegistry &registry) {
@@ -136,6 +202,7 @@ void mlir::mha::registerMPIMemoryEffectModels(DialectRegistry &registry) {
     mpi::IRecvOp::attachInterface<PointToPointEffects<mpi::IRecvOp, true>>(
         *ctx);
     mpi::Wait::attachInterface<WaitEffects>(*ctx);
+    mpi::AllReduceOp::attachInterface<AllReduceEffects>(*ctx);
   });
 }
 
@@ -181,6 +248,13 @@ struct ConvertMHAShardToMPI
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
+    SmallVector<shard::AllReduceOp> allReduces;
+    module.walk([&](shard::AllReduceOp op) { allReduces.push_back(op); });
+    for (shard::AllReduceOp op : allReduces) {
+      if (failed(lowerAllReduce(op, symbols)))
+        return signalPassFailure();
+      any = true;
+    }
 
     // Grids nothing refers to any more (a split of the heads has no shifts).
     for (auto grid : llvm::make_early_inc_range(module.getOps<shard::GridOp>()))

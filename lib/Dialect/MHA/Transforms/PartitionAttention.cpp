@@ -12,6 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HeadParallelLayer.h"
+
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
@@ -762,6 +764,15 @@ struct MHAPartitionAttention
       if (failed(partition(op, symbols)))
         return signalPassFailure();
     }
+    // Layers split by their heads (HeadParallelLayer.cpp).
+    SmallVector<MultiHeadAttentionOp> layers;
+    getOperation().walk([&](MultiHeadAttentionOp op) { layers.push_back(op); });
+    for (MultiHeadAttentionOp layer : layers)
+      if (llvm::any_of(
+              layer->getOperands(),
+              [](Value v) { return v.getDefiningOp<shard::ShardOp>(); }) &&
+          failed(partitionLayerByHeads(layer, symbols)))
+        return signalPassFailure();
   }
 };
 } // namespace

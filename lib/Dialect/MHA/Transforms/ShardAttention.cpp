@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HeadParallelLayer.h"
+
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
@@ -129,11 +131,24 @@ struct MHAShardAttention
 
     SmallVector<AttentionOp> ops;
     module.walk([&](AttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
+    // Layers split by their heads (HeadParallelLayer.cpp).
+    SmallVector<MultiHeadAttentionOp> layers;
+    module.walk([&](MultiHeadAttentionOp op) { layers.push_back(op); });
+    if (ops.empty() && layers.empty())
       return;
     for (AttentionOp op : ops)
       if (failed(checkShardable(op, dim, gridSize)))
         return signalPassFailure();
+    for (MultiHeadAttentionOp layer : layers) {
+      if (dim != 1) {
+        layer.emitOpError("mha-shard-attention: a multi_head_attention layer "
+                          "is split by its heads (axis=heads), not by the ")
+            << axis;
+        return signalPassFailure();
+      }
+      if (failed(checkLayerShardable(layer, gridSize)))
+        return signalPassFailure();
+    }
 
     // One grid for the module; an existing one must have the same shape.
     OpBuilder builder(module.getBodyRegion());
@@ -187,6 +202,8 @@ struct MHAShardAttention
         result.replaceAllUsesExcept(annotated, annotated);
       }
     }
+    for (MultiHeadAttentionOp layer : layers)
+      annotateLayerByHeads(layer, kGridName);
   }
 };
 } // namespace

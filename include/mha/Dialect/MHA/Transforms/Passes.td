@@ -482,6 +482,17 @@ def MHAShardAttention : Pass<"mha-shard-attention", "::mlir::ModuleOp"> {
     heads and replicated by the sequence; an `lse` result is split like the
     result.
 
+    With `axis=heads`, each `mha.multi_head_attention` (the whole layer) is
+    annotated for Megatron-style tensor parallelism: `wq`, `wk`, `wv`
+    split by columns (`split_axes = [[], [0]]`) and their biases by rows
+    (column-parallel), `wo` by rows (`[[0]]`, row-parallel), a mask with one
+    entry per head by its heads; the inputs, the output bias, a
+    head-broadcast mask and the result replicated (`[[]]`). `grid-size`
+    must divide `num_kv_heads` (so that a KV head stays with its query
+    heads); the split operands must be function arguments (a replicated
+    one may be computed: every rank computes it whole) and the result
+    static. A layer is never split by the sequence.
+
     The annotated IR still means single-process attention; it is what
     `mha-partition-attention` turns into SPMD code. Sizes that do not divide
     by `grid-size` and dynamic sizes are refused with an error naming the
@@ -544,7 +555,14 @@ def MHAPartitionAttention
     - for a decode step (replicated query, K/V split by the sequence), the
       attention of the whole query with the local K/V block, then N - 1
       steps that pass the partial results (o, lse) around the ring and merge
-      each: every rank ends with the whole, replicated result.
+      each: every rank ends with the whole, replicated result;
+    - for a `mha.multi_head_attention` layer split by its heads, the layer on
+      the local heads (H/N query heads, Hkv/N KV heads; the columns of the
+      Q/K/V weights and biases, the rows of `wo`) with a zero output bias,
+      whose output projection is then partial: one `shard.all_reduce` (sum,
+      in f32) of the `[B, Sq, E]` partial results, then the output bias,
+      added once, and the rounding to the layer's element type. The result
+      is then whole on every rank, so its users (a residual add, ...) stay.
 
     On a split of the sequence, a mask holds the rank's query rows and every
     key column; each step slices the columns of the K/V block it attends to
