@@ -50,21 +50,84 @@ def test_torch_in_torch_out(dtype):
     close(o, ref(q, k, v, enable_gqa=True), dtype)
 
 
+class SpyHandle:
+    """Records the (address, strides) of each argument that a compiled
+    function's binding receives."""
+
+    def __init__(self, handle):
+        self.handle, self.seen = handle, []
+
+    def call_pointers(self, args, framework):
+        self.seen.append([(a[0], tuple(a[3])) for a in args])
+        return self.handle.call_pointers(args, framework)
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+
 def test_zero_copy_inputs(monkeypatch):
-    """Contiguous tensors reach the C API as themselves (same data
-    pointer, no .contiguous() copy)."""
-    q, k = rand(1, 2, 4, 8), rand(1, 2, 6, 8)
-    seen = []
-    real = mha.Function._call
+    """Tensors reach the binding as themselves (data pointer and strides,
+    no .contiguous() copy), also a strided KV cache slice, on the full path
+    and on the call plan of repeated calls."""
+    mha.cache_clear()
+    q, cache = rand(1, 2, 4, 8), rand(1, 2, 16, 8)
+    mha.attention(q, cache[:, :, :6], cache[:, :, :6])
+    fn = next(iter(mha.api._cache.entries.values()))
+    spy = fn._handle = SpyHandle(fn._handle)
 
-    def spy(self, arrays, framework, *rest):
-        seen.extend(a.data_ptr() for a in arrays)
-        return real(self, arrays, framework, *rest)
+    def no_copy(*args, **kwargs):
+        raise AssertionError("an input was copied in Python")
 
-    monkeypatch.setattr(mha.Function, "_call", spy)
-    mha.attention(q, k, k)
-    mha.attention(q, k, k)  # the fast path of a repeated call
-    assert seen == [q.data_ptr(), k.data_ptr(), k.data_ptr()] * 2
+    monkeypatch.setattr(torch.Tensor, "contiguous", no_copy)
+    k = cache[:, :, :7]
+    assert not k.is_contiguous()
+    mha.api._cache.fast.clear()
+    outs = [mha.attention(q, k, k), mha.attention(q, k, k)]  # full, plan
+    expect = [(q.data_ptr(), ()), (k.data_ptr(), k.stride()),
+              (k.data_ptr(), k.stride())]
+    assert spy.seen == [expect, expect]
+    monkeypatch.undo()
+    for o in outs:
+        close(o, ref(q, k, k))
+
+
+def test_decode_loop_uses_one_call_plan(monkeypatch):
+    """A decode loop over a growing KV cache slice (NumPy and torch) runs
+    on one call plan after its first step: no checks, key building or copy
+    in Python per step (the binding copies the strided slice in C++)."""
+    mha.cache_clear()
+    q, cache = rand(1, 4, 1, 16), rand(1, 4, 40, 16)
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("an input was copied in Python")
+
+    for qq, cc in ((q, cache), (q.numpy(), cache.numpy())):
+        mha.attention(qq, cc[:, :, :20], cc[:, :, :20])
+        plans = dict(mha.api._cache.fast)
+        monkeypatch.setattr(mha.api, "_inputs", no_copy)  # the full path
+        monkeypatch.setattr(torch.Tensor, "contiguous", no_copy)
+        monkeypatch.setattr(np, "ascontiguousarray", no_copy)
+        outs = {n: mha.attention(qq, cc[:, :, :n], cc[:, :, :n])
+                for n in range(21, 40)}
+        monkeypatch.undo()
+        assert mha.api._cache.fast == plans
+        for n, o in outs.items():
+            close(torch.as_tensor(o), ref(q, cache[:, :, :n],
+                                          cache[:, :, :n]))
+    assert mha.cache_info().misses == 1
+
+
+def test_strided_numpy_inputs():
+    """NumPy views of any strides (negative, transposed, sliced) are read
+    through the binding's one copy, and agree with contiguous copies."""
+    q, k = rand(1, 2, 5, 8).numpy(), rand(1, 2, 12, 8).numpy()
+    views = (k[:, :, ::-1], k.transpose(0, 1, 3, 2)[..., :8].transpose(
+        0, 1, 3, 2), k[:, :, 2:10])
+    for kv in views:
+        assert not kv.flags.c_contiguous
+        got = mha.attention(q, kv, kv)
+        np.testing.assert_allclose(got, mha.attention(
+            q, kv.copy(), kv.copy()), rtol=0, atol=0)
 
 
 def test_non_contiguous_inputs():
