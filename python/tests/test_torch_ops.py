@@ -352,6 +352,15 @@ def test_sdpa_semantics(sq, skv, is_causal):
         assert not torch.allclose(got, mha.attention(q, k, v, causal=True))
 
 
+def test_sdpa_fully_masked_row_is_zero_as_in_pytorch():
+    q, k = rand(1, 2, 3, 8), rand(1, 2, 5, 8)
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    mask[1] = False  # query 1 sees no key
+    got = mt.scaled_dot_product_attention(q, k, k, attn_mask=mask)
+    assert torch.equal(got[:, :, 1], torch.zeros(1, 2, 8))
+    close(got, F.scaled_dot_product_attention(q, k, k, attn_mask=mask))
+
+
 def test_sdpa_masks_gqa_scale_rank3():
     q, k, v = rand(2, 4, 6, 8), rand(2, 2, 10, 8), rand(2, 2, 10, 8)
     keep = torch.rand(6, 10, generator=GEN) < 0.6
