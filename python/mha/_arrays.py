@@ -131,6 +131,22 @@ def check_torch_device(name, x, pipeline):
                      f"memory: pass {name}.cpu(){hint}")
 
 
+def on_cuda(kind, x):
+    """Whether ``x`` (of ``kind``) is a CUDA tensor."""
+    return kind == TORCH and x.is_cuda
+
+
+def check_same_memory(name, x, first_name, first_cuda, kind):
+    """Raises when ``x`` is in host memory and the first input is a CUDA
+    tensor, or the other way round (checked before compiling anything)."""
+    cuda = on_cuda(kind, x)
+    if cuda != first_cuda:
+        where = lambda c: "a CUDA tensor" if c else "in host memory"  # noqa
+        raise ValueError(f"{name} is {where(cuda)} but {first_name} is "
+                         f"{where(first_cuda)}: pass all inputs on cuda:0 "
+                         f"(pipeline='gpu') or all on the host")
+
+
 def cuda_args(arrays):
     """Whether ``arrays`` are CUDA tensors (for the gpu pipeline's in-place
     path); False for host arrays. A mix raises ``ValueError``."""

@@ -148,8 +148,11 @@ def _inputs(names, arrays, pipeline):
         elif kind == _arrays.TORCH:
             _arrays.check_torch_device(name, a, pipeline)
             grad = grad or a.requires_grad
+        if first is not None:
+            _arrays.check_same_memory(name, a, first[0], first_cuda, kind)
         dname = _arrays.dtype_name(kind, a)
         if first is None:
+            first_cuda = _arrays.on_cuda(kind, a)
             first = (name, dname, _arrays.describe_dtype(kind, a))
             if dname not in _dtypes.FLOAT_NAMES:
                 allowed = ", ".join(_dtypes.describe(d)
@@ -203,19 +206,23 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _attention_options(causal, scale, mask, dtype, scores, pipeline):
+def _attention_options(causal, scale, mask, dtype, scores, pipeline,
+                       first=None):
     """Checks the options shared by both ops; returns them with the mask
     broadcast-checked against the ``scores`` shape [B, H, Sq, Skv] (rank 4,
-    ready for the C API) and its MLIR element type."""
+    ready for the C API) and its MLIR element type. ``first``: (name, kind,
+    array) of the first input, whose memory (host or CUDA) the mask must
+    share."""
     causal = _check_bool("causal", causal)
     scale = _check_scale(scale)
     mask_dtype = None
     if mask is not None:
-        mask, mask_dtype = _prepare_mask(mask, dtype, scores, pipeline)
+        mask, mask_dtype = _prepare_mask(mask, dtype, scores, pipeline,
+                                         first)
     return causal, scale, mask, mask_dtype
 
 
-def _prepare_mask(mask, dtype, full, pipeline):
+def _prepare_mask(mask, dtype, full, pipeline, first=None):
     """Checks a mask against the broadcast target ``full`` = (B, H, Sq, Skv)
     and returns it as a rank-4 C-contiguous array (no copy for a contiguous
     one) and its element type: missing leading dims become 1, and broadcast
@@ -228,6 +235,9 @@ def _prepare_mask(mask, dtype, full, pipeline):
         mask, kind = _arrays.to_numpy("mask", mask), _arrays.NUMPY
     elif kind == _arrays.TORCH:
         _arrays.check_torch_device("mask", mask, pipeline)
+    if first is not None:
+        _arrays.check_same_memory("mask", mask, first[0],
+                                  _arrays.on_cuda(first[1], first[2]), kind)
     name = _arrays.dtype_name(kind, mask)
     if name != "i1" and name != dtype:
         raise TypeError(f"mask has dtype {_arrays.describe_dtype(kind, mask)}"
@@ -467,7 +477,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
                          f"of the key/value heads Hkv={hkv}")
     static_shapes = _check_bool("static_shapes", static_shapes)
     causal, scale, mask, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline,
+        ("q",) + items[0])
     window, softcap, slopes, sinks, return_lse = _check_variants(
         window, softcap, alibi_slopes, sinks, return_lse, h)
     variants = (window, softcap, slopes is not None, sinks is not None,
@@ -610,7 +621,8 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                                  f"{shape}")
     static_shapes = _check_bool("static_shapes", static_shapes)
     causal, scale, mask, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline,
+        ("x",) + items[0])
     if static_shapes:
         xs = tuple(x.shape)
         kvs = None if self_attention else tuple(kv_arr.shape)

@@ -207,8 +207,8 @@ def test_cuda_tensor_needs_the_gpu_pipeline():
     with pytest.raises(ValueError, match="on device cuda:0; mha runs on host "
                        r"memory.*used in place with pipeline='gpu'"):
         mha.attention(q, q, q)
-    with pytest.raises(ValueError, match="argument 1 is in host memory but "
-                       "other inputs are CUDA tensors"):
+    with pytest.raises(ValueError, match="k is in host memory but q is a "
+                       "CUDA tensor"):
         mha.attention(q, q.cpu(), q.cpu(), pipeline="gpu")
 
 
@@ -476,3 +476,45 @@ def test_repeated_calls_keep_the_grad_and_layout_handling():
     t = q.transpose(2, 3).contiguous().transpose(2, 3)
     assert not t.is_contiguous()
     torch.testing.assert_close(mha.attention(t, t, t), expect)
+
+
+def fake_cuda(*shape, device="cuda"):
+    """A CUDA tensor's metadata without a GPU (FakeTensorMode): enough for
+    the device checks, which read .device / .is_cuda only."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    with FakeTensorMode():
+        return torch.empty(*shape, device=device)
+
+
+def test_cuda_tensor_errors_without_a_gpu():
+    """The CUDA device checks, run everywhere: a CUDA tensor with the cpu
+    pipeline, a tensor on cuda:1, and CUDA tensors mixed with host arrays
+    (inputs or the mask) raise ValueError naming the argument, before
+    anything is compiled."""
+    q, host = fake_cuda(1, 2, 4, 8), rand(1, 2, 4, 8)
+    assert q.is_cuda and q.device.index == 0
+    mha.cache_clear()
+    with pytest.raises(ValueError, match=r"q is on device cuda:0; mha runs on "
+                       r"host memory: pass q.cpu\(\) \(CUDA tensors are used "
+                       r"in place with pipeline='gpu'\)"):
+        mha.attention(q, q, q)
+    with pytest.raises(ValueError, match=r"k is on device cuda:0"):
+        mha.attention(host, q, q)
+    other = fake_cuda(1, 2, 4, 8, device="cuda:1")
+    with pytest.raises(ValueError, match=r"q is on cuda:1; the gpu pipeline's "
+                       r"functions run on CUDA device 0"):
+        mha.attention(other, other, other, pipeline="gpu")
+    with pytest.raises(ValueError, match="v is in host memory but q is a CUDA "
+                       "tensor"):
+        mha.attention(q, q, host, pipeline="gpu")
+    with pytest.raises(ValueError, match="k is a CUDA tensor but q is in host "
+                       "memory"):
+        mha.attention(host, q, host, pipeline="gpu")
+    with pytest.raises(ValueError, match="mask is a CUDA tensor but q is in "
+                       "host memory"):
+        mha.attention(host, host, host, mask=fake_cuda(1, 1, 4, 4).bool(),
+                      pipeline="gpu")
+    with pytest.raises(ValueError, match="x is on device cuda:0"):
+        mha.multi_head_attention(fake_cuda(1, 3, 8), *[rand(8, 8)] * 4,
+                                 num_heads=2)
+    assert mha.cache_info().misses == 0
