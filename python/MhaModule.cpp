@@ -147,31 +147,38 @@ struct Staged {
   }
 
 private:
-  /// Copies the strided array `src` into C order at `dst`: a memcpy per
-  /// innermost row when its stride is 1, else element by element.
+  /// Copies the strided array `src` into C order at `dst`: one memcpy per
+  /// block of the trailing dims that are already in C order (a head of a
+  /// KV cache slice [B, H, :n, D] is one block of n * D elements), else
+  /// element by element.
   static void copyStrided(char *dst, const char *src,
                           const std::vector<int64_t> &shape,
                           const std::vector<int64_t> &strides, size_t elt) {
-    size_t rank = shape.size();
-    if (rank == 0) {
-      std::memcpy(dst, src, elt);
-      return;
+    size_t outer = shape.size(); // dims [0, outer) are iterated
+    int64_t block = 1;           // elements of the C-order trailing dims
+    while (outer > 0 &&
+           (shape[outer - 1] == 1 || strides[outer - 1] == block)) {
+      block *= shape[outer - 1];
+      --outer;
     }
-    int64_t inner = shape[rank - 1];
-    bool rows = inner == 1 || strides[rank - 1] == 1;
-    std::vector<int64_t> index(rank - 1, 0);
+    bool blocks = outer < shape.size() || shape.empty();
+    if (!blocks) { // innermost stride != 1: element by element
+      block = shape.back();
+      --outer;
+    }
+    std::vector<int64_t> index(outer, 0);
     for (;;) {
       const char *from = src;
-      for (size_t d = 0; d + 1 < rank; ++d)
+      for (size_t d = 0; d < outer; ++d)
         from += index[d] * strides[d] * int64_t(elt);
-      if (rows) {
-        std::memcpy(dst, from, inner * elt);
-        dst += inner * elt;
+      if (blocks) {
+        std::memcpy(dst, from, block * elt);
+        dst += block * elt;
       } else {
-        for (int64_t j = 0; j < inner; ++j, dst += elt)
-          std::memcpy(dst, from + j * strides[rank - 1] * int64_t(elt), elt);
+        for (int64_t j = 0; j < block; ++j, dst += elt)
+          std::memcpy(dst, from + j * strides.back() * int64_t(elt), elt);
       }
-      size_t d = rank - 1;
+      size_t d = outer;
       while (d-- > 0) {
         if (++index[d] < shape[d])
           break;
