@@ -393,7 +393,7 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     Dv]``, all float32, float16 or bfloat16, accumulated in float32. The
     inputs are NumPy arrays (bfloat16 from ``ml_dtypes``), PyTorch CPU
     tensors or any host array with ``__dlpack__``; they are read in place
-    (a non-contiguous one is copied once) and the result is of the kind of
+    (a non-contiguous one is copied once, by the binding) and the result is of the kind of
     ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
     or the inputs' float dtype (added to the scores), broadcastable to
     ``[B, H, Sq, Skv]``. ``causal``: query i sees key j iff
