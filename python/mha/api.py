@@ -336,8 +336,8 @@ def _plan_key(q, k, v):
     CPU torch tensors that do not require grad, all rank 4, of any strides.
     The shapes enter as the compiled function sees them (H, Hkv, D, Dv, and
     Sq up to STATIC_SQ_MAX), not B and Skv: a decode loop whose KV cache
-    grows by a token per step keeps one key. ``(key, b, skv)``, or None
-    (the full path)."""
+    grows by a token per step keeps one key. ``(key, B, Sq, B of k, B of
+    v, Skv of k, Skv of v)``, or None (the full path)."""
     tq = type(q)
     if tq is np.ndarray:
         if type(k) is not np.ndarray or type(v) is not np.ndarray or \
@@ -393,8 +393,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     Dv]``, all float32, float16 or bfloat16, accumulated in float32. The
     inputs are NumPy arrays (bfloat16 from ``ml_dtypes``), PyTorch CPU
     tensors or any host array with ``__dlpack__``; they are read in place
-    (a non-contiguous one is copied once, by the binding) and the result is of the kind of
-    ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
+    (a non-contiguous one is copied once, by the binding) and the result
+    is of the kind of ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
     or the inputs' float dtype (added to the scores), broadcastable to
     ``[B, H, Sq, Skv]``. ``causal``: query i sees key j iff
     ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal is top-left
@@ -441,7 +441,7 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
             flags = (causal, type(causal), scale, type(scale), pipeline,
                      options, target_cpu, target_features, static_shapes,
                      type(static_shapes))
-            if static_shapes is True:
+            if static_shapes is not False:  # also np.bool_(True)
                 flags += (q.shape, k.shape, v.shape)
             out = _fast_call(q, k, v, plan, flags)
             if out is not None:

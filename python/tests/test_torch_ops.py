@@ -273,6 +273,13 @@ def test_static_shapes():
     assert mha.cache_info().misses == 2
     fns = list(mha.api._cache.entries.values())
     assert [f.args[1].shape for f in fns] == [(1, 2, 30, 8), (1, 2, 29, 8)]
+    # Repeated calls (call plans) keep the exact shapes apart, also for a
+    # NumPy bool flag.
+    for flag in (True, np.bool_(True)):
+        for n in (30, 29, 28):
+            kn = k[:, :, :n]
+            close(mha.attention(q, kn, kn, static_shapes=flag), ref(q, kn, kn))
+    assert mha.cache_info().misses == 3
 
 
 # --------------------------------------------------------------------------
