@@ -2,10 +2,11 @@
 //
 // The low-level extension `mha._mha`: a context, compiled functions with
 // their signatures, and running them. `Function.call` takes any DLPack /
-// buffer-protocol host array (NumPy, PyTorch CPU tensors, ...) in place and
+// buffer-protocol host array (NumPy, PyTorch CPU tensors, ...) in place (a
+// strided one is copied into C order here, with the GIL released) and
 // returns the results as NumPy arrays, PyTorch tensors or plain DLPack
 // objects that own the result buffer (no copy). Friendlier validation
-// (dtypes, shape relations, contiguous copies) lives in the Python package.
+// (dtypes, shape relations) lives in the Python package.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +20,9 @@
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -78,6 +81,114 @@ bool readShape(const Array &a, std::vector<int64_t> &shape) {
   }
   return contiguous;
 }
+
+size_t elementSize(MhaDType dtype) {
+  return dtype == MHA_DTYPE_F32 ? 4 : dtype == MHA_DTYPE_I1 ? 1 : 2;
+}
+
+/// Whether `strides` (in elements; empty: C order) are C order for `shape`.
+bool isCOrder(const std::vector<int64_t> &shape,
+              const std::vector<int64_t> &strides) {
+  if (strides.empty())
+    return true;
+  int64_t expected = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] != 1 && strides[d] != expected)
+      return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/// The inputs of one call as the C API takes them. A strided input (a KV
+/// cache slice, a transposed view) is copied into C order by stage(), with
+/// the GIL released: one copy in C++ (rows memcpy'd), whatever framework
+/// the array comes from, and no framework call.
+struct Staged {
+  std::vector<MhaBuffer> buffers;
+  std::vector<std::vector<int64_t>> shapes;
+  struct Copy {
+    size_t index;
+    const char *source;
+    std::vector<int64_t> strides; // in elements
+  };
+  std::vector<Copy> copies;
+  std::vector<std::unique_ptr<char[]>> owned;
+
+  explicit Staged(size_t n) : shapes(n) { buffers.reserve(n); }
+
+  /// Adds input `i`, whose shape is in shapes[i] already.
+  void add(size_t i, const void *data, MhaDType dtype,
+           std::vector<int64_t> strides) {
+    std::vector<int64_t> &shape = shapes[i];
+    buffers.push_back(MhaBuffer{const_cast<void *>(data), dtype,
+                                int64_t(shape.size()), shape.data()});
+    if (!isCOrder(shape, strides))
+      copies.push_back(
+          Copy{i, static_cast<const char *>(data), std::move(strides)});
+  }
+
+  /// Makes the C-order copies (GIL released by the caller).
+  void stage() {
+    for (Copy &c : copies) {
+      MhaBuffer &b = buffers[c.index];
+      const std::vector<int64_t> &shape = shapes[c.index];
+      size_t elt = elementSize(b.dtype);
+      int64_t n = 1;
+      for (int64_t d : shape)
+        n *= d;
+      auto dst =
+          std::unique_ptr<char[]>(new char[std::max<int64_t>(n, 1) * elt]);
+      if (n > 0)
+        copyStrided(dst.get(), c.source, shape, c.strides, elt);
+      b.data = dst.get();
+      owned.push_back(std::move(dst));
+    }
+  }
+
+private:
+  /// Copies the strided array `src` into C order at `dst`: one memcpy per
+  /// block of the trailing dims that are already in C order (a head of a
+  /// KV cache slice [B, H, :n, D] is one block of n * D elements), else
+  /// element by element.
+  static void copyStrided(char *dst, const char *src,
+                          const std::vector<int64_t> &shape,
+                          const std::vector<int64_t> &strides, size_t elt) {
+    size_t outer = shape.size(); // dims [0, outer) are iterated
+    int64_t block = 1;           // elements of the C-order trailing dims
+    while (outer > 0 &&
+           (shape[outer - 1] == 1 || strides[outer - 1] == block)) {
+      block *= shape[outer - 1];
+      --outer;
+    }
+    bool blocks = outer < shape.size() || shape.empty();
+    if (!blocks) { // innermost stride != 1: element by element
+      block = shape.back();
+      --outer;
+    }
+    std::vector<int64_t> index(outer, 0);
+    for (;;) {
+      const char *from = src;
+      for (size_t d = 0; d < outer; ++d)
+        from += index[d] * strides[d] * int64_t(elt);
+      if (blocks) {
+        std::memcpy(dst, from, block * elt);
+        dst += block * elt;
+      } else {
+        for (int64_t j = 0; j < block; ++j, dst += elt)
+          std::memcpy(dst, from + j * strides.back() * int64_t(elt), elt);
+      }
+      size_t d = outer;
+      while (d-- > 0) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+      if (d == size_t(-1))
+        return;
+    }
+  }
+};
 
 class Context {
 public:
@@ -152,16 +263,14 @@ public:
   }
 
   /// Runs on host arrays read in place (any framework nanobind imports:
-  /// DLPack, the buffer protocol); they must be C-contiguous. uint16 arrays
-  /// stand for bf16 (NumPy has no bf16: its ml_dtypes arrays are passed as
-  /// uint16 views). Returns one array per result, of `framework` (0: NumPy,
-  /// bf16 as uint16; 1: PyTorch; 2: a framework-neutral object with
-  /// __dlpack__), owning the result buffer. The GIL is released while the
-  /// compiled code runs.
+  /// DLPack, the buffer protocol), of any strides: a strided one is copied
+  /// into C order once (Staged). uint16 arrays stand for bf16 (NumPy has no
+  /// bf16: its ml_dtypes arrays are passed as uint16 views). Returns one
+  /// array per result, of `framework` (0: NumPy, bf16 as uint16; 1:
+  /// PyTorch; 2: a framework-neutral object with __dlpack__), owning the
+  /// result buffer. The GIL is released while the compiled code runs.
   nb::list call(const std::vector<nb::ndarray<nb::ro>> &arrays, int framework) {
-    std::vector<MhaBuffer> buffers;
-    std::vector<std::vector<int64_t>> shapes(arrays.size());
-    buffers.reserve(arrays.size());
+    Staged staged(arrays.size());
     for (size_t i = 0; i < arrays.size(); ++i) {
       const nb::ndarray<nb::ro> &a = arrays[i];
       if (a.device_type() != nb::device::cpu::value)
@@ -179,30 +288,37 @@ public:
                               " bits); expected float32, float16, "
                               "bfloat16 or bool")
                                  .c_str());
-      std::vector<int64_t> &shape = shapes[i];
-      if (!readShape(a, shape))
-        throw InvalidArgument("argument " + std::to_string(i) +
-                              " is not C-contiguous");
-      buffers.push_back(MhaBuffer{const_cast<void *>(a.data()), *dtype,
-                                  int64_t(shape.size()), shape.data()});
+      std::vector<int64_t> strides;
+      if (!readShape(a, staged.shapes[i]))
+        for (size_t d = 0; d < a.ndim(); ++d)
+          strides.push_back(int64_t(a.stride(d)));
+      staged.add(i, a.data(), *dtype, std::move(strides));
     }
-    return runAndWrap(buffers, framework);
+    return runAndWrap(staged, framework);
   }
 
-  /// Runs on host buffers given as (address, dtype code, shape): what the
-  /// Python layer passes for PyTorch CPU tensors (data_ptr(), shape), whose
-  /// DLPack export costs more than a tiny attention. The caller keeps the
-  /// buffers alive and C-contiguous for the call. Results as for call().
+  /// Runs on host buffers given as (address, dtype code, shape, strides in
+  /// elements; empty: C order): what the Python layer passes for PyTorch
+  /// CPU tensors (data_ptr(), shape, stride()), whose DLPack export costs
+  /// more than a tiny attention. The caller keeps the buffers alive for the
+  /// call; strided ones are copied as in call(). Results as for call().
   nb::list callPointers(
-      const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>>> &args,
+      const std::vector<std::tuple<uintptr_t, int, std::vector<int64_t>,
+                                   std::vector<int64_t>>> &args,
       int framework) {
-    std::vector<MhaBuffer> buffers;
-    buffers.reserve(args.size());
-    for (const auto &[address, dtype, shape] : args)
-      buffers.push_back(MhaBuffer{reinterpret_cast<void *>(address),
-                                  MhaDType(dtype), int64_t(shape.size()),
-                                  shape.data()});
-    return runAndWrap(buffers, framework);
+    Staged staged(args.size());
+    for (size_t i = 0; i < args.size(); ++i) {
+      const auto &[address, dtype, shape, strides] = args[i];
+      if (!strides.empty() && strides.size() != shape.size())
+        throw InvalidArgument("argument " + std::to_string(i) + ": " +
+                              std::to_string(strides.size()) +
+                              " strides for rank " +
+                              std::to_string(shape.size()));
+      staged.shapes[i] = shape;
+      staged.add(i, reinterpret_cast<const void *>(address), MhaDType(dtype),
+                 strides);
+    }
+    return runAndWrap(staged, framework);
   }
 
   /// Runs a gpu function on CUDA device arrays in place (any DLPack
@@ -250,26 +366,28 @@ public:
   }
 
 private:
-  /// Runs `buffers` and wraps each result for `framework`.
-  nb::list runAndWrap(const std::vector<MhaBuffer> &buffers, int framework) {
+  /// Runs `staged` and wraps each result for `framework`.
+  nb::list runAndWrap(Staged &staged, int framework) {
     nb::list out;
-    for (MhaTensor *tensor : runBuffers(buffers))
+    for (MhaTensor *tensor : runBuffers(staged))
       out.append(wrap(tensor, framework));
     return out;
   }
 
-  /// Runs (GIL released) and returns the results, owned by the caller;
-  /// throws on failure. Reentrant (mhaFunctionCall keeps no state in the
-  /// function): calls from several threads run concurrently.
-  std::vector<MhaTensor *> runBuffers(const std::vector<MhaBuffer> &buffers) {
+  /// Copies the strided inputs and runs, with the GIL released; returns the
+  /// results, owned by the caller; throws on failure. Reentrant
+  /// (mhaFunctionCall keeps no state in the function): calls from several
+  /// threads run concurrently.
+  std::vector<MhaTensor *> runBuffers(Staged &staged) {
     MhaStatus status;
     char *error = nullptr;
     std::vector<MhaTensor *> tensors(numResults, nullptr);
     {
       nb::gil_scoped_release release;
-      status =
-          mhaFunctionCall(function, buffers.data(), int64_t(buffers.size()),
-                          tensors.data(), numResults, &error);
+      staged.stage();
+      status = mhaFunctionCall(function, staged.buffers.data(),
+                               int64_t(staged.buffers.size()), tensors.data(),
+                               numResults, &error);
     }
     throwOnRunError(status, error);
     return tensors;
@@ -412,14 +530,15 @@ NB_MODULE(_mha, m) {
            "FLOPs of one call on [(dtype, shape)] inputs.")
       .def("call_pointers", &Function::callPointers, "args"_a,
            "framework"_a = 0,
-           "Runs on [(address, dtype code, shape)] C-contiguous host "
-           "buffers that the caller keeps alive; results as for call.")
+           "Runs on [(address, dtype code, shape, strides)] host buffers "
+           "that the caller keeps alive (strides in elements, () for C "
+           "order); results as for call.")
       .def("call_device", &Function::callDevice, "inputs"_a, "outputs"_a,
            "stream"_a = 0,
            "Runs a gpu function on CUDA device arrays in place, writing "
            "`outputs` (device arrays of the results' shapes) on `stream`.")
       .def("call", &Function::call, "arrays"_a, "framework"_a = 0,
-           "Runs on C-contiguous host arrays (DLPack / buffer protocol; "
+           "Runs on host arrays of any strides (DLPack / buffer protocol; "
            "uint16 for bf16); returns one array per result: NumPy "
            "(framework=0, bf16 as uint16), PyTorch (1) or DLPack (2).");
 

@@ -278,8 +278,12 @@ mlir::mha::runner::getTensorBytes(DType dtype, llvm::ArrayRef<int64_t> shape) {
 }
 
 uint64_t mlir::mha::runner::getPhysicalMemory() {
-  long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? uint64_t(pages) * uint64_t(size) : 0;
+  // Queried once (a system call): every run checks its results against it.
+  static const uint64_t bytes = [] {
+    long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? uint64_t(pages) * uint64_t(size) : 0;
+  }();
+  return bytes;
 }
 
 namespace {
@@ -324,10 +328,10 @@ llvm::Error mlir::mha::runner::checkHostAllocation(uint64_t bytes,
   {
     std::lock_guard<std::mutex> lock(limit.mutex);
     max = limit.bytes ? limit.bytes : getPhysicalMemory();
+    if (max == 0 || bytes <= max)
+      return llvm::Error::success();
     source = limit.bytes ? limit.source : "the physical memory";
   }
-  if (max == 0 || bytes <= max)
-    return llvm::Error::success();
   return llvm::createStringError(
       std::make_error_code(std::errc::not_enough_memory),
       what + " needs " + formatBytes(bytes) + ", more than the " +
@@ -358,21 +362,23 @@ mlir::mha::runner::checkTensorInputs(llvm::StringRef entry,
   for (size_t i = 0; i < specs.size(); ++i) {
     const TensorSpec &spec = specs[i];
     const TensorRef &t = inputs[i];
-    std::string prefix =
-        "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
+    // Built only on failure: a tiny call costs a few microseconds.
+    auto prefix = [&] {
+      return "argument " + std::to_string(i) + " (" + spec.describe() + "): ";
+    };
     if (t.dtype != spec.dtype)
-      return llvm::createStringError(prefix + "expected element type " +
+      return llvm::createStringError(prefix() + "expected element type " +
                                      dtypeName(spec.dtype).str() + ", got " +
                                      t.describe());
     bool ok = t.shape.size() == spec.shape.size();
     for (size_t d = 0; ok && d < t.shape.size(); ++d)
       ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
     if (!ok)
-      return llvm::createStringError(prefix + "shape mismatch, got " +
+      return llvm::createStringError(prefix() + "shape mismatch, got " +
                                      t.describe());
     if (llvm::Expected<uint64_t> bytes = getTensorBytes(t.dtype, t.shape);
         !bytes)
-      return llvm::createStringError(prefix +
+      return llvm::createStringError(prefix() +
                                      llvm::toString(bytes.takeError()));
   }
   return llvm::Error::success();

@@ -3,8 +3,9 @@
 The compiled functions read host memory in place through DLPack / the
 buffer protocol (``_mha.Function.call``). This module classifies an input
 (NumPy, a PyTorch tensor, anything else with ``__dlpack__``), gives its
-element type and shape cheaply, makes the one documented copy of a
-non-contiguous input, and turns results back into the caller's kind.
+element type and shape cheaply, passes strided inputs on (the binding
+copies them into C order, once) and turns results back into the caller's
+kind.
 PyTorch is never imported here: a tensor is recognised only when the
 caller has imported torch already.
 """
@@ -49,10 +50,11 @@ def torch_dtype_codes():
 
 def pointer_args(arrays):
     """``arrays`` (ready for ``_mha.Function.call``) as the (address, dtype
-    code, shape) triples of ``Function.call_pointers`` when one is a torch
-    tensor, else None. A tensor's DLPack export costs more than a tiny
-    attention (~5 us each); ``data_ptr()`` costs nothing. The caller keeps
-    ``arrays`` alive for the call."""
+    code, shape, strides) tuples of ``Function.call_pointers`` when one is
+    a torch tensor, else None. A tensor's DLPack export costs more than a
+    tiny attention (~5 us each); ``data_ptr()`` costs nothing. Strides are
+    in elements, () for C order (the binding copies a strided input into C
+    order). The caller keeps ``arrays`` alive for the call."""
     torch = _torch()
     if torch is None or not any(isinstance(a, torch.Tensor) for a in arrays):
         return None
@@ -60,11 +62,14 @@ def pointer_args(arrays):
     out = []
     for a in arrays:
         if isinstance(a, torch.Tensor):
-            out.append((a.data_ptr(), codes[a.dtype], a.shape))
-        else:  # NumPy (C-contiguous; bf16 as uint16)
+            out.append((a.data_ptr(), codes[a.dtype], a.shape,
+                        () if a.is_contiguous() else a.stride()))
+        else:  # NumPy (bf16 as uint16; strides in whole elements)
             code = (_dtypes.CODES["bf16"] if a.dtype == np.uint16 else
                     _dtypes.CODES[_dtypes.from_numpy(a.dtype)])
-            out.append((a.ctypes.data, code, a.shape))
+            out.append((a.ctypes.data, code, a.shape,
+                        () if a.flags.c_contiguous else
+                        tuple(s // a.itemsize for s in a.strides)))
     return out
 
 
@@ -126,6 +131,22 @@ def check_torch_device(name, x, pipeline):
                      f"memory: pass {name}.cpu(){hint}")
 
 
+def on_cuda(kind, x):
+    """Whether ``x`` (of ``kind``) is a CUDA tensor."""
+    return kind == TORCH and x.is_cuda
+
+
+def check_same_memory(name, x, first_name, first_cuda, kind):
+    """Raises when ``x`` is in host memory and the first input is a CUDA
+    tensor, or the other way round (checked before compiling anything)."""
+    cuda = on_cuda(kind, x)
+    if cuda != first_cuda:
+        where = lambda c: "a CUDA tensor" if c else "in host memory"  # noqa
+        raise ValueError(f"{name} is {where(cuda)} but {first_name} is "
+                         f"{where(first_cuda)}: pass all inputs on cuda:0 "
+                         f"(pipeline='gpu') or all on the host")
+
+
 def cuda_args(arrays):
     """Whether ``arrays`` are CUDA tensors (for the gpu pipeline's in-place
     path); False for host arrays. A mix raises ``ValueError``."""
@@ -165,11 +186,17 @@ def check_dlpack_device(name, x):
 
 
 def contiguous(kind, x):
-    """``x`` itself when C-contiguous, else one C-contiguous copy (the
-    compiled code assumes the identity layout)."""
+    """``x`` as ``_mha.Function.call`` takes it: host arrays of any strides
+    as they are (the binding copies a strided one into C order, once, with
+    the GIL released: the compiled code assumes the identity layout); a
+    copy here only for the layouts the binding cannot read (NumPy strides
+    that are not whole elements) and for strided CUDA tensors (a copy on
+    their device: the gpu pipeline reads them in place)."""
     if kind == TORCH:
-        return x if x.is_contiguous() else x.contiguous()
-    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+        return x.contiguous() if x.is_cuda and not x.is_contiguous() else x
+    if x.flags.c_contiguous or all(s % x.itemsize == 0 for s in x.strides):
+        return x
+    return np.ascontiguousarray(x)
 
 
 def for_call(kind, x):

@@ -27,8 +27,8 @@ class _FunctionCache:
         self.hits = self.misses = 0
         self.entries = OrderedDict()
         self.lock = threading.RLock()
-        #: Calls already checked once, by their cheap properties (see
-        #: _fast_key): full key -> (function, cache key, result shape).
+        #: Call plans: calls already checked once, by their cheap
+        #: properties (see _plan_key) and flags -> (function, cache key).
         self.fast = {}
 
     def touch(self, key, fn):
@@ -128,8 +128,9 @@ STATIC_SQ_MAX = 16
 def _inputs(names, arrays, pipeline):
     """Checks that ``arrays`` are arrays (NumPy, torch CPU tensors or
     anything with ``__dlpack__``) of one supported float dtype. Returns
-    (kind of the first, the arrays ready for the C API (C-contiguous; a
-    non-contiguous input is copied once; OTHER as NumPy views), MLIR dtype
+    (kind of the first, the arrays ready for the C API (any strides: the
+    binding copies a strided input into C order once; OTHER as NumPy
+    views), MLIR dtype
     name, whether a torch input requires grad)."""
     out = []
     first = None
@@ -147,8 +148,11 @@ def _inputs(names, arrays, pipeline):
         elif kind == _arrays.TORCH:
             _arrays.check_torch_device(name, a, pipeline)
             grad = grad or a.requires_grad
+        if first is not None:
+            _arrays.check_same_memory(name, a, first[0], first_cuda, kind)
         dname = _arrays.dtype_name(kind, a)
         if first is None:
+            first_cuda = _arrays.on_cuda(kind, a)
             first = (name, dname, _arrays.describe_dtype(kind, a))
             if dname not in _dtypes.FLOAT_NAMES:
                 allowed = ", ".join(_dtypes.describe(d)
@@ -167,8 +171,7 @@ def _inputs(names, arrays, pipeline):
 
 
 def _ready(items):
-    """The (kind, array) pairs as the C API takes them (one contiguous copy
-    of a strided input)."""
+    """The (kind, array) pairs as the C API takes them."""
     return [_arrays.for_call(kind, _arrays.contiguous(kind, a))
             for kind, a in items]
 
@@ -203,19 +206,23 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _attention_options(causal, scale, mask, dtype, scores, pipeline):
+def _attention_options(causal, scale, mask, dtype, scores, pipeline,
+                       first=None):
     """Checks the options shared by both ops; returns them with the mask
     broadcast-checked against the ``scores`` shape [B, H, Sq, Skv] (rank 4,
-    ready for the C API) and its MLIR element type."""
+    ready for the C API) and its MLIR element type. ``first``: (name, kind,
+    array) of the first input, whose memory (host or CUDA) the mask must
+    share."""
     causal = _check_bool("causal", causal)
     scale = _check_scale(scale)
     mask_dtype = None
     if mask is not None:
-        mask, mask_dtype = _prepare_mask(mask, dtype, scores, pipeline)
+        mask, mask_dtype = _prepare_mask(mask, dtype, scores, pipeline,
+                                         first)
     return causal, scale, mask, mask_dtype
 
 
-def _prepare_mask(mask, dtype, full, pipeline):
+def _prepare_mask(mask, dtype, full, pipeline, first=None):
     """Checks a mask against the broadcast target ``full`` = (B, H, Sq, Skv)
     and returns it as a rank-4 C-contiguous array (no copy for a contiguous
     one) and its element type: missing leading dims become 1, and broadcast
@@ -228,6 +235,9 @@ def _prepare_mask(mask, dtype, full, pipeline):
         mask, kind = _arrays.to_numpy("mask", mask), _arrays.NUMPY
     elif kind == _arrays.TORCH:
         _arrays.check_torch_device("mask", mask, pipeline)
+    if first is not None:
+        _arrays.check_same_memory("mask", mask, first[0],
+                                  _arrays.on_cuda(first[1], first[2]), kind)
     name = _arrays.dtype_name(kind, mask)
     if name != "i1" and name != dtype:
         raise TypeError(f"mask has dtype {_arrays.describe_dtype(kind, mask)}"
@@ -320,25 +330,56 @@ _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
 _FAST_MAX = 256
 
 
-def _fast_key(q, k, v):
-    """The cheap properties of q, k, v that decide everything ``attention``
-    checks (kind, dtype, shape), when the arrays need no conversion: C-
-    contiguous NumPy float32/float16 arrays, or plain CPU torch tensors,
-    contiguous, not requiring grad. None otherwise (the full path)."""
+def _plan_key(q, k, v):
+    """The properties of q, k, v that decide what ``attention`` compiles and
+    checks, when no conversion is needed: NumPy float32/float16 arrays, or
+    CPU torch tensors that do not require grad, all rank 4, of any strides.
+    The shapes enter as the compiled function sees them (H, Hkv, D, Dv, and
+    Sq up to STATIC_SQ_MAX), not B and Skv: a decode loop whose KV cache
+    grows by a token per step keeps one key. ``(key, B, Sq, B of k, B of
+    v, Skv of k, Skv of v)``, or None (the full path)."""
     tq = type(q)
     if tq is np.ndarray:
-        if (type(k) is np.ndarray and type(v) is np.ndarray and
-                q.dtype in _FAST_DTYPES and q.flags.c_contiguous and
-                k.flags.c_contiguous and v.flags.c_contiguous):
-            return (q.dtype, q.shape, k.dtype, k.shape, v.dtype, v.shape)
+        if type(k) is not np.ndarray or type(v) is not np.ndarray or \
+                q.dtype not in _FAST_DTYPES:
+            return None
+    else:
+        torch = _arrays._torch()
+        if (torch is None or tq is not torch.Tensor or type(k) is not tq or
+                type(v) is not tq or not (q.is_cpu and k.is_cpu and
+                                          v.is_cpu) or
+                q.requires_grad or k.requires_grad or v.requires_grad):
+            return None
+    qs, ks, vs = q.shape, k.shape, v.shape
+    if len(qs) != 4 or len(ks) != 4 or len(vs) != 4:
         return None
-    torch = _arrays._torch()
-    if (torch is not None and tq is torch.Tensor and type(k) is tq and
-            type(v) is tq and q.is_cpu and k.is_cpu and v.is_cpu and
-            not (q.requires_grad or k.requires_grad or v.requires_grad) and
-            q.is_contiguous() and k.is_contiguous() and v.is_contiguous()):
-        return (q.dtype, q.shape, k.dtype, k.shape, v.dtype, v.shape)
-    return None
+    sq = qs[2]
+    return ((tq, q.dtype, k.dtype, v.dtype, qs[1], sq if sq <= STATIC_SQ_MAX
+             else None, qs[3], ks[1], ks[3], vs[1], vs[3]), qs[0], sq, ks[0],
+            vs[0], ks[2], vs[2])
+
+
+def _fast_call(q, k, v, plan, flags):
+    """``attention`` through a call plan: a call whose arrays and flags are
+    like those of an earlier one (``_plan_key`` + the flags) runs the
+    function that call compiled or found, after the checks that the key
+    leaves open (B and Skv agree). None when there is no such plan."""
+    key, b, sq, bk, bv, skv, sv = plan
+    if bk != b or bv != b or sv != skv:
+        return None  # the full path says what is wrong
+    try:
+        hit = _cache.fast.get(key + flags)
+    except TypeError:  # an unhashable flag: the full path says why
+        return None
+    if hit is None or not _cache.touch(hit[1], hit[0]):
+        return None
+    handle = hit[0]._handle
+    if type(q) is np.ndarray:
+        return handle.call([q, k, v], _arrays.NUMPY)[0]
+    codes = _arrays.torch_dtype_codes()
+    args = [(a.data_ptr(), codes[a.dtype], a.shape,
+             () if a.is_contiguous() else a.stride()) for a in (q, k, v)]
+    return handle.call_pointers(args, _arrays.TORCH)[0]
 
 
 def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
@@ -352,8 +393,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     Dv]``, all float32, float16 or bfloat16, accumulated in float32. The
     inputs are NumPy arrays (bfloat16 from ``ml_dtypes``), PyTorch CPU
     tensors or any host array with ``__dlpack__``; they are read in place
-    (a non-contiguous one is copied once) and the result is of the kind of
-    ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
+    (a non-contiguous one is copied once, by the binding) and the result
+    is of the kind of ``q`` (a torch tensor for torch input). ``mask``: bool (True = attend)
     or the inputs' float dtype (added to the scores), broadcastable to
     ``[B, H, Sq, Skv]``. ``causal``: query i sees key j iff
     ``j <= i + Skv - Sq`` (bottom-right; PyTorch's is_causal is top-left
@@ -388,28 +429,23 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     ``RuntimeError`` with the CUDA runtime's message (compiling only needs
     the CUDA toolkit's ``ptxas``).
     """
-    # A call like one checked before (same kinds, dtypes, shapes, flags)
-    # skips the checks and the key building: a tiny call costs less than
-    # them. The types of the flags are part of the key (causal=1 must
-    # still raise).
-    fast = None
+    # A call like one checked before (same kinds, dtypes, heads, head dims,
+    # flags; any B and Skv) skips the checks and the key building: a tiny
+    # call costs less than them. The types of the flags are part of the key
+    # (causal=1 must still raise); static_shapes keys the exact shapes.
+    plan = flags = None
     if (mask is None and window is None and softcap is None and
             alibi_slopes is None and sinks is None and return_lse is False):
-        arrays = _fast_key(q, k, v)
-        if arrays is not None:
-            fast = (arrays, causal, type(causal), scale, type(scale),
-                    pipeline, options, target_cpu, target_features,
-                    static_shapes, type(static_shapes))
-            try:
-                hit = _cache.fast.get(fast)
-            except TypeError:  # an unhashable flag: the full path says why
-                hit = fast = None
-            if hit is not None and _cache.touch(hit[1], hit[0]):
-                fn, _, out_shape = hit
-                torch_in = type(q) is not np.ndarray
-                out = fn._call([q, k, v], _arrays.TORCH if torch_in
-                               else _arrays.NUMPY, [out_shape])
-                return out if torch_in else _arrays.wrap(_arrays.NUMPY, out)
+        plan = _plan_key(q, k, v)
+        if plan is not None:
+            flags = (causal, type(causal), scale, type(scale), pipeline,
+                     options, target_cpu, target_features, static_shapes,
+                     type(static_shapes))
+            if static_shapes is not False:  # also np.bool_(True)
+                flags += (q.shape, k.shape, v.shape)
+            out = _fast_call(q, k, v, plan, flags)
+            if out is not None:
+                return out
     compile_args = _check_compile_args(pipeline, options, target_cpu,
                                        target_features)
     like = q
@@ -441,7 +477,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
                          f"of the key/value heads Hkv={hkv}")
     static_shapes = _check_bool("static_shapes", static_shapes)
     causal, scale, mask, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline,
+        ("q",) + items[0])
     window, softcap, slopes, sinks, return_lse = _check_variants(
         window, softcap, alibi_slopes, sinks, return_lse, h)
     variants = (window, softcap, slopes is not None, sinks is not None,
@@ -466,10 +503,14 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     args += [_arrays.for_call(_arrays.NUMPY, a) for a in (slopes, sinks)
              if a is not None]
     out_shapes = [(b, h, sq, dv)] + ([(b, h, sq)] if return_lse else [])
-    if fast is not None and pipeline == "cpu":
-        if len(_cache.fast) >= _FAST_MAX:
-            _cache.fast.clear()
-        _cache.fast[fast] = (fn, key, out_shapes[0])
+    if plan is not None and pipeline == "cpu":
+        with _cache.lock:
+            if len(_cache.fast) >= _FAST_MAX:
+                _cache.fast.clear()
+            try:
+                _cache.fast[plan[0] + flags] = (fn, key)
+            except TypeError:  # an unhashable flag
+                pass
     out = fn._call(args, _framework(kind), out_shapes)
     if isinstance(out, tuple):
         return tuple(_arrays.wrap(kind, r, like) for r in out)
@@ -580,7 +621,8 @@ def multi_head_attention(x, wq, wk, wv, wo, num_heads, num_kv_heads=None,
                                  f"{shape}")
     static_shapes = _check_bool("static_shapes", static_shapes)
     causal, scale, mask, mask_dtype = _attention_options(
-        causal, scale, mask, dtype, (b, h, sq, skv), pipeline)
+        causal, scale, mask, dtype, (b, h, sq, skv), pipeline,
+        ("x",) + items[0])
     if static_shapes:
         xs = tuple(x.shape)
         kvs = None if self_attention else tuple(kv_arr.shape)

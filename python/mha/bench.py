@@ -597,7 +597,9 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
             f"{r['torch_s'] * 1e3:9.2f} ms  ({r['torch_s'] / r['numpy_s']:.3f}"
             f"x NumPy)")
 
-    # (2) decode loop with a growing KV cache.
+    # (2) decode loop with a growing KV cache, sliced from a larger cache
+    # as a KV-cache loop does (strided views: no copy in Python). The loops
+    # (NumPy, torch, PyTorch's SDPA) are timed in alternating rounds.
     h, d, start = 8, 64, 128
     cache_k = rng.standard_normal((1, h, start + steps, d), dtype=np.float32)
     cache_v = rng.standard_normal((1, h, start + steps, d), dtype=np.float32)
@@ -608,32 +610,39 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
                   options=options)
     r["decode_first"] = time.perf_counter() - t0
     before = mha.cache_info().misses
-    t0 = time.perf_counter()
-    for n in range(start + 1, start + steps):
-        mha.attention(qd, cache_k[:, :, :n], cache_v[:, :, :n],
-                      options=options)
-    r["decode_step"] = (time.perf_counter() - t0) / (steps - 1)
-    r["decode_compiles"] = 1 + mha.cache_info().misses - before
-    out(f"decode loop, H={h}, D={d}, Skv {start}..{start + steps - 1}: "
-        f"{r['decode_compiles']} compile(s), first step "
-        f"{r['decode_first'] * 1e3:.0f} ms, then "
-        f"{r['decode_step'] * 1e6:.0f} us/step (mha, NumPy)")
+    lengths = range(start + 1, start + steps)
+
+    def loop(call, q, ks, vs):
+        def run():
+            for n in lengths:
+                call(q, ks[:, :, :n], vs[:, :, :n])
+        return run
+
+    def ours(q, k, v):
+        return mha.attention(q, k, v, options=options)
+
+    loops = {"decode_step": loop(ours, qd, cache_k, cache_v)}
     if torch is not None:
         tq = torch.from_numpy(qd)
         tk, tv = torch.from_numpy(cache_k), torch.from_numpy(cache_v)
-        t0 = time.perf_counter()
-        for n in range(start + 1, start + steps):
-            mha.attention(tq, tk[:, :, :n], tv[:, :, :n], options=options)
-        r["decode_step_torch_io"] = (time.perf_counter() - t0) / (steps - 1)
+        loops["decode_step_torch_io"] = loop(ours, tq, tk, tv)
+        loops["decode_step_pytorch"] = loop(sdpa, tq, tk, tv)
         with torch.inference_mode():
-            sdpa(tq, tk[:, :, :start], tv[:, :, :start])
-            t0 = time.perf_counter()
-            for n in range(start + 1, start + steps):
-                sdpa(tq, tk[:, :, :n], tv[:, :, :n])
-        r["decode_step_pytorch"] = (time.perf_counter() - t0) / (steps - 1)
-        out(f"{'':>40}{r['decode_step_torch_io'] * 1e6:.0f} us/step (mha, "
-            f"torch tensors), PyTorch SDPA "
-            f"{r['decode_step_pytorch'] * 1e6:.0f} us/step")
+            times = _interleaved(loops, seconds * len(loops))
+    else:
+        times = _interleaved(loops, seconds * len(loops))
+    r.update({name: t / len(lengths) for name, t in times.items()})
+    r["decode_compiles"] = 1 + mha.cache_info().misses - before
+    out(f"decode loop, H={h}, D={d}, Skv {start}..{start + steps - 1}: "
+        f"{r['decode_compiles']} compile(s), first step "
+        f"{r['decode_first'] * 1e3:.0f} ms, then per step: mha "
+        f"{r['decode_step'] * 1e6:.0f} us (NumPy)" +
+        ("" if torch is None else
+         f", {r['decode_step_torch_io'] * 1e6:.0f} us (torch); PyTorch SDPA "
+         f"{r['decode_step_pytorch'] * 1e6:.0f} us (mha/PyTorch "
+         f"{r['decode_step'] / r['decode_step_pytorch']:.2f}x NumPy, "
+         f"{r['decode_step_torch_io'] / r['decode_step_pytorch']:.2f}x "
+         f"torch)"))
 
     # (3) a tiny call, timed in alternating batches with PyTorch's SDPA.
     kt, vt = cache_k[:, :, :128].copy(), cache_v[:, :, :128].copy()
@@ -652,10 +661,15 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
             f"{r['tiny_numpy'] * 1e6:.0f} us (NumPy)")
     if torch is not None:
         r["tiny_ratio"] = r["tiny_torch_io"] / r["tiny_pytorch"]
+        r["tiny_ratio_numpy"] = r["tiny_numpy"] / r["tiny_pytorch"]
         line += (f", {r['tiny_torch_io'] * 1e6:.0f} us (torch); PyTorch "
                  f"eager SDPA {r['tiny_pytorch'] * 1e6:.0f} us (mha/PyTorch "
-                 f"{r['tiny_ratio']:.2f}x)")
+                 f"{r['tiny_ratio_numpy']:.2f}x NumPy, {r['tiny_ratio']:.2f}x "
+                 f"torch)")
     out(line)
+    r["loadavg"] = os.getloadavg()
+    out("load average (1, 5, 15 min): " +
+        ", ".join(f"{x:.2f}" for x in r["loadavg"]))
     return r
 
 

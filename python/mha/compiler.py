@@ -57,7 +57,8 @@ class Function:
     any host array with ``__dlpack__``; it returns one array per result (a
     single array for one result, a tuple otherwise) of the first
     argument's kind. The arrays are read in place and never modified; a
-    non-contiguous one is copied once (the compiled code assumes C order;
+    non-contiguous one is copied once by the binding (the compiled code
+    assumes C order;
     a ``gpu`` function copies them to the device and its results back).
 
     A call raises ``TypeError`` / ``ValueError`` for inputs that do not fit

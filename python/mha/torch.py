@@ -166,8 +166,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None,
       ``is_causal``, as in PyTorch.
     - ``dropout_p > 0`` raises ``ValueError`` (mha has no dropout; modules
       pass ``dropout_p=0`` in eval mode).
-    - One difference: a query row that sees no key gives 0 here, NaN in
-      PyTorch.
+    - A query row that sees no key gives 0, as in PyTorch (2.5 and later).
 
     ``pipeline``, ``options`` and ``static_shapes`` (keyword-only) are
     passed to :func:`mha.attention`.

@@ -159,3 +159,20 @@ def test_no_module_level_name_is_defined_twice():
             node.name for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
         assert [n for n, c in defs.items() if c > 1] == [], name
+
+
+def test_integration_figures():
+    """`--integration` on small shapes: the decode loop compiles once and
+    prints its per-step time (NumPy, torch) next to PyTorch's, and the
+    tiny call's ratio for NumPy and torch inputs."""
+    pytest.importorskip("torch")
+    lines = []
+    r = bench.integration(1, seconds=0.05, s=64, steps=4, out=lines.append)
+    assert r["decode_compiles"] == 1
+    for name in ("decode_step", "decode_step_torch_io", "decode_step_pytorch",
+                 "tiny_numpy", "tiny_torch_io", "tiny_pytorch"):
+        assert r[name] > 0, name
+    assert r["tiny_ratio_numpy"] == r["tiny_numpy"] / r["tiny_pytorch"]
+    assert any("1 compile(s)" in line and "per step" in line and
+               "PyTorch SDPA" in line for line in lines)
+    assert any("x NumPy" in line and "tiny call" in line for line in lines)

@@ -50,21 +50,84 @@ def test_torch_in_torch_out(dtype):
     close(o, ref(q, k, v, enable_gqa=True), dtype)
 
 
+class SpyHandle:
+    """Records the (address, strides) of each argument that a compiled
+    function's binding receives."""
+
+    def __init__(self, handle):
+        self.handle, self.seen = handle, []
+
+    def call_pointers(self, args, framework):
+        self.seen.append([(a[0], tuple(a[3])) for a in args])
+        return self.handle.call_pointers(args, framework)
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+
 def test_zero_copy_inputs(monkeypatch):
-    """Contiguous tensors reach the C API as themselves (same data
-    pointer, no .contiguous() copy)."""
-    q, k = rand(1, 2, 4, 8), rand(1, 2, 6, 8)
-    seen = []
-    real = mha.Function._call
+    """Tensors reach the binding as themselves (data pointer and strides,
+    no .contiguous() copy), also a strided KV cache slice, on the full path
+    and on the call plan of repeated calls."""
+    mha.cache_clear()
+    q, cache = rand(1, 2, 4, 8), rand(1, 2, 16, 8)
+    mha.attention(q, cache[:, :, :6], cache[:, :, :6])
+    fn = next(iter(mha.api._cache.entries.values()))
+    spy = fn._handle = SpyHandle(fn._handle)
 
-    def spy(self, arrays, framework, *rest):
-        seen.extend(a.data_ptr() for a in arrays)
-        return real(self, arrays, framework, *rest)
+    def no_copy(*args, **kwargs):
+        raise AssertionError("an input was copied in Python")
 
-    monkeypatch.setattr(mha.Function, "_call", spy)
-    mha.attention(q, k, k)
-    mha.attention(q, k, k)  # the fast path of a repeated call
-    assert seen == [q.data_ptr(), k.data_ptr(), k.data_ptr()] * 2
+    monkeypatch.setattr(torch.Tensor, "contiguous", no_copy)
+    k = cache[:, :, :7]
+    assert not k.is_contiguous()
+    mha.api._cache.fast.clear()
+    outs = [mha.attention(q, k, k), mha.attention(q, k, k)]  # full, plan
+    expect = [(q.data_ptr(), ()), (k.data_ptr(), k.stride()),
+              (k.data_ptr(), k.stride())]
+    assert spy.seen == [expect, expect]
+    monkeypatch.undo()
+    for o in outs:
+        close(o, ref(q, k, k))
+
+
+def test_decode_loop_uses_one_call_plan(monkeypatch):
+    """A decode loop over a growing KV cache slice (NumPy and torch) runs
+    on one call plan after its first step: no checks, key building or copy
+    in Python per step (the binding copies the strided slice in C++)."""
+    mha.cache_clear()
+    q, cache = rand(1, 4, 1, 16), rand(1, 4, 40, 16)
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("an input was copied in Python")
+
+    for qq, cc in ((q, cache), (q.numpy(), cache.numpy())):
+        mha.attention(qq, cc[:, :, :20], cc[:, :, :20])
+        plans = dict(mha.api._cache.fast)
+        monkeypatch.setattr(mha.api, "_inputs", no_copy)  # the full path
+        monkeypatch.setattr(torch.Tensor, "contiguous", no_copy)
+        monkeypatch.setattr(np, "ascontiguousarray", no_copy)
+        outs = {n: mha.attention(qq, cc[:, :, :n], cc[:, :, :n])
+                for n in range(21, 40)}
+        monkeypatch.undo()
+        assert mha.api._cache.fast == plans
+        for n, o in outs.items():
+            close(torch.as_tensor(o), ref(q, cache[:, :, :n],
+                                          cache[:, :, :n]))
+    assert mha.cache_info().misses == 1
+
+
+def test_strided_numpy_inputs():
+    """NumPy views of any strides (negative, transposed, sliced) are read
+    through the binding's one copy, and agree with contiguous copies."""
+    q, k = rand(1, 2, 5, 8).numpy(), rand(1, 2, 12, 8).numpy()
+    views = (k[:, :, ::-1], k.transpose(0, 1, 3, 2)[..., :8].transpose(
+        0, 1, 3, 2), k[:, :, 2:10])
+    for kv in views:
+        assert not kv.flags.c_contiguous
+        got = mha.attention(q, kv, kv)
+        np.testing.assert_allclose(got, mha.attention(
+            q, kv.copy(), kv.copy()), rtol=0, atol=0)
 
 
 def test_non_contiguous_inputs():
@@ -144,8 +207,8 @@ def test_cuda_tensor_needs_the_gpu_pipeline():
     with pytest.raises(ValueError, match="on device cuda:0; mha runs on host "
                        r"memory.*used in place with pipeline='gpu'"):
         mha.attention(q, q, q)
-    with pytest.raises(ValueError, match="argument 1 is in host memory but "
-                       "other inputs are CUDA tensors"):
+    with pytest.raises(ValueError, match="k is in host memory but q is a "
+                       "CUDA tensor"):
         mha.attention(q, q.cpu(), q.cpu(), pipeline="gpu")
 
 
@@ -210,6 +273,13 @@ def test_static_shapes():
     assert mha.cache_info().misses == 2
     fns = list(mha.api._cache.entries.values())
     assert [f.args[1].shape for f in fns] == [(1, 2, 30, 8), (1, 2, 29, 8)]
+    # Repeated calls (call plans) keep the exact shapes apart, also for a
+    # NumPy bool flag.
+    for flag in (True, np.bool_(True)):
+        for n in (30, 29, 28):
+            kn = k[:, :, :n]
+            close(mha.attention(q, kn, kn, static_shapes=flag), ref(q, kn, kn))
+    assert mha.cache_info().misses == 3
 
 
 # --------------------------------------------------------------------------
@@ -287,6 +357,15 @@ def test_sdpa_semantics(sq, skv, is_causal):
         close(mha.attention(q, k, v, causal=True),
               ref(q, k, v, attn_mask=j <= i + skv - sq))
         assert not torch.allclose(got, mha.attention(q, k, v, causal=True))
+
+
+def test_sdpa_fully_masked_row_is_zero_as_in_pytorch():
+    q, k = rand(1, 2, 3, 8), rand(1, 2, 5, 8)
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    mask[1] = False  # query 1 sees no key
+    got = mt.scaled_dot_product_attention(q, k, k, attn_mask=mask)
+    assert torch.equal(got[:, :, 1], torch.zeros(1, 2, 8))
+    close(got, F.scaled_dot_product_attention(q, k, k, attn_mask=mask))
 
 
 def test_sdpa_masks_gqa_scale_rank3():
@@ -404,3 +483,45 @@ def test_repeated_calls_keep_the_grad_and_layout_handling():
     t = q.transpose(2, 3).contiguous().transpose(2, 3)
     assert not t.is_contiguous()
     torch.testing.assert_close(mha.attention(t, t, t), expect)
+
+
+def fake_cuda(*shape, device="cuda"):
+    """A CUDA tensor's metadata without a GPU (FakeTensorMode): enough for
+    the device checks, which read .device / .is_cuda only."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    with FakeTensorMode():
+        return torch.empty(*shape, device=device)
+
+
+def test_cuda_tensor_errors_without_a_gpu():
+    """The CUDA device checks, run everywhere: a CUDA tensor with the cpu
+    pipeline, a tensor on cuda:1, and CUDA tensors mixed with host arrays
+    (inputs or the mask) raise ValueError naming the argument, before
+    anything is compiled."""
+    q, host = fake_cuda(1, 2, 4, 8), rand(1, 2, 4, 8)
+    assert q.is_cuda and q.device.index == 0
+    mha.cache_clear()
+    with pytest.raises(ValueError, match=r"q is on device cuda:0; mha runs on "
+                       r"host memory: pass q.cpu\(\) \(CUDA tensors are used "
+                       r"in place with pipeline='gpu'\)"):
+        mha.attention(q, q, q)
+    with pytest.raises(ValueError, match=r"k is on device cuda:0"):
+        mha.attention(host, q, q)
+    other = fake_cuda(1, 2, 4, 8, device="cuda:1")
+    with pytest.raises(ValueError, match=r"q is on cuda:1; the gpu pipeline's "
+                       r"functions run on CUDA device 0"):
+        mha.attention(other, other, other, pipeline="gpu")
+    with pytest.raises(ValueError, match="v is in host memory but q is a CUDA "
+                       "tensor"):
+        mha.attention(q, q, host, pipeline="gpu")
+    with pytest.raises(ValueError, match="k is a CUDA tensor but q is in host "
+                       "memory"):
+        mha.attention(host, q, host, pipeline="gpu")
+    with pytest.raises(ValueError, match="mask is a CUDA tensor but q is in "
+                       "host memory"):
+        mha.attention(host, host, host, mask=fake_cuda(1, 1, 4, 4).bool(),
+                      pipeline="gpu")
+    with pytest.raises(ValueError, match="x is on device cuda:0"):
+        mha.multi_head_attention(fake_cuda(1, 3, 8), *[rand(8, 8)] * 4,
+                                 num_heads=2)
+    assert mha.cache_info().misses == 0
