@@ -45,14 +45,16 @@ std::vector<EntryCase> cases() {
   for (const char *e :
        {"bf16_prefill_causal_gqa", "f16_partial_tiles_sq_ne_skv",
         "bf16_i1_mask_dynamic", "f16_float_mask_broadcast",
-        "bf16_decode_gqa_split", "f16_decode_causal_mqa", "bf16_dv_ne_d_scale",
+        "bf16_decode_gqa_split", "f16_decode_causal_mqa", "bf16_decode_mha",
+        "f16_decode_gqa_d128", "bf16_dv_ne_d_scale",
         "f16_prefill_longer_than_cache", "bf16_large_magnitude"})
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, ""});
   v.push_back({"test/Integration/GPU/tensor-cores.mlir",
                "bf16_prefill_causal_gqa", "kernel=simt"});
   // Flash-decoding off and with a fixed split count, on a small decode; the
   // large GQA decode (a minute of emulation) with MHA_TEST_LONG=1.
-  std::vector<const char *> decodes = {"f16_decode_causal_mqa"};
+  std::vector<const char *> decodes = {"f16_decode_causal_mqa",
+                                       "bf16_decode_mha", "f16_decode_gqa_d128"};
   const char *longTests = std::getenv("MHA_TEST_LONG");
   if (longTests && *longTests && std::string(longTests) != "0")
     decodes.push_back("bf16_decode_gqa_split");

@@ -110,17 +110,18 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
            "NVIDIA GPU architecture of the kernels, sm_XY or sm_XYa: the mma "
            "kernel needs sm_80 or later (auto falls back to simt before), "
            "wgmma needs sm_90a">,
-    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
            "Keys per step of the online softmax in the tensor-core kernels "
-           "(mma, wgmma; a multiple of 16)">,
+           "(mma, wgmma; a multiple of 16; 0 picks it per D and chip, 64 "
+           "for wgmma)">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Flash-decoding splits of the kv range for attentions whose "
            "queries of one kv head fit a block (static Sq, "
            "H / Hkv * Sq <= block rows): 0 picks them at run time from B, "
            "Hkv, Skv and num-sms; 1 turns flash-decoding off">,
-    Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
+    Option<"numSMs", "num-sms", "int64_t", /*default=*/"0",
            "Streaming multiprocessors the automatic kv-splits aims to fill "
-           "(132 on H100 SXM and H200)">,
+           "(0: the chip's, e.g. 108 for sm_80, 132 for sm_90a)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -97,7 +97,14 @@ BlockPlan kernels::planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN) {
   if (!cfg.splitKV) {
     Value head = by;
     a.kvHead = kb.div(head, G);
-    Value q0 = kb.mul(bx, cfg.blockM());
+    // Causal: the heaviest query tiles (the last ones) go first, so that
+    // the short ones fill the tail of the grid.
+    Value tileX = bx;
+    if (cfg.causal)
+      tileX = kb.sub(kb.sub(gpu::GridDimOp::create(b, gpu::Dimension::x),
+                            kb.c(1)),
+                     bx);
+    Value q0 = kb.mul(tileX, cfg.blockM());
     plan.minQ = q0;
     maxQ = kb.sub(kb.min(kb.add(q0, cfg.blockM()), a.sq), kb.c(1));
     Value sq = a.sq;
