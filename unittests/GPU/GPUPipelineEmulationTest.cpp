@@ -53,14 +53,16 @@ std::vector<EntryCase> cases() {
                "bf16_prefill_causal_gqa", "kernel=simt"});
   // Flash-decoding off and with a fixed split count, on a small decode; the
   // large GQA decode (a minute of emulation) with MHA_TEST_LONG=1.
-  std::vector<const char *> decodes = {"f16_decode_causal_mqa",
-                                       "bf16_decode_mha", "f16_decode_gqa_d128"};
+  std::vector<const char *> decodes = {"f16_decode_causal_mqa"};
   const char *longTests = std::getenv("MHA_TEST_LONG");
   if (longTests && *longTests && std::string(longTests) != "0")
     decodes.push_back("bf16_decode_gqa_split");
   for (const char *e : decodes)
     for (const char *splits : {"kv-splits=1", "kv-splits=3"})
       v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, splits});
+  // MHA and GQA decode unsplit (above: split automatically).
+  for (const char *e : {"bf16_decode_mha", "f16_decode_gqa_d128"})
+    v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, "kv-splits=1"});
   for (const char *e : {"bf16_prefill_causal_gqa", "bf16_i1_mask_dynamic",
                         "f16_decode_causal_mqa", "bf16_large_magnitude"})
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e,
