@@ -163,7 +163,8 @@ Value kernels::firstKeyIndex(KernelBuilder &kb, const KernelArgs &a) {
 
 void kernels::storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
                        const RowRef &row, Value col, ArrayRef<Value> values,
-                       Value m, Value l, Value writeLse) {
+                       Value m, Value l, Value writeLse,
+                       llvm::MaybeAlign align) {
   const AttentionKernelConfig &cfg = kb.cfg;
   scf::IfOp::create(kb.b, row.valid, [&](OpBuilder &nb, Location loc) {
     ImplicitLocOpBuilder ib(loc, nb);
@@ -179,11 +180,13 @@ void kernels::storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
     Value vec = vector::FromElementsOp::create(ib, type, scaled);
     if (!cfg.splitKV) {
       vector::StoreOp::create(ib, rb.fromF32(vec, cfg.elementType), a.out,
-                              rb.add(rb.mul(qRow, cfg.valueDim), col));
+                              rb.add(rb.mul(qRow, cfg.valueDim), col),
+                              /*nontemporal=*/false, align);
     } else {
       Value slot = rb.add(rb.mul(qRow, a.splits), plan.split);
       vector::StoreOp::create(ib, vec, a.partial,
-                              rb.add(rb.mul(slot, cfg.valueDim), col));
+                              rb.add(rb.mul(slot, cfg.valueDim), col),
+                              /*nontemporal=*/false, align);
       scf::IfOp::create(ib, writeLse, [&](OpBuilder &lb, Location lloc) {
         ImplicitLocOpBuilder lib(lloc, lb);
         KernelBuilder lkb(lib, cfg);
