@@ -267,11 +267,9 @@ std::vector<EmuCase> cases() {
   // tile (64 keys at D = 128, 128 at D = 64), several causal query tiles
   // (launched heaviest first), rows that a mask hides entirely, and a kv
   // tile given by kv-tile.
-  v.push_back({"mma_bf16_d128_odd_tiles", "bf16", 1, 1, 1, 130, 200, 128,
-               128});
-  v.push_back(
-      {"mma_f16_d64_causal_three_tiles", "f16", 1, 2, 1, 300, 260, 64, 64,
-       true});
+  v.push_back({"mma_bf16_d128_odd_tiles", "bf16", 1, 1, 1, 130, 200, 128, 128});
+  v.push_back({"mma_f16_d64_causal_three_tiles", "f16", 1, 2, 1, 300, 260, 64,
+               64, true});
   v.push_back({"mma_bf16_fully_masked_rows",
                "bf16",
                1,

@@ -99,10 +99,10 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
         Value o = arith::MulFOp::create(
             ib, sums.getResult(0),
             vector::BroadcastOp::create(ib, vecType, inv));
-        vector::StoreOp::create(
-            ib, k.fromF32(o, config.elementType), out,
-            k.add(k.mul(row, Dv), col), /*nontemporal=*/false,
-            llvm::Align(w * byteWidth(config.elementType)));
+        vector::StoreOp::create(ib, k.fromF32(o, config.elementType), out,
+                                k.add(k.mul(row, Dv), col),
+                                /*nontemporal=*/false,
+                                llvm::Align(w * byteWidth(config.elementType)));
         scf::YieldOp::create(ib);
       });
   gpu::ReturnOp::create(b);

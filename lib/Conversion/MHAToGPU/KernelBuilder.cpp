@@ -101,9 +101,8 @@ BlockPlan kernels::planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN) {
     // the short ones fill the tail of the grid.
     Value tileX = bx;
     if (cfg.causal)
-      tileX = kb.sub(kb.sub(gpu::GridDimOp::create(b, gpu::Dimension::x),
-                            kb.c(1)),
-                     bx);
+      tileX = kb.sub(
+          kb.sub(gpu::GridDimOp::create(b, gpu::Dimension::x), kb.c(1)), bx);
     Value q0 = kb.mul(tileX, cfg.blockM());
     plan.minQ = q0;
     maxQ = kb.sub(kb.min(kb.add(q0, cfg.blockM()), a.sq), kb.c(1));

@@ -192,8 +192,7 @@ private:
                  operands);
     Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
     Value combineGrid = arith::CeilDivUIOp::create(
-        ib, elements,
-        c(kCombineThreads * combineColumnsPerThread(config)));
+        ib, elements, c(kCombineThreads * combineColumnsPerThread(config)));
     Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
     threads = c(kCombineThreads);
     launchKernel(
@@ -204,12 +203,14 @@ private:
   }
 
   /// Blocks of the split-kv kernel that one SM runs at once: as many as its
-  /// shared memory holds and its registers allow (at kFragmentRegisters
-  /// -- about 128 -- per thread), at least 1 and at most 4.
+  /// shared memory holds and its registers allow (counting the 255 a thread
+  /// may use: the mma kernel uses 220-235), at least 1 and at most 4.
   int64_t blocksPerSM() const {
-    int64_t bySmem = smemPerSM / std::max<int64_t>(1, config.sharedMemoryBytes());
+    int64_t bySmem =
+        smemPerSM / std::max<int64_t>(1, config.sharedMemoryBytes());
     int64_t byRegs =
-        GPUChip::kRegistersPerSM / (128 * config.numThreads());
+        GPUChip::kRegistersPerSM /
+        (GPUChip::kMaxRegistersPerThread * config.numThreads());
     return std::clamp<int64_t>(std::min(bySmem, byRegs), 1, 4);
   }
 
@@ -220,8 +221,8 @@ private:
     if (kvSplits > 0)
       return c(kvSplits);
     Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-    Value wanted = arith::CeilDivUIOp::create(
-        ib, c(numSMs * blocksPerSM()), blocks);
+    Value wanted =
+        arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
     return arith::MaxUIOp::create(
         ib, c(1),

@@ -15,9 +15,9 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -78,8 +78,8 @@ llvm::Error mlir::mha::chooseMmaTileShape(AttentionKernelConfig &cfg,
           "kv-tile=" + std::to_string(kvTile) + " needs " +
           std::to_string(cfg.sharedMemoryBytes()) +
           " bytes of shared memory per block of the mma kernel (D = " +
-          std::to_string(cfg.headDim) + ", Dv = " +
-          std::to_string(cfg.valueDim) + "), more than the " +
+          std::to_string(cfg.headDim) +
+          ", Dv = " + std::to_string(cfg.valueDim) + "), more than the " +
           std::to_string(limit) + " of " + chip.str() +
           ": give a smaller kv-tile (or 0 for the automatic one)");
     return llvm::Error::success();
@@ -163,8 +163,7 @@ public:
             KernelArgs &a)
       : b(b), cfg(cfg), a(a), kb(b, cfg), D(cfg.headDim), Dv(cfg.valueDim),
         BN(cfg.blockN), T(cfg.numThreads()), BM(cfg.blockM()),
-        nKeyTiles(BN / 8),
-        nOutTiles(Dv / 8) {}
+        nKeyTiles(BN / 8), nOutTiles(Dv / 8) {}
 
   void build();
 
@@ -317,13 +316,13 @@ void MmaKernel::epilogue(ValueRange results) {
     Value isZero = kb.isZero(l);
     Value inv =
         kb.select(isZero, kb.cf(0), arith::DivFOp::create(b, kb.cf(1), l));
-    Value invVec = vector::BroadcastOp::create(
-        b, VectorType::get({2}, kb.f32), inv);
+    Value invVec =
+        vector::BroadcastOp::create(b, VectorType::get({2}, kb.f32), inv);
     Value r = kb.add(lanes.rA, hh * 8);
     for (int64_t dn = 0; dn < nOutTiles; ++dn) {
       Value acc = MmaLoopState::acc(results, dn);
-      Value pair = vector::ShuffleOp::create(b, acc, acc,
-                                             ArrayRef<int64_t>{2 * hh, 2 * hh + 1});
+      Value pair = vector::ShuffleOp::create(
+          b, acc, acc, ArrayRef<int64_t>{2 * hh, 2 * hh + 1});
       pair = kb.fromF32(arith::MulFOp::create(b, pair, invVec), outType);
       vector::StoreOp::create(b, pair, staged,
                               ValueRange{r, kb.add(lanes.t2, dn * 8)});
@@ -334,8 +333,8 @@ void MmaKernel::epilogue(ValueRange results) {
           b, kb.andI(row.valid, firstOfQuad), [&](OpBuilder &nb, Location loc) {
             ImplicitLocOpBuilder ib(loc, nb);
             KernelBuilder lk(ib, cfg);
-            Value slot = lk.add(lk.mul(queryIndex(lk, a, row), a.splits),
-                                plan.split);
+            Value slot =
+                lk.add(lk.mul(queryIndex(lk, a, row), a.splits), plan.split);
             Value lse = lk.select(isZero, lk.negInf(),
                                   lk.fadd(m, math::Log2Op::create(ib, l)));
             memref::StoreOp::create(ib, lse, a.lse, slot);
@@ -357,14 +356,13 @@ void MmaKernel::epilogue(ValueRange results) {
     scf::IfOp::create(b, row.valid, [&](OpBuilder &nb, Location loc) {
       ImplicitLocOpBuilder ib(loc, nb);
       KernelBuilder rk(ib, cfg);
-      Value vec = vector::LoadOp::create(ib, chunkType, staged,
-                                         ValueRange{r, col});
+      Value vec =
+          vector::LoadOp::create(ib, chunkType, staged, ValueRange{r, col});
       Value dstRow = queryIndex(rk, a, row);
       Value dst = cfg.splitKV ? a.partial : a.out;
       if (cfg.splitKV)
         dstRow = rk.add(rk.mul(dstRow, a.splits), plan.split);
-      vector::StoreOp::create(ib, vec, dst,
-                              rk.add(rk.mul(dstRow, Dv), col),
+      vector::StoreOp::create(ib, vec, dst, rk.add(rk.mul(dstRow, Dv), col),
                               /*nontemporal=*/false, llvm::Align(16));
       scf::YieldOp::create(ib);
     });

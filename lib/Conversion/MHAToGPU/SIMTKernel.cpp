@@ -93,10 +93,9 @@ void SimtKernel::build() {
   row = plan.row(kb, a.tid);
   Value qRow = queryIndex(kb, a, row);
   int64_t qAlign = vectorWidth(cfg.elementType, D) * byteWidth(cfg.elementType);
-  qv = kb.toF32(vector::LoadOp::create(b, VectorType::get({D}, cfg.elementType),
-                                       a.q, kb.mul(qRow, D),
-                                       /*nontemporal=*/false,
-                                       llvm::Align(qAlign)));
+  qv = kb.toF32(vector::LoadOp::create(
+      b, VectorType::get({D}, cfg.elementType), a.q, kb.mul(qRow, D),
+      /*nontemporal=*/false, llvm::Align(qAlign)));
   kvRow0 = firstKeyIndex(kb, a);
 
   Value dyn = dynamicShared(b);
@@ -157,13 +156,14 @@ void SimtKernel::stageTile(KernelBuilder &ib, Value src, Value dst,
       [&](OpBuilder &nb, Location loc, Value e, ValueRange) {
         ImplicitLocOpBuilder eb(loc, nb);
         KernelBuilder ekb(eb, cfg);
-        Value r = ekb.div(e, width / w), col = ekb.mul(ekb.rem(e, width / w), w);
+        Value r = ekb.div(e, width / w),
+              col = ekb.mul(ekb.rem(e, width / w), w);
         Value key = ekb.add(t0, r);
         Value keyc = ekb.min(key, ekb.sub(a.skv, ekb.c(1)));
         Value off = ekb.add(ekb.mul(ekb.add(kvRow0, keyc), width), col);
-        Value x = vector::LoadOp::create(
-            eb, vecType, src, off, /*nontemporal=*/false,
-            llvm::Align(w * byteWidth(cfg.elementType)));
+        Value x =
+            vector::LoadOp::create(eb, vecType, src, off, /*nontemporal=*/false,
+                                   llvm::Align(w * byteWidth(cfg.elementType)));
         x = ekb.select(ekb.lt(key, a.skv), x, zero);
         vector::StoreOp::create(eb, x, dst, ValueRange{r, col});
         scf::YieldOp::create(eb);
