@@ -2,6 +2,8 @@
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=simt" --canonicalize --cse | FileCheck %s --check-prefix=SIMT
 // RUN: mha-opt %s --convert-mha-to-gpu="kv-splits=1" --canonicalize --cse | FileCheck %s --check-prefix=NOSPLIT
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90a" --canonicalize --cse | FileCheck %s --check-prefix=WGMMA
+// RUN: mha-opt %s --convert-mha-to-gpu="chip=sm_80" --canonicalize --cse | FileCheck %s --check-prefix=SM80
+// RUN: mha-opt %s --convert-mha-to-gpu="num-sms=66" --canonicalize --cse | FileCheck %s --check-prefix=SMS
 
 // convert-mha-to-gpu: each mha.attention becomes host code that stages its
 // operands in device memory, launches a kernel specialised for the op and
@@ -97,6 +99,14 @@
 // CHECK:       gpu.func @attention_1_combine(%{{.+}}: memref<?xf32>, %{{.+}}: memref<?xf32>, %{{.+}}: memref<?xf16>, %{{.+}}: index, %{{.+}}: index) kernel
 // CHECK:         vector.load %{{.+}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
 // CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xf16>, vector<8xf16>
+
+// The automatic split count fills the chip's SMs: on sm_80, 108 SMs of 164
+// KiB hold one 87040-byte block each; num-sms=66 (two blocks per SM on
+// sm_90a) gives 132 blocks.
+// SM80-LABEL: func.func @decode_gqa(
+// SM80:         arith.ceildivui %c108, %{{.+}} : index
+// SMS-LABEL:  func.func @decode_gqa(
+// SMS:          arith.ceildivui %c132, %{{.+}} : index
 
 // NOSPLIT-LABEL: func.func @decode_gqa(
 // NOSPLIT-NOT:     memref<?xf32>
