@@ -208,9 +208,8 @@ private:
   int64_t blocksPerSM() const {
     int64_t bySmem =
         smemPerSM / std::max<int64_t>(1, config.sharedMemoryBytes());
-    int64_t byRegs =
-        GPUChip::kRegistersPerSM /
-        (GPUChip::kMaxRegistersPerThread * config.numThreads());
+    int64_t byRegs = GPUChip::kRegistersPerSM /
+                     (GPUChip::kMaxRegistersPerThread * config.numThreads());
     return std::clamp<int64_t>(std::min(bySmem, byRegs), 1, 4);
   }
 
