@@ -148,3 +148,38 @@ llvm::Error GPUChip::checkFeatures(llvm::StringRef features) const {
         " or later (or features= for the default)");
   return llvm::Error::success();
 }
+
+namespace {
+struct ChipResources {
+  unsigned version; // major * 10 + minor
+  unsigned numSMs;
+  int64_t smemPerSMKiB, smemPerBlockKiB;
+};
+/// Data-centre parts where there is one: V100, T4, A100, A40, Orin, L40S,
+/// H100 SXM/H200, B200, Thor, RTX 5090.
+constexpr ChipResources kResources[] = {
+    {70, 80, 96, 96},    {75, 40, 64, 64},     {80, 108, 164, 163},
+    {86, 84, 100, 99},   {87, 16, 164, 163},   {89, 142, 100, 99},
+    {90, 132, 228, 227}, {100, 148, 228, 227}, {103, 148, 228, 227},
+    {110, 20, 228, 227}, {120, 170, 100, 99},  {121, 48, 100, 99}};
+
+/// The entry of `version`, or of the newest chip before it (older chips:
+/// 48 KiB per block, 80 SMs).
+ChipResources resourcesOf(unsigned version) {
+  ChipResources found = {version, 80, 64, 48};
+  for (const ChipResources &r : kResources)
+    if (r.version <= version)
+      found = r;
+  return found;
+}
+} // namespace
+
+unsigned GPUChip::getNumSMs() const { return resourcesOf(version).numSMs; }
+
+int64_t GPUChip::getSharedMemoryPerSM() const {
+  return resourcesOf(version).smemPerSMKiB * 1024;
+}
+
+int64_t GPUChip::getMaxSharedMemoryPerBlock() const {
+  return resourcesOf(version).smemPerBlockKiB * 1024;
+}

@@ -11,7 +11,8 @@
 // are PTX with
 // tensor-core mma.sync (bf16 and f16), cp.async staging, warp shuffles and
 // ex2.approx. f32 (and the decode-shaped f32 case, split-kv) runs on
-// CUDA cores.
+// CUDA cores, reading Q, K and V and writing the result in 16-byte vectors
+// (only the mask is read element by element).
 
 // CHECK-NOT:   unrealized_conversion_cast
 // CHECK-LABEL: llvm.func @bf16_causal(
@@ -40,7 +41,11 @@
 // PTX-LABEL:   .entry attention_1_combine(
 // PTX-LABEL:   .entry attention_2(
 // PTX-NOT:       mma.sync
+// PTX-NOT:       ld.global.{{(b32|f32|v2)}}
+// PTX:           ld.global.v4.b32
 // PTX:           ld.shared
+// PTX-NOT:       st.global.{{(f32|v2)}}
+// PTX:           st.global.v4.b32
 // PTX-LABEL:   .entry attention_2_combine(
 
 func.func @bf16_causal(%q: tensor<2x8x256x128xbf16>, %k: tensor<2x8x256x128xbf16>,

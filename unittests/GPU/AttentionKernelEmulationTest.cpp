@@ -42,6 +42,7 @@ struct EmuCase {
   std::vector<int64_t> maskShape;
   AttentionKernelKind kernel = AttentionKernelKind::Auto;
   std::optional<double> scale;
+  int64_t kvTile = 0; // 0: the automatic tile shape
 };
 
 std::string tensorType(const std::vector<int64_t> &shape,
@@ -102,6 +103,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
   toGPU.kernel = c.kernel;
   toGPU.chip = c.kernel == AttentionKernelKind::Wgmma ? kSM90a : kSM80;
   toGPU.kvSplits = 1; // one launch, inspected below
+  toGPU.kvTile = c.kvTile;
   pm.addPass(createConvertMHAToGPU(toGPU));
   pm.addPass(createCanonicalizerPass());
   ASSERT_TRUE(succeeded(pm.run(*module)));
@@ -261,6 +263,40 @@ std::vector<EmuCase> cases() {
                AttentionKernelKind::Auto,
                0.3});
   v.push_back({"mma_f16_empty_kv", "f16", 1, 1, 1, 17, 0, 16, 16});
+  // 128-row blocks: sizes that are not multiples of the block or of the kv
+  // tile (64 keys at D = 128, 128 at D = 64), several causal query tiles
+  // (launched heaviest first), rows that a mask hides entirely, and a kv
+  // tile given by kv-tile.
+  v.push_back({"mma_bf16_d128_odd_tiles", "bf16", 1, 1, 1, 130, 200, 128, 128});
+  v.push_back({"mma_f16_d64_causal_three_tiles", "f16", 1, 2, 1, 300, 260, 64,
+               64, true});
+  v.push_back({"mma_bf16_fully_masked_rows",
+               "bf16",
+               1,
+               2,
+               2,
+               40,
+               150,
+               64,
+               64,
+               false,
+               "i1",
+               {1, 1, 40, 1}});
+  v.push_back({"mma_f16_kv_tile_32",
+               "f16",
+               1,
+               1,
+               1,
+               70,
+               90,
+               32,
+               32,
+               true,
+               "",
+               {},
+               AttentionKernelKind::Mma,
+               std::nullopt,
+               32});
   // Warpgroup-MMA kernel.
   v.push_back({"wgmma_bf16_basic",
                "bf16",

@@ -45,7 +45,8 @@ std::vector<EntryCase> cases() {
   for (const char *e :
        {"bf16_prefill_causal_gqa", "f16_partial_tiles_sq_ne_skv",
         "bf16_i1_mask_dynamic", "f16_float_mask_broadcast",
-        "bf16_decode_gqa_split", "f16_decode_causal_mqa", "bf16_dv_ne_d_scale",
+        "bf16_decode_gqa_split", "f16_decode_causal_mqa", "bf16_decode_mha",
+        "f16_decode_gqa_d128", "bf16_dv_ne_d_scale",
         "f16_prefill_longer_than_cache", "bf16_large_magnitude"})
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, ""});
   v.push_back({"test/Integration/GPU/tensor-cores.mlir",
@@ -59,6 +60,9 @@ std::vector<EntryCase> cases() {
   for (const char *e : decodes)
     for (const char *splits : {"kv-splits=1", "kv-splits=3"})
       v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, splits});
+  // MHA and GQA decode unsplit (above: split automatically).
+  for (const char *e : {"bf16_decode_mha", "f16_decode_gqa_d128"})
+    v.push_back({"test/Integration/GPU/tensor-cores.mlir", e, "kv-splits=1"});
   for (const char *e : {"bf16_prefill_causal_gqa", "bf16_i1_mask_dynamic",
                         "f16_decode_causal_mqa", "bf16_large_magnitude"})
     v.push_back({"test/Integration/GPU/tensor-cores.mlir", e,

@@ -71,14 +71,19 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     end of the sequence. A query row that sees no key produces zeros.
 
     Three kernels:
-    - `mma` (f16/bf16 with `D` and `Dv` multiples of 16, at most 128): four
-      warps, 16 query rows each, `nvvm.mma.sync` m16n8k16 tensor-core
-      instructions for `Q·Kᵀ` and `P·V` with f32 accumulators, B fragments
-      loaded by `ldmatrix` (`.trans` for V); K/V tiles are
-      staged in shared memory with asynchronous copies (`cp.async`,
-      `nvgpu.device_async_copy`) into two buffers, so the next tile loads
-      while the current one is computed; P stays in registers (the mma
-      accumulator layout is the A-operand layout).
+    - `mma` (f16/bf16 with `D` and `Dv` multiples of 16, at most 128): 128
+      query rows per block, eight warps of 16 rows each (four or more for
+      flash-decoding), `nvvm.mma.sync` m16n8k16 tensor-core
+      instructions for `Q·Kᵀ` and `P·V` with f32 accumulators; Q is copied
+      to shared memory by `cp.async` and into registers by `ldmatrix`, B
+      fragments are loaded by `ldmatrix` (`.trans` for V); K/V tiles
+      (128 keys at D = 64, 64 at D = 128, within the chip's shared memory;
+      `kv-tile` overrides) are staged in shared memory with asynchronous
+      copies (`cp.async`, `nvgpu.device_async_copy`) into two buffers, so
+      the next tile loads while the current one is computed; P stays in
+      registers (the mma accumulator layout is the A-operand layout); the
+      result is staged in shared memory and stored in 16-byte vectors.
+      Causal blocks run heaviest (last query tile) first.
     - `wgmma` (opt-in, sm_90a): one warpgroup, 64 query rows,
       `nvvm.wgmma.mma_async` m64nNk16 for both products with every operand
       in shared memory in K-major, no-swizzle core-matrix layouts (Q and K
@@ -92,8 +97,9 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
     Short queries (decode) use flash-decoding: when the `H / Hkv * Sq`
     queries that share a K/V head fit one block, the block takes all of them
     (K/V are read once per kv head, not once per query head) and the kv
-    tiles are split across `kv-splits` blocks, each writing a partial result
-    and its log-sum-exp; a second kernel (`<kernel>_combine`) merges them.
+    tiles are split across `kv-splits` blocks (by default enough to fill
+    every SM of `chip`), each writing a partial result and its log-sum-exp;
+    a second kernel (`<kernel>_combine`) merges them.
 
     `kernel=auto` picks `mma` when the op qualifies and `chip` is sm_80 or
     later. The `gpu.module` carries no target: `mha-gpu-pipeline` attaches
@@ -110,17 +116,18 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
            "NVIDIA GPU architecture of the kernels, sm_XY or sm_XYa: the mma "
            "kernel needs sm_80 or later (auto falls back to simt before), "
            "wgmma needs sm_90a">,
-    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
            "Keys per step of the online softmax in the tensor-core kernels "
-           "(mma, wgmma; a multiple of 16)">,
+           "(mma, wgmma; a multiple of 16; 0 picks it per D and chip, 64 "
+           "for wgmma)">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Flash-decoding splits of the kv range for attentions whose "
            "queries of one kv head fit a block (static Sq, "
            "H / Hkv * Sq <= block rows): 0 picks them at run time from B, "
            "Hkv, Skv and num-sms; 1 turns flash-decoding off">,
-    Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
+    Option<"numSMs", "num-sms", "int64_t", /*default=*/"0",
            "Streaming multiprocessors the automatic kv-splits aims to fill "
-           "(132 on H100 SXM and H200)">,
+           "(0: the chip's, e.g. 108 for sm_80, 132 for sm_90a)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -223,7 +223,8 @@ struct GPUPipelineOptions
   Option<int64_t> kvTile{
       *this, "kv-tile",
       llvm::cl::desc("Keys per step of the online softmax in the tensor-core "
-                     "kernels (mma, wgmma; a multiple of 16)"),
+                     "kernels (mma, wgmma; a multiple of 16; 0 picks it per "
+                     "D and chip, 64 for wgmma)"),
       llvm::cl::init(ConvertMHAToGPUOptions().kvTile)};
   Option<int64_t> kvSplits{
       *this, "kv-splits",
@@ -236,7 +237,8 @@ struct GPUPipelineOptions
   Option<int64_t> numSMs{
       *this, "num-sms",
       llvm::cl::desc("Streaming multiprocessors the automatic kv-splits aims "
-                     "to fill (132 on H100 SXM and H200)"),
+                     "to fill (0: the chip's, e.g. 108 for sm_80, 132 for "
+                     "sm_90a)"),
       llvm::cl::init(ConvertMHAToGPUOptions().numSMs)};
   Option<std::string> features{
       *this, "features",

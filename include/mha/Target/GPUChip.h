@@ -58,6 +58,20 @@ struct GPUChip {
   /// what to give instead.
   llvm::Error checkFeatures(llvm::StringRef features) const;
 
+  /// Resources of the chip that the kernels' tile shapes and flash-decoding
+  /// splits are chosen from (CUDA C++ Programming Guide, "Technical
+  /// Specifications per Compute Capability").
+  /// Streaming multiprocessors of the chip's largest data-centre part (A100:
+  /// 108, H100 SXM and H200: 132, B200: 148); a guess for a smaller part.
+  unsigned getNumSMs() const;
+  /// Shared memory per SM, and the most one block may opt into, in bytes
+  /// (sm_80: 164 and 163 KiB, sm_90: 228 and 227 KiB).
+  int64_t getSharedMemoryPerSM() const;
+  int64_t getMaxSharedMemoryPerBlock() const;
+  /// 32-bit registers per SM and at most per thread (every chip since sm_50).
+  static constexpr int64_t kRegistersPerSM = 65536;
+  static constexpr int64_t kMaxRegistersPerThread = 255;
+
   bool operator==(const GPUChip &other) const {
     return version == other.version && archSpecific == other.archSpecific;
   }

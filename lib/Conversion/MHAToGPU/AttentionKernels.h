@@ -10,6 +10,7 @@
 #define MHA_LIB_CONVERSION_MHATOGPU_ATTENTIONKERNELS_H
 
 #include "mha/Conversion/MHAToGPU/AttentionKernelKind.h"
+#include "mha/Target/GPUChip.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
@@ -33,15 +34,28 @@ struct AttentionKernelConfig {
   /// K/V head (times all Sq queries), the kv tiles are split across
   /// gridDim.x blocks, and buildCombineKernel merges their partial results.
   bool splitKV = false;
-  /// Keys per kv tile: kv-tile for the tensor-core kernels,
-  /// simtKernelBlockN for simt.
+  /// Keys per kv tile: chooseMmaTileShape for mma, kv-tile (64 when 0) for
+  /// wgmma, simtKernelBlockN for simt.
   int64_t blockN = 0;
+  /// Warps of the mma kernel (16 query rows each): chooseMmaTileShape.
+  int64_t numWarps = 4;
 
   /// Query rows per block and threads per block.
   int64_t blockM() const {
-    return kind == AttentionKernelKind::Simt ? 128 : 64;
+    switch (kind) {
+    case AttentionKernelKind::Simt:
+      return 128;
+    case AttentionKernelKind::Mma:
+      return 16 * numWarps;
+    case AttentionKernelKind::Wgmma:
+    case AttentionKernelKind::Auto:
+      break;
+    }
+    return 64;
   }
-  int64_t numThreads() const { return 128; }
+  int64_t numThreads() const {
+    return kind == AttentionKernelKind::Mma ? 32 * numWarps : 128;
+  }
 
   /// Bytes of dynamic shared memory the kernel needs.
   int64_t sharedMemoryBytes() const;
@@ -55,6 +69,27 @@ Type tmaDescriptorType(MLIRContext *ctx, const AttentionKernelConfig &config,
 
 /// Whether the tensor-core kernel supports these shapes and types.
 bool mmaKernelSupports(Type elementType, int64_t headDim, int64_t valueDim);
+
+/// The most query rows an mma block holds (8 warps of 16).
+constexpr int64_t kMmaMaxBlockRows = 128;
+
+/// Chooses the mma kernel's block (numWarps) and kv tile (blockN) for
+/// `config` (types, D, Dv, splitKV set) on `chip`; `rows` is G * Sq with
+/// split-kv. Rule (docs/gpu-codegen.md, "Tile shapes"):
+///  - 8 warps (128 rows); with split-kv ceil(rows / 16) warps, at least 4;
+///  - blockN = `kvTile` if positive, else 128 when the fragments a thread
+///    holds (Q: D / 4, O: Dv / 2, S: blockN / 2 registers) stay within 128 of
+///    its 255 registers, else 64, halved while the shared memory exceeds what
+///    a block of `chip` may use.
+/// Fails, naming kv-tile, when the given tile does not fit the chip.
+llvm::Error chooseMmaTileShape(AttentionKernelConfig &config,
+                               const GPUChip &chip, int64_t kvTile,
+                               int64_t rows);
+
+/// Threads per block of the combine kernel and the output columns each
+/// thread merges (16 bytes of the result where Dv allows).
+constexpr int64_t kCombineThreads = 128;
+int64_t combineColumnsPerThread(const AttentionKernelConfig &config);
 
 /// Keys per tile of the SIMT kernel: as many as fit the 48 KiB of dynamic
 /// shared memory a launch gets without opting in, at most 32.
@@ -78,7 +113,8 @@ gpu::GPUFuncOp buildAttentionKernel(OpBuilder &builder, Location loc,
 /// The kernel that merges split-kv partial results:
 ///   (partial, lse : memref<?xf32>, out : memref<?xT>, rows = B * H * Sq,
 ///    splits : index),
-/// launched on ceil(rows * Dv / numThreads()) blocks of numThreads().
+/// launched on ceil(rows * Dv / (kCombineThreads *
+/// combineColumnsPerThread)) blocks of kCombineThreads.
 gpu::GPUFuncOp buildCombineKernel(OpBuilder &builder, Location loc,
                                   gpu::GPUModuleOp module, StringRef name,
                                   const AttentionKernelConfig &config);

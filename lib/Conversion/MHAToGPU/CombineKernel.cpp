@@ -1,7 +1,9 @@
 //===- CombineKernel.cpp - Merging the splits of flash-decoding -----------===//
 //
 // out[row, col] = sum_s w_s * partial[row, s, col] / sum_s w_s with
-// w_s = exp2(lse[row, s] - max_s lse): one thread per output element.
+// w_s = exp2(lse[row, s] - max_s lse): each thread merges
+// combineColumnsPerThread adjacent columns of a row, read and written as
+// vectors (16 bytes of the result where Dv allows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,11 +11,18 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::mha;
 using namespace mlir::mha::kernels;
 
+int64_t mlir::mha::combineColumnsPerThread(const AttentionKernelConfig &cfg) {
+  int64_t w = 16 / byteWidth(cfg.elementType);
+  while (cfg.valueDim % w != 0)
+    w /= 2;
+  return w;
+}
 /// max_s lse[lseRow + s] over the `splits` splits of a row.
 static Value maxOverSplits(KernelBuilder &k, Value lse, Value lseRow,
                            Value splits) {
@@ -28,23 +37,27 @@ static Value maxOverSplits(KernelBuilder &k, Value lse, Value lseRow,
   return loop.getResult(0);
 }
 
-/// (sum_s w_s * partial[row, s, col], sum_s w_s) with w_s = exp2(lse - base).
+/// (sum_s w_s * partial[row, s, col..col + w), sum_s w_s) with
+/// w_s = exp2(lse - base), the first as vector<w x f32>.
 static scf::ForOp weightedSum(KernelBuilder &k, Value partial, Value lse,
                               Value lseRow, Value col, Value splits,
                               Value base) {
-  const int64_t Dv = k.cfg.valueDim;
+  const int64_t Dv = k.cfg.valueDim, w = combineColumnsPerThread(k.cfg);
+  auto vecType = VectorType::get({w}, k.f32);
   return scf::ForOp::create(
-      k.b, k.c(0), splits, k.c(1), ValueRange{k.cf(0), k.cf(0)},
+      k.b, k.c(0), splits, k.c(1), ValueRange{k.splat(vecType, 0), k.cf(0)},
       [&](OpBuilder &lb, Location l, Value s, ValueRange st) {
         ImplicitLocOpBuilder lib(l, lb);
         KernelBuilder lk(lib, k.cfg);
         Value slot = lk.add(lseRow, s);
-        Value w =
+        Value ws =
             lk.exp2(lk.fsub(memref::LoadOp::create(lib, lse, slot), base));
-        Value o =
-            memref::LoadOp::create(lib, partial, lk.add(lk.mul(slot, Dv), col));
-        scf::YieldOp::create(
-            lib, ValueRange{lk.fadd(st[0], lk.fmul(w, o)), lk.fadd(st[1], w)});
+        Value o = vector::LoadOp::create(
+            lib, vecType, partial, lk.add(lk.mul(slot, Dv), col),
+            /*nontemporal=*/false, llvm::Align(std::min<int64_t>(16, 4 * w)));
+        Value wv = vector::BroadcastOp::create(lib, vecType, ws);
+        Value acc = vector::FMAOp::create(lib, wv, o, st[0]);
+        scf::YieldOp::create(lib, ValueRange{acc, lk.fadd(st[1], ws)});
       });
 }
 
@@ -56,7 +69,7 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
   gpu::GPUFuncOp fn = createKernel(
       builder, loc, module, name,
       {flatType(f32), flatType(f32), flatType(config.elementType), idx, idx},
-      config.numThreads());
+      kCombineThreads);
   Block &entry = fn.getBody().front();
   Value partial = entry.getArgument(0), lse = entry.getArgument(1),
         out = entry.getArgument(2), numRows = entry.getArgument(3),
@@ -65,25 +78,31 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
   b.setInsertionPointToStart(&entry);
 
   KernelBuilder kb(b, config);
-  const int64_t Dv = config.valueDim;
+  const int64_t Dv = config.valueDim, w = combineColumnsPerThread(config);
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  Value index = kb.add(kb.mul(bid, config.numThreads()), tid);
+  Value index = kb.add(kb.mul(bid, kCombineThreads), tid);
   scf::IfOp::create(
-      b, kb.lt(index, kb.mul(numRows, Dv)), [&](OpBuilder &nb, Location loc) {
+      b, kb.lt(index, kb.mul(numRows, Dv / w)),
+      [&](OpBuilder &nb, Location loc) {
         ImplicitLocOpBuilder ib(loc, nb);
         KernelBuilder k(ib, config);
-        Value row = k.div(index, Dv), col = k.rem(index, Dv);
+        Value row = k.div(index, Dv / w), col = k.mul(k.rem(index, Dv / w), w);
         Value lseRow = k.mul(row, splits);
         Value base = k.safeMax(maxOverSplits(k, lse, lseRow, splits));
         scf::ForOp sums =
             weightedSum(k, partial, lse, lseRow, col, splits, base);
         Value sum = sums.getResult(1);
-        Value isZero = k.isZero(sum);
-        Value o = k.select(isZero, k.cf(0),
-                           arith::DivFOp::create(ib, sums.getResult(0), sum));
-        memref::StoreOp::create(ib, k.fromF32(o, config.elementType), out,
-                                index);
+        Value inv = k.select(k.isZero(sum), k.cf(0),
+                             arith::DivFOp::create(ib, k.cf(1), sum));
+        auto vecType = VectorType::get({w}, k.f32);
+        Value o = arith::MulFOp::create(
+            ib, sums.getResult(0),
+            vector::BroadcastOp::create(ib, vecType, inv));
+        vector::StoreOp::create(ib, k.fromF32(o, config.elementType), out,
+                                k.add(k.mul(row, Dv), col),
+                                /*nontemporal=*/false,
+                                llvm::Align(w * byteWidth(config.elementType)));
         scf::YieldOp::create(ib);
       });
   gpu::ReturnOp::create(b);

@@ -97,7 +97,13 @@ BlockPlan kernels::planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN) {
   if (!cfg.splitKV) {
     Value head = by;
     a.kvHead = kb.div(head, G);
-    Value q0 = kb.mul(bx, cfg.blockM());
+    // Causal: the heaviest query tiles (the last ones) go first, so that
+    // the short ones fill the tail of the grid.
+    Value tileX = bx;
+    if (cfg.causal)
+      tileX = kb.sub(
+          kb.sub(gpu::GridDimOp::create(b, gpu::Dimension::x), kb.c(1)), bx);
+    Value q0 = kb.mul(tileX, cfg.blockM());
     plan.minQ = q0;
     maxQ = kb.sub(kb.min(kb.add(q0, cfg.blockM()), a.sq), kb.c(1));
     Value sq = a.sq;
@@ -156,7 +162,8 @@ Value kernels::firstKeyIndex(KernelBuilder &kb, const KernelArgs &a) {
 
 void kernels::storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
                        const RowRef &row, Value col, ArrayRef<Value> values,
-                       Value m, Value l, Value writeLse) {
+                       Value m, Value l, Value writeLse,
+                       llvm::MaybeAlign align) {
   const AttentionKernelConfig &cfg = kb.cfg;
   scf::IfOp::create(kb.b, row.valid, [&](OpBuilder &nb, Location loc) {
     ImplicitLocOpBuilder ib(loc, nb);
@@ -172,11 +179,13 @@ void kernels::storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
     Value vec = vector::FromElementsOp::create(ib, type, scaled);
     if (!cfg.splitKV) {
       vector::StoreOp::create(ib, rb.fromF32(vec, cfg.elementType), a.out,
-                              rb.add(rb.mul(qRow, cfg.valueDim), col));
+                              rb.add(rb.mul(qRow, cfg.valueDim), col),
+                              /*nontemporal=*/false, align);
     } else {
       Value slot = rb.add(rb.mul(qRow, a.splits), plan.split);
       vector::StoreOp::create(ib, vec, a.partial,
-                              rb.add(rb.mul(slot, cfg.valueDim), col));
+                              rb.add(rb.mul(slot, cfg.valueDim), col),
+                              /*nontemporal=*/false, align);
       scf::IfOp::create(ib, writeLse, [&](OpBuilder &lb, Location lloc) {
         ImplicitLocOpBuilder lib(lloc, lb);
         KernelBuilder lkb(lib, cfg);

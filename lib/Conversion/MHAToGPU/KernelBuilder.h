@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/Support/Alignment.h"
 
 #include <functional>
 #include <limits>
@@ -158,10 +159,11 @@ Value firstKeyIndex(KernelBuilder &kb, const KernelArgs &a);
 /// Writes `values` (f32, consecutive columns from `col`) of `row`, divided
 /// by the row sum `l`: to the result, or with split-kv to the split's
 /// partial result, plus (when `writeLse`) the split's log2-sum-exp2
-/// `m + log2(l)` (-inf for a split that saw no key).
+/// `m + log2(l)` (-inf for a split that saw no key). `align`: the alignment
+/// of the stored vector that the caller guarantees.
 void storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
               const RowRef &row, Value col, ArrayRef<Value> values, Value m,
-              Value l, Value writeLse);
+              Value l, Value writeLse, llvm::MaybeAlign align = {});
 
 /// The block's dynamic shared memory, as bytes.
 Value dynamicShared(ImplicitLocOpBuilder &b);

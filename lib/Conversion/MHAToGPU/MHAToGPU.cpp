@@ -68,7 +68,7 @@ void deviceDealloc(ImplicitLocOpBuilder &b, Value buffer) {
 /// The automatic kv-splits never exceeds this many splits: each one adds a
 /// partial result and a log-sum-exp per query row that the combine kernel
 /// reads back.
-constexpr int64_t kMaxAutoKvSplits = 64;
+constexpr int64_t kMaxAutoKvSplits = 256;
 
 /// Host side of one mha.attention: stage the operands in device memory,
 /// launch the kernel (and with flash-decoding the combine kernel), copy the
@@ -77,10 +77,10 @@ class AttentionLauncher {
 public:
   AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
                     StringRef kernelName, StringRef combineName,
-                    int64_t kvSplits, int64_t numSMs)
+                    int64_t kvSplits, int64_t numSMs, int64_t smemPerSM)
       : op(op), config(config), kernelName(kernelName),
         combineName(combineName), kvSplits(kvSplits), numSMs(numSMs),
-        b(op.getLoc(), op) {}
+        smemPerSM(smemPerSM), b(op.getLoc(), op) {}
 
   void rewrite() {
     stageOperands();
@@ -191,9 +191,10 @@ private:
                  gpu::KernelDim3{splits, c(config.numKvHeads), batch}, smem,
                  operands);
     Value elements = arith::MulIOp::create(ib, outRows, c(config.valueDim));
-    Value combineGrid =
-        arith::CeilDivUIOp::create(ib, elements, c(config.numThreads()));
+    Value combineGrid = arith::CeilDivUIOp::create(
+        ib, elements, c(kCombineThreads * combineColumnsPerThread(config)));
     Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
+    threads = c(kCombineThreads);
     launchKernel(
         ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
         ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
@@ -201,14 +202,26 @@ private:
     deviceDealloc(ib, lse);
   }
 
-  /// kv-splits, or when 0 enough splits to give every SM about two blocks,
-  /// at most one per kv tile and kMaxAutoKvSplits.
+  /// Blocks of the split-kv kernel that one SM runs at once: as many as its
+  /// shared memory holds and its registers allow (counting the 255 a thread
+  /// may use: the mma kernel uses 220-235), at least 1 and at most 4.
+  int64_t blocksPerSM() const {
+    int64_t bySmem =
+        smemPerSM / std::max<int64_t>(1, config.sharedMemoryBytes());
+    int64_t byRegs = GPUChip::kRegistersPerSM /
+                     (GPUChip::kMaxRegistersPerThread * config.numThreads());
+    return std::clamp<int64_t>(std::min(bySmem, byRegs), 1, 4);
+  }
+
+  /// kv-splits, or when 0 enough splits to fill every SM (num-sms times
+  /// blocksPerSM blocks), at most one per kv tile and kMaxAutoKvSplits.
   Value numSplits(ImplicitLocOpBuilder &ib) {
     auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
     if (kvSplits > 0)
       return c(kvSplits);
     Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-    Value wanted = arith::CeilDivUIOp::create(ib, c(2 * numSMs), blocks);
+    Value wanted =
+        arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
     return arith::MaxUIOp::create(
         ib, c(1),
@@ -299,7 +312,7 @@ private:
   AttentionOp op;
   AttentionKernelConfig config;
   StringRef kernelName, combineName;
-  int64_t kvSplits, numSMs;
+  int64_t kvSplits, numSMs, smemPerSM;
   ImplicitLocOpBuilder b;
   SmallVector<Value> hostBuffers; // q, k, v, [mask]
   SmallVector<Value> devBuffers;  // q, k, v, [mask], result
@@ -317,15 +330,15 @@ struct ConvertMHAToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (kvSplits < 0 || numSMs <= 0) {
-      module.emitError() << "convert-mha-to-gpu: kv-splits must be >= 0 and "
-                            "num-sms > 0, got "
+    if (kvSplits < 0 || numSMs < 0) {
+      module.emitError() << "convert-mha-to-gpu: kv-splits and num-sms must "
+                            "be >= 0, got "
                          << int64_t(kvSplits) << " and " << int64_t(numSMs);
       return signalPassFailure();
     }
-    if (kvTile <= 0 || kvTile % 16 != 0) {
-      module.emitError() << "convert-mha-to-gpu: kv-tile must be a positive "
-                            "multiple of 16, got "
+    if (kvTile < 0 || kvTile % 16 != 0) {
+      module.emitError() << "convert-mha-to-gpu: kv-tile must be 0 "
+                            "(automatic) or a positive multiple of 16, got "
                          << int64_t(kvTile);
       return signalPassFailure();
     }
@@ -370,7 +383,11 @@ struct ConvertMHAToGPUPass
         combine = name + "_combine";
         buildCombineKernel(builder, op.getLoc(), kernels, combine, *config);
       }
-      AttentionLauncher(op, *config, name, combine, kvSplits, numSMs).rewrite();
+      const GPUChip &target = chip.getValue();
+      int64_t sms = numSMs > 0 ? int64_t(numSMs) : target.getNumSMs();
+      AttentionLauncher(op, *config, name, combine, kvSplits, sms,
+                        target.getSharedMemoryPerSM())
+          .rewrite();
     }
   }
 
@@ -395,11 +412,25 @@ private:
       return failure();
     c.kind = *kind;
     // Flash-decoding when every query of a kv head fits one block.
-    c.splitKV = kvSplits != 1 && shape.hasStaticSq() &&
-                shape.group * shape.sq <= c.blockM();
-    c.blockN = c.kind != AttentionKernelKind::Simt
-                   ? int64_t(kvTile)
-                   : simtKernelBlockN(c.elementType, c.headDim, c.valueDim);
+    int64_t maxRows =
+        c.kind == AttentionKernelKind::Mma ? kMmaMaxBlockRows : c.blockM();
+    int64_t rows = shape.hasStaticSq() ? shape.group * shape.sq : 0;
+    c.splitKV = kvSplits != 1 && shape.hasStaticSq() && rows <= maxRows;
+    switch (c.kind) {
+    case AttentionKernelKind::Mma:
+      if (llvm::Error err =
+              chooseMmaTileShape(c, chip.getValue(), kvTile, rows))
+        return op.emitError()
+               << "convert-mha-to-gpu: " << llvm::toString(std::move(err));
+      break;
+    case AttentionKernelKind::Wgmma:
+      c.blockN = kvTile > 0 ? int64_t(kvTile) : 64;
+      break;
+    case AttentionKernelKind::Simt:
+    case AttentionKernelKind::Auto:
+      c.blockN = simtKernelBlockN(c.elementType, c.headDim, c.valueDim);
+      break;
+    }
     return c;
   }
 

@@ -1,16 +1,23 @@
 //===- MMAKernel.cpp - The mma.sync attention kernel ----------------------===//
 //
-// Four warps of 16 query rows each (sm_80+, f16/bf16): Q fragments in
-// registers, K/V tiles double buffered in shared memory by cp.async, the
-// B fragments read by ldmatrix, S = Q K^T and O += P V by nvvm.mma.sync
-// m16n8k16 with f32 accumulators. Fragment layouts: MMAHelpers.h.
+// FlashAttention-2 class kernel for sm_80+ and f16/bf16: up to 8 warps of 16
+// query rows each (128-row blocks; chooseMmaTileShape picks warps and kv tile
+// per D and chip). Q arrives by cp.async and goes to registers by ldmatrix;
+// K/V tiles are double buffered in shared memory by cp.async (tile i + 1 in
+// flight while tile i is computed); S = Q K^T and O += P V are nvvm.mma.sync
+// m16n8k16 with f32 accumulators; the result is staged in shared memory and
+// written with 16-byte stores. Fragment layouts: MMAHelpers.h; layouts and
+// stages: docs/gpu-codegen.md.
 //
 //===----------------------------------------------------------------------===//
 
 #include "MMAHelpers.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -28,8 +35,67 @@ static int64_t kvBuffersBytes(const AttentionKernelConfig &cfg, int64_t width) {
   return 2 * cfg.blockN * (width + kRowPad) * byteWidth(cfg.elementType);
 }
 
+/// Bytes of the Q tile, [blockM][D + kRowPad], after the K/V buffers.
+static int64_t qTileBytes(const AttentionKernelConfig &cfg) {
+  return cfg.blockM() * (cfg.headDim + kRowPad) * byteWidth(cfg.elementType);
+}
+
+/// The result tile staged for 16-byte stores, [blockM][Dv + pad] of the
+/// output type (f32 partial results with split-kv), from offset 0 once the
+/// K/V buffers are no longer read.
+static Type stagedType(const AttentionKernelConfig &cfg) {
+  return cfg.splitKV ? Float32Type::get(cfg.elementType.getContext())
+                     : cfg.elementType;
+}
+static int64_t stagedRowPad(const AttentionKernelConfig &cfg) {
+  return 16 / byteWidth(stagedType(cfg));
+}
+static int64_t stagedBytes(const AttentionKernelConfig &cfg) {
+  return cfg.blockM() * (cfg.valueDim + stagedRowPad(cfg)) *
+         byteWidth(stagedType(cfg));
+}
+
 int64_t kernels::mmaSharedMemoryBytes(const AttentionKernelConfig &cfg) {
-  return kvBuffersBytes(cfg, cfg.headDim) + kvBuffersBytes(cfg, cfg.valueDim);
+  return std::max(kvBuffersBytes(cfg, cfg.headDim) +
+                      kvBuffersBytes(cfg, cfg.valueDim) + qTileBytes(cfg),
+                  stagedBytes(cfg));
+}
+
+/// Fragment registers a thread may hold (Q, O and one S tile); the rest of
+/// the 255 go to addresses, P and the softmax state.
+static constexpr int64_t kFragmentRegisters = 128;
+
+llvm::Error mlir::mha::chooseMmaTileShape(AttentionKernelConfig &cfg,
+                                          const GPUChip &chip, int64_t kvTile,
+                                          int64_t rows) {
+  cfg.numWarps =
+      cfg.splitKV ? std::clamp<int64_t>(llvm::divideCeil(rows, 16), 4, 8) : 8;
+  const int64_t limit = chip.getMaxSharedMemoryPerBlock();
+  if (kvTile > 0) {
+    cfg.blockN = kvTile;
+    if (cfg.sharedMemoryBytes() > limit)
+      return llvm::createStringError(
+          "kv-tile=" + std::to_string(kvTile) + " needs " +
+          std::to_string(cfg.sharedMemoryBytes()) +
+          " bytes of shared memory per block of the mma kernel (D = " +
+          std::to_string(cfg.headDim) +
+          ", Dv = " + std::to_string(cfg.valueDim) + "), more than the " +
+          std::to_string(limit) + " of " + chip.str() +
+          ": give a smaller kv-tile (or 0 for the automatic one)");
+    return llvm::Error::success();
+  }
+  auto registers = [&](int64_t bn) {
+    return cfg.headDim / 4 + cfg.valueDim / 2 + bn / 2;
+  };
+  cfg.blockN = registers(128) <= kFragmentRegisters ? 128 : 64;
+  while (cfg.blockN > 16 && cfg.sharedMemoryBytes() > limit)
+    cfg.blockN /= 2;
+  if (cfg.sharedMemoryBytes() > limit)
+    return llvm::createStringError(
+        "the mma kernel needs " + std::to_string(cfg.sharedMemoryBytes()) +
+        " bytes of shared memory per block, more than the " +
+        std::to_string(limit) + " of " + chip.str());
+  return llvm::Error::success();
 }
 
 namespace {
@@ -96,14 +162,17 @@ public:
   MmaKernel(ImplicitLocOpBuilder &b, const AttentionKernelConfig &cfg,
             KernelArgs &a)
       : b(b), cfg(cfg), a(a), kb(b, cfg), D(cfg.headDim), Dv(cfg.valueDim),
-        BN(cfg.blockN), T(cfg.numThreads()), nKeyTiles(BN / 8),
-        nOutTiles(Dv / 8) {}
+        BN(cfg.blockN), T(cfg.numThreads()), BM(cfg.blockM()),
+        nKeyTiles(BN / 8), nOutTiles(Dv / 8) {}
 
   void build();
 
 private:
-  void loadQFragments();
   void allocateSharedMemory();
+  void issueQCopies();
+  void loadQFragments();
+  void prologue();
+  void epilogue(ValueRange results);
   Value issueCopies(MmaSyncBuilder &ib, Value tile, Value buf, Value tileValid);
   void copyTile(MmaSyncBuilder &ib, Value src, Value dst, int64_t width,
                 Value t0, Value buf, Value tileValid,
@@ -118,7 +187,7 @@ private:
   const AttentionKernelConfig &cfg;
   KernelArgs &a;
   MmaSyncBuilder kb;
-  const int64_t D, Dv, BN, T, nKeyTiles, nOutTiles;
+  const int64_t D, Dv, BN, T, BM, nKeyTiles, nOutTiles;
 
   BlockPlan plan;
   LaneLayout lanes;
@@ -127,8 +196,11 @@ private:
   /// Q fragments (A operands) of every 16-wide slice of D.
   SmallVector<SmallVector<Value, 4>> qFrag;
   Value kvRow0;
-  /// [2][BN][D + kRowPad] and [2][BN][Dv + kRowPad] in shared memory.
-  Value ks, vs;
+  /// [2][BN][D + kRowPad], [2][BN][Dv + kRowPad] and [blockM][D + kRowPad]
+  /// in shared memory; the staged result aliases ks (and beyond).
+  Value ks, vs, qs, staged;
+  /// The warp's first row in the block.
+  Value warpRow0;
 };
 
 } // namespace
@@ -139,54 +211,162 @@ void MmaKernel::build() {
   Value lane = kb.rem(a.tid, 32);
   lane8 = kb.div(lane, 8);
   lane8r = kb.rem(lane, 8);
-  loadQFragments();
+  warpRow0 = kb.mul(kb.div(a.tid, 32), 16);
   kvRow0 = firstKeyIndex(kb, a);
   allocateSharedMemory();
-
-  // Prologue: tile 0 into buffer 0 (only if there is one: with Skv = 0 there
-  // is no valid address to clamp to).
-  scf::IfOp::create(b, kb.lt(kb.c(0), plan.tileCount),
-                    [&](OpBuilder &nb, Location loc) {
-                      ImplicitLocOpBuilder ib(loc, nb);
-                      MmaSyncBuilder mb(ib, cfg);
-                      Value yes = mb.boolean(true);
-                      issueCopies(mb, plan.tileBegin, mb.c(0), yes);
-                      scf::YieldOp::create(ib);
-                    });
+  prologue();
+  loadQFragments();
 
   scf::ForOp loop =
       buildTileLoop(kb, plan, MmaLoopState::initial(kb),
                     [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
                       return iteration(ib, it, state);
                     });
-  // No copy may be in flight when the block exits.
+  // No copy may be in flight when the block exits or reuses the buffers.
   Value lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
-
-  storeMmaRows(kb, a, plan, lanes, loop.getResults());
-}
-
-void MmaKernel::loadQFragments() {
-  auto pairType = VectorType::get({2}, cfg.elementType);
-  Value qRowA = kb.mul(queryIndex(kb, a, lanes.rows[0]), D);
-  Value qRowB = kb.mul(queryIndex(kb, a, lanes.rows[1]), D);
-  for (int64_t ks = 0; ks < D / 16; ++ks) {
-    Value col = kb.add(lanes.t2, ks * 16);
-    auto load = [&](Value rowOff, int64_t extra) {
-      return kb.operand(vector::LoadOp::create(
-          b, pairType, a.q, kb.add(kb.add(rowOff, col), extra)));
-    };
-    qFrag.push_back(
-        {load(qRowA, 0), load(qRowB, 0), load(qRowA, 8), load(qRowB, 8)});
-  }
+  epilogue(loop.getResults());
 }
 
 void MmaKernel::allocateSharedMemory() {
   Value dyn = dynamicShared(b);
+  int64_t kBytes = kvBuffersBytes(cfg, D);
+  int64_t vBytes = kvBuffersBytes(cfg, Dv);
   ks = sharedView(b, dyn, 0, {2, BN, D + kRowPad}, cfg.elementType);
-  vs = sharedView(b, dyn, kvBuffersBytes(cfg, D), {2, BN, Dv + kRowPad},
-                  cfg.elementType);
+  vs = sharedView(b, dyn, kBytes, {2, BN, Dv + kRowPad}, cfg.elementType);
+  qs = sharedView(b, dyn, kBytes + vBytes, {BM, D + kRowPad}, cfg.elementType);
+  staged = sharedView(b, dyn, 0, {BM, Dv + stagedRowPad(cfg)}, stagedType(cfg));
+}
+
+/// cp.async of the block's Q rows (16 bytes per copy, zero-filled for rows
+/// past the end), committed as one group.
+void MmaKernel::issueQCopies() {
+  int64_t chunksPerRow = D / 8;
+  SmallVector<Value> tokens;
+  // BM * D / 8 chunks over 2 * BM threads: D / 16 rounds, no remainder.
+  for (int64_t i = 0; i < BM * chunksPerRow / T; ++i) {
+    Value chunk = kb.add(a.tid, i * T);
+    Value r = kb.div(chunk, chunksPerRow);
+    Value col = kb.mul(kb.rem(chunk, chunksPerRow), 8);
+    RowRef row = plan.row(kb, r);
+    Value srcOff = kb.add(kb.mul(queryIndex(kb, a, row), D), col);
+    Value n = kb.select(row.valid, kb.c(8), kb.c(0));
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        b, qs, ValueRange{r, col}, a.q, ValueRange{srcOff}, b.getIndexAttr(8),
+        n, b.getUnitAttr()));
+  }
+  nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+}
+
+/// Q and (when there is one: with Skv = 0 there is no valid address to clamp
+/// to) kv tile 0 into buffer 0, in two groups; waits for Q only.
+void MmaKernel::prologue() {
+  issueQCopies();
+  scf::IfOp::create(
+      b, kb.lt(kb.c(0), plan.tileCount),
+      [&](OpBuilder &nb, Location loc) {
+        ImplicitLocOpBuilder ib(loc, nb);
+        MmaSyncBuilder mb(ib, cfg);
+        Value group =
+            issueCopies(mb, plan.tileBegin, mb.c(0), mb.boolean(true));
+        nvgpu::DeviceAsyncWaitOp::create(ib, group, ib.getI32IntegerAttr(1));
+        scf::YieldOp::create(ib);
+      },
+      [&](OpBuilder &nb, Location loc) {
+        ImplicitLocOpBuilder ib(loc, nb);
+        Value none = nvgpu::DeviceAsyncCreateGroupOp::create(
+            ib, nvgpu::DeviceAsyncTokenType::get(ib.getContext()),
+            ValueRange{});
+        nvgpu::DeviceAsyncWaitOp::create(ib, none, ib.getI32IntegerAttr(0));
+        scf::YieldOp::create(ib);
+      });
+  gpu::BarrierOp::create(b);
+}
+
+/// The A fragments of the warp's 16 rows for every 16-wide slice of D, by
+/// ldmatrix.x4: lanes 0-15 address rows 0-15 at column 0 of the slice, lanes
+/// 16-31 the same rows at column 8, so matrices 0-3 are R0-R3 of the A
+/// layout.
+void MmaKernel::loadQFragments() {
+  Value lane = kb.rem(a.tid, 32);
+  Value row = kb.add(warpRow0, kb.rem(lane, 16));
+  Value col0 = kb.mul(kb.div(lane, 16), 8);
+  for (int64_t kstep = 0; kstep < D / 16; ++kstep) {
+    Value frags =
+        kb.ldmatrix(qs, ValueRange{row, kb.add(col0, kstep * 16)}, false);
+    qFrag.push_back({kb.fragment(frags, 0), kb.fragment(frags, 1),
+                     kb.fragment(frags, 2), kb.fragment(frags, 3)});
+  }
+}
+
+/// Normalises the accumulators, stages the rows in shared memory (each lane
+/// writes its two rows' pairs), then the block writes them to global memory
+/// in 16-byte chunks, row by row; with split-kv lane t = 0 of each quad also
+/// writes its rows' log-sum-exp.
+void MmaKernel::epilogue(ValueRange results) {
+  // Every warp is done reading the K/V buffers that `staged` aliases.
+  gpu::BarrierOp::create(b);
+  Type outType = stagedType(cfg);
+  Value firstOfQuad = kb.eq(lanes.t, kb.c(0));
+  for (int hh = 0; hh < 2; ++hh) {
+    Value l = quadReduce(kb, MmaLoopState::sum(results, hh), /*isMax=*/false);
+    Value m = MmaLoopState::max(results, hh);
+    Value isZero = kb.isZero(l);
+    Value inv =
+        kb.select(isZero, kb.cf(0), arith::DivFOp::create(b, kb.cf(1), l));
+    Value invVec =
+        vector::BroadcastOp::create(b, VectorType::get({2}, kb.f32), inv);
+    Value r = kb.add(lanes.rA, hh * 8);
+    for (int64_t dn = 0; dn < nOutTiles; ++dn) {
+      Value acc = MmaLoopState::acc(results, dn);
+      Value pair = vector::ShuffleOp::create(
+          b, acc, acc, ArrayRef<int64_t>{2 * hh, 2 * hh + 1});
+      pair = kb.fromF32(arith::MulFOp::create(b, pair, invVec), outType);
+      vector::StoreOp::create(b, pair, staged,
+                              ValueRange{r, kb.add(lanes.t2, dn * 8)});
+    }
+    if (cfg.splitKV) {
+      const RowRef &row = lanes.rows[hh];
+      scf::IfOp::create(
+          b, kb.andI(row.valid, firstOfQuad), [&](OpBuilder &nb, Location loc) {
+            ImplicitLocOpBuilder ib(loc, nb);
+            KernelBuilder lk(ib, cfg);
+            Value slot =
+                lk.add(lk.mul(queryIndex(lk, a, row), a.splits), plan.split);
+            Value lse = lk.select(isZero, lk.negInf(),
+                                  lk.fadd(m, math::Log2Op::create(ib, l)));
+            memref::StoreOp::create(ib, lse, a.lse, slot);
+            scf::YieldOp::create(ib);
+          });
+    }
+  }
+  gpu::BarrierOp::create(b);
+
+  const int64_t perChunk = 16 / byteWidth(outType);
+  const int64_t chunksPerRow = Dv / perChunk;
+  auto chunkType = VectorType::get({perChunk}, outType);
+  // BM * chunksPerRow chunks over 2 * BM threads: chunksPerRow / 2 rounds.
+  for (int64_t i = 0; i < BM * chunksPerRow / T; ++i) {
+    Value chunk = kb.add(a.tid, i * T);
+    Value r = kb.div(chunk, chunksPerRow);
+    Value col = kb.mul(kb.rem(chunk, chunksPerRow), perChunk);
+    RowRef row = plan.row(kb, r);
+    scf::IfOp::create(b, row.valid, [&](OpBuilder &nb, Location loc) {
+      ImplicitLocOpBuilder ib(loc, nb);
+      KernelBuilder rk(ib, cfg);
+      Value vec =
+          vector::LoadOp::create(ib, chunkType, staged, ValueRange{r, col});
+      Value dstRow = queryIndex(rk, a, row);
+      Value dst = cfg.splitKV ? a.partial : a.out;
+      if (cfg.splitKV)
+        dstRow = rk.add(rk.mul(dstRow, a.splits), plan.split);
+      vector::StoreOp::create(ib, vec, dst, rk.add(rk.mul(dstRow, Dv), col),
+                              /*nontemporal=*/false, llvm::Align(16));
+      scf::YieldOp::create(ib);
+    });
+  }
 }
 
 /// Asynchronous 16-byte copies of tile `tile` of K and V into buffer `buf`,

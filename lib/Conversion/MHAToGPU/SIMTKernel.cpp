@@ -39,6 +39,17 @@ int64_t kernels::simtSharedMemoryBytes(const AttentionKernelConfig &cfg) {
   return cfg.blockN * (cfg.headDim + cfg.valueDim) * byteWidth(cfg.elementType);
 }
 
+/// The widest vector of at most 16 bytes whose elements divide `width`
+/// elements of `elementType`: the unit of the kernel's global accesses, whose
+/// offsets are multiples of it (16-byte aligned when width * bytes is a
+/// multiple of 16).
+static int64_t vectorWidth(Type elementType, int64_t width) {
+  int64_t w = 16 / byteWidth(elementType);
+  while (width % w != 0)
+    w /= 2;
+  return w;
+}
+
 namespace {
 
 /// The kernel, built in steps that share the thread's row and the block's
@@ -81,8 +92,10 @@ void SimtKernel::build() {
   plan = planBlock(kb, a, BN);
   row = plan.row(kb, a.tid);
   Value qRow = queryIndex(kb, a, row);
-  qv = kb.toF32(vector::LoadOp::create(b, VectorType::get({D}, cfg.elementType),
-                                       a.q, kb.mul(qRow, D)));
+  int64_t qAlign = vectorWidth(cfg.elementType, D) * byteWidth(cfg.elementType);
+  qv = kb.toF32(vector::LoadOp::create(
+      b, VectorType::get({D}, cfg.elementType), a.q, kb.mul(qRow, D),
+      /*nontemporal=*/false, llvm::Align(qAlign)));
   kvRow0 = firstKeyIndex(kb, a);
 
   Value dyn = dynamicShared(b);
@@ -105,7 +118,9 @@ void SimtKernel::build() {
         vector::ExtractOp::create(b, tiles.getResult(2), ArrayRef<int64_t>{i}));
   Value always = kb.boolean(true);
   storeRow(kb, a, plan, row, kb.c(0), values, tiles.getResult(0),
-           tiles.getResult(1), always);
+           tiles.getResult(1), always,
+           llvm::Align(vectorWidth(cfg.splitKV ? kb.f32 : cfg.elementType, Dv) *
+                       byteWidth(cfg.splitKV ? kb.f32 : cfg.elementType)));
 }
 
 /// One kv tile: stage K and V, then one step per key the block can see.
@@ -128,23 +143,29 @@ SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
   return keys.getResults();
 }
 
-/// Cooperative, bounds-checked copy of one K or V tile into shared memory.
+/// Cooperative, bounds-checked copy of one K or V tile into shared memory,
+/// in vectors of vectorWidth elements (16 bytes where the width allows).
 void SimtKernel::stageTile(KernelBuilder &ib, Value src, Value dst,
                            int64_t width, Value t0) {
-  Value zero =
-      arith::ConstantOp::create(ib.b, ib.b.getZeroAttr(cfg.elementType));
+  const int64_t w = vectorWidth(cfg.elementType, width);
+  auto vecType = VectorType::get({w}, cfg.elementType);
+  Value zero = arith::ConstantOp::create(
+      ib.b, DenseElementsAttr::get(vecType, ib.b.getZeroAttr(cfg.elementType)));
   scf::ForOp::create(
-      ib.b, a.tid, ib.c(BN * width), ib.c(cfg.numThreads()), ValueRange{},
+      ib.b, a.tid, ib.c(BN * width / w), ib.c(cfg.numThreads()), ValueRange{},
       [&](OpBuilder &nb, Location loc, Value e, ValueRange) {
         ImplicitLocOpBuilder eb(loc, nb);
         KernelBuilder ekb(eb, cfg);
-        Value r = ekb.div(e, width), col = ekb.rem(e, width);
+        Value r = ekb.div(e, width / w),
+              col = ekb.mul(ekb.rem(e, width / w), w);
         Value key = ekb.add(t0, r);
         Value keyc = ekb.min(key, ekb.sub(a.skv, ekb.c(1)));
         Value off = ekb.add(ekb.mul(ekb.add(kvRow0, keyc), width), col);
-        Value x = memref::LoadOp::create(eb, src, off);
+        Value x =
+            vector::LoadOp::create(eb, vecType, src, off, /*nontemporal=*/false,
+                                   llvm::Align(w * byteWidth(cfg.elementType)));
         x = ekb.select(ekb.lt(key, a.skv), x, zero);
-        memref::StoreOp::create(eb, x, dst, ValueRange{r, col});
+        vector::StoreOp::create(eb, x, dst, ValueRange{r, col});
         scf::YieldOp::create(eb);
       });
 }

@@ -2,28 +2,31 @@
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=simt" --canonicalize --cse | FileCheck %s --check-prefix=SIMT
 // RUN: mha-opt %s --convert-mha-to-gpu="kv-splits=1" --canonicalize --cse | FileCheck %s --check-prefix=NOSPLIT
 // RUN: mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90a" --canonicalize --cse | FileCheck %s --check-prefix=WGMMA
+// RUN: mha-opt %s --convert-mha-to-gpu="chip=sm_80" --canonicalize --cse | FileCheck %s --check-prefix=SM80
+// RUN: mha-opt %s --convert-mha-to-gpu="num-sms=66" --canonicalize --cse | FileCheck %s --check-prefix=SMS
 
 // convert-mha-to-gpu: each mha.attention becomes host code that stages its
 // operands in device memory, launches a kernel specialised for the op and
 // copies the result back.
 
-// Prefill, bf16, dynamic Sq/Skv: the tensor-core kernel on a grid of
-// (ceil(Sq / 64), H, B) blocks of 128 threads; 36864 bytes of shared memory
-// are two K and two V tiles of 64 x (64 + 8) bf16.
+// Prefill, bf16, dynamic Sq/Skv, D = 64: the tensor-core kernel on a grid of
+// (ceil(Sq / 128), H, B) blocks of 256 threads (8 warps); 92160 bytes of
+// shared memory are two K and two V tiles of 128 x (64 + 8) bf16 and the Q
+// tile of 128 x (64 + 8).
 // CHECK-LABEL: func.func @prefill_bf16(
 // CHECK-DAG:     %[[C8:.+]] = arith.constant 8 : index
 // CHECK-DAG:     %[[C2:.+]] = arith.constant 2 : index
-// CHECK-DAG:     %[[C64:.+]] = arith.constant 64 : index
 // CHECK-DAG:     %[[C128:.+]] = arith.constant 128 : index
-// CHECK-DAG:     %[[SMEM:.+]] = arith.constant 36864 : i32
+// CHECK-DAG:     %[[C256:.+]] = arith.constant 256 : index
+// CHECK-DAG:     %[[SMEM:.+]] = arith.constant 92160 : i32
 // CHECK:         %[[QH:.+]] = bufferization.to_buffer %{{.+}} read_only
 // CHECK:         %[[SQ:.+]] = tensor.dim %{{.+}}, %[[C2]]
 // CHECK:         %[[QD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
 // CHECK:         gpu.memcpy %[[QD]], %[[QH]]
 // CHECK:         %[[OD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
 // CHECK:         scf.if
-// CHECK:           %[[GX:.+]] = arith.ceildivui %[[SQ]], %[[C64]]
-// CHECK:           gpu.launch_func @mha_kernels::@attention_0 blocks in (%[[GX]], %[[C8]], %[[C2]]) threads in (%[[C128]], %{{.+}}, %{{.+}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, %[[C2]] : index, %[[SQ]] : index, %{{.+}} : index)
+// CHECK:           %[[GX:.+]] = arith.ceildivui %[[SQ]], %[[C128]]
+// CHECK:           gpu.launch_func @mha_kernels::@attention_0 blocks in (%[[GX]], %[[C8]], %[[C2]]) threads in (%[[C256]], %{{.+}}, %{{.+}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, %[[C2]] : index, %[[SQ]] : index, %{{.+}} : index)
 // CHECK:         %[[OH:.+]] = memref.alloc(%[[SQ]]) : memref<2x8x?x64xbf16>
 // CHECK:         gpu.memcpy %[[OH]], %[[OD]]
 // CHECK:         gpu.dealloc %[[QD]] {bufferization.manual_deallocation}
@@ -48,33 +51,62 @@
 // SIMT-NOT:      nvvm.mma.sync
 // SIMT:          vector.reduction <add>, %{{.+}} : vector<64xf32> into f32
 
-// Decode, GQA 32/8, Sq = 1: flash-decoding. The 4 query heads of a kv head
-// share a block; the kv range is split across blocks that write partial
-// results (f32) and their log-sum-exp, merged by a second kernel.
+// Decode, GQA 32/8, Sq = 1, D = 128: flash-decoding. The 4 query heads of a
+// kv head share a block (4 warps, kv tiles of 64: 87040 bytes of shared
+// memory); the kv range is split across ceil(132 SMs * 2 blocks per SM /
+// (B * 8)) blocks (at most one per kv tile) that write partial results (f32)
+// and their log-sum-exp, merged by a second kernel (8 columns per thread).
 // CHECK-LABEL: func.func @decode_gqa(
+// CHECK:         arith.ceildivui %c264, %{{.+}} : index
 // CHECK:         %[[P:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
 // CHECK:         %[[L:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
-// CHECK:         gpu.launch_func @mha_kernels::@attention_1 blocks in (%[[S:.+]], %{{.+}}, %{{.+}}) {{.+}} args({{.+}}, %[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>, {{.+}}, %[[S]] : index)
-// CHECK:         gpu.launch_func @mha_kernels::@attention_1_combine {{.+}} args(%[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>,
+// CHECK:         gpu.launch_func @mha_kernels::@attention_1 blocks in (%[[S:.+]], %{{.+}}, %{{.+}}) threads in (%c128, %c1, %c1) dynamic_shared_memory_size %c87040_i32 args({{.+}}, %[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>, {{.+}}, %[[S]] : index)
+// CHECK:         %[[CG:.+]] = arith.ceildivui %{{.+}}, %c1024 : index
+// CHECK:         gpu.launch_func @mha_kernels::@attention_1_combine blocks in (%[[CG]], %c1, %c1) threads in (%c128, %c1, %c1) {{.+}} args(%[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>,
 // CHECK:         gpu.dealloc %[[P]]
 
-// The kernel: cp.async staging (2 x 4 chunks of 16 bytes per thread per K/V
-// tile), 4 x 8 mma.sync for Q.K^T and 4 x 8 for P.V per tile, and warp
-// shuffles for the row max and sum.
+// The kernel (causal: query tiles in reverse block order): Q by cp.async
+// into its tile and into registers by ldmatrix (4 x4 loads for D = 64) once
+// the prologue has waited for all but the group of kv tile 0; per kv tile,
+// 2 x 4 cp.async chunks of 16 bytes per thread for the next K/V tile, 4 x 16
+// mma.sync for Q.K^T and 8 x 8 for P.V, warp shuffles for the row max and
+// sum; the result is staged in shared memory and stored in 16-byte vectors.
 // CHECK-LABEL: gpu.module @mha_kernels
-// CHECK:       gpu.func @attention_0(%{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK:       gpu.func @attention_0(%{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: memref<?xbf16>, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// CHECK:         gpu.grid_dim x
 // CHECK:         gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
-// CHECK:         memref.view {{.+}} to memref<2x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:         nvgpu.device_async_copy {{.+}}, 8, {{.+}} {bypassL1}
+// CHECK:         memref.view {{.+}} to memref<2x128x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:         %[[QS:.+]] = memref.view {{.+}}[%c73728][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<128x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:         nvgpu.device_async_copy {{.+}}, %[[QS]][{{.+}}], 8, {{.+}} {bypassL1}
+// CHECK:         scf.if
+// CHECK:           nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:         } else {
+// CHECK:           nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK:         gpu.barrier
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[QS]]
 // CHECK:         scf.for
 // CHECK:           nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
 // CHECK:           gpu.barrier
-// CHECK-COUNT-64:  nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK-COUNT-128: nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:           gpu.barrier
 // CHECK:         gpu.shuffle xor
+// CHECK:         gpu.barrier
+// CHECK:         vector.load %{{.+}} : memref<128x72xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 
 // CHECK:       gpu.func @attention_1(
+// CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // CHECK:       gpu.func @attention_1_combine(%{{.+}}: memref<?xf32>, %{{.+}}: memref<?xf32>, %{{.+}}: memref<?xf16>, %{{.+}}: index, %{{.+}}: index) kernel
+// CHECK:         vector.load %{{.+}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
+// CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xf16>, vector<8xf16>
+
+// The automatic split count fills the chip's SMs: on sm_80, 108 SMs of 164
+// KiB hold one 87040-byte block each; num-sms=66 (two blocks per SM on
+// sm_90a) gives 132 blocks.
+// SM80-LABEL: func.func @decode_gqa(
+// SM80:         arith.ceildivui %c108, %{{.+}} : index
+// SMS-LABEL:  func.func @decode_gqa(
+// SMS:          arith.ceildivui %c132, %{{.+}} : index
 
 // NOSPLIT-LABEL: func.func @decode_gqa(
 // NOSPLIT-NOT:     memref<?xf32>

@@ -10,6 +10,9 @@
 // RUN: mha-run %s --pipeline=gpu --entry=f16_float_mask_broadcast --seed=4 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=bf16_decode_gqa_split --seed=5 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=f16_decode_causal_mqa --seed=6 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --entry=bf16_decode_mha --seed=10 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --entry=f16_decode_gqa_d128 --seed=11 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kv-splits=1" --entry=f16_decode_gqa_d128 --seed=11 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=bf16_dv_ne_d_scale --seed=7 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=f16_prefill_longer_than_cache --seed=8 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=bf16_large_magnitude --seed=9 --verify | FileCheck %s
@@ -53,6 +56,18 @@ func.func @bf16_decode_gqa_split(%q: tensor<2x32x1x128xbf16>, %k: tensor<2x8x700
 func.func @f16_decode_causal_mqa(%q: tensor<1x16x3x64xf16>, %k: tensor<1x1x257x64xf16>, %v: tensor<1x1x257x64xf16>) -> tensor<1x16x3x64xf16> {
   %o = mha.attention %q, %k, %v {causal} : tensor<1x16x3x64xf16>, tensor<1x1x257x64xf16>, tensor<1x1x257x64xf16> -> tensor<1x16x3x64xf16>
   return %o : tensor<1x16x3x64xf16>
+}
+
+// Decode without GQA (one row per block) and GQA at D = 128 (the 4 query
+// heads of a kv head are the rows of one block).
+func.func @bf16_decode_mha(%q: tensor<1x4x1x64xbf16>, %k: tensor<1x4x300x64xbf16>, %v: tensor<1x4x300x64xbf16>) -> tensor<1x4x1x64xbf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x4x1x64xbf16>, tensor<1x4x300x64xbf16>, tensor<1x4x300x64xbf16> -> tensor<1x4x1x64xbf16>
+  return %o : tensor<1x4x1x64xbf16>
+}
+
+func.func @f16_decode_gqa_d128(%q: tensor<2x8x1x128xf16>, %k: tensor<2x2x333x128xf16>, %v: tensor<2x2x333x128xf16>) -> tensor<2x8x1x128xf16> {
+  %o = mha.attention %q, %k, %v : tensor<2x8x1x128xf16>, tensor<2x2x333x128xf16>, tensor<2x2x333x128xf16> -> tensor<2x8x1x128xf16>
+  return %o : tensor<2x8x1x128xf16>
 }
 
 func.func @bf16_dv_ne_d_scale(%q: tensor<1x2x100x64xbf16>, %k: tensor<1x2x100x64xbf16>, %v: tensor<1x2x100x32xbf16>) -> tensor<1x2x100x32xbf16> {
