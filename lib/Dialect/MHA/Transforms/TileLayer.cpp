@@ -83,8 +83,8 @@ public:
     SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(rows),
                                        b.getIndexAttr(cols)};
     SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
-    auto forall = scf::ForallOp::create(
-        b, loc, lbs, ubs, steps, inits, /*mapping=*/std::nullopt);
+    auto forall = scf::ForallOp::create(b, loc, lbs, ubs, steps, inits,
+                                        /*mapping=*/std::nullopt);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forall.getBody());
     Value bi = forall.getInductionVar(0), si = forall.getInductionVar(1),
@@ -141,12 +141,11 @@ public:
                 ArrayRef<OpFoldResult>(ones).take_front(2));
             return {lhs, rhs};
           });
-      Value tile = inPlace ? acc
-                           : epilogue(acc, inPlace ? Value() : bias, groups,
-                                      rows, width,
-                                      tensor::ExtractSliceOp::create(
-                                          b, loc, tileType, out, offsets, sizes,
-                                          ones));
+      Value tile =
+          inPlace ? acc
+                  : epilogue(acc, inPlace ? Value() : bias, groups, rows, width,
+                             tensor::ExtractSliceOp::create(
+                                 b, loc, tileType, out, offsets, sizes, ones));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(forall.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(b, loc, tile, out, offsets, sizes,
@@ -158,8 +157,8 @@ public:
   /// y [B, Sq, E] = o [B, H, Sq, Dv] (heads concatenated) x wo (+ bias), in
   /// one scf.forall over [rows, cols] blocks whose reduction runs over one
   /// head's `depth` columns of o at a time.
-  Value projectOutput(Value o, Value wo, Value bias, int64_t rows,
-                      int64_t cols, int64_t depth) {
+  Value projectOutput(Value o, Value wo, Value bias, int64_t rows, int64_t cols,
+                      int64_t depth) {
     auto oType = cast<RankedTensorType>(o.getType());
     int64_t heads = oType.getDimSize(1), s = oType.getDimSize(2),
             dv = oType.getDimSize(3);
@@ -193,8 +192,8 @@ public:
     bool inPlace = elt == f32;
     Value dest;
     if (inPlace)
-      dest = tensor::ExtractSliceOp::create(b, loc, tileType, out, offsets,
-                                            sizes, ArrayRef(ones).take_front(3));
+      dest = tensor::ExtractSliceOp::create(
+          b, loc, tileType, out, offsets, sizes, ArrayRef(ones).take_front(3));
     Value dvC = arith::ConstantIndexOp::create(b, loc, dv);
     Value acc = accumulate(
         dest, rows, cols, heads * dv, depth, inPlace ? biasTile : Value(),
@@ -217,12 +216,11 @@ public:
               ArrayRef(ones).take_front(2));
           return {lhs, rhs};
         });
-    Value tile =
-        inPlace ? acc
-                : epilogue(acc, biasTile, /*groups=*/1, rows, cols,
-                           tensor::ExtractSliceOp::create(
-                               b, loc, tileType, out, offsets, sizes,
-                               ArrayRef(ones).take_front(3)));
+    Value tile = inPlace ? acc
+                         : epilogue(acc, biasTile, /*groups=*/1, rows, cols,
+                                    tensor::ExtractSliceOp::create(
+                                        b, loc, tileType, out, offsets, sizes,
+                                        ArrayRef(ones).take_front(3)));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, tile, out, offsets, sizes,
@@ -251,7 +249,8 @@ private:
   Value accumulate(Value dest, int64_t rows, int64_t cols, int64_t length,
                    int64_t depth, Value bias, Operands operands) {
     if (!dest)
-      dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, cols}, f32);
+      dest =
+          tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, cols}, f32);
     Value init;
     if (bias) {
       MLIRContext *ctx = b.getContext();
@@ -333,11 +332,11 @@ private:
           b, loc, RankedTensorType::get({rows, groups, width}, f32), acc,
           ArrayRef<ReassociationIndices>{{0}, {1, 2}});
       ins.push_back(acc);
-      maps.push_back(AffineMap::get(
-          3, 0,
-          {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx),
-           getAffineDimExpr(2, ctx)},
-          ctx));
+      maps.push_back(
+          AffineMap::get(3, 0,
+                         {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx),
+                          getAffineDimExpr(2, ctx)},
+                         ctx));
       if (bias) {
         bias = tensor::ExpandShapeOp::create(
             b, loc,
@@ -418,8 +417,8 @@ struct TileLayer : OpRewritePattern<MultiHeadAttentionOp> {
     int64_t depthIn = blockDepth > 0 ? largestDivisorAtMost(e, blockDepth) : e;
     if (depthIn < 16)
       depthIn = e;
-    int64_t depthOut = blockDepth > 0 ? largestDivisorAtMost(dv, blockDepth)
-                                      : dv;
+    int64_t depthOut =
+        blockDepth > 0 ? largestDivisorAtMost(dv, blockDepth) : dv;
     // Block shapes of every forall, each with at least two blocks: a forall
     // of one iteration is folded into straight-line code, which neither the
     // micro-kernels nor the threads see.
@@ -488,10 +487,10 @@ struct TileLayer : OpRewritePattern<MultiHeadAttentionOp> {
     auto qhType = cast<RankedTensorType>(qh.getType());
     SmallVector<int64_t> oShape(qhType.getShape());
     oShape[3] = dv;
-    Value o = AttentionOp::create(rewriter, loc, qhType.clone(oShape), qh, kh,
-                                  vh, op.getMask(), op.getScaleAttr(),
-                                  op.getCausal())
-                  .getResult();
+    Value o =
+        AttentionOp::create(rewriter, loc, qhType.clone(oShape), qh, kh, vh,
+                            op.getMask(), op.getScaleAttr(), op.getCausal())
+            .getResult();
     Value y =
         tiler.projectOutput(o, op.getWo(), op.getBo(), rowsO, colsO, depthOut);
     if (y.getType() != op.getType())
