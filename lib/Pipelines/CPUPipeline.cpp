@@ -30,18 +30,6 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
                                  const CPUTarget &target) {
   // Run-time checks of dynamic sizes, before any pass relies on them.
   pm.addPass(createMHAInsertShapeChecks());
-  pm.addPass(createMHADecomposeMultiHeadAttention());
-  // Short queries first: the decode kernel (GQA groups packed, the kv range
-  // split across workers where the cost model says it pays); everything
-  // else is left to the tiled loop nest.
-  MHASplitKVOptions split;
-  split.kvSplits = options.kvSplits;
-  split.splitMaxSq = options.splitMaxSq;
-  split.kvTile = options.kvTile;
-  split.threads = options.threads;
-  split.minSplitBytes = options.minSplitBytes;
-  split.packHeads = options.packHeads;
-  pm.addPass(createMHASplitKV(split));
   // Layer projections: parallel output blocks, vectorised below. The
   // reduction is split so that one micro-kernel panel of the weights,
   // [depth, micro-kernel-vectors * width] floats, fills at most half of L1
@@ -66,6 +54,25 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
       break;
     }
   projections.blockCols = projections.blockRows;
+  // Layers of static sizes: projections in parallel blocks that write and
+  // read the head layout; the others are decomposed into matmuls.
+  MHATileLayerOptions layer;
+  layer.blockRows = projections.blockRows;
+  layer.blockCols = projections.blockCols;
+  layer.blockDepth = projections.blockDepth;
+  pm.addPass(createMHATileLayer(layer));
+  pm.addPass(createMHADecomposeMultiHeadAttention());
+  // Short queries first: the decode kernel (GQA groups packed, the kv range
+  // split across workers where the cost model says it pays); everything
+  // else is left to the tiled loop nest.
+  MHASplitKVOptions split;
+  split.kvSplits = options.kvSplits;
+  split.splitMaxSq = options.splitMaxSq;
+  split.kvTile = options.kvTile;
+  split.threads = options.threads;
+  split.minSplitBytes = options.minSplitBytes;
+  split.packHeads = options.packHeads;
+  pm.addPass(createMHASplitKV(split));
   pm.addPass(createMHATileProjections(projections));
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;

@@ -65,6 +65,57 @@ def MHADecomposeMultiHeadAttention
   ];
 }
 
+def MHATileLayer : Pass<"mha-tile-layer"> {
+  let summary = "Tile the projections of mha.multi_head_attention into "
+                "parallel blocks that write and read the head layout";
+  let description = [{
+    Rewrites an `mha.multi_head_attention` whose sequence lengths and
+    embedding size are static into `scf.forall` loops of projection blocks
+    around one `mha.attention`, for the CPU back end:
+
+    - The input projections are tiled over `[1, block-rows, block-cols]`
+      blocks of `(B, S, H*D)`. Each block accumulates in f32 over reduction
+      chunks of at most `block-depth` (an `scf.for`) and writes its result
+      straight into `[B, H, S, D]`, the layout `mha.attention` reads: the
+      head split is part of the block's store, not a separate transpose.
+      The bias is the accumulators' initial value (f32) or is added in the
+      block's epilogue with the rounding to the element type (f16/bf16).
+    - Projections of the same rows with the same head shape (Q, K and V of a
+      self-attention layer without GQA; K and V otherwise) share one
+      `scf.forall`: each block computes all of them from the same rows of x.
+    - The output projection reads the attention result in `[B, H, Sq, Dv]`
+      directly: its reduction runs head by head, each chunk a `[rows, Dv]`
+      slice of one head, so the head merge needs no transpose either.
+
+    All the contractions are 2-D `linalg.generic`s with static sizes inside
+    `scf.forall`, the form that `mha-vectorize-contractions` turns into
+    micro-kernels; the fills and epilogues are vectorised by
+    `mha-vectorize-rows`. A layer whose `S` has no divisor between 8 and
+    `block-rows` (a large prime), or whose sizes are dynamic other than `B`,
+    is left to `mha-decompose-multi-head-attention`.
+  }];
+  let options = [
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
+           "Most rows (positions of one sequence) per block; the block is "
+           "the largest divisor of S not above it; must be positive">,
+    Option<"blockCols", "block-cols", "int64_t", /*default=*/"64",
+           "Most output columns per block, rounded to whole heads (or to a "
+           "divisor of the head size when smaller); must be positive">,
+    Option<"blockDepth", "block-depth", "int64_t", /*default=*/"0",
+           "Longest reduction chunk: the input projections use the largest "
+           "divisor of E not above it (the whole of E when that is under "
+           "16), the output projection the largest divisor of Dv; 0 keeps "
+           "the whole of E and one head of Dv">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def MHAFoldCausalMask : Pass<"mha-fold-causal-mask"> {
   let summary = "Replace a constant causal mask of mha.attention by `causal`";
   let description = [{
