@@ -24,6 +24,9 @@
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
 // shared memory behind matrix descriptors, Q and K loaded by TMA, P
 // through shared memory.
+// The dynamic shared memory is an extern array, after the static mbarrier
+// (not a one-byte static variable that the mbarrier follows).
+// WGMMA:       .extern .shared .align 128 .b8 __dynamic_shmem__0[];
 // WGMMA-LABEL: .entry attention_0(
 // WGMMA-NOT:     mma.sync
 // WGMMA-DAG:     wgmma.fence.sync.aligned

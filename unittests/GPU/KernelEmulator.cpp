@@ -11,7 +11,10 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
@@ -80,12 +83,61 @@ struct BlockRun {
     uint64_t phase = 0;
   };
   std::map<const void *, MBarrier> mbarriers;
-  /// Aligned to 2^18 bytes: wgmma descriptors keep the low 18 bits of a
-  /// shared address, which then are the offset into this buffer.
+  /// The block's shared window, aligned to 2^18 bytes: wgmma descriptors
+  /// keep the low 18 bits of a shared address, which then are the offset
+  /// into this buffer. [0, kReservedSharedBytes) is reserved, the kernel's
+  /// variables and dynamic memory end at `sharedEnd`.
   uint8_t *shared = nullptr;
+  int64_t sharedEnd = 0;
+  /// The first fault of the launch (what hardware would trap on, hang at or
+  /// silently corrupt), returned by KernelEmulator::launch.
+  std::string error;
 };
 
 BlockRun *run = nullptr;
+
+void deviceError(const std::string &message) {
+  if (run->error.empty())
+    run->error = "kernel emulator: block (" + std::to_string(run->blockId[0]) +
+                 ", " + std::to_string(run->blockId[1]) + ", " +
+                 std::to_string(run->blockId[2]) + ") thread " +
+                 std::to_string(run->current->linearTid) + ": " + message;
+}
+
+/// The shared-window offset of `p`, or -1 if it is outside the window.
+int64_t sharedOffset(const void *p) {
+  auto *b = static_cast<const uint8_t *>(p);
+  if (b < run->shared || b >= run->shared + (int64_t(1) << 18))
+    return -1;
+  return b - run->shared;
+}
+
+std::string hex(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<long long>(v));
+  return buf;
+}
+
+/// Checks a write of `bytes` bytes to shared memory at `dst` by `what`: it
+/// must lie in the kernel's shared memory and must not touch an mbarrier
+/// (on hardware that corrupts the barrier's phase and arrival counts).
+void checkSharedWrite(const void *dst, int64_t bytes, const char *what) {
+  int64_t off = sharedOffset(dst);
+  if (off < kReservedSharedBytes || off + bytes > run->sharedEnd) {
+    deviceError(std::string(what) + " writes shared bytes [" + hex(off) +
+                ", " + hex(off + bytes) + "), outside the kernel's shared " +
+                "memory [" + hex(kReservedSharedBytes) + ", " +
+                hex(run->sharedEnd) + ")");
+    return;
+  }
+  for (auto &[bar, state] : run->mbarriers) {
+    int64_t b = sharedOffset(bar);
+    if (b < off + bytes && off < b + 8)
+      deviceError(std::string(what) + " writes shared bytes [" + hex(off) +
+                  ", " + hex(off + bytes) + "), which overlap the mbarrier at " +
+                  hex(b));
+  }
+}
 
 /// Records an error of an emulated device function in the active emulator.
 void activeEmulatorError(const std::string &message);
@@ -274,8 +326,14 @@ static void completePhase(BlockRun::MBarrier &m) {
 }
 
 static void mha_emu_mbar_init(void *bar, int32_t count, int32_t predicate) {
-  if (predicate)
-    run->mbarriers[bar] = {count, count, 0, 0};
+  if (!predicate)
+    return;
+  int64_t off = sharedOffset(bar);
+  if (off < kReservedSharedBytes || off + 8 > run->sharedEnd || off % 8)
+    return deviceError("mbarrier.init at shared offset " + hex(off) +
+                       ", not an 8-byte aligned object of the kernel's " +
+                       "shared memory");
+  run->mbarriers[bar] = {count, count, 0, 0};
 }
 
 static void mha_emu_mbar_expect_tx(void *bar, int32_t bytes,
@@ -294,10 +352,17 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
   if (!predicate)
     return;
   if (map->rank != 2 || numCoords != 2) {
-    activeEmulatorError("kernel emulator: only 2-D TMA loads are emulated");
+    deviceError("only 2-D TMA loads are emulated");
     return;
   }
   int64_t rows = map->box[0], cols = map->box[1], e = map->elementBytes;
+  if (sharedOffset(dst) % 128)
+    return deviceError("TMA load to shared offset " + hex(sharedOffset(dst)) +
+                       ", which is not 128-byte aligned");
+  checkSharedWrite(dst, rows * cols * e, "TMA load");
+  if (!run->mbarriers.count(bar))
+    return deviceError("TMA load completes on an mbarrier that was never "
+                       "initialised");
   auto *out = static_cast<uint8_t *>(dst);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -321,11 +386,9 @@ static void mha_emu_mbar_wait(void *bar, int32_t parity) {
     BlockRun::MBarrier &m = run->mbarriers[bar];
     if (int32_t(m.phase & 1) != (parity & 1))
       return;
-    if (spins > 100000) {
-      activeEmulatorError("kernel emulator: mbarrier phase never completes "
-                          "(missing arrival or transaction bytes)");
-      return;
-    }
+    if (spins > 100000)
+      return deviceError("mbarrier phase never completes (missing arrival "
+                         "or transaction bytes)");
     Fiber *self = run->current; // let the other threads run
     self->waiting = nullptr;
     swapcontext(&self->context, &run->scheduler);
@@ -353,6 +416,7 @@ static void mha_emu_cp_wait(int32_t pending) {
       later.push_back(c);
       continue;
     }
+    checkSharedWrite(c.dst, c.size, "cp.async");
     std::memcpy(c.dst, c.src, c.srcSize);
     std::memset(static_cast<char *>(c.dst) + c.srcSize, 0, c.size - c.srcSize);
   }
@@ -375,6 +439,8 @@ public:
 
   LogicalResult run() {
     MLIRContext *ctx = module.getContext();
+    if (failed(layoutSharedMemory()))
+      return failure();
     // Address spaces mean nothing on the host.
     AttrTypeReplacer replacer;
     replacer.addReplacement([](LLVM::LLVMPointerType t) -> std::optional<Type> {
@@ -399,14 +465,13 @@ public:
     for (Operation *op : worklist)
       if (failed(rewrite(op)))
         return failure();
+    // Shared variables live in the block's shared buffer (layoutSharedMemory).
     for (auto global :
          llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>()))
-      if (global.getAddrSpace() != 0) {
-        if (global.getName().starts_with("__dynamic_shmem"))
-          global.erase();
-        else
-          global.setAddrSpace(0);
-      }
+      if (sharedGlobals.contains(global.getSymNameAttr()))
+        global.erase();
+      else if (global.getAddrSpace() != 0)
+        global.setAddrSpace(0);
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
       SmallVector<StringAttr> drop;
       for (NamedAttribute attr : fn->getDiscardableAttrs())
@@ -422,7 +487,65 @@ public:
     return success();
   }
 
+  /// Where each kernel's shared variables are (see SharedLayout).
+  llvm::StringMap<SharedLayout> layouts;
+
 private:
+  /// Places the shared (address space 3) variables of every function as
+  /// ptxas does: after the block's reserved bytes, the static variables the
+  /// function uses, in declaration order, each at its alignment (a
+  /// zero-sized array that is not extern takes one byte, as NVPTX prints it
+  /// as a scalar `.b8`); then the dynamic shared memory, which every
+  /// extern zero-sized array names, at the first address aligned for it
+  /// after the static ones.
+  LogicalResult layoutSharedMemory() {
+    DataLayout dl(module);
+    SmallVector<LLVM::GlobalOp> globals;
+    for (auto global : module.getOps<LLVM::GlobalOp>())
+      if (global.getAddrSpace() == kSharedAddressSpace) {
+        globals.push_back(global);
+        sharedGlobals.insert(global.getSymNameAttr());
+      }
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
+      llvm::SmallPtrSet<Operation *, 4> used;
+      fn.walk([&](LLVM::AddressOfOp addr) {
+        if (sharedGlobals.contains(addr.getGlobalNameAttr().getAttr()))
+          used.insert(module.lookupSymbol(addr.getGlobalNameAttr()));
+      });
+      SharedLayout layout;
+      int64_t offset = kReservedSharedBytes, dynamicAlign = 16;
+      llvm::DenseMap<StringAttr, int64_t> offsets;
+      SmallVector<LLVM::GlobalOp> dynamic;
+      for (LLVM::GlobalOp g : globals) {
+        if (!used.contains(g))
+          continue;
+        int64_t size = dl.getTypeSize(g.getGlobalType());
+        int64_t align = std::max<int64_t>(g.getAlignment().value_or(1), 1);
+        if (size == 0 && g.getLinkage() == LLVM::Linkage::External) {
+          dynamic.push_back(g);
+          dynamicAlign = std::max(dynamicAlign, align);
+          continue;
+        }
+        offset = llvm::alignTo(offset, align);
+        offsets[g.getSymNameAttr()] = offset;
+        layout.variables.push_back({g.getSymName().str(), offset,
+                                    std::max<int64_t>(size, 1)});
+        offset += std::max<int64_t>(size, 1);
+      }
+      layout.staticEnd = offset;
+      layout.dynamicBegin = llvm::alignTo(offset, dynamicAlign);
+      for (LLVM::GlobalOp g : dynamic)
+        offsets[g.getSymNameAttr()] = layout.dynamicBegin;
+      fn.walk([&](LLVM::AddressOfOp addr) {
+        auto it = offsets.find(addr.getGlobalNameAttr().getAttr());
+        if (it != offsets.end())
+          sharedOffsets[addr] = int32_t(it->second);
+      });
+      layouts[fn.getSymName()] = std::move(layout);
+    }
+    return success();
+  }
+
   LLVM::LLVMFuncOp declare(StringRef name, Type result, TypeRange args) {
     if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
       return fn;
@@ -460,9 +583,12 @@ private:
       return success();
     }
     if (auto addr = dyn_cast<LLVM::AddressOfOp>(op)) {
-      if (addr.getGlobalName().starts_with("__dynamic_shmem")) {
-        addr.replaceAllUsesWith(
-            call(b, loc, "mha_emu_shared_base", ptr, ValueRange{}));
+      auto it = sharedOffsets.find(op);
+      if (it != sharedOffsets.end()) {
+        Value base = call(b, loc, "mha_emu_shared_base", ptr, ValueRange{});
+        Value p = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
+                                      ArrayRef<LLVM::GEPArg>{it->second});
+        addr.replaceAllUsesWith(p);
         addr.erase();
       }
       return success();
@@ -707,6 +833,8 @@ private:
 
   ModuleOp module;
   llvm::DenseMap<Operation *, Value> resultSlots, wgmmaSlots, ldmatrixSlots;
+  llvm::DenseSet<StringAttr> sharedGlobals;
+  llvm::DenseMap<Operation *, int32_t> sharedOffsets;
 };
 
 //===----------------------------------------------------------------------===//
@@ -826,7 +954,8 @@ KernelEmulator::create(ModuleOp module) {
     os << d << "\n";
     return success();
   });
-  if (failed(Hostifier(*host).run()))
+  Hostifier hostifier(*host);
+  if (failed(hostifier.run()))
     return llvm::createStringError("kernel emulator: " + diagnostics);
 
   // The kernels convert f32 to f16/bf16 as GPUs do, in one instruction;
@@ -877,6 +1006,8 @@ KernelEmulator::create(ModuleOp module) {
     return map;
   });
   auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
+  for (auto &entry : hostifier.layouts)
+    result->sharedLayouts[entry.getKey().str()] = entry.getValue();
   result->memoryMapper = std::move(memoryMapper);
   result->engine = std::move(*engine);
   return result;
@@ -908,22 +1039,29 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
   state.fibers.resize(threads);
   for (Fiber &f : state.fibers)
     f.stack.reset(new char[kStackBytes]);
-  constexpr size_t kSharedAlign = size_t(1) << 18;
-  size_t sharedCapacity =
-      llvm::alignTo(std::max<int64_t>(sharedBytes, 16), kSharedAlign);
-  if (sharedCapacity > kSharedAlign)
+  const SharedLayout *layout = getSharedLayout(kernel);
+  int64_t sharedEnd =
+      (layout ? layout->dynamicBegin : kReservedSharedBytes) + sharedBytes;
+  if (sharedEnd > kMaxSharedBytesPerBlock)
     return llvm::createStringError(
-        "kernel emulator: more than 256 KiB of shared memory requested");
+        "kernel emulator: " + kernel.str() + " needs " +
+        std::to_string(sharedEnd) + " bytes of shared memory (static, " +
+        std::to_string(sharedBytes) + " dynamic and the reserved " +
+        std::to_string(kReservedSharedBytes) + "), more than a block has (" +
+        std::to_string(kMaxSharedBytesPerBlock) + ")");
+  constexpr size_t kSharedAlign = size_t(1) << 18;
+  size_t sharedCapacity = kSharedAlign;
   std::unique_ptr<uint8_t, void (*)(void *)> sharedBuffer(
       static_cast<uint8_t *>(std::aligned_alloc(kSharedAlign, sharedCapacity)),
       std::free);
   state.shared = sharedBuffer.get();
+  state.sharedEnd = sharedEnd;
   BlockRun *saved = run;
   run = &state;
 
-  for (int64_t bz = 0; bz < grid[2]; ++bz)
-    for (int64_t by = 0; by < grid[1]; ++by)
-      for (int64_t bx = 0; bx < grid[0]; ++bx) {
+  for (int64_t bz = 0; bz < grid[2] && state.error.empty(); ++bz)
+    for (int64_t by = 0; by < grid[1] && state.error.empty(); ++by)
+      for (int64_t bx = 0; bx < grid[0] && state.error.empty(); ++bx) {
         state.blockId[0] = bx;
         state.blockId[1] = by;
         state.blockId[2] = bz;
@@ -973,7 +1111,15 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
         }
       }
   run = saved;
+  if (!state.error.empty())
+    return llvm::createStringError(state.error);
   return llvm::Error::success();
+}
+
+const SharedLayout *
+KernelEmulator::getSharedLayout(llvm::StringRef kernel) const {
+  auto it = sharedLayouts.find(kernel);
+  return it == sharedLayouts.end() ? nullptr : &it->second;
 }
 
 std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {

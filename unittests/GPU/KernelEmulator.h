@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 
 #include <array>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,28 @@
 namespace mlir {
 class ExecutionEngine;
 namespace mha::testing {
+
+/// Bytes at the start of a block's shared window that the system reserves
+/// (sm_80 and later); the first variable of a kernel is at this offset.
+constexpr int64_t kReservedSharedBytes = 1024;
+/// The most shared memory a block can have on sm_90 (227 KiB usable plus the
+/// reserved 1 KiB).
+constexpr int64_t kMaxSharedBytesPerBlock = 228 * 1024;
+/// NVVM's shared address space.
+constexpr unsigned kSharedAddressSpace = 3;
+
+/// Where a kernel's shared memory is, as ptxas lays it out: offsets from the
+/// start of the block's shared window (which the emulator aligns to 2^18
+/// bytes, so that a wgmma descriptor's address bits are these offsets).
+struct SharedLayout {
+  struct Variable {
+    std::string name;
+    int64_t offset, size;
+  };
+  std::vector<Variable> variables; // static shared variables
+  int64_t staticEnd = kReservedSharedBytes;
+  int64_t dynamicBegin = kReservedSharedBytes; // the launch's dynamic bytes
+};
 
 class KernelEmulator {
 public:
@@ -48,6 +71,9 @@ public:
   llvm::Error launch(llvm::StringRef kernel, std::array<int64_t, 3> grid,
                      std::array<int64_t, 3> block, int64_t sharedBytes,
                      void **params);
+
+  /// The shared-memory layout of `kernel`, or null for an unknown name.
+  const SharedLayout *getSharedLayout(llvm::StringRef kernel) const;
 
   /// Number of kernel launches so far.
   int64_t getNumLaunches() const { return numLaunches; }
@@ -75,6 +101,7 @@ private:
   int64_t numLaunches = 0;
   std::string error;
   std::vector<std::unique_ptr<std::string>> functionNames;
+  std::map<std::string, SharedLayout, std::less<>> sharedLayouts;
 };
 
 /// A parameterised GoogleTest fixture with an MLIRContext that knows every
