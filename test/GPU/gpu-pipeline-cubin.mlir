@@ -28,6 +28,12 @@
 // (not a one-byte static variable that the mbarrier follows).
 // WGMMA:       .extern .shared .align 128 .b8 __dynamic_shmem__0[];
 // WGMMA-LABEL: .entry attention_0(
+// The mbarrier's initialisation is fenced for the async proxy before TMA.
+// WGMMA:         mbarrier.init.shared.b64
+// WGMMA-NOT:     cp.async.bulk.tensor
+// WGMMA:         fence.proxy.async.shared::cta
+// WGMMA-NOT:     cp.async.bulk.tensor
+// WGMMA:         bar.sync 0
 // WGMMA-NOT:     mma.sync
 // WGMMA-DAG:     wgmma.fence.sync.aligned
 // WGMMA-DAG:     wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16

@@ -81,6 +81,11 @@ struct BlockRun {
     int count = 0, pending = 0;
     int64_t tx = 0;
     uint64_t phase = 0;
+    /// The thread that initialised it, and whether that thread has since
+    /// made the initialisation visible to the async proxy (TMA) with
+    /// fence.proxy.async or fence.mbarrier_init.
+    int initThread = -1;
+    bool fenced = false;
   };
   std::map<const void *, MBarrier> mbarriers;
   /// The block's shared window, aligned to 2^18 bytes: wgmma descriptors
@@ -333,7 +338,15 @@ static void mha_emu_mbar_init(void *bar, int32_t count, int32_t predicate) {
     return deviceError("mbarrier.init at shared offset " + hex(off) +
                        ", not an 8-byte aligned object of the kernel's " +
                        "shared memory");
-  run->mbarriers[bar] = {count, count, 0, 0};
+  run->mbarriers[bar] = {count, count, 0, 0, run->current->linearTid, false};
+}
+
+/// fence.proxy.async / fence.mbarrier_init: the mbarriers this thread
+/// initialised are now visible to the TMA unit.
+static void mha_emu_fence_mbarrier_init() {
+  for (auto &[bar, m] : run->mbarriers)
+    if (m.initThread == run->current->linearTid)
+      m.fenced = true;
 }
 
 static void mha_emu_mbar_expect_tx(void *bar, int32_t bytes,
@@ -360,9 +373,17 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
     return deviceError("TMA load to shared offset " + hex(sharedOffset(dst)) +
                        ", which is not 128-byte aligned");
   checkSharedWrite(dst, rows * cols * e, "TMA load");
-  if (!run->mbarriers.count(bar))
+  auto barrier = run->mbarriers.find(bar);
+  if (barrier == run->mbarriers.end())
     return deviceError("TMA load completes on an mbarrier that was never "
                        "initialised");
+  if (!barrier->second.fenced)
+    return deviceError(
+        "TMA load completes on the mbarrier at " + hex(sharedOffset(bar)) +
+        ", whose mbarrier.init (thread " +
+        std::to_string(barrier->second.initThread) +
+        ") no fence.proxy.async.shared::cta or fence.mbarrier_init has made "
+        "visible to the async proxy");
   auto *out = static_cast<uint8_t *>(dst);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -729,11 +750,19 @@ private:
       mma.erase();
       return success();
     }
+    // Fences that order an mbarrier's initialisation before its use by TMA.
+    auto fence = dyn_cast<NVVM::FenceProxyOp>(op);
+    if ((fence && (fence.getKind() == NVVM::ProxyKind::async ||
+                   fence.getKind() == NVVM::ProxyKind::async_shared)) ||
+        isa<NVVM::FenceMbarrierInitOp>(op)) {
+      call(b, loc, "mha_emu_fence_mbarrier_init", voidTy, ValueRange{});
+      op->erase();
+      return success();
+    }
     // The emulator runs wgmma synchronously and has one memory proxy.
     if (name == "nvvm.wgmma.fence.aligned" ||
         name == "nvvm.wgmma.commit.group.sync.aligned" ||
-        name == "nvvm.wgmma.wait.group.sync.aligned" ||
-        name == "nvvm.fence.proxy") {
+        name == "nvvm.wgmma.wait.group.sync.aligned" || fence) {
       op->erase();
       return success();
     }
@@ -994,6 +1023,8 @@ KernelEmulator::create(ModuleOp module) {
     add("mha_emu_wgmma", reinterpret_cast<void *>(&mha_emu_wgmma));
     add("mha_emu_ldmatrix", reinterpret_cast<void *>(&mha_emu_ldmatrix));
     add("mha_emu_mbar_init", reinterpret_cast<void *>(&mha_emu_mbar_init));
+    add("mha_emu_fence_mbarrier_init",
+        reinterpret_cast<void *>(&mha_emu_fence_mbarrier_init));
     add("mha_emu_mbar_expect_tx",
         reinterpret_cast<void *>(&mha_emu_mbar_expect_tx));
     add("mha_emu_mbar_wait", reinterpret_cast<void *>(&mha_emu_mbar_wait));

@@ -188,6 +188,9 @@ void WgmmaKernel::initBarrier() {
   mbar = nvgpu::MBarrierCreateOp::create(b, barrierType);
   thread0 = kb.eq(a.tid, kb.c(0));
   nvgpu::MBarrierInitOp::create(b, mbar, kb.c(1), kb.c(0), thread0);
+  // The initialisation (a generic-proxy write) must be visible to the TMA
+  // unit (the async proxy) before a TMA load completes on the barrier.
+  proxyFence(b);
   gpu::BarrierOp::create(b);
 }
 
@@ -383,7 +386,8 @@ void WgmmaKernel::waitWgmma(ImplicitLocOpBuilder &ib) {
   NVVM::WgmmaWaitGroupSyncOp::create(ib, ib.getI64IntegerAttr(0));
 }
 
-/// Generic-proxy writes (st.shared, cp.async) must be visible to wgmma.
+/// Generic-proxy writes (st.shared, cp.async, mbarrier.init) must be
+/// visible to the async proxy (wgmma, TMA).
 void WgmmaKernel::proxyFence(ImplicitLocOpBuilder &ib) {
   NVVM::FenceProxyOp::create(
       ib, NVVM::ProxyKind::async_shared,
