@@ -256,15 +256,16 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
   arrive(run->warps[w]);
 }
 
-/// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} with both operands K-major in
+/// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} (D = A B + (scale-d ? D : 0))
+/// with both operands K-major in
 /// shared memory, no swizzle: element (r, k) of a matrix is at
 ///   start + (r / 8) * SBO + (k / 8) * LBO + (r % 8) * 16 + (k % 8) * 2
 /// (r: row of A, column of B), the descriptor holding start, LBO and SBO
 /// in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator of
 /// warp w of the warpgroup is the mma.sync C layout repeated over n / 8
 /// column tiles.
-static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
-                          uint64_t descB, float *acc) {
+static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
+                          uint64_t descA, uint64_t descB, float *acc) {
   auto field = [](uint64_t d, int shift) {
     return int64_t((d >> shift) & 0x3FFF) << 4;
   };
@@ -281,7 +282,7 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
   for (int i = 0; i < n / 2; ++i) {
     int row = 16 * w + g + 8 * ((i % 4) / 2);
     int col = 8 * (i / 4) + 2 * t + (i % 2);
-    float sum = acc[i];
+    float sum = scaleD ? acc[i] : 0.0f; // scale-d = 0: D = A B
     for (int k = 0; k < 16; ++k)
       sum += element(descA, row, k) * element(descB, col, k);
     acc[i] = sum;
@@ -715,12 +716,11 @@ private:
           (!f16 && mma.getTypeA() != NVVM::WGMMATypes::bf16) ||
           mma.getTypeB() != mma.getTypeA() ||
           mma.getTypeD() != NVVM::WGMMATypes::f32 ||
-          mma.getScaleD() != NVVM::WGMMAScaleOut::one ||
           mma.getLayoutA() != NVVM::MMALayout::row ||
           mma.getLayoutB() != NVVM::MMALayout::col)
         return op->emitError("kernel emulator: only wgmma m64nNk16 f32 += "
                              "f16/bf16 * f16/bf16 with K-major operands "
-                             "(row, col) and accumulation is emulated");
+                             "(row, col) is emulated");
       int64_t n = shape.getN();
       auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
       Value &slot = wgmmaSlots[fn];
@@ -733,13 +733,15 @@ private:
         return LLVM::GEPOp::create(b, loc, ptr, f32, slot,
                                    ArrayRef<LLVM::GEPArg>{int32_t(i)});
       };
-      for (int64_t i = 0; i < n / 2; ++i)
+      bool scaleD = mma.getScaleD() == NVVM::WGMMAScaleOut::one;
+      for (int64_t i = 0; scaleD && i < n / 2; ++i)
         LLVM::StoreOp::create(
             b, loc, LLVM::ExtractValueOp::create(b, loc, mma.getInouts(), i),
             elementPtr(i));
       call(b, loc, "mha_emu_wgmma", voidTy,
            {LLVM::ConstantOp::create(b, loc, i32, n),
             LLVM::ConstantOp::create(b, loc, i32, f16 ? 0 : 1),
+            LLVM::ConstantOp::create(b, loc, i32, scaleD ? 1 : 0),
             mma.getDescriptorA(), mma.getDescriptorB(), slot});
       Value s = LLVM::UndefOp::create(b, loc, mma.getType());
       for (int64_t i = 0; i < n / 2; ++i)

@@ -133,8 +133,9 @@ private:
   Value addrOf(KernelBuilder &ib, int64_t elementOffset);
   Value tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
                       int64_t kstep);
+  /// acc + A B (`accumulate`) or A B, with `acc` then unread.
   Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-              Value descB);
+              Value descB, bool accumulate = true);
   Type accumulatorType(int64_t n);
   void waitWgmma(ImplicitLocOpBuilder &ib);
   void proxyFence(ImplicitLocOpBuilder &ib);
@@ -284,11 +285,14 @@ void WgmmaKernel::stageValuesTransposed(KernelBuilder &mb, Value t0) {
 
 /// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores.
 SmallVector<Value> WgmmaKernel::scoreTile(KernelBuilder &mb) {
+  // The first product overwrites the accumulators (scale-d = 0): zeroing
+  // them instead would write their registers after wgmma.fence, and ptxas
+  // would serialise the wgmmas (warning C7519).
+  Value s = LLVM::UndefOp::create(mb.b, accumulatorType(BN));
   NVVM::WgmmaFenceAlignedOp::create(mb.b);
-  Value s = LLVM::ZeroOp::create(mb.b, accumulatorType(BN));
   for (int64_t ks = 0; ks < D / 16; ++ks)
     s = wgmma(mb, s, BN, tmaDescriptor(mb, layout.q, BM, ks),
-              tmaDescriptor(mb, layout.k, BN, ks));
+              tmaDescriptor(mb, layout.k, BN, ks), /*accumulate=*/ks > 0);
   waitWgmma(mb.b);
   SmallVector<Value> x;
   for (int64_t i = 0; i < BN / 2; ++i)
@@ -364,13 +368,15 @@ Value WgmmaKernel::tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
 }
 
 Value WgmmaKernel::wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-                         Value descB) {
+                         Value descB, bool accumulate) {
   auto type =
       cfg.elementType.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
   return NVVM::WgmmaMmaAsyncOp::create(
       ib.b, acc.getType(), acc, descA, descB,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
-      NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+      NVVM::WGMMATypes::f32,
+      accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
+      NVVM::WGMMAScaleIn::one,
       NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
       nullptr);
 }
