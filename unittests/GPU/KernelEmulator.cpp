@@ -59,6 +59,20 @@ struct Fiber {
   uint64_t waitGeneration = 0;
   int tid[3] = {0, 0, 0};
   int linearTid = 0;
+  /// How often this thread executed each memory-access site, which lanes'
+  /// accesses form one warp instruction.
+  std::vector<int64_t> siteCount;
+};
+
+/// Memory accesses the rewritten kernels report (mha_emu_access).
+enum AccessClass { LdShared, StShared, CpAsync, LdGlobal, StGlobal };
+const char *const kAccessClassNames[] = {"ld.shared", "st.shared", "cp.async",
+                                         "ld.global", "st.global"};
+
+/// The lanes' accesses of one warp instruction, until all lanes are in.
+struct AccessGroup {
+  int accessClass = 0, lanes = 0;
+  std::array<std::pair<int64_t, int>, 32> access; // (offset, bytes); 0 bytes: inactive
 };
 
 /// Words each lane can publish to its warp (mma.sync: 4 A + 2 B + 4 C).
@@ -97,9 +111,90 @@ struct BlockRun {
   /// The first fault of the launch (what hardware would trap on, hang at or
   /// silently corrupt), returned by KernelEmulator::launch.
   std::string error;
+  /// The counts of the running kernel, and the warps' instructions whose
+  /// lanes are not all in yet, by (warp, site, execution).
+  KernelCounts *counts = nullptr;
+  std::map<std::tuple<int, int, int64_t>, AccessGroup> groups;
 };
 
 BlockRun *run = nullptr;
+
+/// Wavefronts one phase of a shared-memory access needs: the most distinct
+/// 4-byte words it touches in one of the 32 banks.
+int64_t phaseWavefronts(const std::pair<int64_t, int> *access, int n) {
+  std::array<llvm::SmallVector<int64_t, 4>, 32> words;
+  int64_t most = 0;
+  for (int i = 0; i < n; ++i) {
+    auto [offset, bytes] = access[i];
+    if (bytes == 0)
+      continue;
+    for (int64_t w = offset / 4; w <= (offset + bytes - 1) / 4; ++w) {
+      auto &bank = words[w % 32];
+      if (llvm::is_contained(bank, w))
+        continue;
+      bank.push_back(w);
+      most = std::max<int64_t>(most, bank.size());
+    }
+  }
+  return most;
+}
+
+/// Counts one warp instruction of shared-memory class `cls` whose lanes
+/// form phases of `phaseLanes` accesses.
+void countShared(const char *cls, const std::pair<int64_t, int> *access,
+                 int n, int phaseLanes) {
+  InstructionCounts &c = (*run->counts)[cls];
+  ++c.instructions;
+  for (int p = 0; p < n; p += phaseLanes) {
+    int64_t wf = phaseWavefronts(access + p, std::min(phaseLanes, n - p));
+    c.wavefronts += wf;
+    c.idealWavefronts += wf ? 1 : 0;
+  }
+  for (int i = 0; i < n; ++i)
+    if (access[i].second) {
+      ++c.laneAccesses;
+      c.bytes += access[i].second;
+    }
+}
+
+void flushGroup(const AccessGroup &g) {
+  const char *cls = kAccessClassNames[g.accessClass];
+  if (g.accessClass == LdGlobal || g.accessClass == StGlobal) {
+    InstructionCounts &c = (*run->counts)[cls];
+    ++c.instructions;
+    for (auto [offset, bytes] : g.access)
+      if (bytes) {
+        ++c.laneAccesses;
+        c.bytes += bytes;
+      }
+    return;
+  }
+  int width = 0;
+  for (auto [offset, bytes] : g.access)
+    width = std::max(width, bytes);
+  if (width <= 16)
+    return countShared(cls, g.access.data(), 32,
+                       width <= 4 ? 32 : width <= 8 ? 16 : 8);
+  // Wider vectors become one 16-byte instruction per 16 bytes.
+  for (int part = 0; part < width; part += 16) {
+    std::array<std::pair<int64_t, int>, 32> sub{};
+    for (int l = 0; l < 32; ++l) {
+      auto [offset, bytes] = g.access[l];
+      if (bytes > part)
+        sub[l] = {offset + part, std::min(16, bytes - part)};
+    }
+    countShared(cls, sub.data(), 32, 8);
+  }
+}
+
+void flushGroups() {
+  for (auto &[key, g] : run->groups)
+    flushGroup(g);
+  run->groups.clear();
+}
+
+/// Counts one warp-level instruction of `cls` (no memory model).
+void countInstruction(const char *cls) { ++(*run->counts)[cls].instructions; }
 
 void deviceError(const std::string &message) {
   if (run->error.empty())
@@ -196,7 +291,30 @@ static int32_t mha_emu_sreg(int32_t code) {
   }
 }
 
-static void mha_emu_barrier() { arrive(run->block); }
+static void mha_emu_barrier() {
+  if (lane() == 0)
+    countInstruction("bar.sync");
+  arrive(run->block);
+}
+
+/// A load or store of `bytes` at `address` by this lane at `site`.
+static void mha_emu_access(const void *address, int32_t bytes, int32_t cls,
+                           int32_t site) {
+  Fiber *f = run->current;
+  int64_t offset = cls <= CpAsync ? sharedOffset(address)
+                                  : reinterpret_cast<intptr_t>(address);
+  if (cls <= CpAsync && offset < 0)
+    return deviceError(std::string(kAccessClassNames[cls]) +
+                       " of an address outside shared memory");
+  auto key = std::make_tuple(warp(), site, f->siteCount[site]++);
+  AccessGroup &g = run->groups[key];
+  g.accessClass = cls;
+  g.access[lane()] = {offset, bytes};
+  if (++g.lanes == 32) {
+    flushGroup(g);
+    run->groups.erase(key);
+  }
+}
 
 static void *mha_emu_shared_base() { return run->shared; }
 
@@ -204,6 +322,8 @@ static void *mha_emu_shared_base() { return run->shared; }
 /// sources return the lane's own value.
 static int32_t mha_emu_shfl(int32_t kind, int32_t value, int32_t offset) {
   int w = warp(), l = lane();
+  if (l == 0)
+    countInstruction("shfl.sync");
   exchangeSlot(w, l)[0] = uint32_t(value);
   arrive(run->warps[w]);
   int src = kind == 0   ? (l ^ offset)
@@ -226,6 +346,8 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
                                  uint32_t b1, float c0, float c1, float c2,
                                  float c3, float *out) {
   int w = warp(), l = lane();
+  if (l == 0)
+    countInstruction("mma.sync");
   uint32_t *slot = exchangeSlot(w, l);
   uint32_t regs[6] = {a0, a1, a2, a3, b0, b1};
   std::memcpy(slot, regs, sizeof(regs));
@@ -277,6 +399,8 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
     return isBf16 ? mha::runner::bf16ToFloat(bits)
                   : mha::runner::halfToFloat(bits);
   };
+  if (run->current->linearTid % 128 == 0)
+    countInstruction("wgmma");
   int w = (run->current->linearTid % 128) / 32, l = lane();
   int g = l / 4, t = l % 4;
   for (int i = 0; i < n / 2; ++i) {
@@ -303,6 +427,14 @@ static void mha_emu_ldmatrix(const uint8_t *address, int32_t num, int32_t trans,
     std::memcpy(&p, exchangeSlot(w, 8 * m + r), sizeof(p));
     return p;
   };
+  // One phase per 8x8 matrix: its 8 rows of 16 bytes.
+  if (l == 0) {
+    std::array<std::pair<int64_t, int>, 32> rows{};
+    for (int m = 0; m < num; ++m)
+      for (int r = 0; r < 8; ++r)
+        rows[8 * m + r] = {sharedOffset(rowAddress(m, r)), 16};
+    countShared("ldmatrix", rows.data(), 8 * num, 8);
+  }
   for (int m = 0; m < num; ++m) {
     uint16_t e[2];
     for (int i = 0; i < 2; ++i) {
@@ -374,6 +506,9 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
     return deviceError("TMA load to shared offset " + hex(sharedOffset(dst)) +
                        ", which is not 128-byte aligned");
   checkSharedWrite(dst, rows * cols * e, "TMA load");
+  InstructionCounts &counts = (*run->counts)["cp.async.bulk.tensor"];
+  ++counts.instructions;
+  counts.bytes += rows * cols * e;
   auto barrier = run->mbarriers.find(bar);
   if (barrier == run->mbarriers.end())
     return deviceError("TMA load completes on an mbarrier that was never "
@@ -418,7 +553,8 @@ static void mha_emu_mbar_wait(void *bar, int32_t parity) {
 }
 
 static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
-                             int32_t srcSize) {
+                             int32_t srcSize, int32_t site) {
+  mha_emu_access(dst, size, CpAsync, site);
   if (srcSize < 0 || srcSize > size)
     srcSize = size;
   Fiber *f = run->current;
@@ -463,6 +599,7 @@ public:
     MLIRContext *ctx = module.getContext();
     if (failed(layoutSharedMemory()))
       return failure();
+    instrumentAccesses();
     // Address spaces mean nothing on the host.
     AttrTypeReplacer replacer;
     replacer.addReplacement([](LLVM::LLVMPointerType t) -> std::optional<Type> {
@@ -511,8 +648,59 @@ public:
 
   /// Where each kernel's shared variables are (see SharedLayout).
   llvm::StringMap<SharedLayout> layouts;
+  /// Memory-access sites (loads, stores, cp.async) numbered so far.
+  int32_t numSites = 0;
 
 private:
+  /// Reports every shared and global load and store (not those of the
+  /// thread's own stack) to mha_emu_access, which counts them.
+  void instrumentAccesses() {
+    DataLayout dl(module);
+    Type ptr = LLVM::LLVMPointerType::get(module.getContext());
+    auto classify = [](Value addr) -> int {
+      auto type = cast<LLVM::LLVMPointerType>(addr.getType());
+      if (type.getAddressSpace() == kSharedAddressSpace)
+        return LdShared;
+      if (type.getAddressSpace() != 0 && type.getAddressSpace() != 1)
+        return -1;
+      while (auto gep = addr.getDefiningOp<LLVM::GEPOp>())
+        addr = gep.getBase();
+      if (addr.getDefiningOp<LLVM::AllocaOp>())
+        return -1;
+      return LdGlobal;
+    };
+    module.walk([&](Operation *op) {
+      Value addr;
+      Type valueType;
+      bool store = false;
+      if (auto load = dyn_cast<LLVM::LoadOp>(op)) {
+        addr = load.getAddr();
+        valueType = load.getType();
+      } else if (auto st = dyn_cast<LLVM::StoreOp>(op)) {
+        addr = st.getAddr();
+        valueType = st.getValue().getType();
+        store = true;
+      } else {
+        return;
+      }
+      int cls = classify(addr);
+      if (cls < 0)
+        return;
+      if (store)
+        cls = cls == LdShared ? StShared : StGlobal;
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Type i32 = b.getI32Type();
+      Value generic = LLVM::AddrSpaceCastOp::create(b, loc, ptr, addr);
+      call(b, loc, "mha_emu_access", LLVM::LLVMVoidType::get(b.getContext()),
+           {generic,
+            LLVM::ConstantOp::create(b, loc, i32,
+                                     int32_t(dl.getTypeSize(valueType))),
+            LLVM::ConstantOp::create(b, loc, i32, cls),
+            LLVM::ConstantOp::create(b, loc, i32, numSites++)});
+    });
+  }
+
   /// Places the shared (address space 3) variables of every function as
   /// ptxas does: after the block's reserved bytes, the static variables the
   /// function uses, in declaration order, each at its alignment (a
@@ -841,7 +1029,8 @@ private:
       Value size = LLVM::ConstantOp::create(b, loc, i32, cp.getSize());
       Value srcSize = cp.getCpSize() ? cp.getCpSize() : size;
       call(b, loc, "mha_emu_cp_async", voidTy,
-           {cp.getDst(), cp.getSrc(), size, asI32(b, loc, srcSize)});
+           {cp.getDst(), cp.getSrc(), size, asI32(b, loc, srcSize),
+            LLVM::ConstantOp::create(b, loc, i32, numSites++)});
       cp.erase();
       return success();
     }
@@ -1017,6 +1206,7 @@ KernelEmulator::create(ModuleOp module) {
     };
     add("mha_emu_sreg", reinterpret_cast<void *>(&mha_emu_sreg));
     add("mha_emu_barrier", reinterpret_cast<void *>(&mha_emu_barrier));
+    add("mha_emu_access", reinterpret_cast<void *>(&mha_emu_access));
     add("mha_emu_shared_base", reinterpret_cast<void *>(&mha_emu_shared_base));
     add("mha_emu_shfl", reinterpret_cast<void *>(&mha_emu_shfl));
     add("mha_emu_mma_m16n8k16",
@@ -1041,6 +1231,7 @@ KernelEmulator::create(ModuleOp module) {
   auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
   for (auto &entry : hostifier.layouts)
     result->sharedLayouts[entry.getKey().str()] = entry.getValue();
+  result->numAccessSites = hostifier.numSites;
   result->memoryMapper = std::move(memoryMapper);
   result->engine = std::move(*engine);
   return result;
@@ -1089,6 +1280,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
       std::free);
   state.shared = sharedBuffer.get();
   state.sharedEnd = sharedEnd;
+  state.counts = &counts[kernel.str()];
   BlockRun *saved = run;
   run = &state;
 
@@ -1108,6 +1300,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
           f.waiting = nullptr;
           f.pendingCopies.clear();
           f.committedGroups = 0;
+          f.siteCount.assign(numAccessSites, 0);
           f.linearTid = int(i);
           f.tid[0] = int(i % block[0]);
           f.tid[1] = int((i / block[0]) % block[1]);
@@ -1133,8 +1326,11 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
             if (f.done)
               --remaining;
           }
+          if (remaining == 0)
+            flushGroups(); // lanes that skipped the rest of a site
           if (!progressed) {
             run = saved;
+            state.groups.clear();
             return llvm::createStringError(
                 "kernel emulator: deadlock in block (" + std::to_string(bx) +
                 ", " + std::to_string(by) + ", " + std::to_string(bz) +
@@ -1147,6 +1343,12 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
   if (!state.error.empty())
     return llvm::createStringError(state.error);
   return llvm::Error::success();
+}
+
+const KernelCounts &KernelEmulator::getCounts(llvm::StringRef kernel) const {
+  static const KernelCounts none;
+  auto it = counts.find(kernel);
+  return it == counts.end() ? none : it->second;
 }
 
 const SharedLayout *

@@ -58,6 +58,33 @@ struct SharedLayout {
   int64_t dynamicBegin = kReservedSharedBytes; // the launch's dynamic bytes
 };
 
+/// What the executed instructions of one class cost, summed over the warps
+/// and blocks of a kernel's launches: a performance model that needs no
+/// GPU. An instruction is counted once per warp (per warpgroup for wgmma,
+/// per issuing thread for TMA). Shared-memory classes also count the
+/// wavefronts (passes through the 32 banks of 4 bytes) they needed, and the
+/// fewest they could have needed:
+///  - lanes accessing at most 4 bytes form one phase, 8 bytes two (half
+///    warps), 16 bytes four (quarter warps); wider vectors count as one
+///    16-byte instruction per 16 bytes; ldmatrix is a phase per 8x8 matrix;
+///  - a phase needs as many wavefronts as the most distinct 4-byte words
+///    it touches in one bank (lanes reading the same word share it).
+/// bankConflicts() is the excess. Lanes are grouped into a warp's
+/// instruction by site and by how often each lane executed that site, so
+/// lanes that skip iterations of a divergent loop are mis-grouped.
+struct InstructionCounts {
+  int64_t instructions = 0;
+  int64_t laneAccesses = 0, bytes = 0; // memory classes
+  int64_t wavefronts = 0, idealWavefronts = 0;
+  int64_t bankConflicts() const { return wavefronts - idealWavefronts; }
+};
+
+/// A kernel's counts by instruction class: "ld.shared", "st.shared",
+/// "ldmatrix", "cp.async" (its shared-memory writes), "ld.global",
+/// "st.global", "cp.async.bulk.tensor" (TMA loads), "mma.sync", "wgmma",
+/// "bar.sync", "shfl.sync". Classes that never ran are absent.
+using KernelCounts = std::map<std::string, InstructionCounts, std::less<>>;
+
 class KernelEmulator {
 public:
   /// JIT-compiles the kernels of every gpu.module in `module` (already
@@ -74,6 +101,11 @@ public:
 
   /// The shared-memory layout of `kernel`, or null for an unknown name.
   const SharedLayout *getSharedLayout(llvm::StringRef kernel) const;
+
+  /// The counts of every launch of `kernel` so far (empty if none).
+  const KernelCounts &getCounts(llvm::StringRef kernel) const;
+  /// Forgets the counts of all kernels.
+  void resetCounts() { counts.clear(); }
 
   /// Number of kernel launches so far.
   int64_t getNumLaunches() const { return numLaunches; }
@@ -99,9 +131,11 @@ private:
   std::unique_ptr<runner::JitMemoryMapper> memoryMapper;
   std::unique_ptr<ExecutionEngine> engine;
   int64_t numLaunches = 0;
+  int32_t numAccessSites = 0;
   std::string error;
   std::vector<std::unique_ptr<std::string>> functionNames;
   std::map<std::string, SharedLayout, std::less<>> sharedLayouts;
+  std::map<std::string, KernelCounts, std::less<>> counts;
 };
 
 /// A parameterised GoogleTest fixture with an MLIRContext that knows every
