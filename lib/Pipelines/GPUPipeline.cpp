@@ -64,6 +64,8 @@ void mlir::mha::buildGPUKernelLoweringPipeline(
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // The dynamic shared memory after the static variables, not among them.
+  kernels.addPass(createMHAExternDynamicShared());
   kernels.addPass(LLVM::createNVVMOptimizeForTargetPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());

@@ -10,6 +10,7 @@
 // RUN: %extract_ptx %twg.mlir > %twg.ptx
 // RUN: FileCheck %s --check-prefix=WGMMA < %twg.ptx
 // RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: %ptxas -arch=sm_90a %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=WGMMA-PTXAS --allow-empty
 
 // ptxas (from the CUDA toolkit, run by gpu-module-to-binary) turns the
 // kernels into a cubin, and the tensor-core kernels keep their fragments in
@@ -21,10 +22,24 @@
 // PTXAS-DAG: Compiling entry function 'attention_1'
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
 
+// No register of a wgmma accumulator is written between wgmma.fence and the
+// wgmma (the first product of a tile zeroes it with scale-d = 0); otherwise
+// ptxas serialises the wgmmas with an injected warpgroup.arrive.
+// WGMMA-PTXAS-NOT: C7519
+
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
 // shared memory behind matrix descriptors, Q and K loaded by TMA, P
 // through shared memory.
+// The dynamic shared memory is an extern array, after the static mbarrier
+// (not a one-byte static variable that the mbarrier follows).
+// WGMMA:       .extern .shared .align 128 .b8 __dynamic_shmem__0[];
 // WGMMA-LABEL: .entry attention_0(
+// The mbarrier's initialisation is fenced for the async proxy before TMA.
+// WGMMA:         mbarrier.init.shared.b64
+// WGMMA-NOT:     cp.async.bulk.tensor
+// WGMMA:         fence.proxy.async.shared::cta
+// WGMMA-NOT:     cp.async.bulk.tensor
+// WGMMA:         bar.sync 0
 // WGMMA-NOT:     mma.sync
 // WGMMA-DAG:     wgmma.fence.sync.aligned
 // WGMMA-DAG:     wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16

@@ -201,6 +201,21 @@ TEST_P(KernelEmulation, MatchesOracle) {
       (*emulator)->launch(kernelName, grid, block, smem, params.data());
   ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
   ASSERT_EQ((*emulator)->takeError(), "");
+  // The mma kernel pads its K/V rows so that its cp.async copies and
+  // ldmatrix loads are free of bank conflicts (docs/gpu-codegen.md).
+  const mha::testing::KernelCounts &counts =
+      (*emulator)->getCounts(kernelName);
+  if (counts.count("mma.sync") && c.skv > 0)
+    for (const char *cls : {"cp.async", "ldmatrix"}) {
+      ASSERT_TRUE(counts.count(cls)) << cls;
+      EXPECT_EQ(counts.at(cls).bankConflicts(), 0) << cls;
+    }
+  if (std::getenv("MHA_EMULATOR_COUNTS"))
+    for (auto &[cls, n] : counts)
+      llvm::errs() << c.name << " " << cls << ": " << n.instructions
+                   << " instructions, " << n.bytes << " bytes, "
+                   << n.wavefronts << " wavefronts (" << n.bankConflicts()
+                   << " from bank conflicts)\n";
 
   AttentionAttrs attrs2;
   attrs2.causal = c.causal;

@@ -11,7 +11,10 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/TargetSelect.h"
@@ -56,6 +59,20 @@ struct Fiber {
   uint64_t waitGeneration = 0;
   int tid[3] = {0, 0, 0};
   int linearTid = 0;
+  /// How often this thread executed each memory-access site, which lanes'
+  /// accesses form one warp instruction.
+  std::vector<int64_t> siteCount;
+};
+
+/// Memory accesses the rewritten kernels report (mha_emu_access).
+enum AccessClass { LdShared, StShared, CpAsync, LdGlobal, StGlobal };
+const char *const kAccessClassNames[] = {"ld.shared", "st.shared", "cp.async",
+                                         "ld.global", "st.global"};
+
+/// The lanes' accesses of one warp instruction, until all lanes are in.
+struct AccessGroup {
+  int accessClass = 0, lanes = 0;
+  std::array<std::pair<int64_t, int>, 32> access; // (offset, bytes); 0 bytes: inactive
 };
 
 /// Words each lane can publish to its warp (mma.sync: 4 A + 2 B + 4 C).
@@ -78,14 +95,149 @@ struct BlockRun {
     int count = 0, pending = 0;
     int64_t tx = 0;
     uint64_t phase = 0;
+    /// The thread that initialised it, and whether that thread has since
+    /// made the initialisation visible to the async proxy (TMA) with
+    /// fence.proxy.async or fence.mbarrier_init.
+    int initThread = -1;
+    bool fenced = false;
   };
   std::map<const void *, MBarrier> mbarriers;
-  /// Aligned to 2^18 bytes: wgmma descriptors keep the low 18 bits of a
-  /// shared address, which then are the offset into this buffer.
+  /// The block's shared window, aligned to 2^18 bytes: wgmma descriptors
+  /// keep the low 18 bits of a shared address, which then are the offset
+  /// into this buffer. [0, kReservedSharedBytes) is reserved, the kernel's
+  /// variables and dynamic memory end at `sharedEnd`.
   uint8_t *shared = nullptr;
+  int64_t sharedEnd = 0;
+  /// The first fault of the launch (what hardware would trap on, hang at or
+  /// silently corrupt), returned by KernelEmulator::launch.
+  std::string error;
+  /// The counts of the running kernel, and the warps' instructions whose
+  /// lanes are not all in yet, by (warp, site, execution).
+  KernelCounts *counts = nullptr;
+  std::map<std::tuple<int, int, int64_t>, AccessGroup> groups;
 };
 
 BlockRun *run = nullptr;
+
+/// Wavefronts one phase of a shared-memory access needs: the most distinct
+/// 4-byte words it touches in one of the 32 banks.
+int64_t phaseWavefronts(const std::pair<int64_t, int> *access, int n) {
+  std::array<llvm::SmallVector<int64_t, 4>, 32> words;
+  int64_t most = 0;
+  for (int i = 0; i < n; ++i) {
+    auto [offset, bytes] = access[i];
+    if (bytes == 0)
+      continue;
+    for (int64_t w = offset / 4; w <= (offset + bytes - 1) / 4; ++w) {
+      auto &bank = words[w % 32];
+      if (llvm::is_contained(bank, w))
+        continue;
+      bank.push_back(w);
+      most = std::max<int64_t>(most, bank.size());
+    }
+  }
+  return most;
+}
+
+/// Counts one warp instruction of shared-memory class `cls` whose lanes
+/// form phases of `phaseLanes` accesses.
+void countShared(const char *cls, const std::pair<int64_t, int> *access,
+                 int n, int phaseLanes) {
+  InstructionCounts &c = (*run->counts)[cls];
+  ++c.instructions;
+  for (int p = 0; p < n; p += phaseLanes) {
+    int64_t wf = phaseWavefronts(access + p, std::min(phaseLanes, n - p));
+    c.wavefronts += wf;
+    c.idealWavefronts += wf ? 1 : 0;
+  }
+  for (int i = 0; i < n; ++i)
+    if (access[i].second) {
+      ++c.laneAccesses;
+      c.bytes += access[i].second;
+    }
+}
+
+void flushGroup(const AccessGroup &g) {
+  const char *cls = kAccessClassNames[g.accessClass];
+  if (g.accessClass == LdGlobal || g.accessClass == StGlobal) {
+    InstructionCounts &c = (*run->counts)[cls];
+    ++c.instructions;
+    for (auto [offset, bytes] : g.access)
+      if (bytes) {
+        ++c.laneAccesses;
+        c.bytes += bytes;
+      }
+    return;
+  }
+  int width = 0;
+  for (auto [offset, bytes] : g.access)
+    width = std::max(width, bytes);
+  if (width <= 16)
+    return countShared(cls, g.access.data(), 32,
+                       width <= 4 ? 32 : width <= 8 ? 16 : 8);
+  // Wider vectors become one 16-byte instruction per 16 bytes.
+  for (int part = 0; part < width; part += 16) {
+    std::array<std::pair<int64_t, int>, 32> sub{};
+    for (int l = 0; l < 32; ++l) {
+      auto [offset, bytes] = g.access[l];
+      if (bytes > part)
+        sub[l] = {offset + part, std::min(16, bytes - part)};
+    }
+    countShared(cls, sub.data(), 32, 8);
+  }
+}
+
+void flushGroups() {
+  for (auto &[key, g] : run->groups)
+    flushGroup(g);
+  run->groups.clear();
+}
+
+/// Counts one warp-level instruction of `cls` (no memory model).
+void countInstruction(const char *cls) { ++(*run->counts)[cls].instructions; }
+
+void deviceError(const std::string &message) {
+  if (run->error.empty())
+    run->error = "kernel emulator: block (" + std::to_string(run->blockId[0]) +
+                 ", " + std::to_string(run->blockId[1]) + ", " +
+                 std::to_string(run->blockId[2]) + ") thread " +
+                 std::to_string(run->current->linearTid) + ": " + message;
+}
+
+/// The shared-window offset of `p`, or -1 if it is outside the window.
+int64_t sharedOffset(const void *p) {
+  auto *b = static_cast<const uint8_t *>(p);
+  if (b < run->shared || b >= run->shared + (int64_t(1) << 18))
+    return -1;
+  return b - run->shared;
+}
+
+std::string hex(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<long long>(v));
+  return buf;
+}
+
+/// Checks a write of `bytes` bytes to shared memory at `dst` by `what`: it
+/// must lie in the kernel's shared memory and must not touch an mbarrier
+/// (on hardware that corrupts the barrier's phase and arrival counts).
+void checkSharedWrite(const void *dst, int64_t bytes, const char *what) {
+  int64_t off = sharedOffset(dst);
+  if (off < kReservedSharedBytes || off + bytes > run->sharedEnd) {
+    deviceError(std::string(what) + " writes shared bytes [" + hex(off) +
+                ", " + hex(off + bytes) + "), outside the kernel's shared " +
+                "memory [" + hex(kReservedSharedBytes) + ", " +
+                hex(run->sharedEnd) + ")");
+    return;
+  }
+  for (auto &[bar, state] : run->mbarriers) {
+    int64_t b = sharedOffset(bar);
+    if (b < off + bytes && off < b + 8)
+      deviceError(std::string(what) + " writes shared bytes [" + hex(off) +
+                  ", " + hex(off + bytes) + "), which overlap the mbarrier at " +
+                  hex(b));
+  }
+}
 
 /// Records an error of an emulated device function in the active emulator.
 void activeEmulatorError(const std::string &message);
@@ -139,7 +291,30 @@ static int32_t mha_emu_sreg(int32_t code) {
   }
 }
 
-static void mha_emu_barrier() { arrive(run->block); }
+static void mha_emu_barrier() {
+  if (lane() == 0)
+    countInstruction("bar.sync");
+  arrive(run->block);
+}
+
+/// A load or store of `bytes` at `address` by this lane at `site`.
+static void mha_emu_access(const void *address, int32_t bytes, int32_t cls,
+                           int32_t site) {
+  Fiber *f = run->current;
+  int64_t offset = cls <= CpAsync ? sharedOffset(address)
+                                  : reinterpret_cast<intptr_t>(address);
+  if (cls <= CpAsync && offset < 0)
+    return deviceError(std::string(kAccessClassNames[cls]) +
+                       " of an address outside shared memory");
+  auto key = std::make_tuple(warp(), site, f->siteCount[site]++);
+  AccessGroup &g = run->groups[key];
+  g.accessClass = cls;
+  g.access[lane()] = {offset, bytes};
+  if (++g.lanes == 32) {
+    flushGroup(g);
+    run->groups.erase(key);
+  }
+}
 
 static void *mha_emu_shared_base() { return run->shared; }
 
@@ -147,6 +322,8 @@ static void *mha_emu_shared_base() { return run->shared; }
 /// sources return the lane's own value.
 static int32_t mha_emu_shfl(int32_t kind, int32_t value, int32_t offset) {
   int w = warp(), l = lane();
+  if (l == 0)
+    countInstruction("shfl.sync");
   exchangeSlot(w, l)[0] = uint32_t(value);
   arrive(run->warps[w]);
   int src = kind == 0   ? (l ^ offset)
@@ -169,6 +346,8 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
                                  uint32_t b1, float c0, float c1, float c2,
                                  float c3, float *out) {
   int w = warp(), l = lane();
+  if (l == 0)
+    countInstruction("mma.sync");
   uint32_t *slot = exchangeSlot(w, l);
   uint32_t regs[6] = {a0, a1, a2, a3, b0, b1};
   std::memcpy(slot, regs, sizeof(regs));
@@ -199,15 +378,16 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
   arrive(run->warps[w]);
 }
 
-/// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} with both operands K-major in
+/// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} (D = A B + (scale-d ? D : 0))
+/// with both operands K-major in
 /// shared memory, no swizzle: element (r, k) of a matrix is at
 ///   start + (r / 8) * SBO + (k / 8) * LBO + (r % 8) * 16 + (k % 8) * 2
 /// (r: row of A, column of B), the descriptor holding start, LBO and SBO
 /// in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator of
 /// warp w of the warpgroup is the mma.sync C layout repeated over n / 8
 /// column tiles.
-static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
-                          uint64_t descB, float *acc) {
+static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
+                          uint64_t descA, uint64_t descB, float *acc) {
   auto field = [](uint64_t d, int shift) {
     return int64_t((d >> shift) & 0x3FFF) << 4;
   };
@@ -219,12 +399,14 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, uint64_t descA,
     return isBf16 ? mha::runner::bf16ToFloat(bits)
                   : mha::runner::halfToFloat(bits);
   };
+  if (run->current->linearTid % 128 == 0)
+    countInstruction("wgmma");
   int w = (run->current->linearTid % 128) / 32, l = lane();
   int g = l / 4, t = l % 4;
   for (int i = 0; i < n / 2; ++i) {
     int row = 16 * w + g + 8 * ((i % 4) / 2);
     int col = 8 * (i / 4) + 2 * t + (i % 2);
-    float sum = acc[i];
+    float sum = scaleD ? acc[i] : 0.0f; // scale-d = 0: D = A B
     for (int k = 0; k < 16; ++k)
       sum += element(descA, row, k) * element(descB, col, k);
     acc[i] = sum;
@@ -245,6 +427,14 @@ static void mha_emu_ldmatrix(const uint8_t *address, int32_t num, int32_t trans,
     std::memcpy(&p, exchangeSlot(w, 8 * m + r), sizeof(p));
     return p;
   };
+  // One phase per 8x8 matrix: its 8 rows of 16 bytes.
+  if (l == 0) {
+    std::array<std::pair<int64_t, int>, 32> rows{};
+    for (int m = 0; m < num; ++m)
+      for (int r = 0; r < 8; ++r)
+        rows[8 * m + r] = {sharedOffset(rowAddress(m, r)), 16};
+    countShared("ldmatrix", rows.data(), 8 * num, 8);
+  }
   for (int m = 0; m < num; ++m) {
     uint16_t e[2];
     for (int i = 0; i < 2; ++i) {
@@ -274,8 +464,22 @@ static void completePhase(BlockRun::MBarrier &m) {
 }
 
 static void mha_emu_mbar_init(void *bar, int32_t count, int32_t predicate) {
-  if (predicate)
-    run->mbarriers[bar] = {count, count, 0, 0};
+  if (!predicate)
+    return;
+  int64_t off = sharedOffset(bar);
+  if (off < kReservedSharedBytes || off + 8 > run->sharedEnd || off % 8)
+    return deviceError("mbarrier.init at shared offset " + hex(off) +
+                       ", not an 8-byte aligned object of the kernel's " +
+                       "shared memory");
+  run->mbarriers[bar] = {count, count, 0, 0, run->current->linearTid, false};
+}
+
+/// fence.proxy.async / fence.mbarrier_init: the mbarriers this thread
+/// initialised are now visible to the TMA unit.
+static void mha_emu_fence_mbarrier_init() {
+  for (auto &[bar, m] : run->mbarriers)
+    if (m.initThread == run->current->linearTid)
+      m.fenced = true;
 }
 
 static void mha_emu_mbar_expect_tx(void *bar, int32_t bytes,
@@ -294,10 +498,28 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
   if (!predicate)
     return;
   if (map->rank != 2 || numCoords != 2) {
-    activeEmulatorError("kernel emulator: only 2-D TMA loads are emulated");
+    deviceError("only 2-D TMA loads are emulated");
     return;
   }
   int64_t rows = map->box[0], cols = map->box[1], e = map->elementBytes;
+  if (sharedOffset(dst) % 128)
+    return deviceError("TMA load to shared offset " + hex(sharedOffset(dst)) +
+                       ", which is not 128-byte aligned");
+  checkSharedWrite(dst, rows * cols * e, "TMA load");
+  InstructionCounts &counts = (*run->counts)["cp.async.bulk.tensor"];
+  ++counts.instructions;
+  counts.bytes += rows * cols * e;
+  auto barrier = run->mbarriers.find(bar);
+  if (barrier == run->mbarriers.end())
+    return deviceError("TMA load completes on an mbarrier that was never "
+                       "initialised");
+  if (!barrier->second.fenced)
+    return deviceError(
+        "TMA load completes on the mbarrier at " + hex(sharedOffset(bar)) +
+        ", whose mbarrier.init (thread " +
+        std::to_string(barrier->second.initThread) +
+        ") no fence.proxy.async.shared::cta or fence.mbarrier_init has made "
+        "visible to the async proxy");
   auto *out = static_cast<uint8_t *>(dst);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -321,11 +543,9 @@ static void mha_emu_mbar_wait(void *bar, int32_t parity) {
     BlockRun::MBarrier &m = run->mbarriers[bar];
     if (int32_t(m.phase & 1) != (parity & 1))
       return;
-    if (spins > 100000) {
-      activeEmulatorError("kernel emulator: mbarrier phase never completes "
-                          "(missing arrival or transaction bytes)");
-      return;
-    }
+    if (spins > 100000)
+      return deviceError("mbarrier phase never completes (missing arrival "
+                         "or transaction bytes)");
     Fiber *self = run->current; // let the other threads run
     self->waiting = nullptr;
     swapcontext(&self->context, &run->scheduler);
@@ -333,7 +553,8 @@ static void mha_emu_mbar_wait(void *bar, int32_t parity) {
 }
 
 static void mha_emu_cp_async(void *dst, const void *src, int32_t size,
-                             int32_t srcSize) {
+                             int32_t srcSize, int32_t site) {
+  mha_emu_access(dst, size, CpAsync, site);
   if (srcSize < 0 || srcSize > size)
     srcSize = size;
   Fiber *f = run->current;
@@ -353,6 +574,7 @@ static void mha_emu_cp_wait(int32_t pending) {
       later.push_back(c);
       continue;
     }
+    checkSharedWrite(c.dst, c.size, "cp.async");
     std::memcpy(c.dst, c.src, c.srcSize);
     std::memset(static_cast<char *>(c.dst) + c.srcSize, 0, c.size - c.srcSize);
   }
@@ -375,6 +597,9 @@ public:
 
   LogicalResult run() {
     MLIRContext *ctx = module.getContext();
+    if (failed(layoutSharedMemory()))
+      return failure();
+    instrumentAccesses();
     // Address spaces mean nothing on the host.
     AttrTypeReplacer replacer;
     replacer.addReplacement([](LLVM::LLVMPointerType t) -> std::optional<Type> {
@@ -399,14 +624,13 @@ public:
     for (Operation *op : worklist)
       if (failed(rewrite(op)))
         return failure();
+    // Shared variables live in the block's shared buffer (layoutSharedMemory).
     for (auto global :
          llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>()))
-      if (global.getAddrSpace() != 0) {
-        if (global.getName().starts_with("__dynamic_shmem"))
-          global.erase();
-        else
-          global.setAddrSpace(0);
-      }
+      if (sharedGlobals.contains(global.getSymNameAttr()))
+        global.erase();
+      else if (global.getAddrSpace() != 0)
+        global.setAddrSpace(0);
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
       SmallVector<StringAttr> drop;
       for (NamedAttribute attr : fn->getDiscardableAttrs())
@@ -422,7 +646,116 @@ public:
     return success();
   }
 
+  /// Where each kernel's shared variables are (see SharedLayout).
+  llvm::StringMap<SharedLayout> layouts;
+  /// Memory-access sites (loads, stores, cp.async) numbered so far.
+  int32_t numSites = 0;
+
 private:
+  /// Reports every shared and global load and store (not those of the
+  /// thread's own stack) to mha_emu_access, which counts them.
+  void instrumentAccesses() {
+    DataLayout dl(module);
+    Type ptr = LLVM::LLVMPointerType::get(module.getContext());
+    auto classify = [](Value addr) -> int {
+      auto type = cast<LLVM::LLVMPointerType>(addr.getType());
+      if (type.getAddressSpace() == kSharedAddressSpace)
+        return LdShared;
+      if (type.getAddressSpace() != 0 && type.getAddressSpace() != 1)
+        return -1;
+      while (auto gep = addr.getDefiningOp<LLVM::GEPOp>())
+        addr = gep.getBase();
+      if (addr.getDefiningOp<LLVM::AllocaOp>())
+        return -1;
+      return LdGlobal;
+    };
+    module.walk([&](Operation *op) {
+      Value addr;
+      Type valueType;
+      bool store = false;
+      if (auto load = dyn_cast<LLVM::LoadOp>(op)) {
+        addr = load.getAddr();
+        valueType = load.getType();
+      } else if (auto st = dyn_cast<LLVM::StoreOp>(op)) {
+        addr = st.getAddr();
+        valueType = st.getValue().getType();
+        store = true;
+      } else {
+        return;
+      }
+      int cls = classify(addr);
+      if (cls < 0)
+        return;
+      if (store)
+        cls = cls == LdShared ? StShared : StGlobal;
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Type i32 = b.getI32Type();
+      Value generic = LLVM::AddrSpaceCastOp::create(b, loc, ptr, addr);
+      call(b, loc, "mha_emu_access", LLVM::LLVMVoidType::get(b.getContext()),
+           {generic,
+            LLVM::ConstantOp::create(b, loc, i32,
+                                     int32_t(dl.getTypeSize(valueType))),
+            LLVM::ConstantOp::create(b, loc, i32, cls),
+            LLVM::ConstantOp::create(b, loc, i32, numSites++)});
+    });
+  }
+
+  /// Places the shared (address space 3) variables of every function as
+  /// ptxas does: after the block's reserved bytes, the static variables the
+  /// function uses, in declaration order, each at its alignment (a
+  /// zero-sized array that is not extern takes one byte, as NVPTX prints it
+  /// as a scalar `.b8`); then the dynamic shared memory, which every
+  /// extern zero-sized array names, at the first address aligned for it
+  /// after the static ones.
+  LogicalResult layoutSharedMemory() {
+    DataLayout dl(module);
+    SmallVector<LLVM::GlobalOp> globals;
+    for (auto global : module.getOps<LLVM::GlobalOp>())
+      if (global.getAddrSpace() == kSharedAddressSpace) {
+        globals.push_back(global);
+        sharedGlobals.insert(global.getSymNameAttr());
+      }
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
+      llvm::SmallPtrSet<Operation *, 4> used;
+      fn.walk([&](LLVM::AddressOfOp addr) {
+        if (sharedGlobals.contains(addr.getGlobalNameAttr().getAttr()))
+          used.insert(module.lookupSymbol(addr.getGlobalNameAttr()));
+      });
+      SharedLayout layout;
+      int64_t offset = kReservedSharedBytes, dynamicAlign = 16;
+      llvm::DenseMap<StringAttr, int64_t> offsets;
+      SmallVector<LLVM::GlobalOp> dynamic;
+      for (LLVM::GlobalOp g : globals) {
+        if (!used.contains(g))
+          continue;
+        int64_t size = dl.getTypeSize(g.getGlobalType());
+        int64_t align = std::max<int64_t>(g.getAlignment().value_or(1), 1);
+        if (size == 0 && g.getLinkage() == LLVM::Linkage::External) {
+          dynamic.push_back(g);
+          dynamicAlign = std::max(dynamicAlign, align);
+          continue;
+        }
+        offset = llvm::alignTo(offset, align);
+        offsets[g.getSymNameAttr()] = offset;
+        layout.variables.push_back({g.getSymName().str(), offset,
+                                    std::max<int64_t>(size, 1)});
+        offset += std::max<int64_t>(size, 1);
+      }
+      layout.staticEnd = offset;
+      layout.dynamicBegin = llvm::alignTo(offset, dynamicAlign);
+      for (LLVM::GlobalOp g : dynamic)
+        offsets[g.getSymNameAttr()] = layout.dynamicBegin;
+      fn.walk([&](LLVM::AddressOfOp addr) {
+        auto it = offsets.find(addr.getGlobalNameAttr().getAttr());
+        if (it != offsets.end())
+          sharedOffsets[addr] = int32_t(it->second);
+      });
+      layouts[fn.getSymName()] = std::move(layout);
+    }
+    return success();
+  }
+
   LLVM::LLVMFuncOp declare(StringRef name, Type result, TypeRange args) {
     if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
       return fn;
@@ -460,9 +793,12 @@ private:
       return success();
     }
     if (auto addr = dyn_cast<LLVM::AddressOfOp>(op)) {
-      if (addr.getGlobalName().starts_with("__dynamic_shmem")) {
-        addr.replaceAllUsesWith(
-            call(b, loc, "mha_emu_shared_base", ptr, ValueRange{}));
+      auto it = sharedOffsets.find(op);
+      if (it != sharedOffsets.end()) {
+        Value base = call(b, loc, "mha_emu_shared_base", ptr, ValueRange{});
+        Value p = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
+                                      ArrayRef<LLVM::GEPArg>{it->second});
+        addr.replaceAllUsesWith(p);
         addr.erase();
       }
       return success();
@@ -568,12 +904,11 @@ private:
           (!f16 && mma.getTypeA() != NVVM::WGMMATypes::bf16) ||
           mma.getTypeB() != mma.getTypeA() ||
           mma.getTypeD() != NVVM::WGMMATypes::f32 ||
-          mma.getScaleD() != NVVM::WGMMAScaleOut::one ||
           mma.getLayoutA() != NVVM::MMALayout::row ||
           mma.getLayoutB() != NVVM::MMALayout::col)
         return op->emitError("kernel emulator: only wgmma m64nNk16 f32 += "
                              "f16/bf16 * f16/bf16 with K-major operands "
-                             "(row, col) and accumulation is emulated");
+                             "(row, col) is emulated");
       int64_t n = shape.getN();
       auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
       Value &slot = wgmmaSlots[fn];
@@ -586,13 +921,15 @@ private:
         return LLVM::GEPOp::create(b, loc, ptr, f32, slot,
                                    ArrayRef<LLVM::GEPArg>{int32_t(i)});
       };
-      for (int64_t i = 0; i < n / 2; ++i)
+      bool scaleD = mma.getScaleD() == NVVM::WGMMAScaleOut::one;
+      for (int64_t i = 0; scaleD && i < n / 2; ++i)
         LLVM::StoreOp::create(
             b, loc, LLVM::ExtractValueOp::create(b, loc, mma.getInouts(), i),
             elementPtr(i));
       call(b, loc, "mha_emu_wgmma", voidTy,
            {LLVM::ConstantOp::create(b, loc, i32, n),
             LLVM::ConstantOp::create(b, loc, i32, f16 ? 0 : 1),
+            LLVM::ConstantOp::create(b, loc, i32, scaleD ? 1 : 0),
             mma.getDescriptorA(), mma.getDescriptorB(), slot});
       Value s = LLVM::UndefOp::create(b, loc, mma.getType());
       for (int64_t i = 0; i < n / 2; ++i)
@@ -603,11 +940,19 @@ private:
       mma.erase();
       return success();
     }
+    // Fences that order an mbarrier's initialisation before its use by TMA.
+    auto fence = dyn_cast<NVVM::FenceProxyOp>(op);
+    if ((fence && (fence.getKind() == NVVM::ProxyKind::async ||
+                   fence.getKind() == NVVM::ProxyKind::async_shared)) ||
+        isa<NVVM::FenceMbarrierInitOp>(op)) {
+      call(b, loc, "mha_emu_fence_mbarrier_init", voidTy, ValueRange{});
+      op->erase();
+      return success();
+    }
     // The emulator runs wgmma synchronously and has one memory proxy.
     if (name == "nvvm.wgmma.fence.aligned" ||
         name == "nvvm.wgmma.commit.group.sync.aligned" ||
-        name == "nvvm.wgmma.wait.group.sync.aligned" ||
-        name == "nvvm.fence.proxy") {
+        name == "nvvm.wgmma.wait.group.sync.aligned" || fence) {
       op->erase();
       return success();
     }
@@ -684,7 +1029,8 @@ private:
       Value size = LLVM::ConstantOp::create(b, loc, i32, cp.getSize());
       Value srcSize = cp.getCpSize() ? cp.getCpSize() : size;
       call(b, loc, "mha_emu_cp_async", voidTy,
-           {cp.getDst(), cp.getSrc(), size, asI32(b, loc, srcSize)});
+           {cp.getDst(), cp.getSrc(), size, asI32(b, loc, srcSize),
+            LLVM::ConstantOp::create(b, loc, i32, numSites++)});
       cp.erase();
       return success();
     }
@@ -707,6 +1053,8 @@ private:
 
   ModuleOp module;
   llvm::DenseMap<Operation *, Value> resultSlots, wgmmaSlots, ldmatrixSlots;
+  llvm::DenseSet<StringAttr> sharedGlobals;
+  llvm::DenseMap<Operation *, int32_t> sharedOffsets;
 };
 
 //===----------------------------------------------------------------------===//
@@ -826,7 +1174,8 @@ KernelEmulator::create(ModuleOp module) {
     os << d << "\n";
     return success();
   });
-  if (failed(Hostifier(*host).run()))
+  Hostifier hostifier(*host);
+  if (failed(hostifier.run()))
     return llvm::createStringError("kernel emulator: " + diagnostics);
 
   // The kernels convert f32 to f16/bf16 as GPUs do, in one instruction;
@@ -857,6 +1206,7 @@ KernelEmulator::create(ModuleOp module) {
     };
     add("mha_emu_sreg", reinterpret_cast<void *>(&mha_emu_sreg));
     add("mha_emu_barrier", reinterpret_cast<void *>(&mha_emu_barrier));
+    add("mha_emu_access", reinterpret_cast<void *>(&mha_emu_access));
     add("mha_emu_shared_base", reinterpret_cast<void *>(&mha_emu_shared_base));
     add("mha_emu_shfl", reinterpret_cast<void *>(&mha_emu_shfl));
     add("mha_emu_mma_m16n8k16",
@@ -865,6 +1215,8 @@ KernelEmulator::create(ModuleOp module) {
     add("mha_emu_wgmma", reinterpret_cast<void *>(&mha_emu_wgmma));
     add("mha_emu_ldmatrix", reinterpret_cast<void *>(&mha_emu_ldmatrix));
     add("mha_emu_mbar_init", reinterpret_cast<void *>(&mha_emu_mbar_init));
+    add("mha_emu_fence_mbarrier_init",
+        reinterpret_cast<void *>(&mha_emu_fence_mbarrier_init));
     add("mha_emu_mbar_expect_tx",
         reinterpret_cast<void *>(&mha_emu_mbar_expect_tx));
     add("mha_emu_mbar_wait", reinterpret_cast<void *>(&mha_emu_mbar_wait));
@@ -877,6 +1229,9 @@ KernelEmulator::create(ModuleOp module) {
     return map;
   });
   auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
+  for (auto &entry : hostifier.layouts)
+    result->sharedLayouts[entry.getKey().str()] = entry.getValue();
+  result->numAccessSites = hostifier.numSites;
   result->memoryMapper = std::move(memoryMapper);
   result->engine = std::move(*engine);
   return result;
@@ -908,22 +1263,30 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
   state.fibers.resize(threads);
   for (Fiber &f : state.fibers)
     f.stack.reset(new char[kStackBytes]);
-  constexpr size_t kSharedAlign = size_t(1) << 18;
-  size_t sharedCapacity =
-      llvm::alignTo(std::max<int64_t>(sharedBytes, 16), kSharedAlign);
-  if (sharedCapacity > kSharedAlign)
+  const SharedLayout *layout = getSharedLayout(kernel);
+  int64_t sharedEnd =
+      (layout ? layout->dynamicBegin : kReservedSharedBytes) + sharedBytes;
+  if (sharedEnd > kMaxSharedBytesPerBlock)
     return llvm::createStringError(
-        "kernel emulator: more than 256 KiB of shared memory requested");
+        "kernel emulator: " + kernel.str() + " needs " +
+        std::to_string(sharedEnd) + " bytes of shared memory (static, " +
+        std::to_string(sharedBytes) + " dynamic and the reserved " +
+        std::to_string(kReservedSharedBytes) + "), more than a block has (" +
+        std::to_string(kMaxSharedBytesPerBlock) + ")");
+  constexpr size_t kSharedAlign = size_t(1) << 18;
+  size_t sharedCapacity = kSharedAlign;
   std::unique_ptr<uint8_t, void (*)(void *)> sharedBuffer(
       static_cast<uint8_t *>(std::aligned_alloc(kSharedAlign, sharedCapacity)),
       std::free);
   state.shared = sharedBuffer.get();
+  state.sharedEnd = sharedEnd;
+  state.counts = &counts[kernel.str()];
   BlockRun *saved = run;
   run = &state;
 
-  for (int64_t bz = 0; bz < grid[2]; ++bz)
-    for (int64_t by = 0; by < grid[1]; ++by)
-      for (int64_t bx = 0; bx < grid[0]; ++bx) {
+  for (int64_t bz = 0; bz < grid[2] && state.error.empty(); ++bz)
+    for (int64_t by = 0; by < grid[1] && state.error.empty(); ++by)
+      for (int64_t bx = 0; bx < grid[0] && state.error.empty(); ++bx) {
         state.blockId[0] = bx;
         state.blockId[1] = by;
         state.blockId[2] = bz;
@@ -937,6 +1300,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
           f.waiting = nullptr;
           f.pendingCopies.clear();
           f.committedGroups = 0;
+          f.siteCount.assign(numAccessSites, 0);
           f.linearTid = int(i);
           f.tid[0] = int(i % block[0]);
           f.tid[1] = int((i / block[0]) % block[1]);
@@ -962,8 +1326,11 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
             if (f.done)
               --remaining;
           }
+          if (remaining == 0)
+            flushGroups(); // lanes that skipped the rest of a site
           if (!progressed) {
             run = saved;
+            state.groups.clear();
             return llvm::createStringError(
                 "kernel emulator: deadlock in block (" + std::to_string(bx) +
                 ", " + std::to_string(by) + ", " + std::to_string(bz) +
@@ -973,7 +1340,21 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
         }
       }
   run = saved;
+  if (!state.error.empty())
+    return llvm::createStringError(state.error);
   return llvm::Error::success();
+}
+
+const KernelCounts &KernelEmulator::getCounts(llvm::StringRef kernel) const {
+  static const KernelCounts none;
+  auto it = counts.find(kernel);
+  return it == counts.end() ? none : it->second;
+}
+
+const SharedLayout *
+KernelEmulator::getSharedLayout(llvm::StringRef kernel) const {
+  auto it = sharedLayouts.find(kernel);
+  return it == sharedLayouts.end() ? nullptr : &it->second;
 }
 
 std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {

@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 
 #include <array>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,55 @@
 namespace mlir {
 class ExecutionEngine;
 namespace mha::testing {
+
+/// Bytes at the start of a block's shared window that the system reserves
+/// (sm_80 and later); the first variable of a kernel is at this offset.
+constexpr int64_t kReservedSharedBytes = 1024;
+/// The most shared memory a block can have on sm_90 (227 KiB usable plus the
+/// reserved 1 KiB).
+constexpr int64_t kMaxSharedBytesPerBlock = 228 * 1024;
+/// NVVM's shared address space.
+constexpr unsigned kSharedAddressSpace = 3;
+
+/// Where a kernel's shared memory is, as ptxas lays it out: offsets from the
+/// start of the block's shared window (which the emulator aligns to 2^18
+/// bytes, so that a wgmma descriptor's address bits are these offsets).
+struct SharedLayout {
+  struct Variable {
+    std::string name;
+    int64_t offset, size;
+  };
+  std::vector<Variable> variables; // static shared variables
+  int64_t staticEnd = kReservedSharedBytes;
+  int64_t dynamicBegin = kReservedSharedBytes; // the launch's dynamic bytes
+};
+
+/// What the executed instructions of one class cost, summed over the warps
+/// and blocks of a kernel's launches: a performance model that needs no
+/// GPU. An instruction is counted once per warp (per warpgroup for wgmma,
+/// per issuing thread for TMA). Shared-memory classes also count the
+/// wavefronts (passes through the 32 banks of 4 bytes) they needed, and the
+/// fewest they could have needed:
+///  - lanes accessing at most 4 bytes form one phase, 8 bytes two (half
+///    warps), 16 bytes four (quarter warps); wider vectors count as one
+///    16-byte instruction per 16 bytes; ldmatrix is a phase per 8x8 matrix;
+///  - a phase needs as many wavefronts as the most distinct 4-byte words
+///    it touches in one bank (lanes reading the same word share it).
+/// bankConflicts() is the excess. Lanes are grouped into a warp's
+/// instruction by site and by how often each lane executed that site, so
+/// lanes that skip iterations of a divergent loop are mis-grouped.
+struct InstructionCounts {
+  int64_t instructions = 0;
+  int64_t laneAccesses = 0, bytes = 0; // memory classes
+  int64_t wavefronts = 0, idealWavefronts = 0;
+  int64_t bankConflicts() const { return wavefronts - idealWavefronts; }
+};
+
+/// A kernel's counts by instruction class: "ld.shared", "st.shared",
+/// "ldmatrix", "cp.async" (its shared-memory writes), "ld.global",
+/// "st.global", "cp.async.bulk.tensor" (TMA loads), "mma.sync", "wgmma",
+/// "bar.sync", "shfl.sync". Classes that never ran are absent.
+using KernelCounts = std::map<std::string, InstructionCounts, std::less<>>;
 
 class KernelEmulator {
 public:
@@ -48,6 +98,14 @@ public:
   llvm::Error launch(llvm::StringRef kernel, std::array<int64_t, 3> grid,
                      std::array<int64_t, 3> block, int64_t sharedBytes,
                      void **params);
+
+  /// The shared-memory layout of `kernel`, or null for an unknown name.
+  const SharedLayout *getSharedLayout(llvm::StringRef kernel) const;
+
+  /// The counts of every launch of `kernel` so far (empty if none).
+  const KernelCounts &getCounts(llvm::StringRef kernel) const;
+  /// Forgets the counts of all kernels.
+  void resetCounts() { counts.clear(); }
 
   /// Number of kernel launches so far.
   int64_t getNumLaunches() const { return numLaunches; }
@@ -73,8 +131,11 @@ private:
   std::unique_ptr<runner::JitMemoryMapper> memoryMapper;
   std::unique_ptr<ExecutionEngine> engine;
   int64_t numLaunches = 0;
+  int32_t numAccessSites = 0;
   std::string error;
   std::vector<std::unique_ptr<std::string>> functionNames;
+  std::map<std::string, SharedLayout, std::less<>> sharedLayouts;
+  std::map<std::string, KernelCounts, std::less<>> counts;
 };
 
 /// A parameterised GoogleTest fixture with an MLIRContext that knows every

@@ -143,6 +143,39 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def MHAExternDynamicShared
+    : Pass<"mha-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Declare the dynamic shared memory of NVVM kernels as an "
+                "aligned extern array";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers `gpu.dynamic_shared_memory` to an internal,
+    zero-sized `llvm.mlir.global` in address space 3. NVPTX prints that as a
+    one-byte *static* shared variable (`.shared .align 16 .b8
+    __dynamic_shmem__0;`), so ptxas places it among the kernel's static
+    shared variables (an mbarrier of `nvgpu.mbarrier.create` lands 8 bytes
+    after it) and every byte the kernel addresses through it past the first
+    overlaps them. This pass makes each such global external, which NVPTX
+    prints as `.extern .shared .align N .b8 __dynamic_shmem__0[];`: the
+    launch's dynamic shared memory, which ptxas places after all static
+    variables. Its alignment is raised to `alignment`.
+
+    ```mlir
+    llvm.mlir.global internal @__dynamic_shmem__0()
+        {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    // becomes
+    llvm.mlir.global external @__dynamic_shmem__0()
+        {addr_space = 3 : i32, alignment = 128 : i64} : !llvm.array<0 x i8>
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"128",
+           "Byte alignment of the dynamic shared memory (128: the alignment "
+           "TMA needs for a box's destination; 1024 for 128-byte swizzled "
+           "boxes)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def ConvertMHAShardToMPI : Pass<"convert-mha-shard-to-mpi", "::mlir::ModuleOp"> {
   let summary = "Lower the ring shifts of partitioned attention to "
                 "non-blocking MPI";

@@ -133,8 +133,9 @@ private:
   Value addrOf(KernelBuilder &ib, int64_t elementOffset);
   Value tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
                       int64_t kstep);
+  /// acc + A B (`accumulate`) or A B, with `acc` then unread.
   Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-              Value descB);
+              Value descB, bool accumulate = true);
   Type accumulatorType(int64_t n);
   void waitWgmma(ImplicitLocOpBuilder &ib);
   void proxyFence(ImplicitLocOpBuilder &ib);
@@ -188,6 +189,9 @@ void WgmmaKernel::initBarrier() {
   mbar = nvgpu::MBarrierCreateOp::create(b, barrierType);
   thread0 = kb.eq(a.tid, kb.c(0));
   nvgpu::MBarrierInitOp::create(b, mbar, kb.c(1), kb.c(0), thread0);
+  // The initialisation (a generic-proxy write) must be visible to the TMA
+  // unit (the async proxy) before a TMA load completes on the barrier.
+  proxyFence(b);
   gpu::BarrierOp::create(b);
 }
 
@@ -281,11 +285,14 @@ void WgmmaKernel::stageValuesTransposed(KernelBuilder &mb, Value t0) {
 
 /// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores.
 SmallVector<Value> WgmmaKernel::scoreTile(KernelBuilder &mb) {
+  // The first product overwrites the accumulators (scale-d = 0): zeroing
+  // them instead would write their registers after wgmma.fence, and ptxas
+  // would serialise the wgmmas (warning C7519).
+  Value s = LLVM::UndefOp::create(mb.b, accumulatorType(BN));
   NVVM::WgmmaFenceAlignedOp::create(mb.b);
-  Value s = LLVM::ZeroOp::create(mb.b, accumulatorType(BN));
   for (int64_t ks = 0; ks < D / 16; ++ks)
     s = wgmma(mb, s, BN, tmaDescriptor(mb, layout.q, BM, ks),
-              tmaDescriptor(mb, layout.k, BN, ks));
+              tmaDescriptor(mb, layout.k, BN, ks), /*accumulate=*/ks > 0);
   waitWgmma(mb.b);
   SmallVector<Value> x;
   for (int64_t i = 0; i < BN / 2; ++i)
@@ -361,13 +368,15 @@ Value WgmmaKernel::tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
 }
 
 Value WgmmaKernel::wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-                         Value descB) {
+                         Value descB, bool accumulate) {
   auto type =
       cfg.elementType.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
   return NVVM::WgmmaMmaAsyncOp::create(
       ib.b, acc.getType(), acc, descA, descB,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
-      NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+      NVVM::WGMMATypes::f32,
+      accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
+      NVVM::WGMMAScaleIn::one,
       NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
       nullptr);
 }
@@ -383,7 +392,8 @@ void WgmmaKernel::waitWgmma(ImplicitLocOpBuilder &ib) {
   NVVM::WgmmaWaitGroupSyncOp::create(ib, ib.getI64IntegerAttr(0));
 }
 
-/// Generic-proxy writes (st.shared, cp.async) must be visible to wgmma.
+/// Generic-proxy writes (st.shared, cp.async, mbarrier.init) must be
+/// visible to the async proxy (wgmma, TMA).
 void WgmmaKernel::proxyFence(ImplicitLocOpBuilder &ib) {
   NVVM::FenceProxyOp::create(
       ib, NVVM::ProxyKind::async_shared,

@@ -13,6 +13,7 @@ class DialectRegistry;
 namespace mha {
 
 #define GEN_PASS_DECL_CONVERTMHATOGPU
+#define GEN_PASS_DECL_MHAEXTERNDYNAMICSHARED
 #include "mha/Conversion/Passes.h.inc"
 
 /// Declares the memory effects of gpu.launch_func (reads and writes its

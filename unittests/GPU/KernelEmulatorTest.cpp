@@ -1,0 +1,126 @@
+//===- KernelEmulatorTest.cpp - The emulator's hardware model -------------===//
+//
+// Small hand-written NVVM kernels that check what the kernel emulator
+// reports beyond results: the shared-memory layout ptxas gives, the faults
+// hardware would show, and the per-instruction counts with bank conflicts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmulator.h"
+
+#include "mlir/Parser/Parser.h"
+
+#include "gtest/gtest.h"
+
+using namespace mlir;
+using namespace mlir::mha::testing;
+
+namespace {
+
+using KernelEmulatorTest = EmulationTest<int>;
+
+/// Every thread stores its id (i32) at shared byte `tid * stride`, with the
+/// dynamic shared memory declared by `dynamicDecl` and one static i64
+/// before it.
+std::string storeKernel(const std::string &dynamicDecl) {
+  return R"(gpu.module @m {
+  llvm.mlir.global private @flag() {addr_space = 3 : i32, alignment = 8 : i64} : !llvm.array<1 x i64>
+  )" + dynamicDecl +
+         R"(
+  llvm.func @k(%stride: i32) attributes {gpu.kernel, nvvm.kernel} {
+    %tid = nvvm.read.ptx.sreg.tid.x : i32
+    %flag = llvm.mlir.addressof @flag : !llvm.ptr<3>
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    llvm.store %c0, %flag : i64, !llvm.ptr<3>
+    %base = llvm.mlir.addressof @dyn : !llvm.ptr<3>
+    %off = llvm.mul %tid, %stride : i32
+    %p = llvm.getelementptr %base[%off] : (!llvm.ptr<3>, i32) -> !llvm.ptr<3>, i8
+    llvm.store %tid, %p : i32, !llvm.ptr<3>
+    llvm.return
+  }
+}
+)";
+}
+
+const char *kExternDynamic = "llvm.mlir.global external @dyn() {addr_space = "
+                             "3 : i32, alignment = 128 : i64} : "
+                             "!llvm.array<0 x i8>";
+const char *kStaticDynamic = "llvm.mlir.global internal @dyn() {addr_space = "
+                             "3 : i32, alignment = 16 : i64} : "
+                             "!llvm.array<0 x i8>";
+
+TEST_F(KernelEmulatorTest, SharedLayoutFollowsPtxas) {
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(storeKernel(kExternDynamic), context.get());
+  ASSERT_TRUE(module);
+  auto emulator = KernelEmulator::create(*module);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+  const SharedLayout *layout = (*emulator)->getSharedLayout("k");
+  ASSERT_TRUE(layout);
+  // The static i64 after the reserved bytes, the extern array after it at
+  // its alignment (ptxas: "128 bytes smem" for such a kernel).
+  ASSERT_EQ(layout->variables.size(), 1u);
+  EXPECT_EQ(layout->variables[0].name, "flag");
+  EXPECT_EQ(layout->variables[0].offset, kReservedSharedBytes);
+  EXPECT_EQ(layout->staticEnd, kReservedSharedBytes + 8);
+  EXPECT_EQ(layout->dynamicBegin, kReservedSharedBytes + 128);
+}
+
+TEST_F(KernelEmulatorTest, NonExternDynamicSharedIsAOneByteStatic) {
+  // NVPTX prints a non-extern zero-sized array as `.b8 dyn;`: ptxas places
+  // it after @flag, and the launch's dynamic bytes after both.
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(storeKernel(kStaticDynamic), context.get());
+  ASSERT_TRUE(module);
+  auto emulator = KernelEmulator::create(*module);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+  const SharedLayout *layout = (*emulator)->getSharedLayout("k");
+  ASSERT_TRUE(layout);
+  ASSERT_EQ(layout->variables.size(), 2u);
+  EXPECT_EQ(layout->variables[1].name, "dyn");
+  EXPECT_EQ(layout->variables[1].offset, kReservedSharedBytes + 16);
+  EXPECT_EQ(layout->variables[1].size, 1);
+}
+
+/// Wavefronts of one warp's st.shared.b32 at byte stride `stride`.
+struct StrideCase {
+  int32_t stride;
+  int64_t wavefronts;
+};
+
+class BankConflicts : public EmulationTest<StrideCase> {};
+
+TEST_P(BankConflicts, CountsWavefronts) {
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(storeKernel(kExternDynamic), context.get());
+  ASSERT_TRUE(module);
+  auto emulator = KernelEmulator::create(*module);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+  int32_t stride = GetParam().stride;
+  void *params[] = {&stride};
+  llvm::Error err = (*emulator)->launch("k", {2, 1, 1}, {64, 1, 1},
+                                        64 * 132 + 4, params);
+  ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  const KernelCounts &counts = (*emulator)->getCounts("k");
+  ASSERT_TRUE(counts.count("st.shared"));
+  const InstructionCounts &st = counts.at("st.shared");
+  // 2 blocks x 2 warps x (the i64 store of @flag + the i32 store).
+  EXPECT_EQ(st.instructions, 8);
+  EXPECT_EQ(st.laneAccesses, 2 * 64 * 2);
+  // @flag: every lane writes the same 8 bytes, in two half-warp phases.
+  EXPECT_EQ(st.wavefronts, 4 * (2 + GetParam().wavefronts));
+  EXPECT_EQ(st.bankConflicts(), 4 * (GetParam().wavefronts - 1));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Strides, BankConflicts,
+    ::testing::Values(StrideCase{4, 1},    // a bank per lane
+                      StrideCase{0, 1},    // one word: broadcast
+                      StrideCase{8, 2},    // two lanes per bank
+                      StrideCase{128, 32}, // every lane in bank 0
+                      StrideCase{132, 1}), // padded rows: conflict-free
+    [](const ::testing::TestParamInfo<StrideCase> &info) {
+      return "stride" + std::to_string(info.param.stride);
+    });
+
+} // namespace
