@@ -14,7 +14,7 @@
 // RUN: mha-run %s --entry=bf16_bias_causal --seed=4 --verify | FileCheck %s
 // RUN: mha-run %s --entry=dv_ne_d --seed=5 --verify | FileCheck %s
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: mha-run %S/Inputs/make-layer-inputs.mlir --seed=6 --output=0=%t/x.npy --output=1=%t/wq.npy --output=2=%t/wk.npy --output=3=%t/wv.npy --output=4=%t/wo.npy --output=5=%t/bq.npy --output=6=%t/bk.npy --output=7=%t/bv.npy --output=8=%t/bo.npy
+// RUN: mha-run %S/Inputs/make-tile-layer-inputs.mlir --seed=6 --output=0=%t/x.npy --output=1=%t/wq.npy --output=2=%t/wk.npy --output=3=%t/wv.npy --output=4=%t/wo.npy --output=5=%t/bq.npy --output=6=%t/bk.npy --output=7=%t/bv.npy --output=8=%t/bo.npy
 // RUN: mha-run %s --entry=dynamic_batch --input=0=%t/x.npy --input=1=%t/wq.npy --input=2=%t/wk.npy --input=3=%t/wv.npy --input=4=%t/wo.npy --input=5=%t/bq.npy --input=6=%t/bk.npy --input=7=%t/bv.npy --input=8=%t/bo.npy --verify | FileCheck %s
 // RUN: mha-run %s --entry=narrow_blocks --seed=7 --verify --pipeline-options="target-cpu=haswell" | FileCheck %s
 // CHECK-NOT: FAIL

@@ -1,5 +1,10 @@
-// Random inputs of tile-layer.mlir's @dynamic_batch (B = 3), written out by
-// mha-run --output.
-func.func @main(%x: tensor<3x32x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<64x64xf32>, %wv: tensor<64x64xf32>, %wo: tensor<64x64xf32>, %bq: tensor<64xf32>, %bk: tensor<64xf32>, %bv: tensor<64xf32>, %bo: tensor<64xf32>) -> (tensor<3x32x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
-  return %x, %wq, %wk, %wv, %wo, %bq, %bk, %bv, %bo : tensor<3x32x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+// Returns its (random) arguments so `mha-run --output` writes them as .npy:
+// inputs for @layer of Inputs/dynamic-attention.mlir, with a kv_input of
+// another batch size and one of another embedding size.
+func.func @main(%xq: tensor<2x5x8xf32>, %xkv1: tensor<1x7x8xf32>, %xkv6: tensor<2x7x6xf32>,
+                %wq: tensor<8x8xf32>, %wk: tensor<8x4xf32>, %wv: tensor<8x4xf32>, %wo: tensor<8x8xf32>)
+    -> (tensor<2x5x8xf32>, tensor<1x7x8xf32>, tensor<2x7x6xf32>, tensor<8x8xf32>, tensor<8x4xf32>,
+        tensor<8x4xf32>, tensor<8x8xf32>) {
+  return %xq, %xkv1, %xkv6, %wq, %wk, %wv, %wo : tensor<2x5x8xf32>, tensor<1x7x8xf32>, tensor<2x7x6xf32>,
+      tensor<8x8xf32>, tensor<8x4xf32>, tensor<8x4xf32>, tensor<8x8xf32>
 }
