@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WideningContraction.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
@@ -106,19 +107,9 @@ Value project(OpBuilder &b, Location loc, Value x, ArrayRef<OpFoldResult> lead,
     SmallVector<utils::IteratorType> iterators(3,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    acc = linalg::GenericOp::create(
-              b, loc, TypeRange{init.getType()}, ValueRange{x, w},
-              ValueRange{init}, maps, iterators,
-              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                Value l = args[0], r = args[1];
-                if (elt != f32) {
-                  l = arith::ExtFOp::create(nb, nloc, f32, l);
-                  r = arith::ExtFOp::create(nb, nloc, f32, r);
-                }
-                Value mul = arith::MulFOp::create(nb, nloc, l, r);
-                Value sum = arith::AddFOp::create(nb, nloc, args[2], mul);
-                linalg::YieldOp::create(nb, nloc, sum);
-              })
+    acc = linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
+                                    ValueRange{x, w}, ValueRange{init}, maps,
+                                    iterators, buildWideningMulAdd)
               .getResult(0);
   }
   if (!bias && elt == f32)

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WideningContraction.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
 
@@ -300,19 +301,9 @@ private:
     SmallVector<utils::IteratorType> iterators = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction};
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs},
-               ValueRange{acc}, maps, iterators,
-               [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 Value l = args[0], r = args[1];
-                 if (elt != f32) {
-                   l = arith::ExtFOp::create(nb, nloc, f32, l);
-                   r = arith::ExtFOp::create(nb, nloc, f32, r);
-                 }
-                 Value mul = arith::MulFOp::create(nb, nloc, l, r);
-                 Value sum = arith::AddFOp::create(nb, nloc, args[2], mul);
-                 linalg::YieldOp::create(nb, nloc, sum);
-               })
+    return linalg::GenericOp::create(b, loc, TypeRange{acc.getType()},
+                                     ValueRange{lhs, rhs}, ValueRange{acc},
+                                     maps, iterators, buildWideningMulAdd)
         .getResult(0);
   }
 
