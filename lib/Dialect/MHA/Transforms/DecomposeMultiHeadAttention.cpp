@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "WideningContraction.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -107,10 +107,7 @@ Value project(OpBuilder &b, Location loc, Value x, ArrayRef<OpFoldResult> lead,
     SmallVector<utils::IteratorType> iterators(3,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    acc = linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
-                                    ValueRange{x, w}, ValueRange{init}, maps,
-                                    iterators, buildWideningMulAdd)
-              .getResult(0);
+    acc = contraction(b, loc, x, w, init, maps, iterators);
   }
   if (!bias && elt == f32)
     return acc;

@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "WideningContraction.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -301,10 +301,7 @@ private:
     SmallVector<utils::IteratorType> iterators = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction};
-    return linalg::GenericOp::create(b, loc, TypeRange{acc.getType()},
-                                     ValueRange{lhs, rhs}, ValueRange{acc},
-                                     maps, iterators, buildWideningMulAdd)
-        .getResult(0);
+    return contraction(b, loc, lhs, rhs, acc, maps, iterators);
   }
 
   /// Writes the f32 accumulators `acc` [rows, groups * width] (+ `bias`
