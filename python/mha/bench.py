@@ -542,25 +542,50 @@ def _per_call(fn, seconds):
     return statistics.median(times)
 
 
-def _interleaved(fns, seconds):
+def _run_for(fn, seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        fn()
+
+
+def _interleaved(fns, seconds, settle=0.05):
     """Median seconds per call of each of ``fns`` (name -> callable), timed
     in alternating batches of about 20 ms over ``seconds``, so that a change
-    of machine load affects all of them alike (figures in the same run)."""
+    of machine load affects all of them alike (figures in the same run).
+
+    Each batch (and the calibration of its size) follows ``settle`` seconds
+    of untimed calls of the same function: right after a switch, the other
+    system's OpenMP workers are still spinning (libgomp's default spin is
+    ~300k pause instructions, tens of ms; libomp's KMP_BLOCKTIME is 200 ms)
+    and take the cores. The figure is the steady cost a caller of one
+    system sees; `_back_to_back` measures the cost of switching."""
     batch = {}
     for name, fn in fns.items():
-        fn()
+        _run_for(fn, settle)
         t0 = time.perf_counter()
-        fn()
-        batch[name] = max(1, int(0.02 / max(time.perf_counter() - t0, 1e-7)))
+        for _ in range(3):
+            fn()
+        one = max((time.perf_counter() - t0) / 3, 1e-7)
+        batch[name] = max(1, int(0.02 / one))
     times = {name: [] for name in fns}
     end = time.perf_counter() + seconds
     while time.perf_counter() < end or len(times[next(iter(fns))]) < 5:
         for name, fn in fns.items():
+            _run_for(fn, settle)
             t0 = time.perf_counter()
             for _ in range(batch[name]):
                 fn()
             times[name].append((time.perf_counter() - t0) / batch[name])
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _back_to_back(first, second, seconds):
+    """Median seconds that ``second`` adds when it is called right after
+    ``first`` (what a model that mixes two runtimes pays per call): pairs
+    (first, second) and ``first`` alone, in alternating batches."""
+    times = _interleaved({"pair": lambda: (first(), second()),
+                          "alone": first}, seconds, settle=0.02)
+    return max(times["pair"] - times["alone"], 0.0)
 
 
 def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
@@ -655,6 +680,10 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
         # All of them under inference_mode (SDPA's fastest eager setting).
         with torch.inference_mode():
             r.update(_interleaved(fns, seconds * len(fns)))
+            # Called right after PyTorch, as in a torch model that uses mha
+            # for its attention: PyTorch's OpenMP workers may still spin.
+            r["tiny_after_pytorch"] = _back_to_back(
+                fns["tiny_pytorch"], fns["tiny_torch_io"], seconds * 2)
     else:
         r.update(_interleaved(fns, seconds * len(fns)))
     line = (f"tiny call q [1, 8, 1, 64], K/V [1, 8, 128, 64]: mha "
@@ -666,6 +695,8 @@ def integration(threads, seconds=2.0, s=2048, steps=64, out=print):
                  f"eager SDPA {r['tiny_pytorch'] * 1e6:.0f} us (mha/PyTorch "
                  f"{r['tiny_ratio_numpy']:.2f}x NumPy, {r['tiny_ratio']:.2f}x "
                  f"torch)")
+        line += (f"; right after each PyTorch call: mha "
+                 f"{r['tiny_after_pytorch'] * 1e6:.0f} us (torch)")
     out(line)
     r["loadavg"] = os.getloadavg()
     out("load average (1, 5, 15 min): " +

@@ -172,7 +172,9 @@ def test_integration_figures():
     for name in ("decode_step", "decode_step_torch_io", "decode_step_pytorch",
                  "tiny_numpy", "tiny_torch_io", "tiny_pytorch"):
         assert r[name] > 0, name
+    assert r["tiny_after_pytorch"] >= 0
     assert r["tiny_ratio_numpy"] == r["tiny_numpy"] / r["tiny_pytorch"]
     assert any("1 compile(s)" in line and "per step" in line and
                "PyTorch SDPA" in line for line in lines)
-    assert any("x NumPy" in line and "tiny call" in line for line in lines)
+    assert any("x NumPy" in line and "tiny call" in line and
+               "right after each PyTorch call" in line for line in lines)
