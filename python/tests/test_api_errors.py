@@ -23,7 +23,7 @@ def nothing_compiled():
                                       "GPU"])
 def test_pipeline(pipeline):
     with pytest.raises(ValueError, match=r"unknown pipeline .*: expected "
-                       r"'cpu' or 'gpu'"):
+                       r"'cpu', 'gpu' or 'reference'"):
         mha.attention(*qkv(), pipeline=pipeline)
 
 

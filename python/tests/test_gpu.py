@@ -102,12 +102,13 @@ def test_compile_errors():
                     pipeline="gpu")
 
 
-def test_unknown_pipeline_lists_cpu_and_gpu():
+def test_unknown_pipeline_lists_the_pipelines():
     q = np.zeros((1, 2, 4, 8), np.float32)
     # No aliases ('cuda') and no other spellings ('GPU').
     for pipeline in ("tpu", "rocm", "gpu:0", "cuda", "GPU"):
         with pytest.raises(ValueError, match=f"unknown pipeline "
-                           f"'{pipeline}': expected 'cpu' or 'gpu'"):
+                           f"'{pipeline}': expected 'cpu', 'gpu' or "
+                           f"'reference'"):
             mha.attention(q, q, q, pipeline=pipeline)
 
 

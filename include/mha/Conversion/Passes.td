@@ -21,7 +21,11 @@ def ConvertMHAToLinalg : Pass<"convert-mha-to-linalg"> {
        f32); an `i1` mask that is false and, with `causal`, every key
        `j > i + (Skv - Sq)` (bottom-right aligned, `Skv - Sq` may be dynamic)
        give `-inf`. Mask dims of static size 1 broadcast (their indexing map
-       reads index 0); other mask dims must match at run time;
+       reads index 0); other mask dims must match at run time. The variants
+       apply here too (softcap, ALiBi, window), and the `score_mod` /
+       `mask_mod` regions are cloned into this body with `linalg.index`
+       0..3 as their `(b, h, q_idx, kv_idx)`: `score_mod` after ALiBi,
+       `mask_mod` as a last select to `-inf`;
     3. row max over `j` (initialised to `-inf`);
     4. `p = exp(s - max)`, subtracting 0 instead when the max is `-inf` so that
        a row that sees no key gets `p = 0` rather than NaN; then the row sum;
