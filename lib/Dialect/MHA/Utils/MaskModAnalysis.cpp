@@ -49,6 +49,23 @@ bool small(const Linear &l) {
          std::abs(l.c) < kLimit;
 }
 
+/// The signed predicate of an unsigned one.
+arith::CmpIPredicate signedOf(arith::CmpIPredicate p) {
+  using P = arith::CmpIPredicate;
+  switch (p) {
+  case P::ult:
+    return P::slt;
+  case P::ule:
+    return P::sle;
+  case P::ugt:
+    return P::sgt;
+  case P::uge:
+    return P::sge;
+  default:
+    return p;
+  }
+}
+
 struct Parser {
   Block &block;
 
@@ -166,7 +183,15 @@ struct Parser {
       return l;
     };
     using P = arith::CmpIPredicate;
-    switch (cmp.getPredicate()) {
+    P pred = cmp.getPredicate();
+    // q_idx and kv_idx are >= 0: forms with no negative term compare the
+    // same signed and unsigned.
+    auto nonNegative = [](const Linear &l) {
+      return l.q >= 0 && l.kv >= 0 && l.c >= 0;
+    };
+    if (nonNegative(*a) && nonNegative(*b))
+      pred = signedOf(pred);
+    switch (pred) {
     case P::sge:
       return atom(d);
     case P::sgt:
