@@ -114,6 +114,8 @@ struct KvStep {
   Value maskTable;
   /// The kv tile of maskTable (a multiple of kvt).
   int64_t tableKvt = 0;
+  /// Whether tiles known to be empty are skipped (see buildOnlineSoftmax).
+  bool skipEmpty = true;
   /// The last query of the tile, and Sq - 1 / Skv - 1 when a tile may be
   /// padded (the modifiers then see clamped indices).
   Value qLast, sqLast, skvLast;
@@ -482,7 +484,7 @@ struct KvStep {
     Value one = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
     Value partial =
         allTrue ? arith::XOrIOp::create(b, loc, allTrue, one).getResult() : one;
-    if (!allFalse || matchPattern(allFalse, m_Zero()))
+    if (!skipEmpty || !allFalse || matchPattern(allFalse, m_Zero()))
       return buildStep(b, loc, k0, iterArgs, kvT, partial);
     auto ifOp = scf::IfOp::create(
         b, loc, allFalse,
@@ -962,6 +964,18 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   if (t.maskMod)
     step.maskMod = &*t.maskMod;
   step.maskTable = t.maskTable;
+  // A kv loop that folds to straight-line code (one static iteration) must
+  // not skip its tile: the state the skip yields then comes from outside
+  // any loop, which the buffer deallocation pipeline only handles with a
+  // runtime helper call that keeps scf-to-openmp's alloca_scope (which
+  // scf-to-cf cannot lower). That needs constant loop bounds: a single
+  // query tile (q0 = 0), or bounds that do not depend on q0 at all.
+  bool singleQTile = shape.hasStaticSq() && shape.sq <= qt;
+  bool boundsDependOnQuery = causal || shape.windowLeft >= 0 ||
+                             shape.windowRight >= 0 ||
+                             (t.maskMod && t.maskMod->formula);
+  bool multipleKvTiles = !shape.hasStaticSkv() || shape.skv > kvt;
+  step.skipEmpty = !singleQTile && (boundsDependOnQuery || multipleKvTiles);
   step.tableKvt = t.kvt;
   step.qLast = qLast;
   if (op.hasScoreMod() || op.hasMaskMod()) {
