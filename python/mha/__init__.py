@@ -32,15 +32,17 @@ except ImportError as e:  # pragma: no cover - a source checkout, not a build
         "the mha extension module (_mha) is missing: this is the source tree "
         "python/mha. Build the project (cmake --build build) and use "
         "PYTHONPATH=build/python_packages, or pip install ./python") from e
-from . import ir, reference
+from . import ir, modifiers, reference
 from .api import (CacheInfo, attention, cache_clear, cache_info,
                   multi_head_attention, set_cache_size)
 from .compiler import PIPELINES, CompileError, Function, TensorSpec, compile
 from .conventions import attention_flops, default_tolerance
+from .modifiers import captured, exp, tanh, where
 
 __version__ = _mha.version()
 
 __all__ = ["attention", "multi_head_attention", "compile", "CompileError",
            "Function", "TensorSpec", "CacheInfo", "cache_info", "cache_clear",
            "set_cache_size", "default_tolerance", "attention_flops", "ir",
-           "reference", "PIPELINES", "__version__"]
+           "reference", "PIPELINES", "__version__", "captured", "where",
+           "tanh", "exp", "modifiers"]

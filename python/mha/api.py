@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from . import _arrays, _dtypes, ir
+from . import _arrays, _dtypes, ir, modifiers
 from .compiler import _check_target
 from .compiler import compile as _compile
 
@@ -100,8 +100,10 @@ def set_cache_size(maxsize):
 # Validation
 # --------------------------------------------------------------------------
 
-#: The pipelines ``attention`` and ``multi_head_attention`` compile with.
-_PIPELINES = ("cpu", "gpu")
+#: The pipelines ``attention`` and ``multi_head_attention`` compile with
+#: ('reference': the unfused linalg lowering, slow, what the others are
+#: checked against).
+_PIPELINES = ("cpu", "gpu", "reference")
 
 
 def _check_compile_args(pipeline, options, target_cpu, target_features):
@@ -109,8 +111,8 @@ def _check_compile_args(pipeline, options, target_cpu, target_features):
     is compiled) and returns them as a cache key: ``target_cpu`` and
     ``target_features`` None or "" (the host) become None."""
     if not isinstance(pipeline, str) or pipeline not in _PIPELINES:
-        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu' or "
-                         f"'gpu'")
+        raise ValueError(f"unknown pipeline {pipeline!r}: expected 'cpu', "
+                         f"'gpu' or 'reference'")
     if not isinstance(options, str):
         raise TypeError("options must be a string, e.g. \"threads=2\"")
     return (pipeline, options,
@@ -385,7 +387,8 @@ def _fast_call(q, k, v, plan, flags):
 def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
               options="", target_cpu=None, target_features=None,
               static_shapes=False, *, window=None, softcap=None,
-              alibi_slopes=None, sinks=None, return_lse=False):
+              alibi_slopes=None, sinks=None, return_lse=False,
+              score_mod=None, mask_mod=None):
     """Scaled dot-product attention, as ``mha.attention``.
 
     q ``[B, H, Sq, D]``, k ``[B, Hkv, Skv, D]``, v ``[B, Hkv, Skv, Dv]``
@@ -412,6 +415,20 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     for rows that see no key. The gpu pipeline does not implement the
     variants yet and raises.
 
+    Modifiers (``score_mod`` / ``mask_mod`` regions, see
+    :mod:`mha.modifiers` and docs/variants.md): ``score_mod(score, b, h,
+    q_idx, kv_idx)`` returns the new score (after softcap and ALiBi, before
+    the masks); ``mask_mod(b, h, q_idx, kv_idx)`` returns True where query
+    ``q_idx`` may see key ``kv_idx``. ``h`` is the query head and the
+    indices are raw (``q_idx + Skv - Sq`` is the bottom-right aligned
+    position). Both are Python functions traced once per call into the
+    compiled code: use the operators, ``mha.where``, ``mha.tanh``,
+    ``mha.exp``, ``abs`` and arrays wrapped by ``mha.captured``. The
+    compiled function is cached by the traced text (captured arrays are
+    arguments, so new contents do not recompile). Only the reference
+    pipeline implements the modifiers so far; the others raise
+    ``mha.CompileError`` naming the one they refuse.
+
     ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
     pipeline's fused CUDA kernels; host inputs are copied to the device
     and the result back). ``options`` are the pipeline's (e.g.
@@ -435,7 +452,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     # (causal=1 must still raise); static_shapes keys the exact shapes.
     plan = flags = None
     if (mask is None and window is None and softcap is None and
-            alibi_slopes is None and sinks is None and return_lse is False):
+            alibi_slopes is None and sinks is None and return_lse is False
+            and score_mod is None and mask_mod is None):
         plan = _plan_key(q, k, v)
         if plan is not None:
             flags = (causal, type(causal), scale, type(scale), pipeline,
@@ -452,7 +470,8 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     kind, items, dtype, grad = _inputs(("q", "k", "v"), (q, k, v), pipeline)
     if grad and _torch_grad_enabled():
         if (window is not None or softcap is not None or
-                alibi_slopes is not None or sinks is not None or return_lse):
+                alibi_slopes is not None or sinks is not None or return_lse
+                or score_mod is not None or mask_mod is not None):
             raise _grad_error("attention")
         return _torch_op("attention")(q, k, v, mask, causal, scale, pipeline,
                                       options, target_cpu, target_features,
@@ -483,6 +502,11 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
         window, softcap, alibi_slopes, sinks, return_lse, h)
     variants = (window, softcap, slopes is not None, sinks is not None,
                 return_lse)
+    traced = modifiers.trace(score_mod, mask_mod)
+    if traced is not None:
+        traced.check_sizes((b, h, sq, skv))
+        variants += (traced.score_mod, traced.mask_mod,
+                     traced.capture_types)
     if static_shapes:
         qs, ks, vs = tuple(q.shape), tuple(k.shape), tuple(v.shape)
     else:
@@ -502,6 +526,9 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
         args.append(mask)
     args += [_arrays.for_call(_arrays.NUMPY, a) for a in (slopes, sinks)
              if a is not None]
+    if traced is not None:
+        args += [_arrays.for_call(_arrays.NUMPY, a)
+                 for a in traced.arguments()]
     out_shapes = [(b, h, sq, dv)] + ([(b, h, sq)] if return_lse else [])
     if plan is not None and pipeline == "cpu":
         with _cache.lock:

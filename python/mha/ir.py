@@ -92,6 +92,12 @@ class SDPA:
     alibi: bool = False
     sinks: bool = False
     return_lse: bool = False
+    # Modifier regions (text from mha.modifiers.trace, which names the
+    # captured arrays %cap0, %cap1, ...) and the types of those arrays,
+    # arguments after the others.
+    score_mod: str = None
+    mask_mod: str = None
+    captures: tuple = ()
 
     def to_mlir(self):
         q = tensor_type(self.q_shape, self.dtype)
@@ -117,6 +123,8 @@ class SDPA:
             if flag:
                 args.append(f"%{name}: {per_head}")
                 mask += f" {name}(%{name} : {per_head})"
+        for n, t in enumerate(self.captures):
+            args.append(f"%cap{n}: {t}")
         extra = []
         if self.window is not None:
             left, right = (int(w) for w in self.window)
@@ -132,6 +140,7 @@ class SDPA:
                 f"  {values} = mha.attention %q, %k, %v{mask}"
                 f"{_attrs(self.causal, self.scale, extra)}\n"
                 f"      : {', '.join(types)} -> {results}\n"
+                f"{self.score_mod or ''}{self.mask_mod or ''}"
                 f"  return {values} : {results}\n}}\n")
 
     __str__ = to_mlir

@@ -16,10 +16,14 @@ __all__ = ["attention", "multi_head_attention"]
 
 def attention(q, k, v, mask=None, causal=False, scale=None,
               accumulate=np.float64, window=None, softcap=None,
-              alibi_slopes=None, sinks=None, return_lse=False):
+              alibi_slopes=None, sinks=None, return_lse=False,
+              score_mod=None, mask_mod=None):
     """Reference ``mha.attention``; returns ``accumulate``-typed values (and
     the lse ``[B, H, Sq]`` with ``return_lse``). ``window`` is (left,
-    right), None or -1 for an unbounded side."""
+    right), None or -1 for an unbounded side. ``score_mod`` / ``mask_mod``
+    are the functions ``mha.attention`` traces, called here on NumPy index
+    grids ``[B, H, Sq, Skv]`` (``mha.where`` / ``mha.tanh`` / ``mha.exp``
+    and ``mha.captured`` arrays work on both)."""
     acc = np.dtype(accumulate)
     b, h, sq, d = q.shape
     hkv, skv = k.shape[1], k.shape[2]
@@ -39,7 +43,14 @@ def attention(q, k, v, mask=None, causal=False, scale=None,
     if alibi_slopes is not None:
         slopes = np.asarray(alibi_slopes).astype(acc).reshape(1, h, 1, 1)
         s = s + slopes * (j - i)
+    if score_mod is not None or mask_mod is not None:
+        from . import modifiers  # the NumPy side of the traced functions
+        s, keep_mod = modifiers.evaluate(score_mod, mask_mod, s,
+                                         (b, h, sq, skv))
+        s = np.asarray(s, dtype=acc)
     keep = np.ones((1, 1, sq, skv), dtype=bool)
+    if mask_mod is not None:
+        keep = keep & keep_mod
     if causal:
         keep = keep & (j <= i)
     if window is not None:
