@@ -426,8 +426,7 @@ std::string denseConstant(const std::string &name,
   std::string s = "  " + name + " = arith.constant dense<[";
   for (size_t i = 0; i < values.size(); ++i)
     s += (i ? ", " : "") + values[i];
-  return s + "]> : tensor<" + std::to_string(values.size()) + "x" + elt +
-         ">\n";
+  return s + "]> : tensor<" + std::to_string(values.size()) + "x" + elt + ">\n";
 }
 
 /// Mask kind `maskKind` (0 to 6, so that every kind is drawn), the rest
@@ -493,11 +492,10 @@ ModifierCase makeModifierCase(uint64_t seed, int maskKind) {
     consts += denseConstant("%dq", ids(c.sq, docs), "i32");
     consts += denseConstant("%dk", ids(c.skv, docs), "i32");
     what += " mask=documents";
-    mask = llvm::formatv(
-               "      %x = tensor.extract %dq[%i] : tensor<{0}xi32>\n"
-               "      %y = tensor.extract %dk[%j] : tensor<{1}xi32>\n"
-               "      %r = arith.cmpi eq, %x, %y : i32\n",
-               c.sq, c.skv)
+    mask = llvm::formatv("      %x = tensor.extract %dq[%i] : tensor<{0}xi32>\n"
+                         "      %y = tensor.extract %dk[%j] : tensor<{1}xi32>\n"
+                         "      %r = arith.cmpi eq, %x, %y : i32\n",
+                         c.sq, c.skv)
                .str();
     break;
   }
@@ -542,13 +540,14 @@ ModifierCase makeModifierCase(uint64_t seed, int maskKind) {
   case 2: {
     std::vector<std::string> bias;
     for (int64_t j = 0; j < c.skv; ++j)
-      bias.push_back(std::to_string(double(rng.uniform(-8, 8)) / 4) );
+      bias.push_back(std::to_string(double(rng.uniform(-8, 8)) / 4));
     consts += denseConstant("%kb", bias, "f32");
     what += " score=key_bias";
-    score = llvm::formatv("      %x = tensor.extract %kb[%j] : tensor<{0}xf32>\n"
-                          "      %r = arith.addf %s, %x : f32\n",
-                          c.skv)
-                .str();
+    score =
+        llvm::formatv("      %x = tensor.extract %kb[%j] : tensor<{0}xf32>\n"
+                      "      %r = arith.addf %s, %x : f32\n",
+                      c.skv)
+            .str();
     break;
   }
   case 3:
@@ -607,9 +606,9 @@ TEST_P(ModifierDifferentialTest, MatchesReferenceAndOracle) {
   std::string options = "q-tile=" + std::to_string(mc.qTile) +
                         " kv-tile=" + std::to_string(mc.kvTile) +
                         " threads=" + std::to_string(mc.threads);
-  SCOPED_TRACE(::testing::Message() << c << mc.description << " " << options
-                                    << "\n"
-                                    << mc.text);
+  SCOPED_TRACE(::testing::Message()
+               << c << mc.description << " " << options << "\n"
+               << mc.text);
   std::vector<HostTensor> inputs =
       mlir::mha::testing::makeAttentionInputs(c, GetParam() + 1);
   auto actual = mlir::mha::testing::compileAndRun(mc.text, PipelineKind::CPU,
@@ -626,20 +625,18 @@ TEST_P(ModifierDifferentialTest, MatchesReferenceAndOracle) {
       evaluateWithOracle(func, inputs);
   ASSERT_TRUE(oracle.has_value()) << "the oracle does not take the case";
 
-  for (auto [what, want] :
-       {std::pair<const char *, std::vector<HostTensor> *>{"reference",
-                                                           &*expected},
-        {"oracle", &*oracle}}) {
+  for (auto [what, want] : {std::pair<const char *, std::vector<HostTensor> *>{
+                                "reference", &*expected},
+                            {"oracle", &*oracle}}) {
     ASSERT_EQ(actual->size(), want->size()) << what;
     for (size_t i = 0; i < want->size(); ++i) {
       Comparison cmp = compare((*actual)[i], (*want)[i],
                                Tolerance::defaultFor((*actual)[i].dtype));
-      EXPECT_TRUE(cmp.passed())
-          << "result " << i << " vs " << what
-          << ": max_abs_err=" << cmp.maxAbsError
-          << " max_rel_err=" << cmp.maxRelError
-          << " mismatches=" << cmp.mismatches << " first at "
-          << cmp.firstMismatch;
+      EXPECT_TRUE(cmp.passed()) << "result " << i << " vs " << what
+                                << ": max_abs_err=" << cmp.maxAbsError
+                                << " max_rel_err=" << cmp.maxRelError
+                                << " mismatches=" << cmp.mismatches
+                                << " first at " << cmp.firstMismatch;
     }
   }
 }

@@ -390,9 +390,10 @@ std::pair<int64_t, int64_t> MultiHeadAttentionOp::getWindowBounds() {
 AttentionOp MultiHeadAttentionOp::createAttention(OpBuilder &b, Location loc,
                                                   Type result, Value q, Value k,
                                                   Value v) {
-  return AttentionOp::create(b, loc, result, /*lse=*/Type(), q, k, v,
-                             getMask(), getAlibi(), getSinks(), getScaleAttr(),
-                             getCausalAttr(), getWindowAttr(), getSoftcapAttr());
+  return AttentionOp::create(b, loc, result, /*lse=*/Type(), q, k, v, getMask(),
+                             getAlibi(), getSinks(), getScaleAttr(),
+                             getCausalAttr(), getWindowAttr(),
+                             getSoftcapAttr());
 }
 
 namespace {
@@ -431,8 +432,8 @@ LogicalResult verifyLayerVariants(MultiHeadAttentionOp op, ShapeChecker &check,
   if (std::optional<APFloat> c = op.getSoftcap()) {
     double v = c->convertToDouble();
     if (!std::isfinite(v) || v <= 0)
-      return op.emitOpError() << "softcap must be finite and positive, but is "
-                              << v;
+      return op.emitOpError()
+             << "softcap must be finite and positive, but is " << v;
   }
   return success();
 }

@@ -323,10 +323,9 @@ LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
   Value partial =
       MultiHeadAttentionOp::create(
           b, loc, resultType, local(0), local(1), local(2), local(3), local(4),
-          local(5), biases, localOf("mask"), localOf("alibi"),
-          localOf("sinks"), b.getI64IntegerAttr(h / n), numKvHeads,
-          op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-          op.getSoftcapAttr())
+          local(5), biases, localOf("mask"), localOf("alibi"), localOf("sinks"),
+          b.getI64IntegerAttr(h / n), numKvHeads, op.getScaleAttr(),
+          op.getCausalAttr(), op.getWindowAttr(), op.getSoftcapAttr())
           .getResult();
   // Summed in f32 (MPI has no f16/bf16): each partial is rounded once by the
   // local layer, the sum once at the end.

@@ -312,10 +312,10 @@ struct KvStep {
           }
           // score_mod after ALiBi, before the masks. Scores are [key, query].
           if (scoreMod)
-            v = inlineScoreMod(nb, l, op, v,
-                               modifierIndices(nb, l, k0,
-                                               linalg::IndexOp::create(nb, l, 0),
-                                               linalg::IndexOp::create(nb, l, 1)));
+            v = inlineScoreMod(
+                nb, l, op, v,
+                modifierIndices(nb, l, k0, linalg::IndexOp::create(nb, l, 0),
+                                linalg::IndexOp::create(nb, l, 1)));
           return v;
         });
   }
@@ -325,8 +325,7 @@ struct KvStep {
   /// outside the window (j < i + winLeft or j > i + winRight, when set).
   /// With `maskK0` (the tile's first key) also for keys mask_mod hides.
   Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal, Value diag,
-             Value winLeft = {}, Value winRight = {},
-             Value maskK0 = {}) const {
+             Value winLeft = {}, Value winRight = {}, Value maskK0 = {}) const {
     return generic(
         b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
         [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
@@ -447,10 +446,10 @@ struct KvStep {
     AffineExpr d0;
     bindDims(ctx, d0);
     Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
-    Value qTile = getValueOrCreateConstantIndexOp(
-        b, loc,
-        affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(qt),
-                                              {pos.q0}));
+    Value qTile =
+        getValueOrCreateConstantIndexOp(b, loc,
+                                        affine::makeComposedFoldedAffineApply(
+                                            b, loc, d0.floorDiv(qt), {pos.q0}));
     Value kTile = getValueOrCreateConstantIndexOp(
         b, loc,
         affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(tableKvt),
@@ -488,7 +487,9 @@ struct KvStep {
       return buildStep(b, loc, k0, iterArgs, kvT, partial);
     auto ifOp = scf::IfOp::create(
         b, loc, allFalse,
-        [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, iterArgs); },
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(nb, l, iterArgs);
+        },
         [&](OpBuilder &nb, Location l) {
           scf::YieldOp::create(nb, l,
                                buildStep(nb, l, k0, iterArgs, kvT, partial));
@@ -910,10 +911,9 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // window does, rounded out to whole tiles.
   Value qLast = arith::SubIOp::create(
       rewriter, loc,
-      getValueOrCreateConstantIndexOp(
-          rewriter, loc,
-          affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + d1,
-                                                {q0, qT})),
+      getValueOrCreateConstantIndexOp(rewriter, loc,
+                                      affine::makeComposedFoldedAffineApply(
+                                          rewriter, loc, d0 + d1, {q0, qT})),
       arith::ConstantIndexOp::create(rewriter, loc, 1));
   if (t.maskMod && t.maskMod->formula) {
     Value q0Val = getValueOrCreateConstantIndexOp(rewriter, loc, q0);
@@ -932,11 +932,11 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
       Value start = arith::MulIOp::create(
           rewriter, loc, arith::FloorDivSIOp::create(rewriter, loc, lo, tile),
           tile);
-      kvStart = arith::MaxSIOp::create(
-                    rewriter, loc,
-                    getValueOrCreateConstantIndexOp(rewriter, loc, kvStart),
-                    start)
-                    .getResult();
+      kvStart =
+          arith::MaxSIOp::create(
+              rewriter, loc,
+              getValueOrCreateConstantIndexOp(rewriter, loc, kvStart), start)
+              .getResult();
     }
   }
   // A split visits only its own keys [kvBegin, min(kvEnd, splitEnd)).
@@ -1126,7 +1126,8 @@ void flash::buildMaskTileTable(OpBuilder &b, Location loc, AttentionTiling &t) {
     return arith::ConstantIntOp::create(b, loc, i8, v);
   };
   Value cls = arith::SelectOp::create(
-      b, loc, all, i8c(2), arith::SelectOp::create(b, loc, any, i8c(1), i8c(0)));
+      b, loc, all, i8c(2),
+      arith::SelectOp::create(b, loc, any, i8c(1), i8c(0)));
   Value elem = tensor::FromElementsOp::create(
       b, loc, RankedTensorType::get({1, 1, 1, 1}, i8), ValueRange{cls});
   b.setInsertionPointToEnd(forall.getTerminator().getBody());

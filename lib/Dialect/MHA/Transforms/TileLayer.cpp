@@ -475,9 +475,9 @@ struct TileLayer : OpRewritePattern<MultiHeadAttentionOp> {
     auto qhType = cast<RankedTensorType>(qh.getType());
     SmallVector<int64_t> oShape(qhType.getShape());
     oShape[3] = dv;
-    Value o = op.createAttention(rewriter, loc, qhType.clone(oShape), qh, kh,
-                                 vh)
-                  .getResult();
+    Value o =
+        op.createAttention(rewriter, loc, qhType.clone(oShape), qh, kh, vh)
+            .getResult();
     Value y =
         tiler.projectOutput(o, op.getWo(), op.getBo(), rowsO, colsO, depthOut);
     if (y.getType() != op.getType())

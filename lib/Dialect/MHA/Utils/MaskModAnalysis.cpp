@@ -136,8 +136,8 @@ struct Parser {
     APInt value;
     if (matchPattern(v, m_ConstantInt(&value))) {
       MaskFormula f;
-      f.kind = value.isZero() ? MaskFormula::Kind::False
-                              : MaskFormula::Kind::True;
+      f.kind =
+          value.isZero() ? MaskFormula::Kind::False : MaskFormula::Kind::True;
       return f;
     }
     Operation *op = v.getDefiningOp();
@@ -153,10 +153,9 @@ struct Parser {
       if (isa<arith::OrIOp>(op))
         return combine(MaskFormula::Kind::Or, *a, *b);
       // a xor b = (a and not b) or (not a and b).
-      return combine(
-          MaskFormula::Kind::Or,
-          combine(MaskFormula::Kind::And, *a, b->negated()),
-          combine(MaskFormula::Kind::And, a->negated(), *b));
+      return combine(MaskFormula::Kind::Or,
+                     combine(MaskFormula::Kind::And, *a, b->negated()),
+                     combine(MaskFormula::Kind::And, a->negated(), *b));
     }
     if (auto select = dyn_cast<arith::SelectOp>(op)) {
       std::optional<MaskFormula> c = formula(select.getCondition());
@@ -265,8 +264,7 @@ std::pair<Value, Value> mlir::mha::classifyTile(OpBuilder &b, Location loc,
     Value hi = evaluate(b, loc, f, f.q > 0 ? q1 : q0, f.kv > 0 ? k1 : k0);
     Value zero = cst(b, loc, 0);
     return {arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lo, zero),
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, hi,
-                                  zero)};
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, hi, zero)};
   }
   case K::And:
   case K::Or: {
