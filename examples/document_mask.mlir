@@ -10,15 +10,15 @@
 //
 // The ids could as well be an argument of @main (any tensor defined above
 // the op can be read). No [S, S] mask is materialised by the op's
-// semantics; the reference pipeline inlines the region in its score loop.
+// semantics: the cpu pipeline classifies its tiles once, in a pre-pass
+// (docs/variants.md, "Tile classification"), skips the tiles between
+// documents and selects only in the tiles across a document boundary.
 //
 // Run:
-//   mha-run examples/document_mask.mlir --pipeline=reference --seed=1 --verify
+//   mha-run examples/document_mask.mlir --seed=1 --verify
 //       JIT-compiles it, runs it on random inputs and compares the result
-//       with the C++ oracle, which interprets the region in float64. The
-//       cpu pipeline does not implement mask_mod yet (it says so), hence
-//       the flags run-examples.sh uses:
-// run-examples-flags: --pipeline=reference
+//       with the reference pipeline and the C++ oracle, which interprets
+//       the region in float64.
 //
 // Arguments: q, k, v [1, 8, 256, 64]. Result: [1, 8, 256, 64].
 

@@ -66,6 +66,11 @@ mlir::mha::runner::collectFlopTerms(func::FuncOp func) {
                              sq = dimOf(func, l.getQueryInput(), 1),
                              skv = dimOf(func, l.getKvInput(), 1);
       attention(b, h, sq, skv, d, dv, l.getCausal());
+      auto [left, right] = l.getWindowBounds();
+      if (b && sq && skv && (left >= 0 || right >= 0)) {
+        terms.back().windowLeft = left;
+        terms.back().windowRight = right;
+      }
       if (b && sq && skv) {
         FlopDim rowsQ = *b * *sq, rowsKv = *b * *skv;
         matmul(rowsQ, constant(h * d), constant(e));     // Q projection

@@ -51,6 +51,13 @@ static std::optional<OracleSpec> recognize(func::FuncOp func,
     spec.causal = op.getCausal();
     if (Value m = op.getMask())
       spec.mask = *position(m);
+    if (Value s = op.getAlibi())
+      spec.alibi = *position(s);
+    if (Value s = op.getSinks())
+      spec.sinks = *position(s);
+    std::tie(spec.windowLeft, spec.windowRight) = op.getWindowBounds();
+    if (std::optional<APFloat> c = op.getSoftcap())
+      spec.softcap = c->convertToDouble();
   };
 
   if (auto a = dyn_cast<AttentionOp>(op)) {
@@ -58,13 +65,6 @@ static std::optional<OracleSpec> recognize(func::FuncOp func,
     for (Value v : {a.getQuery(), a.getKey(), a.getValue()})
       spec.operands.push_back(*position(v));
     common(a);
-    if (Value s = a.getAlibi())
-      spec.alibi = *position(s);
-    if (Value s = a.getSinks())
-      spec.sinks = *position(s);
-    std::tie(spec.windowLeft, spec.windowRight) = a.getWindowBounds();
-    if (std::optional<APFloat> c = a.getSoftcap())
-      spec.softcap = c->convertToDouble();
     spec.returnsLse = static_cast<bool>(a.getLse());
     if (a.hasScoreMod() || a.hasMaskMod()) {
       if (!withModifiers)

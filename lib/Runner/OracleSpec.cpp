@@ -55,10 +55,8 @@ std::string OracleSpec::validate(size_t numArgs) const {
   if (mask)
     if (std::string err = check(*mask, "mask"); !err.empty())
       return err;
-  if (kind != Kind::Attention && (alibi || sinks || windowLeft >= 0 ||
-                                  windowRight >= 0 || softcap || returnsLse))
-    return "variants (window, softcap, alibi, sinks, lse) apply to "
-           "mha.attention only";
+  if (kind != Kind::Attention && returnsLse)
+    return "the log-sum-exp result applies to mha.attention only";
   if (alibi)
     if (std::string err = check(*alibi, "alibi"); !err.empty())
       return err;

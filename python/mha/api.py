@@ -425,9 +425,9 @@ def attention(q, k, v, mask=None, causal=False, scale=None, pipeline="cpu",
     compiled code: use the operators, ``mha.where``, ``mha.tanh``,
     ``mha.exp``, ``abs`` and arrays wrapped by ``mha.captured``. The
     compiled function is cached by the traced text (captured arrays are
-    arguments, so new contents do not recompile). Only the reference
-    pipeline implements the modifiers so far; the others raise
-    ``mha.CompileError`` naming the one they refuse.
+    arguments, so new contents do not recompile). The reference and cpu
+    pipelines implement the modifiers; the gpu pipeline raises
+    ``mha.CompileError`` naming the one it refuses.
 
     ``pipeline``: ``'cpu'`` (the fused cpu pipeline) or ``'gpu'`` (the gpu
     pipeline's fused CUDA kernels; host inputs are copied to the device

@@ -170,10 +170,24 @@ def test_traced_text():
     assert traced.capture_types == ("tensor<?xf32>",)
 
 
-def test_cpu_pipeline_refuses_modifiers_by_name(rng):
-    q, k, v = make(rng)
-    with pytest.raises(mha.CompileError, match="score_mod"):
-        mha.attention(q, k, v, score_mod=softcap_mod)
+def test_cpu_pipeline_matches_reference(rng):
+    """The fused cpu pipeline (tile classification of the mask_mod) gives
+    the reference pipeline's results."""
+    q, k, v = make(rng, sq=40, skv=40)
+    ids = np.repeat(np.arange(3), [11, 20, 9]).astype(np.int32)
+    doc = mha.captured(ids)
+
+    def same_doc(b, h, q_idx, kv_idx):
+        return doc[q_idx] == doc[kv_idx]
+
+    def prefix_lm(b, h, q_idx, kv_idx):
+        return (kv_idx < 7) | (kv_idx <= q_idx)
+
+    for mask_mod in (same_doc, prefix_lm):
+        kw = dict(score_mod=softcap_mod, mask_mod=mask_mod)
+        assert_close(mha.attention(q, k, v, options="q-tile=8 kv-tile=8",
+                                   **kw),
+                     mha.attention(q, k, v, **kw, **REF))
 
 
 # --------------------------------------------------------------------------

@@ -82,3 +82,15 @@ func.func @block(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>, %wo: tensor<16x1
   %y = linalg.add ins(%h, %x : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
   return %y : tensor<1x8x16xf32>
 }
+
+// -----
+
+// ALiBi slopes and sinks go with their query heads (split like the rows of
+// W_o); window and softcap stay on each rank's layer.
+// CHECK-LABEL: func.func @layer_variants
+// CHECK-SAME: %[[SLOPES:[^:]*]]: tensor<2xf32>, %[[SINKS:[^:]*]]: tensor<2xf32>)
+// CHECK: mha.multi_head_attention {{.*}} alibi(%[[SLOPES]] : tensor<2xf32>) sinks(%[[SINKS]] : tensor<2xf32>) {num_heads = 2 : i64, num_kv_heads = 1 : i64, softcap = 2.000000e+00 : f32, window = [3, 0]}
+func.func @layer_variants(%x: tensor<1x8x16xf32>, %wq: tensor<16x16xf32>, %wk: tensor<16x8xf32>, %wv: tensor<16x8xf32>, %wo: tensor<16x16xf32>, %slopes: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<1x8x16xf32> {
+  %y = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo alibi(%slopes : tensor<4xf32>) sinks(%s : tensor<4xf32>) {num_heads = 4 : i64, num_kv_heads = 2 : i64, window = [3, 0], softcap = 2.0 : f32} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<16x16xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x16xf32> -> tensor<1x8x16xf32>
+  return %y : tensor<1x8x16xf32>
+}

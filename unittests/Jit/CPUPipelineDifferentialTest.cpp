@@ -13,12 +13,16 @@
 // also checked against the float64 C++ oracle, every result. Random cases
 // draw 1 to 4 threads; CausalScheduleTest walks the causal schedule (tile
 // order, peeled and straddling diagonal tiles, alignment, windows) case by
-// case on 1, 2 and 3 threads.
+// case on 1, 2 and 3 threads. ModifierDifferentialTest draws score_mod /
+// mask_mod regions (affine masks the tile classification bounds, data
+// dependent ones the pre-pass classifies, masks that empty rows) and checks
+// them against the reference pipeline and the oracle.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mha/Runner/Compare.h"
 #include "mha/Runner/Oracle.h"
+#include "mha/Runner/OracleFunction.h"
 
 #include "AttentionCase.h"
 #include "TargetLevels.h"
@@ -405,4 +409,238 @@ INSTANTIATE_TEST_SUITE_P(Causal, CausalScheduleTest,
                            return std::string(info.param.name) + "_threads" +
                                   std::to_string(info.param.threads);
                          });
+
+/// A random mha.attention with modifier regions: its module text (@main of
+/// q, k, v; captured ids and biases are constants of the function) and
+/// pipeline options.
+struct ModifierCase {
+  AttentionCase attention;
+  std::string text, description;
+  int64_t qTile, kvTile, threads;
+};
+
+/// `values` as a dense constant `%name` of `type`.
+std::string denseConstant(const std::string &name,
+                          const std::vector<std::string> &values,
+                          const std::string &elt) {
+  std::string s = "  " + name + " = arith.constant dense<[";
+  for (size_t i = 0; i < values.size(); ++i)
+    s += (i ? ", " : "") + values[i];
+  return s + "]> : tensor<" + std::to_string(values.size()) + "x" + elt + ">\n";
+}
+
+/// Mask kind `maskKind` (0 to 6, so that every kind is drawn), the rest
+/// random in `seed`.
+ModifierCase makeModifierCase(uint64_t seed, int maskKind) {
+  Rng rng{seed};
+  AttentionCase c{};
+  c.dtype = rng.pick({DType::F32, DType::F32, DType::F16, DType::BF16});
+  c.b = rng.uniform(1, 2);
+  c.hkv = rng.uniform(1, 2);
+  c.h = c.hkv * rng.pick<int64_t>({1, 2, 4});
+  c.sq = rng.uniform(1, 48);
+  c.skv = rng.chance(30) ? c.sq : rng.uniform(1, 64);
+  c.d = c.dv = rng.pick<int64_t>({8, 16, 32});
+  c.causal = rng.chance(25);
+  c.dynamic = rng.chance(15);
+  c.lse = rng.chance(30);
+  int64_t off = c.skv - c.sq;
+  std::string consts, mask, score, what;
+  // mask_mod: (b, h, i, j) -> i1.
+  switch (maskKind) {
+  case 0:
+    break;
+  case 1: { // prefix-LM: j < P or j <= i + off (affine)
+    int64_t p = rng.uniform(0, c.skv);
+    what += " mask=prefix_lm(" + std::to_string(p) + ")";
+    mask = llvm::formatv("      %cp = arith.constant {0} : index\n"
+                         "      %co = arith.constant {1} : index\n"
+                         "      %io = arith.addi %i, %co : index\n"
+                         "      %pre = arith.cmpi ult, %j, %cp : index\n"
+                         "      %cau = arith.cmpi sle, %j, %io : index\n"
+                         "      %r = arith.ori %pre, %cau : i1\n",
+                         p, off)
+               .str();
+    break;
+  }
+  case 2: { // window j in [i + off - w, i + off + r] (affine)
+    int64_t w = rng.uniform(0, 20), r = rng.uniform(0, 6);
+    what += " mask=window(" + std::to_string(w) + "," + std::to_string(r) + ")";
+    mask = llvm::formatv("      %clo = arith.constant {0} : index\n"
+                         "      %chi = arith.constant {1} : index\n"
+                         "      %lo = arith.addi %i, %clo : index\n"
+                         "      %hi = arith.addi %i, %chi : index\n"
+                         "      %a = arith.cmpi sge, %j, %lo : index\n"
+                         "      %z = arith.cmpi sle, %j, %hi : index\n"
+                         "      %r = arith.andi %a, %z : i1\n",
+                         off - w, off + r)
+               .str();
+    break;
+  }
+  case 3: { // packed documents (data dependent); some queries see none
+    auto ids = [&](int64_t n, int64_t docs) {
+      std::vector<std::string> v;
+      int64_t id = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (i && rng.chance(int(100 / std::max<int64_t>(1, n / docs))))
+          ++id;
+        v.push_back(std::to_string(id));
+      }
+      return v;
+    };
+    int64_t docs = rng.uniform(1, 5);
+    consts += denseConstant("%dq", ids(c.sq, docs), "i32");
+    consts += denseConstant("%dk", ids(c.skv, docs), "i32");
+    what += " mask=documents";
+    mask = llvm::formatv("      %x = tensor.extract %dq[%i] : tensor<{0}xi32>\n"
+                         "      %y = tensor.extract %dk[%j] : tensor<{1}xi32>\n"
+                         "      %r = arith.cmpi eq, %x, %y : i32\n",
+                         c.sq, c.skv)
+               .str();
+    break;
+  }
+  case 4: // per head (data dependent): even heads causal, odd anti-causal
+    what += " mask=per_head";
+    mask = "      %c1 = arith.constant 1 : index\n"
+           "      %hb = arith.andi %h, %c1 : index\n"
+           "      %odd = arith.cmpi eq, %hb, %c1 : index\n"
+           "      %le = arith.cmpi sle, %j, %i : index\n"
+           "      %ge = arith.cmpi sge, %j, %i : index\n"
+           "      %r = arith.select %odd, %ge, %le : i1\n";
+    break;
+  case 5: { // query row q0 sees nothing (affine: i != q0)
+    int64_t row = rng.uniform(0, c.sq - 1);
+    what += " mask=empty_row(" + std::to_string(row) + ")";
+    mask = llvm::formatv("      %cr = arith.constant {0} : index\n"
+                         "      %r = arith.cmpi ne, %i, %cr : index\n",
+                         row)
+               .str();
+    break;
+  }
+  case 6: // non-linear (data dependent): (i xor j) & 3 != 1
+    what += " mask=xor";
+    mask = "      %c3 = arith.constant 3 : index\n"
+           "      %c1 = arith.constant 1 : index\n"
+           "      %x = arith.xori %i, %j : index\n"
+           "      %m = arith.andi %x, %c3 : index\n"
+           "      %r = arith.cmpi ne, %m, %c1 : index\n";
+    break;
+  }
+  // score_mod: (s, b, h, i, j) -> f32.
+  switch (rng.uniform(0, 3)) {
+  case 0:
+    break;
+  case 1:
+    what += " score=tanh_cap";
+    score = "      %cc = arith.constant 2.0 : f32\n"
+            "      %d = arith.divf %s, %cc : f32\n"
+            "      %t = math.tanh %d : f32\n"
+            "      %r = arith.mulf %t, %cc : f32\n";
+    break;
+  case 2: {
+    std::vector<std::string> bias;
+    for (int64_t j = 0; j < c.skv; ++j)
+      bias.push_back(std::to_string(double(rng.uniform(-8, 8)) / 4));
+    consts += denseConstant("%kb", bias, "f32");
+    what += " score=key_bias";
+    score =
+        llvm::formatv("      %x = tensor.extract %kb[%j] : tensor<{0}xf32>\n"
+                      "      %r = arith.addf %s, %x : f32\n",
+                      c.skv)
+            .str();
+    break;
+  }
+  case 3:
+    what += " score=distance";
+    score = "      %dd = arith.subi %j, %i : index\n"
+            "      %di = arith.index_cast %dd : index to i64\n"
+            "      %df = arith.sitofp %di : i64 to f32\n"
+            "      %cs = arith.constant 0.125 : f32\n"
+            "      %bb = arith.mulf %df, %cs : f32\n"
+            "      %r = arith.addf %s, %bb : f32\n";
+    break;
+  }
+  if (mask.empty() && score.empty()) {
+    what += " mask=prefix_lm(1)";
+    mask = "      %cp = arith.constant 1 : index\n"
+           "      %r = arith.cmpi ult, %j, %cp : index\n";
+  }
+
+  std::vector<bool> dyn = {c.dynamic, false, c.dynamic, false};
+  using mlir::mha::testing::tensorTypeString;
+  std::string q = tensorTypeString({c.b, c.h, c.sq, c.d}, c.dtype, dyn);
+  std::string k = tensorTypeString({c.b, c.hkv, c.skv, c.d}, c.dtype, dyn);
+  std::string v = tensorTypeString({c.b, c.hkv, c.skv, c.dv}, c.dtype, dyn);
+  std::string o = tensorTypeString({c.b, c.h, c.sq, c.dv}, c.dtype, dyn);
+  std::string l = tensorTypeString({c.b, c.h, c.sq}, DType::F32,
+                                   {c.dynamic, false, c.dynamic});
+  std::string results = c.lse ? o + ", " + l : o;
+  std::string text =
+      "func.func @main(%q: " + q + ", %k: " + k + ", %v: " + v + ") -> (" +
+      results + ") {\n" + consts + "  " + (c.lse ? "%o, %lse" : "%o") +
+      " = mha.attention %q, %k, %v " + (c.causal ? "{causal} " : "") + ": " +
+      q + ", " + k + ", " + v + " -> " + results + "\n";
+  if (!score.empty())
+    text += "    score_mod {\n    ^bb0(%s: f32, %b: index, %h: index, %i: "
+            "index, %j: index):\n" +
+            score + "      mha.yield %r : f32\n    }\n";
+  if (!mask.empty())
+    text += "    mask_mod {\n    ^bb0(%b: index, %h: index, %i: index, %j: "
+            "index):\n" +
+            mask + "      mha.yield %r : i1\n    }\n";
+  text += std::string("  return ") + (c.lse ? "%o, %lse" : "%o") + " : " +
+          results + "\n}\n";
+  int64_t qTile = rng.pick<int64_t>({1, 3, 4, 8, 16, 32});
+  int64_t kvTile = rng.pick<int64_t>({1, 4, 5, 8, 16, 32});
+  return {c, text, what, qTile, kvTile, rng.pick<int64_t>({1, 2, 3})};
+}
+
+constexpr int kNumModifierCases = 14;
+
+class ModifierDifferentialTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ModifierDifferentialTest, MatchesReferenceAndOracle) {
+  ModifierCase mc =
+      makeModifierCase(baseSeed() * 1000 + 700 + GetParam(), GetParam() % 7);
+  const AttentionCase &c = mc.attention;
+  std::string options = "q-tile=" + std::to_string(mc.qTile) +
+                        " kv-tile=" + std::to_string(mc.kvTile) +
+                        " threads=" + std::to_string(mc.threads);
+  SCOPED_TRACE(::testing::Message()
+               << c << mc.description << " " << options << "\n"
+               << mc.text);
+  std::vector<HostTensor> inputs =
+      mlir::mha::testing::makeAttentionInputs(c, GetParam() + 1);
+  auto actual = mlir::mha::testing::compileAndRun(mc.text, PipelineKind::CPU,
+                                                  options, inputs);
+  ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+  auto expected = mlir::mha::testing::compileAndRun(
+      mc.text, PipelineKind::Reference, "", inputs);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      mc.text, &mlir::mha::testing::sharedContext());
+  ASSERT_TRUE(module);
+  auto func = module->lookupSymbol<func::FuncOp>("main");
+  std::optional<std::vector<HostTensor>> oracle =
+      evaluateWithOracle(func, inputs);
+  ASSERT_TRUE(oracle.has_value()) << "the oracle does not take the case";
+
+  for (auto [what, want] : {std::pair<const char *, std::vector<HostTensor> *>{
+                                "reference", &*expected},
+                            {"oracle", &*oracle}}) {
+    ASSERT_EQ(actual->size(), want->size()) << what;
+    for (size_t i = 0; i < want->size(); ++i) {
+      Comparison cmp = compare((*actual)[i], (*want)[i],
+                               Tolerance::defaultFor((*actual)[i].dtype));
+      EXPECT_TRUE(cmp.passed()) << "result " << i << " vs " << what
+                                << ": max_abs_err=" << cmp.maxAbsError
+                                << " max_rel_err=" << cmp.maxRelError
+                                << " mismatches=" << cmp.mismatches
+                                << " first at " << cmp.firstMismatch;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Random, ModifierDifferentialTest,
+                         ::testing::Range(0, kNumModifierCases));
 } // namespace

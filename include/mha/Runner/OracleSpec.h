@@ -46,7 +46,7 @@ struct OracleSpec {
   /// without bias(...).
   std::vector<unsigned> biases;
   std::optional<unsigned> mask;
-  /// mha.attention variants: argument positions of the ALiBi slopes and the
+  /// Variants (the layer has all but the log-sum-exp): argument positions of the ALiBi slopes and the
   /// sinks, the window bounds (-1 unbounded), softcap, and whether the entry
   /// returns the log-sum-exp as its second result.
   std::optional<unsigned> alibi, sinks;

@@ -7,10 +7,7 @@
 // RUN: mha-run %mha_src_root/examples/sliding_window_gqa.mlir --seed=4 --verify | FileCheck %s --check-prefix=WINDOW
 // RUN: mha-run %mha_src_root/examples/softcap.mlir --seed=5 --verify | FileCheck %s --check-prefixes=CHECK,SOFTCAP
 // RUN: mha-run %mha_src_root/examples/attention_sinks.mlir --seed=6 --verify | FileCheck %s --check-prefixes=CHECK,SINKS
-// The document mask runs with the flags it names for run-examples.sh
-// (the cpu pipeline lacks mask_mod so far): against the oracle only.
-// RUN: grep -q '^// run-examples-flags: --pipeline=reference$' %mha_src_root/examples/document_mask.mlir
-// RUN: mha-run %mha_src_root/examples/document_mask.mlir --pipeline=reference --seed=7 --verify | FileCheck %s --check-prefix=DOCUMENT
+// RUN: mha-run %mha_src_root/examples/document_mask.mlir --seed=7 --verify | FileCheck %s --check-prefixes=CHECK,DOCUMENT
 
 // CHECK: @main compiled with the cpu pipeline in {{[0-9]+\.[0-9]+}} s
 // LAYER: result 0: f32[1x128x512]
@@ -18,13 +15,10 @@
 // DECODE: result 0: f32[1x32x1x128]
 // SOFTCAP: result 0: bf16[1x8x256x128]
 // SINKS: result 0: f32[1x16x512x64]
+// DOCUMENT: result 0: f32[1x8x256x64]
 // CHECK: verify result 0 vs reference: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
 // CHECK: verify result 0 vs oracle: max_abs_err={{[0-9]\.[0-9]+e[-+][0-9]+}} max_rel_err={{[0-9]\.[0-9]+e[-+][0-9]+}} (atol={{.*}} rtol={{.*}}) mismatches=0 PASS
 // CHECK-NEXT: {{^PASS$}}
-
-// DOCUMENT: @main compiled with the reference pipeline
-// DOCUMENT: verify result 0 vs oracle: {{.*}} mismatches=0 PASS
-// DOCUMENT-NEXT: {{^PASS$}}
 
 // WINDOW: result 0: f32[1x16x1024x64]
 // WINDOW: result 1: f32[1x16x1024]

@@ -27,15 +27,13 @@
 //
 // An op the oracle cannot interpret is named, never skipped.
 // RUN: %expect_exit 2 mha-run %s --pipeline=reference --entry=unsupported_in_oracle --seed=1 --verify 2>&1 | FileCheck %s --check-prefix=NO-ORACLE
-// The cpu pipeline does not implement the modifiers yet and says so.
-// RUN: %expect_exit 2 mha-run %s --entry=document_causal --seed=4 2>&1 | FileCheck %s --check-prefix=REFUSED
+// The cpu pipeline runs these entries in modifiers-tiled.mlir.
 
 // CHECK: verify result 0 vs oracle: {{.*}} mismatches=0 PASS
 // LSE: verify result 1 vs oracle: {{.*}} mismatches=0 PASS
 // CHECK: {{^PASS$}}
 // SAME: SAME
 // NO-ORACLE: mha-run: error: the C++ oracle cannot evaluate 'math.atan' in the score_mod region of mha.attention
-// REFUSED: 'mha.attention' op variant 'mask_mod' is not supported by mha-tile-attention yet
 
 // softcap = 0.5 as a score_mod: 0.5 * tanh(score / 0.5). GQA 4/2, Sq < Skv,
 // f16 inputs (the score is f32 either way).

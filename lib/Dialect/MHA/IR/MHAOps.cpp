@@ -379,6 +379,66 @@ int64_t MultiHeadAttentionOp::getNumKvHeadsOrDefault() {
   return getNumKvHeads().value_or(getNumHeads());
 }
 
+std::pair<int64_t, int64_t> MultiHeadAttentionOp::getWindowBounds() {
+  std::optional<ArrayAttr> window = getWindow();
+  if (!window || window->size() != 2)
+    return {-1, -1};
+  return {cast<IntegerAttr>((*window)[0]).getInt(),
+          cast<IntegerAttr>((*window)[1]).getInt()};
+}
+
+AttentionOp MultiHeadAttentionOp::createAttention(OpBuilder &b, Location loc,
+                                                  Type result, Value q, Value k,
+                                                  Value v) {
+  return AttentionOp::create(b, loc, result, /*lse=*/Type(), q, k, v, getMask(),
+                             getAlibi(), getSinks(), getScaleAttr(),
+                             getCausalAttr(), getWindowAttr(),
+                             getSoftcapAttr());
+}
+
+namespace {
+/// The layer's variants, checked as mha.attention checks them: `alibi` and
+/// `sinks` are f32 [H] over the query heads, `window` is [left, right] with
+/// each side >= -1, `softcap` is finite and positive.
+LogicalResult verifyLayerVariants(MultiHeadAttentionOp op, ShapeChecker &check,
+                                  int64_t h) {
+  for (auto [name, operand] :
+       {std::pair<StringRef, Value>{"alibi slopes", op.getAlibi()},
+        std::pair<StringRef, Value>{"sinks", op.getSinks()}}) {
+    if (!operand)
+      continue;
+    NamedTensor t{name, cast<RankedTensorType>(operand.getType())};
+    if (failed(check.rank(t, 1, "[H]")))
+      return failure();
+    if (!t.type.getElementType().isF32())
+      return op.emitOpError() << name << " element type must be f32, but is "
+                              << t.type.getElementType();
+    if (failed(check.dim(t, 0, "size H", h, "num_heads")))
+      return failure();
+  }
+  if (std::optional<ArrayAttr> window = op.getWindow()) {
+    if (window->size() != 2)
+      return op.emitOpError() << "window must be [left, right], but has "
+                              << window->size() << " elements";
+    static const char *sides[] = {"left", "right"};
+    for (auto [i, bound] : llvm::enumerate(window->getValue())) {
+      int64_t v = cast<IntegerAttr>(bound).getInt();
+      if (v < -1)
+        return op.emitOpError()
+               << "window " << sides[i]
+               << " bound must be >= 0 (or -1 for unbounded), but is " << v;
+    }
+  }
+  if (std::optional<APFloat> c = op.getSoftcap()) {
+    double v = c->convertToDouble();
+    if (!std::isfinite(v) || v <= 0)
+      return op.emitOpError()
+             << "softcap must be finite and positive, but is " << v;
+  }
+  return success();
+}
+} // namespace
+
 LogicalResult MultiHeadAttentionOp::verify() {
   ShapeChecker check(*this);
   int64_t h = getNumHeads();
@@ -474,6 +534,8 @@ LogicalResult MultiHeadAttentionOp::verify() {
     if (failed(check.mask(mt, xq.type.getElementType(), {b, h, sq, skv})))
       return failure();
   }
+  if (failed(verifyLayerVariants(*this, check, h)))
+    return failure();
   return check.scale(getScale());
 }
 

@@ -204,8 +204,7 @@ struct DecomposeMultiHeadAttention : OpRewritePattern<MultiHeadAttentionOp> {
     SmallVector<OpFoldResult> oShape = {qSizes[0], rewriter.getIndexAttr(h),
                                         qSizes[1], rewriter.getIndexAttr(dv)};
     Value o =
-        AttentionOp::create(rewriter, loc, mixedTensorType(oShape, elt), q, k,
-                            v, op.getMask(), op.getScaleAttr(), op.getCausal())
+        op.createAttention(rewriter, loc, mixedTensorType(oShape, elt), q, k, v)
             .getResult();
 
     // Concatenate the heads: [B, H, Sq, Dv] -> [B, Sq, H, Dv] -> [B*Sq, H*Dv]

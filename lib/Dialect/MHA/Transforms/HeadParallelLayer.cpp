@@ -58,6 +58,11 @@ SmallVector<Role> getRoles(MultiHeadAttentionOp op) {
     roles.push_back(
         {"mask", &op.getMaskMutable()[0], heads == 1 ? kReplicated : 1});
   }
+  // Per-query-head vectors go with their heads.
+  if (op.getAlibi())
+    roles.push_back({"alibi", &op.getAlibiMutable()[0], 0});
+  if (op.getSinks())
+    roles.push_back({"sinks", &op.getSinksMutable()[0], 0});
   return roles;
 }
 
@@ -297,6 +302,12 @@ LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
   RankedTensorType resultType = op.getType();
   Type elt = resultType.getElementType();
   auto local = [&](int64_t i) { return locals[i]; };
+  auto localOf = [&](StringRef name) -> Value {
+    for (auto [role, value] : llvm::zip(roles, locals))
+      if (role.name == name)
+        return value;
+    return Value();
+  };
   SmallVector<Value> biases;
   Value bo;
   if (!op.getBiases().empty()) {
@@ -307,14 +318,14 @@ LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
         b, loc, DenseElementsAttr::get(boType, b.getFloatAttr(elt, 0.0)));
     biases = {local(6), local(7), local(8), zero};
   }
-  Value mask = op.getMask() ? locals.back() : Value();
   IntegerAttr numKvHeads =
       op.getNumKvHeads() ? b.getI64IntegerAttr(hkv / n) : nullptr;
   Value partial =
       MultiHeadAttentionOp::create(
           b, loc, resultType, local(0), local(1), local(2), local(3), local(4),
-          local(5), biases, mask, b.getI64IntegerAttr(h / n), numKvHeads,
-          op.getScaleAttr(), op.getCausalAttr())
+          local(5), biases, localOf("mask"), localOf("alibi"), localOf("sinks"),
+          b.getI64IntegerAttr(h / n), numKvHeads, op.getScaleAttr(),
+          op.getCausalAttr(), op.getWindowAttr(), op.getSoftcapAttr())
           .getResult();
   // Summed in f32 (MPI has no f16/bf16): each partial is rounded once by the
   // local layer, the sum once at the end.

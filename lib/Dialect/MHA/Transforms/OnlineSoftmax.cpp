@@ -19,6 +19,7 @@
 #include "OnlineSoftmax.h"
 
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
+#include "mha/Dialect/MHA/Utils/Modifiers.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -28,6 +29,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 
 #include <limits>
 #include <optional>
@@ -105,6 +107,34 @@ struct KvStep {
   int64_t qt, kvt;
   bool fullKvTiles;
   Value zero, negInf;
+  /// The op's mask_mod (analysed) and the data-dependent tile classes
+  /// (AttentionTiling::maskTable), when there are.
+  mutable AttentionOp op;
+  const MaskModInfo *maskMod = nullptr;
+  Value maskTable;
+  /// The kv tile of maskTable (a multiple of kvt).
+  int64_t tableKvt = 0;
+  /// Whether tiles known to be empty are skipped (see buildOnlineSoftmax).
+  bool skipEmpty = true;
+  /// The last query of the tile, and Sq - 1 / Skv - 1 when a tile may be
+  /// padded (the modifiers then see clamped indices).
+  Value qLast, sqLast, skvLast;
+
+  /// (b, h, q_idx, kv_idx) of local key j and query i of the tile at k0.
+  /// Padded positions are clamped into range: their scores are discarded,
+  /// but a modifier may read tensors there.
+  SmallVector<Value> modifierIndices(OpBuilder &b, Location loc, Value k0,
+                                     Value j, Value i) const {
+    Value qi = arith::AddIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, pos.q0), i);
+    if (sqLast)
+      qi = arith::MinSIOp::create(b, loc, qi, sqLast);
+    Value kj = arith::AddIOp::create(b, loc, k0, j);
+    if (skvLast)
+      kj = arith::MinSIOp::create(b, loc, kj, skvLast);
+    return {getValueOrCreateConstantIndexOp(b, loc, pos.batch),
+            getValueOrCreateConstantIndexOp(b, loc, pos.head), qi, kj};
+  }
 
   /// s[j, i] += kp[j, d] * qp[d, i]: S^T = K . Q^T.
   static Value scores(OpBuilder &b, Location loc, Value kp, Value qp, Value s) {
@@ -242,7 +272,8 @@ struct KvStep {
   /// k0 + j and queries q0 + i, so the ALiBi distance j - i' is
   /// j - i + (k0 - q0 - (Skv - Sq)).
   Value modifyScores(OpBuilder &b, Location loc, Value s, Value k0) const {
-    if (!shape.softcap && !pos.alibiSlope)
+    bool scoreMod = op.hasScoreMod();
+    if (!shape.softcap && !pos.alibiSlope && !scoreMod)
       return s;
     MLIRContext *ctx = b.getContext();
     // The positions come in as f32 tensors rather than linalg.index: on
@@ -279,6 +310,12 @@ struct KvStep {
             v = arith::AddFOp::create(
                 nb, l, v, arith::MulFOp::create(nb, l, pos.alibiSlope, dist));
           }
+          // score_mod after ALiBi, before the masks. Scores are [key, query].
+          if (scoreMod)
+            v = inlineScoreMod(
+                nb, l, op, v,
+                modifierIndices(nb, l, k0, linalg::IndexOp::create(nb, l, 0),
+                                linalg::IndexOp::create(nb, l, 1)));
           return v;
         });
   }
@@ -286,8 +323,9 @@ struct KvStep {
   /// -inf for keys j the tile does not have (j >= kvTVal, when set), for
   /// keys in the future of query i (j > i + diag, when set) and for keys
   /// outside the window (j < i + winLeft or j > i + winRight, when set).
+  /// With `maskK0` (the tile's first key) also for keys mask_mod hides.
   Value hide(OpBuilder &b, Location loc, Value s, Value kvTVal, Value diag,
-             Value winLeft = {}, Value winRight = {}) const {
+             Value winLeft = {}, Value winRight = {}, Value maskK0 = {}) const {
     return generic(
         b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
         [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
@@ -302,8 +340,15 @@ struct KvStep {
             hidden = arith::CmpIOp::create(bb, ll, arith::CmpIPredicate::sge, j,
                                            kvTVal);
           Value i;
-          if (diag || winLeft || winRight)
+          if (diag || winLeft || winRight || maskK0)
             i = linalg::IndexOp::create(bb, ll, 1);
+          if (maskK0) {
+            Value visible = inlineMaskMod(
+                bb, ll, op, modifierIndices(bb, ll, maskK0, j, i));
+            orWith(arith::XOrIOp::create(
+                bb, ll, visible,
+                arith::ConstantIntOp::create(bb, ll, bb.getI1Type(), 1)));
+          }
           if (diag)
             orWith(isFutureKey(bb, ll, i, j, diag));
           if (winRight)
@@ -367,23 +412,101 @@ struct KvStep {
     return {corr, mNew, rowSum, p};
   }
 
-  /// The step over keys [k0, k0 + kvT). Returns the new (m, l, acc).
+  /// The number of real keys of the tile at k0.
+  OpFoldResult kvTileSize(OpBuilder &b, Location loc, Value k0) const {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, s0;
+    bindDims(ctx, d0);
+    bindSymbols(ctx, s0);
+    if (fullKvTiles)
+      return b.getIndexAttr(kvt);
+    return affine::makeComposedFoldedAffineMin(
+        b, loc,
+        AffineMap::get(1, 1, {b.getAffineConstantExpr(kvt), s0 - d0}, ctx),
+        {k0, pos.kvEnd});
+  }
+
+  /// The mask_mod class of the tile at k0: (every element visible, none
+  /// visible) as i1, or both null when it is not known.
+  std::pair<Value, Value> classify(OpBuilder &b, Location loc, Value k0,
+                                   OpFoldResult kvT) const {
+    if (maskMod->formula) {
+      Value kLast = arith::SubIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, k0,
+                                getValueOrCreateConstantIndexOp(b, loc, kvT)),
+          arith::ConstantIndexOp::create(b, loc, 1));
+      return classifyTile(b, loc, *maskMod->formula,
+                          getValueOrCreateConstantIndexOp(b, loc, pos.q0),
+                          qLast, k0, kLast);
+    }
+    if (!maskTable)
+      return {Value(), Value()};
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0;
+    bindDims(ctx, d0);
+    Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
+    Value qTile =
+        getValueOrCreateConstantIndexOp(b, loc,
+                                        affine::makeComposedFoldedAffineApply(
+                                            b, loc, d0.floorDiv(qt), {pos.q0}));
+    Value kTile = getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(tableKvt),
+                                              {k0}));
+    Value cls = tensor::ExtractOp::create(
+        b, loc, maskTable,
+        ValueRange{maskMod->usesBatch
+                       ? getValueOrCreateConstantIndexOp(b, loc, pos.batch)
+                       : zeroIdx,
+                   maskMod->usesHead
+                       ? getValueOrCreateConstantIndexOp(b, loc, pos.head)
+                       : zeroIdx,
+                   qTile, kTile});
+    auto is = [&](int64_t v) -> Value {
+      return arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq, cls,
+          arith::ConstantIntOp::create(b, loc, b.getI8Type(), v));
+    };
+    return {is(2), is(0)};
+  }
+
+  /// The step over keys [k0, k0 + kvT). Returns the new (m, l, acc). With a
+  /// mask_mod, a tile that none of its elements sees is skipped and only
+  /// tiles that are not known to be full select per element.
   SmallVector<Value> build(OpBuilder &b, Location loc, Value k0,
                            ValueRange iterArgs) const {
+    if (!maskMod)
+      return buildStep(b, loc, k0, iterArgs, kvTileSize(b, loc, k0), Value());
+    OpFoldResult kvT = kvTileSize(b, loc, k0);
+    auto [allTrue, allFalse] = classify(b, loc, k0, kvT);
+    Value one = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    Value partial =
+        allTrue ? arith::XOrIOp::create(b, loc, allTrue, one).getResult() : one;
+    if (!skipEmpty || !allFalse || matchPattern(allFalse, m_Zero()))
+      return buildStep(b, loc, k0, iterArgs, kvT, partial);
+    auto ifOp = scf::IfOp::create(
+        b, loc, allFalse,
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(nb, l, iterArgs);
+        },
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(nb, l,
+                               buildStep(nb, l, k0, iterArgs, kvT, partial));
+        });
+    return ifOp.getResults();
+  }
+
+  /// One step on a visited tile; `maskPartial` (i1) is set when the op has
+  /// a mask_mod and tells whether the tile needs its per-element select.
+  SmallVector<Value> buildStep(OpBuilder &b, Location loc, Value k0,
+                               ValueRange iterArgs, OpFoldResult kvT,
+                               Value maskPartial) const {
     MLIRContext *ctx = b.getContext();
     Value m = iterArgs[0], rowSum = iterArgs[1], acc = iterArgs[2];
     AffineExpr d0, d1, s0;
     bindDims(ctx, d0, d1);
     bindSymbols(ctx, s0);
-
-    OpFoldResult kvT =
-        fullKvTiles
-            ? b.getIndexAttr(kvt)
-            : affine::makeComposedFoldedAffineMin(
-                  b, loc,
-                  AffineMap::get(1, 1, {b.getAffineConstantExpr(kvt), s0 - d0},
-                                 ctx),
-                  {k0, pos.kvEnd});
     auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
     Value s =
@@ -452,12 +575,15 @@ struct KvStep {
       apply = apply ? arith::OrIOp::create(b, loc, apply, partial).getResult()
                     : partial;
     }
+    if (maskPartial)
+      orApply(maskPartial);
     if (apply) {
       auto ifOp = scf::IfOp::create(
           b, loc, apply,
           [&](OpBuilder &nb, Location l) {
-            scf::YieldOp::create(
-                nb, l, hide(nb, l, s, kvTVal, diag, winLeft, winRight));
+            scf::YieldOp::create(nb, l,
+                                 hide(nb, l, s, kvTVal, diag, winLeft, winRight,
+                                      maskPartial ? k0 : Value()));
           },
           [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, s); });
       s = ifOp.getResult(0);
@@ -492,7 +618,8 @@ struct KvStep {
     s = modifyScores(b, loc, s, k0);
     if (mask)
       s = applyMask(b, loc, s, k0, b.getIndexAttr(kvt));
-    s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0));
+    s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0),
+             Value(), Value(), maskMod ? k0 : Value());
 
     SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
     for (int64_t r = 0; r * blk < qt; ++r) {
@@ -576,6 +703,9 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
     t.fullKvTiles = t.fullKvTiles && t.fullQTiles && t.qt % t.kvt == 0 &&
                     (s.skv - s.sq) % t.kvt == 0 &&
                     std::max<int64_t>(s.windowRight, 0) % t.kvt == 0;
+
+  if (op.hasMaskMod())
+    t.maskMod = analyzeMaskMod(op);
 
   t.zero = f32Constant(rewriter, loc, 0.0f);
   t.negInf =
@@ -777,6 +907,38 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
                         (d0 + s0 - shape.windowLeft).floorDiv(kvt) * kvt},
                        ctx),
         {q0, t.alignOffset});
+  // An affine mask_mod bounds the keys the tile's queries may see like a
+  // window does, rounded out to whole tiles.
+  Value qLast = arith::SubIOp::create(
+      rewriter, loc,
+      getValueOrCreateConstantIndexOp(rewriter, loc,
+                                      affine::makeComposedFoldedAffineApply(
+                                          rewriter, loc, d0 + d1, {q0, qT})),
+      arith::ConstantIndexOp::create(rewriter, loc, 1));
+  if (t.maskMod && t.maskMod->formula) {
+    Value q0Val = getValueOrCreateConstantIndexOp(rewriter, loc, q0);
+    auto [lo, hi] = kvRangeOf(rewriter, loc, *t.maskMod->formula, q0Val, qLast);
+    Value tile = arith::ConstantIndexOp::create(rewriter, loc, kvt);
+    if (hi) {
+      Value end = arith::MulIOp::create(
+          rewriter, loc, arith::CeilDivSIOp::create(rewriter, loc, hi, tile),
+          tile);
+      kvEnd = arith::MinSIOp::create(
+                  rewriter, loc,
+                  getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd), end)
+                  .getResult();
+    }
+    if (lo) {
+      Value start = arith::MulIOp::create(
+          rewriter, loc, arith::FloorDivSIOp::create(rewriter, loc, lo, tile),
+          tile);
+      kvStart =
+          arith::MaxSIOp::create(
+              rewriter, loc,
+              getValueOrCreateConstantIndexOp(rewriter, loc, kvStart), start)
+              .getResult();
+    }
+  }
   // A split visits only its own keys [kvBegin, min(kvEnd, splitEnd)).
   if (split)
     kvEnd = affine::makeComposedFoldedAffineMin(
@@ -798,6 +960,36 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
               zero,
               negInf};
   step.pos.headGroup = headGroup;
+  step.op = op;
+  if (t.maskMod)
+    step.maskMod = &*t.maskMod;
+  step.maskTable = t.maskTable;
+  // A kv loop that folds to straight-line code (one static iteration) must
+  // not skip its tile: the state the skip yields then comes from outside
+  // any loop, which the buffer deallocation pipeline only handles with a
+  // runtime helper call that keeps scf-to-openmp's alloca_scope (which
+  // scf-to-cf cannot lower). That needs constant loop bounds: a single
+  // query tile (q0 = 0), or bounds that do not depend on q0 at all.
+  bool singleQTile = shape.hasStaticSq() && shape.sq <= qt;
+  bool boundsDependOnQuery = causal || shape.windowLeft >= 0 ||
+                             shape.windowRight >= 0 ||
+                             (t.maskMod && t.maskMod->formula);
+  bool multipleKvTiles = !shape.hasStaticSkv() || shape.skv > kvt;
+  step.skipEmpty = !singleQTile && (boundsDependOnQuery || multipleKvTiles);
+  step.tableKvt = t.kvt;
+  step.qLast = qLast;
+  if (op.hasScoreMod() || op.hasMaskMod()) {
+    assert(headGroup == 1 && "modifiers with packed heads");
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    if (!fullQTiles)
+      step.sqLast = arith::SubIOp::create(
+          rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, sqSize),
+          one);
+    if (!stepFullKvTiles)
+      step.skvLast = arith::SubIOp::create(
+          rewriter, loc,
+          getValueOrCreateConstantIndexOp(rewriter, loc, skvSize), one);
+  }
   // Steps of q-tile keys: the tail loop and the diagonal.
   KvStep diagStep = step;
   diagStep.scratch = diagScratch;
@@ -870,4 +1062,78 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     }
   }
   return {state[0], state[1], state[2], scratch.row};
+}
+
+void flash::buildMaskTileTable(OpBuilder &b, Location loc, AttentionTiling &t) {
+  if (!t.maskMod || t.maskMod->formula)
+    return;
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, s0;
+  bindDims(ctx, d0);
+  bindSymbols(ctx, s0);
+  AttentionOp op = t.op;
+  int64_t qt = t.qt, kvt = t.kvt;
+  OpFoldResult one = b.getIndexAttr(1);
+  OpFoldResult numQ = affine::makeComposedFoldedAffineApply(
+      b, loc, s0.ceilDiv(qt), {t.sizes.sq});
+  OpFoldResult numKv = affine::makeComposedFoldedAffineApply(
+      b, loc, s0.ceilDiv(kvt), {t.sizes.skv});
+  SmallVector<OpFoldResult> sizes = {
+      t.maskMod->usesBatch ? t.sizes.batch : one,
+      t.maskMod->usesHead ? t.sizes.numHeads : one, numQ, numKv};
+  Type i8 = b.getI8Type();
+  Value init = tensor::EmptyOp::create(b, loc, sizes, i8);
+  auto forall =
+      scf::ForallOp::create(b, loc, sizes, ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  SmallVector<Value> iv(forall.getInductionVars());
+  // The tile's queries [q0, qEnd) and keys [k0, kEnd).
+  auto range = [&](Value i, int64_t tile, OpFoldResult size) {
+    OpFoldResult first =
+        affine::makeComposedFoldedAffineApply(b, loc, d0 * tile, {i});
+    OpFoldResult end = affine::makeComposedFoldedAffineMin(
+        b, loc, AffineMap::get(1, 1, {d0 * tile + tile, s0}, ctx), {i, size});
+    return std::pair{getValueOrCreateConstantIndexOp(b, loc, first),
+                     getValueOrCreateConstantIndexOp(b, loc, end)};
+  };
+  Value q0, qEnd, k0, kEnd;
+  std::tie(q0, qEnd) = range(iv[2], qt, t.sizes.sq);
+  std::tie(k0, kEnd) = range(iv[3], kvt, t.sizes.skv);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  Type i1 = b.getI1Type();
+  // Whether any / every element is visible: the whole tile is evaluated, as
+  // nothing less is sound for an arbitrary mask (its corners say nothing
+  // about its inside).
+  SmallVector<Value> anyAll = {arith::ConstantIntOp::create(b, loc, i1, 0),
+                               arith::ConstantIntOp::create(b, loc, i1, 1)};
+  auto rows = scf::ForOp::create(
+      b, loc, q0, qEnd, step, anyAll,
+      [&](OpBuilder &rb, Location rl, Value i, ValueRange rowAcc) {
+        auto cols = scf::ForOp::create(
+            rb, rl, k0, kEnd, step, rowAcc,
+            [&](OpBuilder &cb, Location cl, Value j, ValueRange acc) {
+              Value v = inlineMaskMod(cb, cl, op, {iv[0], iv[1], i, j});
+              scf::YieldOp::create(
+                  cb, cl,
+                  ValueRange{arith::OrIOp::create(cb, cl, acc[0], v),
+                             arith::AndIOp::create(cb, cl, acc[1], v)});
+            });
+        scf::YieldOp::create(rb, rl, cols.getResults());
+      });
+  Value any = rows.getResult(0), all = rows.getResult(1);
+  auto i8c = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, loc, i8, v);
+  };
+  Value cls = arith::SelectOp::create(
+      b, loc, all, i8c(2),
+      arith::SelectOp::create(b, loc, any, i8c(1), i8c(0)));
+  Value elem = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({1, 1, 1, 1}, i8), ValueRange{cls});
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> offsets(iv.begin(), iv.end());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, elem, forall.getRegionIterArgs()[0], offsets,
+      SmallVector<OpFoldResult>(4, one), SmallVector<OpFoldResult>(4, one));
+  t.maskTable = forall.getResult(0);
 }

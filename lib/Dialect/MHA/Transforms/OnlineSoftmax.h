@@ -12,6 +12,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Utils/AttentionShape.h"
+#include "mha/Dialect/MHA/Utils/MaskModAnalysis.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -49,11 +50,24 @@ struct AttentionTiling {
   OpFoldResult alignOffset;
   /// f32 constants: 0, -inf and the softmax scale.
   Value zero, negInf, scale;
+  /// The analysis of the op's mask_mod, when it has one.
+  std::optional<MaskModInfo> maskMod;
+  /// For a data-dependent mask_mod: the class of every (query tile, kv tile)
+  /// as i8 (0 empty, 1 partial, 2 full), [B or 1, H or 1, q tiles, kv tiles]
+  /// (batch and head only when the mask reads them); see buildMaskTileTable.
+  Value maskTable;
 };
 
 /// Computes the tiling of `op` for tiles of `qTile` x `kvTile` (positive).
 AttentionTiling getAttentionTiling(OpBuilder &b, AttentionOp op, int64_t qTile,
                                    int64_t kvTile);
+
+/// For a data-dependent mask_mod, builds `t.maskTable` at the insertion
+/// point of `b` (outside the loop nest): a parallel pre-pass that evaluates
+/// the mask once per element of each tile and keeps only its class, so the
+/// kv loop skips empty tiles and selects only in partial ones without an
+/// Sq x Skv mask. Does nothing for an analysable mask or none.
+void buildMaskTileTable(OpBuilder &b, Location loc, AttentionTiling &t);
 
 /// The f32 online-softmax state of one query tile, padded to `qt` rows.
 /// The running max `m` stays at the lowest float for rows that saw no key.

@@ -85,6 +85,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
 
     OpFoldResult numQTiles = affine::makeComposedFoldedAffineApply(
         rewriter, loc, s0.ceilDiv(qt), {t.sizes.sq});
+    // A data-dependent mask_mod: classify every tile once, up front.
+    flash::buildMaskTileTable(rewriter, loc, t);
     SmallVector<Value> inits = {
         emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())};
     if (Value lse = op.getLse())
@@ -225,17 +227,6 @@ struct MHATileAttentionPass
           << q << " kv-tile=" << kv;
       return signalPassFailure();
     }
-    // The tiled loops do not inline the modifier regions yet: refuse them
-    // rather than drop them.
-    WalkResult refused = getOperation()->walk([](AttentionOp op) {
-      if (failed(refuseUnsupportedVariants(
-              op, "mha-tile-attention",
-              {"window", "softcap", "alibi", "sinks", "lse"})))
-        return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (refused.wasInterrupted())
-      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateTileAttentionPatterns(patterns, q, kv);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

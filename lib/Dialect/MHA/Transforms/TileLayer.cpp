@@ -476,8 +476,7 @@ struct TileLayer : OpRewritePattern<MultiHeadAttentionOp> {
     SmallVector<int64_t> oShape(qhType.getShape());
     oShape[3] = dv;
     Value o =
-        AttentionOp::create(rewriter, loc, qhType.clone(oShape), qh, kh, vh,
-                            op.getMask(), op.getScaleAttr(), op.getCausal())
+        op.createAttention(rewriter, loc, qhType.clone(oShape), qh, kh, vh)
             .getResult();
     Value y =
         tiler.projectOutput(o, op.getWo(), op.getBo(), rowsO, colsO, depthOut);

@@ -207,6 +207,12 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
     Canonicalization drops a `num_kv_heads` equal to `num_heads` and the same
     no-op masks and default scale as `mha.attention`.
 
+    The variants `window`, `softcap`, `alibi(%slopes : tensor<Hxf32>)` and
+    `sinks(%s : tensor<Hxf32>)` mean what they mean on `mha.attention` (over
+    the `H` query heads) and pass through to it. The log-sum-exp result does
+    not: the output projection mixes the heads, so per-head log-sum-exps
+    could not recombine partial layers.
+
     Example:
 
     ```mlir
@@ -227,16 +233,22 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
     AnyRankedTensor:$wo,
     Variadic<AnyRankedTensor>:$biases,
     Optional<AnyRankedTensor>:$mask,
+    Optional<AnyRankedTensor>:$alibi,
+    Optional<AnyRankedTensor>:$sinks,
     I64Attr:$num_heads,
     OptionalAttr<I64Attr>:$num_kv_heads,
     OptionalAttr<F32Attr>:$scale,
-    UnitAttr:$causal
+    UnitAttr:$causal,
+    OptionalAttr<I64ArrayAttr>:$window,
+    OptionalAttr<F32Attr>:$softcap
   );
   let results = (outs AnyRankedTensor:$result);
 
   let assemblyFormat = [{
     $query_input `,` $kv_input `,` $wq `,` $wk `,` $wv `,` $wo
-    (`bias` `(` $biases^ `)`)? (`mask` `(` $mask^ `)`)? attr-dict `:`
+    (`bias` `(` $biases^ `)`)? (`mask` `(` $mask^ `)`)?
+    (`alibi` `(` $alibi^ `:` type($alibi) `)`)?
+    (`sinks` `(` $sinks^ `:` type($sinks) `)`)? attr-dict `:`
     type($query_input) `,` type($kv_input) `,` type($wq) `,` type($wk) `,`
     type($wv) `,` type($wo) ``
     custom<OptionalOperandTypes>(ref($biases), type($biases), ref($mask),
@@ -254,7 +266,28 @@ def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
     Value getBk() { return getBiases().empty() ? Value() : getBiases()[1]; }
     Value getBv() { return getBiases().empty() ? Value() : getBiases()[2]; }
     Value getBo() { return getBiases().empty() ? Value() : getBiases()[3]; }
+    /// The window bounds (left, right), -1 unbounded, as on mha.attention.
+    std::pair<int64_t, int64_t> getWindowBounds();
+    /// The layer's `mha.attention` on projected heads `q`, `k`, `v`
+    /// ([B, H, Sq, D], ...): its mask, scale, causal and variants.
+    AttentionOp createAttention(OpBuilder &b, Location loc, Type result,
+                                Value q, Value k, Value v);
   }];
+
+  let builders = [
+    // The layer without variants.
+    OpBuilder<(ins "Type":$result, "Value":$query_input, "Value":$kv_input,
+                   "Value":$wq, "Value":$wk, "Value":$wv, "Value":$wo,
+                   "ValueRange":$biases, "Value":$mask,
+                   "int64_t":$num_heads, "IntegerAttr":$num_kv_heads,
+                   "FloatAttr":$scale, "bool":$causal), [{
+      build($_builder, $_state, result, query_input, kv_input, wq, wk, wv, wo,
+            biases, mask, /*alibi=*/Value(), /*sinks=*/Value(),
+            $_builder.getI64IntegerAttr(num_heads), num_kv_heads, scale,
+            causal ? $_builder.getUnitAttr() : nullptr, /*window=*/nullptr,
+            /*softcap=*/nullptr);
+    }]>
+  ];
 }
 
 def MHA_CheckSizeOp : MHA_Op<"check_size", [MemoryEffects<[MemWrite]>]> {

@@ -186,6 +186,14 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     `exp(sink - m)` to `l` before the division, and the lse result is
     `l == 0 ? -inf : m + log(l)`.
 
+    `score_mod` is inlined on each score tile after softcap and ALiBi.
+    `mask_mod` is classified per tile (docs/variants.md, "Tile
+    classification"): a mask affine in `q_idx` / `kv_idx` bounds each query
+    tile's kv loop and decides from each tile's corners whether it is empty
+    (skipped), full (no select) or partial (the mask inlined in a select);
+    a data-dependent mask is classified once by a parallel pre-pass into one
+    `i8` per (query tile, kv tile), never an `Sq x Skv` mask.
+
     K/V heads are indexed with `h floordiv (H / Hkv)` (GQA/MQA, no copies);
     broadcast (size-1) mask dims are read at index 0. With `causal`
     (bottom-right aligned: row `i` sees key `j <= i + Skv - Sq`) the kv loop
