@@ -43,10 +43,16 @@ attentionKernelInputs(MLIRContext *ctx, const AttentionKernelConfig &cfg) {
                               flatType(cfg.elementType)};
   if (cfg.mask != MaskKind::None)
     inputs.push_back(flatType(cfg.maskElementType));
+  if (cfg.alibi)
+    inputs.push_back(flatType(f32));
+  if (cfg.sinks && !cfg.splitKV)
+    inputs.push_back(flatType(f32));
   if (cfg.splitKV)
     inputs.append({flatType(f32), flatType(f32)});
   else
     inputs.push_back(flatType(cfg.elementType));
+  if (cfg.lse && !cfg.splitKV)
+    inputs.push_back(flatType(f32));
   inputs.append(cfg.splitKV ? 4 : 3, idx);
   if (cfg.mask != MaskKind::None)
     inputs.append(4, idx);
@@ -70,11 +76,17 @@ static KernelArgs bindArguments(OpBuilder &builder, Location loc,
   args.v = entry.getArgument(i++);
   if (cfg.mask != MaskKind::None)
     args.mask = entry.getArgument(i++);
+  if (cfg.alibi)
+    args.alibi = entry.getArgument(i++);
+  if (cfg.sinks && !cfg.splitKV)
+    args.sinks = entry.getArgument(i++);
   if (cfg.splitKV) {
     args.partial = entry.getArgument(i++);
     args.lse = entry.getArgument(i++);
   } else {
     args.out = entry.getArgument(i++);
+    if (cfg.lse)
+      args.lseOut = entry.getArgument(i++);
   }
   ++i; // B: the bodies take the batch from the grid's z extent
   args.sq = entry.getArgument(i++);

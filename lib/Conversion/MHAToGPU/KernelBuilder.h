@@ -88,12 +88,9 @@ struct KernelBuilder {
   /// so that exp2 gives 0 instead of NaN.
   Value safeMax(Value m);
 
-  /// Keys the block's rows can see: all of them, or with `causal` up to the
-  /// diagonal `maxQ + Skv - Sq` of its last query (bottom-right alignment).
-  Value kvEnd(Value maxQ, Value sq, Value skv);
-
-  /// Applies the causal diagonal, an i1 mask (false -> -inf) or a float mask
-  /// (added, in log2 units) to the score `x` of (row, key).
+  /// Applies Skv, the causal diagonal and the window (ScoreModifiers.h), an
+  /// i1 mask (false -> -inf) or a float mask (added, in log2 units) to the
+  /// score `x` of (row, key).
   Value maskScore(Value x, Value row, Value key, Value sq, Value skv,
                   Value maskBuf, Value batch, Value head,
                   ArrayRef<Value> maskStrides);
@@ -103,6 +100,7 @@ struct KernelBuilder {
 /// coordinates every body starts from.
 struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, sq, skv, splits;
+  Value alibi, sinks, lseOut; // variants: f32 [H], f32 [H], f32 [B, H, Sq]
   Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
@@ -134,6 +132,7 @@ struct BlockPlan {
   Value split; // split-kv only
   Value kvEnd; // keys past this are never visible
   Value minQ;  // smallest query index of the block
+  Value maxQ;  // largest (clamped to Sq - 1)
   Value tileBegin, tileCount;
 };
 
@@ -156,14 +155,15 @@ Value queryIndex(KernelBuilder &kb, const KernelArgs &a, const RowRef &row);
 /// (b * Hkv + kvHead) * Skv.
 Value firstKeyIndex(KernelBuilder &kb, const KernelArgs &a);
 
-/// Writes `values` (f32, consecutive columns from `col`) of `row`, divided
-/// by the row sum `l`: to the result, or with split-kv to the split's
-/// partial result, plus (when `writeLse`) the split's log2-sum-exp2
-/// `m + log2(l)` (-inf for a split that saw no key). `align`: the alignment
-/// of the stored vector that the caller guarantees.
+/// Writes `values` (f32, consecutive columns from `col`) of `row`, times
+/// `inv` (rowInverse of its running max `m` and sum `l`): to the result, or
+/// with split-kv to the split's partial result, plus (when `writeLse`) the
+/// split's log2-sum-exp2 `m + log2(l)` (-inf for a split that saw no key) or
+/// the lse result (storeLse). `align`: the alignment of the stored vector
+/// that the caller guarantees.
 void storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
               const RowRef &row, Value col, ArrayRef<Value> values, Value m,
-              Value l, Value writeLse, llvm::MaybeAlign align = {});
+              Value l, Value inv, Value writeLse, llvm::MaybeAlign align = {});
 
 /// The block's dynamic shared memory, as bytes.
 Value dynamicShared(ImplicitLocOpBuilder &b);

@@ -27,6 +27,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <numeric>
+
 namespace mlir::mha {
 #define GEN_PASS_DEF_CONVERTMHATOGPU
 #include "mha/Conversion/Passes.h.inc"
@@ -130,6 +132,24 @@ private:
       inputs.push_back(flatten(mask));
     if (mask)
       maskArgs = maskStrides(hostBuffers.back());
+    // Variants: per-head f32 operands, and the lse result [B, H, Sq].
+    if (Value alibi = op.getAlibi())
+      inputs.push_back(flatten(toDevice(alibi)));
+    if (Value sinks = op.getSinks()) {
+      sinksDev = flatten(toDevice(sinks));
+      if (!config.splitKV)
+        inputs.push_back(sinksDev);
+    }
+    if (Value lse = op.getLse()) {
+      auto lseType = cast<RankedTensorType>(lse.getType());
+      lseHostType = MemRefType::get(lseType.getShape(), f32Type());
+      if (lseHostType.isDynamicDim(0))
+        lseSizes.push_back(batch);
+      if (lseHostType.isDynamicDim(2))
+        lseSizes.push_back(sq);
+      lseDev = deviceAlloc(b, lseHostType, lseSizes);
+      devBuffers.push_back(lseDev);
+    }
     // The wgmma kernel loads Q and K by TMA: descriptors of both as
     // [rows, D] matrices.
     if (config.kind == AttentionKernelKind::Wgmma)
@@ -161,6 +181,8 @@ private:
     launchParameters(ib);
     SmallVector<Value> operands = inputs;
     operands.push_back(flatten(outDev, ib));
+    if (lseDev)
+      operands.push_back(flatten(lseDev, ib));
     operands.append({batch, sq, skv});
     operands.append(maskArgs);
     operands.append(tensorMaps);
@@ -195,9 +217,14 @@ private:
         ib, elements, c(kCombineThreads * combineColumnsPerThread(config)));
     Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
     threads = c(kCombineThreads);
-    launchKernel(
-        ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
-        ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
+    SmallVector<Value> combineOperands = {partial, lse, flatten(outDev, ib),
+                                          outRows, splits};
+    if (sinksDev)
+      combineOperands.append({sinksDev, sq});
+    if (lseDev)
+      combineOperands.push_back(flatten(lseDev, ib));
+    launchKernel(ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)},
+                 noSmem, combineOperands);
     deviceDealloc(ib, partial);
     deviceDealloc(ib, lse);
   }
@@ -235,14 +262,25 @@ private:
   void copyBack() {
     Value outHost = memref::AllocOp::create(b, outType, outSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
+    Value lseHost;
+    if (lseDev) {
+      lseHost = memref::AllocOp::create(b, lseHostType, lseSizes);
+      gpu::MemcpyOp::create(b, Type(), ValueRange{}, lseHost, lseDev);
+    }
     for (Value dev : devBuffers)
       deviceDealloc(b, dev);
     Value result =
         bufferization::ToTensorOp::create(b, op.getResult().getType(), outHost,
                                           /*restrict=*/true, /*writable=*/true);
     op.getResult().replaceAllUsesWith(result);
+    if (lseHost)
+      op.getLse().replaceAllUsesWith(bufferization::ToTensorOp::create(
+          b, op.getLse().getType(), lseHost, /*restrict=*/true,
+          /*writable=*/true));
     op.erase();
   }
+
+  Type f32Type() { return b.getF32Type(); }
 
   /// Copies the tensor `t` into a new device buffer.
   Value toDevice(Value t) {
@@ -264,8 +302,13 @@ private:
   /// The buffer as a 1-D memref, the form kernels index.
   Value flatten(Value buffer) { return flatten(buffer, b); }
   static Value flatten(Value buffer, ImplicitLocOpBuilder &ib) {
-    Value flat = memref::CollapseShapeOp::create(
-        ib, buffer, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
+    auto bufferType = cast<MemRefType>(buffer.getType());
+    ReassociationIndices all(bufferType.getRank());
+    std::iota(all.begin(), all.end(), 0);
+    Value flat = bufferType.getRank() == 1
+                     ? buffer
+                     : memref::CollapseShapeOp::create(
+                           ib, buffer, SmallVector<ReassociationIndices>{all});
     auto type =
         MemRefType::get({ShapedType::kDynamic},
                         cast<MemRefType>(buffer.getType()).getElementType());
@@ -319,6 +362,9 @@ private:
   MemRefType outType;
   SmallVector<Value> outSizes; // dynamic sizes of outType
   Value outDev;
+  Value sinksDev, lseDev; // variants: flat sinks, the lse result [B, H, Sq]
+  MemRefType lseHostType;
+  SmallVector<Value> lseSizes;
   Value batch, sq, skv, rows; // rows = B * Sq
   SmallVector<Value> inputs, maskArgs, tensorMaps;
   Value smem, threads; // of the attention kernel's launch
@@ -348,8 +394,10 @@ struct ConvertMHAToGPUPass
     module.walk([&](Operation *op) {
       if (auto a = dyn_cast<AttentionOp>(op)) {
         ops.push_back(a);
-        // The kernels implement none of the variants yet.
-        if (failed(refuseUnsupportedVariants(a, "convert-mha-to-gpu")))
+        // Every named variant is implemented (ScoreModifiers.h).
+        if (failed(refuseUnsupportedVariants(
+                a, "convert-mha-to-gpu",
+                {"window", "softcap", "alibi", "sinks", "lse"})))
           failedOp = true;
       } else if (isa<MultiHeadAttentionOp>(op)) {
         op->emitError() << "convert-mha-to-gpu expects attention ops only; "
@@ -403,6 +451,12 @@ private:
     c.valueDim = shape.valueDim;
     c.causal = shape.causal;
     c.scale = shape.scale;
+    c.windowLeft = shape.windowLeft;
+    c.windowRight = shape.windowRight;
+    c.softcap = shape.softcap;
+    c.alibi = shape.hasAlibi;
+    c.sinks = shape.hasSinks;
+    c.lse = shape.returnsLse;
     if (shape.hasMask()) {
       c.maskElementType = shape.maskType.getElementType();
       c.mask = shape.hasBoolMask() ? MaskKind::Bool : MaskKind::Float;

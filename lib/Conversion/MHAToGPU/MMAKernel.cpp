@@ -314,8 +314,8 @@ void MmaKernel::epilogue(ValueRange results) {
     Value l = quadReduce(kb, MmaLoopState::sum(results, hh), /*isMax=*/false);
     Value m = MmaLoopState::max(results, hh);
     Value isZero = kb.isZero(l);
-    Value inv =
-        kb.select(isZero, kb.cf(0), arith::DivFOp::create(b, kb.cf(1), l));
+    Value inv = rowInverse(kb, lanes.mods[hh], m, l);
+    storeLse(kb, a, lanes.rows[hh], m, l, firstOfQuad);
     Value invVec =
         vector::BroadcastOp::create(b, VectorType::get({2}, kb.f32), inv);
     Value r = kb.add(lanes.rA, hh * 8);
