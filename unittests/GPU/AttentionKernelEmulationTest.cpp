@@ -49,6 +49,9 @@ struct EmuCase {
   int64_t windowLeft = -1, windowRight = -1;
   std::optional<double> softcap;
   bool alibi = false, sinks = false, lse = false;
+  // When positive: the warp mma.sync instructions the kernel must issue,
+  // which shows that tiles outside the window are skipped.
+  int64_t mmaSync = 0;
 };
 
 /// `base` with the variants of `variants` (only its variant fields count).
@@ -268,6 +271,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
       else
         EXPECT_EQ(counts.at(cls).bankConflicts(), 0) << cls;
     }
+  if (c.mmaSync > 0) {
+    ASSERT_TRUE(counts.count("mma.sync"));
+    EXPECT_EQ(counts.at("mma.sync").instructions, c.mmaSync);
+  }
   if (std::getenv("MHA_EMULATOR_COUNTS"))
     for (auto &[cls, n] : counts)
       llvm::errs() << c.name << " " << cls << ": " << n.instructions
@@ -528,8 +535,12 @@ std::vector<EmuCase> cases() {
                    skv,     d,     d,     causal, "", {},
                    AttentionKernelKind::Auto, scale, kvTile};
   };
+  // Query tiles 0-127 and 128-199 visit kv tiles [0, 4) and [2, 7) of 32
+  // keys (causal alone: [0, 7)), 9 tiles of 8 warps x 32 mma.sync (QK^T:
+  // D / 16 x 32 / 8, PV: 32 / 16 x Dv / 8) per head: 9216 (causal: 11264).
   v.push_back(withVariants(mma("bf16", 4, 2, 200, 200, 64, true, 32),
                            "mma_bf16_window_causal_gqa", window));
+  v.back().mmaSync = 4 * 9 * 8 * 32;
   v.push_back(withVariants(mma("f16", 2, 2, 40, 130, 64, false, 32),
                            "mma_f16_window_both_sq_lt_skv", windowBoth));
   v.push_back(withVariants(mma("bf16", 2, 1, 70, 90, 64, false, 0, 1.0),

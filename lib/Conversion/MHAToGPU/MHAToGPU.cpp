@@ -250,6 +250,14 @@ private:
     Value wanted =
         arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
+    // A window's left side bounds the keys that queries [0, Sq) see to
+    // [Skv - Sq - left, Skv): no split without work.
+    if (config.windowLeft >= 0) {
+      Value span = arith::AddIOp::create(ib, sq, c(config.windowLeft));
+      Value windowTiles = arith::AddIOp::create(
+          ib, arith::CeilDivUIOp::create(ib, span, c(config.blockN)), c(1));
+      tiles = arith::MinUIOp::create(ib, tiles, windowTiles);
+    }
     return arith::MaxUIOp::create(
         ib, c(1),
         arith::MinUIOp::create(
