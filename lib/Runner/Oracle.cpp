@@ -91,6 +91,8 @@ HostTensor mlir::mha::runner::oracleAttention(
             else
               bias = maskValues[index];
           }
+          if (attrs.maskMod && !attrs.maskMod(b, h, i, j))
+            visible = false;
           if (visible) {
             double dot = 0;
             for (int64_t x = 0; x < d; ++x)
@@ -100,6 +102,8 @@ HostTensor mlir::mha::runner::oracleAttention(
               score = *attrs.softcap * std::tanh(score / *attrs.softcap);
             if (!attrs.alibiSlopes.empty())
               score += attrs.alibiSlopes[h] * double(j - ip);
+            if (attrs.scoreMod)
+              score = attrs.scoreMod(score, b, h, i, j);
             score += bias;
           }
           scores[j] = score;

@@ -3,18 +3,32 @@
 #include "mha/Runner/OracleFunction.h"
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Runner/OracleModifiers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
 using namespace mlir::mha;
 using namespace mlir::mha::runner;
 
-std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
+/// The spec of `func`, with its modifier regions compiled when
+/// `withModifiers` (an op the oracle cannot evaluate in them is a fatal
+/// error naming it); without, an op with modifiers has no spec.
+static std::optional<OracleSpec> recognize(func::FuncOp func,
+                                           bool withModifiers) {
   if (func.isExternal())
     return std::nullopt;
   Block &body = func.getBody().front();
-  if (body.getOperations().size() != 2)
+  // The op and the return, after constants that only modifier regions can
+  // use (operands must be arguments, below).
+  auto ops = llvm::make_pointer_range(body.getOperations());
+  SmallVector<Operation *> rest;
+  for (Operation *op : ops)
+    if (!isa<arith::ConstantOp>(op) || !rest.empty())
+      rest.push_back(op);
+  if (rest.size() != 2)
     return std::nullopt;
-  Operation *op = &body.front();
+  Operation *op = rest.front();
   // The entry returns the op's results, in order (output, then lse).
   auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
   if (!ret || ret.getNumOperands() != op->getNumResults() ||
@@ -52,6 +66,16 @@ std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
     if (std::optional<APFloat> c = a.getSoftcap())
       spec.softcap = c->convertToDouble();
     spec.returnsLse = static_cast<bool>(a.getLse());
+    if (a.hasScoreMod() || a.hasMaskMod()) {
+      if (!withModifiers)
+        return std::nullopt;
+      llvm::Expected<std::shared_ptr<const OracleModifiers>> modifiers =
+          compileOracleModifiers(func, a);
+      if (!modifiers)
+        llvm::report_fatal_error(llvm::Twine(toString(modifiers.takeError())),
+                                 /*gen_crash_diag=*/false);
+      spec.modifiers = std::move(*modifiers);
+    }
     return spec;
   }
   if (auto l = dyn_cast<MultiHeadAttentionOp>(op)) {
@@ -69,10 +93,14 @@ std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
   return std::nullopt;
 }
 
+std::optional<OracleSpec> mlir::mha::runner::getOracleSpec(func::FuncOp func) {
+  return recognize(func, /*withModifiers=*/false);
+}
+
 std::optional<std::vector<HostTensor>>
 mlir::mha::runner::evaluateWithOracle(func::FuncOp func,
                                       llvm::ArrayRef<HostTensor> inputs) {
-  std::optional<OracleSpec> spec = getOracleSpec(func);
+  std::optional<OracleSpec> spec = recognize(func, /*withModifiers=*/true);
   if (!spec || !spec->validate(inputs.size()).empty())
     return std::nullopt;
   return evaluateOracleSpecResults(*spec, inputs);

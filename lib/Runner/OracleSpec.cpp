@@ -9,6 +9,8 @@
 using namespace mlir::mha::runner;
 namespace json = llvm::json;
 
+OracleModifiers::~OracleModifiers() = default;
+
 llvm::StringRef OracleSpec::opName() const {
   return kind == Kind::Attention ? "mha.attention" : "mha.multi_head_attention";
 }
@@ -99,6 +101,8 @@ AttentionAttrs OracleSpec::getAttrs(llvm::ArrayRef<HostTensor> inputs) const {
     attrs.alibiSlopes = valuesOf(inputs[*alibi]);
   if (sinks)
     attrs.sinks = valuesOf(inputs[*sinks]);
+  if (modifiers)
+    modifiers->bind(inputs, attrs);
   return attrs;
 }
 

@@ -196,6 +196,55 @@ TEST(OracleTest, AlibiAddsSlopeTimesDistance) {
   EXPECT_FLOAT_EQ(o.get(1), (7.0f * 1 + 14 * 2 + 28 * 4) / 7);
 }
 
+TEST(OracleTest, ModifiersMatchTheNamedVariants) {
+  // Sq = 3 < Skv = 5, GQA 2/1: softcap, ALiBi and a window written as
+  // score_mod / mask_mod callbacks (raw indices: the alignment i' = i + 2 is
+  // the callback's business) give what the named variants give.
+  HostTensor q = randomTensor(DType::F32, {2, 2, 3, 4}, 1);
+  HostTensor k = randomTensor(DType::F32, {2, 1, 5, 4}, 2);
+  HostTensor v = randomTensor(DType::F32, {2, 1, 5, 3}, 3);
+  AttentionAttrs named;
+  named.softcap = 0.3;
+  named.alibiSlopes = {0.5, -0.25};
+  named.windowLeft = 1;
+  named.windowRight = 0;
+  HostTensor namedLse, modLse;
+  HostTensor expected = oracleAttention(q, k, v, nullptr, named, &namedLse);
+
+  AttentionAttrs mod;
+  mod.scoreMod = [](double s, int64_t, int64_t h, int64_t i, int64_t j) {
+    double slope = h == 0 ? 0.5 : -0.25;
+    return 0.3 * std::tanh(s / 0.3) + slope * double(j - (i + 2));
+  };
+  mod.maskMod = [](int64_t, int64_t, int64_t i, int64_t j) {
+    return i + 2 - 1 <= j && j <= i + 2;
+  };
+  HostTensor actual = oracleAttention(q, k, v, nullptr, mod, &modLse);
+  for (int64_t i = 0; i < expected.numElements(); ++i)
+    EXPECT_NEAR(actual.get(i), expected.get(i), 1e-6) << "element " << i;
+  for (int64_t i = 0; i < namedLse.numElements(); ++i)
+    EXPECT_NEAR(modLse.get(i), namedLse.get(i), 1e-6) << "lse " << i;
+}
+
+TEST(OracleTest, MaskModHidingARowGivesZerosAndMinusInfLse) {
+  HostTensor q = randomTensor(DType::F32, {1, 1, 2, 2}, 4);
+  HostTensor k = randomTensor(DType::F32, {1, 1, 3, 2}, 5);
+  HostTensor v = randomTensor(DType::F32, {1, 1, 3, 2}, 6);
+  AttentionAttrs attrs;
+  // Row 1 sees nothing; the score_mod would make its scores NaN if it ran
+  // on hidden keys and leaked into the row.
+  attrs.maskMod = [](int64_t, int64_t, int64_t i, int64_t) { return i == 0; };
+  attrs.scoreMod = [](double s, int64_t, int64_t, int64_t i, int64_t) {
+    return i == 0 ? s : std::nan("");
+  };
+  HostTensor lse;
+  HostTensor o = oracleAttention(q, k, v, nullptr, attrs, &lse);
+  EXPECT_TRUE(std::isfinite(o.get(0)));
+  EXPECT_EQ(o.get(2), 0.0f);
+  EXPECT_EQ(o.get(3), 0.0f);
+  EXPECT_EQ(lse.get(1), -kInf);
+}
+
 TEST(OracleTest, SinkJoinsTheDenominatorOnly) {
   // q = 0, two keys: weights 1/(2 + e^s) each; the sink has no value.
   HostTensor q(DType::F32, {1, 1, 1, 1});

@@ -11,6 +11,7 @@
 
 #include "mha/Runner/HostTensor.h"
 
+#include <functional>
 #include <optional>
 
 namespace mlir::mha::runner {
@@ -25,6 +26,13 @@ struct AttentionAttrs {
   /// Per query head (empty = none): ALiBi slopes add slope * (j - i'); sink
   /// logits join the softmax denominator only.
   std::vector<double> alibiSlopes, sinks;
+  /// mha.attention's score_mod / mask_mod regions, evaluated in double at
+  /// the raw indices (b, query head h, i, j); empty = none. score_mod runs
+  /// after ALiBi, before the masks; mask_mod hides j when false.
+  std::function<double(double score, int64_t b, int64_t h, int64_t i,
+                       int64_t j)>
+      scoreMod;
+  std::function<bool(int64_t b, int64_t h, int64_t i, int64_t j)> maskMod;
 };
 
 /// mha.attention: q [B,H,Sq,D], k [B,Hkv,Skv,D], v [B,Hkv,Skv,Dv], optional

@@ -21,13 +21,16 @@ namespace mlir::mha::runner {
 /// When `func` is one mha.attention or mha.multi_head_attention whose
 /// operands are all arguments of `func` and whose results are returned (in
 /// order: the output, then an mha.attention's lse), describes it as an
-/// OracleSpec. Returns std::nullopt for any
-/// other function.
+/// OracleSpec. Constants may precede the op (for its modifier regions).
+/// Returns std::nullopt for any other function, and for an mha.attention
+/// with score_mod / mask_mod regions (a spec without IR cannot carry them).
 std::optional<OracleSpec> getOracleSpec(func::FuncOp func);
 
 /// getOracleSpec + evaluateOracleSpecResults: evaluates every result of
-/// `func` with the C++ oracle (Oracle.h), or returns std::nullopt when it is
-/// not a single mha op.
+/// `func` with the C++ oracle (Oracle.h), score_mod / mask_mod included
+/// (OracleModifiers.h), or returns std::nullopt when it is not a single mha
+/// op. A modifier the oracle cannot evaluate is a fatal error naming the op
+/// (never a silent fallback).
 std::optional<std::vector<HostTensor>>
 evaluateWithOracle(func::FuncOp func, llvm::ArrayRef<HostTensor> inputs);
 

@@ -18,9 +18,22 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/JSON.h"
 
+#include <memory>
 #include <optional>
 
 namespace mlir::mha::runner {
+
+/// The score_mod / mask_mod regions of an mha.attention, compiled from the
+/// IR for the oracle (OracleModifiers.h); opaque here, so that evaluating a
+/// spec needs no MLIR.
+class OracleModifiers {
+public:
+  virtual ~OracleModifiers();
+  /// Sets `attrs.scoreMod` / `attrs.maskMod` to evaluate the regions on the
+  /// entry's `inputs` (the tensors they capture are entry arguments).
+  virtual void bind(llvm::ArrayRef<HostTensor> inputs,
+                    AttentionAttrs &attrs) const = 0;
+};
 
 struct OracleSpec {
   enum class Kind { Attention, MultiHeadAttention };
@@ -44,6 +57,9 @@ struct OracleSpec {
   std::optional<double> scale; // default 1/sqrt(D)
   int64_t numHeads = 0;        // multi_head_attention only
   int64_t numKvHeads = 0;      // multi_head_attention only
+  /// The modifier regions of an mha.attention; null without. Not part of
+  /// the JSON form: a manifest cannot carry IR.
+  std::shared_ptr<const OracleModifiers> modifiers;
 
   /// The op name: "mha.attention" or "mha.multi_head_attention".
   llvm::StringRef opName() const;

@@ -10,6 +10,7 @@
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Utils/AttentionShape.h"
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
+#include "mha/Dialect/MHA/Utils/Modifiers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -57,11 +58,11 @@ AffineMap exprsMap(MLIRContext *ctx, unsigned numDims,
 /// (b, h, i, j) for scores and (b, h, i, j|e, reduction) for contractions.
 class ReferenceAttention {
 public:
-  ReferenceAttention(OpBuilder &b, Location loc, const AttentionShape &shape,
-                     Value q, Value k, Value v, Value mask, Value alibi,
-                     Value sinks)
-      : b(b), loc(loc), ctx(b.getContext()), shape(shape), q(q), k(k), v(v),
-        mask(mask), alibi(alibi), sinks(sinks),
+  ReferenceAttention(OpBuilder &b, Location loc, AttentionOp op,
+                     const AttentionShape &shape, Value q, Value k, Value v,
+                     Value mask, Value alibi, Value sinks)
+      : b(b), loc(loc), ctx(b.getContext()), op(op), shape(shape), q(q), k(k),
+        v(v), mask(mask), alibi(alibi), sinks(sinks),
         sizes(shape.getSizes(b, loc, q, k)), zero(f32Constant(b, loc, 0.0f)),
         negInf(f32Constant(b, loc, -std::numeric_limits<float>::infinity())) {
     bindDims(ctx, d0, d1, d2, d3, d4);
@@ -76,8 +77,9 @@ public:
     return buildHeadContraction(q, k, {d3, d4}, init);
   }
 
-  /// scale, softcap, ALiBi, then the masks (mask operand, causal, window),
-  /// elementwise and in place on the scores.
+  /// scale, softcap, ALiBi, score_mod, then the masks (mask operand,
+  /// causal, window, mask_mod), elementwise and in place on the scores. The
+  /// modifier regions are inlined with (b, h, i, j) = linalg.index 0..3.
   Value buildScaledAndMasked(Value scores) {
     Value scale = f32Constant(b, loc, static_cast<float>(shape.scale));
     // i' - i = Skv - Sq: the bottom-right alignment of causal, window, ALiBi.
@@ -116,6 +118,16 @@ public:
             s = arith::AddFOp::create(
                 nb, l, s, alibiBias(nb, l, args[mask ? 1 : 0], j, ip));
           }
+          // The raw (b, h, q_idx, kv_idx) of the modifiers, built once.
+          SmallVector<Value> idx;
+          auto indices = [&]() -> ValueRange {
+            if (idx.empty())
+              for (unsigned d = 0; d < 4; ++d)
+                idx.push_back(linalg::IndexOp::create(nb, l, d));
+            return idx;
+          };
+          if (op.hasScoreMod())
+            s = inlineScoreMod(nb, l, op, s, indices());
           if (mask && boolMask)
             s = arith::SelectOp::create(nb, l, args[0], s, negInf);
           else if (mask)
@@ -130,6 +142,9 @@ public:
           if (Value hidden = isOutsideWindow(nb, l, ip, j, shape.windowLeft,
                                              shape.windowRight))
             s = arith::SelectOp::create(nb, l, hidden, negInf, s);
+          if (op.hasMaskMod())
+            s = arith::SelectOp::create(
+                nb, l, inlineMaskMod(nb, l, op, indices()), s, negInf);
           return s;
         });
   }
@@ -247,6 +262,7 @@ private:
   OpBuilder &b;
   Location loc;
   MLIRContext *ctx;
+  AttentionOp op;
   const AttentionShape &shape;
   Value q, k, v, mask, alibi, sinks;
   AttentionSizes sizes;
@@ -264,7 +280,7 @@ struct AttentionOpLowering : OpConversionPattern<AttentionOp> {
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     AttentionShape shape = AttentionShape::get(op);
-    ReferenceAttention lowering(rewriter, op.getLoc(), shape,
+    ReferenceAttention lowering(rewriter, op.getLoc(), op, shape,
                                 adaptor.getQuery(), adaptor.getKey(),
                                 adaptor.getValue(), adaptor.getMask(),
                                 adaptor.getAlibi(), adaptor.getSinks());

@@ -192,3 +192,47 @@ func.func @mixed_static(%q: tensor<?x2x?x4xf32>, %k: tensor<2x2x5x4xf32>, %v: te
   %o = mha.attention %q, %k, %v {causal} : tensor<?x2x?x4xf32>, tensor<2x2x5x4xf32>, tensor<2x2x?x4xf32> -> tensor<2x2x3x4xf32>
   return %o : tensor<2x2x3x4xf32>
 }
+
+// -----
+
+// score_mod and mask_mod are inlined in the scores' generic with the raw
+// (b, h, q_idx, kv_idx) = linalg.index 0..3: the score_mod after the scale
+// (and before the masks), the mask_mod last, as a select to -inf. Captured
+// tensors are read with tensor.extract inside the body.
+// CHECK-LABEL: func.func @modifiers(
+// CHECK-SAME:      %[[DOC:[a-z0-9]+]]: tensor<4xi32>)
+// CHECK:         arith.constant 0.353553385 : f32
+// CHECK:         linalg.generic
+// CHECK-NEXT:    ^bb0(%[[SE:[a-z0-9_]+]]: f32):
+// CHECK:           %[[S:.+]] = arith.mulf %{{.+}}, %[[SE]] : f32
+// CHECK-DAG:       %[[B:.+]] = linalg.index 0 : index
+// CHECK-DAG:       %[[H:.+]] = linalg.index 1 : index
+// CHECK-DAG:       %[[I:.+]] = linalg.index 2 : index
+// CHECK-DAG:       %[[J:.+]] = linalg.index 3 : index
+// CHECK:           %[[HF:.+]] = arith.index_cast %[[H]] : index to i32
+// CHECK:           %[[HS:.+]] = arith.sitofp %[[HF]] : i32 to f32
+// CHECK:           %[[MOD:.+]] = arith.addf %[[S]], %[[HS]] : f32
+// CHECK:           %[[DI:.+]] = tensor.extract %[[DOC]][%[[I]]] : tensor<4xi32>
+// CHECK:           %[[DJ:.+]] = tensor.extract %[[DOC]][%[[J]]] : tensor<4xi32>
+// CHECK:           %[[SAME:.+]] = arith.cmpi eq, %[[DI]], %[[DJ]] : i32
+// CHECK:           %[[OUT:.+]] = arith.select %[[SAME]], %[[MOD]], %{{.+}} : f32
+// CHECK:           linalg.yield %[[OUT]] : f32
+// CHECK-NOT:     mha.
+func.func @modifiers(%q: tensor<1x2x4x8xf32>, %doc: tensor<4xi32>) -> tensor<1x2x4x8xf32> {
+  %o = mha.attention %q, %q, %q : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      %hi = arith.index_cast %h : index to i32
+      %hf = arith.sitofp %hi : i32 to f32
+      %r = arith.addf %s, %hf : f32
+      mha.yield %r : f32
+    }
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %di = tensor.extract %doc[%i] : tensor<4xi32>
+      %dj = tensor.extract %doc[%j] : tensor<4xi32>
+      %p = arith.cmpi eq, %di, %dj : i32
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x4x8xf32>
+}

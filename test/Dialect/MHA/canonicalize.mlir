@@ -83,3 +83,58 @@ func.func @check_size(%n: i64) {
   mha.check_size %c4, %c5 {expected_from = "d has", what = "c"}
   return
 }
+
+// -----
+
+// Modifier regions that change nothing are dropped: a mask_mod yielding
+// true (here after folding) and a score_mod yielding its score.
+// CHECK-LABEL: func.func @no_op_modifiers
+// CHECK:         mha.attention %{{.+}}, %{{.+}}, %{{.+}} {causal} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+// CHECK-NOT:     score_mod
+// CHECK-NOT:     mask_mod
+// CHECK:         return
+func.func @no_op_modifiers(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %o = mha.attention %q, %q, %q {causal} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      mha.yield %s : f32
+    }
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %p = arith.cmpi ule, %j, %j : index
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Modifiers that do something stay, and so do the ops they capture; an
+// all-true mask tensor is still dropped next to a mask_mod (both must keep a
+// score, so the tensor adds nothing).
+// CHECK-LABEL: func.func @modifiers_that_stay
+// CHECK-SAME:    %[[DOC:[a-z0-9]+]]: tensor<4xi32>
+// CHECK:         mha.attention %{{.+}}, %{{.+}}, %{{.+}} : {{.*}} score_mod {
+// CHECK:           arith.mulf
+// CHECK:         } mask_mod {
+// CHECK:           tensor.extract %[[DOC]]
+// CHECK:           arith.cmpi eq
+// CHECK:           mha.yield %{{.*}} : i1
+func.func @modifiers_that_stay(%q: tensor<1x2x4x8xf32>, %doc: tensor<4xi32>) -> tensor<1x2x4x8xf32> {
+  %m = arith.constant dense<true> : tensor<1x1x4x4xi1>
+  %o = mha.attention %q, %q, %q mask(%m) : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x4x4xi1> -> tensor<1x2x4x8xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      %c = arith.constant 2.0 : f32
+      %r = arith.mulf %s, %c : f32
+      mha.yield %r : f32
+    }
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %di = tensor.extract %doc[%i] : tensor<4xi32>
+      %dj = tensor.extract %doc[%j] : tensor<4xi32>
+      %p = arith.cmpi eq, %di, %dj : i32
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x4x8xf32>
+}

@@ -1038,3 +1038,119 @@ func.func @attention_window_not_array(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8
       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>
 }
+
+// -----
+
+func.func @score_mod_arg_count(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{score_mod region must have 5 block arguments (score, b, h, q_idx, kv_idx), but has 4}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index):
+      mha.yield %s : f32
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @score_mod_score_type(%q: tensor<1x2x8x16xf16>) -> tensor<1x2x8x16xf16> {
+  // expected-error @+1 {{score_mod block argument #0 ('score') must be 'f32', but is 'f16'}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf16>
+    score_mod {
+    ^bb0(%s: f16, %b: index, %h: index, %i: index, %j: index):
+      mha.yield %s : f16
+    }
+  return %o : tensor<1x2x8x16xf16>
+}
+
+// -----
+
+func.func @score_mod_index_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{score_mod block argument #4 ('kv_idx') must be 'index', but is 'i32'}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: i32):
+      mha.yield %s : f32
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @score_mod_yield_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{score_mod region must yield 'f32', but yields 'index'}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      mha.yield %j : index
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_mod_arg_count(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{mask_mod region must have 4 block arguments (b, h, q_idx, kv_idx), but has 5}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    mask_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      %p = arith.cmpi ule, %j, %i : index
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_mod_yield_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{mask_mod region must yield 'i1', but yields 'index'}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      mha.yield %j : index
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mask_mod_side_effect(%q: tensor<1x2x8x16xf32>, %buf: memref<8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{mask_mod region may only hold ops without memory effects, but 'memref.load' may have them}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      // expected-note @+1 {{see the op here}}
+      %p = memref.load %buf[%i] : memref<8xi1>
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @score_mod_two_blocks(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{score_mod region must have one block, but has 2}}
+  %o = mha.attention %q, %q, %q
+      : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      cf.br ^bb1
+    ^bb1:
+      mha.yield %s : f32
+    }
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @yield_outside(%x: f32) {
+  // expected-error @+1 {{'mha.yield' op expects parent op 'mha.attention'}}
+  mha.yield %x : f32
+}

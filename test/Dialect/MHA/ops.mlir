@@ -402,3 +402,66 @@ func.func @attention_sinks_only(%q: tensor<1x4x?x16xbf16>, %k: tensor<1x1x?x16xb
       : tensor<1x4x?x16xbf16>, tensor<1x1x?x16xbf16>, tensor<1x1x?x16xbf16> -> tensor<1x4x?x16xbf16>
   return %o : tensor<1x4x?x16xbf16>
 }
+
+//===----------------------------------------------------------------------===//
+// mha.attention modifiers
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @attention_modifiers
+// CHECK-SAME: %[[DOC:[a-z0-9]+]]: tensor<16xi32>
+// CHECK: mha.attention %{{.*}}, %{{.*}}, %{{.*}} {causal} : tensor<1x4x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32> -> tensor<1x4x16x8xf32> score_mod {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index):
+// CHECK-NEXT:   %[[C:.*]] = arith.constant 3.000000e+01 : f32
+// CHECK-NEXT:   %[[D:.*]] = arith.divf %[[S]], %[[C]] : f32
+// CHECK-NEXT:   %[[T:.*]] = math.tanh %[[D]] : f32
+// CHECK-NEXT:   %[[R:.*]] = arith.mulf %[[T]], %[[C]] : f32
+// CHECK-NEXT:   mha.yield %[[R]] : f32
+// CHECK-NEXT: } mask_mod {
+// CHECK-NEXT: ^bb0(%{{.*}}: index, %{{.*}}: index, %[[I:.*]]: index, %[[J:.*]]: index):
+// CHECK-NEXT:   %[[DI:.*]] = tensor.extract %[[DOC]][%[[I]]] : tensor<16xi32>
+// CHECK-NEXT:   %[[DJ:.*]] = tensor.extract %[[DOC]][%[[J]]] : tensor<16xi32>
+// CHECK-NEXT:   %[[SAME:.*]] = arith.cmpi eq, %[[DI]], %[[DJ]] : i32
+// CHECK-NEXT:   mha.yield %[[SAME]] : i1
+// CHECK-NEXT: }
+func.func @attention_modifiers(%q: tensor<1x4x16x8xf32>, %k: tensor<1x2x16x8xf32>,
+                               %v: tensor<1x2x16x8xf32>, %doc: tensor<16xi32>)
+    -> tensor<1x4x16x8xf32> {
+  %o = mha.attention %q, %k, %v {causal}
+      : tensor<1x4x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>
+      -> tensor<1x4x16x8xf32>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      %c = arith.constant 30.0 : f32
+      %d = arith.divf %s, %c : f32
+      %t = math.tanh %d : f32
+      %r = arith.mulf %t, %c : f32
+      mha.yield %r : f32
+    }
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %di = tensor.extract %doc[%i] : tensor<16xi32>
+      %dj = tensor.extract %doc[%j] : tensor<16xi32>
+      %same = arith.cmpi eq, %di, %dj : i32
+      mha.yield %same : i1
+    }
+  return %o : tensor<1x4x16x8xf32>
+}
+
+// A mask_mod alone, after variants and an lse result.
+// CHECK-LABEL: func.func @attention_mask_mod_only
+// CHECK: mha.attention %{{.*}}, %{{.*}}, %{{.*}} sinks(%{{.*}} : tensor<4xf32>) {window = [4, 0]} : {{.*}} -> tensor<1x4x16x8xf32>, tensor<1x4x16xf32> mask_mod {
+// CHECK: arith.cmpi ule
+// CHECK: mha.yield %{{.*}} : i1
+func.func @attention_mask_mod_only(%q: tensor<1x4x16x8xf32>, %s: tensor<4xf32>)
+    -> (tensor<1x4x16x8xf32>, tensor<1x4x16xf32>) {
+  %o, %lse = mha.attention %q, %q, %q sinks(%s : tensor<4xf32>) {window = [4, 0]}
+      : tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>
+      -> tensor<1x4x16x8xf32>, tensor<1x4x16xf32>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %c = arith.constant 3 : index
+      %p = arith.cmpi ule, %j, %c : index
+      mha.yield %p : i1
+    }
+  return %o, %lse : tensor<1x4x16x8xf32>, tensor<1x4x16xf32>
+}

@@ -273,6 +273,65 @@ LogicalResult AttentionOp::verify() {
   return check.scale(getScale());
 }
 
+/// Checks one modifier region: a single block with block arguments `args`
+/// (named `argNames` in messages), ops free of memory effects, and an
+/// `mha.yield` of `yieldType`.
+static LogicalResult verifyModifier(AttentionOp op, Region &region,
+                                    StringRef regionName, ArrayRef<Type> args,
+                                    ArrayRef<StringRef> argNames,
+                                    Type yieldType) {
+  if (region.empty())
+    return success();
+  if (!region.hasOneBlock())
+    return op.emitOpError()
+           << regionName << " region must have one block, but has "
+           << region.getBlocks().size();
+  Block &block = region.front();
+  if (block.getNumArguments() != args.size()) {
+    std::string expected;
+    for (auto [i, name] : llvm::enumerate(argNames))
+      expected += (i ? ", " : "") + name.str();
+    return op.emitOpError() << regionName << " region must have " << args.size()
+                            << " block arguments (" << expected << "), but has "
+                            << block.getNumArguments();
+  }
+  for (auto [i, arg] : llvm::enumerate(block.getArguments()))
+    if (arg.getType() != args[i])
+      return op.emitOpError()
+             << regionName << " block argument #" << i << " ('" << argNames[i]
+             << "') must be " << args[i] << ", but is " << arg.getType();
+  for (Operation &nested : block) {
+    if (isa<YieldOp>(nested) || isMemoryEffectFree(&nested))
+      continue;
+    InFlightDiagnostic diag =
+        op.emitOpError() << regionName << " region may only hold ops without "
+                         << "memory effects, but '" << nested.getName()
+                         << "' may have them";
+    diag.attachNote(nested.getLoc()) << "see the op here";
+    return diag;
+  }
+  auto yield = block.empty() ? nullptr : dyn_cast<YieldOp>(block.back());
+  if (!yield)
+    return op.emitOpError()
+           << regionName << " region must end with 'mha.yield'";
+  if (yield.getValue().getType() != yieldType)
+    return op.emitOpError() << regionName << " region must yield " << yieldType
+                            << ", but yields " << yield.getValue().getType();
+  return success();
+}
+
+LogicalResult AttentionOp::verifyRegions() {
+  MLIRContext *ctx = getContext();
+  Type f32 = Float32Type::get(ctx), index = IndexType::get(ctx);
+  if (failed(verifyModifier(*this, getScoreMod(), "score_mod",
+                            {f32, index, index, index, index},
+                            {"score", "b", "h", "q_idx", "kv_idx"}, f32)))
+    return failure();
+  return verifyModifier(
+      *this, getMaskMod(), "mask_mod", {index, index, index, index},
+      {"b", "h", "q_idx", "kv_idx"}, IntegerType::get(ctx, 1));
+}
+
 std::pair<int64_t, int64_t> AttentionOp::getWindowBounds() {
   std::optional<ArrayAttr> window = getWindow();
   if (!window || window->size() != 2)
@@ -293,6 +352,10 @@ SmallVector<StringRef> AttentionOp::getVariantNames() {
     names.push_back("sinks");
   if (getLse())
     names.push_back("lse");
+  if (hasScoreMod())
+    names.push_back("score_mod");
+  if (hasMaskMod())
+    names.push_back("mask_mod");
   return names;
 }
 
@@ -458,7 +521,24 @@ int64_t headDimOf(MultiHeadAttentionOp op) {
   return op.getWq().getType().getDimSize(1) / op.getNumHeads();
 }
 
-/// Removes operands and attributes that restate the defaults.
+/// True when the `mask_mod` of `op` keeps every score (yields `true`) or
+/// the `score_mod` of `op` yields its score unchanged: the region is a no-op.
+bool isNoOpMaskMod(AttentionOp op) {
+  if (!op.hasMaskMod())
+    return false;
+  auto yield = cast<YieldOp>(op.getMaskMod().front().getTerminator());
+  return matchPattern(yield.getValue(), m_One());
+}
+bool isNoOpScoreMod(AttentionOp op) {
+  if (!op.hasScoreMod())
+    return false;
+  Block &block = op.getScoreMod().front();
+  return cast<YieldOp>(block.getTerminator()).getValue() ==
+         block.getArgument(0);
+}
+
+/// Removes operands, attributes and modifier regions that restate the
+/// defaults.
 template <typename OpTy>
 struct DropDefaults : public OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -466,11 +546,23 @@ struct DropDefaults : public OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     bool dropMask = isNoOpMask(op.getMask());
     bool dropScale = isDefaultScale(op.getScale(), headDimOf(op));
-    bool dropKvHeads = false;
+    bool dropKvHeads = false, dropMaskMod = false, dropScoreMod = false;
     if constexpr (std::is_same_v<OpTy, MultiHeadAttentionOp>)
       dropKvHeads = op.getNumKvHeads() == op.getNumHeads();
-    if (!dropMask && !dropScale && !dropKvHeads)
+    if constexpr (std::is_same_v<OpTy, AttentionOp>) {
+      dropMaskMod = isNoOpMaskMod(op);
+      dropScoreMod = isNoOpScoreMod(op);
+    }
+    if (!dropMask && !dropScale && !dropKvHeads && !dropMaskMod &&
+        !dropScoreMod)
       return failure();
+    // The region's ops are used only inside it: erasing its block drops them.
+    if constexpr (std::is_same_v<OpTy, AttentionOp>) {
+      if (dropMaskMod)
+        rewriter.eraseBlock(&op.getMaskMod().front());
+      if (dropScoreMod)
+        rewriter.eraseBlock(&op.getScoreMod().front());
+    }
     rewriter.modifyOpInPlace(op, [&] {
       if (dropMask)
         op.getMaskMutable().clear();

@@ -653,6 +653,11 @@ Type localArgType(shard::ShardOp annotation, const Split &split) {
 }
 
 LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
+  // The local ops would see local indices in the modifier regions.
+  if (op.hasScoreMod() || op.hasMaskMod())
+    return op.emitOpError("mha-partition-attention: score_mod / mask_mod "
+                          "regions are not supported on a partitioned "
+                          "attention yet");
   FailureOr<Split> split = getSplit(op, symbols);
   if (failed(split))
     return failure();

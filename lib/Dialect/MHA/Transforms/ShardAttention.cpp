@@ -56,6 +56,10 @@ int64_t splitAxisOf(AttentionOp op, Value value, int64_t dim) {
 /// Checks that `op` can be partitioned along `dim` over `n` processes;
 /// reports why not on `op`.
 LogicalResult checkShardable(AttentionOp op, int64_t dim, int64_t n) {
+  // The shards would see local indices in the modifier regions.
+  if (op.hasScoreMod() || op.hasMaskMod())
+    return op.emitOpError("mha-shard-attention: score_mod / mask_mod regions "
+                          "are not supported on a sharded attention yet");
   // The heads split everything per head; the sequence ring knows masks,
   // softcap, sinks, ALiBi and the lse result, but not a window (whose
   // bounds would move with the blocks).

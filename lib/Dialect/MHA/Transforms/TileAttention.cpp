@@ -225,6 +225,17 @@ struct MHATileAttentionPass
           << q << " kv-tile=" << kv;
       return signalPassFailure();
     }
+    // The tiled loops do not inline the modifier regions yet: refuse them
+    // rather than drop them.
+    WalkResult refused = getOperation()->walk([](AttentionOp op) {
+      if (failed(refuseUnsupportedVariants(
+              op, "mha-tile-attention",
+              {"window", "softcap", "alibi", "sinks", "lse"})))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (refused.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateTileAttentionPatterns(patterns, q, kv);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

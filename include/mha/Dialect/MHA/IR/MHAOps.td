@@ -52,6 +52,23 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
       included, so partial results can be combined before a sink is
       applied); `-inf` for rows that see no key.
 
+    Programmable modifiers, FlexAttention style: two optional regions after
+    the types, each a single block ending in `mha.yield`.
+
+    - `score_mod`, with block arguments `(%score: f32, %b, %h, %q_idx,
+      %kv_idx: index)`, yields the new `f32` score. It runs after `alibi`,
+      before the masks.
+    - `mask_mod`, with block arguments `(%b, %h, %q_idx, %kv_idx: index)`,
+      yields an `i1`: key `kv_idx` is visible to query `q_idx` iff it is
+      true (and every other mask keeps it too).
+    - `b` is the batch, `h` the *query* head (`0 <= h < H`), `q_idx` in
+      `[0, Sq)` and `kv_idx` in `[0, Skv)` are raw indices: no bottom-right
+      alignment is applied (write `q_idx + (Skv - Sq)` for it).
+    - The regions are not isolated from above: they may use values defined
+      above, e.g. read per-token document ids with `tensor.extract`. Their
+      ops must be free of memory effects (arith, math, index casts,
+      `tensor.extract`, ...).
+
     Canonicalization drops a mask that is a splat constant keeping every
     score (`true`, or `0.0` for a float mask) and a `scale` equal to the
     default `1/sqrt(D)` (as rounded to f32).
@@ -62,6 +79,30 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     %o = mha.attention %q, %k, %v mask(%m) {causal, scale = 0.125 : f32}
         : tensor<2x8x128x64xf16>, tensor<2x2x128x64xf16>, tensor<2x2x128x64xf16>,
           tensor<1x1x128x128xi1> -> tensor<2x8x128x64xf16>
+    ```
+
+    A document mask over a packed batch with a soft cap written as
+    modifiers:
+
+    ```mlir
+    %o = mha.attention %q, %k, %v
+        : tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>,
+          tensor<1x8x128x64xf32> -> tensor<1x8x128x64xf32>
+      score_mod {
+      ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+        %c = arith.constant 30.0 : f32
+        %d = arith.divf %s, %c : f32
+        %t = math.tanh %d : f32
+        %r = arith.mulf %t, %c : f32
+        mha.yield %r : f32
+      }
+      mask_mod {
+      ^bb0(%b: index, %h: index, %i: index, %j: index):
+        %di = tensor.extract %doc[%i] : tensor<128xi32>
+        %dj = tensor.extract %doc[%j] : tensor<128xi32>
+        %same = arith.cmpi eq, %di, %dj : i32
+        mha.yield %same : i1
+      }
     ```
   }];
 
@@ -78,6 +119,8 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F32Attr>:$softcap
   );
   let results = (outs AnyRankedTensor:$result, Optional<AnyRankedTensor>:$lse);
+  // Empty when absent.
+  let regions = (region AnyRegion:$score_mod, AnyRegion:$mask_mod);
 
   // alibi(...) and sinks(...) carry their types inline: a trailing optional
   // type list could not tell them from the mask's type.
@@ -87,6 +130,7 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     (`sinks` `(` $sinks^ `:` type($sinks) `)`)? attr-dict `:`
     type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
     `->` type($result) (`,` type($lse)^)?
+    (`score_mod` $score_mod^)? (`mask_mod` $mask_mod^)?
   }];
 
   let builders = [
@@ -101,18 +145,24 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   ];
 
   let hasVerifier = 1;
+  let hasRegionVerifier = 1;
   let hasCanonicalizer = 1;
 
   let extraClassDeclaration = [{
+    /// Block argument counts of the modifier regions: (score, b, h, q_idx,
+    /// kv_idx) and (b, h, q_idx, kv_idx).
+    static constexpr unsigned kScoreModNumArgs = 5, kMaskModNumArgs = 4;
+    bool hasScoreMod() { return !getScoreMod().empty(); }
+    bool hasMaskMod() { return !getMaskMod().empty(); }
     /// The window bounds (left, right); -1 is unbounded, and so is a side
     /// without a `window` attribute.
     std::pair<int64_t, int64_t> getWindowBounds();
     /// True when any variant beyond scale/causal/mask is present (window,
-    /// softcap, alibi, sinks, lse). Lowerings that do not implement them
-    /// refuse such ops.
+    /// softcap, alibi, sinks, lse, score_mod, mask_mod). Lowerings that do
+    /// not implement them refuse such ops.
     bool hasVariants();
     /// The names of the variants present, for diagnostics ("window",
-    /// "softcap", "alibi", "sinks", "lse").
+    /// "softcap", "alibi", "sinks", "lse", "score_mod", "mask_mod").
     SmallVector<StringRef> getVariantNames();
     /// The scale applied to Q.K^T: the `scale` attribute or 1/sqrt(D).
     /// Requires a static head dimension D when `scale` is absent.
@@ -120,6 +170,23 @@ def MHA_AttentionOp : MHA_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     /// Number of query heads sharing one K/V head (H / Hkv).
     int64_t getGroupSize();
   }];
+}
+
+def MHA_YieldOp : MHA_Op<"yield", [Pure, Terminator,
+                                    HasParent<"AttentionOp">]> {
+  let summary = "Yields the value of an mha.attention modifier region.";
+  let description = [{
+    Ends the `score_mod` region of `mha.attention` with the new `f32` score,
+    and its `mask_mod` region with the `i1` visibility.
+
+    Example:
+
+    ```mlir
+    mha.yield %new_score : f32
+    ```
+  }];
+  let arguments = (ins AnyType:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 def MHA_MultiHeadAttentionOp : MHA_Op<"multi_head_attention",
