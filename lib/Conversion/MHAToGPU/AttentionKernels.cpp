@@ -12,6 +12,7 @@
 #include "AttentionKernels.h"
 
 #include "KernelBuilder.h"
+#include "ScoreModifiers.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -56,6 +57,7 @@ attentionKernelInputs(MLIRContext *ctx, const AttentionKernelConfig &cfg) {
   inputs.append(cfg.splitKV ? 4 : 3, idx);
   if (cfg.mask != MaskKind::None)
     inputs.append(4, idx);
+  inputs.append(cfg.captureTypes.begin(), cfg.captureTypes.end());
   // TMA descriptors travel as the pointers they lower to: convert-gpu-to-
   // nvvm cannot convert nvgpu types in a kernel signature.
   if (cfg.kind == AttentionKernelKind::Wgmma)
@@ -96,6 +98,13 @@ static KernelArgs bindArguments(OpBuilder &builder, Location loc,
   if (cfg.mask != MaskKind::None)
     for (int d = 0; d < 4; ++d)
       args.maskStrides.push_back(entry.getArgument(i++));
+  if (cfg.modifiers) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&entry);
+    mapCaptures(builder, loc, cfg,
+                entry.getArguments().slice(i, cfg.captureTypes.size()), args);
+    i += cfg.captureTypes.size();
+  }
   if (cfg.kind == AttentionKernelKind::Wgmma) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(&entry);
@@ -134,5 +143,7 @@ mlir::mha::buildAttentionKernel(OpBuilder &builder, Location loc,
     llvm_unreachable("the kernel kind is resolved before kernels are built");
   }
   gpu::ReturnOp::create(b);
+  if (config.modifiers)
+    finalizeModifiers(fn);
   return fn;
 }

@@ -36,6 +36,13 @@ struct AttentionKernelConfig {
   int64_t windowLeft = -1, windowRight = -1;
   std::optional<double> softcap;
   bool alibi = false, sinks = false, lse = false;
+  /// score_mod / mask_mod (ScoreModifiers.h): the mha.attention whose
+  /// regions the kernel inlines (null without), and the kernel argument
+  /// types of the values they capture (kernelCaptures), after the mask
+  /// strides.
+  Operation *modifiers = nullptr;
+  bool scoreMod = false, maskMod = false;
+  SmallVector<Type> captureTypes;
   /// Flash-decoding: a block holds the G = H / Hkv query heads that share a
   /// K/V head (times all Sq queries), the kv tiles are split across
   /// gridDim.x blocks, and buildCombineKernel merges their partial results.

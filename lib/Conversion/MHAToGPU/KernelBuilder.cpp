@@ -38,9 +38,10 @@ Value KernelBuilder::safeMax(Value m) {
   return select(isInf, cf(0), m);
 }
 
-Value KernelBuilder::maskScore(Value x, Value row, Value key, Value sq,
-                               Value skv, Value maskBuf, Value batch,
-                               Value head, ArrayRef<Value> maskStrides) {
+Value KernelBuilder::maskScore(Value x, Value row, Value key, Value head,
+                               const KernelArgs &a) {
+  Value sq = a.sq, skv = a.skv, maskBuf = a.mask, batch = a.batch;
+  ArrayRef<Value> maskStrides = a.maskStrides;
   Value valid = lt(key, skv);
   Value aligned = add(row, sub(skv, sq));
   if (int64_t right = effectiveRightBound(cfg); right >= 0)
@@ -58,6 +59,8 @@ Value KernelBuilder::maskScore(Value x, Value row, Value key, Value sq,
     else
       x = fadd(x, fmul(toF32(m), cf(M_LOG2E)));
   }
+  if (cfg.maskMod)
+    valid = andI(valid, applyMaskMod(*this, a, head, row, key));
   return select(valid, x, negInf());
 }
 

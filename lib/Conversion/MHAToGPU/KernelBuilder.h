@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/Support/Alignment.h"
 
@@ -26,6 +27,8 @@ namespace mlir::mha::kernels {
 
 /// Bytes of one element of the integer or float type `t`.
 inline int64_t byteWidth(Type t) { return t.getIntOrFloatBitWidth() / 8; }
+
+struct KernelArgs;
 
 /// Index and float arithmetic shorthands over an ImplicitLocOpBuilder.
 struct KernelBuilder {
@@ -88,12 +91,12 @@ struct KernelBuilder {
   /// so that exp2 gives 0 instead of NaN.
   Value safeMax(Value m);
 
-  /// Applies Skv, the causal diagonal and the window (ScoreModifiers.h), an
-  /// i1 mask (false -> -inf) or a float mask (added, in log2 units) to the
-  /// score `x` of (row, key).
-  Value maskScore(Value x, Value row, Value key, Value sq, Value skv,
-                  Value maskBuf, Value batch, Value head,
-                  ArrayRef<Value> maskStrides);
+  /// Applies Skv, the causal diagonal, the window and mask_mod
+  /// (ScoreModifiers.h), an i1 mask (false -> -inf) or a float mask (added,
+  /// in log2 units) of the kernel's arguments `a` to the score `x` of query
+  /// `row` of `head` and `key`.
+  Value maskScore(Value x, Value row, Value key, Value head,
+                  const KernelArgs &a);
 };
 
 /// The arguments of an attention kernel (AttentionKernels.h) and the block
@@ -101,6 +104,7 @@ struct KernelBuilder {
 struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, sq, skv, splits;
   Value alibi, sinks, lseOut; // variants: f32 [H], f32 [H], f32 [B, H, Sq]
+  IRMapping captures; // values the modifier regions capture -> kernel values
   Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;

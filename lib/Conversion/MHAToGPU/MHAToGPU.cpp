@@ -11,6 +11,7 @@
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
 
 #include "AttentionKernels.h"
+#include "ScoreModifiers.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Utils/AttentionShape.h"
 
@@ -132,6 +133,12 @@ private:
       inputs.push_back(flatten(mask));
     if (mask)
       maskArgs = maskStrides(hostBuffers.back());
+    // Values the modifier regions capture: tensors go to the device.
+    if (config.modifiers)
+      for (Value capture : kernels::kernelCaptures(op))
+        maskArgs.push_back(isa<RankedTensorType>(capture.getType())
+                               ? toDevice(capture)
+                               : capture);
     // Variants: per-head f32 operands, and the lse result [B, H, Sq].
     if (Value alibi = op.getAlibi())
       inputs.push_back(flatten(toDevice(alibi)));
@@ -402,10 +409,9 @@ struct ConvertMHAToGPUPass
     module.walk([&](Operation *op) {
       if (auto a = dyn_cast<AttentionOp>(op)) {
         ops.push_back(a);
-        // Every named variant is implemented (ScoreModifiers.h).
-        if (failed(refuseUnsupportedVariants(
-                a, "convert-mha-to-gpu",
-                {"window", "softcap", "alibi", "sinks", "lse"})))
+        // Every variant is implemented (ScoreModifiers.h); the modifier
+        // regions must hold what a kernel can run.
+        if (failed(kernels::verifyModifiersForKernel(a, "convert-mha-to-gpu")))
           failedOp = true;
       } else if (isa<MultiHeadAttentionOp>(op)) {
         op->emitError() << "convert-mha-to-gpu expects attention ops only; "
@@ -465,6 +471,13 @@ private:
     c.alibi = shape.hasAlibi;
     c.sinks = shape.hasSinks;
     c.lse = shape.returnsLse;
+    c.scoreMod = op.hasScoreMod();
+    c.maskMod = op.hasMaskMod();
+    if (c.scoreMod || c.maskMod) {
+      c.modifiers = op;
+      for (Value capture : kernels::kernelCaptures(op))
+        c.captureTypes.push_back(kernels::kernelCaptureType(capture));
+    }
     if (shape.hasMask()) {
       c.maskElementType = shape.maskType.getElementType();
       c.mask = shape.hasBoolMask() ? MaskKind::Bool : MaskKind::Float;

@@ -84,9 +84,7 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
           for (int64_t i = 0; i < 4; ++i) {
             const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
             Value key = tkb.add(tkb.add(t0, lanes.t2), nt * 8 + (i & 1));
-            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, a.sq, a.skv,
-                                      a.mask, a.batch, row.head,
-                                      a.maskStrides));
+            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a));
           }
         scf::YieldOp::create(tib, y);
       },
@@ -106,8 +104,8 @@ SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
   for (int64_t nt = 0; nt < nKeyTiles; ++nt)
     for (int64_t i = 0; i < 4; ++i) {
       int hh = i < 2 ? 0 : 1;
-      x[nt * 4 + i] = modifyScore(kb, x[nt * 4 + i], lanes.mods[hh],
-                                  distance[hh], nt * 8 + (i & 1));
+      x[nt * 4 + i] = modifyScore(kb, a, x[nt * 4 + i], lanes.mods[hh],
+                                  distance[hh], key0, nt * 8 + (i & 1));
     }
   maskTile(kb, a, lanes, t0, x);
 

@@ -188,10 +188,10 @@ SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
       k2.toF32(vector::LoadOp::create(kbb, vecD, ks, ValueRange{j, k2.c(0)}));
   Value dot = vector::ReductionOp::create(kbb, vector::CombiningKind::ADD,
                                           arith::MulFOp::create(kbb, qv, kj));
-  Value x = modifyScore(k2, dot, mods, alibiDistance(k2, mods, key), 0);
-  if (cfg.mask != MaskKind::None)
-    x = k2.maskScore(x, row.q, key, a.sq, a.skv, a.mask, a.batch, row.head,
-                     a.maskStrides);
+  Value x =
+      modifyScore(k2, a, dot, mods, alibiDistance(k2, mods, key), key, 0);
+  if (cfg.mask != MaskKind::None || cfg.maskMod)
+    x = k2.maskScore(x, row.q, key, row.head, a);
   Value m = state[0], l = state[1], acc = state[2];
   Value mNew = k2.fmax(m, x);
   Value base = k2.safeMax(mNew);

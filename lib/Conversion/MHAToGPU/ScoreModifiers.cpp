@@ -2,7 +2,15 @@
 
 #include "ScoreModifiers.h"
 
+#include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/Modifiers.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -36,7 +44,7 @@ std::pair<Value, Value> kernels::keyRange(KernelBuilder &kb, Value minQ,
 Value kernels::tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
                           Value maxQ, Value sq, Value skv) {
   const AttentionKernelConfig &cfg = kb.cfg;
-  if (cfg.mask != MaskKind::None)
+  if (cfg.mask != MaskKind::None || cfg.maskMod)
     return kb.boolean(false);
   Value shift = kb.sub(skv, sq);
   Value full = kb.le(kb.add(t0, n), skv);
@@ -55,6 +63,8 @@ RowModifiers kernels::rowModifiers(KernelBuilder &kb, const KernelArgs &a,
                                    const RowRef &row) {
   const AttentionKernelConfig &cfg = kb.cfg;
   RowModifiers rm;
+  rm.head = row.head;
+  rm.q = row.q;
   if (cfg.alibi) {
     rm.alignedQ = kb.add(row.q, kb.sub(a.skv, a.sq));
     rm.slope = kb.fmul(memref::LoadOp::create(kb.b, a.alibi, row.head),
@@ -86,8 +96,9 @@ static Value fma(KernelBuilder &kb, Value a, Value b, Value c) {
   return LLVM::FMAOp::create(kb.b, a, b, c);
 }
 
-Value kernels::modifyScore(KernelBuilder &kb, Value raw, const RowModifiers &rm,
-                           Value distance, int64_t offset) {
+Value kernels::modifyScore(KernelBuilder &kb, const KernelArgs &a, Value raw,
+                           const RowModifiers &rm, Value distance, Value key0,
+                           int64_t offset) {
   const AttentionKernelConfig &cfg = kb.cfg;
   Value x;
   if (cfg.softcap) {
@@ -110,7 +121,196 @@ Value kernels::modifyScore(KernelBuilder &kb, Value raw, const RowModifiers &rm,
     Value d = offset ? kb.fadd(distance, kb.cf(double(offset))) : distance;
     x = fma(kb, rm.slope, d, x);
   }
+  if (cfg.scoreMod) {
+    // The region sees the natural-log score; keys past Skv (masked later)
+    // are clamped so that captured tensors are read in bounds.
+    Value key = kb.add(key0, offset);
+    key = kb.max(kb.min(key, kb.sub(a.skv, kb.c(1))), kb.c(0));
+    Value s = kb.fmul(x, kb.cf(M_LN2));
+    s = inlineScoreMod(kb.b, kb.b.getLoc(), cast<AttentionOp>(cfg.modifiers),
+                       s, {a.batch, rm.head, rm.q, key}, &a.captures);
+    x = kb.fmul(s, kb.cf(M_LOG2E));
+  }
   return x;
+}
+
+Value kernels::applyMaskMod(KernelBuilder &kb, const KernelArgs &a, Value head,
+                            Value q, Value key) {
+  Value qc = kb.max(kb.min(q, kb.sub(a.sq, kb.c(1))), kb.c(0));
+  Value keyc = kb.max(kb.min(key, kb.sub(a.skv, kb.c(1))), kb.c(0));
+  return inlineMaskMod(kb.b, kb.b.getLoc(),
+                       cast<AttentionOp>(kb.cfg.modifiers),
+                       {a.batch, head, qc, keyc}, &a.captures);
+}
+
+SmallVector<Value> kernels::kernelCaptures(Operation *op) {
+  SmallVector<Value> captures;
+  for (Value v : getModifierCaptures(cast<AttentionOp>(op)))
+    if (isa<RankedTensorType>(v.getType()) || !matchPattern(v, m_Constant()))
+      captures.push_back(v);
+  return captures;
+}
+
+Type kernels::kernelCaptureType(Value capture) {
+  if (auto t = dyn_cast<RankedTensorType>(capture.getType()))
+    return MemRefType::get(t.getShape(), t.getElementType());
+  return capture.getType();
+}
+
+LogicalResult kernels::verifyModifiersForKernel(Operation *op,
+                                                StringRef pass) {
+  auto attention = cast<AttentionOp>(op);
+  for (Value v : getModifierCaptures(attention)) {
+    Type t = v.getType();
+    bool scalar = t.isIntOrIndexOrFloat();
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!scalar && !(tensor && tensor.getElementType().isIntOrFloat()))
+      return op->emitOpError()
+             << pass << ": a score_mod / mask_mod region captures a value of "
+             << "type " << t
+             << ", but kernels take only ranked tensors of integers or "
+                "floats and scalars";
+    if (!tensor)
+      continue;
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (!op->isProperAncestor(user))
+        continue;
+      if (!isa<tensor::ExtractOp, tensor::DimOp>(user))
+        return user->emitOpError()
+               << "reads a tensor captured by a score_mod / mask_mod region, "
+                  "which "
+               << pass << " supports only through tensor.extract and tensor.dim";
+    }
+  }
+  WalkResult result = op->walk([&](Operation *inner) {
+    if (inner == op || !op->isProperAncestor(inner))
+      return WalkResult::advance();
+    StringRef dialect = inner->getDialect()
+                            ? inner->getDialect()->getNamespace()
+                            : StringRef();
+    if (isa<tensor::ExtractOp, tensor::DimOp, YieldOp>(inner) ||
+        llvm::is_contained({"arith", "math", "index", "scf"}, dialect))
+      return WalkResult::advance();
+    inner->emitOpError() << "in a score_mod / mask_mod region is not "
+                            "supported by "
+                         << pass << " (kernels run arith, math, index and "
+                                    "scf ops and tensor.extract)";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
+void kernels::mapCaptures(OpBuilder &b, Location loc,
+                          const AttentionKernelConfig &cfg, ValueRange args,
+                          KernelArgs &a) {
+  auto attention = cast<AttentionOp>(cfg.modifiers);
+  unsigned next = 0;
+  for (Value v : getModifierCaptures(attention)) {
+    if (isa<RankedTensorType>(v.getType())) {
+      // A tensor view of the argument; finalizeModifiers rewrites its reads.
+      a.captures.map(v, bufferization::ToTensorOp::create(
+                            b, loc, v.getType(), args[next++],
+                            /*restrict=*/true, /*writable=*/false));
+    } else if (matchPattern(v, m_Constant())) {
+      a.captures.map(v, b.clone(*v.getDefiningOp())->getResult(0));
+    } else {
+      a.captures.map(v, args[next++]);
+    }
+  }
+}
+
+/// Replaces the f32 math op `op` by arith / LLVM ops that NVPTX lowers to
+/// instructions; leaves any other op (convert-gpu-to-nvvm makes it a
+/// libdevice call, which gpu-module-to-binary links from the toolkit).
+static void lowerMathWithoutLibdevice(Operation *op) {
+  if (op->getNumResults() != 1 || !op->getResult(0).getType().isF32())
+    return;
+  ImplicitLocOpBuilder b(op->getLoc(), op);
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto bits = [&](Value x) { return arith::BitcastOp::create(b, i32, x); };
+  auto fromBits = [&](Value x) { return arith::BitcastOp::create(b, f32, x); };
+  auto mask = [&](Value x, uint32_t m) {
+    return arith::AndIOp::create(
+        b, bits(x), arith::ConstantOp::create(b, b.getI32IntegerAttr(m)));
+  };
+  auto absf = [&](Value x) { return fromBits(mask(x, 0x7fffffffu)); };
+  // floor through a conversion to integer, exact where |x| < 2^23 (beyond,
+  // x is an integer already).
+  auto floorf = [&](Value x) {
+    Value t = arith::SIToFPOp::create(b, f32,
+                                      arith::FPToSIOp::create(b, i32, x));
+    Value above = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, t, x);
+    Value one = arith::ConstantOp::create(b, b.getF32FloatAttr(1.0f));
+    Value f = arith::SelectOp::create(b, above,
+                                      arith::SubFOp::create(b, t, one), t);
+    Value big = arith::CmpFOp::create(
+        b, arith::CmpFPredicate::UGE, absf(x),
+        arith::ConstantOp::create(b, b.getF32FloatAttr(8388608.0f)));
+    return arith::SelectOp::create(b, big, x, f).getResult();
+  };
+  Value r;
+  if (auto fma = dyn_cast<math::FmaOp>(op))
+    r = LLVM::FMAOp::create(b, fma.getA(), fma.getB(), fma.getC());
+  else if (auto abs = dyn_cast<math::AbsFOp>(op))
+    r = absf(abs.getOperand());
+  else if (auto fl = dyn_cast<math::FloorOp>(op))
+    r = floorf(fl.getOperand());
+  else if (auto ce = dyn_cast<math::CeilOp>(op))
+    r = arith::NegFOp::create(
+        b, floorf(arith::NegFOp::create(b, ce.getOperand())));
+  else if (auto cs = dyn_cast<math::CopySignOp>(op))
+    r = fromBits(arith::OrIOp::create(b, mask(cs.getLhs(), 0x7fffffffu),
+                                      mask(cs.getRhs(), 0x80000000u)));
+  else
+    return;
+  op->getResult(0).replaceAllUsesWith(r);
+  op->erase();
+}
+
+void kernels::finalizeModifiers(gpu::GPUFuncOp fn) {
+  SmallVector<bufferization::ToTensorOp> views;
+  fn.walk([&](bufferization::ToTensorOp op) { views.push_back(op); });
+  for (bufferization::ToTensorOp view : views) {
+    Value buffer = view.getBuffer();
+    for (Operation *user : llvm::make_early_inc_range(view->getUsers())) {
+      OpBuilder b(user);
+      if (auto extract = dyn_cast<tensor::ExtractOp>(user)) {
+        Value load = memref::LoadOp::create(b, extract.getLoc(), buffer,
+                                            extract.getIndices());
+        extract.getResult().replaceAllUsesWith(load);
+      } else {
+        auto dim = cast<tensor::DimOp>(user);
+        Value size =
+            memref::DimOp::create(b, dim.getLoc(), buffer, dim.getIndex());
+        dim.getResult().replaceAllUsesWith(size);
+      }
+      user->erase();
+    }
+    view->erase();
+  }
+  // The regions' math functions become polynomials, and the f32 fma, absf,
+  // floor, ceil and copysign left (of the polynomials or the regions)
+  // instructions: convert-gpu-to-nvvm would make them libdevice calls. The
+  // kernels' own exp2 and log2 stay.
+  auto collectMathOps = [&] {
+    SmallVector<Operation *> ops;
+    fn.walk([&](Operation *op) {
+      if (isa_and_nonnull<math::MathDialect>(op->getDialect()) &&
+          !isa<math::Exp2Op, math::Log2Op>(op))
+        ops.push_back(op);
+    });
+    return ops;
+  };
+  SmallVector<Operation *> mathOps = collectMathOps();
+  if (mathOps.empty())
+    return;
+  MLIRContext *ctx = fn.getContext();
+  RewritePatternSet approximations(ctx);
+  populateMathPolynomialApproximationPatterns(approximations);
+  (void)applyOpPatternsGreedily(mathOps, std::move(approximations));
+  for (Operation *op : collectMathOps())
+    lowerMathWithoutLibdevice(op);
 }
 
 Value kernels::rowInverse(KernelBuilder &kb, const RowModifiers &rm, Value m,

@@ -41,10 +41,11 @@ std::pair<Value, Value> keyRange(KernelBuilder &kb, Value minQ, Value maxQ,
 Value tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
                  Value maxQ, Value sq, Value skv);
 
-/// Per-row values of the modifiers: the aligned query position i' (with
-/// ALiBi), the ALiBi slope and the sink logit in log2 units; null where the
-/// op has none.
+/// Per-row values of the modifiers: the row's query (head, index q) for
+/// score_mod, the aligned query position i' (with ALiBi), the ALiBi slope and
+/// the sink logit in log2 units; null where the op has none.
 struct RowModifiers {
+  Value head, q;
   Value alignedQ, slope, sink;
 };
 RowModifiers rowModifiers(KernelBuilder &kb, const KernelArgs &a,
@@ -55,10 +56,39 @@ RowModifiers rowModifiers(KernelBuilder &kb, const KernelArgs &a,
 Value alibiDistance(KernelBuilder &kb, const RowModifiers &rm, Value key0);
 
 /// The score in log2 units of the raw product `raw` = q.k of key `key0 +
-/// offset`: scale, softcap c * tanh(s / c) and ALiBi slope * (j - i').
-/// `distance` is alibiDistance(key0).
-Value modifyScore(KernelBuilder &kb, Value raw, const RowModifiers &rm,
-                  Value distance, int64_t offset);
+/// offset`: scale, softcap c * tanh(s / c), ALiBi slope * (j - i') and the
+/// score_mod region (on the natural-log score). `distance` is
+/// alibiDistance(key0).
+Value modifyScore(KernelBuilder &kb, const KernelArgs &a, Value raw,
+                  const RowModifiers &rm, Value distance, Value key0,
+                  int64_t offset);
+
+/// The mask_mod region at (batch, head, q, key), with q and key clamped into
+/// range so that captured tensors are read in bounds: true when visible.
+Value applyMaskMod(KernelBuilder &kb, const KernelArgs &a, Value head, Value q,
+                   Value key);
+
+/// The values the modifier regions of `op` capture that its kernel takes as
+/// arguments (scalar constants are cloned into the kernel instead), and the
+/// argument type of each (a memref of the same shape for a tensor).
+SmallVector<Value> kernelCaptures(Operation *op);
+Type kernelCaptureType(Value capture);
+
+/// Fails, with one error naming the culprit, when the modifier regions of
+/// `op` hold what a kernel cannot run: ops outside arith, math, index and
+/// scf, captured tensors read other than by tensor.extract / tensor.dim,
+/// captures that are neither ranked tensors nor scalars.
+LogicalResult verifyModifiersForKernel(Operation *op, StringRef pass);
+
+/// At the kernel's entry: maps the captures of `cfg.modifiers` to the kernel
+/// arguments `args` (kernelCaptures order) in `a.captures`.
+void mapCaptures(OpBuilder &b, Location loc, const AttentionKernelConfig &cfg,
+                 ValueRange args, KernelArgs &a);
+
+/// After the body is built: reads of captured tensors become memref loads of
+/// the kernel arguments, and math functions of the regions (tanh, exp, erf,
+/// ...) become polynomials, so that no libdevice call is left.
+void finalizeModifiers(gpu::GPUFuncOp fn);
 
 /// 1 / (l + exp2(sink - m)) of a row with running max `m` and sum `l` (log2
 /// units), 0 for a row that saw no key. Sinks are added by the combine

@@ -58,3 +58,35 @@ func.func @mma_d128(%q: tensor<1x2x300x128xbf16>, %k: tensor<1x2x300x128xbf16>,
         tensor<1x2x300x128xbf16> -> tensor<1x2x300x128xbf16>
   return %o : tensor<1x2x300x128xbf16>
 }
+
+// -----
+
+// score_mod / mask_mod regions run in the kernels; what a kernel cannot run
+// is named.
+func.func @captured_tensor_not_extracted(%q: tensor<1x2x16x16xf16>, %k: tensor<1x2x16x16xf16>, %v: tensor<1x2x16x16xf16>, %ids: tensor<16xi32>) -> tensor<1x2x16x16xf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16> -> tensor<1x2x16x16xf16>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %c0 = arith.constant 0 : i32
+      // expected-error @below {{'tensor.insert' op reads a tensor captured by a score_mod / mask_mod region, which convert-mha-to-gpu supports only through tensor.extract and tensor.dim}}
+      %t = tensor.insert %c0 into %ids[%i] : tensor<16xi32>
+      %x = tensor.extract %t[%j] : tensor<16xi32>
+      %p = arith.cmpi eq, %x, %c0 : i32
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x16x16xf16>
+}
+
+// -----
+
+func.func @vector_op_in_score_mod(%q: tensor<1x2x16x16xf16>, %k: tensor<1x2x16x16xf16>, %v: tensor<1x2x16x16xf16>) -> tensor<1x2x16x16xf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16> -> tensor<1x2x16x16xf16>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      // expected-error @below {{'vector.broadcast' op in a score_mod / mask_mod region is not supported by convert-mha-to-gpu (kernels run arith, math, index and scf ops and tensor.extract)}}
+      %w = vector.broadcast %s : f32 to vector<2xf32>
+      %r = vector.extract %w[1] : f32 from vector<2xf32>
+      mha.yield %r : f32
+    }
+  return %o : tensor<1x2x16x16xf16>
+}
