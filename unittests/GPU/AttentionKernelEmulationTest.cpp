@@ -541,6 +541,9 @@ std::vector<EmuCase> cases() {
   v.push_back(withVariants(mma("bf16", 4, 2, 200, 200, 64, true, 32),
                            "mma_bf16_window_causal_gqa", window));
   v.back().mmaSync = 4 * 9 * 8 * 32;
+  v.push_back(mma("bf16", 4, 2, 200, 200, 64, true, 32));
+  v.back().name = "mma_bf16_causal_gqa_kv_tile_32";
+  v.back().mmaSync = 4 * 11 * 8 * 32;
   v.push_back(withVariants(mma("f16", 2, 2, 40, 130, 64, false, 32),
                            "mma_f16_window_both_sq_lt_skv", windowBoth));
   v.push_back(withVariants(mma("bf16", 2, 1, 70, 90, 64, false, 0, 1.0),
