@@ -537,13 +537,13 @@ std::vector<EmuCase> cases() {
   };
   // Query tiles 0-127 and 128-199 visit kv tiles [0, 4) and [2, 7) of 32
   // keys (causal alone: [0, 7)), 9 tiles of 8 warps x 32 mma.sync (QK^T:
-  // D / 16 x 32 / 8, PV: 32 / 16 x Dv / 8) per head: 9216 (causal: 11264).
-  v.push_back(withVariants(mma("bf16", 4, 2, 200, 200, 64, true, 32),
+  // D / 16 x 32 / 8, PV: 32 / 16 x Dv / 8) per head: 4608 (causal: 5632).
+  v.push_back(withVariants(mma("bf16", 2, 1, 200, 200, 64, true, 32),
                            "mma_bf16_window_causal_gqa", window));
-  v.back().mmaSync = 4 * 9 * 8 * 32;
-  v.push_back(mma("bf16", 4, 2, 200, 200, 64, true, 32));
+  v.back().mmaSync = 2 * 9 * 8 * 32;
+  v.push_back(mma("bf16", 2, 1, 200, 200, 64, true, 32));
   v.back().name = "mma_bf16_causal_gqa_kv_tile_32";
-  v.back().mmaSync = 4 * 11 * 8 * 32;
+  v.back().mmaSync = 2 * 11 * 8 * 32;
   v.push_back(withVariants(mma("f16", 2, 2, 40, 130, 64, false, 32),
                            "mma_f16_window_both_sq_lt_skv", windowBoth));
   v.push_back(withVariants(mma("bf16", 2, 1, 70, 90, 64, false, 0, 1.0),

@@ -38,16 +38,24 @@ Value KernelBuilder::safeMax(Value m) {
   return select(isInf, cf(0), m);
 }
 
-Value KernelBuilder::maskScore(Value x, Value row, Value key, Value head,
-                               const KernelArgs &a) {
-  Value sq = a.sq, skv = a.skv, maskBuf = a.mask, batch = a.batch;
-  ArrayRef<Value> maskStrides = a.maskStrides;
-  Value valid = lt(key, skv);
-  Value aligned = add(row, sub(skv, sq));
+Value KernelBuilder::keyVisible(Value row, Value key, Value head,
+                                const KernelArgs &a) {
+  Value valid = lt(key, a.skv);
+  Value aligned = add(row, sub(a.skv, a.sq));
   if (int64_t right = effectiveRightBound(cfg); right >= 0)
     valid = andI(valid, le(key, add(aligned, right)));
   if (cfg.windowLeft >= 0)
     valid = andI(valid, le(sub(aligned, c(cfg.windowLeft)), key));
+  if (cfg.maskMod)
+    valid = andI(valid, applyMaskMod(*this, a, head, row, key));
+  return valid;
+}
+
+Value KernelBuilder::maskScore(Value x, Value row, Value key, Value head,
+                               const KernelArgs &a, Value visible) {
+  Value sq = a.sq, skv = a.skv, maskBuf = a.mask, batch = a.batch;
+  ArrayRef<Value> maskStrides = a.maskStrides;
+  Value valid = visible ? visible : keyVisible(row, key, head, a);
   if (cfg.mask != MaskKind::None) {
     Value rowc = max(min(row, sub(sq, c(1))), c(0));
     Value keyc = max(min(key, sub(skv, c(1))), c(0));
@@ -59,8 +67,6 @@ Value KernelBuilder::maskScore(Value x, Value row, Value key, Value head,
     else
       x = fadd(x, fmul(toF32(m), cf(M_LOG2E)));
   }
-  if (cfg.maskMod)
-    valid = andI(valid, applyMaskMod(*this, a, head, row, key));
   return select(valid, x, negInf());
 }
 

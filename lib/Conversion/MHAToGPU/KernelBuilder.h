@@ -95,8 +95,13 @@ struct KernelBuilder {
   /// (ScoreModifiers.h), an i1 mask (false -> -inf) or a float mask (added,
   /// in log2 units) of the kernel's arguments `a` to the score `x` of query
   /// `row` of `head` and `key`.
+  /// `visible`: keyVisible, when the caller has it.
   Value maskScore(Value x, Value row, Value key, Value head,
-                  const KernelArgs &a);
+                  const KernelArgs &a, Value visible = Value());
+
+  /// Whether query `row` of `head` sees `key` by Skv, the causal diagonal,
+  /// the window and mask_mod (the mask operand aside).
+  Value keyVisible(Value row, Value key, Value head, const KernelArgs &a);
 };
 
 /// The arguments of an attention kernel (AttentionKernels.h) and the block

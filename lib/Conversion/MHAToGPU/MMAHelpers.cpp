@@ -68,7 +68,8 @@ SmallVector<Value> MmaLoopState::next(const SoftmaxStep &step, ValueRange acc) {
 /// or a window edge, or with a mask operand. Full tiles pay one uniform
 /// branch.
 static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
-                     Value t0, SmallVectorImpl<Value> &x) {
+                     Value t0, SmallVectorImpl<Value> &x,
+                     ArrayRef<Value> visible) {
   const AttentionKernelConfig &cfg = kb.cfg;
   const int64_t BN = cfg.blockN;
   Value full = tileIsFull(kb, t0, BN, lanes.minQ, lanes.maxQ, a.sq, a.skv);
@@ -84,7 +85,9 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
           for (int64_t i = 0; i < 4; ++i) {
             const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
             Value key = tkb.add(tkb.add(t0, lanes.t2), nt * 8 + (i & 1));
-            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a));
+            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a,
+                                      visible.empty() ? Value()
+                                                      : visible[nt * 4 + i]));
           }
         scf::YieldOp::create(tib, y);
       },
@@ -95,7 +98,7 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
 SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
                                  const BlockPlan &plan, const LaneLayout &lanes,
                                  Value t0, SmallVectorImpl<Value> &x,
-                                 ValueRange state) {
+                                 ValueRange state, ArrayRef<Value> visible) {
   const int64_t nKeyTiles = kb.cfg.blockN / 8;
   // Element (nt, i) is key t0 + 2t + 8 nt + (i & 1) of row i < 2 ? g : g + 8.
   Value key0 = kb.add(t0, lanes.t2);
@@ -107,7 +110,7 @@ SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
       x[nt * 4 + i] = modifyScore(kb, a, x[nt * 4 + i], lanes.mods[hh],
                                   distance[hh], key0, nt * 8 + (i & 1));
     }
-  maskTile(kb, a, lanes, t0, x);
+  maskTile(kb, a, lanes, t0, x, visible);
 
   SoftmaxStep step;
   for (int hh = 0; hh < 2; ++hh) {
@@ -128,6 +131,35 @@ SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
     step.l[hh] = sum; // this lane's partial row sum
   }
   return step;
+}
+
+SmallVector<Value> kernels::tileVisibility(KernelBuilder &kb, KernelArgs &a,
+                                           const LaneLayout &lanes, Value t0) {
+  SmallVector<Value> bits;
+  for (int64_t nt = 0; nt < kb.cfg.blockN / 8; ++nt)
+    for (int64_t i = 0; i < 4; ++i) {
+      const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
+      Value key = kb.add(kb.add(t0, lanes.t2), nt * 8 + (i & 1));
+      bits.push_back(kb.keyVisible(row.q, key, row.head, a));
+    }
+  return bits;
+}
+
+Value kernels::warpAny(KernelBuilder &kb, ArrayRef<Value> bits) {
+  Value any = bits.front();
+  for (Value bit : bits.drop_front())
+    any = arith::OrIOp::create(kb.b, any, bit);
+  Value word =
+      arith::ExtUIOp::create(kb.b, kb.b.getI32Type(), any).getResult();
+  for (int32_t off : {1, 2, 4, 8, 16}) {
+    Value other =
+        gpu::ShuffleOp::create(kb.b, word, off, 32, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    word = arith::OrIOp::create(kb.b, word, other);
+  }
+  return arith::CmpIOp::create(
+      kb.b, arith::CmpIPredicate::ne, word,
+      arith::ConstantOp::create(kb.b, kb.b.getI32IntegerAttr(0)));
 }
 
 SmallVector<Value> kernels::rescaleAccumulators(KernelBuilder &kb,

@@ -70,9 +70,20 @@ struct MmaLoopState {
 /// scales them into log2 units with the score modifiers (modifyScore), masks
 /// them where the tile is partial for the warp's rows (tileIsFull) and
 /// replaces them with p = exp2(x - m).
+/// `visible`: tileVisibility of the tile, when the caller has it.
 SoftmaxStep softmaxTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
                         const LaneLayout &lanes, Value t0,
-                        SmallVectorImpl<Value> &x, ValueRange state);
+                        SmallVectorImpl<Value> &x, ValueRange state,
+                        ArrayRef<Value> visible = {});
+
+/// keyVisible of each of the lane's elements of the tile of keys from `t0`,
+/// in the accumulator layout.
+SmallVector<Value> tileVisibility(KernelBuilder &kb, KernelArgs &a,
+                                  const LaneLayout &lanes, Value t0);
+
+/// Whether any element of `bits` is true in any lane of the warp (an OR,
+/// then XOR shuffles: warp-uniform).
+Value warpAny(KernelBuilder &kb, ArrayRef<Value> bits);
 
 /// The accumulators of `state` times the step's alpha of their row.
 SmallVector<Value> rescaleAccumulators(KernelBuilder &kb, ValueRange state,
