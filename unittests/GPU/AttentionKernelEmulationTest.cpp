@@ -127,8 +127,8 @@ TEST_P(KernelEmulation, MatchesOracle) {
       (c.sinks ? "sinks(%sinks : " + headType + ") " : "") + "{" + attrs +
       "} : " + tensorType(qs, c.dtype) + ", " + tensorType(ks, c.dtype) + ", " +
       tensorType(vs, c.dtype) + (maskType.empty() ? "" : ", " + maskType) +
-      " -> " + resultTypes + "\n  return %o" + (c.lse ? ", %lse" : "") +
-      " : " + resultTypes + "\n}\n";
+      " -> " + resultTypes + "\n  return %o" + (c.lse ? ", %lse" : "") + " : " +
+      resultTypes + "\n}\n";
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(src, context.get());
   ASSERT_TRUE(module) << src;
@@ -181,7 +181,8 @@ TEST_P(KernelEmulation, MatchesOracle) {
     out.set(i, 12345.0f);
   // Slopes as ALiBi makes them (2^(-8 (h + 1) / H)); sinks around the
   // scores' magnitude, so that they matter without dominating.
-  HostTensor slopes(DType::F32, {c.h}), sinks = randomTensor(DType::F32, {c.h}, 5, 2.0f);
+  HostTensor slopes(DType::F32, {c.h}),
+      sinks = randomTensor(DType::F32, {c.h}, 5, 2.0f);
   for (int64_t h = 0; h < c.h; ++h)
     slopes.set(h, std::exp2(-8.0 * double(h + 1) / double(c.h)));
   HostTensor lse(DType::F32, {c.b, c.h, c.sq});
@@ -293,8 +294,8 @@ TEST_P(KernelEmulation, MatchesOracle) {
   for (int64_t h = 0; h < c.h && c.sinks; ++h)
     attrs2.sinks.push_back(sinks.get(h));
   HostTensor expectedLse(DType::F32, {c.b, c.h, c.sq});
-  HostTensor expected = oracleAttention(q, k, v, mask ? &*mask : nullptr,
-                                        attrs2, &expectedLse);
+  HostTensor expected =
+      oracleAttention(q, k, v, mask ? &*mask : nullptr, attrs2, &expectedLse);
   Comparison cmp = compare(out, expected, Tolerance::defaultFor(dt));
   EXPECT_TRUE(cmp.passed())
       << c.name << ": max_abs_err=" << cmp.maxAbsError
@@ -528,12 +529,24 @@ std::vector<EmuCase> cases() {
     c.sinks = true;
     c.lse = true;
   });
-  auto mma = [](std::string dt, int64_t h, int64_t hkv, int64_t sq,
-                int64_t skv, int64_t d, bool causal, int64_t kvTile = 0,
+  auto mma = [](std::string dt, int64_t h, int64_t hkv, int64_t sq, int64_t skv,
+                int64_t d, bool causal, int64_t kvTile = 0,
                 std::optional<double> scale = std::nullopt) {
-    return EmuCase{"",      dt,    1,     h,  hkv, sq,
-                   skv,     d,     d,     causal, "", {},
-                   AttentionKernelKind::Auto, scale, kvTile};
+    return EmuCase{"",
+                   dt,
+                   1,
+                   h,
+                   hkv,
+                   sq,
+                   skv,
+                   d,
+                   d,
+                   causal,
+                   "",
+                   {},
+                   AttentionKernelKind::Auto,
+                   scale,
+                   kvTile};
   };
   // Query tiles 0-127 and 128-199 visit kv tiles [0, 4) and [2, 7) of 32
   // keys (causal alone: [0, 7)), 9 tiles of 8 warps x 32 mma.sync (QK^T:
@@ -575,8 +588,7 @@ std::vector<EmuCase> cases() {
   v.push_back(withVariants(simt("f32", 4, 2, 70, 50, 8, true),
                            "simt_f32_all_variants_gqa_empty_rows", all));
   v.push_back(withVariants(simt("bf16", 2, 1, 33, 47, 24, false),
-                           "simt_bf16_softcap_alibi",
-                           variant([](EmuCase &c) {
+                           "simt_bf16_softcap_alibi", variant([](EmuCase &c) {
                              c.softcap = 1.5;
                              c.alibi = true;
                            })));

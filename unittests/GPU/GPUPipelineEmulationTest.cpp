@@ -83,9 +83,9 @@ std::vector<EntryCase> cases() {
     v.push_back({variants, e, ""});
   // (bf16_decode_window_sinks_lse splits 3 ways with the window's first
   // tile > 0; on a GPU variants.mlir also runs kv-splits=1.)
-  for (const char *e : {"bf16_window_causal_gqa_lse", "f16_softcap_alibi_sinks",
-                        "bf16_document_causal_gqa",
-                        "f16_prefix_lm_softcap_mod_lse"})
+  for (const char *e :
+       {"bf16_window_causal_gqa_lse", "f16_softcap_alibi_sinks",
+        "bf16_document_causal_gqa", "f16_prefix_lm_softcap_mod_lse"})
     v.push_back({variants, e, "chip=sm_90a kernel=wgmma"});
   // score_mod / mask_mod: captured tensors and scalars, math functions,
   // rows that see nothing, flash-decoding, the SIMT kernel.

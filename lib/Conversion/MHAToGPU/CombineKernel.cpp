@@ -113,10 +113,10 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
         // (b * H + h) * Sq + q.
         Value denominator = sum;
         if (sinks) {
-          Value head = k.rem(arith::DivUIOp::create(ib, row, sq),
-                             config.numHeads);
-          Value sink = k.fmul(memref::LoadOp::create(ib, sinks, head),
-                              k.cf(M_LOG2E));
+          Value head =
+              k.rem(arith::DivUIOp::create(ib, row, sq), config.numHeads);
+          Value sink =
+              k.fmul(memref::LoadOp::create(ib, sinks, head), k.cf(M_LOG2E));
           denominator = k.fadd(sum, k.exp2(k.fsub(sink, base)));
         }
         Value inv = k.select(k.isZero(denominator), k.cf(0),

@@ -85,9 +85,9 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
           for (int64_t i = 0; i < 4; ++i) {
             const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
             Value key = tkb.add(tkb.add(t0, lanes.t2), nt * 8 + (i & 1));
-            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a,
-                                      visible.empty() ? Value()
-                                                      : visible[nt * 4 + i]));
+            y.push_back(
+                tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a,
+                              visible.empty() ? Value() : visible[nt * 4 + i]));
           }
         scf::YieldOp::create(tib, y);
       },
@@ -149,8 +149,7 @@ Value kernels::warpAny(KernelBuilder &kb, ArrayRef<Value> bits) {
   Value any = bits.front();
   for (Value bit : bits.drop_front())
     any = arith::OrIOp::create(kb.b, any, bit);
-  Value word =
-      arith::ExtUIOp::create(kb.b, kb.b.getI32Type(), any).getResult();
+  Value word = arith::ExtUIOp::create(kb.b, kb.b.getI32Type(), any).getResult();
   for (int32_t off : {1, 2, 4, 8, 16}) {
     Value other =
         gpu::ShuffleOp::create(kb.b, word, off, 32, gpu::ShuffleMode::XOR)

@@ -121,8 +121,8 @@ void SimtKernel::build() {
         vector::ExtractOp::create(b, tiles.getResult(2), ArrayRef<int64_t>{i}));
   Value always = kb.boolean(true);
   Value m = tiles.getResult(0), l = tiles.getResult(1);
-  storeRow(kb, a, plan, row, kb.c(0), values, m, l,
-           rowInverse(kb, mods, m, l), always,
+  storeRow(kb, a, plan, row, kb.c(0), values, m, l, rowInverse(kb, mods, m, l),
+           always,
            llvm::Align(vectorWidth(cfg.splitKV ? kb.f32 : cfg.elementType, Dv) *
                        byteWidth(cfg.splitKV ? kb.f32 : cfg.elementType)));
 }
@@ -188,8 +188,7 @@ SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
       k2.toF32(vector::LoadOp::create(kbb, vecD, ks, ValueRange{j, k2.c(0)}));
   Value dot = vector::ReductionOp::create(kbb, vector::CombiningKind::ADD,
                                           arith::MulFOp::create(kbb, qv, kj));
-  Value x =
-      modifyScore(k2, a, dot, mods, alibiDistance(k2, mods, key), key, 0);
+  Value x = modifyScore(k2, a, dot, mods, alibiDistance(k2, mods, key), key, 0);
   if (cfg.mask != MaskKind::None || cfg.maskMod)
     x = k2.maskScore(x, row.q, key, row.head, a);
   Value m = state[0], l = state[1], acc = state[2];

@@ -8,11 +8,11 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <cmath>
 
@@ -51,8 +51,8 @@ Value kernels::tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
   int64_t right = effectiveRightBound(cfg);
   // The last key is visible to the first query, the first key to the last.
   if (right >= 0)
-    full = kb.andI(full,
-                   kb.le(kb.add(t0, n - 1), kb.add(kb.add(minQ, shift), right)));
+    full = kb.andI(
+        full, kb.le(kb.add(t0, n - 1), kb.add(kb.add(minQ, shift), right)));
   if (cfg.windowLeft >= 0)
     full = kb.andI(
         full, kb.le(kb.sub(kb.add(maxQ, shift), kb.c(cfg.windowLeft)), t0));
@@ -127,8 +127,8 @@ Value kernels::modifyScore(KernelBuilder &kb, const KernelArgs &a, Value raw,
     Value key = kb.add(key0, offset);
     key = kb.max(kb.min(key, kb.sub(a.skv, kb.c(1))), kb.c(0));
     Value s = kb.fmul(x, kb.cf(M_LN2));
-    s = inlineScoreMod(kb.b, kb.b.getLoc(), cast<AttentionOp>(cfg.modifiers),
-                       s, {a.batch, rm.head, rm.q, key}, &a.captures);
+    s = inlineScoreMod(kb.b, kb.b.getLoc(), cast<AttentionOp>(cfg.modifiers), s,
+                       {a.batch, rm.head, rm.q, key}, &a.captures);
     x = kb.fmul(s, kb.cf(M_LOG2E));
   }
   return x;
@@ -138,8 +138,7 @@ Value kernels::applyMaskMod(KernelBuilder &kb, const KernelArgs &a, Value head,
                             Value q, Value key) {
   Value qc = kb.max(kb.min(q, kb.sub(a.sq, kb.c(1))), kb.c(0));
   Value keyc = kb.max(kb.min(key, kb.sub(a.skv, kb.c(1))), kb.c(0));
-  return inlineMaskMod(kb.b, kb.b.getLoc(),
-                       cast<AttentionOp>(kb.cfg.modifiers),
+  return inlineMaskMod(kb.b, kb.b.getLoc(), cast<AttentionOp>(kb.cfg.modifiers),
                        {a.batch, head, qc, keyc}, &a.captures);
 }
 
@@ -157,8 +156,7 @@ Type kernels::kernelCaptureType(Value capture) {
   return capture.getType();
 }
 
-LogicalResult kernels::verifyModifiersForKernel(Operation *op,
-                                                StringRef pass) {
+LogicalResult kernels::verifyModifiersForKernel(Operation *op, StringRef pass) {
   auto attention = cast<AttentionOp>(op);
   for (Value v : getModifierCaptures(attention)) {
     Type t = v.getType();
@@ -180,22 +178,23 @@ LogicalResult kernels::verifyModifiersForKernel(Operation *op,
         return user->emitOpError()
                << "reads a tensor captured by a score_mod / mask_mod region, "
                   "which "
-               << pass << " supports only through tensor.extract and tensor.dim";
+               << pass
+               << " supports only through tensor.extract and tensor.dim";
     }
   }
   WalkResult result = op->walk([&](Operation *inner) {
     if (inner == op || !op->isProperAncestor(inner))
       return WalkResult::advance();
-    StringRef dialect = inner->getDialect()
-                            ? inner->getDialect()->getNamespace()
-                            : StringRef();
+    StringRef dialect =
+        inner->getDialect() ? inner->getDialect()->getNamespace() : StringRef();
     if (isa<tensor::ExtractOp, tensor::DimOp, YieldOp>(inner) ||
         llvm::is_contained({"arith", "math", "index", "scf"}, dialect))
       return WalkResult::advance();
     inner->emitOpError() << "in a score_mod / mask_mod region is not "
                             "supported by "
-                         << pass << " (kernels run arith, math, index and "
-                                    "scf ops and tensor.extract)";
+                         << pass
+                         << " (kernels run arith, math, index and "
+                            "scf ops and tensor.extract)";
     return WalkResult::interrupt();
   });
   return failure(result.wasInterrupted());
@@ -238,12 +237,12 @@ static void lowerMathWithoutLibdevice(Operation *op) {
   // floor through a conversion to integer, exact where |x| < 2^23 (beyond,
   // x is an integer already).
   auto floorf = [&](Value x) {
-    Value t = arith::SIToFPOp::create(b, f32,
-                                      arith::FPToSIOp::create(b, i32, x));
+    Value t =
+        arith::SIToFPOp::create(b, f32, arith::FPToSIOp::create(b, i32, x));
     Value above = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, t, x);
     Value one = arith::ConstantOp::create(b, b.getF32FloatAttr(1.0f));
-    Value f = arith::SelectOp::create(b, above,
-                                      arith::SubFOp::create(b, t, one), t);
+    Value f =
+        arith::SelectOp::create(b, above, arith::SubFOp::create(b, t, one), t);
     Value big = arith::CmpFOp::create(
         b, arith::CmpFPredicate::UGE, absf(x),
         arith::ConstantOp::create(b, b.getF32FloatAttr(8388608.0f)));
@@ -317,8 +316,7 @@ Value kernels::rowInverse(KernelBuilder &kb, const RowModifiers &rm, Value m,
                           Value l) {
   Value denominator = l;
   if (rm.sink)
-    denominator =
-        kb.fadd(l, kb.exp2(kb.fsub(rm.sink, kb.safeMax(m))));
+    denominator = kb.fadd(l, kb.exp2(kb.fsub(rm.sink, kb.safeMax(m))));
   return kb.select(kb.isZero(denominator), kb.cf(0),
                    arith::DivFOp::create(kb.b, kb.cf(1), denominator));
 }

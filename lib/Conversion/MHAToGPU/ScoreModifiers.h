@@ -38,8 +38,8 @@ std::pair<Value, Value> keyRange(KernelBuilder &kb, Value minQ, Value maxQ,
 /// Whether every query of [minQ, maxQ] sees every key of [t0, t0 + n): the
 /// tile lies within Skv and the causal and window bounds, and there is no
 /// mask operand. Such a tile is computed without per-element selects.
-Value tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
-                 Value maxQ, Value sq, Value skv);
+Value tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ, Value maxQ,
+                 Value sq, Value skv);
 
 /// Per-row values of the modifiers: the row's query (head, index q) for
 /// score_mod, the aligned query position i' (with ALiBi), the ALiBi slope and
