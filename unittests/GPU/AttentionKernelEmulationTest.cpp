@@ -44,7 +44,27 @@ struct EmuCase {
   AttentionKernelKind kernel = AttentionKernelKind::Auto;
   std::optional<double> scale;
   int64_t kvTile = 0; // 0: the automatic tile shape
+  // Variants: window bounds (-1 unbounded; none when both are), softcap,
+  // ALiBi slopes and sinks (per query head), the lse result.
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap;
+  bool alibi = false, sinks = false, lse = false;
+  // When positive: the warp mma.sync instructions the kernel must issue,
+  // which shows that tiles outside the window are skipped.
+  int64_t mmaSync = 0;
 };
+
+/// `base` with the variants of `variants` (only its variant fields count).
+EmuCase withVariants(EmuCase base, std::string name, const EmuCase &variants) {
+  base.name = std::move(name);
+  base.windowLeft = variants.windowLeft;
+  base.windowRight = variants.windowRight;
+  base.softcap = variants.softcap;
+  base.alibi = variants.alibi;
+  base.sinks = variants.sinks;
+  base.lse = variants.lse;
+  return base;
+}
 
 std::string tensorType(const std::vector<int64_t> &shape,
                        const std::string &dtype) {
@@ -81,19 +101,34 @@ TEST_P(KernelEmulation, MatchesOracle) {
   std::string attrs;
   if (c.causal)
     attrs += "causal";
+  auto addAttr = [&](const std::string &a) {
+    attrs += (attrs.empty() ? "" : ", ") + a;
+  };
   if (c.scale)
-    attrs += std::string(attrs.empty() ? "" : ", ") +
-             "scale = " + std::to_string(*c.scale) + " : f32";
+    addAttr("scale = " + std::to_string(*c.scale) + " : f32");
+  if (c.windowLeft >= 0 || c.windowRight >= 0)
+    addAttr("window = [" + std::to_string(c.windowLeft) + ", " +
+            std::to_string(c.windowRight) + "]");
+  if (c.softcap)
+    addAttr("softcap = " + std::to_string(*c.softcap) + " : f32");
+  std::string headType = "tensor<" + std::to_string(c.h) + "xf32>";
+  std::string lseType = tensorType({c.b, c.h, c.sq}, "f32");
+  std::string resultTypes =
+      tensorType(os, c.dtype) + (c.lse ? ", " + lseType : "");
   std::string src =
       "func.func @f(%q: " + tensorType(qs, c.dtype) +
       ", %k: " + tensorType(ks, c.dtype) + ", %v: " + tensorType(vs, c.dtype) +
-      (maskType.empty() ? "" : ", %m: " + maskType) + ") -> " +
-      tensorType(os, c.dtype) + " {\n  %o = mha.attention %q, %k, %v " +
-      (maskType.empty() ? "" : "mask(%m) ") + "{" + attrs +
+      (maskType.empty() ? "" : ", %m: " + maskType) +
+      (c.alibi ? ", %slopes: " + headType : "") +
+      (c.sinks ? ", %sinks: " + headType : "") + ") -> (" + resultTypes +
+      ") {\n  %o" + (c.lse ? ", %lse" : "") + " = mha.attention %q, %k, %v " +
+      (maskType.empty() ? "" : "mask(%m) ") +
+      (c.alibi ? "alibi(%slopes : " + headType + ") " : "") +
+      (c.sinks ? "sinks(%sinks : " + headType + ") " : "") + "{" + attrs +
       "} : " + tensorType(qs, c.dtype) + ", " + tensorType(ks, c.dtype) + ", " +
       tensorType(vs, c.dtype) + (maskType.empty() ? "" : ", " + maskType) +
-      " -> " + tensorType(os, c.dtype) +
-      "\n  return %o : " + tensorType(os, c.dtype) + "\n}\n";
+      " -> " + resultTypes + "\n  return %o" + (c.lse ? ", %lse" : "") + " : " +
+      resultTypes + "\n}\n";
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(src, context.get());
   ASSERT_TRUE(module) << src;
@@ -144,6 +179,15 @@ TEST_P(KernelEmulation, MatchesOracle) {
   // Poison the output: every element must be written.
   for (int64_t i = 0; i < out.numElements(); ++i)
     out.set(i, 12345.0f);
+  // Slopes as ALiBi makes them (2^(-8 (h + 1) / H)); sinks around the
+  // scores' magnitude, so that they matter without dominating.
+  HostTensor slopes(DType::F32, {c.h}),
+      sinks = randomTensor(DType::F32, {c.h}, 5, 2.0f);
+  for (int64_t h = 0; h < c.h; ++h)
+    slopes.set(h, std::exp2(-8.0 * double(h + 1) / double(c.h)));
+  HostTensor lse(DType::F32, {c.b, c.h, c.sq});
+  for (int64_t i = 0; i < lse.numElements(); ++i)
+    lse.set(i, 12345.0f);
 
   auto flat = [](void *p, int64_t n) { return FlatDescriptor{p, p, 0, n, 1}; };
   std::vector<FlatDescriptor> descs = {flat(q.data(), q.numElements()),
@@ -151,7 +195,13 @@ TEST_P(KernelEmulation, MatchesOracle) {
                                        flat(v.data(), v.numElements())};
   if (mask)
     descs.push_back(flat(mask->data(), mask->numElements()));
+  if (c.alibi)
+    descs.push_back(flat(slopes.data(), c.h));
+  if (c.sinks)
+    descs.push_back(flat(sinks.data(), c.h));
   descs.push_back(flat(out.data(), out.numElements()));
+  if (c.lse)
+    descs.push_back(flat(lse.data(), lse.numElements()));
   std::vector<int64_t> scalars = {c.b, c.sq, c.skv};
   if (mask) {
     int64_t stride = 1;
@@ -222,6 +272,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
       else
         EXPECT_EQ(counts.at(cls).bankConflicts(), 0) << cls;
     }
+  if (c.mmaSync > 0) {
+    ASSERT_TRUE(counts.count("mma.sync"));
+    EXPECT_EQ(counts.at("mma.sync").instructions, c.mmaSync);
+  }
   if (std::getenv("MHA_EMULATOR_COUNTS"))
     for (auto &[cls, n] : counts)
       llvm::errs() << c.name << " " << cls << ": " << n.instructions
@@ -232,12 +286,28 @@ TEST_P(KernelEmulation, MatchesOracle) {
   AttentionAttrs attrs2;
   attrs2.causal = c.causal;
   attrs2.scale = c.scale;
+  attrs2.windowLeft = c.windowLeft;
+  attrs2.windowRight = c.windowRight;
+  attrs2.softcap = c.softcap;
+  for (int64_t h = 0; h < c.h && c.alibi; ++h)
+    attrs2.alibiSlopes.push_back(slopes.get(h));
+  for (int64_t h = 0; h < c.h && c.sinks; ++h)
+    attrs2.sinks.push_back(sinks.get(h));
+  HostTensor expectedLse(DType::F32, {c.b, c.h, c.sq});
   HostTensor expected =
-      oracleAttention(q, k, v, mask ? &*mask : nullptr, attrs2);
+      oracleAttention(q, k, v, mask ? &*mask : nullptr, attrs2, &expectedLse);
   Comparison cmp = compare(out, expected, Tolerance::defaultFor(dt));
   EXPECT_TRUE(cmp.passed())
       << c.name << ": max_abs_err=" << cmp.maxAbsError
       << " mismatches=" << cmp.mismatches << " first at " << cmp.firstMismatch;
+  if (c.lse) {
+    Comparison lcmp =
+        compare(lse, expectedLse, Tolerance::defaultFor(DType::F32));
+    EXPECT_TRUE(lcmp.passed())
+        << c.name << " lse: max_abs_err=" << lcmp.maxAbsError
+        << " mismatches=" << lcmp.mismatches << " first at "
+        << lcmp.firstMismatch;
+  }
 }
 
 std::vector<EmuCase> cases() {
@@ -431,6 +501,97 @@ std::vector<EmuCase> cases() {
                "",
                {},
                AttentionKernelKind::Simt});
+  // Variants (ScoreModifiers.h) in every kernel: window (with causal, both
+  // sides, Sq != Skv; kv-tile=32 so that whole tiles are skipped and full
+  // ones are unmasked), softcap (scale 1 and a small cap, so that tanh
+  // saturates), ALiBi, sinks and the lse result, rows that see no key
+  // (causal with Sq > Skv: output 0, lse -inf), GQA, and all together.
+  auto variant = [](auto set) {
+    EmuCase c;
+    set(c);
+    return c;
+  };
+  EmuCase window = variant([](EmuCase &c) { c.windowLeft = 40; });
+  EmuCase windowBoth = variant([](EmuCase &c) {
+    c.windowLeft = 20;
+    c.windowRight = 10;
+  });
+  EmuCase softcap = variant([](EmuCase &c) { c.softcap = 2.0; });
+  EmuCase alibi = variant([](EmuCase &c) { c.alibi = true; });
+  EmuCase sinksLse = variant([](EmuCase &c) {
+    c.sinks = true;
+    c.lse = true;
+  });
+  EmuCase all = variant([](EmuCase &c) {
+    c.windowLeft = 33;
+    c.softcap = 3.0;
+    c.alibi = true;
+    c.sinks = true;
+    c.lse = true;
+  });
+  auto mma = [](std::string dt, int64_t h, int64_t hkv, int64_t sq, int64_t skv,
+                int64_t d, bool causal, int64_t kvTile = 0,
+                std::optional<double> scale = std::nullopt) {
+    return EmuCase{"",
+                   dt,
+                   1,
+                   h,
+                   hkv,
+                   sq,
+                   skv,
+                   d,
+                   d,
+                   causal,
+                   "",
+                   {},
+                   AttentionKernelKind::Auto,
+                   scale,
+                   kvTile};
+  };
+  // Query tiles 0-127 and 128-199 visit kv tiles [0, 4) and [2, 7) of 32
+  // keys (causal alone: [0, 7)), 9 tiles of 8 warps x 32 mma.sync (QK^T:
+  // D / 16 x 32 / 8, PV: 32 / 16 x Dv / 8) per head: 4608 (causal: 5632).
+  v.push_back(withVariants(mma("bf16", 2, 1, 200, 200, 64, true, 32),
+                           "mma_bf16_window_causal_gqa", window));
+  v.back().mmaSync = 2 * 9 * 8 * 32;
+  v.push_back(mma("bf16", 2, 1, 200, 200, 64, true, 32));
+  v.back().name = "mma_bf16_causal_gqa_kv_tile_32";
+  v.back().mmaSync = 2 * 11 * 8 * 32;
+  v.push_back(withVariants(mma("f16", 2, 2, 40, 130, 64, false, 32),
+                           "mma_f16_window_both_sq_lt_skv", windowBoth));
+  v.push_back(withVariants(mma("bf16", 2, 1, 70, 90, 64, false, 0, 1.0),
+                           "mma_bf16_softcap", softcap));
+  v.push_back(withVariants(mma("f16", 2, 2, 64, 100, 64, true),
+                           "mma_f16_alibi_causal", alibi));
+  v.push_back(withVariants(mma("bf16", 2, 1, 90, 40, 64, true),
+                           "mma_bf16_sinks_lse_empty_rows", sinksLse));
+  v.push_back(withVariants(mma("f16", 4, 2, 150, 170, 64, true, 32, 0.5),
+                           "mma_f16_all_variants_gqa", all));
+  auto wgmma = [&](std::string dt, int64_t h, int64_t hkv, int64_t sq,
+                   int64_t skv, int64_t d, bool causal) {
+    EmuCase c = mma(dt, h, hkv, sq, skv, d, causal);
+    c.kernel = AttentionKernelKind::Wgmma;
+    return c;
+  };
+  v.push_back(withVariants(wgmma("bf16", 2, 1, 130, 200, 32, true),
+                           "wgmma_bf16_window_causal", window));
+  v.push_back(withVariants(wgmma("f16", 2, 2, 90, 70, 16, true),
+                           "wgmma_f16_all_variants_empty_rows", all));
+  auto simt = [&](std::string dt, int64_t h, int64_t hkv, int64_t sq,
+                  int64_t skv, int64_t d, bool causal) {
+    EmuCase c = mma(dt, h, hkv, sq, skv, d, causal);
+    c.kernel = AttentionKernelKind::Simt;
+    return c;
+  };
+  v.push_back(withVariants(simt("f32", 2, 2, 50, 120, 16, false),
+                           "simt_f32_window_both_sq_lt_skv", windowBoth));
+  v.push_back(withVariants(simt("f32", 4, 2, 70, 50, 8, true),
+                           "simt_f32_all_variants_gqa_empty_rows", all));
+  v.push_back(withVariants(simt("bf16", 2, 1, 33, 47, 24, false),
+                           "simt_bf16_softcap_alibi", variant([](EmuCase &c) {
+                             c.softcap = 1.5;
+                             c.alibi = true;
+                           })));
   return v;
 }
 

@@ -73,6 +73,27 @@ std::vector<EntryCase> cases() {
         "layer_gqa_bias_mask", "empty_kv", "layer_f16_partial_blocks",
         "two_attentions"})
     v.push_back({"test/Integration/CPU/features.mlir", e, ""});
+  // Variants (window, softcap, ALiBi, sinks, lse, score_mod, mask_mod) in
+  // every kernel, with and without flash-decoding.
+  const char *variants = "test/Integration/GPU/variants.mlir";
+  for (const char *e :
+       {"bf16_window_causal_gqa_lse", "f16_softcap_alibi_sinks",
+        "f16_decode_all_variants", "bf16_decode_window_sinks_lse",
+        "f32_simt_all_variants"})
+    v.push_back({variants, e, ""});
+  // (bf16_decode_window_sinks_lse splits 3 ways with the window's first
+  // tile > 0; on a GPU variants.mlir also runs kv-splits=1.)
+  for (const char *e :
+       {"bf16_window_causal_gqa_lse", "f16_softcap_alibi_sinks",
+        "bf16_document_causal_gqa", "f16_prefix_lm_softcap_mod_lse"})
+    v.push_back({variants, e, "chip=sm_90a kernel=wgmma"});
+  // score_mod / mask_mod: captured tensors and scalars, math functions,
+  // rows that see nothing, flash-decoding, the SIMT kernel.
+  for (const char *e :
+       {"bf16_document_causal_gqa", "f16_prefix_lm_softcap_mod_lse",
+        "f16_decode_modifiers", "f32_simt_modifiers"})
+    v.push_back({variants, e, ""});
+  v.push_back({variants, "f16_prefix_lm_softcap_mod_lse", "kernel=simt"});
   v.push_back({"examples/decode_step.mlir", "main", ""});
   v.push_back({"examples/gqa_causal_prefill.mlir", "main", ""});
   v.push_back({"examples/mha_layer.mlir", "main", ""});

@@ -12,6 +12,7 @@
 #include "AttentionKernels.h"
 
 #include "KernelBuilder.h"
+#include "ScoreModifiers.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -43,13 +44,20 @@ attentionKernelInputs(MLIRContext *ctx, const AttentionKernelConfig &cfg) {
                               flatType(cfg.elementType)};
   if (cfg.mask != MaskKind::None)
     inputs.push_back(flatType(cfg.maskElementType));
+  if (cfg.alibi)
+    inputs.push_back(flatType(f32));
+  if (cfg.sinks && !cfg.splitKV)
+    inputs.push_back(flatType(f32));
   if (cfg.splitKV)
     inputs.append({flatType(f32), flatType(f32)});
   else
     inputs.push_back(flatType(cfg.elementType));
+  if (cfg.lse && !cfg.splitKV)
+    inputs.push_back(flatType(f32));
   inputs.append(cfg.splitKV ? 4 : 3, idx);
   if (cfg.mask != MaskKind::None)
     inputs.append(4, idx);
+  inputs.append(cfg.captureTypes.begin(), cfg.captureTypes.end());
   // TMA descriptors travel as the pointers they lower to: convert-gpu-to-
   // nvvm cannot convert nvgpu types in a kernel signature.
   if (cfg.kind == AttentionKernelKind::Wgmma)
@@ -70,11 +78,17 @@ static KernelArgs bindArguments(OpBuilder &builder, Location loc,
   args.v = entry.getArgument(i++);
   if (cfg.mask != MaskKind::None)
     args.mask = entry.getArgument(i++);
+  if (cfg.alibi)
+    args.alibi = entry.getArgument(i++);
+  if (cfg.sinks && !cfg.splitKV)
+    args.sinks = entry.getArgument(i++);
   if (cfg.splitKV) {
     args.partial = entry.getArgument(i++);
     args.lse = entry.getArgument(i++);
   } else {
     args.out = entry.getArgument(i++);
+    if (cfg.lse)
+      args.lseOut = entry.getArgument(i++);
   }
   ++i; // B: the bodies take the batch from the grid's z extent
   args.sq = entry.getArgument(i++);
@@ -84,6 +98,13 @@ static KernelArgs bindArguments(OpBuilder &builder, Location loc,
   if (cfg.mask != MaskKind::None)
     for (int d = 0; d < 4; ++d)
       args.maskStrides.push_back(entry.getArgument(i++));
+  if (cfg.modifiers) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&entry);
+    mapCaptures(builder, loc, cfg,
+                entry.getArguments().slice(i, cfg.captureTypes.size()), args);
+    i += cfg.captureTypes.size();
+  }
   if (cfg.kind == AttentionKernelKind::Wgmma) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(&entry);
@@ -122,5 +143,7 @@ mlir::mha::buildAttentionKernel(OpBuilder &builder, Location loc,
     llvm_unreachable("the kernel kind is resolved before kernels are built");
   }
   gpu::ReturnOp::create(b);
+  if (config.modifiers)
+    finalizeModifiers(fn);
   return fn;
 }

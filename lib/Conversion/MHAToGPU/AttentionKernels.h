@@ -15,6 +15,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include <functional>
+#include <optional>
 
 namespace mlir::mha {
 
@@ -30,6 +31,18 @@ struct AttentionKernelConfig {
   double scale = 1.0;
   MaskKind mask = MaskKind::None;
   Type maskElementType; // i1 or elementType
+  /// Variants (ScoreModifiers.h): window bounds (-1 unbounded), softcap,
+  /// ALiBi slopes and sink logits (f32 [H] operands), the lse result.
+  int64_t windowLeft = -1, windowRight = -1;
+  std::optional<double> softcap;
+  bool alibi = false, sinks = false, lse = false;
+  /// score_mod / mask_mod (ScoreModifiers.h): the mha.attention whose
+  /// regions the kernel inlines (null without), and the kernel argument
+  /// types of the values they capture (kernelCaptures), after the mask
+  /// strides.
+  Operation *modifiers = nullptr;
+  bool scoreMod = false, maskMod = false;
+  SmallVector<Type> captureTypes;
   /// Flash-decoding: a block holds the G = H / Hkv query heads that share a
   /// K/V head (times all Sq queries), the kv tiles are split across
   /// gridDim.x blocks, and buildCombineKernel merges their partial results.
@@ -96,13 +109,16 @@ int64_t combineColumnsPerThread(const AttentionKernelConfig &config);
 int64_t simtKernelBlockN(Type elementType, int64_t headDim, int64_t valueDim);
 
 /// Builds the kernel `name` at the end of `module`. Its arguments are
-///   (q, k, v, [mask,] out : memref<?xT> in global memory, flattened C order,
-///    B, Sq, Skv : index, [mask strides of b, h, i, j : index])
+///   (q, k, v, [mask,] [alibi,] [sinks,] out : memref<?xT> in global memory,
+///    flattened C order (alibi and sinks memref<?xf32> of [H]), [lse :
+///    memref<?xf32> of [B, H, Sq]], B, Sq, Skv : index, [mask strides of b,
+///    h, i, j : index])
 /// and it must be launched on a grid (ceil(Sq / blockM), H, B) of
 /// numThreads() threads with sharedMemoryBytes() of dynamic shared memory.
 /// With splitKV, `out` is replaced by (partial : memref<?xf32> of
 /// [B, H, Sq, splits, Dv], lse : memref<?xf32> of [B, H, Sq, splits]), a
-/// `splits : index` argument follows Skv, and the grid is (splits, Hkv, B);
+/// `splits : index` argument follows Skv, sinks and the lse result move to
+/// the combine kernel, and the grid is (splits, Hkv, B);
 /// G * Sq must not exceed blockM(). The wgmma kernel takes two more
 /// arguments, the TMA descriptors (tmaDescriptorType) of Q and K viewed as
 /// [rows, D] matrices.
@@ -112,7 +128,8 @@ gpu::GPUFuncOp buildAttentionKernel(OpBuilder &builder, Location loc,
 
 /// The kernel that merges split-kv partial results:
 ///   (partial, lse : memref<?xf32>, out : memref<?xT>, rows = B * H * Sq,
-///    splits : index),
+///    splits : index, [sinks : memref<?xf32>, Sq : index,] [lse result :
+///    memref<?xf32>]),
 /// launched on ceil(rows * Dv / (kCombineThreads *
 /// combineColumnsPerThread)) blocks of kCombineThreads.
 gpu::GPUFuncOp buildCombineKernel(OpBuilder &builder, Location loc,

@@ -3,7 +3,9 @@
 // out[row, col] = sum_s w_s * partial[row, s, col] / sum_s w_s with
 // w_s = exp2(lse[row, s] - max_s lse): each thread merges
 // combineColumnsPerThread adjacent columns of a row, read and written as
-// vectors (16 bytes of the result where Dv allows).
+// vectors (16 bytes of the result where Dv allows). With sinks, exp2(sink -
+// max lse) joins the denominator; with an lse result, the row's first thread
+// writes (max lse + log2 sum_s w_s) * ln 2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::mha;
@@ -66,14 +70,26 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
                               gpu::GPUModuleOp module, StringRef name,
                               const AttentionKernelConfig &config) {
   Type idx = builder.getIndexType(), f32 = builder.getF32Type();
-  gpu::GPUFuncOp fn = createKernel(
-      builder, loc, module, name,
-      {flatType(f32), flatType(f32), flatType(config.elementType), idx, idx},
-      kCombineThreads);
+  SmallVector<Type> inputs = {flatType(f32), flatType(f32),
+                              flatType(config.elementType), idx, idx};
+  if (config.sinks)
+    inputs.append({flatType(f32), idx});
+  if (config.lse)
+    inputs.push_back(flatType(f32));
+  gpu::GPUFuncOp fn =
+      createKernel(builder, loc, module, name, inputs, kCombineThreads);
   Block &entry = fn.getBody().front();
   Value partial = entry.getArgument(0), lse = entry.getArgument(1),
         out = entry.getArgument(2), numRows = entry.getArgument(3),
         splits = entry.getArgument(4);
+  unsigned next = 5;
+  Value sinks, sq, lseOut;
+  if (config.sinks) {
+    sinks = entry.getArgument(next++);
+    sq = entry.getArgument(next++);
+  }
+  if (config.lse)
+    lseOut = entry.getArgument(next++);
   ImplicitLocOpBuilder b(loc, builder.getContext());
   b.setInsertionPointToStart(&entry);
 
@@ -93,8 +109,30 @@ mlir::mha::buildCombineKernel(OpBuilder &builder, Location loc,
         scf::ForOp sums =
             weightedSum(k, partial, lse, lseRow, col, splits, base);
         Value sum = sums.getResult(1);
-        Value inv = k.select(k.isZero(sum), k.cf(0),
-                             arith::DivFOp::create(ib, k.cf(1), sum));
+        // The sink joins the denominator, not the lse (MHAOps.td); row is
+        // (b * H + h) * Sq + q.
+        Value denominator = sum;
+        if (sinks) {
+          Value head =
+              k.rem(arith::DivUIOp::create(ib, row, sq), config.numHeads);
+          Value sink =
+              k.fmul(memref::LoadOp::create(ib, sinks, head), k.cf(M_LOG2E));
+          denominator = k.fadd(sum, k.exp2(k.fsub(sink, base)));
+        }
+        Value inv = k.select(k.isZero(denominator), k.cf(0),
+                             arith::DivFOp::create(ib, k.cf(1), denominator));
+        if (lseOut)
+          scf::IfOp::create(
+              ib, k.eq(col, k.c(0)), [&](OpBuilder &nb2, Location loc2) {
+                ImplicitLocOpBuilder lb(loc2, nb2);
+                KernelBuilder lk(lb, config);
+                Value value = lk.select(
+                    lk.isZero(sum), lk.negInf(),
+                    lk.fmul(lk.fadd(base, math::Log2Op::create(lb, sum)),
+                            lk.cf(M_LN2)));
+                memref::StoreOp::create(lb, value, lseOut, row);
+                scf::YieldOp::create(lb);
+              });
         auto vecType = VectorType::get({w}, k.f32);
         Value o = arith::MulFOp::create(
             ib, sums.getResult(0),

@@ -1,6 +1,7 @@
 //===- KernelBuilder.cpp - Helpers of the attention kernels ---------------===//
 
 #include "KernelBuilder.h"
+#include "ScoreModifiers.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -37,19 +38,24 @@ Value KernelBuilder::safeMax(Value m) {
   return select(isInf, cf(0), m);
 }
 
-Value KernelBuilder::kvEnd(Value maxQ, Value sq, Value skv) {
-  if (!cfg.causal)
-    return skv;
-  Value end = add(add(maxQ, sub(skv, sq)), c(1));
-  return max(min(end, skv), c(0));
+Value KernelBuilder::keyVisible(Value row, Value key, Value head,
+                                const KernelArgs &a) {
+  Value valid = lt(key, a.skv);
+  Value aligned = add(row, sub(a.skv, a.sq));
+  if (int64_t right = effectiveRightBound(cfg); right >= 0)
+    valid = andI(valid, le(key, add(aligned, right)));
+  if (cfg.windowLeft >= 0)
+    valid = andI(valid, le(sub(aligned, c(cfg.windowLeft)), key));
+  if (cfg.maskMod)
+    valid = andI(valid, applyMaskMod(*this, a, head, row, key));
+  return valid;
 }
 
-Value KernelBuilder::maskScore(Value x, Value row, Value key, Value sq,
-                               Value skv, Value maskBuf, Value batch,
-                               Value head, ArrayRef<Value> maskStrides) {
-  Value valid = lt(key, skv);
-  if (cfg.causal)
-    valid = andI(valid, le(key, add(row, sub(skv, sq))));
+Value KernelBuilder::maskScore(Value x, Value row, Value key, Value head,
+                               const KernelArgs &a, Value visible) {
+  Value sq = a.sq, skv = a.skv, maskBuf = a.mask, batch = a.batch;
+  ArrayRef<Value> maskStrides = a.maskStrides;
+  Value valid = visible ? visible : keyVisible(row, key, head, a);
   if (cfg.mask != MaskKind::None) {
     Value rowc = max(min(row, sub(sq, c(1))), c(0));
     Value keyc = max(min(key, sub(skv, c(1))), c(0));
@@ -126,16 +132,23 @@ BlockPlan kernels::planBlock(KernelBuilder &kb, KernelArgs &a, int64_t blockN) {
       return RowRef{head, q, rb.lt(r, rows)};
     };
   }
-  plan.kvEnd = kb.kvEnd(maxQ, a.sq, a.skv);
-  Value numTiles = kb.div(kb.add(plan.kvEnd, blockN - 1), blockN);
+  plan.maxQ = maxQ;
+  // Causal and window trim the kv loop at both ends: the block walks only
+  // the tiles that hold a key one of its queries sees.
+  auto [kvBegin, kvEnd] = keyRange(kb, plan.minQ, maxQ, a.sq, a.skv);
+  plan.kvEnd = kvEnd;
+  Value firstTile = kb.div(kvBegin, blockN);
+  Value numTiles = kb.max(
+      kb.sub(kb.div(kb.add(kvEnd, blockN - 1), blockN), firstTile), kb.c(0));
   if (!cfg.splitKV) {
-    plan.tileBegin = kb.c(0);
+    plan.tileBegin = firstTile;
     plan.tileCount = numTiles;
   } else {
     Value perSplit = arith::CeilDivUIOp::create(b, numTiles, a.splits);
-    plan.tileBegin = kb.mul(plan.split, perSplit);
+    Value skipped = kb.mul(plan.split, perSplit);
+    plan.tileBegin = kb.add(firstTile, skipped);
     plan.tileCount =
-        kb.max(kb.min(perSplit, kb.sub(numTiles, plan.tileBegin)), kb.c(0));
+        kb.max(kb.min(perSplit, kb.sub(numTiles, skipped)), kb.c(0));
   }
   return plan;
 }
@@ -162,15 +175,14 @@ Value kernels::firstKeyIndex(KernelBuilder &kb, const KernelArgs &a) {
 
 void kernels::storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
                        const RowRef &row, Value col, ArrayRef<Value> values,
-                       Value m, Value l, Value writeLse,
+                       Value m, Value l, Value inv, Value writeLse,
                        llvm::MaybeAlign align) {
   const AttentionKernelConfig &cfg = kb.cfg;
+  storeLse(kb, a, row, m, l, writeLse);
   scf::IfOp::create(kb.b, row.valid, [&](OpBuilder &nb, Location loc) {
     ImplicitLocOpBuilder ib(loc, nb);
     KernelBuilder rb(ib, cfg);
     Value isZero = rb.isZero(l);
-    Value inv =
-        rb.select(isZero, rb.cf(0), arith::DivFOp::create(ib, rb.cf(1), l));
     SmallVector<Value> scaled;
     for (Value v : values)
       scaled.push_back(rb.fmul(v, inv));

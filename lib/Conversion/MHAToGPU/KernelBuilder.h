@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/Support/Alignment.h"
 
@@ -26,6 +27,8 @@ namespace mlir::mha::kernels {
 
 /// Bytes of one element of the integer or float type `t`.
 inline int64_t byteWidth(Type t) { return t.getIntOrFloatBitWidth() / 8; }
+
+struct KernelArgs;
 
 /// Index and float arithmetic shorthands over an ImplicitLocOpBuilder.
 struct KernelBuilder {
@@ -88,21 +91,25 @@ struct KernelBuilder {
   /// so that exp2 gives 0 instead of NaN.
   Value safeMax(Value m);
 
-  /// Keys the block's rows can see: all of them, or with `causal` up to the
-  /// diagonal `maxQ + Skv - Sq` of its last query (bottom-right alignment).
-  Value kvEnd(Value maxQ, Value sq, Value skv);
+  /// Applies Skv, the causal diagonal, the window and mask_mod
+  /// (ScoreModifiers.h), an i1 mask (false -> -inf) or a float mask (added,
+  /// in log2 units) of the kernel's arguments `a` to the score `x` of query
+  /// `row` of `head` and `key`.
+  /// `visible`: keyVisible, when the caller has it.
+  Value maskScore(Value x, Value row, Value key, Value head,
+                  const KernelArgs &a, Value visible = Value());
 
-  /// Applies the causal diagonal, an i1 mask (false -> -inf) or a float mask
-  /// (added, in log2 units) to the score `x` of (row, key).
-  Value maskScore(Value x, Value row, Value key, Value sq, Value skv,
-                  Value maskBuf, Value batch, Value head,
-                  ArrayRef<Value> maskStrides);
+  /// Whether query `row` of `head` sees `key` by Skv, the causal diagonal,
+  /// the window and mask_mod (the mask operand aside).
+  Value keyVisible(Value row, Value key, Value head, const KernelArgs &a);
 };
 
 /// The arguments of an attention kernel (AttentionKernels.h) and the block
 /// coordinates every body starts from.
 struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, sq, skv, splits;
+  Value alibi, sinks, lseOut; // variants: f32 [H], f32 [H], f32 [B, H, Sq]
+  IRMapping captures; // values the modifier regions capture -> kernel values
   Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
@@ -134,6 +141,7 @@ struct BlockPlan {
   Value split; // split-kv only
   Value kvEnd; // keys past this are never visible
   Value minQ;  // smallest query index of the block
+  Value maxQ;  // largest (clamped to Sq - 1)
   Value tileBegin, tileCount;
 };
 
@@ -156,14 +164,15 @@ Value queryIndex(KernelBuilder &kb, const KernelArgs &a, const RowRef &row);
 /// (b * Hkv + kvHead) * Skv.
 Value firstKeyIndex(KernelBuilder &kb, const KernelArgs &a);
 
-/// Writes `values` (f32, consecutive columns from `col`) of `row`, divided
-/// by the row sum `l`: to the result, or with split-kv to the split's
-/// partial result, plus (when `writeLse`) the split's log2-sum-exp2
-/// `m + log2(l)` (-inf for a split that saw no key). `align`: the alignment
-/// of the stored vector that the caller guarantees.
+/// Writes `values` (f32, consecutive columns from `col`) of `row`, times
+/// `inv` (rowInverse of its running max `m` and sum `l`): to the result, or
+/// with split-kv to the split's partial result, plus (when `writeLse`) the
+/// split's log2-sum-exp2 `m + log2(l)` (-inf for a split that saw no key) or
+/// the lse result (storeLse). `align`: the alignment of the stored vector
+/// that the caller guarantees.
 void storeRow(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
               const RowRef &row, Value col, ArrayRef<Value> values, Value m,
-              Value l, Value writeLse, llvm::MaybeAlign align = {});
+              Value l, Value inv, Value writeLse, llvm::MaybeAlign align = {});
 
 /// The block's dynamic shared memory, as bytes.
 Value dynamicShared(ImplicitLocOpBuilder &b);

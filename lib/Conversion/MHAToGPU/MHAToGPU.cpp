@@ -11,6 +11,7 @@
 #include "mha/Conversion/MHAToGPU/MHAToGPU.h"
 
 #include "AttentionKernels.h"
+#include "ScoreModifiers.h"
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Utils/AttentionShape.h"
 
@@ -26,6 +27,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <numeric>
 
 namespace mlir::mha {
 #define GEN_PASS_DEF_CONVERTMHATOGPU
@@ -130,6 +133,30 @@ private:
       inputs.push_back(flatten(mask));
     if (mask)
       maskArgs = maskStrides(hostBuffers.back());
+    // Values the modifier regions capture: tensors go to the device.
+    if (config.modifiers)
+      for (Value capture : kernels::kernelCaptures(op))
+        maskArgs.push_back(isa<RankedTensorType>(capture.getType())
+                               ? toDevice(capture)
+                               : capture);
+    // Variants: per-head f32 operands, and the lse result [B, H, Sq].
+    if (Value alibi = op.getAlibi())
+      inputs.push_back(flatten(toDevice(alibi)));
+    if (Value sinks = op.getSinks()) {
+      sinksDev = flatten(toDevice(sinks));
+      if (!config.splitKV)
+        inputs.push_back(sinksDev);
+    }
+    if (Value lse = op.getLse()) {
+      auto lseType = cast<RankedTensorType>(lse.getType());
+      lseHostType = MemRefType::get(lseType.getShape(), f32Type());
+      if (lseHostType.isDynamicDim(0))
+        lseSizes.push_back(batch);
+      if (lseHostType.isDynamicDim(2))
+        lseSizes.push_back(sq);
+      lseDev = deviceAlloc(b, lseHostType, lseSizes);
+      devBuffers.push_back(lseDev);
+    }
     // The wgmma kernel loads Q and K by TMA: descriptors of both as
     // [rows, D] matrices.
     if (config.kind == AttentionKernelKind::Wgmma)
@@ -161,6 +188,8 @@ private:
     launchParameters(ib);
     SmallVector<Value> operands = inputs;
     operands.push_back(flatten(outDev, ib));
+    if (lseDev)
+      operands.push_back(flatten(lseDev, ib));
     operands.append({batch, sq, skv});
     operands.append(maskArgs);
     operands.append(tensorMaps);
@@ -195,9 +224,14 @@ private:
         ib, elements, c(kCombineThreads * combineColumnsPerThread(config)));
     Value noSmem = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(0));
     threads = c(kCombineThreads);
-    launchKernel(
-        ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)}, noSmem,
-        ValueRange{partial, lse, flatten(outDev, ib), outRows, splits});
+    SmallVector<Value> combineOperands = {partial, lse, flatten(outDev, ib),
+                                          outRows, splits};
+    if (sinksDev)
+      combineOperands.append({sinksDev, sq});
+    if (lseDev)
+      combineOperands.push_back(flatten(lseDev, ib));
+    launchKernel(ib, combineName, gpu::KernelDim3{combineGrid, c(1), c(1)},
+                 noSmem, combineOperands);
     deviceDealloc(ib, partial);
     deviceDealloc(ib, lse);
   }
@@ -223,6 +257,14 @@ private:
     Value wanted =
         arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
+    // A window's left side bounds the keys that queries [0, Sq) see to
+    // [Skv - Sq - left, Skv): no split without work.
+    if (config.windowLeft >= 0) {
+      Value span = arith::AddIOp::create(ib, sq, c(config.windowLeft));
+      Value windowTiles = arith::AddIOp::create(
+          ib, arith::CeilDivUIOp::create(ib, span, c(config.blockN)), c(1));
+      tiles = arith::MinUIOp::create(ib, tiles, windowTiles);
+    }
     return arith::MaxUIOp::create(
         ib, c(1),
         arith::MinUIOp::create(
@@ -235,14 +277,25 @@ private:
   void copyBack() {
     Value outHost = memref::AllocOp::create(b, outType, outSizes);
     gpu::MemcpyOp::create(b, Type(), ValueRange{}, outHost, outDev);
+    Value lseHost;
+    if (lseDev) {
+      lseHost = memref::AllocOp::create(b, lseHostType, lseSizes);
+      gpu::MemcpyOp::create(b, Type(), ValueRange{}, lseHost, lseDev);
+    }
     for (Value dev : devBuffers)
       deviceDealloc(b, dev);
     Value result =
         bufferization::ToTensorOp::create(b, op.getResult().getType(), outHost,
                                           /*restrict=*/true, /*writable=*/true);
     op.getResult().replaceAllUsesWith(result);
+    if (lseHost)
+      op.getLse().replaceAllUsesWith(bufferization::ToTensorOp::create(
+          b, op.getLse().getType(), lseHost, /*restrict=*/true,
+          /*writable=*/true));
     op.erase();
   }
+
+  Type f32Type() { return b.getF32Type(); }
 
   /// Copies the tensor `t` into a new device buffer.
   Value toDevice(Value t) {
@@ -264,8 +317,13 @@ private:
   /// The buffer as a 1-D memref, the form kernels index.
   Value flatten(Value buffer) { return flatten(buffer, b); }
   static Value flatten(Value buffer, ImplicitLocOpBuilder &ib) {
-    Value flat = memref::CollapseShapeOp::create(
-        ib, buffer, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
+    auto bufferType = cast<MemRefType>(buffer.getType());
+    ReassociationIndices all(bufferType.getRank());
+    std::iota(all.begin(), all.end(), 0);
+    Value flat = bufferType.getRank() == 1
+                     ? buffer
+                     : memref::CollapseShapeOp::create(
+                           ib, buffer, SmallVector<ReassociationIndices>{all});
     auto type =
         MemRefType::get({ShapedType::kDynamic},
                         cast<MemRefType>(buffer.getType()).getElementType());
@@ -319,6 +377,9 @@ private:
   MemRefType outType;
   SmallVector<Value> outSizes; // dynamic sizes of outType
   Value outDev;
+  Value sinksDev, lseDev; // variants: flat sinks, the lse result [B, H, Sq]
+  MemRefType lseHostType;
+  SmallVector<Value> lseSizes;
   Value batch, sq, skv, rows; // rows = B * Sq
   SmallVector<Value> inputs, maskArgs, tensorMaps;
   Value smem, threads; // of the attention kernel's launch
@@ -348,8 +409,9 @@ struct ConvertMHAToGPUPass
     module.walk([&](Operation *op) {
       if (auto a = dyn_cast<AttentionOp>(op)) {
         ops.push_back(a);
-        // The kernels implement none of the variants yet.
-        if (failed(refuseUnsupportedVariants(a, "convert-mha-to-gpu")))
+        // Every variant is implemented (ScoreModifiers.h); the modifier
+        // regions must hold what a kernel can run.
+        if (failed(kernels::verifyModifiersForKernel(a, "convert-mha-to-gpu")))
           failedOp = true;
       } else if (isa<MultiHeadAttentionOp>(op)) {
         op->emitError() << "convert-mha-to-gpu expects attention ops only; "
@@ -403,6 +465,19 @@ private:
     c.valueDim = shape.valueDim;
     c.causal = shape.causal;
     c.scale = shape.scale;
+    c.windowLeft = shape.windowLeft;
+    c.windowRight = shape.windowRight;
+    c.softcap = shape.softcap;
+    c.alibi = shape.hasAlibi;
+    c.sinks = shape.hasSinks;
+    c.lse = shape.returnsLse;
+    c.scoreMod = op.hasScoreMod();
+    c.maskMod = op.hasMaskMod();
+    if (c.scoreMod || c.maskMod) {
+      c.modifiers = op;
+      for (Value capture : kernels::kernelCaptures(op))
+        c.captureTypes.push_back(kernels::kernelCaptureType(capture));
+    }
     if (shape.hasMask()) {
       c.maskElementType = shape.maskType.getElementType();
       c.mask = shape.hasBoolMask() ? MaskKind::Bool : MaskKind::Float;

@@ -27,6 +27,16 @@ LaneLayout kernels::laneLayout(KernelBuilder &kb, KernelArgs &a,
   l.rA = kb.add(kb.mul(warp, 16), l.g);
   l.rows[0] = plan.row(kb, l.rA);
   l.rows[1] = plan.row(kb, kb.add(l.rA, 8));
+  for (int hh = 0; hh < 2; ++hh)
+    l.mods[hh] = rowModifiers(kb, a, l.rows[hh]);
+  if (kb.cfg.splitKV) {
+    l.minQ = plan.minQ;
+    l.maxQ = plan.maxQ;
+  } else {
+    Value warpRow0 = kb.mul(warp, 16);
+    l.minQ = plan.row(kb, warpRow0).q;
+    l.maxQ = plan.row(kb, kb.add(warpRow0, 15)).q;
+  }
   return l;
 }
 
@@ -54,20 +64,17 @@ SmallVector<Value> MmaLoopState::next(const SoftmaxStep &step, ValueRange acc) {
 }
 
 /// Applies maskScore to the scores `x` of a tile (keys from `t0`) where the
-/// tile needs it: past Skv, across the causal diagonal, or with a mask
-/// operand.
-static void maskTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
-                     const LaneLayout &lanes, Value t0,
-                     SmallVectorImpl<Value> &x) {
+/// tile is partial for the warp's rows: past Skv, across the causal diagonal
+/// or a window edge, or with a mask operand. Full tiles pay one uniform
+/// branch.
+static void maskTile(KernelBuilder &kb, KernelArgs &a, const LaneLayout &lanes,
+                     Value t0, SmallVectorImpl<Value> &x,
+                     ArrayRef<Value> visible) {
   const AttentionKernelConfig &cfg = kb.cfg;
   const int64_t BN = cfg.blockN;
-  Value needsMask = kb.lt(a.skv, kb.add(t0, BN));
-  if (cfg.causal)
-    needsMask = arith::OrIOp::create(
-        kb.b, needsMask,
-        kb.lt(kb.add(plan.minQ, kb.sub(a.skv, a.sq)), kb.add(t0, BN - 1)));
-  if (cfg.mask != MaskKind::None)
-    needsMask = kb.boolean(true);
+  Value full = tileIsFull(kb, t0, BN, lanes.minQ, lanes.maxQ, a.sq, a.skv);
+  Value needsMask =
+      arith::XOrIOp::create(kb.b, full, kb.boolean(true)).getResult();
   auto masked = scf::IfOp::create(
       kb.b, needsMask,
       [&](OpBuilder &tb, Location tl) {
@@ -78,9 +85,9 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
           for (int64_t i = 0; i < 4; ++i) {
             const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
             Value key = tkb.add(tkb.add(t0, lanes.t2), nt * 8 + (i & 1));
-            y.push_back(tkb.maskScore(x[nt * 4 + i], row.q, key, a.sq, a.skv,
-                                      a.mask, a.batch, row.head,
-                                      a.maskStrides));
+            y.push_back(
+                tkb.maskScore(x[nt * 4 + i], row.q, key, row.head, a,
+                              visible.empty() ? Value() : visible[nt * 4 + i]));
           }
         scf::YieldOp::create(tib, y);
       },
@@ -91,12 +98,19 @@ static void maskTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
 SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
                                  const BlockPlan &plan, const LaneLayout &lanes,
                                  Value t0, SmallVectorImpl<Value> &x,
-                                 ValueRange state) {
+                                 ValueRange state, ArrayRef<Value> visible) {
   const int64_t nKeyTiles = kb.cfg.blockN / 8;
-  Value scaleLog2e = kb.cf(kb.cfg.scale * M_LOG2E);
-  for (Value &v : x)
-    v = kb.fmul(v, scaleLog2e);
-  maskTile(kb, a, plan, lanes, t0, x);
+  // Element (nt, i) is key t0 + 2t + 8 nt + (i & 1) of row i < 2 ? g : g + 8.
+  Value key0 = kb.add(t0, lanes.t2);
+  Value distance[2] = {alibiDistance(kb, lanes.mods[0], key0),
+                       alibiDistance(kb, lanes.mods[1], key0)};
+  for (int64_t nt = 0; nt < nKeyTiles; ++nt)
+    for (int64_t i = 0; i < 4; ++i) {
+      int hh = i < 2 ? 0 : 1;
+      x[nt * 4 + i] = modifyScore(kb, a, x[nt * 4 + i], lanes.mods[hh],
+                                  distance[hh], key0, nt * 8 + (i & 1));
+    }
+  maskTile(kb, a, lanes, t0, x, visible);
 
   SoftmaxStep step;
   for (int hh = 0; hh < 2; ++hh) {
@@ -117,6 +131,34 @@ SoftmaxStep kernels::softmaxTile(KernelBuilder &kb, KernelArgs &a,
     step.l[hh] = sum; // this lane's partial row sum
   }
   return step;
+}
+
+SmallVector<Value> kernels::tileVisibility(KernelBuilder &kb, KernelArgs &a,
+                                           const LaneLayout &lanes, Value t0) {
+  SmallVector<Value> bits;
+  for (int64_t nt = 0; nt < kb.cfg.blockN / 8; ++nt)
+    for (int64_t i = 0; i < 4; ++i) {
+      const RowRef &row = lanes.rows[i < 2 ? 0 : 1];
+      Value key = kb.add(kb.add(t0, lanes.t2), nt * 8 + (i & 1));
+      bits.push_back(kb.keyVisible(row.q, key, row.head, a));
+    }
+  return bits;
+}
+
+Value kernels::warpAny(KernelBuilder &kb, ArrayRef<Value> bits) {
+  Value any = bits.front();
+  for (Value bit : bits.drop_front())
+    any = arith::OrIOp::create(kb.b, any, bit);
+  Value word = arith::ExtUIOp::create(kb.b, kb.b.getI32Type(), any).getResult();
+  for (int32_t off : {1, 2, 4, 8, 16}) {
+    Value other =
+        gpu::ShuffleOp::create(kb.b, word, off, 32, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    word = arith::OrIOp::create(kb.b, word, other);
+  }
+  return arith::CmpIOp::create(
+      kb.b, arith::CmpIPredicate::ne, word,
+      arith::ConstantOp::create(kb.b, kb.b.getI32IntegerAttr(0)));
 }
 
 SmallVector<Value> kernels::rescaleAccumulators(KernelBuilder &kb,
@@ -141,6 +183,7 @@ void kernels::storeMmaRows(KernelBuilder &kb, KernelArgs &a,
   for (int hh = 0; hh < 2; ++hh) {
     Value l = quadReduce(kb, MmaLoopState::sum(results, hh), /*isMax=*/false);
     Value m = MmaLoopState::max(results, hh);
+    Value inv = rowInverse(kb, lanes.mods[hh], m, l);
     for (int64_t dn = 0; dn < nOutTiles; ++dn) {
       Value acc = MmaLoopState::acc(results, dn);
       SmallVector<Value, 2> vals;
@@ -149,7 +192,7 @@ void kernels::storeMmaRows(KernelBuilder &kb, KernelArgs &a,
             vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{2 * hh + i}));
       Value writeLse = dn == 0 ? firstOfQuad : kb.boolean(false);
       storeRow(kb, a, plan, lanes.rows[hh], kb.add(lanes.t2, dn * 8), vals, m,
-               l, writeLse);
+               l, inv, writeLse);
     }
   }
 }

@@ -21,14 +21,19 @@
 #define MHA_LIB_CONVERSION_MHATOGPU_MMAHELPERS_H
 
 #include "KernelBuilder.h"
+#include "ScoreModifiers.h"
 
 namespace mlir::mha::kernels {
 
 /// Where a lane of a tensor-core kernel sits (lane = 4 g + t of warp w) and
-/// its two rows, g and g + 8 of the warp's 16 (rA is row g in the block).
+/// its two rows, g and g + 8 of the warp's 16 (rA is row g in the block),
+/// with their score modifiers; minQ and maxQ bound the queries of the warp
+/// (of the block with split-kv), for tile classification.
 struct LaneLayout {
   Value g, t, t2, rA;
   RowRef rows[2];
+  RowModifiers mods[2];
+  Value minQ, maxQ;
 };
 
 LaneLayout laneLayout(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan);
@@ -61,12 +66,24 @@ struct MmaLoopState {
 };
 
 /// The online-softmax step on a tile of raw scores `x` in the accumulator
-/// layout (4 per 8-key tile: row g columns 2t, 2t + 1, then row g + 8): scales
-/// them into log2 units, masks them where the tile needs it and replaces
-/// them with p = exp2(x - m).
+/// layout (4 per 8-key tile: row g columns 2t, 2t + 1, then row g + 8):
+/// scales them into log2 units with the score modifiers (modifyScore), masks
+/// them where the tile is partial for the warp's rows (tileIsFull) and
+/// replaces them with p = exp2(x - m).
+/// `visible`: tileVisibility of the tile, when the caller has it.
 SoftmaxStep softmaxTile(KernelBuilder &kb, KernelArgs &a, const BlockPlan &plan,
                         const LaneLayout &lanes, Value t0,
-                        SmallVectorImpl<Value> &x, ValueRange state);
+                        SmallVectorImpl<Value> &x, ValueRange state,
+                        ArrayRef<Value> visible = {});
+
+/// keyVisible of each of the lane's elements of the tile of keys from `t0`,
+/// in the accumulator layout.
+SmallVector<Value> tileVisibility(KernelBuilder &kb, KernelArgs &a,
+                                  const LaneLayout &lanes, Value t0);
+
+/// Whether any element of `bits` is true in any lane of the warp (an OR,
+/// then XOR shuffles: warp-uniform).
+Value warpAny(KernelBuilder &kb, ArrayRef<Value> bits);
 
 /// The accumulators of `state` times the step's alpha of their row.
 SmallVector<Value> rescaleAccumulators(KernelBuilder &kb, ValueRange state,

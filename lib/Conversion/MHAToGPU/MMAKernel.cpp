@@ -314,8 +314,8 @@ void MmaKernel::epilogue(ValueRange results) {
     Value l = quadReduce(kb, MmaLoopState::sum(results, hh), /*isMax=*/false);
     Value m = MmaLoopState::max(results, hh);
     Value isZero = kb.isZero(l);
-    Value inv =
-        kb.select(isZero, kb.cf(0), arith::DivFOp::create(b, kb.cf(1), l));
+    Value inv = rowInverse(kb, lanes.mods[hh], m, l);
+    storeLse(kb, a, lanes.rows[hh], m, l, firstOfQuad);
     Value invVec =
         vector::BroadcastOp::create(b, VectorType::get({2}, kb.f32), inv);
     Value r = kb.add(lanes.rA, hh * 8);
@@ -420,14 +420,36 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   gpu::BarrierOp::create(ib);
   Value t0 = mb.mul(tile, BN);
 
-  SmallVector<Value> x = scoreTile(mb, buf);
-  SoftmaxStep step = softmaxTile(mb, a, plan, lanes, t0, x, state);
-  SmallVector<Value> acc = rescaleAccumulators(mb, state, step);
-  accumulatePV(mb, buf, x, acc);
+  auto compute = [&](MmaSyncBuilder &cb, ArrayRef<Value> visible) {
+    SmallVector<Value> x = scoreTile(cb, buf);
+    SoftmaxStep step = softmaxTile(cb, a, plan, lanes, t0, x, state, visible);
+    SmallVector<Value> acc = rescaleAccumulators(cb, state, step);
+    accumulatePV(cb, buf, x, acc);
+    return MmaLoopState::next(step, acc);
+  };
+  SmallVector<Value> nextState;
+  if (!cfg.maskMod) {
+    nextState = compute(mb, {});
+  } else {
+    // A data-dependent mask: a warp whose rows see no key of the tile skips
+    // its MMAs and exponentials (ScoreModifiers.h).
+    SmallVector<Value> visible = tileVisibility(mb, a, lanes, t0);
+    auto skip = scf::IfOp::create(
+        ib, warpAny(mb, visible),
+        [&](OpBuilder &nb, Location loc) {
+          ImplicitLocOpBuilder cib(loc, nb);
+          MmaSyncBuilder cb(cib, cfg);
+          scf::YieldOp::create(cib, compute(cb, visible));
+        },
+        [&](OpBuilder &nb, Location loc) {
+          scf::YieldOp::create(nb, loc, state);
+        });
+    nextState.assign(skip.getResults().begin(), skip.getResults().end());
+  }
   // Buffer `buf` is refilled two iterations later: everyone must be done
   // reading it.
   gpu::BarrierOp::create(ib);
-  return MmaLoopState::next(step, acc);
+  return nextState;
 }
 
 /// S = Q K^T for this warp's 16 rows and BN keys, as 4 scores per 8-key

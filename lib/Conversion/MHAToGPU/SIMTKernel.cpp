@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelBuilder.h"
+#include "ScoreModifiers.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -80,10 +81,11 @@ private:
 
   BlockPlan plan;
   RowRef row;
+  RowModifiers mods;
+  Value rowBegin, rowEnd; // the keys the row sees
   Value qv; // the row's q, f32
   Value kvRow0;
   Value ks, vs; // [BN][D] and [BN][Dv] in shared memory
-  Value scaleLog2e;
 };
 
 } // namespace
@@ -91,6 +93,8 @@ private:
 void SimtKernel::build() {
   plan = planBlock(kb, a, BN);
   row = plan.row(kb, a.tid);
+  mods = rowModifiers(kb, a, row);
+  std::tie(rowBegin, rowEnd) = keyRange(kb, row.q, row.q, a.sq, a.skv);
   Value qRow = queryIndex(kb, a, row);
   int64_t qAlign = vectorWidth(cfg.elementType, D) * byteWidth(cfg.elementType);
   qv = kb.toF32(vector::LoadOp::create(
@@ -102,7 +106,6 @@ void SimtKernel::build() {
   ks = sharedView(b, dyn, 0, {BN, D}, cfg.elementType);
   vs = sharedView(b, dyn, BN * D * byteWidth(cfg.elementType), {BN, Dv},
                   cfg.elementType);
-  scaleLog2e = kb.cf(cfg.scale * M_LOG2E);
 
   // State: running max, running sum, accumulator.
   Value accInit = kb.splat(accType, 0);
@@ -117,13 +120,16 @@ void SimtKernel::build() {
     values.push_back(
         vector::ExtractOp::create(b, tiles.getResult(2), ArrayRef<int64_t>{i}));
   Value always = kb.boolean(true);
-  storeRow(kb, a, plan, row, kb.c(0), values, tiles.getResult(0),
-           tiles.getResult(1), always,
+  Value m = tiles.getResult(0), l = tiles.getResult(1);
+  storeRow(kb, a, plan, row, kb.c(0), values, m, l, rowInverse(kb, mods, m, l),
+           always,
            llvm::Align(vectorWidth(cfg.splitKV ? kb.f32 : cfg.elementType, Dv) *
                        byteWidth(cfg.splitKV ? kb.f32 : cfg.elementType)));
 }
 
-/// One kv tile: stage K and V, then one step per key the block can see.
+/// One kv tile: stage K and V, then one step per key of the tile that the
+/// thread's row sees (causal and window bound the loop, so only a mask
+/// operand is applied per key).
 SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
                                         ValueRange state) {
   KernelBuilder ikb(ib, cfg);
@@ -132,9 +138,10 @@ SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
   stageTile(ikb, a.k, ks, D, t0);
   stageTile(ikb, a.v, vs, Dv, t0);
   gpu::BarrierOp::create(ib);
-  Value nKeys = ikb.min(ikb.c(BN), ikb.sub(plan.kvEnd, t0));
+  Value first = ikb.max(ikb.sub(rowBegin, t0), ikb.c(0));
+  Value end = ikb.min(ikb.c(BN), ikb.sub(rowEnd, t0));
   auto keys = scf::ForOp::create(
-      ib, ikb.c(0), nKeys, ikb.c(1), state,
+      ib, first, end, ikb.c(1), state,
       [&](OpBuilder &kbld, Location kloc, Value j, ValueRange st) {
         ImplicitLocOpBuilder kbb(kloc, kbld);
         KernelBuilder k2(kbb, cfg);
@@ -181,9 +188,9 @@ SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
       k2.toF32(vector::LoadOp::create(kbb, vecD, ks, ValueRange{j, k2.c(0)}));
   Value dot = vector::ReductionOp::create(kbb, vector::CombiningKind::ADD,
                                           arith::MulFOp::create(kbb, qv, kj));
-  Value x = k2.fmul(dot, scaleLog2e);
-  x = k2.maskScore(x, row.q, key, a.sq, a.skv, a.mask, a.batch, row.head,
-                   a.maskStrides);
+  Value x = modifyScore(k2, a, dot, mods, alibiDistance(k2, mods, key), key, 0);
+  if (cfg.mask != MaskKind::None || cfg.maskMod)
+    x = k2.maskScore(x, row.q, key, row.head, a);
   Value m = state[0], l = state[1], acc = state[2];
   Value mNew = k2.fmax(m, x);
   Value base = k2.safeMax(mNew);

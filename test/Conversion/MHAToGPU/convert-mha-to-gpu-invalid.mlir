@@ -47,54 +47,6 @@ func.func @layer(%x: tensor<1x4x32xf16>, %w: tensor<32x32xf16>) -> tensor<1x4x32
   return %y : tensor<1x4x32xf16>
 }
 
-// The kernels implement none of the attention variants yet: each one is
-// refused by name.
-
-// -----
-
-func.func @window(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{variant 'window' is not supported by convert-mha-to-gpu yet; use the reference pipeline (--pipeline=reference)}}
-  %o = mha.attention %q, %k, %v  {window = [4, 0]}
-      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
-  return %o : tensor<1x4x8x16xf32>
-}
-
-// -----
-
-func.func @softcap(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{variant 'softcap' is not supported by convert-mha-to-gpu yet; use the reference pipeline (--pipeline=reference)}}
-  %o = mha.attention %q, %k, %v  {softcap = 30.0 : f32}
-      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
-  return %o : tensor<1x4x8x16xf32>
-}
-
-// -----
-
-func.func @alibi(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<4xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{variant 'alibi' is not supported by convert-mha-to-gpu yet; use the reference pipeline (--pipeline=reference)}}
-  %o = mha.attention %q, %k, %v alibi(%a : tensor<4xf32>) 
-      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
-  return %o : tensor<1x4x8x16xf32>
-}
-
-// -----
-
-func.func @sinks(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %a: tensor<4xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{variant 'sinks' is not supported by convert-mha-to-gpu yet; use the reference pipeline (--pipeline=reference)}}
-  %o = mha.attention %q, %k, %v sinks(%a : tensor<4xf32>) 
-      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
-  return %o : tensor<1x4x8x16xf32>
-}
-
-// -----
-
-func.func @lse(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{variant 'lse' is not supported by convert-mha-to-gpu yet; use the reference pipeline (--pipeline=reference)}}
-  %o, %l = mha.attention %q, %k, %v  
-      : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>, tensor<1x4x8xf32>
-  return %o : tensor<1x4x8x16xf32>
-}
-
 // -----
 
 // An mma kernel whose kv tile (kv-tile) does not fit the chip's shared
@@ -105,4 +57,36 @@ func.func @mma_d128(%q: tensor<1x2x300x128xbf16>, %k: tensor<1x2x300x128xbf16>,
       : tensor<1x2x300x128xbf16>, tensor<1x2x300x128xbf16>,
         tensor<1x2x300x128xbf16> -> tensor<1x2x300x128xbf16>
   return %o : tensor<1x2x300x128xbf16>
+}
+
+// -----
+
+// score_mod / mask_mod regions run in the kernels; what a kernel cannot run
+// is named.
+func.func @captured_tensor_not_extracted(%q: tensor<1x2x16x16xf16>, %k: tensor<1x2x16x16xf16>, %v: tensor<1x2x16x16xf16>, %ids: tensor<16xi32>) -> tensor<1x2x16x16xf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16> -> tensor<1x2x16x16xf16>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %c0 = arith.constant 0 : i32
+      // expected-error @below {{'tensor.insert' op reads a tensor captured by a score_mod / mask_mod region, which convert-mha-to-gpu supports only through tensor.extract and tensor.dim}}
+      %t = tensor.insert %c0 into %ids[%i] : tensor<16xi32>
+      %x = tensor.extract %t[%j] : tensor<16xi32>
+      %p = arith.cmpi eq, %x, %c0 : i32
+      mha.yield %p : i1
+    }
+  return %o : tensor<1x2x16x16xf16>
+}
+
+// -----
+
+func.func @vector_op_in_score_mod(%q: tensor<1x2x16x16xf16>, %k: tensor<1x2x16x16xf16>, %v: tensor<1x2x16x16xf16>) -> tensor<1x2x16x16xf16> {
+  %o = mha.attention %q, %k, %v : tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16>, tensor<1x2x16x16xf16> -> tensor<1x2x16x16xf16>
+    score_mod {
+    ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+      // expected-error @below {{'vector.broadcast' op in a score_mod / mask_mod region is not supported by convert-mha-to-gpu (kernels run arith, math, index and scf ops and tensor.extract)}}
+      %w = vector.broadcast %s : f32 to vector<2xf32>
+      %r = vector.extract %w[1] : f32 from vector<2xf32>
+      mha.yield %r : f32
+    }
+  return %o : tensor<1x2x16x16xf16>
 }
