@@ -308,9 +308,20 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       else `ceildiv(threads, tasks)` bounded so that every split streams at
       least `min-split-bytes` of K and V (a dynamic `Skv` is assumed long, a
       dynamic `B` counts as 1). `kv-splits = 1` never splits.
-    - With one split and packed heads, each task normalises its rows and
-      writes them into the result; with one split and no packing the op is
-      left for `mha-tile-attention`.
+    - Keys in the vector lanes (`vector-width`): a tile of `rows = group *
+      Sq` queries fills only `rows / vector-width` lanes of the scores kept
+      as `[keys, rows]`. Where the cost model (below) says so, the tile keeps
+      them as `[rows, keys]` instead: q . k^T is a dot product over D read
+      from K in place (bf16/f16 widened in registers; one horizontal
+      reduction per score), and the max, exp and sum run across keys. Full
+      kv tiles are read in place; only the last, partial tile is packed.
+      Per key, `[keys, rows]` costs `ceildiv(rows, W) * (D + 20)` vector
+      ops (a broadcast FMA per d, an exp) and `[rows, keys]` costs
+      `rows * (2 * D / W + 2 * log2(W) + 20 / W)`; the cheaper is taken.
+      0 keeps `[keys, rows]` (no vector target).
+    - With one split and packed heads (or keys in the lanes), each task
+      normalises its rows and writes them into the result; with one split
+      and neither, the op is left for `mha-tile-attention`.
 
     With more than one split the rewrite is:
 
@@ -386,7 +397,10 @@ def MHASplitKV : Pass<"mha-split-kv"> {
            "cost stays small next to its streaming time; must be positive">,
     Option<"packHeads", "pack-heads", "bool", /*default=*/"true",
            "Pack the queries of each GQA/MQA group as the rows of one tile, "
-           "so that each K/V tile is read once per group">
+           "so that each K/V tile is read once per group">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes of the target's vectors, for the choice of the score "
+           "layout (0: scores always [keys, rows]); must not be negative">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
