@@ -6,7 +6,9 @@
 // tile is vectorised with `linalg::vectorize`. Reductions over outer
 // dimensions (the row max / row sum of the transposed attention scores)
 // become vector accumulators carried by the tile loop
-// (`hoistLoopInvariantSubsets`). The vectors are then brought to 1-D and
+// (`hoistLoopInvariantSubsets`); reductions over the innermost dimension
+// (the row max / row sum of decode scores kept as [rows, keys]) become a
+// halving tree per row tile. The vectors are then brought to 1-D and
 // `math.exp` on vectors gets a polynomial approximation, so that
 // convert-vector-to-llvm sees only simple 1-D operations.
 //

@@ -10,7 +10,9 @@
 //  - the scores are kept transposed, S^T = K . Q^T : [kv-tile, q-tile], so
 //    that both contractions have a contiguous vector dimension (queries for
 //    S^T, Dv for P . V) and the row max / row sum reduce across rows, not
-//    within a vector. Padded keys get -inf.
+//    within a vector. Padded keys get -inf. Decode tiles of few rows may
+//    keep them as S = Q . K^T : [q-tile, kv-tile] instead (keys in the vector
+//    lanes, K packed transposed; see mha-split-kv).
 // Every temporary lives in destination-passing style so that one-shot
 // bufferization keeps the kv loop free of allocations.
 //

@@ -79,8 +79,9 @@ struct OnlineSoftmaxState {
 /// if any, broadcast over heads and queries alike or Sq = 1.
 /// With `keysInLanes` (decode tiles of few rows, no causal mask, no variants)
 /// the scores are kept as [rows, kv-tile] instead of [kv-tile, rows]: the
-/// score product is a dot product over D with K read in place, and the row
-/// max / exp / sum run across keys; full kv tiles are never packed.
+/// K tile is packed transposed ([D, kv-tile], keys contiguous) for S = Q . K^T,
+/// the row max / exp / sum run across keys, and V of full kv tiles is read
+/// in place.
 OnlineSoftmaxState
 buildOnlineSoftmax(OpBuilder &b, Location loc, const AttentionTiling &t,
                    Value batch, Value head, OpFoldResult q0, OpFoldResult qT,

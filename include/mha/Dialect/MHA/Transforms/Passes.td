@@ -311,14 +311,17 @@ def MHASplitKV : Pass<"mha-split-kv"> {
     - Keys in the vector lanes (`vector-width`): a tile of `rows = group *
       Sq` queries fills only `rows / vector-width` lanes of the scores kept
       as `[keys, rows]`. Where the cost model (below) says so, the tile keeps
-      them as `[rows, keys]` instead: q . k^T is a dot product over D read
-      from K in place (bf16/f16 widened in registers; one horizontal
-      reduction per score), and the max, exp and sum run across keys. Full
-      kv tiles are read in place; only the last, partial tile is packed.
-      Per key, `[keys, rows]` costs `ceildiv(rows, W) * (D + 20)` vector
-      ops (a broadcast FMA per d, an exp) and `[rows, keys]` costs
-      `rows * (2 * D / W + 2 * log2(W) + 20 / W)`; the cheaper is taken.
-      0 keeps `[keys, rows]` (no vector target).
+      them as `[rows, keys]` instead: each K tile is packed transposed
+      (`[D, kv-tile]`, widened to f32), the scores are `Q [rows, D] . K^T`
+      (the micro-kernel's vector dim is then the keys), the max and sum
+      reduce across keys, and V of whole kv tiles is read in place; the
+      last, partial tile is zero-padded by a tail loop. Per key,
+      `[keys, rows]` costs `ceildiv(rows, W) * (D + 20)` vector ops (a
+      broadcast FMA per d, an exp) and `[rows, keys]` costs
+      `(D * (2 + log2(W)) + rows * (D + 22)) / W` (the transpose, the FMAs,
+      an exp, a max and a sum per row); the cheaper is taken. Only a static
+      D that W divides qualifies, and the kv tile is rounded up to a
+      multiple of W. 0 keeps `[keys, rows]` (no vector target).
     - With one split and packed heads (or keys in the lanes), each task
       normalises its rows and writes them into the result; with one split
       and neither, the op is left for `mha-tile-attention`.
