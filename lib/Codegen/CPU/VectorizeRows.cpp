@@ -134,9 +134,8 @@ void lowerInnermostReduction(RewriterBase &rewriter,
   vector::CombiningKind kind = red.getKind();
   int64_t n = srcType.getShape().back();
   Type elt = srcType.getElementType();
-  Value v = vector::ShapeCastOp::create(rewriter, loc,
-                                        VectorType::get({n}, elt),
-                                        red.getSource());
+  Value v = vector::ShapeCastOp::create(
+      rewriter, loc, VectorType::get({n}, elt), red.getSource());
   while (n > 1 && n % 2 == 0) {
     n /= 2;
     auto half = [&](int64_t offset) {
@@ -149,19 +148,18 @@ void lowerInnermostReduction(RewriterBase &rewriter,
   Value acc = red.getAcc();
   bool vectorAcc = isa<VectorType>(acc.getType());
   Value accScalar =
-      vectorAcc ? vector::ExtractOp::create(
-                      rewriter, loc, acc,
-                      SmallVector<int64_t>(rank - 1, 0))
+      vectorAcc ? vector::ExtractOp::create(rewriter, loc, acc,
+                                            SmallVector<int64_t>(rank - 1, 0))
                       .getResult()
                 : acc;
-  Value r = n == 1 ? vector::makeArithReduction(
-                         rewriter, loc, kind,
-                         vector::ExtractOp::create(rewriter, loc, v,
-                                                   ArrayRef<int64_t>{0}),
-                         accScalar)
-                   : vector::ReductionOp::create(rewriter, loc, kind, v,
-                                                 accScalar)
-                         .getResult();
+  Value r = n == 1
+                ? vector::makeArithReduction(
+                      rewriter, loc, kind,
+                      vector::ExtractOp::create(rewriter, loc, v,
+                                                ArrayRef<int64_t>{0}),
+                      accScalar)
+                : vector::ReductionOp::create(rewriter, loc, kind, v, accScalar)
+                      .getResult();
   if (vectorAcc)
     r = vector::BroadcastOp::create(rewriter, loc, acc.getType(), r);
   rewriter.replaceOp(red, r);

@@ -145,8 +145,9 @@ struct KvStep {
                   });
     // P is [kvt, qt], or [qt, kvt] with keys in lanes.
     return contraction(b, loc, p, vp, acc,
-                       {dimsMap(ctx, 3, keyMajor ? ArrayRef<unsigned>{0, 2}
-                                                 : ArrayRef<unsigned>{2, 0}),
+                       {dimsMap(ctx, 3,
+                                keyMajor ? ArrayRef<unsigned>{0, 2}
+                                         : ArrayRef<unsigned>{2, 0}),
                         dimsMap(ctx, 3, {2, 1}), dimsMap(ctx, 3, {0, 1})},
                        {kPar, kPar, kRed});
   }
@@ -198,18 +199,16 @@ struct KvStep {
     if (keyMajor) {
       // K^T [D, kvt], widened; V of full tiles in place (P . V widens as it
       // loads).
-      Value dest =
-          fullKvTiles ? scratch.k : fill(b, loc, zero, scratch.k);
+      Value dest = fullKvTiles ? scratch.k : fill(b, loc, zero, scratch.k);
       Value corner = cornerSlice(b, loc, dest, {pos.dSize, kvT});
       MLIRContext *ctx = b.getContext();
       AffineMap transposed2 = AffineMap::get(
           2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
-      Value kT = generic(b, loc, kTile, corner,
-                         {transposed2, b.getMultiDimIdentityMap(2)},
-                         {kPar, kPar},
-                         [](OpBuilder &nb, Location l, ValueRange args) {
-                           return toF32(nb, l, args[0]);
-                         });
+      Value kT = generic(
+          b, loc, kTile, corner, {transposed2, b.getMultiDimIdentityMap(2)},
+          {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange args) {
+            return toF32(nb, l, args[0]);
+          });
       kT = insertCorner(b, loc, kT, dest, {pos.dSize, kvT});
       if (fullKvTiles)
         return {kT, vTile};
@@ -438,8 +437,7 @@ struct KvStep {
                   {k0, pos.kvEnd});
     auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
-    Value s =
-        scoreProduct(b, loc, kPacked, fill(b, loc, zero, scratch.scores));
+    Value s = scoreProduct(b, loc, kPacked, fill(b, loc, zero, scratch.scores));
     s = modifyScores(b, loc, s, k0);
     if (mask)
       s = applyMask(b, loc, s, k0, kvT);
@@ -777,10 +775,10 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // diagonal has q-tile keys: scratch of its own when kv-tile differs.
   auto makeScratch = [&](int64_t keys, bool full, bool row) {
     Scratch sc;
-    sc.scores = allocTensor(
-        rewriter, loc,
-        keysInLanes ? ArrayRef<int64_t>{qt, keys} : ArrayRef<int64_t>{keys, qt},
-        f32);
+    sc.scores = allocTensor(rewriter, loc,
+                            keysInLanes ? ArrayRef<int64_t>{qt, keys}
+                                        : ArrayRef<int64_t>{keys, qt},
+                            f32);
     if (row)
       sc.row = allocTensor(rewriter, loc, {qt}, f32);
     // Keys in lanes: K^T always, V only for partial tiles.
@@ -865,9 +863,9 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
               negInf};
   step.pos.headGroup = headGroup;
   step.keyMajor = keysInLanes;
-  assert((!keysInLanes || (!peelDiagonal && !causal && !alibiSlope &&
-                           !shape.softcap && shape.windowLeft < 0 &&
-                           shape.windowRight < 0)) &&
+  assert((!keysInLanes ||
+          (!peelDiagonal && !causal && !alibiSlope && !shape.softcap &&
+           shape.windowLeft < 0 && shape.windowRight < 0)) &&
          "keys in lanes: no causal mask, no variants");
   // Steps of q-tile keys: the tail loop and the diagonal.
   KvStep diagStep = step;
@@ -875,12 +873,12 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   diagStep.kvt = qt;
   diagStep.pos.keyPos = diagKeyPos;
   OpFoldResult loopStart =
-      !split                   ? kvStart
-      : shape.windowLeft < 0 ? kvBegin
-                             : affine::makeComposedFoldedAffineMax(
-                                   rewriter, loc,
-                                   AffineMap::get(0, 2, {s0, s1}, ctx),
-                                   {kvBegin, kvStart});
+      !split ? kvStart
+      : shape.windowLeft < 0
+          ? kvBegin
+          : affine::makeComposedFoldedAffineMax(
+                rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
+                {kvBegin, kvStart});
   // Keys in lanes with partial tiles: the whole tiles [start, fullEnd) read
   // in place, then at most one packed partial tile [fullEnd, kvEnd). The
   // start is a multiple of kvt, so fullEnd is too.
@@ -889,8 +887,7 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   bool partialTail = keysInLanes && !stepFullKvTiles;
   if (partialTail) {
     loopEnd = affine::makeComposedFoldedAffineMax(
-        rewriter, loc,
-        AffineMap::get(1, 1, {d0, s0.floorDiv(kvt) * kvt}, ctx),
+        rewriter, loc, AffineMap::get(1, 1, {d0, s0.floorDiv(kvt) * kvt}, ctx),
         {loopStart, kvEnd});
     mainStep.fullKvTiles = true;
   }

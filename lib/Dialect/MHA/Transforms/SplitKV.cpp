@@ -128,8 +128,8 @@ bool keysInLanes(const AttentionShape &s, int64_t rows, int64_t width) {
   int64_t d = s.headDim;
   int64_t rowLanes = llvm::divideCeilSigned(rows, width) * (d + kExpVectorOps);
   int64_t transpose = d * (2 + llvm::Log2_64_Ceil(width));
-  int64_t keyLanes = llvm::divideCeilSigned(
-      transpose + rows * (d + kExpVectorOps + 2), width);
+  int64_t keyLanes =
+      llvm::divideCeilSigned(transpose + rows * (d + kExpVectorOps + 2), width);
   return keyLanes < rowLanes;
 }
 
@@ -230,8 +230,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       OpFoldResult h0 = firstHead(hIv);
       Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
-          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group,
-          keyLanes);
+          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes);
       Value zero = t.zero;
       AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
