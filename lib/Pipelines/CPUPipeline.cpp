@@ -72,6 +72,12 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   split.threads = options.threads;
   split.minSplitBytes = options.minSplitBytes;
   split.packHeads = options.packHeads;
+  // The width of the vectorised code picks the decode tile's score layout
+  // (keys or rows in the lanes); scalar code keeps rows.
+  int64_t vectorWidth =
+      options.vectorWidth == 0 ? target.getVectorWidth() : options.vectorWidth;
+  split.vectorWidth =
+      options.keysInLanes ? std::max<int64_t>(vectorWidth, 0) : 0;
   pm.addPass(createMHASplitKV(split));
   pm.addPass(createMHATileProjections(projections));
   MHATileAttentionOptions tile;

@@ -5,6 +5,7 @@
 // RUN: mha-opt %s --mha-cpu-pipeline="target-cpu=x86-64" --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=SSE2
 // RUN: mha-opt %s --mha-cpu-pipeline="target-cpu=skylake-avx512 q-tile=48 kv-tile=96" --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=SKX48
 // RUN: mha-opt %s --mha-cpu-pipeline="target-cpu=haswell q-tile=48 kv-tile=48" --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=HSW48
+// RUN: mha-opt %s --mha-cpu-pipeline="target-cpu=skylake-avx512 keys-in-lanes=false" --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=ROWS
 // RUN: mha-opt %s --mha-cpu-pipeline="target-cpu=znver4 micro-kernel-rows=3 micro-kernel-vectors=4 pack-b=0" --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=OVERRIDE
 
 // The decisions of mha-cpu-pipeline's target model (docs/cpu-codegen.md,
@@ -12,6 +13,13 @@
 // micro-kernels from the vector registers (one row of B and one broadcast
 // beside rows x 2 accumulators, rows dividing the tiles) and the L1 geometry
 // that decides which B panels are packed.
+
+// The decode kernel chooses its score layout from the vector width;
+// keys-in-lanes=false keeps the rows in the lanes.
+// HSW: mha-split-kv{{{.*}} vector-width=8}
+// SKX: mha-split-kv{{{.*}} vector-width=16}
+// SSE2: mha-split-kv{{{.*}} vector-width=4}
+// ROWS: mha-split-kv{{{.*}} vector-width=0}
 
 // 16 registers of 8 lanes: (16 - 3) / 2 = 6 rows fit, 4 divide 64.
 // HSW: mha-vectorize-contractions{l1-bytes=32768 l1-ways=8 micro-kernel-rows=4 micro-kernel-vectors=2 pack-b=-1 vector-width=8}

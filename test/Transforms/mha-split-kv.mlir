@@ -5,9 +5,12 @@
 // RUN: mha-opt %s -mha-split-kv="kv-splits=1" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: not mha-opt %s -mha-split-kv="kv-splits=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // RUN: not mha-opt %s -mha-split-kv="min-split-bytes=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-BYTES
+// RUN: not mha-opt %s -mha-split-kv="vector-width=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-WIDTH
+// RUN: mha-opt %s -mha-split-kv="threads=2 vector-width=16" -split-input-file | FileCheck %s --check-prefix=KEYS
 
-// NEGATIVE: mha-split-kv: kv-splits and threads must not be negative, kv-tile and min-split-bytes must be positive, got kv-splits=-1 kv-tile=64 threads=0 min-split-bytes=524288
+// NEGATIVE: mha-split-kv: kv-splits, threads and vector-width must not be negative, kv-tile and min-split-bytes must be positive, got kv-splits=-1 kv-tile=64 threads=0 min-split-bytes=524288 vector-width=0
 // NEGATIVE-BYTES: got kv-splits=0 kv-tile=64 threads=0 min-split-bytes=0
+// NEGATIVE-WIDTH: got kv-splits=0 kv-tile=64 threads=0 min-split-bytes=524288 vector-width=-1
 
 // The cost model (kv-splits = 0): with 2 workers the 8 (batch, K/V head)
 // tasks already fill them, so there is no split: one packed task per K/V
@@ -90,6 +93,31 @@
 // CHECK: arith.divf
 // CHECK: arith.select
 // CHECK: return %[[RES]]
+// Keys in lanes for the 4 packed rows (86 < 148 vector ops per key at
+// D = 128, 16 lanes): per kv tile K is packed transposed ([128, 64]: keys
+// contiguous) and the scores [4, 64] are Q [4, 128] . K^T; V is read in
+// place. The 15 whole kv tiles run in a loop without any select but the
+// mask's; the last 40 keys get a tail loop that zero-pads K^T and V and
+// hides the padded keys. The i1 mask tile [1, keys] is read per row.
+// KEYS-LABEL: func.func @decode_gqa_mask
+// KEYS: scf.forall (%{{.*}}, %{{.*}}) in (1, 8)
+// KEYS: tensor.collapse_shape %{{.*}} : tensor<4x1x128xf32> into tensor<4x128xf32>
+// KEYS: scf.for %{{.*}} = %c0 to %c960 step %c64
+// KEYS: %[[KT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<64x128xf32>) outs(%{{.*}} : tensor<128x64xf32>)
+// KEYS-NOT: linalg.copy
+// KEYS: ins(%{{.*}}, %[[KT]] : tensor<4x128xf32>, tensor<128x64xf32>) outs(%{{.*}} : tensor<4x64xf32>)
+// KEYS-NOT: arith.cmpi
+// KEYS: arith.select
+// KEYS-NOT: arith.cmpi
+// KEYS: iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<4x64xf32>) outs(%{{.*}} : tensor<4xf32>)
+// KEYS: arith.maxnumf
+// KEYS: scf.for %{{.*}} = %c960{{.*}} to %c1000 step %c64
+// KEYS: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x128xf32>) outs(%{{.*}} : tensor<128x?xf32>)
+// KEYS: linalg.copy
+// KEYS-NOT: linalg.copy
+// KEYS: tensor<4x128xf32>, tensor<128x64xf32>) outs(%{{.*}} : tensor<4x64xf32>)
+// KEYS: arith.cmpi sge
+// KEYS: tensor.parallel_insert_slice
 func.func @decode_gqa_mask(%q: tensor<1x32x1x128xf32>, %k: tensor<1x8x1000x128xf32>, %v: tensor<1x8x1000x128xf32>, %m: tensor<1x1x1x1000xi1>) -> tensor<1x32x1x128xf32> {
   %o = mha.attention %q, %k, %v mask(%m) : tensor<1x32x1x128xf32>, tensor<1x8x1000x128xf32>, tensor<1x8x1000x128xf32>, tensor<1x1x1x1000xi1> -> tensor<1x32x1x128xf32>
   return %o : tensor<1x32x1x128xf32>
@@ -151,6 +179,28 @@ func.func @decode_variants(%q: tensor<1x2x1x32xf32>, %k: tensor<1x2x100x32xf32>,
 // FEW-LABEL: func.func @small_mha
 // FEW-NOT: scf.forall (
 // FEW: mha.attention
+// With 16 lanes (vector-width=16) the cost model keeps the keys in the lanes
+// of the 1-row tile (30 < 84 vector ops per key at D = 64): the step is
+// taken from mha-tile-attention, Q stays [1, 64], each K tile is packed
+// transposed, the scores are [1, 64] (rows, keys), V is read in place (128
+// is 2 whole tiles), and the max and sum reduce the inner (key) dim.
+// KEYS-LABEL: func.func @small_mha
+// KEYS-NOT: mha.attention
+// KEYS: scf.forall (%[[B:.*]], %[[H:.*]]) in (1, 8)
+// KEYS: %[[Q:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// KEYS: scf.for
+// KEYS: %[[K:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], %{{.*}}, 0] [1, 1, 64, 64] {{.*}} to tensor<64x64xf32>
+// KEYS: %[[V:.*]] = tensor.extract_slice %arg2[%[[B]], %[[H]], %{{.*}}, 0] [1, 1, 64, 64] {{.*}} to tensor<64x64xf32>
+// KEYS: %[[KT:.*]] = linalg.generic {{.*}} ins(%[[K]] : tensor<64x64xf32>) outs(%{{.*}} : tensor<64x64xf32>)
+// KEYS: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[Q]], %[[KT]] : tensor<1x64xf32>, tensor<64x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// KEYS: iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x64xf32>) outs(%{{.*}} : tensor<1xf32>)
+// KEYS: arith.maxnumf
+// KEYS: math.exp
+// KEYS: iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x64xf32>) outs(%{{.*}} : tensor<1xf32>)
+// KEYS: arith.addf
+// KEYS: ins(%{{.*}}, %[[V]] : tensor<1x64xf32>, tensor<64x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// KEYS: tensor.parallel_insert_slice
+// KEYS: return
 func.func @small_mha(%q: tensor<1x8x1x64xf32>, %k: tensor<1x8x128x64xf32>, %v: tensor<1x8x128x64xf32>) -> tensor<1x8x1x64xf32> {
   %o = mha.attention %q, %k, %v : tensor<1x8x1x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32> -> tensor<1x8x1x64xf32>
   return %o : tensor<1x8x1x64xf32>

@@ -342,6 +342,157 @@ INSTANTIATE_TEST_SUITE_P(
              "_" + std::to_string(info.param.second);
     });
 
+/// Decode tiles with the keys in the vector lanes (mha-split-kv's score
+/// layout [rows, keys], K packed transposed), case by case at 8 and 16 f32
+/// lanes (`vector-width`, legal on any x86-64 host: LLVM splits wider
+/// vectors): MHA, GQA and MQA groups packed as rows, f32 / bf16 / f16, i1
+/// and float masks, fully masked rows, Skv not a multiple of the vector
+/// width and shorter than one vector, Dv != D, a forced split over a dynamic
+/// Skv, and a kv tile rounded up to whole vectors. Each case's comment says
+/// at which widths the cost model picks keys in lanes.
+struct KeysInLanesCase {
+  const char *name;
+  DType dtype;
+  int64_t b, h, hkv, sq, skv, d, dv, kvTile;
+  MaskKind mask = MaskKind::None;
+  std::vector<int64_t> maskShape = {};
+  bool causal = false, emptyRows = false, dynamic = false;
+  int64_t kvSplits = 0, threads = 2;
+};
+
+const KeysInLanesCase kKeysInLanesCases[] = {
+    // Both widths; a partial last tile of 44 keys.
+    {"mha_f32", DType::F32, 1, 4, 4, 1, 300, 64, 64, 64},
+    // 16 lanes (at 8 its 4 rows keep the rows layout); GQA 4/1 packed, an
+    // i1 mask per batch and key.
+    {"gqa_bf16_i1_mask",
+     DType::BF16,
+     2,
+     8,
+     2,
+     1,
+     129,
+     128,
+     128,
+     64,
+     MaskKind::I1,
+     {2, 1, 1, 129}},
+    // 16 lanes: MQA with 2 heads x 3 queries packed, a float mask per row.
+    {"mqa_f16_float_mask",
+     DType::F16,
+     1,
+     2,
+     1,
+     3,
+     37,
+     64,
+     64,
+     64,
+     MaskKind::Float,
+     {1, 2, 3, 37}},
+    // Both widths; 5 keys, one tile padded to a whole vector.
+    {"short_cache", DType::F32, 1, 2, 2, 1, 5, 128, 128, 64},
+    // 16 lanes: query 1 of head 0 sees no key: 0, not NaN.
+    {"fully_masked_rows",
+     DType::F32,
+     1,
+     4,
+     2,
+     3,
+     70,
+     64,
+     64,
+     64,
+     MaskKind::I1,
+     {1, 4, 3, 70},
+     false,
+     true},
+    // Both widths; 3 splits of a dynamic Skv, 16-key tiles.
+    {"split_dynamic_bf16",
+     DType::BF16,
+     1,
+     2,
+     1,
+     1,
+     200,
+     64,
+     64,
+     16,
+     MaskKind::None,
+     {},
+     false,
+     false,
+     true,
+     3},
+    // Both widths; causal with one query hides nothing; kv-tile 20 becomes
+    // 24 or 32.
+    {"causal_one_query_odd_tile",
+     DType::F32,
+     1,
+     2,
+     2,
+     1,
+     100,
+     32,
+     32,
+     20,
+     MaskKind::Float,
+     {1, 1, 1, 100},
+     true},
+    // Both widths; Dv != D, one thread.
+    {"dv_ne_d",
+     DType::F32,
+     1,
+     2,
+     2,
+     1,
+     77,
+     64,
+     24,
+     64,
+     MaskKind::None,
+     {},
+     false,
+     false,
+     false,
+     0,
+     1},
+};
+
+class KeysInLanesTest
+    : public ::testing::TestWithParam<std::tuple<KeysInLanesCase, int>> {};
+
+TEST_P(KeysInLanesTest, MatchesReference) {
+  const auto &[kc, width] = GetParam();
+  AttentionCase c{};
+  c.dtype = kc.dtype;
+  c.b = kc.b;
+  c.h = kc.h;
+  c.hkv = kc.hkv;
+  c.sq = kc.sq;
+  c.skv = kc.skv;
+  c.d = kc.d;
+  c.dv = kc.dv;
+  c.causal = kc.causal;
+  c.maskKind = kc.mask;
+  c.maskShape = kc.maskShape;
+  c.emptyRows = kc.emptyRows;
+  c.dynamic = kc.dynamic;
+  DiffCase dc{c, /*qTile=*/64, kc.kvTile, uint64_t(kc.skv * 100 + kc.h)};
+  dc.kvSplits = kc.kvSplits;
+  dc.threads = kc.threads;
+  checkCase(dc, TargetFlags{}, "vector-width=" + std::to_string(width));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Decode, KeysInLanesTest,
+    ::testing::Combine(::testing::ValuesIn(kKeysInLanesCases),
+                       ::testing::Values(8, 16)),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param).name) + "_w" +
+             std::to_string(std::get<1>(info.param));
+    });
+
 /// The causal schedule of mha-tile-attention, case by case: query tiles in
 /// balanced order on 1 to 3 threads, the peeled diagonal (q-tile = kv-tile)
 /// and the general straddling tiles (q-tile != kv-tile), bottom-right

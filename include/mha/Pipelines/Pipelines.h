@@ -104,6 +104,13 @@ struct CPUPipelineOptions
       llvm::cl::desc("Pack the queries of each GQA/MQA group as the rows of "
                      "one tile in mha-split-kv"),
       llvm::cl::init(true)};
+  Option<bool> keysInLanes{
+      *this, "keys-in-lanes",
+      llvm::cl::desc("Let mha-split-kv keep the keys of a decode tile in the "
+                     "vector lanes (scores [rows, keys], K transposed) where "
+                     "its cost model says so; false keeps the rows in the "
+                     "lanes"),
+      llvm::cl::init(true)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "

@@ -6,7 +6,9 @@
 // tile is vectorised with `linalg::vectorize`. Reductions over outer
 // dimensions (the row max / row sum of the transposed attention scores)
 // become vector accumulators carried by the tile loop
-// (`hoistLoopInvariantSubsets`). The vectors are then brought to 1-D and
+// (`hoistLoopInvariantSubsets`); reductions over the innermost dimension
+// (the row max / row sum of decode scores kept as [rows, keys]) become a
+// halving tree per row tile. The vectors are then brought to 1-D and
 // `math.exp` on vectors gets a polynomial approximation, so that
 // convert-vector-to-llvm sees only simple 1-D operations.
 //
@@ -112,10 +114,63 @@ bool combinesOutputWithRowIndex(linalg::LinalgOp op) {
   return false;
 }
 
+/// Rewrites a vector.multi_reduction over the innermost dim of a vector whose
+/// other dims are 1 (a row tile of an innermost reduction) into a halving
+/// tree: the two halves combined lane by lane down to one element, then
+/// combined with the accumulator. This reassociates like the lane-wise
+/// reductions over outer dims do; a vector.reduction `add` would lower to
+/// LLVM's ordered reduction, one dependent add per element.
+void lowerInnermostReduction(RewriterBase &rewriter,
+                             vector::MultiDimReductionOp red) {
+  VectorType srcType = red.getSourceVectorType();
+  int64_t rank = srcType.getRank();
+  if (red.getReductionDims() != ArrayRef<int64_t>{rank - 1} ||
+      llvm::any_of(srcType.getShape().drop_back(),
+                   [](int64_t s) { return s != 1; }) ||
+      srcType.isScalable())
+    return;
+  rewriter.setInsertionPoint(red);
+  Location loc = red.getLoc();
+  vector::CombiningKind kind = red.getKind();
+  int64_t n = srcType.getShape().back();
+  Type elt = srcType.getElementType();
+  Value v = vector::ShapeCastOp::create(
+      rewriter, loc, VectorType::get({n}, elt), red.getSource());
+  while (n > 1 && n % 2 == 0) {
+    n /= 2;
+    auto half = [&](int64_t offset) {
+      return vector::ExtractStridedSliceOp::create(
+          rewriter, loc, v, ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{n},
+          ArrayRef<int64_t>{1});
+    };
+    v = vector::makeArithReduction(rewriter, loc, kind, half(0), half(n));
+  }
+  Value acc = red.getAcc();
+  bool vectorAcc = isa<VectorType>(acc.getType());
+  Value accScalar =
+      vectorAcc ? vector::ExtractOp::create(rewriter, loc, acc,
+                                            SmallVector<int64_t>(rank - 1, 0))
+                      .getResult()
+                : acc;
+  Value r = n == 1
+                ? vector::makeArithReduction(
+                      rewriter, loc, kind,
+                      vector::ExtractOp::create(rewriter, loc, v,
+                                                ArrayRef<int64_t>{0}),
+                      accScalar)
+                : vector::ReductionOp::create(rewriter, loc, kind, v, accScalar)
+                      .getResult();
+  if (vectorAcc)
+    r = vector::BroadcastOp::create(rewriter, loc, acc.getType(), r);
+  rewriter.replaceOp(red, r);
+}
+
 /// Tiles `op` by rows (or square tiles when it transposes) and vectorises the
-/// tile. Leaves `op` alone when its innermost loop is dynamic or a reduction
-/// (no horizontal reductions here), or when the vectoriser would miscompile
-/// it (combinesOutputWithRowIndex).
+/// tile. An innermost reduction (the row max / row sum of scores kept as
+/// [rows, keys]) becomes one horizontal reduction per row
+/// (lowerInnermostReduction). Leaves `op` alone when its innermost loop is
+/// dynamic, when it reduces over both inner and outer dims, or when the
+/// vectoriser would miscompile it (combinesOutputWithRowIndex).
 LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
                               int64_t maxVectorSize, int64_t transposeTile) {
   unsigned numLoops = op.getNumLoops();
@@ -132,8 +187,10 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
     return failure();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t inner = ranges.back();
+  bool innerReduction =
+      linalg::isReductionIterator(op.getIteratorTypesArray().back());
   if (ShapedType::isDynamic(inner) ||
-      !linalg::isParallelIterator(op.getIteratorTypesArray().back()))
+      (innerReduction && op.getNumReductionLoops() != 1))
     return failure();
 
   // Tile sizes: 1 for every outer loop, a divisor of the innermost size.
@@ -157,7 +214,8 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
     // With the innermost dim tiled too, its loop goes outermost when outer
     // dims reduce, so that each accumulator slice is invariant in the
     // reduction loops inside it.
-    if (innerTile != inner && op.getNumReductionLoops() != 0) {
+    if (innerTile != inner && op.getNumReductionLoops() != 0 &&
+        !innerReduction) {
       SmallVector<int64_t> order = {int64_t(numLoops) - 1};
       for (int64_t i = 0; i + 1 < int64_t(numLoops); ++i)
         order.push_back(i);
@@ -171,11 +229,21 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
     target = tiled->tiledOps.back();
   }
   rewriter.setInsertionPoint(target);
+  Block *block = target->getBlock();
   FailureOr<linalg::VectorizationResult> vectorized =
       linalg::vectorize(rewriter, target);
   if (failed(vectorized))
     return success(); // Tiled but scalar: still correct.
   rewriter.replaceOp(target, vectorized->replacements);
+  if (innerReduction) {
+    // The vectorised tile's reductions are in `block`; any other one there
+    // that matches is rewritten the same way, which is as correct.
+    SmallVector<vector::MultiDimReductionOp> reductions;
+    block->walk(
+        [&](vector::MultiDimReductionOp red) { reductions.push_back(red); });
+    for (vector::MultiDimReductionOp red : reductions)
+      lowerInnermostReduction(rewriter, red);
+  }
   return success();
 }
 

@@ -126,3 +126,55 @@ func.func @rows(%s: tensor<4x32xf32>, %m: tensor<32xf32>, %q: tensor<32x16xf32>,
   }
   return %outside, %r#0, %r#1, %r#2, %r#3, %r#4 : tensor<4x32xf32>, tensor<2x4x32xf32>, tensor<2x32xf32>, tensor<2x16x32xf32>, tensor<?x8xf32>, tensor<8x?xf32>
 }
+
+// Reductions over the innermost dim (the row max / row sum of decode scores
+// kept as [rows, keys]): a row tile of 16 keys per step, reduced by halving
+// (16 -> 8 -> 4 -> 2 -> 1 lanes, lane-wise maxnumf / addf) and combined with
+// the row's running value; no vector.multi_reduction is left (it would
+// become an ordered, one-add-per-key reduction for addf).
+// CHECK-LABEL: func.func @inner_reductions
+// CHECK:         scf.forall
+// CHECK:           scf.for %[[R:[^ ]+]] = {{.+}} -> (tensor<4xf32>) {
+// CHECK:             scf.for %[[K:[^ ]+]] = {{.+}} -> (vector<1xf32>) {
+// CHECK:               %[[V:.+]] = vector.transfer_read %{{.+}}[%[[R]], %[[K]]]{{.+}} : tensor<4x32xf32>, vector<16xf32>
+// CHECK-NOT:           vector.multi_reduction
+// CHECK:               %[[H0:.+]] = vector.extract_strided_slice %[[V]] {offsets = [0], sizes = [8], strides = [1]}
+// CHECK:               %[[H1:.+]] = vector.extract_strided_slice %[[V]] {offsets = [8], sizes = [8], strides = [1]}
+// CHECK:               arith.maxnumf %[[H0]], %[[H1]] : vector<8xf32>
+// CHECK:               arith.maxnumf %{{.+}} : vector<4xf32>
+// CHECK:               arith.maxnumf %{{.+}} : vector<2xf32>
+// CHECK:               arith.maxnumf %{{.+}} : f32
+// CHECK:               arith.maxnumf %{{.+}} : f32
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               arith.addf %{{.+}} : vector<8xf32>
+// CHECK:               arith.addf %{{.+}} : vector<2xf32>
+// CHECK:               arith.addf %{{.+}} : f32
+// CHECK:               arith.addf %{{.+}} : f32
+// CHECK-NOT:       vector.multi_reduction
+// CHECK:           scf.forall.in_parallel
+#rk = affine_map<(r, k) -> (r, k)>
+#r = affine_map<(r, k) -> (r)>
+func.func @inner_reductions(%s: tensor<4x32xf32>, %m: tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %i0 = tensor.empty() : tensor<2x4xf32>
+  %i1 = tensor.empty() : tensor<2x4xf32>
+  %r:2 = scf.forall (%h) in (2) shared_outs(%o0 = %i0, %o1 = %i1) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+    %max = linalg.generic {indexing_maps = [#rk, #r], iterator_types = ["parallel", "reduction"]}
+        ins(%s : tensor<4x32xf32>) outs(%m : tensor<4xf32>) {
+    ^bb0(%x: f32, %acc: f32):
+      %y = arith.maxnumf %x, %acc : f32
+      linalg.yield %y : f32
+    } -> tensor<4xf32>
+    %sum = linalg.generic {indexing_maps = [#rk, #r], iterator_types = ["parallel", "reduction"]}
+        ins(%s : tensor<4x32xf32>) outs(%max : tensor<4xf32>) {
+    ^bb0(%x: f32, %acc: f32):
+      %y = arith.addf %acc, %x : f32
+      linalg.yield %y : f32
+    } -> tensor<4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %max into %o0[%h, 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<2x4xf32>
+      tensor.parallel_insert_slice %sum into %o1[%h, 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<2x4xf32>
+    }
+  }
+  return %r#0, %r#1 : tensor<2x4xf32>, tensor<2x4xf32>
+}

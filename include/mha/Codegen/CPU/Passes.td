@@ -248,8 +248,8 @@ def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
   let description = [{
     For every `linalg.generic`, `linalg.fill` and `linalg.copy` on tensors
     nested in an `scf.forall` (the tiled loop nests; other ops keep their
-    scalar lowering and libm `exp`) whose innermost loop is parallel and
-    static: tiles every outer loop by 1 (and the innermost one by its largest
+    scalar lowering and libm `exp`) whose innermost loop is static:
+    tiles every outer loop by 1 (and the innermost one by its largest
     divisor not above `max-vector-size`) with `scf.for`, so the tile is static
     even when outer sizes are dynamic, and vectorises the tile with
     `linalg::vectorize`. A 2-D op that reads or writes an operand transposed
@@ -257,7 +257,12 @@ def MHAVectorizeRows : Pass<"mha-vectorize-rows"> {
     divides both sizes, and its `vector.transpose` lowered with shuffles (16 x
     16: the AVX-512 sequence). Ops with i1 operands are left alone (i1 vectors
     are bit-packed in memory, i1 buffers are not), as are ops that fail to
-    vectorise (tiled or not, still correct).
+    vectorise (tiled or not, still correct). An op whose only reduction is
+    the innermost loop (the row max / row sum of decode scores kept as
+    `[rows, keys]`) is tiled the same way; each row tile's
+    `vector.multi_reduction` becomes a halving tree (the two halves combined
+    lane by lane down to one element, then with the row's value), not
+    LLVM's ordered `vector.reduce.fadd` (one dependent add per element).
 
     Then any value read and written back at the same place on each iteration
     of a loop becomes a vector carried by the loop

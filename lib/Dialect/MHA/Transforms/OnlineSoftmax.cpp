@@ -10,7 +10,9 @@
 //  - the scores are kept transposed, S^T = K . Q^T : [kv-tile, q-tile], so
 //    that both contractions have a contiguous vector dimension (queries for
 //    S^T, Dv for P . V) and the row max / row sum reduce across rows, not
-//    within a vector. Padded keys get -inf.
+//    within a vector. Padded keys get -inf. Decode tiles of few rows may
+//    keep them as S = Q . K^T : [q-tile, kv-tile] instead (keys in the vector
+//    lanes, K packed transposed; see mha-split-kv).
 // Every temporary lives in destination-passing style so that one-shot
 // bufferization keeps the kv loop free of allocations.
 //
@@ -107,6 +109,23 @@ struct KvStep {
   int64_t qt, kvt;
   bool fullKvTiles;
   Value zero, negInf;
+  /// Scores as [qt, kvt] (keys in the vector lanes; Q packed as [qt, D], K
+  /// packed transposed as [D, kvt]) instead of [kvt, qt].
+  bool keyMajor = false;
+
+  /// The scores of the packed K tile `kp` into `s`: S^T = K . Q^T, or with
+  /// keys in lanes S = Q . K^T (s[i, j] += qp[i, d] * kp[d, j], the
+  /// micro-kernel's n dim is then the keys).
+  Value scoreProduct(OpBuilder &b, Location loc, Value kp, Value s) const {
+    if (!keyMajor)
+      return scores(b, loc, kp, qPacked, s);
+    MLIRContext *ctx = b.getContext();
+    return contraction(b, loc, qPacked, kp, s,
+                       {dimsMap(ctx, 3, {0, 2}), dimsMap(ctx, 3, {2, 1}),
+                        dimsMap(ctx, 3, {0, 1})},
+                       {kPar, kPar, kRed});
+  }
+
   /// The op's mask_mod (analysed) and the data-dependent tile classes
   /// (AttentionTiling::maskTable), when there are.
   mutable AttentionOp op;
@@ -147,7 +166,7 @@ struct KvStep {
 
   /// acc[i, e] * corr[i] + sum_j p[j, i] * vp[j, e].
   static Value accumulate(OpBuilder &b, Location loc, Value p, Value vp,
-                          Value corr, Value acc) {
+                          Value corr, Value acc, bool keyMajor = false) {
     MLIRContext *ctx = b.getContext();
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     AffineMap row2 = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -155,9 +174,12 @@ struct KvStep {
                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                     return arith::MulFOp::create(nb, l, args[1], args[0]);
                   });
+    // P is [kvt, qt], or [qt, kvt] with keys in lanes.
     return contraction(b, loc, p, vp, acc,
-                       {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {2, 1}),
-                        dimsMap(ctx, 3, {0, 1})},
+                       {dimsMap(ctx, 3,
+                                keyMajor ? ArrayRef<unsigned>{0, 2}
+                                         : ArrayRef<unsigned>{2, 0}),
+                        dimsMap(ctx, 3, {2, 1}), dimsMap(ctx, 3, {0, 1})},
                        {kPar, kPar, kRed});
   }
 
@@ -205,6 +227,24 @@ struct KvStep {
         headTile(b, loc, k, pos.batch, pos.kvHead, k0, kvT, pos.dSize);
     Value vTile =
         headTile(b, loc, v, pos.batch, pos.kvHead, k0, kvT, pos.dvSize);
+    if (keyMajor) {
+      // K^T [D, kvt], widened; V of full tiles in place (P . V widens as it
+      // loads).
+      Value dest = fullKvTiles ? scratch.k : fill(b, loc, zero, scratch.k);
+      Value corner = cornerSlice(b, loc, dest, {pos.dSize, kvT});
+      MLIRContext *ctx = b.getContext();
+      AffineMap transposed2 = AffineMap::get(
+          2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
+      Value kT = generic(
+          b, loc, kTile, corner, {transposed2, b.getMultiDimIdentityMap(2)},
+          {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange args) {
+            return toF32(nb, l, args[0]);
+          });
+      kT = insertCorner(b, loc, kT, dest, {pos.dSize, kvT});
+      if (fullKvTiles)
+        return {kT, vTile};
+      return {kT, packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize, false)};
+    }
     return {packRows(b, loc, kTile, scratch.k, kvT, pos.dSize, fullKvTiles),
             packRows(b, loc, vTile, scratch.v, kvT, pos.dvSize, fullKvTiles)};
   }
@@ -219,8 +259,10 @@ struct KvStep {
     RankedTensorType maskType = shape.maskType;
     OpFoldResult rows = bc(2) ? oneIdx : pos.qT;
     OpFoldResult cols = bc(3) ? oneIdx : kvT;
-    // Scores are [key, query]; the mask tile is [query, key].
-    AffineExpr key = getAffineDimExpr(0, ctx), query = getAffineDimExpr(1, ctx);
+    // Scores are [key, query] (or [query, key] with keys in lanes); the mask
+    // tile is [query, key].
+    AffineExpr key = getAffineDimExpr(keyMajor ? 1 : 0, ctx),
+               query = getAffineDimExpr(keyMajor ? 0 : 1, ctx);
     SmallVector<AffineExpr> indices =
         shape.getMaskIndices({query, query, query, key});
     AffineMap maskMap = AffineMap::get(2, 0, {indices[2], indices[3]}, ctx);
@@ -256,7 +298,10 @@ struct KvStep {
       maskMap = AffineMap::get(2, 0, {row, indices[3]}, ctx);
     }
     bool boolMask = shape.hasBoolMask();
-    Value corner = cornerSlice(b, loc, s, {kvT, pos.qT});
+    SmallVector<OpFoldResult> sizes = {kvT, pos.qT};
+    if (keyMajor)
+      std::swap(sizes[0], sizes[1]);
+    Value corner = cornerSlice(b, loc, s, sizes);
     corner = generic(
         b, loc, maskTile, corner, {maskMap, b.getMultiDimIdentityMap(2)},
         {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -264,7 +309,7 @@ struct KvStep {
             return arith::SelectOp::create(nb, l, args[0], args[1], negInf);
           return arith::AddFOp::create(nb, l, args[1], toF32(nb, l, args[0]));
         });
-    return insertCorner(b, loc, corner, s, {kvT, pos.qT});
+    return insertCorner(b, loc, corner, s, sizes);
   }
 
   /// softcap and ALiBi on the scores of keys [k0, ...), in place: they
@@ -329,7 +374,7 @@ struct KvStep {
     return generic(
         b, loc, ValueRange{}, s, {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
         [&](OpBuilder &bb, Location ll, ValueRange args) -> Value {
-          Value j = linalg::IndexOp::create(bb, ll, 0);
+          Value j = linalg::IndexOp::create(bb, ll, keyMajor ? 1 : 0);
           Value hidden;
           auto orWith = [&](Value c) {
             hidden = hidden
@@ -341,7 +386,7 @@ struct KvStep {
                                            kvTVal);
           Value i;
           if (diag || winLeft || winRight || maskK0)
-            i = linalg::IndexOp::create(bb, ll, 1);
+            i = linalg::IndexOp::create(bb, ll, keyMajor ? 0 : 1);
           if (maskK0) {
             Value visible = inlineMaskMod(
                 bb, ll, op, modifierIndices(bb, ll, maskK0, j, i));
@@ -368,13 +413,20 @@ struct KvStep {
                              Value rowSum) const {
     MLIRContext *ctx = b.getContext();
     AffineMap id2 = b.getMultiDimIdentityMap(2);
-    AffineMap col2 = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
-    // Row max of the tile (a reduction over keys, the outer dim of S^T).
+    // The query dim of the scores, and the iterators of a reduction over
+    // keys: the outer dim of S^T, or the inner dim of S (keys in lanes: one
+    // horizontal reduction per row).
+    AffineMap col2 =
+        AffineMap::get(2, 0, {getAffineDimExpr(keyMajor ? 0 : 1, ctx)}, ctx);
+    SmallVector<IteratorType> overKeys = {kRed, kPar};
+    if (keyMajor)
+      std::swap(overKeys[0], overKeys[1]);
+    // Row max of the tile (a reduction over keys).
     // maxnumf, not maximumf: it lowers to far fewer instructions, and a NaN
     // score it skips still turns the whole row NaN through exp(S - m).
     Value tileMax = fill(b, loc, negInf, scratch.row);
     tileMax =
-        generic(b, loc, s, tileMax, {id2, col2}, {kRed, kPar},
+        generic(b, loc, s, tileMax, {id2, col2}, overKeys,
                 [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                   return arith::MaxNumFOp::create(nb, l, args[0], args[1]);
                 });
@@ -405,7 +457,7 @@ struct KvStep {
                 });
 
     // l += rowsum(P).
-    rowSum = generic(b, loc, p, rowSum, {id2, col2}, {kRed, kPar},
+    rowSum = generic(b, loc, p, rowSum, {id2, col2}, overKeys,
                      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                        return arith::AddFOp::create(nb, l, args[1], args[0]);
                      });
@@ -509,8 +561,7 @@ struct KvStep {
     bindSymbols(ctx, s0);
     auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
-    Value s =
-        scores(b, loc, kPacked, qPacked, fill(b, loc, zero, scratch.scores));
+    Value s = scoreProduct(b, loc, kPacked, fill(b, loc, zero, scratch.scores));
     s = modifyScores(b, loc, s, k0);
     if (mask)
       s = applyMask(b, loc, s, k0, kvT);
@@ -590,7 +641,7 @@ struct KvStep {
     }
 
     SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
-    acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc);
+    acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc, keyMajor);
     return {sm[1], sm[2], acc};
   }
 
@@ -726,7 +777,7 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
 flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     OpBuilder &rewriter, Location loc, const AttentionTiling &t, Value bIv,
     Value hIv, OpFoldResult q0, OpFoldResult qT, OpFoldResult kvBegin,
-    OpFoldResult splitEnd, int64_t headGroup) {
+    OpFoldResult splitEnd, int64_t headGroup, bool keysInLanes) {
   MLIRContext *ctx = rewriter.getContext();
   AttentionOp op = t.op;
   const AttentionShape &shape = t.shape;
@@ -792,18 +843,24 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
 
   // Q^T * scale in f32, [D, qt], zero beyond the real queries, once per
   // query tile: the scores need no scaling and the kv loop no widening.
+  // With keys in lanes, Q stays [qt, D]: the dot products read its rows.
   AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
   AffineMap transposed2 = AffineMap::get(2, 0, {d1, d0}, ctx);
-  Value qBuf = allocTensor(rewriter, loc, {d, qt}, f32);
+  SmallVector<OpFoldResult> qCorner = {dSize, qT};
+  if (keysInLanes)
+    std::swap(qCorner[0], qCorner[1]);
+  Value qBuf = allocTensor(
+      rewriter, loc,
+      keysInLanes ? ArrayRef<int64_t>{qt, d} : ArrayRef<int64_t>{d, qt}, f32);
   if (!fullQTiles)
     qBuf = fill(rewriter, loc, zero, qBuf);
   Value qPacked = generic(
-      rewriter, loc, qTileVal, cornerSlice(rewriter, loc, qBuf, {dSize, qT}),
-      {transposed2, id2}, {kPar, kPar},
+      rewriter, loc, qTileVal, cornerSlice(rewriter, loc, qBuf, qCorner),
+      {keysInLanes ? id2 : transposed2, id2}, {kPar, kPar},
       [&](OpBuilder &b, Location l, ValueRange args) -> Value {
         return arith::MulFOp::create(b, l, scale, toF32(b, l, args[0]));
       });
-  qPacked = insertCorner(rewriter, loc, qPacked, qBuf, {dSize, qT});
+  qPacked = insertCorner(rewriter, loc, qPacked, qBuf, qCorner);
 
   // Loop-carried state, all f32 over the padded query tile. The running max
   // starts at the lowest finite float, not -inf: exp(s - m) is then never
@@ -849,10 +906,18 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // diagonal has q-tile keys: scratch of its own when kv-tile differs.
   auto makeScratch = [&](int64_t keys, bool full, bool row) {
     Scratch sc;
-    sc.scores = allocTensor(rewriter, loc, {keys, qt}, f32);
+    sc.scores = allocTensor(rewriter, loc,
+                            keysInLanes ? ArrayRef<int64_t>{qt, keys}
+                                        : ArrayRef<int64_t>{keys, qt},
+                            f32);
     if (row)
       sc.row = allocTensor(rewriter, loc, {qt}, f32);
-    if (!full || !shape.elementType.isF32()) {
+    // Keys in lanes: K^T always, V only for partial tiles.
+    if (keysInLanes) {
+      sc.k = allocTensor(rewriter, loc, {d, keys}, f32);
+      if (!full)
+        sc.v = allocTensor(rewriter, loc, {keys, dv}, f32);
+    } else if (!full || !shape.elementType.isF32()) {
       sc.k = allocTensor(rewriter, loc, {keys, d}, f32);
       sc.v = allocTensor(rewriter, loc, {keys, dv}, f32);
     }
@@ -990,28 +1055,55 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
           rewriter, loc,
           getValueOrCreateConstantIndexOp(rewriter, loc, skvSize), one);
   }
+  step.keyMajor = keysInLanes;
+  assert((!keysInLanes ||
+          (!peelDiagonal && !causal && !alibiSlope && !shape.softcap &&
+           shape.windowLeft < 0 && shape.windowRight < 0 &&
+           !op.hasScoreMod() && !op.hasMaskMod())) &&
+         "keys in lanes: no causal mask, no variants");
   // Steps of q-tile keys: the tail loop and the diagonal.
   KvStep diagStep = step;
   diagStep.scratch = diagScratch;
   diagStep.kvt = qt;
   diagStep.pos.keyPos = diagKeyPos;
+  OpFoldResult loopStart =
+      !split ? kvStart
+      : shape.windowLeft < 0
+          ? kvBegin
+          : affine::makeComposedFoldedAffineMax(
+                rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
+                {kvBegin, kvStart});
+  // Keys in lanes with partial tiles: the whole tiles [start, fullEnd) read
+  // in place, then at most one packed partial tile [fullEnd, kvEnd). The
+  // start is a multiple of kvt, so fullEnd is too.
+  OpFoldResult loopEnd = kvEnd;
+  KvStep mainStep = step;
+  bool partialTail = keysInLanes && !stepFullKvTiles;
+  if (partialTail) {
+    loopEnd = affine::makeComposedFoldedAffineMax(
+        rewriter, loc, AffineMap::get(1, 1, {d0, s0.floorDiv(kvt) * kvt}, ctx),
+        {loopStart, kvEnd});
+    mainStep.fullKvTiles = true;
+  }
   auto loop = scf::ForOp::create(
-      rewriter, loc,
-      getValueOrCreateConstantIndexOp(
-          rewriter, loc,
-          !split ? kvStart
-          : shape.windowLeft < 0
-              ? kvBegin
-              : affine::makeComposedFoldedAffineMax(
-                    rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
-                    {kvBegin, kvStart})),
-      getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd),
+      rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, loopStart),
+      getValueOrCreateConstantIndexOp(rewriter, loc, loopEnd),
       arith::ConstantIndexOp::create(rewriter, loc, kvt),
       ValueRange{m0, l0, acc0},
       [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
-        scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
+        scf::YieldOp::create(b, l, mainStep.build(b, l, k0, iterArgs));
       });
   SmallVector<Value> state = loop.getResults();
+  if (partialTail) {
+    auto tail = scf::ForOp::create(
+        rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, loopEnd),
+        getValueOrCreateConstantIndexOp(rewriter, loc, kvEnd),
+        arith::ConstantIndexOp::create(rewriter, loc, kvt), state,
+        [&](OpBuilder &b, Location l, Value k0, ValueRange iterArgs) {
+          scf::YieldOp::create(b, l, step.build(b, l, k0, iterArgs));
+        });
+    state = tail.getResults();
+  }
   if (tailLoop) {
     // Keys [A, q0 + Skv - Sq) by q-tile steps (none when the diagonal starts
     // on a kv tile), from the window's start when it is later; clamped at 0

@@ -91,11 +91,16 @@ struct OnlineSoftmaxState {
 /// group. This needs a static Sq (q0 = 0, qT = headGroup * Sq), no causal
 /// mask unless Sq = 1 (`t.shape.causal` cleared by the caller), and a mask,
 /// if any, broadcast over heads and queries alike or Sq = 1.
+/// With `keysInLanes` (decode tiles of few rows, no causal mask, no variants)
+/// the scores are kept as [rows, kv-tile] instead of [kv-tile, rows]: the
+/// K tile is packed transposed ([D, kv-tile], keys contiguous) for S = Q . K^T,
+/// the row max / exp / sum run across keys, and V of full kv tiles is read
+/// in place.
 OnlineSoftmaxState
 buildOnlineSoftmax(OpBuilder &b, Location loc, const AttentionTiling &t,
                    Value batch, Value head, OpFoldResult q0, OpFoldResult qT,
                    OpFoldResult kvBegin = {}, OpFoldResult kvEnd = {},
-                   int64_t headGroup = 1);
+                   int64_t headGroup = 1, bool keysInLanes = false);
 
 } // namespace mlir::mha::flash
 

@@ -106,6 +106,33 @@ int64_t automaticSplits(const AttentionShape &s, int64_t headsPerBatch,
   return std::max<int64_t>(splits, 1);
 }
 
+/// Vector ops of one polynomial exp (its temporaries and steps).
+constexpr int64_t kExpVectorOps = 20;
+
+/// Whether a decode tile of `rows` queries should keep its keys in the
+/// vector lanes of `width` f32 (scores [rows, keys], K packed as K^T) rather
+/// than its rows (scores [keys, rows]), from the vector ops per key of each
+/// layout (docs/cpu-codegen.md, "Keys in lanes"):
+///  - [keys, rows]: ceildiv(rows, width) vectors of rows, each D broadcast
+///    FMAs (S^T = K . Q^T) and an exp;
+///  - [rows, keys]: the transpose of the K tile (per width x width block
+///    `width` loads and stores and log2(width) shuffles per row), and per row
+///    D / width FMAs, and 1 / width of an exp, a max and a sum.
+/// P . V is the same FMA micro-kernel in both. Only attention without a
+/// causal mask (or a single query, which it hides nothing from) and a static
+/// D that `width` divides (whole transposed blocks) qualify.
+bool keysInLanes(const AttentionShape &s, int64_t rows, int64_t width) {
+  if (width <= 1 || (s.causal && s.sq != 1) ||
+      ShapedType::isDynamic(s.headDim) || s.headDim % width != 0)
+    return false;
+  int64_t d = s.headDim;
+  int64_t rowLanes = llvm::divideCeilSigned(rows, width) * (d + kExpVectorOps);
+  int64_t transpose = d * (2 + llvm::Log2_64_Ceil(width));
+  int64_t keyLanes =
+      llvm::divideCeilSigned(transpose + rows * (d + kExpVectorOps + 2), width);
+  return keyLanes < rowLanes;
+}
+
 struct SplitKVPattern : OpRewritePattern<AttentionOp> {
   SplitKVPattern(MLIRContext *ctx, const MHASplitKVOptions &options,
                  int64_t threads)
@@ -126,14 +153,19 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                                          "needs a static Sq <= split-max-sq");
     // One task per K/V head with its group's queries packed, else per head.
     int64_t group = options.packHeads && canPackHeads(shape) ? shape.group : 1;
+    bool keyLanes = keysInLanes(shape, group * sq, options.vectorWidth);
     int64_t kvt = std::max<int64_t>(1, shape.hasStaticSkv()
                                            ? std::min(options.kvTile, shape.skv)
                                            : options.kvTile);
+    // Keys in lanes: whole vectors of keys per tile (a short cache gets one
+    // padded tile).
+    if (keyLanes)
+      kvt = llvm::alignTo(kvt, options.vectorWidth);
     int64_t splits = options.kvSplits != 0
                          ? options.kvSplits
                          : automaticSplits(shape, shape.numHeads / group,
                                            threads, options.minSplitBytes, kvt);
-    if (splits == 1 && group == 1)
+    if (splits == 1 && group == 1 && !keyLanes)
       return rewriter.notifyMatchFailure(
           op, "one split of one head: left for mha-tile-attention");
 
@@ -142,7 +174,11 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     // One query tile holding every query (of the group).
     flash::AttentionTiling t =
         flash::getAttentionTiling(rewriter, op, /*qTile=*/sq, options.kvTile);
-    if (group > 1 && sq == 1) {
+    if (keyLanes) {
+      t.kvt = kvt;
+      t.fullKvTiles = shape.hasStaticSkv() && shape.skv % kvt == 0;
+    }
+    if (sq == 1) {
       // Bottom-right causal hides no key from a single query.
       t.shape.causal = false;
       t.causalOffset = {};
@@ -194,7 +230,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       OpFoldResult h0 = firstHead(hIv);
       Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
-          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group);
+          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes);
       Value zero = t.zero;
       AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
@@ -264,7 +300,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
           rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
           rewriter, loc, t, bIv, h0Val, zeroIdx, group == 1 ? sqSize : rows,
-          kvBegin, splitEnd, group);
+          kvBegin, splitEnd, group, keyLanes);
       Value m = unpackRows(st.m), l = unpackRows(st.l),
             acc = unpackRows(st.acc);
 
@@ -346,12 +382,15 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
 
   void runOnOperation() override {
     int64_t n = kvSplits, kv = kvTile;
-    if (n < 0 || kv <= 0 || threads < 0 || minSplitBytes <= 0) {
+    if (n < 0 || kv <= 0 || threads < 0 || minSplitBytes <= 0 ||
+        vectorWidth < 0) {
       getOperation()->emitError()
-          << "mha-split-kv: kv-splits and threads must not be negative, "
-             "kv-tile and min-split-bytes must be positive, got kv-splits="
+          << "mha-split-kv: kv-splits, threads and vector-width must not be "
+             "negative, kv-tile and min-split-bytes must be positive, got "
+             "kv-splits="
           << n << " kv-tile=" << kv << " threads=" << int64_t(threads)
-          << " min-split-bytes=" << int64_t(minSplitBytes);
+          << " min-split-bytes=" << int64_t(minSplitBytes)
+          << " vector-width=" << int64_t(vectorWidth);
       return signalPassFailure();
     }
     MHASplitKVOptions options;
@@ -361,6 +400,7 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
     options.threads = threads;
     options.minSplitBytes = minSplitBytes;
     options.packHeads = packHeads;
+    options.vectorWidth = vectorWidth;
     RewritePatternSet patterns(&getContext());
     populateSplitKVPatterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
@@ -371,7 +411,8 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
 void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
                                         const MHASplitKVOptions &options) {
   assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
-         options.minSplitBytes > 0 && "invalid mha-split-kv options");
+         options.minSplitBytes > 0 && options.vectorWidth >= 0 &&
+         "invalid mha-split-kv options");
   // 0 threads: every hardware thread of this machine, as OpenMP's default.
   int64_t threads = options.threads;
   if (threads == 0)

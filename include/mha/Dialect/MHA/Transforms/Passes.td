@@ -316,9 +316,23 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       else `ceildiv(threads, tasks)` bounded so that every split streams at
       least `min-split-bytes` of K and V (a dynamic `Skv` is assumed long, a
       dynamic `B` counts as 1). `kv-splits = 1` never splits.
-    - With one split and packed heads, each task normalises its rows and
-      writes them into the result; with one split and no packing the op is
-      left for `mha-tile-attention`.
+    - Keys in the vector lanes (`vector-width`): a tile of `rows = group *
+      Sq` queries fills only `rows / vector-width` lanes of the scores kept
+      as `[keys, rows]`. Where the cost model (below) says so, the tile keeps
+      them as `[rows, keys]` instead: each K tile is packed transposed
+      (`[D, kv-tile]`, widened to f32), the scores are `Q [rows, D] . K^T`
+      (the micro-kernel's vector dim is then the keys), the max and sum
+      reduce across keys, and V of whole kv tiles is read in place; the
+      last, partial tile is zero-padded by a tail loop. Per key,
+      `[keys, rows]` costs `ceildiv(rows, W) * (D + 20)` vector ops (a
+      broadcast FMA per d, an exp) and `[rows, keys]` costs
+      `(D * (2 + log2(W)) + rows * (D + 22)) / W` (the transpose, the FMAs,
+      an exp, a max and a sum per row); the cheaper is taken. Only a static
+      D that W divides qualifies, and the kv tile is rounded up to a
+      multiple of W. 0 keeps `[keys, rows]` (no vector target).
+    - With one split and packed heads (or keys in the lanes), each task
+      normalises its rows and writes them into the result; with one split
+      and neither, the op is left for `mha-tile-attention`.
 
     With more than one split the rewrite is:
 
@@ -394,7 +408,10 @@ def MHASplitKV : Pass<"mha-split-kv"> {
            "cost stays small next to its streaming time; must be positive">,
     Option<"packHeads", "pack-heads", "bool", /*default=*/"true",
            "Pack the queries of each GQA/MQA group as the rows of one tile, "
-           "so that each K/V tile is read once per group">
+           "so that each K/V tile is read once per group">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes of the target's vectors, for the choice of the score "
+           "layout (0: scores always [keys, rows]); must not be negative">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
