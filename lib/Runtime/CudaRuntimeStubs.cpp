@@ -102,3 +102,8 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(int64_t, void *, int64_t,
   noCuda();
   return nullptr;
 }
+extern "C" void mhaRuntimeEncodeTensorMap2D(void *, int64_t, void *, int64_t,
+                                            int64_t, int64_t, int64_t,
+                                            int64_t) {
+  noCuda();
+}

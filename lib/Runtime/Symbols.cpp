@@ -44,6 +44,7 @@ extern "C" const MhaRuntimeSymbol *mhaRuntimeSymbols(void) {
       MHA_SYMBOL(mgpuMemHostUnregisterMemRef),
       MHA_SYMBOL(mgpuSetDefaultDevice),
       MHA_SYMBOL(mgpuTensorMapEncodeTiledMemref),
+      MHA_SYMBOL(mhaRuntimeEncodeTensorMap2D),
       {nullptr, nullptr},
   };
   return symbols;

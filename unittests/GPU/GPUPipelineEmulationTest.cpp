@@ -133,6 +133,9 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
   ASSERT_EQ((*emulator)->takeError(), "");
   EXPECT_GT((*emulator)->getNumLaunches(), 0) << "no kernel ran";
+  // Every device buffer of the call (TMA descriptors included) is freed.
+  EXPECT_EQ((*emulator)->getStreamOrder().liveBuffers(),
+            std::vector<std::string>{});
   ASSERT_EQ(actual->size(), expected->size());
   for (size_t r = 0; r < actual->size(); ++r) {
     Comparison cmp = compare((*actual)[r], (*expected)[r],

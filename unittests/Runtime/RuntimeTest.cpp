@@ -398,6 +398,8 @@ TEST_F(RuntimeTest, GpuCallsAfterAnErrorAreSafeNoOps) {
   EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(2, registered.words.data(), 7, 0, 0,
                                            0, 0, box),
             nullptr);
+  alignas(64) int64_t map[16];
+  mhaRuntimeEncodeTensorMap2D(map, 9, device, 4, 4, 8, 4, 4);
   mgpuMemFree(device, stream);
   mgpuStreamSynchronize(stream);
   mgpuStreamDestroy(stream);
@@ -464,7 +466,8 @@ TEST_F(RuntimeTest, SymbolTableMatchesTheExports) {
                            "mgpuMemHostUnregister",
                            "mgpuMemHostUnregisterMemRef",
                            "mgpuSetDefaultDevice",
-                           "mgpuTensorMapEncodeTiledMemref"})
+                           "mgpuTensorMapEncodeTiledMemref",
+                           "mhaRuntimeEncodeTensorMap2D"})
     EXPECT_TRUE(names.count(name)) << name;
 }
 

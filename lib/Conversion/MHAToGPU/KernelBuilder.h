@@ -103,7 +103,7 @@ struct KernelBuilder {
 /// coordinates every body starts from.
 struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, sq, skv, splits;
-  Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
+  Value qTensorMap, kTensorMap, vTensorMap; // wgmma: TMA descriptors
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
 };

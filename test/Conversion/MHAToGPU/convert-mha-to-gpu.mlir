@@ -22,8 +22,8 @@
 // CHECK:         %[[QH:.+]] = bufferization.to_buffer %{{.+}} read_only
 // CHECK:         %[[SQ:.+]] = tensor.dim %{{.+}}, %[[C2]]
 // CHECK:         %[[QD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
-// CHECK:         gpu.memcpy %[[QD]], %[[QH]]
 // CHECK:         %[[OD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
+// CHECK:         gpu.memcpy %[[QD]], %[[QH]]
 // CHECK:         scf.if
 // CHECK:           %[[GX:.+]] = arith.ceildivui %[[SQ]], %[[C128]]
 // CHECK:           gpu.launch_func @mha_kernels::@attention_0 blocks in (%[[GX]], %[[C8]], %[[C2]]) threads in (%[[C256]], %{{.+}}, %{{.+}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, %[[C2]] : index, %[[SQ]] : index, %{{.+}} : index)
@@ -33,19 +33,27 @@
 // CHECK:         %[[R:.+]] = bufferization.to_tensor %[[OH]] restrict writable
 // CHECK:         return %[[R]]
 
-// kernel=wgmma: 32768 bytes of shared memory (Q, K, V^T and P, 64 x 64
-// bf16 each), Q and K by TMA (descriptors made on the host), 4 + 4
-// warpgroup MMAs per kv tile.
+// kernel=wgmma: 32768 bytes of shared memory (Q, K, V and P, 64 x 64 bf16
+// each), Q, K and V by TMA. The descriptors are encoded by the runtime into
+// host memory before any copy, copied to the device with Q, K and V (on the
+// launches' stream once gpu-async-region has run) and freed with them.
+// 4 + 4 warpgroup MMAs per kv tile, the second 4 with V N-major (B row).
 // WGMMA-LABEL: func.func @prefill_bf16(
-// WGMMA:         nvgpu.tma.create.descriptor %{{.+}} box[%c64, %c8] : memref<*xbf16> -> <tensor = memref<64x8xbf16, #gpu.address_space<workgroup>>, swizzle = none, l2promo = none, oob = zero, interleave = none>
-// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
+// WGMMA-COUNT-3: call @mhaRuntimeEncodeTensorMap2D(%{{.+}}, %c9_i64, %{{.+}}, %{{.+}}, %c64_i64, %c128_i64, %c64_i64, %c8_i64)
+// WGMMA-NOT:     gpu.memcpy
+// WGMMA-COUNT-3: gpu.alloc () {bufferization.manual_deallocation} : memref<16xi64>
+// WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<2x{{.+}}xbf16>
+// WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<16xi64>, memref<16xi64>
+// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
+// WGMMA-COUNT-3: gpu.dealloc %{{.+}} {bufferization.manual_deallocation} : memref<16xi64>
 // WGMMA-LABEL: gpu.func @attention_0(
 // WGMMA:         nvgpu.tma.async.load {{.+}} -> memref<64x8xbf16, #gpu.address_space<workgroup>>
 // WGMMA:         nvgpu.mbarrier.try_wait.parity
-// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <{{one|zero}}>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // WGMMA:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// WGMMA-COUNT-4: nvvm.wgmma.mma_async
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, B[<bf16>, <one>, <row>]
 // WGMMA-NOT:     nvvm.mma.sync
+// WGMMA-LABEL: func.func private @mhaRuntimeEncodeTensorMap2D(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64)
 
 // SIMT-LABEL:  gpu.func @attention_0(
 // SIMT-NOT:      nvvm.mma.sync
