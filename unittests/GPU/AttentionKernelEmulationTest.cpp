@@ -22,7 +22,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ADT/StringSet.h"
 
 #include "gtest/gtest.h"
 
@@ -206,25 +205,17 @@ TEST_P(KernelEmulation, MatchesOracle) {
       (*emulator)->launch(kernelName, grid, block, smem, params.data());
   ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
   ASSERT_EQ((*emulator)->takeError(), "");
-  // The mma kernel pads its K/V rows so that its cp.async copies and
-  // ldmatrix loads are free of bank conflicts (docs/gpu-codegen.md). In the
-  // cases listed, its cp.async writes still conflict 2-way (an open defect,
-  // docs/gpu-codegen.md "Limitations"): the test insists on the conflicts
-  // there too, so that a fix has to update the list.
-  static const llvm::StringSet<> cpAsyncConflicts = {
-      "mma_bf16_causal_gqa", "mma_f16_causal_sq_gt_skv",
-      "mma_bf16_float_mask_bcast", "mma_f16_mask_causal_scale",
-      "mma_f16_kv_tile_32"};
+  // The mma kernel pads its Q/K/V rows to an odd number of 16-byte units
+  // and copies 8 rows of one column per cp.async phase, so that its
+  // cp.async copies and ldmatrix loads are free of bank conflicts at every
+  // D (docs/gpu-codegen.md; the copies in row order conflicted 2-way at
+  // D = 16, 32 and 48).
   const mha::testing::KernelCounts &counts =
       (*emulator)->getCounts(kernelName);
   if (counts.count("mma.sync") && c.skv > 0)
     for (const char *cls : {"cp.async", "ldmatrix"}) {
       ASSERT_TRUE(counts.count(cls)) << cls;
-      if (llvm::StringRef(cls) == "cp.async" &&
-          cpAsyncConflicts.contains(c.name))
-        EXPECT_GT(counts.at(cls).bankConflicts(), 0) << cls;
-      else
-        EXPECT_EQ(counts.at(cls).bankConflicts(), 0) << cls;
+      EXPECT_EQ(counts.at(cls).bankConflicts(), 0) << cls;
     }
   // The wgmma kernel's only shared-memory stores are P's (V arrives by TMA
   // and is read N-major, issue 16 defect 5): conflict-free.
