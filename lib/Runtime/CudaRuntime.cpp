@@ -419,6 +419,21 @@ extern "C" int mhaRuntimeComputeCapability(int device) {
   return 10 * major + minor;
 }
 
+extern "C" int64_t mhaRuntimeNumSMs(int64_t fallback) {
+  // Compiled code asks before its first GPU call: no error of its own (the
+  // calls that follow report a missing driver or device).
+  Driver &d = driver();
+  int device = defaultDevice.load(), count = 0;
+  CUdevice handle;
+  if (!d.unusable.empty() || device < 0 || device >= d.deviceCount ||
+      d.cuDeviceGet(&handle, device) != CUDA_SUCCESS ||
+      d.cuDeviceGetAttribute(&count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                             handle) != CUDA_SUCCESS ||
+      count <= 0)
+    return fallback;
+  return count;
+}
+
 extern "C" int mhaRuntimeSynchronize(void) {
   Driver &d = driver();
   if (!d.unusable.empty()) {
@@ -838,13 +853,13 @@ static bool encodeTensorMap(Driver &d, CUtensorMap *map, int64_t dataType,
   cuuint32_t elementStrides[5] = {1, 1, 1, 1, 1};
   std::memset(map, 0, sizeof(*map));
   return check(d,
-               d.cuTensorMapEncodeTiled(
-                   map, CUtensorMapDataType(dataType), cuuint32_t(rank),
-                   global, globalDim, globalStrides, boxDim, elementStrides,
-                   CUtensorMapInterleave(interleave),
-                   CUtensorMapSwizzle(swizzle),
-                   CUtensorMapL2promotion(l2Promotion),
-                   CUtensorMapFloatOOBfill(oobFill)),
+               d.cuTensorMapEncodeTiled(map, CUtensorMapDataType(dataType),
+                                        cuuint32_t(rank), global, globalDim,
+                                        globalStrides, boxDim, elementStrides,
+                                        CUtensorMapInterleave(interleave),
+                                        CUtensorMapSwizzle(swizzle),
+                                        CUtensorMapL2promotion(l2Promotion),
+                                        CUtensorMapFloatOOBfill(oobFill)),
                "cuTensorMapEncodeTiled");
 }
 #endif
@@ -890,8 +905,8 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(
   }
   CUtensorMap map;
   if (!encodeTensorMap(*d, &map, dataType, rank, m.base(bytes), globalDim,
-                       globalStrides, boxDim, interleave, swizzle,
-                       l2Promotion, oobFill))
+                       globalStrides, boxDim, interleave, swizzle, l2Promotion,
+                       oobFill))
     return nullptr;
   // Kernels read the descriptor from device memory. Equal descriptors (the
   // same tensor on every call of a function) share one copy, so repeated

@@ -31,6 +31,7 @@ extern "C" int mhaRuntimeDeviceName(int, char *buf, int len) {
   noCuda();
   return -1;
 }
+extern "C" int64_t mhaRuntimeNumSMs(int64_t fallback) { return fallback; }
 extern "C" int mhaRuntimeComputeCapability(int) {
   noCuda();
   return -1;

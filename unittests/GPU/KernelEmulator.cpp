@@ -388,8 +388,8 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
 /// (PTX ISA "Canonical Layouts", no swizzle: K-major
 /// ((8,m),(T,2k)):((1T,SBO),(1,LBO)), MN-major
 /// ((T,1,m),(8,k)):((1,T,SBO),(1T,LBO))), the descriptor holding start,
-/// LBO and SBO in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator of
-/// warp w of the warpgroup is the mma.sync C layout repeated over n / 8
+/// LBO and SBO in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator
+/// of warp w of the warpgroup is the mma.sync C layout repeated over n / 8
 /// column tiles.
 static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
                           int32_t transB, uint64_t descA, uint64_t descB,
@@ -1158,6 +1158,11 @@ static void emuEncodeTensorMap2D(void *out, int64_t dataType, void *global,
   std::memcpy(out, &map, sizeof(map));
 }
 
+static int64_t emuNumSMs(int64_t fallback) {
+  int64_t sms = activeEmulator->getDeviceSMs();
+  return sms > 0 ? sms : fallback;
+}
+
 static void *emuModuleLoad(void *, uint64_t) { return activeEmulator; }
 static void emuModuleUnload(void *) {}
 static void *emuModuleGetFunction(void *, const char *name) {
@@ -1174,8 +1179,8 @@ static void emuLaunchKernel(void *function, int64_t gx, int64_t gy, int64_t gz,
           activeEmulator->getPointerParams(kernel))
     for (int i : *pointers)
       for (bool write : {false, true})
-        raceError(order.access(*static_cast<void **>(params[i]), stream,
-                               write, std::string("the launch of ") + kernel));
+        raceError(order.access(*static_cast<void **>(params[i]), stream, write,
+                               std::string("the launch of ") + kernel));
   if (llvm::Error err = activeEmulator->launch(kernel, {gx, gy, gz},
                                                {bx, by, bz}, smem, params))
     activeEmulator->recordError(llvm::toString(std::move(err)));
@@ -1350,6 +1355,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
     return llvm::createStringError(
         "kernel emulator: block size must be a positive multiple of 32");
   ++numLaunches;
+  launchGrids[kernel.str()].push_back(grid);
 
   BlockRun state;
   state.kernel = *fn;
@@ -1583,5 +1589,6 @@ std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {
       {"mgpuMemcpy", fn(&emuMemcpy)},
       {"mgpuMemset32", fn(&emuMemset32)},
       {"mgpuTensorMapEncodeTiledMemref", fn(&emuTensorMapEncodeTiledMemref)},
-      {"mhaRuntimeEncodeTensorMap2D", fn(&emuEncodeTensorMap2D)}};
+      {"mhaRuntimeEncodeTensorMap2D", fn(&emuEncodeTensorMap2D)},
+      {"mhaRuntimeNumSMs", fn(&emuNumSMs)}};
 }

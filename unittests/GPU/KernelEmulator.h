@@ -158,6 +158,16 @@ public:
 
   /// Number of kernel launches so far.
   int64_t getNumLaunches() const { return numLaunches; }
+  /// The grid of every launch so far, by kernel, in launch order.
+  const std::map<std::string, std::vector<std::array<int64_t, 3>>, std::less<>>
+      &getLaunchGrids() const {
+    return launchGrids;
+  }
+
+  /// The SM count the emulated mhaRuntimeNumSMs reports (0: its fallback,
+  /// the compile-time count, as without a device).
+  void setDeviceSMs(int64_t sms) { deviceSMs = sms; }
+  int64_t getDeviceSMs() const { return deviceSMs; }
 
   /// The first error of a launch made through runtimeSymbols() (which cannot
   /// return one), or "" if there was none; clears it.
@@ -193,6 +203,9 @@ private:
   std::map<std::string, SharedLayout, std::less<>> sharedLayouts;
   std::map<std::string, KernelCounts, std::less<>> counts;
   std::map<std::string, std::vector<int>, std::less<>> pointerParams;
+  std::map<std::string, std::vector<std::array<int64_t, 3>>, std::less<>>
+      launchGrids;
+  int64_t deviceSMs = 0;
   StreamOrder streamOrder;
 };
 

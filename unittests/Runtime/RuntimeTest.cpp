@@ -349,6 +349,7 @@ TEST_F(RuntimeTest, NoDriver) {
   char name[64] = "unchanged";
   EXPECT_EQ(mhaRuntimeDeviceName(0, name, sizeof(name)), -1);
   EXPECT_EQ(mhaRuntimeComputeCapability(0), -1);
+  EXPECT_EQ(mhaRuntimeNumSMs(132), 132);
   EXPECT_EQ(mhaRuntimeSynchronize(), -1);
 }
 
@@ -467,7 +468,8 @@ TEST_F(RuntimeTest, SymbolTableMatchesTheExports) {
                            "mgpuMemHostUnregisterMemRef",
                            "mgpuSetDefaultDevice",
                            "mgpuTensorMapEncodeTiledMemref",
-                           "mhaRuntimeEncodeTensorMap2D"})
+                           "mhaRuntimeEncodeTensorMap2D",
+                           "mhaRuntimeNumSMs"})
     EXPECT_TRUE(names.count(name)) << name;
 }
 

@@ -71,8 +71,10 @@ void deviceDealloc(ImplicitLocOpBuilder &b, Value buffer) {
 /// reads back.
 constexpr int64_t kMaxAutoKvSplits = 256;
 
-/// The runtime function that encodes a TMA descriptor into host memory.
+/// The runtime functions the host code calls: one encodes a TMA descriptor
+/// into host memory, one gives the device's SM count.
 constexpr llvm::StringLiteral kEncodeTensorMap = "mhaRuntimeEncodeTensorMap2D";
+constexpr llvm::StringLiteral kNumSMs = "mhaRuntimeNumSMs";
 
 /// Host side of one mha.attention: stage the operands in device memory,
 /// launch the kernel (and with flash-decoding the combine kernel), copy the
@@ -81,10 +83,11 @@ class AttentionLauncher {
 public:
   AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
                     StringRef kernelName, StringRef combineName,
-                    int64_t kvSplits, int64_t numSMs, int64_t smemPerSM)
+                    int64_t kvSplits, int64_t numSMs, bool askDeviceSMs,
+                    int64_t smemPerSM)
       : op(op), config(config), kernelName(kernelName),
         combineName(combineName), kvSplits(kvSplits), numSMs(numSMs),
-        smemPerSM(smemPerSM), b(op.getLoc(), op) {}
+        askDeviceSMs(askDeviceSMs), smemPerSM(smemPerSM), b(op.getLoc(), op) {}
 
   void rewrite() {
     stageOperands();
@@ -109,6 +112,21 @@ private:
   /// and computes what every launch takes: the flat inputs, B, Sq, Skv, the
   /// mask strides and (wgmma) the TMA descriptors.
   void stageOperands() {
+    // The automatic kv-splits fill the SMs of the device the code runs on
+    // (numSMs, the chip's, without one). Asked before any GPU operation:
+    // gpu-async-region makes the host wait for the stream before a call.
+    if (config.splitKV && kvSplits == 0) {
+      deviceSMs = arith::ConstantIntOp::create(b, b.getI64Type(), numSMs);
+      if (askDeviceSMs)
+        deviceSMs =
+            func::CallOp::create(
+                b,
+                runtimeFunction(kNumSMs, b.getFunctionType({b.getI64Type()},
+                                                           {b.getI64Type()})),
+                deviceSMs)
+                .getResult(0);
+      deviceSMs = arith::IndexCastOp::create(b, b.getIndexType(), deviceSMs);
+    }
     Value q = toDevice(op.getQuery());
     Value k = toDevice(op.getKey());
     Value v = toDevice(op.getValue());
@@ -227,15 +245,16 @@ private:
     return std::clamp<int64_t>(std::min(bySmem, byRegs), 1, 4);
   }
 
-  /// kv-splits, or when 0 enough splits to fill every SM (num-sms times
-  /// blocksPerSM blocks), at most one per kv tile and kMaxAutoKvSplits.
+  /// kv-splits, or when 0 enough splits to fill every SM (the device's SMs,
+  /// or num-sms, times blocksPerSM blocks), at most one per kv tile and
+  /// kMaxAutoKvSplits.
   Value numSplits(ImplicitLocOpBuilder &ib) {
     auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
     if (kvSplits > 0)
       return c(kvSplits);
     Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-    Value wanted =
-        arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
+    Value wanted = arith::CeilDivUIOp::create(
+        ib, arith::MulIOp::create(ib, deviceSMs, c(blocksPerSM())), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
     return arith::MaxUIOp::create(
         ib, c(1),
@@ -305,13 +324,18 @@ private:
     for (int64_t d = 0; d < 3; ++d)
       numRows = arith::MulIOp::create(b, numRows, dimOf(b, buffer, d));
     numRows = arith::IndexCastOp::create(b, i64, numRows);
-    Value hostMap =
-        memref::AllocaOp::create(b, MemRefType::get({16}, i64), ValueRange{},
-                                 b.getI64IntegerAttr(64));
-    func::CallOp::create(b, encodeFunction(),
-                         ValueRange{pointerTo(hostMap), c(dataType),
-                                    pointerTo(buffer), numRows, c(cols),
-                                    c(rowBytes), c(rows), c(8)});
+    Value hostMap = memref::AllocaOp::create(
+        b, MemRefType::get({16}, i64), ValueRange{}, b.getI64IntegerAttr(64));
+    auto i64Type = b.getI64Type();
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    func::CallOp::create(
+        b,
+        runtimeFunction(kEncodeTensorMap,
+                        b.getFunctionType({ptr, i64Type, ptr, i64Type, i64Type,
+                                           i64Type, i64Type, i64Type},
+                                          {})),
+        ValueRange{pointerTo(hostMap), c(dataType), pointerTo(buffer), numRows,
+                   c(cols), c(rowBytes), c(rows), c(8)});
     return hostMap;
   }
 
@@ -332,25 +356,20 @@ private:
 
   /// The aligned pointer of `buffer` as an !llvm.ptr.
   Value pointerTo(Value buffer) {
-    Value address =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
     Value i64 = arith::IndexCastOp::create(b, b.getI64Type(), address);
-    return LLVM::IntToPtrOp::create(
-        b, LLVM::LLVMPointerType::get(b.getContext()), i64,
-        LLVM::DereferenceableAttr());
+    return LLVM::IntToPtrOp::create(b,
+                                    LLVM::LLVMPointerType::get(b.getContext()),
+                                    i64, LLVM::DereferenceableAttr());
   }
 
-  /// The declaration of the runtime's mhaRuntimeEncodeTensorMap2D.
-  func::FuncOp encodeFunction() {
+  /// The declaration of the runtime function `name` of type `type`.
+  func::FuncOp runtimeFunction(StringRef name, FunctionType type) {
     auto module = op->getParentOfType<ModuleOp>();
-    if (auto fn = module.lookupSymbol<func::FuncOp>(kEncodeTensorMap))
+    if (auto fn = module.lookupSymbol<func::FuncOp>(name))
       return fn;
-    auto i64 = b.getI64Type();
-    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    auto fn = func::FuncOp::create(
-        mb, b.getLoc(), kEncodeTensorMap,
-        mb.getFunctionType({ptr, i64, ptr, i64, i64, i64, i64, i64}, {}));
+    auto fn = func::FuncOp::create(mb, b.getLoc(), name, type);
     fn.setPrivate();
     return fn;
   }
@@ -376,7 +395,9 @@ private:
   AttentionOp op;
   AttentionKernelConfig config;
   StringRef kernelName, combineName;
-  int64_t kvSplits, numSMs, smemPerSM;
+  int64_t kvSplits, numSMs;
+  bool askDeviceSMs;
+  int64_t smemPerSM;
   ImplicitLocOpBuilder b;
   SmallVector<Value> hostBuffers; // q, k, v, [mask]
   SmallVector<Value> devBuffers;  // q, k, v, [mask], result, [tensor maps]
@@ -385,6 +406,7 @@ private:
   SmallVector<Value> outSizes; // dynamic sizes of outType
   Value outDev;
   Value batch, sq, skv, rows; // rows = B * Sq
+  Value deviceSMs;            // with automatic kv-splits
   SmallVector<Value> inputs, maskArgs, tensorMaps;
   Value smem, threads; // of the attention kernel's launch
 };
@@ -451,6 +473,7 @@ struct ConvertMHAToGPUPass
       const GPUChip &target = chip.getValue();
       int64_t sms = numSMs > 0 ? int64_t(numSMs) : target.getNumSMs();
       AttentionLauncher(op, *config, name, combine, kvSplits, sms,
+                        /*askDeviceSMs=*/numSMs == 0,
                         target.getSharedMemoryPerSM())
           .rewrite();
     }

@@ -14,9 +14,10 @@
 // the next 8 values (PTX ISA, "Canonical Layouts", MN-major no swizzle). P
 // goes through shared memory (MLIR 22's nvvm.wgmma.mma_async takes A from
 // shared memory only) with core matrix (i, j) at ((i * cols / 8) + j) * 128
-// bytes (leading 128, stride cols / 8 * 128). The accumulator fragment of warp w is the mma.sync C
-// layout repeated over the N / 8 column tiles, so masking, the online
-// softmax and the epilogue are those of the mma.sync kernel (MMAHelpers.h).
+// bytes (leading 128, stride cols / 8 * 128). The accumulator fragment of warp
+// w is the mma.sync C layout repeated over the N / 8 column tiles, so masking,
+// the online softmax and the epilogue are those of the mma.sync kernel
+// (MMAHelpers.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -136,8 +137,8 @@ private:
                       int64_t kstep);
   /// acc + A B (`accumulate`) or A B, with `acc` then unread; B N-major
   /// (imm-trans-b) with `transposeB`.
-  Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-              Value descB, bool accumulate = true, bool transposeB = false);
+  Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA, Value descB,
+              bool accumulate = true, bool transposeB = false);
   Type accumulatorType(int64_t n);
   void waitWgmma(ImplicitLocOpBuilder &ib);
   void proxyFence(ImplicitLocOpBuilder &ib);
@@ -359,10 +360,8 @@ Value WgmmaKernel::wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
       NVVM::WGMMATypes::f32,
       accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
-      NVVM::WGMMAScaleIn::one,
-      NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
-      transposeB ? NVVM::MMALayout::row : NVVM::MMALayout::col,
-      nullptr);
+      NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+      transposeB ? NVVM::MMALayout::row : NVVM::MMALayout::col, nullptr);
 }
 
 /// The accumulator struct of m64n<n>: n / 2 f32 per thread.

@@ -61,11 +61,15 @@
 
 // Decode, GQA 32/8, Sq = 1, D = 128: flash-decoding. The 4 query heads of a
 // kv head share a block (4 warps, kv tiles of 64: 87040 bytes of shared
-// memory); the kv range is split across ceil(132 SMs * 2 blocks per SM /
-// (B * 8)) blocks (at most one per kv tile) that write partial results (f32)
-// and their log-sum-exp, merged by a second kernel (8 columns per thread).
+// memory); the kv range is split across ceil(SMs * 2 blocks per SM /
+// (B * 8)) blocks (at most one per kv tile; the device's SMs, 132 for sm_90a
+// without one) that write partial results (f32) and their log-sum-exp,
+// merged by a second kernel (8 columns per thread).
 // CHECK-LABEL: func.func @decode_gqa(
-// CHECK:         arith.ceildivui %c264, %{{.+}} : index
+// CHECK:         %[[NSM:.+]] = call @mhaRuntimeNumSMs(%c132_i64) : (i64) -> i64
+// CHECK:         %[[NSMI:.+]] = arith.index_cast %[[NSM]] : i64 to index
+// CHECK:         %[[BLOCKS:.+]] = arith.muli %[[NSMI]], %c2 : index
+// CHECK:         arith.ceildivui %[[BLOCKS]], %{{.+}} : index
 // CHECK:         %[[P:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
 // CHECK:         %[[L:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
 // CHECK:         gpu.launch_func @mha_kernels::@attention_1 blocks in (%[[S:.+]], %{{.+}}, %{{.+}}) threads in (%c128, %c1, %c1) dynamic_shared_memory_size %c87040_i32 args({{.+}}, %[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>, {{.+}}, %[[S]] : index)
@@ -108,11 +112,17 @@
 // CHECK:         vector.load %{{.+}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
 // CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xf16>, vector<8xf16>
 
-// The automatic split count fills the chip's SMs: on sm_80, 108 SMs of 164
-// KiB hold one 87040-byte block each; num-sms=66 (two blocks per SM on
-// sm_90a) gives 132 blocks.
+// The automatic split count fills the device's SMs, asked at run time
+// before any GPU operation (the chip's, 108 on sm_80, without a device): 164
+// KiB per SM hold one 87040-byte block each on sm_80; num-sms=66 (two
+// blocks per SM on sm_90a) gives 132 blocks and asks nothing.
 // SM80-LABEL: func.func @decode_gqa(
-// SM80:         arith.ceildivui %c108, %{{.+}} : index
+// SM80:         %[[NSM:.+]] = call @mhaRuntimeNumSMs(%c108_i64) : (i64) -> i64
+// SM80-NEXT:    %[[NSMI:.+]] = arith.index_cast %[[NSM]] : i64 to index
+// SM80-NOT:     gpu.alloc
+// SM80:         gpu.alloc
+// SM80:         arith.ceildivui %[[NSMI]], %{{.+}} : index
+// SMS-NOT:      mhaRuntimeNumSMs
 // SMS-LABEL:  func.func @decode_gqa(
 // SMS:          arith.ceildivui %c132, %{{.+}} : index
 
