@@ -419,6 +419,21 @@ extern "C" int mhaRuntimeComputeCapability(int device) {
   return 10 * major + minor;
 }
 
+extern "C" int64_t mhaRuntimeNumSMs(int64_t fallback) {
+  // Compiled code asks before its first GPU call: no error of its own (the
+  // calls that follow report a missing driver or device).
+  Driver &d = driver();
+  int device = defaultDevice.load(), count = 0;
+  CUdevice handle;
+  if (!d.unusable.empty() || device < 0 || device >= d.deviceCount ||
+      d.cuDeviceGet(&handle, device) != CUDA_SUCCESS ||
+      d.cuDeviceGetAttribute(&count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                             handle) != CUDA_SUCCESS ||
+      count <= 0)
+    return fallback;
+  return count;
+}
+
 extern "C" int mhaRuntimeSynchronize(void) {
   Driver &d = driver();
   if (!d.unusable.empty()) {
@@ -820,6 +835,42 @@ extern "C" void mgpuSetDefaultDevice(int32_t device) {
 // TMA descriptors
 //===----------------------------------------------------------------------===//
 
+#if MHA_HAVE_CUDA_12
+/// cuTensorMapEncodeTiled into `map` with checks; false after an error.
+/// Dims are innermost first; strides (bytes) are those of dims 1..rank-1.
+static bool encodeTensorMap(Driver &d, CUtensorMap *map, int64_t dataType,
+                            int64_t rank, void *global,
+                            const cuuint64_t *globalDim,
+                            const cuuint64_t *globalStrides,
+                            const cuuint32_t *boxDim, int64_t interleave,
+                            int64_t swizzle, int64_t l2Promotion,
+                            int64_t oobFill) {
+  if (!d.cuTensorMapEncodeTiled) {
+    setError("TMA descriptors need cuTensorMapEncodeTiled (CUDA 12), which "
+             "the NVIDIA driver does not export");
+    return false;
+  }
+  cuuint32_t elementStrides[5] = {1, 1, 1, 1, 1};
+  std::memset(map, 0, sizeof(*map));
+  return check(d,
+               d.cuTensorMapEncodeTiled(map, CUtensorMapDataType(dataType),
+                                        cuuint32_t(rank), global, globalDim,
+                                        globalStrides, boxDim, elementStrides,
+                                        CUtensorMapInterleave(interleave),
+                                        CUtensorMapSwizzle(swizzle),
+                                        CUtensorMapL2promotion(l2Promotion),
+                                        CUtensorMapFloatOOBfill(oobFill)),
+               "cuTensorMapEncodeTiled");
+}
+#endif
+
+/// Bytes per element of CUtensorMapDataType UINT8 .. TFLOAT32_FTZ, or 0.
+static int64_t tensorMapElementBytes(int64_t dataType) {
+  static const int64_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  constexpr int64_t numTypes = sizeof(elementBytes) / sizeof(elementBytes[0]);
+  return dataType < 0 || dataType >= numTypes ? 0 : elementBytes[dataType];
+}
+
 extern "C" void *mgpuTensorMapEncodeTiledMemref(
     int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
     int64_t swizzle, int64_t l2Promotion, int64_t oobFill, int64_t *boxDims) {
@@ -832,62 +883,82 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(
            std::to_string(CUDA_VERSION));
   return nullptr;
 #else
-  if (!d->cuTensorMapEncodeTiled) {
-    setError("TMA descriptors need cuTensorMapEncodeTiled (CUDA 12), which "
-             "the NVIDIA driver does not export");
-    return nullptr;
-  }
-  // Bytes per element of CUtensorMapDataType UINT8 .. TFLOAT32_FTZ.
-  static const int64_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
-  constexpr int64_t numTypes = sizeof(elementBytes) / sizeof(elementBytes[0]);
-  if (rank < 1 || rank > 5 || dataType < 0 || dataType >= numTypes) {
+  int64_t bytes = tensorMapElementBytes(dataType);
+  if (rank < 1 || rank > 5 || bytes == 0) {
     setError("mgpuTensorMapEncodeTiledMemref: unsupported rank " +
              std::to_string(rank) + " or data type " +
              std::to_string(dataType) + " (rank 1-5, CUtensorMapDataType " +
              "UINT8 to TFLOAT32_FTZ)");
     return nullptr;
   }
-  int64_t bytes = elementBytes[dataType];
   Descriptor m{static_cast<const int64_t *>(descriptor), rank};
   // The driver orders dims innermost first; strides (in bytes) are given for
   // dims 1..rank-1.
   cuuint64_t globalDim[5] = {0}, globalStrides[5] = {0};
-  cuuint32_t boxDim[5] = {0}, elementStrides[5] = {0};
+  cuuint32_t boxDim[5] = {0};
   for (int64_t r = 0; r < rank; ++r) {
     int64_t dim = rank - 1 - r;
     globalDim[r] = cuuint64_t(m.size(dim));
     boxDim[r] = cuuint32_t(boxDims[dim]);
-    elementStrides[r] = 1;
     if (r > 0)
       globalStrides[r - 1] = cuuint64_t(m.stride(dim) * bytes);
   }
   CUtensorMap map;
-  std::memset(&map, 0, sizeof(map));
-  if (!check(*d,
-             d->cuTensorMapEncodeTiled(
-                 &map, CUtensorMapDataType(dataType), cuuint32_t(rank),
-                 m.base(bytes), globalDim, globalStrides, boxDim,
-                 elementStrides, CUtensorMapInterleave(interleave),
-                 CUtensorMapSwizzle(swizzle),
-                 CUtensorMapL2promotion(l2Promotion),
-                 CUtensorMapFloatOOBfill(oobFill)),
-             "cuTensorMapEncodeTiled"))
+  if (!encodeTensorMap(*d, &map, dataType, rank, m.base(bytes), globalDim,
+                       globalStrides, boxDim, interleave, swizzle, l2Promotion,
+                       oobFill))
     return nullptr;
   // Kernels read the descriptor from device memory. Equal descriptors (the
   // same tensor on every call of a function) share one copy, so repeated
-  // runs neither leak nor allocate.
+  // runs neither leak nor allocate. The copy is synchronous for the host
+  // only: the legacy stream it is on is unordered with non-blocking
+  // streams, so it is waited for before the descriptor is handed out. (The
+  // host code of convert-mha-to-gpu uses mhaRuntimeEncodeTensorMap2D and
+  // copies on its own stream instead.)
   std::string key(reinterpret_cast<const char *>(&map), sizeof(map));
   key += "@" + std::to_string(defaultDevice.load());
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   CUdeviceptr &copy = s.tensorMaps[key];
   if (!copy && !(MHA_CU(*d, cuMemAlloc, &copy, sizeof(map)) &&
-                 MHA_CU(*d, cuMemcpyHtoD, copy, &map, sizeof(map)))) {
+                 MHA_CU(*d, cuMemcpyHtoD, copy, &map, sizeof(map)) &&
+                 MHA_CU(*d, cuStreamSynchronize, nullptr))) {
     if (copy)
       d->cuMemFree(copy);
     s.tensorMaps.erase(key);
     return nullptr;
   }
   return reinterpret_cast<void *>(copy);
+#endif
+}
+
+extern "C" void mhaRuntimeEncodeTensorMap2D(void *map, int64_t dataType,
+                                            void *global, int64_t rows,
+                                            int64_t cols,
+                                            int64_t rowStrideBytes,
+                                            int64_t boxRows, int64_t boxCols) {
+  Driver *d = enter();
+  if (!d)
+    return;
+#if !MHA_HAVE_CUDA_12
+  setError("TMA descriptors need CUDA 12; mha_runtime was built with the "
+           "headers of CUDA " +
+           std::to_string(CUDA_VERSION));
+#else
+  if (!map || tensorMapElementBytes(dataType) == 0) {
+    setError("mhaRuntimeEncodeTensorMap2D: no output or unsupported data "
+             "type " +
+             std::to_string(dataType) +
+             " (CUtensorMapDataType UINT8 to TFLOAT32_FTZ)");
+    return;
+  }
+  cuuint64_t globalDim[2] = {cuuint64_t(cols), cuuint64_t(rows)};
+  cuuint64_t globalStrides[1] = {cuuint64_t(rowStrideBytes)};
+  cuuint32_t boxDim[2] = {cuuint32_t(boxCols), cuuint32_t(boxRows)};
+  encodeTensorMap(*d, static_cast<CUtensorMap *>(map), dataType, 2, global,
+                  globalDim, globalStrides, boxDim,
+                  CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                  CU_TENSOR_MAP_L2_PROMOTION_NONE,
+                  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
 #endif
 }

@@ -31,6 +31,7 @@ extern "C" int mhaRuntimeDeviceName(int, char *buf, int len) {
   noCuda();
   return -1;
 }
+extern "C" int64_t mhaRuntimeNumSMs(int64_t fallback) { return fallback; }
 extern "C" int mhaRuntimeComputeCapability(int) {
   noCuda();
   return -1;
@@ -101,4 +102,9 @@ extern "C" void *mgpuTensorMapEncodeTiledMemref(int64_t, void *, int64_t,
                                                 int64_t, int64_t *) {
   noCuda();
   return nullptr;
+}
+extern "C" void mhaRuntimeEncodeTensorMap2D(void *, int64_t, void *, int64_t,
+                                            int64_t, int64_t, int64_t,
+                                            int64_t) {
+  noCuda();
 }

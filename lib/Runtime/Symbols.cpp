@@ -44,6 +44,8 @@ extern "C" const MhaRuntimeSymbol *mhaRuntimeSymbols(void) {
       MHA_SYMBOL(mgpuMemHostUnregisterMemRef),
       MHA_SYMBOL(mgpuSetDefaultDevice),
       MHA_SYMBOL(mgpuTensorMapEncodeTiledMemref),
+      MHA_SYMBOL(mhaRuntimeEncodeTensorMap2D),
+      MHA_SYMBOL(mhaRuntimeNumSMs),
       {nullptr, nullptr},
   };
   return symbols;

@@ -28,7 +28,7 @@
 // WGMMA-PTXAS-NOT: C7519
 
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
-// shared memory behind matrix descriptors, Q and K loaded by TMA, P
+// shared memory behind matrix descriptors, Q, K and V loaded by TMA, P
 // through shared memory.
 // The dynamic shared memory is an extern array, after the static mbarrier
 // (not a one-byte static variable that the mbarrier follows).
@@ -50,6 +50,8 @@
 // WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes
 // WGMMA-DAG:     mbarrier.arrive.expect_tx.shared.b64
 // WGMMA-DAG:     mbarrier.try_wait.parity.shared.b64
+// P V reads V as the TMA loaded it: B N-major (imm-trans-a 0, imm-trans-b 1).
+// WGMMA-DAG:     p, 1, 1, 0, 1;
 // WGMMA-LABEL: .entry attention_1(
 // WGMMA:         wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 

@@ -154,6 +154,9 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
   ASSERT_EQ((*emulator)->takeError(), "");
   EXPECT_GT((*emulator)->getNumLaunches(), 0) << "no kernel ran";
+  // Every device buffer of the call (TMA descriptors included) is freed.
+  EXPECT_EQ((*emulator)->getStreamOrder().liveBuffers(),
+            std::vector<std::string>{});
   ASSERT_EQ(actual->size(), expected->size());
   for (size_t r = 0; r < actual->size(); ++r) {
     Comparison cmp = compare((*actual)[r], (*expected)[r],
@@ -239,5 +242,64 @@ INSTANTIATE_TEST_SUITE_P(Kernels, GPUPipelineShapeChecks,
                          [](const auto &info) {
                            return info.param.substr(info.param.find('=') + 1);
                          });
+
+// The automatic flash-decoding splits fill the SMs of the device the code
+// runs on (mhaRuntimeNumSMs), not those of the chip it was compiled for.
+using GPUPipelineDeviceSMs = mha::testing::EmulationTest<int>;
+
+TEST_F(GPUPipelineDeviceSMs, AutomaticSplitsFollowTheDevice) {
+  const char *text = R"mlir(
+    func.func @decode(%q: tensor<1x16x3x64xf16>, %k: tensor<1x1x257x64xf16>,
+                      %v: tensor<1x1x257x64xf16>) -> tensor<1x16x3x64xf16> {
+      %o = mha.attention %q, %k, %v {causal} : tensor<1x16x3x64xf16>,
+          tensor<1x1x257x64xf16>, tensor<1x1x257x64xf16> -> tensor<1x16x3x64xf16>
+      return %o : tensor<1x16x3x64xf16>
+    })mlir";
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(text, context.get());
+  ASSERT_TRUE(module);
+  auto signature = getEntrySignature(*module, "decode");
+  ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
+  std::string options = "chip=sm_80 format=isa";
+  OwningOpRef<ModuleOp> kernels = module->clone();
+  PassManager pm(context.get());
+  GPUPipelineOptions gpuOptions;
+  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
+  buildGPUOffloadPipeline(pm, gpuOptions);
+  buildGPUKernelLoweringPipeline(pm, gpuOptions);
+  ASSERT_TRUE(succeeded(pm.run(*kernels)));
+  auto emulator = mha::testing::KernelEmulator::create(*kernels);
+  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
+  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
+                                  options, {}, (*emulator)->runtimeSymbols());
+  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+  auto reference =
+      JitFunction::compile(*module, *signature, PipelineKind::Reference);
+  ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
+  std::vector<HostTensor> inputs;
+  for (auto [i, spec] : llvm::enumerate(signature->args))
+    inputs.push_back(randomArgument(spec.dtype, spec.shape, 5, i));
+  auto expected = (*reference)->run(inputs);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+
+  // One SM: as many splits as one SM holds blocks (at most 4); 200 SMs: one
+  // per kv tile (3 of 128 keys).
+  std::vector<int64_t> splits;
+  for (int64_t sms : {1, 200}) {
+    (*emulator)->setDeviceSMs(sms);
+    auto actual = (*gpu)->run(inputs);
+    ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
+    ASSERT_EQ((*emulator)->takeError(), "");
+    Comparison cmp = compare((*actual)[0], (*expected)[0],
+                             Tolerance::defaultFor((*expected)[0].dtype));
+    EXPECT_TRUE(cmp.passed()) << sms << " SMs: " << cmp.maxAbsError;
+    auto grids = (*emulator)->getLaunchGrids().find("attention_0");
+    ASSERT_NE(grids, (*emulator)->getLaunchGrids().end());
+    splits.push_back(grids->second.back()[0]);
+  }
+  EXPECT_LE(splits[0], 4);
+  EXPECT_EQ(splits[1], 3);
+  EXPECT_LT(splits[0], splits[1]);
+}
 
 } // namespace

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <sstream>
 #include <ucontext.h>
 
 using namespace mlir;
@@ -379,21 +380,28 @@ static void mha_emu_mma_m16n8k16(int32_t isBf16, uint32_t a0, uint32_t a1,
 }
 
 /// wgmma.mma_async.m64n<n>k16.f32.{f16,bf16} (D = A B + (scale-d ? D : 0))
-/// with both operands K-major in
-/// shared memory, no swizzle: element (r, k) of a matrix is at
+/// with operands in shared memory, no swizzle: element (r, k) of a K-major
+/// matrix is at
 ///   start + (r / 8) * SBO + (k / 8) * LBO + (r % 8) * 16 + (k % 8) * 2
-/// (r: row of A, column of B), the descriptor holding start, LBO and SBO
-/// in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator of
-/// warp w of the warpgroup is the mma.sync C layout repeated over n / 8
+/// (r: row of A, column of B), of an MN-major one (B with imm-trans-b) at
+///   start + (r / 8) * SBO + (k / 8) * LBO + (k % 8) * 16 + (r % 8) * 2
+/// (PTX ISA "Canonical Layouts", no swizzle: K-major
+/// ((8,m),(T,2k)):((1T,SBO),(1,LBO)), MN-major
+/// ((T,1,m),(8,k)):((1,T,SBO),(1T,LBO))), the descriptor holding start,
+/// LBO and SBO in 16-byte units in bits 0-13, 16-29 and 32-45. The accumulator
+/// of warp w of the warpgroup is the mma.sync C layout repeated over n / 8
 /// column tiles.
 static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
-                          uint64_t descA, uint64_t descB, float *acc) {
+                          int32_t transB, uint64_t descA, uint64_t descB,
+                          float *acc) {
   auto field = [](uint64_t d, int shift) {
     return int64_t((d >> shift) & 0x3FFF) << 4;
   };
-  auto element = [&](uint64_t d, int r, int k) {
+  auto element = [&](uint64_t d, int r, int k, bool mnMajor = false) {
+    int64_t inCore =
+        mnMajor ? (k % 8) * 16 + (r % 8) * 2 : (r % 8) * 16 + (k % 8) * 2;
     const uint8_t *p = run->shared + field(d, 0) + (r / 8) * field(d, 32) +
-                       (k / 8) * field(d, 16) + (r % 8) * 16 + (k % 8) * 2;
+                       (k / 8) * field(d, 16) + inCore;
     uint16_t bits;
     std::memcpy(&bits, p, 2);
     return isBf16 ? mha::runner::bf16ToFloat(bits)
@@ -408,7 +416,7 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
     int col = 8 * (i / 4) + 2 * t + (i % 2);
     float sum = scaleD ? acc[i] : 0.0f; // scale-d = 0: D = A B
     for (int k = 0; k < 16; ++k)
-      sum += element(descA, row, k) * element(descB, col, k);
+      sum += element(descA, row, k) * element(descB, col, k, transB != 0);
     acc[i] = sum;
   }
 }
@@ -449,12 +457,16 @@ static void mha_emu_ldmatrix(const uint8_t *address, int32_t num, int32_t trans,
 
 /// mbarrier.init / arrive.expect_tx / try_wait.parity and the TMA loads
 /// that complete their transactions (tensor maps from
-/// mgpuTensorMapEncodeTiledMemref below; coordinates innermost first).
+/// mgpuTensorMapEncodeTiledMemref and mhaRuntimeEncodeTensorMap2D below;
+/// coordinates innermost first). It fits a CUtensorMap's 128 bytes, which
+/// the host code copies to the device.
 struct EmuTensorMap {
   const uint8_t *base;
-  int64_t rank, elementBytes;
-  int64_t sizes[5], strides[5], box[5]; // outermost first, strides in elements
+  int32_t rank, elementBytes;
+  int64_t sizes[5], strides[5]; // outermost first, strides in elements
+  int32_t box[5];
 };
+static_assert(sizeof(EmuTensorMap) <= 128, "a CUtensorMap has 128 bytes");
 
 static void completePhase(BlockRun::MBarrier &m) {
   if (m.pending == 0 && m.tx == 0) {
@@ -904,11 +916,12 @@ private:
           (!f16 && mma.getTypeA() != NVVM::WGMMATypes::bf16) ||
           mma.getTypeB() != mma.getTypeA() ||
           mma.getTypeD() != NVVM::WGMMATypes::f32 ||
-          mma.getLayoutA() != NVVM::MMALayout::row ||
-          mma.getLayoutB() != NVVM::MMALayout::col)
+          mma.getLayoutA() != NVVM::MMALayout::row)
         return op->emitError("kernel emulator: only wgmma m64nNk16 f32 += "
-                             "f16/bf16 * f16/bf16 with K-major operands "
-                             "(row, col) is emulated");
+                             "f16/bf16 * f16/bf16 with a K-major A (row) is "
+                             "emulated");
+      // layout B row: imm-trans-b = 1, B is N-major.
+      bool transB = mma.getLayoutB() == NVVM::MMALayout::row;
       int64_t n = shape.getN();
       auto fn = op->getParentOfType<LLVM::LLVMFuncOp>();
       Value &slot = wgmmaSlots[fn];
@@ -930,6 +943,7 @@ private:
            {LLVM::ConstantOp::create(b, loc, i32, n),
             LLVM::ConstantOp::create(b, loc, i32, f16 ? 0 : 1),
             LLVM::ConstantOp::create(b, loc, i32, scaleD ? 1 : 0),
+            LLVM::ConstantOp::create(b, loc, i32, transB ? 1 : 0),
             mma.getDescriptorA(), mma.getDescriptorB(), slot});
       Value s = LLVM::UndefOp::create(b, loc, mma.getType());
       for (int64_t i = 0; i < n / 2; ++i)
@@ -1068,9 +1082,25 @@ void activeEmulatorError(const std::string &message) {
     activeEmulator->recordError(message);
 }
 
-/// cuTensorMapEncodeTiled on host memory: what mha_emu_tma_load needs.
-static std::vector<std::unique_ptr<EmuTensorMap>> tensorMaps;
+StreamOrder &streamOrder() { return activeEmulator->getStreamOrder(); }
+
+void raceError(const std::string &message) {
+  if (!message.empty())
+    activeEmulatorError(message);
+}
+
+/// A device buffer of the emulated runtime (host memory, 256-byte aligned).
+void *deviceAllocate(uint64_t size, std::string what) {
+  void *p =
+      std::aligned_alloc(256, std::max<uint64_t>(256, (size + 255) & ~255));
+  streamOrder().allocate(p, size, std::move(what));
+  return p;
+}
+
 extern "C" {
+/// cuTensorMapEncodeTiled on host memory: what mha_emu_tma_load needs.
+/// Like the runtime, the descriptor is copied to device memory (a
+/// cuMemcpyHtoD on the legacy stream, then synchronised) and kept forever.
 static void *emuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                                            int64_t dataType, int64_t,
                                            int64_t swizzle, int64_t, int64_t,
@@ -1082,23 +1112,57 @@ static void *emuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                         std::to_string(swizzle) + ")");
     return nullptr;
   }
-  auto map = std::make_unique<EmuTensorMap>();
+  EmuTensorMap map;
   const int64_t *d = static_cast<const int64_t *>(descriptor);
-  map->rank = rank;
-  map->elementBytes = elementBytes[dataType];
-  map->base =
-      reinterpret_cast<const uint8_t *>(d[1]) + d[2] * map->elementBytes;
+  map.rank = int32_t(rank);
+  map.elementBytes = int32_t(elementBytes[dataType]);
+  map.base = reinterpret_cast<const uint8_t *>(d[1]) + d[2] * map.elementBytes;
   for (int64_t i = 0; i < rank; ++i) {
-    map->sizes[i] = d[3 + i];
-    map->strides[i] = d[3 + rank + i];
-    map->box[i] = boxDims[i];
+    map.sizes[i] = d[3 + i];
+    map.strides[i] = d[3 + rank + i];
+    map.box[i] = int32_t(boxDims[i]);
   }
-  tensorMaps.push_back(std::move(map));
-  return tensorMaps.back().get();
-}
+  void *copy = deviceAllocate(128, "mgpuTensorMapEncodeTiledMemref");
+  std::memcpy(copy, &map, sizeof(map));
+  StreamOrder &order = streamOrder();
+  order.enqueue(nullptr);
+  raceError(order.access(copy, nullptr, /*write=*/true,
+                         "mgpuTensorMapEncodeTiledMemref's cuMemcpyHtoD"));
+  order.synchronize(nullptr);
+  return copy;
 }
 
-extern "C" {
+/// The runtime's mhaRuntimeEncodeTensorMap2D: into host memory.
+static void emuEncodeTensorMap2D(void *out, int64_t dataType, void *global,
+                                 int64_t rows, int64_t cols,
+                                 int64_t rowStrideBytes, int64_t boxRows,
+                                 int64_t boxCols) {
+  static const int64_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  if (!out || dataType < 0 || dataType > 12 ||
+      reinterpret_cast<uintptr_t>(out) % 64 ||
+      rowStrideBytes % elementBytes[dataType])
+    return activeEmulatorError(
+        "mhaRuntimeEncodeTensorMap2D: no 64-byte aligned output, unsupported "
+        "data type or a row stride that is not a multiple of the element");
+  EmuTensorMap map;
+  map.rank = 2;
+  map.elementBytes = int32_t(elementBytes[dataType]);
+  map.base = static_cast<const uint8_t *>(global);
+  map.sizes[0] = rows;
+  map.sizes[1] = cols;
+  map.strides[0] = rowStrideBytes / map.elementBytes;
+  map.strides[1] = 1;
+  map.box[0] = int32_t(boxRows);
+  map.box[1] = int32_t(boxCols);
+  std::memset(out, 0, 128);
+  std::memcpy(out, &map, sizeof(map));
+}
+
+static int64_t emuNumSMs(int64_t fallback) {
+  int64_t sms = activeEmulator->getDeviceSMs();
+  return sms > 0 ? sms : fallback;
+}
+
 static void *emuModuleLoad(void *, uint64_t) { return activeEmulator; }
 static void emuModuleUnload(void *) {}
 static void *emuModuleGetFunction(void *, const char *name) {
@@ -1106,35 +1170,65 @@ static void *emuModuleGetFunction(void *, const char *name) {
 }
 static void emuLaunchKernel(void *function, int64_t gx, int64_t gy, int64_t gz,
                             int64_t bx, int64_t by, int64_t bz, int32_t smem,
-                            void *, void **params, void **, int64_t) {
-  if (llvm::Error err =
-          activeEmulator->launch(static_cast<const char *>(function),
-                                 {gx, gy, gz}, {bx, by, bz}, smem, params))
+                            void *stream, void **params, void **, int64_t) {
+  auto *kernel = static_cast<const char *>(function);
+  // The launch reads and writes every device buffer it is given.
+  StreamOrder &order = streamOrder();
+  order.enqueue(stream);
+  if (const std::vector<int> *pointers =
+          activeEmulator->getPointerParams(kernel))
+    for (int i : *pointers)
+      for (bool write : {false, true})
+        raceError(order.access(*static_cast<void **>(params[i]), stream, write,
+                               std::string("the launch of ") + kernel));
+  if (llvm::Error err = activeEmulator->launch(kernel, {gx, gy, gz},
+                                               {bx, by, bz}, smem, params))
     activeEmulator->recordError(llvm::toString(std::move(err)));
 }
-static void *emuStreamCreate() { return activeEmulator; }
+static void *emuStreamCreate() { return streamOrder().createStream(); }
 static void emuStreamNoop(void *) {}
-static void *emuMemAlloc(uint64_t size, void *, bool) {
-  return std::aligned_alloc(256, std::max<uint64_t>(256, (size + 255) & ~255));
+static void emuStreamSynchronize(void *stream) {
+  streamOrder().synchronize(stream);
 }
-static void emuMemFree(void *p, void *) { std::free(p); }
+static void *emuMemAlloc(uint64_t size, void *, bool) {
+  return deviceAllocate(size, "mgpuMemAlloc");
+}
+static void emuMemFree(void *p, void *) {
+  streamOrder().free(p);
+  std::free(p);
+}
 // As mgpuMemcpy: an empty copy (whose pointers may be null) does nothing.
-static void emuMemcpy(void *dst, void *src, uint64_t size, void *) {
+static void emuMemcpy(void *dst, void *src, uint64_t size, void *stream) {
   if (size == 0)
     return;
   if (!dst || !src)
     return activeEmulator->recordError("mgpuMemcpy: null pointer");
+  StreamOrder &order = streamOrder();
+  order.enqueue(stream);
+  raceError(order.access(src, stream, /*write=*/false, "mgpuMemcpy"));
+  raceError(order.access(dst, stream, /*write=*/true, "mgpuMemcpy"));
   std::memmove(dst, src, size);
 }
-static void emuMemset32(void *dst, int32_t value, uint64_t count, void *) {
+static void emuMemset32(void *dst, int32_t value, uint64_t count,
+                        void *stream) {
+  StreamOrder &order = streamOrder();
+  order.enqueue(stream);
+  raceError(order.access(dst, stream, /*write=*/true, "mgpuMemset32"));
   auto *p = static_cast<int32_t *>(dst);
   for (uint64_t i = 0; i < count; ++i)
     p[i] = value;
 }
-static void *emuEventCreate() { return activeEmulator; }
+static void *emuEventCreate() { return streamOrder().createEvent(); }
 static void emuEventNoop(void *) {}
-static void emuEventRecord(void *, void *) {}
-static void emuStreamWaitEvent(void *, void *) {}
+static void emuEventSynchronize(void *event) {
+  streamOrder().synchronizeEvent(event);
+}
+static void emuEventRecord(void *event, void *stream) {
+  streamOrder().record(event, stream);
+}
+static void emuStreamWaitEvent(void *stream, void *event) {
+  streamOrder().wait(stream, event);
+}
 }
 
 } // namespace
@@ -1173,6 +1267,16 @@ KernelEmulator::create(ModuleOp module) {
   ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
     os << d << "\n";
     return success();
+  });
+  // The pointer parameters of every kernel, before the host rewrite.
+  std::map<std::string, std::vector<int>> pointerParamFns;
+  host->walk([&](LLVM::LLVMFuncOp fn) {
+    if (fn.isExternal())
+      return;
+    std::vector<int> &pointers = pointerParamFns[fn.getSymName().str()];
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes()))
+      if (isa<LLVM::LLVMPointerType>(type))
+        pointers.push_back(int(i));
   });
   Hostifier hostifier(*host);
   if (failed(hostifier.run()))
@@ -1229,6 +1333,8 @@ KernelEmulator::create(ModuleOp module) {
     return map;
   });
   auto result = std::unique_ptr<KernelEmulator>(new KernelEmulator());
+  for (auto fn : pointerParamFns)
+    result->pointerParams[fn.first] = fn.second;
   for (auto &entry : hostifier.layouts)
     result->sharedLayouts[entry.getKey().str()] = entry.getValue();
   result->numAccessSites = hostifier.numSites;
@@ -1249,6 +1355,7 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
     return llvm::createStringError(
         "kernel emulator: block size must be a positive multiple of 32");
   ++numLaunches;
+  launchGrids[kernel.str()].push_back(grid);
 
   BlockRun state;
   state.kernel = *fn;
@@ -1351,6 +1458,109 @@ const KernelCounts &KernelEmulator::getCounts(llvm::StringRef kernel) const {
   return it == counts.end() ? none : it->second;
 }
 
+const std::vector<int> *
+KernelEmulator::getPointerParams(llvm::StringRef kernel) const {
+  auto it = pointerParams.find(kernel);
+  return it == pointerParams.end() ? nullptr : &it->second;
+}
+
+//===----------------------------------------------------------------------===//
+// StreamOrder
+//===----------------------------------------------------------------------===//
+
+void *StreamOrder::createStream() {
+  handles.push_back(std::make_unique<char>());
+  streams[handles.back().get()];
+  return handles.back().get();
+}
+
+void *StreamOrder::createEvent() {
+  handles.push_back(std::make_unique<char>());
+  return handles.back().get();
+}
+
+void StreamOrder::allocate(const void *p, uint64_t size, std::string what) {
+  buffers[reinterpret_cast<uintptr_t>(p)] = Buffer{size, std::move(what)};
+}
+
+void StreamOrder::free(const void *p) {
+  buffers.erase(reinterpret_cast<uintptr_t>(p));
+}
+
+void StreamOrder::enqueue(const void *stream) { ++streams[stream].seq; }
+
+static std::string streamName(const void *stream) {
+  if (!stream)
+    return "the legacy stream";
+  std::ostringstream os;
+  os << "stream " << stream;
+  return os.str();
+}
+
+std::string StreamOrder::access(const void *p, const void *stream, bool write,
+                                const std::string &what) {
+  auto address = reinterpret_cast<uintptr_t>(p);
+  auto it = buffers.upper_bound(address);
+  if (it == buffers.begin())
+    return "";
+  --it;
+  Buffer &buffer = it->second;
+  if (address >= it->first + std::max<uint64_t>(buffer.size, 1))
+    return "";
+  std::string race;
+  if (buffer.writeSeq != 0 && buffer.writeStream != stream) {
+    const void *w = buffer.writeStream;
+    Stream &s = streams[stream];
+    bool ordered = buffer.writeSeq <= streams[w].completed ||
+                   buffer.writeSeq <= s.waited[w];
+    if (!ordered)
+      race = "stream race: " + what + " on " + streamName(stream) +
+             (write ? " writes" : " reads") + " the device buffer of " +
+             std::to_string(buffer.size) + " bytes made by " + buffer.what +
+             ", which " + buffer.writer + " wrote on " + streamName(w) +
+             " with nothing ordering the two";
+  }
+  if (write) {
+    buffer.writeStream = stream;
+    buffer.writeSeq = streams[stream].seq;
+    buffer.writer = what;
+  }
+  return race;
+}
+
+void StreamOrder::synchronize(const void *stream) {
+  Stream &s = streams[stream];
+  s.completed = s.seq;
+}
+
+void StreamOrder::record(const void *event, const void *stream) {
+  events[event] = {stream, streams[stream].seq};
+}
+
+void StreamOrder::wait(const void *stream, const void *event) {
+  auto it = events.find(event);
+  if (it == events.end())
+    return;
+  uint64_t &waited = streams[stream].waited[it->second.first];
+  waited = std::max(waited, it->second.second);
+}
+
+void StreamOrder::synchronizeEvent(const void *event) {
+  auto it = events.find(event);
+  if (it == events.end())
+    return;
+  uint64_t &completed = streams[it->second.first].completed;
+  completed = std::max(completed, it->second.second);
+}
+
+std::vector<std::string> StreamOrder::liveBuffers() const {
+  std::vector<std::string> live;
+  for (auto &[address, buffer] : buffers)
+    live.push_back(buffer.what + " (" + std::to_string(buffer.size) +
+                   " bytes)");
+  return live;
+}
+
 const SharedLayout *
 KernelEmulator::getSharedLayout(llvm::StringRef kernel) const {
   auto it = sharedLayouts.find(kernel);
@@ -1368,15 +1578,17 @@ std::vector<std::pair<std::string, void *>> KernelEmulator::runtimeSymbols() {
       {"mgpuLaunchKernel", fn(&emuLaunchKernel)},
       {"mgpuStreamCreate", fn(&emuStreamCreate)},
       {"mgpuStreamDestroy", fn(&emuStreamNoop)},
-      {"mgpuStreamSynchronize", fn(&emuStreamNoop)},
+      {"mgpuStreamSynchronize", fn(&emuStreamSynchronize)},
       {"mgpuStreamWaitEvent", fn(&emuStreamWaitEvent)},
       {"mgpuEventCreate", fn(&emuEventCreate)},
       {"mgpuEventDestroy", fn(&emuEventNoop)},
-      {"mgpuEventSynchronize", fn(&emuEventNoop)},
+      {"mgpuEventSynchronize", fn(&emuEventSynchronize)},
       {"mgpuEventRecord", fn(&emuEventRecord)},
       {"mgpuMemAlloc", fn(&emuMemAlloc)},
       {"mgpuMemFree", fn(&emuMemFree)},
       {"mgpuMemcpy", fn(&emuMemcpy)},
       {"mgpuMemset32", fn(&emuMemset32)},
-      {"mgpuTensorMapEncodeTiledMemref", fn(&emuTensorMapEncodeTiledMemref)}};
+      {"mgpuTensorMapEncodeTiledMemref", fn(&emuTensorMapEncodeTiledMemref)},
+      {"mhaRuntimeEncodeTensorMap2D", fn(&emuEncodeTensorMap2D)},
+      {"mhaRuntimeNumSMs", fn(&emuNumSMs)}};
 }

@@ -85,6 +85,55 @@ struct InstructionCounts {
 /// "bar.sync", "shfl.sync". Classes that never ran are absent.
 using KernelCounts = std::map<std::string, InstructionCounts, std::less<>>;
 
+/// The order the CUDA driver gives device-memory operations, as far as the
+/// emulated runtime (KernelEmulator::runtimeSymbols) needs it to catch
+/// races between streams. Every device buffer remembers its last write: the
+/// stream it was enqueued on and its position there. An operation on
+/// another stream that accesses the buffer races with that write unless
+/// the write is known complete (its stream, or an event recorded after it,
+/// was synchronised by the host) or the accessing stream waits for an
+/// event recorded after it. Streams are non-blocking (what mgpuStreamCreate
+/// makes), so the legacy stream (null) is unordered with them too. Reads
+/// followed by writes on another stream are not checked.
+class StreamOrder {
+public:
+  void *createStream();
+  void *createEvent();
+  /// A device buffer [p, p + size) made by `what`.
+  void allocate(const void *p, uint64_t size, std::string what);
+  void free(const void *p);
+  /// Starts an operation on `stream`.
+  void enqueue(const void *stream);
+  /// The current operation of `stream` (named `what`) reads or writes the
+  /// device buffer holding `p`: "" or a description of the race. Host
+  /// pointers are ignored.
+  std::string access(const void *p, const void *stream, bool write,
+                     const std::string &what);
+  void synchronize(const void *stream);
+  void record(const void *event, const void *stream);
+  void wait(const void *stream, const void *event);
+  void synchronizeEvent(const void *event);
+  /// What made each device buffer that is still allocated.
+  std::vector<std::string> liveBuffers() const;
+
+private:
+  struct Buffer {
+    uint64_t size;
+    std::string what;
+    const void *writeStream = nullptr;
+    uint64_t writeSeq = 0; // 0: never written
+    std::string writer;
+  };
+  struct Stream {
+    uint64_t seq = 0, completed = 0;
+    std::map<const void *, uint64_t> waited; // per other stream
+  };
+  std::map<uintptr_t, Buffer> buffers;
+  std::map<const void *, Stream> streams; // null: the legacy stream
+  std::map<const void *, std::pair<const void *, uint64_t>> events;
+  std::vector<std::unique_ptr<char>> handles;
+};
+
 class KernelEmulator {
 public:
   /// JIT-compiles the kernels of every gpu.module in `module` (already
@@ -109,6 +158,16 @@ public:
 
   /// Number of kernel launches so far.
   int64_t getNumLaunches() const { return numLaunches; }
+  /// The grid of every launch so far, by kernel, in launch order.
+  const std::map<std::string, std::vector<std::array<int64_t, 3>>, std::less<>>
+      &getLaunchGrids() const {
+    return launchGrids;
+  }
+
+  /// The SM count the emulated mhaRuntimeNumSMs reports (0: its fallback,
+  /// the compile-time count, as without a device).
+  void setDeviceSMs(int64_t sms) { deviceSMs = sms; }
+  int64_t getDeviceSMs() const { return deviceSMs; }
 
   /// The first error of a launch made through runtimeSymbols() (which cannot
   /// return one), or "" if there was none; clears it.
@@ -124,6 +183,13 @@ public:
   /// return this emulator, whatever binary the host code passes.
   std::vector<std::pair<std::string, void *>> runtimeSymbols();
 
+  /// The device buffers and streams of the emulated runtime.
+  StreamOrder &getStreamOrder() { return streamOrder; }
+
+  /// The positions of `kernel`'s pointer parameters (the device buffers a
+  /// launch may access), or null for an unknown kernel.
+  const std::vector<int> *getPointerParams(llvm::StringRef kernel) const;
+
 private:
   KernelEmulator() = default;
   // The engine's sections in one window (see JitMemoryMapper.h); declared
@@ -136,6 +202,11 @@ private:
   std::vector<std::unique_ptr<std::string>> functionNames;
   std::map<std::string, SharedLayout, std::less<>> sharedLayouts;
   std::map<std::string, KernelCounts, std::less<>> counts;
+  std::map<std::string, std::vector<int>, std::less<>> pointerParams;
+  std::map<std::string, std::vector<std::array<int64_t, 3>>, std::less<>>
+      launchGrids;
+  int64_t deviceSMs = 0;
+  StreamOrder streamOrder;
 };
 
 /// A parameterised GoogleTest fixture with an MLIRContext that knows every

@@ -124,3 +124,59 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 } // namespace
+
+namespace {
+/// Issue 16, defect 3: a device buffer written on one stream and read by a
+/// launch on another races unless something orders them.
+TEST(StreamOrderTest, CatchesUnorderedStreams) {
+  StreamOrder order;
+  alignas(64) static char buffer[128], host[128];
+  void *a = order.createStream(), *b = order.createStream();
+  order.allocate(buffer, sizeof(buffer), "mgpuMemAlloc");
+
+  // Written on the legacy stream (a synchronous pageable cuMemcpyHtoD),
+  // read on a non-blocking stream: a race.
+  order.enqueue(nullptr);
+  EXPECT_EQ(order.access(buffer, nullptr, true, "cuMemcpyHtoD"), "");
+  order.enqueue(a);
+  std::string race = order.access(buffer + 64, a, false, "the launch of k");
+  EXPECT_NE(race.find("stream race: the launch of k"), std::string::npos)
+      << race;
+  EXPECT_NE(race.find("cuMemcpyHtoD wrote on the legacy stream"),
+            std::string::npos)
+      << race;
+  // Host memory is not tracked.
+  EXPECT_EQ(order.access(host, b, false, "mgpuMemcpy"), "");
+  // So is a later write (on `a`) unless the legacy stream's is complete.
+  order.enqueue(a);
+  EXPECT_NE(order.access(buffer, a, true, "mgpuMemcpy"), "");
+  order.synchronize(nullptr);
+
+  // The same stream, or a synchronised one, is ordered.
+  order.enqueue(a);
+  EXPECT_EQ(order.access(buffer, a, true, "mgpuMemcpy"), "");
+  order.enqueue(a);
+  EXPECT_EQ(order.access(buffer, a, false, "the launch of k"), "");
+  order.enqueue(b);
+  EXPECT_NE(order.access(buffer, b, false, "the launch of k"), "");
+  order.enqueue(a);
+  EXPECT_EQ(order.access(buffer, a, true, "mgpuMemcpy"), "");
+  order.synchronize(a);
+  order.enqueue(b);
+  EXPECT_EQ(order.access(buffer, b, false, "the launch of k"), "");
+
+  // An event recorded after the write orders it for a stream that waits.
+  void *event = order.createEvent();
+  order.enqueue(a);
+  EXPECT_EQ(order.access(buffer, a, true, "mgpuMemcpy"), "");
+  order.record(event, a);
+  order.wait(b, event);
+  order.enqueue(b);
+  EXPECT_EQ(order.access(buffer, b, false, "the launch of k"), "");
+
+  EXPECT_EQ(order.liveBuffers(),
+            std::vector<std::string>{"mgpuMemAlloc (128 bytes)"});
+  order.free(buffer);
+  EXPECT_TRUE(order.liveBuffers().empty());
+}
+} // namespace

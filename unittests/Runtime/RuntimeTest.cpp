@@ -349,6 +349,7 @@ TEST_F(RuntimeTest, NoDriver) {
   char name[64] = "unchanged";
   EXPECT_EQ(mhaRuntimeDeviceName(0, name, sizeof(name)), -1);
   EXPECT_EQ(mhaRuntimeComputeCapability(0), -1);
+  EXPECT_EQ(mhaRuntimeNumSMs(132), 132);
   EXPECT_EQ(mhaRuntimeSynchronize(), -1);
 }
 
@@ -398,6 +399,8 @@ TEST_F(RuntimeTest, GpuCallsAfterAnErrorAreSafeNoOps) {
   EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(2, registered.words.data(), 7, 0, 0,
                                            0, 0, box),
             nullptr);
+  alignas(64) int64_t map[16];
+  mhaRuntimeEncodeTensorMap2D(map, 9, device, 4, 4, 8, 4, 4);
   mgpuMemFree(device, stream);
   mgpuStreamSynchronize(stream);
   mgpuStreamDestroy(stream);
@@ -464,7 +467,9 @@ TEST_F(RuntimeTest, SymbolTableMatchesTheExports) {
                            "mgpuMemHostUnregister",
                            "mgpuMemHostUnregisterMemRef",
                            "mgpuSetDefaultDevice",
-                           "mgpuTensorMapEncodeTiledMemref"})
+                           "mgpuTensorMapEncodeTiledMemref",
+                           "mhaRuntimeEncodeTensorMap2D",
+                           "mhaRuntimeNumSMs"})
     EXPECT_TRUE(names.count(name)) << name;
 }
 

@@ -131,11 +131,13 @@ def ConvertMHAToGPU : Pass<"convert-mha-to-gpu", "::mlir::ModuleOp"> {
            "Hkv, Skv and num-sms; 1 turns flash-decoding off">,
     Option<"numSMs", "num-sms", "int64_t", /*default=*/"0",
            "Streaming multiprocessors the automatic kv-splits aims to fill "
-           "(0: the chip's, e.g. 108 for sm_80, 132 for sm_90a)">,
+           "(0: the device's, asked at run time; the chip's, e.g. 108 for "
+           "sm_80, 132 for sm_90a, without one)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",

@@ -244,8 +244,9 @@ struct GPUPipelineOptions
   Option<int64_t> numSMs{
       *this, "num-sms",
       llvm::cl::desc("Streaming multiprocessors the automatic kv-splits aims "
-                     "to fill (0: the chip's, e.g. 108 for sm_80, 132 for "
-                     "sm_90a)"),
+                     "to fill (0: the device's, asked at run time; the "
+                     "chip's, e.g. 108 for sm_80, 132 for sm_90a, without "
+                     "one)"),
       llvm::cl::init(ConvertMHAToGPUOptions().numSMs)};
   Option<std::string> features{
       *this, "features",

@@ -120,6 +120,12 @@ MHA_RUNTIME_EXPORT int mhaRuntimeDeviceCount(void);
 MHA_RUNTIME_EXPORT int mhaRuntimeDeviceName(int device, char *buf, int len);
 /* 10 * major + minor (e.g. 90 for sm_90), or -1 with the error set. */
 MHA_RUNTIME_EXPORT int mhaRuntimeComputeCapability(int device);
+
+/* The streaming multiprocessors of the default device (the one that
+ * gpu.set_default_device chose), or `fallback` without a usable device;
+ * sets no error. Compiled code sizes its automatic flash-decoding splits
+ * with it. */
+MHA_RUNTIME_EXPORT int64_t mhaRuntimeNumSMs(int64_t fallback);
 /* Waits for all work on the current device; 0 on success, -1 with the
  * error set. */
 MHA_RUNTIME_EXPORT int mhaRuntimeSynchronize(void);
@@ -246,6 +252,17 @@ MHA_RUNTIME_EXPORT void mgpuSetDefaultDevice(int32_t device);
 MHA_RUNTIME_EXPORT void *mgpuTensorMapEncodeTiledMemref(
     int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
     int64_t swizzle, int64_t l2Promotion, int64_t oobFill, int64_t *boxDims);
+
+/* Encodes the TMA descriptor (CUtensorMap, 128 bytes) of the row-major
+ * [rows, cols] matrix at the device address `global` (rows
+ * `rowStrideBytes` apart, CUtensorMapDataType `dataType`) with boxes of
+ * boxRows x boxCols, no swizzle, into the 64-byte aligned host memory
+ * `map`. The caller copies it to the device on the stream of the launches
+ * that use it (and frees it): convert-mha-to-gpu's host code. */
+MHA_RUNTIME_EXPORT void
+mhaRuntimeEncodeTensorMap2D(void *map, int64_t dataType, void *global,
+                            int64_t rows, int64_t cols, int64_t rowStrideBytes,
+                            int64_t boxRows, int64_t boxCols);
 
 /*===----------------------------------------------------------------------===*
  * Symbol table (for JITs)

@@ -61,7 +61,7 @@ attentionKernelInputs(MLIRContext *ctx, const AttentionKernelConfig &cfg) {
   // TMA descriptors travel as the pointers they lower to: convert-gpu-to-
   // nvvm cannot convert nvgpu types in a kernel signature.
   if (cfg.kind == AttentionKernelKind::Wgmma)
-    inputs.append(2, LLVM::LLVMPointerType::get(ctx));
+    inputs.append(3, LLVM::LLVMPointerType::get(ctx));
   return inputs;
 }
 
@@ -115,6 +115,7 @@ static KernelArgs bindArguments(OpBuilder &builder, Location loc,
     };
     args.qTensorMap = asDescriptor(entry.getArgument(i++), cfg.blockM());
     args.kTensorMap = asDescriptor(entry.getArgument(i++), cfg.blockN);
+    args.vTensorMap = asDescriptor(entry.getArgument(i++), cfg.blockN);
   }
   return args;
 }

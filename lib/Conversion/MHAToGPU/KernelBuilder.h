@@ -110,7 +110,7 @@ struct KernelArgs {
   Value q, k, v, mask, out, partial, lse, sq, skv, splits;
   Value alibi, sinks, lseOut; // variants: f32 [H], f32 [H], f32 [B, H, Sq]
   IRMapping captures; // values the modifier regions capture -> kernel values
-  Value qTensorMap, kTensorMap; // wgmma: TMA descriptors of Q and K
+  Value qTensorMap, kTensorMap, vTensorMap; // wgmma: TMA descriptors
   SmallVector<Value, 4> maskStrides;
   Value tid, batch, kvHead;
 };

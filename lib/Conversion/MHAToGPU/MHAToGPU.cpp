@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -73,6 +74,11 @@ void deviceDealloc(ImplicitLocOpBuilder &b, Value buffer) {
 /// reads back.
 constexpr int64_t kMaxAutoKvSplits = 256;
 
+/// The runtime functions the host code calls: one encodes a TMA descriptor
+/// into host memory, one gives the device's SM count.
+constexpr llvm::StringLiteral kEncodeTensorMap = "mhaRuntimeEncodeTensorMap2D";
+constexpr llvm::StringLiteral kNumSMs = "mhaRuntimeNumSMs";
+
 /// Host side of one mha.attention: stage the operands in device memory,
 /// launch the kernel (and with flash-decoding the combine kernel), copy the
 /// result back.
@@ -80,10 +86,11 @@ class AttentionLauncher {
 public:
   AttentionLauncher(AttentionOp op, AttentionKernelConfig config,
                     StringRef kernelName, StringRef combineName,
-                    int64_t kvSplits, int64_t numSMs, int64_t smemPerSM)
+                    int64_t kvSplits, int64_t numSMs, bool askDeviceSMs,
+                    int64_t smemPerSM)
       : op(op), config(config), kernelName(kernelName),
         combineName(combineName), kvSplits(kvSplits), numSMs(numSMs),
-        smemPerSM(smemPerSM), b(op.getLoc(), op) {}
+        askDeviceSMs(askDeviceSMs), smemPerSM(smemPerSM), b(op.getLoc(), op) {}
 
   void rewrite() {
     stageOperands();
@@ -108,6 +115,21 @@ private:
   /// and computes what every launch takes: the flat inputs, B, Sq, Skv, the
   /// mask strides and (wgmma) the TMA descriptors.
   void stageOperands() {
+    // The automatic kv-splits fill the SMs of the device the code runs on
+    // (numSMs, the chip's, without one). Asked before any GPU operation:
+    // gpu-async-region makes the host wait for the stream before a call.
+    if (config.splitKV && kvSplits == 0) {
+      deviceSMs = arith::ConstantIntOp::create(b, b.getI64Type(), numSMs);
+      if (askDeviceSMs)
+        deviceSMs =
+            func::CallOp::create(
+                b,
+                runtimeFunction(kNumSMs, b.getFunctionType({b.getI64Type()},
+                                                           {b.getI64Type()})),
+                deviceSMs)
+                .getResult(0);
+      deviceSMs = arith::IndexCastOp::create(b, b.getIndexType(), deviceSMs);
+    }
     Value q = toDevice(op.getQuery());
     Value k = toDevice(op.getKey());
     Value v = toDevice(op.getValue());
@@ -157,10 +179,20 @@ private:
       lseDev = deviceAlloc(b, lseHostType, lseSizes);
       devBuffers.push_back(lseDev);
     }
-    // The wgmma kernel loads Q and K by TMA: descriptors of both as
-    // [rows, D] matrices.
-    if (config.kind == AttentionKernelKind::Wgmma)
-      tensorMaps = {tensorMap(q, config.blockM()), tensorMap(k, config.blockN)};
+    // The wgmma kernel loads Q, K and V by TMA: descriptors of them as
+    // [rows, D] (V: [rows, Dv]) matrices.
+    // The descriptors are encoded before anything is copied: gpu-async-region
+    // makes the host wait for the stream before a call to the runtime, which
+    // costs nothing while the stream holds no copies.
+    if (config.kind == AttentionKernelKind::Wgmma) {
+      SmallVector<Value> hostMaps = {encodeTensorMap(q, config.blockM()),
+                                     encodeTensorMap(k, config.blockN),
+                                     encodeTensorMap(v, config.blockN)};
+      for (Value hostMap : hostMaps)
+        tensorMaps.push_back(tensorMapOnDevice(hostMap));
+    }
+    for (auto [dev, host] : pendingCopies)
+      gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
   }
 
   /// gpu.launch_func of the kernel `name` of the kernel module.
@@ -247,15 +279,16 @@ private:
     return std::clamp<int64_t>(std::min(bySmem, byRegs), 1, 4);
   }
 
-  /// kv-splits, or when 0 enough splits to fill every SM (num-sms times
-  /// blocksPerSM blocks), at most one per kv tile and kMaxAutoKvSplits.
+  /// kv-splits, or when 0 enough splits to fill every SM (the device's SMs,
+  /// or num-sms, times blocksPerSM blocks), at most one per kv tile and
+  /// kMaxAutoKvSplits.
   Value numSplits(ImplicitLocOpBuilder &ib) {
     auto c = [&](int64_t x) { return arith::ConstantIndexOp::create(ib, x); };
     if (kvSplits > 0)
       return c(kvSplits);
     Value blocks = arith::MulIOp::create(ib, batch, c(config.numKvHeads));
-    Value wanted =
-        arith::CeilDivUIOp::create(ib, c(numSMs * blocksPerSM()), blocks);
+    Value wanted = arith::CeilDivUIOp::create(
+        ib, arith::MulIOp::create(ib, deviceSMs, c(blocksPerSM())), blocks);
     Value tiles = arith::CeilDivUIOp::create(ib, skv, c(config.blockN));
     // A window's left side bounds the keys that queries [0, Sq) see to
     // [Skv - Sq - left, Skv): no split without work.
@@ -297,7 +330,7 @@ private:
 
   Type f32Type() { return b.getF32Type(); }
 
-  /// Copies the tensor `t` into a new device buffer.
+  /// A new device buffer for the tensor `t`, copied to it by stageOperands.
   Value toDevice(Value t) {
     auto type = cast<RankedTensorType>(t.getType());
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
@@ -309,7 +342,7 @@ private:
       if (bufType.isDynamicDim(d))
         dynSizes.push_back(memref::DimOp::create(b, host, d));
     Value dev = deviceAlloc(b, bufType, dynSizes);
-    gpu::MemcpyOp::create(b, Type(), ValueRange{}, dev, host);
+    pendingCopies.push_back({dev, host});
     devBuffers.push_back(dev);
     return dev;
   }
@@ -331,22 +364,72 @@ private:
   }
 
   /// A TMA descriptor (boxes of `rows` x 8 elements) of the 4-D device
-  /// buffer `buffer` seen as a [B * H * S, D] matrix.
-  Value tensorMap(Value buffer, int64_t rows) {
-    Value matrix = memref::CollapseShapeOp::create(
-        b, buffer, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-    auto elementType = cast<MemRefType>(buffer.getType()).getElementType();
-    Value unranked = memref::CastOp::create(
-        b, UnrankedMemRefType::get(elementType, /*memorySpace=*/0), matrix);
-    Type type = tmaDescriptorType(b.getContext(), config, rows);
-    Value descriptor = nvgpu::TmaCreateDescriptorOp::create(
-        b, type, unranked,
-        ValueRange{arith::ConstantIndexOp::create(b, rows),
-                   arith::ConstantIndexOp::create(b, 8)});
-    // The kernel takes the pointer the descriptor lowers to.
-    return UnrealizedConversionCastOp::create(
-               b, LLVM::LLVMPointerType::get(b.getContext()), descriptor)
-        .getResult(0);
+  /// buffer `buffer` seen as a [B * H * S, D] matrix, encoded by the runtime
+  /// into host memory (CUtensorMap: 128 bytes, 64-byte aligned).
+  Value encodeTensorMap(Value buffer, int64_t rows) {
+    auto bufferType = cast<MemRefType>(buffer.getType());
+    Type elementType = bufferType.getElementType();
+    // CUtensorMapDataType: FLOAT16 = 6, FLOAT32 = 7, BFLOAT16 = 9.
+    int64_t dataType = elementType.isF16() ? 6 : elementType.isBF16() ? 9 : 7;
+    int64_t cols = bufferType.getDimSize(3);
+    int64_t rowBytes = cols * elementType.getIntOrFloatBitWidth() / 8;
+    auto i64 = b.getI64Type();
+    auto c = [&](int64_t x) {
+      return arith::ConstantIntOp::create(b, i64, x).getResult();
+    };
+    // B * H * S rows of D elements.
+    Value numRows = arith::ConstantIndexOp::create(b, 1);
+    for (int64_t d = 0; d < 3; ++d)
+      numRows = arith::MulIOp::create(b, numRows, dimOf(b, buffer, d));
+    numRows = arith::IndexCastOp::create(b, i64, numRows);
+    Value hostMap = memref::AllocaOp::create(
+        b, MemRefType::get({16}, i64), ValueRange{}, b.getI64IntegerAttr(64));
+    auto i64Type = b.getI64Type();
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    func::CallOp::create(
+        b,
+        runtimeFunction(kEncodeTensorMap,
+                        b.getFunctionType({ptr, i64Type, ptr, i64Type, i64Type,
+                                           i64Type, i64Type, i64Type},
+                                          {})),
+        ValueRange{pointerTo(hostMap), c(dataType), pointerTo(buffer), numRows,
+                   c(cols), c(rowBytes), c(rows), c(8)});
+    return hostMap;
+  }
+
+  /// The descriptor `hostMap` in device memory, as the pointer the kernel
+  /// takes. The host code copies it on the launches' stream (gpu.memcpy),
+  /// so that it is ordered with them, and frees it with the other device
+  /// buffers. (The runtime's mgpuTensorMapEncodeTiledMemref, the lowering
+  /// of nvgpu.tma.create.descriptor, copies on the legacy stream, which is
+  /// unordered with the non-blocking stream of the launches, and keeps the
+  /// copy until the process ends.)
+  Value tensorMapOnDevice(Value hostMap) {
+    Value deviceMap =
+        deviceAlloc(b, cast<MemRefType>(hostMap.getType()), ValueRange{});
+    pendingCopies.push_back({deviceMap, hostMap});
+    devBuffers.push_back(deviceMap);
+    return pointerTo(deviceMap);
+  }
+
+  /// The aligned pointer of `buffer` as an !llvm.ptr.
+  Value pointerTo(Value buffer) {
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
+    Value i64 = arith::IndexCastOp::create(b, b.getI64Type(), address);
+    return LLVM::IntToPtrOp::create(b,
+                                    LLVM::LLVMPointerType::get(b.getContext()),
+                                    i64, LLVM::DereferenceableAttr());
+  }
+
+  /// The declaration of the runtime function `name` of type `type`.
+  func::FuncOp runtimeFunction(StringRef name, FunctionType type) {
+    auto module = op->getParentOfType<ModuleOp>();
+    if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+      return fn;
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    auto fn = func::FuncOp::create(mb, b.getLoc(), name, type);
+    fn.setPrivate();
+    return fn;
   }
 
   /// Element strides of the mask for (b, h, i, j): C-order strides, 0 along
@@ -370,10 +453,13 @@ private:
   AttentionOp op;
   AttentionKernelConfig config;
   StringRef kernelName, combineName;
-  int64_t kvSplits, numSMs, smemPerSM;
+  int64_t kvSplits, numSMs;
+  bool askDeviceSMs;
+  int64_t smemPerSM;
   ImplicitLocOpBuilder b;
   SmallVector<Value> hostBuffers; // q, k, v, [mask]
-  SmallVector<Value> devBuffers;  // q, k, v, [mask], result
+  SmallVector<Value> devBuffers;  // q, k, v, [mask], result, [tensor maps]
+  SmallVector<std::pair<Value, Value>> pendingCopies; // (device, host)
   MemRefType outType;
   SmallVector<Value> outSizes; // dynamic sizes of outType
   Value outDev;
@@ -381,6 +467,7 @@ private:
   MemRefType lseHostType;
   SmallVector<Value> lseSizes;
   Value batch, sq, skv, rows; // rows = B * Sq
+  Value deviceSMs;            // with automatic kv-splits
   SmallVector<Value> inputs, maskArgs, tensorMaps;
   Value smem, threads; // of the attention kernel's launch
 };
@@ -448,6 +535,7 @@ struct ConvertMHAToGPUPass
       const GPUChip &target = chip.getValue();
       int64_t sms = numSMs > 0 ? int64_t(numSMs) : target.getNumSMs();
       AttentionLauncher(op, *config, name, combine, kvSplits, sms,
+                        /*askDeviceSMs=*/numSMs == 0,
                         target.getSharedMemoryPerSM())
           .rewrite();
     }

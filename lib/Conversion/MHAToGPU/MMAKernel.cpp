@@ -239,6 +239,23 @@ void MmaKernel::allocateSharedMemory() {
   staged = sharedView(b, dyn, 0, {BM, Dv + stagedRowPad(cfg)}, stagedType(cfg));
 }
 
+/// The row and column of 16-byte chunk `chunk` of a tile with
+/// `chunksPerRow` chunks per row, as cp.async copies them: 8 consecutive
+/// chunks (the 8 lanes of one shared-memory phase of a 16-byte access) are
+/// the same column of 8 consecutive rows, which the row padding (an odd
+/// number of 16-byte units per row) puts in 8 different bank groups, so
+/// the copies are conflict-free for every D. (Row-major order is only when
+/// a row is a multiple of 8 chunks: at D = 32, rows of 5 units, a phase's
+/// 2 rows overlap 2-way.) A warp still reads 8 rows x 4 chunks = 64
+/// contiguous bytes per row from global memory.
+static std::pair<Value, Value> chunkPosition(KernelBuilder &kb, Value chunk,
+                                             int64_t chunksPerRow) {
+  Value group = kb.div(chunk, 8 * chunksPerRow);
+  Value r = kb.add(kb.mul(group, 8), kb.rem(chunk, 8));
+  Value col = kb.mul(kb.rem(kb.div(chunk, 8), chunksPerRow), 8);
+  return {r, col};
+}
+
 /// cp.async of the block's Q rows (16 bytes per copy, zero-filled for rows
 /// past the end), committed as one group.
 void MmaKernel::issueQCopies() {
@@ -246,9 +263,7 @@ void MmaKernel::issueQCopies() {
   SmallVector<Value> tokens;
   // BM * D / 8 chunks over 2 * BM threads: D / 16 rounds, no remainder.
   for (int64_t i = 0; i < BM * chunksPerRow / T; ++i) {
-    Value chunk = kb.add(a.tid, i * T);
-    Value r = kb.div(chunk, chunksPerRow);
-    Value col = kb.mul(kb.rem(chunk, chunksPerRow), 8);
+    auto [r, col] = chunkPosition(kb, kb.add(a.tid, i * T), chunksPerRow);
     RowRef row = plan.row(kb, r);
     Value srcOff = kb.add(kb.mul(queryIndex(kb, a, row), D), col);
     Value n = kb.select(row.valid, kb.c(8), kb.c(0));
@@ -392,8 +407,7 @@ void MmaKernel::copyTile(MmaSyncBuilder &ib, Value src, Value dst,
     // Surplus threads of the last round repeat the last chunk (same bytes to
     // the same place) instead of branching around the copy.
     Value chunk = ib.min(ib.add(a.tid, i * T), ib.c(chunks - 1));
-    Value r = ib.div(chunk, chunksPerRow);
-    Value col = ib.mul(ib.rem(chunk, chunksPerRow), 8);
+    auto [r, col] = chunkPosition(ib, chunk, chunksPerRow);
     Value key = ib.add(t0, r);
     Value keyc = ib.min(key, ib.sub(a.skv, ib.c(1)));
     Value srcOff = ib.add(ib.mul(ib.add(kvRow0, keyc), width), col);

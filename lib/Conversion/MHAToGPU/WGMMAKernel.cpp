@@ -8,13 +8,16 @@
 // gives the byte distance to the next core matrix along K (leading) and to
 // the next 8 rows (stride). Q and K arrive by TMA in boxes of rows x 8
 // elements, each a column of core matrices (leading = rows * 16, stride =
-// 128); V is stored transposed (Dv x keys) by the threads, so that P V also
-// reads a K-major B, and P goes through shared memory (MLIR 22's
-// nvvm.wgmma.mma_async takes A from shared memory only), both with core
-// matrix (i, j) at ((i * cols / 8) + j) * 128 bytes (leading 128, stride
-// cols / 8 * 128). The accumulator fragment of warp w is the mma.sync C
-// layout repeated over the N / 8 column tiles, so masking, the online
-// softmax and the epilogue are those of the mma.sync kernel (MMAHelpers.h).
+// 128). V arrives by TMA the same way (boxes of keys x 8 values), which for
+// P V is B stored N-major (transposed, imm-trans-b = 1): core matrices of 8
+// keys x 8 values, leading = 128 to the next 8 keys, stride = keys * 16 to
+// the next 8 values (PTX ISA, "Canonical Layouts", MN-major no swizzle). P
+// goes through shared memory (MLIR 22's nvvm.wgmma.mma_async takes A from
+// shared memory only) with core matrix (i, j) at ((i * cols / 8) + j) * 128
+// bytes (leading 128, stride cols / 8 * 128). The accumulator fragment of warp
+// w is the mma.sync C layout repeated over the N / 8 column tiles, so masking,
+// the online softmax and the epilogue are those of the mma.sync kernel
+// (MMAHelpers.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,8 +61,8 @@ Type mlir::mha::tmaDescriptorType(MLIRContext *ctx,
 
 namespace {
 
-/// Shared memory, in elements: Q [BM x D], K [BN x D], V^T [Dv x BN],
-/// P [BM x BN].
+/// Shared memory, in elements: Q [BM x D], K [BN x D], V [BN x Dv] (all in
+/// TMA boxes of rows x 8), P [BM x BN].
 struct SharedLayout {
   int64_t q, k, v, p, total;
 
@@ -120,12 +123,11 @@ private:
   void allocateSharedMemory();
   void initBarrier();
   void loadQ();
-  void tmaLoad(KernelBuilder &ib, Value tensorMap, int64_t rows, int64_t off,
-               Value row0);
+  void tmaLoad(KernelBuilder &ib, Value tensorMap, int64_t rows, int64_t cols,
+               int64_t off, Value row0);
   void waitPhase(KernelBuilder &ib, Value parity);
   SmallVector<Value> iteration(ImplicitLocOpBuilder &ib, Value it,
                                ValueRange state);
-  void stageValuesTransposed(KernelBuilder &mb, Value t0);
   SmallVector<Value> scoreTile(KernelBuilder &mb);
   void storeP(KernelBuilder &mb, ArrayRef<Value> p);
   SmallVector<Value> accumulatePV(KernelBuilder &mb, ArrayRef<Value> acc);
@@ -133,9 +135,10 @@ private:
   Value addrOf(KernelBuilder &ib, int64_t elementOffset);
   Value tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
                       int64_t kstep);
-  /// acc + A B (`accumulate`) or A B, with `acc` then unread.
-  Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-              Value descB, bool accumulate = true);
+  /// acc + A B (`accumulate`) or A B, with `acc` then unread; B N-major
+  /// (imm-trans-b) with `transposeB`.
+  Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA, Value descB,
+              bool accumulate = true, bool transposeB = false);
   Type accumulatorType(int64_t n);
   void waitWgmma(ImplicitLocOpBuilder &ib);
   void proxyFence(ImplicitLocOpBuilder &ib);
@@ -206,19 +209,19 @@ void WgmmaKernel::loadQ() {
                 kb.mul(kb.add(kb.mul(a.batch, H), plan.row(kb, kb.c(0)).head),
                        a.sq),
                 plan.minQ);
-  tmaLoad(kb, a.qTensorMap, BM, layout.q, qRow0);
+  nvgpu::MBarrierArriveExpectTxOp::create(b, mbar, kb.c(BM * D * eb), kb.c(0),
+                                          thread0);
+  tmaLoad(kb, a.qTensorMap, BM, D, layout.q, qRow0);
   waitPhase(kb, kb.boolean(false));
 }
 
-/// Q and K arrive by TMA in boxes of rows x 8 elements: box j (columns
+/// Q, K and V arrive by TMA in boxes of rows x 8 elements: box j (columns
 /// 8j .. 8j + 7) is a column of core matrices at `off + j * rows * 8`, so
-/// the next core matrix along K is rows * 16 bytes away and the next 8 rows
-/// 128 bytes.
+/// the next core matrix along the columns is rows * 16 bytes away and the
+/// next 8 rows 128 bytes. The caller expects the bytes on the mbarrier.
 void WgmmaKernel::tmaLoad(KernelBuilder &ib, Value tensorMap, int64_t rows,
-                          int64_t off, Value row0) {
-  nvgpu::MBarrierArriveExpectTxOp::create(ib.b, mbar, ib.c(rows * D * eb),
-                                          ib.c(0), thread0);
-  for (int64_t j = 0; j < D / 8; ++j) {
+                          int64_t cols, int64_t off, Value row0) {
+  for (int64_t j = 0; j < cols / 8; ++j) {
     Value dst = sharedView(ib.b, dyn, (off + j * rows * 8) * eb, {rows, 8},
                            cfg.elementType);
     nvgpu::TmaAsyncLoadOp::create(ib.b, dst, mbar, tensorMap,
@@ -232,22 +235,23 @@ void WgmmaKernel::waitPhase(KernelBuilder &ib, Value parity) {
       ib.b, mbar, parity, ib.c(kTryWaitSuspendTimeHintNs), ib.c(0));
 }
 
-/// One kv tile: K by TMA, V^T by the threads, S = Q K^T, the softmax step, P
+/// One kv tile: K and V by TMA, S = Q K^T, the softmax step, P
 /// to shared memory and O = O * alpha + P V. Returns the next loop state.
 SmallVector<Value> WgmmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
                                           ValueRange state) {
   KernelBuilder mb(ib, cfg);
   Value t0 = mb.mul(mb.add(plan.tileBegin, it), BN);
-  // The previous tile's K, V^T and P are no longer read.
+  // The previous tile's K, V and P are no longer read.
   gpu::BarrierOp::create(ib);
-  // K rows past Skv belong to the next head (or are zero-filled past the
-  // tensor); their scores are masked.
-  tmaLoad(mb, a.kTensorMap, BN, layout.k, mb.add(kvRow0, t0));
-  stageValuesTransposed(mb, t0);
-  // Phase it + 1 of the mbarrier: this tile's K.
+  // K and V rows past Skv belong to the next head (or are zero-filled past
+  // the tensor); their scores are masked, so their P is 0.
+  Value kvRow = mb.add(kvRow0, t0);
+  nvgpu::MBarrierArriveExpectTxOp::create(ib, mbar, mb.c(BN * (D + Dv) * eb),
+                                          mb.c(0), thread0);
+  tmaLoad(mb, a.kTensorMap, BN, D, layout.k, kvRow);
+  tmaLoad(mb, a.vTensorMap, BN, Dv, layout.v, kvRow);
+  // Phase it + 1 of the mbarrier: this tile's K and V.
   waitPhase(mb, mb.eq(mb.rem(it, 2), mb.c(0)));
-  proxyFence(ib);
-  gpu::BarrierOp::create(ib);
 
   SmallVector<Value> x = scoreTile(mb);
   SoftmaxStep step = softmaxTile(mb, a, plan, lanes, t0, x, state);
@@ -258,29 +262,6 @@ SmallVector<Value> WgmmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   SmallVector<Value> acc =
       accumulatePV(mb, rescaleAccumulators(mb, state, step));
   return MmaLoopState::next(step, acc);
-}
-
-/// V^T: 8 values of one key per thread and round, stored transposed.
-void WgmmaKernel::stageValuesTransposed(KernelBuilder &mb, Value t0) {
-  Type elt = cfg.elementType;
-  auto vec8 = VectorType::get({8}, elt);
-  Value keyLast = mb.sub(a.skv, mb.c(1));
-  int64_t perRow = Dv / 8, chunks = BN * perRow;
-  Value zero8 = arith::ConstantOp::create(
-      mb.b, DenseElementsAttr::get(vec8, mb.b.getZeroAttr(elt)));
-  for (int64_t i = 0; i < llvm::divideCeil(chunks, T); ++i) {
-    Value chunk = mb.min(mb.add(a.tid, i * T), mb.c(chunks - 1));
-    Value r = mb.div(chunk, perRow);
-    Value col = mb.mul(mb.rem(chunk, perRow), 8);
-    Value key = mb.add(t0, r);
-    Value off = mb.add(mb.mul(mb.add(kvRow0, mb.min(key, keyLast)), Dv), col);
-    Value vals = mb.select(mb.lt(key, a.skv),
-                           vector::LoadOp::create(mb.b, vec8, a.v, off), zero8);
-    for (int64_t e = 0; e < 8; ++e)
-      memref::StoreOp::create(
-          mb.b, vector::ExtractOp::create(mb.b, vals, ArrayRef<int64_t>{e}),
-          smem, mb.add(coreOffset(mb, mb.add(col, e), r, BN), layout.v));
-  }
 }
 
 /// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores.
@@ -329,8 +310,10 @@ SmallVector<Value> WgmmaKernel::accumulatePV(KernelBuilder &mb,
       o = LLVM::InsertValueOp::create(
           ib, o, vector::ExtractOp::create(ib, acc[dn], ArrayRef<int64_t>{i}),
           ArrayRef<int64_t>{dn * 4 + i});
-  // Both operands are [rows][BN] core-matrix layouts; step kk starts 16
-  // columns (two core matrices, 128 elements) further.
+  // P is a K-major [BM][BN] core-matrix layout, V the TMA boxes (N-major:
+  // 8 keys x 8 values per core matrix, the next 8 keys 128 bytes on, the
+  // next 8 values BN * 16 bytes on); step kk starts 16 keys (two core
+  // matrices, 128 elements) further in both.
   const int64_t sbo = BN / 8 * kCoreMatrixBytes;
   NVVM::WgmmaFenceAlignedOp::create(ib);
   for (int64_t kk = 0; kk < BN / 16; ++kk)
@@ -338,7 +321,8 @@ SmallVector<Value> WgmmaKernel::accumulatePV(KernelBuilder &mb,
               matrixDescriptor(mb, addrOf(mb, layout.p + kk * 16 * 8),
                                kCoreMatrixBytes, sbo),
               matrixDescriptor(mb, addrOf(mb, layout.v + kk * 16 * 8),
-                               kCoreMatrixBytes, sbo));
+                               kCoreMatrixBytes, BN * 16),
+              /*accumulate=*/true, /*transposeB=*/true);
   waitWgmma(ib);
   SmallVector<Value> result;
   auto vec4 = VectorType::get({4}, mb.f32);
@@ -368,7 +352,7 @@ Value WgmmaKernel::tmaDescriptor(KernelBuilder &ib, int64_t off, int64_t rows,
 }
 
 Value WgmmaKernel::wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
-                         Value descB, bool accumulate) {
+                         Value descB, bool accumulate, bool transposeB) {
   auto type =
       cfg.elementType.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
   return NVVM::WgmmaMmaAsyncOp::create(
@@ -376,9 +360,8 @@ Value WgmmaKernel::wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
       NVVM::WGMMATypes::f32,
       accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
-      NVVM::WGMMAScaleIn::one,
-      NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
-      nullptr);
+      NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+      transposeB ? NVVM::MMALayout::row : NVVM::MMALayout::col, nullptr);
 }
 
 /// The accumulator struct of m64n<n>: n / 2 f32 per thread.

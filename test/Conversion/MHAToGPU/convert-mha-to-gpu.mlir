@@ -22,8 +22,8 @@
 // CHECK:         %[[QH:.+]] = bufferization.to_buffer %{{.+}} read_only
 // CHECK:         %[[SQ:.+]] = tensor.dim %{{.+}}, %[[C2]]
 // CHECK:         %[[QD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
-// CHECK:         gpu.memcpy %[[QD]], %[[QH]]
 // CHECK:         %[[OD:.+]] = gpu.alloc (%[[SQ]]) {bufferization.manual_deallocation} : memref<2x8x?x64xbf16>
+// CHECK:         gpu.memcpy %[[QD]], %[[QH]]
 // CHECK:         scf.if
 // CHECK:           %[[GX:.+]] = arith.ceildivui %[[SQ]], %[[C128]]
 // CHECK:           gpu.launch_func @mha_kernels::@attention_0 blocks in (%[[GX]], %[[C8]], %[[C2]]) threads in (%[[C256]], %{{.+}}, %{{.+}}) dynamic_shared_memory_size %[[SMEM]] args({{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>, %[[C2]] : index, %[[SQ]] : index, %{{.+}} : index)
@@ -33,19 +33,27 @@
 // CHECK:         %[[R:.+]] = bufferization.to_tensor %[[OH]] restrict writable
 // CHECK:         return %[[R]]
 
-// kernel=wgmma: 32768 bytes of shared memory (Q, K, V^T and P, 64 x 64
-// bf16 each), Q and K by TMA (descriptors made on the host), 4 + 4
-// warpgroup MMAs per kv tile.
+// kernel=wgmma: 32768 bytes of shared memory (Q, K, V and P, 64 x 64 bf16
+// each), Q, K and V by TMA. The descriptors are encoded by the runtime into
+// host memory before any copy, copied to the device with Q, K and V (on the
+// launches' stream once gpu-async-region has run) and freed with them.
+// 4 + 4 warpgroup MMAs per kv tile, the second 4 with V N-major (B row).
 // WGMMA-LABEL: func.func @prefill_bf16(
-// WGMMA:         nvgpu.tma.create.descriptor %{{.+}} box[%c64, %c8] : memref<*xbf16> -> <tensor = memref<64x8xbf16, #gpu.address_space<workgroup>>, swizzle = none, l2promo = none, oob = zero, interleave = none>
-// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
+// WGMMA-COUNT-3: call @mhaRuntimeEncodeTensorMap2D(%{{.+}}, %c9_i64, %{{.+}}, %{{.+}}, %c64_i64, %c128_i64, %c64_i64, %c8_i64)
+// WGMMA-NOT:     gpu.memcpy
+// WGMMA-COUNT-3: gpu.alloc () {bufferization.manual_deallocation} : memref<16xi64>
+// WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<2x{{.+}}xbf16>
+// WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<16xi64>, memref<16xi64>
+// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
+// WGMMA-COUNT-3: gpu.dealloc %{{.+}} {bufferization.manual_deallocation} : memref<16xi64>
 // WGMMA-LABEL: gpu.func @attention_0(
 // WGMMA:         nvgpu.tma.async.load {{.+}} -> memref<64x8xbf16, #gpu.address_space<workgroup>>
 // WGMMA:         nvgpu.mbarrier.try_wait.parity
-// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <{{one|zero}}>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // WGMMA:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// WGMMA-COUNT-4: nvvm.wgmma.mma_async
+// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, B[<bf16>, <one>, <row>]
 // WGMMA-NOT:     nvvm.mma.sync
+// WGMMA-LABEL: func.func private @mhaRuntimeEncodeTensorMap2D(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64)
 
 // SIMT-LABEL:  gpu.func @attention_0(
 // SIMT-NOT:      nvvm.mma.sync
@@ -53,11 +61,15 @@
 
 // Decode, GQA 32/8, Sq = 1, D = 128: flash-decoding. The 4 query heads of a
 // kv head share a block (4 warps, kv tiles of 64: 87040 bytes of shared
-// memory); the kv range is split across ceil(132 SMs * 2 blocks per SM /
-// (B * 8)) blocks (at most one per kv tile) that write partial results (f32)
-// and their log-sum-exp, merged by a second kernel (8 columns per thread).
+// memory); the kv range is split across ceil(SMs * 2 blocks per SM /
+// (B * 8)) blocks (at most one per kv tile; the device's SMs, 132 for sm_90a
+// without one) that write partial results (f32) and their log-sum-exp,
+// merged by a second kernel (8 columns per thread).
 // CHECK-LABEL: func.func @decode_gqa(
-// CHECK:         arith.ceildivui %c264, %{{.+}} : index
+// CHECK:         %[[NSM:.+]] = call @mhaRuntimeNumSMs(%c132_i64) : (i64) -> i64
+// CHECK:         %[[NSMI:.+]] = arith.index_cast %[[NSM]] : i64 to index
+// CHECK:         %[[BLOCKS:.+]] = arith.muli %[[NSMI]], %c2 : index
+// CHECK:         arith.ceildivui %[[BLOCKS]], %{{.+}} : index
 // CHECK:         %[[P:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
 // CHECK:         %[[L:.+]] = gpu.alloc (%{{.+}}) {bufferization.manual_deallocation} : memref<?xf32>
 // CHECK:         gpu.launch_func @mha_kernels::@attention_1 blocks in (%[[S:.+]], %{{.+}}, %{{.+}}) threads in (%c128, %c1, %c1) dynamic_shared_memory_size %c87040_i32 args({{.+}}, %[[P]] : memref<?xf32>, %[[L]] : memref<?xf32>, {{.+}}, %[[S]] : index)
@@ -100,11 +112,17 @@
 // CHECK:         vector.load %{{.+}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
 // CHECK:         vector.store %{{.+}} {alignment = 16 : i64} : memref<?xf16>, vector<8xf16>
 
-// The automatic split count fills the chip's SMs: on sm_80, 108 SMs of 164
-// KiB hold one 87040-byte block each; num-sms=66 (two blocks per SM on
-// sm_90a) gives 132 blocks.
+// The automatic split count fills the device's SMs, asked at run time
+// before any GPU operation (the chip's, 108 on sm_80, without a device): 164
+// KiB per SM hold one 87040-byte block each on sm_80; num-sms=66 (two
+// blocks per SM on sm_90a) gives 132 blocks and asks nothing.
 // SM80-LABEL: func.func @decode_gqa(
-// SM80:         arith.ceildivui %c108, %{{.+}} : index
+// SM80:         %[[NSM:.+]] = call @mhaRuntimeNumSMs(%c108_i64) : (i64) -> i64
+// SM80-NEXT:    %[[NSMI:.+]] = arith.index_cast %[[NSM]] : i64 to index
+// SM80-NOT:     gpu.alloc
+// SM80:         gpu.alloc
+// SM80:         arith.ceildivui %[[NSMI]], %{{.+}} : index
+// SMS-NOT:      mhaRuntimeNumSMs
 // SMS-LABEL:  func.func @decode_gqa(
 // SMS:          arith.ceildivui %c132, %{{.+}} : index
 
