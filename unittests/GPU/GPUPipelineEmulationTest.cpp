@@ -100,6 +100,30 @@ std::vector<EntryCase> cases() {
   return v;
 }
 
+/// Builds the kernels of `module` as mha-gpu-pipeline does with `options`,
+/// an emulator of them (`emulator`), and the GPU pipeline's JIT function of
+/// the entry (`gpu`) whose CUDA runtime calls go to that emulator.
+void compileForEmulator(MLIRContext *context, ModuleOp module,
+                        const EntrySignature &signature,
+                        const std::string &options,
+                        std::unique_ptr<mha::testing::KernelEmulator> &emulator,
+                        std::unique_ptr<JitFunction> &gpu) {
+  OwningOpRef<ModuleOp> kernels = module.clone();
+  PassManager pm(context);
+  GPUPipelineOptions gpuOptions;
+  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
+  buildGPUOffloadPipeline(pm, gpuOptions);
+  buildGPUKernelLoweringPipeline(pm, gpuOptions);
+  ASSERT_TRUE(succeeded(pm.run(*kernels)));
+  auto created = mha::testing::KernelEmulator::create(*kernels);
+  ASSERT_TRUE(bool(created)) << llvm::toString(created.takeError());
+  emulator = std::move(*created);
+  auto compiled = JitFunction::compile(module, signature, PipelineKind::GPU,
+                                       options, {}, emulator->runtimeSymbols());
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  gpu = std::move(*compiled);
+}
+
 using GPUPipelineEmulation = mha::testing::EmulationTest<EntryCase>;
 
 TEST_P(GPUPipelineEmulation, MatchesReference) {
@@ -121,19 +145,10 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
     options += " " + c.options;
 
   // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
-  OwningOpRef<ModuleOp> kernels = module->clone();
-  PassManager pm(context.get());
-  GPUPipelineOptions gpuOptions;
-  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
-  buildGPUOffloadPipeline(pm, gpuOptions);
-  buildGPUKernelLoweringPipeline(pm, gpuOptions);
-  ASSERT_TRUE(succeeded(pm.run(*kernels)));
-  auto emulator = mha::testing::KernelEmulator::create(*kernels);
-  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
-
-  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
-                                  options, {}, (*emulator)->runtimeSymbols());
-  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+  std::unique_ptr<mha::testing::KernelEmulator> emulator;
+  std::unique_ptr<JitFunction> gpu;
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
+      context.get(), *module, *signature, options, emulator, gpu));
   auto reference =
       JitFunction::compile(*module, *signature, PipelineKind::Reference);
   ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
@@ -150,12 +165,12 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   }
   auto expected = (*reference)->run(inputs);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  auto actual = (*gpu)->run(inputs);
+  auto actual = gpu->run(inputs);
   ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
-  ASSERT_EQ((*emulator)->takeError(), "");
-  EXPECT_GT((*emulator)->getNumLaunches(), 0) << "no kernel ran";
+  ASSERT_EQ(emulator->takeError(), "");
+  EXPECT_GT(emulator->getNumLaunches(), 0) << "no kernel ran";
   // Every device buffer of the call (TMA descriptors included) is freed.
-  EXPECT_EQ((*emulator)->getStreamOrder().liveBuffers(),
+  EXPECT_EQ(emulator->getStreamOrder().liveBuffers(),
             std::vector<std::string>{});
   ASSERT_EQ(actual->size(), expected->size());
   for (size_t r = 0; r < actual->size(); ++r) {
@@ -201,40 +216,33 @@ TEST_P(GPUPipelineShapeChecks, MismatchFailsBeforeAnyLaunch) {
   ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
   std::string options = "chip=sm_80 format=isa " + GetParam();
 
-  OwningOpRef<ModuleOp> kernels = module->clone();
-  PassManager pm(context.get());
-  GPUPipelineOptions gpuOptions;
-  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
-  buildGPUOffloadPipeline(pm, gpuOptions);
-  buildGPUKernelLoweringPipeline(pm, gpuOptions);
-  ASSERT_TRUE(succeeded(pm.run(*kernels)));
-  auto emulator = mha::testing::KernelEmulator::create(*kernels);
-  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
-  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
-                                  options, {}, (*emulator)->runtimeSymbols());
-  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+  // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
+  std::unique_ptr<mha::testing::KernelEmulator> emulator;
+  std::unique_ptr<JitFunction> gpu;
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
+      context.get(), *module, *signature, options, emulator, gpu));
 
   auto q = randomArgument(DType::F16, {2, 4, 5, 64}, 1, 0);
   auto k = randomArgument(DType::F16, {2, 2, 9, 64}, 1, 1);
   auto k1 = randomArgument(DType::F16, {1, 2, 9, 64}, 1, 1);
   auto v8 = randomArgument(DType::F16, {2, 2, 8, 64}, 1, 2);
-  auto bad = (*gpu)->run(std::vector<HostTensor>{q, k1, k});
+  auto bad = gpu->run(std::vector<HostTensor>{q, k1, k});
   ASSERT_FALSE(bool(bad));
   auto [kind, message] = takeRunError(bad.takeError());
   EXPECT_EQ(kind, RunErrorKind::ShapeMismatch);
   EXPECT_EQ(message, "shape mismatch: dimension 0 (batch size B) of 'key' "
                      "(argument 1) is 1, but 'query' (argument 0) has 2");
-  auto badSkv = (*gpu)->run(std::vector<HostTensor>{q, k, v8});
+  auto badSkv = gpu->run(std::vector<HostTensor>{q, k, v8});
   ASSERT_FALSE(bool(badSkv));
   EXPECT_EQ(takeRunError(badSkv.takeError()).second,
             "shape mismatch: dimension 2 (sequence length Skv) of 'value' "
             "(argument 2) is 8, but 'key' (argument 1) has 9");
-  EXPECT_EQ((*emulator)->getNumLaunches(), 0);
+  EXPECT_EQ(emulator->getNumLaunches(), 0);
 
-  auto good = (*gpu)->run(std::vector<HostTensor>{q, k, k});
+  auto good = gpu->run(std::vector<HostTensor>{q, k, k});
   ASSERT_TRUE(bool(good)) << llvm::toString(good.takeError());
-  EXPECT_GT((*emulator)->getNumLaunches(), 0);
-  ASSERT_EQ((*emulator)->takeError(), "");
+  EXPECT_GT(emulator->getNumLaunches(), 0);
+  ASSERT_EQ(emulator->takeError(), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GPUPipelineShapeChecks,
@@ -261,18 +269,11 @@ TEST_F(GPUPipelineDeviceSMs, AutomaticSplitsFollowTheDevice) {
   auto signature = getEntrySignature(*module, "decode");
   ASSERT_TRUE(bool(signature)) << llvm::toString(signature.takeError());
   std::string options = "chip=sm_80 format=isa";
-  OwningOpRef<ModuleOp> kernels = module->clone();
-  PassManager pm(context.get());
-  GPUPipelineOptions gpuOptions;
-  ASSERT_TRUE(succeeded(gpuOptions.parseFromString(options)));
-  buildGPUOffloadPipeline(pm, gpuOptions);
-  buildGPUKernelLoweringPipeline(pm, gpuOptions);
-  ASSERT_TRUE(succeeded(pm.run(*kernels)));
-  auto emulator = mha::testing::KernelEmulator::create(*kernels);
-  ASSERT_TRUE(bool(emulator)) << llvm::toString(emulator.takeError());
-  auto gpu = JitFunction::compile(*module, *signature, PipelineKind::GPU,
-                                  options, {}, (*emulator)->runtimeSymbols());
-  ASSERT_TRUE(bool(gpu)) << llvm::toString(gpu.takeError());
+  // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
+  std::unique_ptr<mha::testing::KernelEmulator> emulator;
+  std::unique_ptr<JitFunction> gpu;
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
+      context.get(), *module, *signature, options, emulator, gpu));
   auto reference =
       JitFunction::compile(*module, *signature, PipelineKind::Reference);
   ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
@@ -286,15 +287,15 @@ TEST_F(GPUPipelineDeviceSMs, AutomaticSplitsFollowTheDevice) {
   // per kv tile (3 of 128 keys).
   std::vector<int64_t> splits;
   for (int64_t sms : {1, 200}) {
-    (*emulator)->setDeviceSMs(sms);
-    auto actual = (*gpu)->run(inputs);
+    emulator->setDeviceSMs(sms);
+    auto actual = gpu->run(inputs);
     ASSERT_TRUE(bool(actual)) << llvm::toString(actual.takeError());
-    ASSERT_EQ((*emulator)->takeError(), "");
+    ASSERT_EQ(emulator->takeError(), "");
     Comparison cmp = compare((*actual)[0], (*expected)[0],
                              Tolerance::defaultFor((*expected)[0].dtype));
     EXPECT_TRUE(cmp.passed()) << sms << " SMs: " << cmp.maxAbsError;
-    auto grids = (*emulator)->getLaunchGrids().find("attention_0");
-    ASSERT_NE(grids, (*emulator)->getLaunchGrids().end());
+    auto grids = emulator->getLaunchGrids().find("attention_0");
+    ASSERT_NE(grids, emulator->getLaunchGrids().end());
     splits.push_back(grids->second.back()[0]);
   }
   EXPECT_LE(splits[0], 4);

@@ -166,6 +166,48 @@ public:
 private:
   Operation *op;
 };
+
+/// The variants of mha.attention and mha.multi_head_attention: `alibi` and
+/// `sinks` are f32 [H] over the query heads (`h`, named `hName`), `window`
+/// is [left, right] with each side >= -1, `softcap` is finite and positive.
+template <typename OpTy>
+LogicalResult verifyVariants(OpTy op, ShapeChecker &check, int64_t h,
+                             StringRef hName) {
+  for (auto [name, operand] :
+       {std::pair<StringRef, Value>{"alibi slopes", op.getAlibi()},
+        std::pair<StringRef, Value>{"sinks", op.getSinks()}}) {
+    if (!operand)
+      continue;
+    NamedTensor t{name, cast<RankedTensorType>(operand.getType())};
+    if (failed(check.rank(t, 1, "[H]")))
+      return failure();
+    if (!t.type.getElementType().isF32())
+      return op.emitOpError() << name << " element type must be f32, but is "
+                              << t.type.getElementType();
+    if (failed(check.dim(t, 0, "size H", h, hName)))
+      return failure();
+  }
+  if (std::optional<ArrayAttr> window = op.getWindow()) {
+    if (window->size() != 2)
+      return op.emitOpError() << "window must be [left, right], but has "
+                              << window->size() << " elements";
+    static const char *sides[] = {"left", "right"};
+    for (auto [i, bound] : llvm::enumerate(window->getValue())) {
+      int64_t v = cast<IntegerAttr>(bound).getInt();
+      if (v < -1)
+        return op.emitOpError()
+               << "window " << sides[i]
+               << " bound must be >= 0 (or -1 for unbounded), but is " << v;
+    }
+  }
+  if (std::optional<APFloat> c = op.getSoftcap()) {
+    double v = c->convertToDouble();
+    if (!std::isfinite(v) || v <= 0)
+      return op.emitOpError()
+             << "softcap must be finite and positive, but is " << v;
+  }
+  return success();
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -219,21 +261,8 @@ LogicalResult AttentionOp::verify() {
       return failure();
   }
 
-  // Per-head f32 vectors: ALiBi slopes and sink logits.
-  for (auto [name, operand] :
-       {std::pair<StringRef, Value>{"alibi slopes", getAlibi()},
-        std::pair<StringRef, Value>{"sinks", getSinks()}}) {
-    if (!operand)
-      continue;
-    NamedTensor t{name, cast<RankedTensorType>(operand.getType())};
-    if (failed(check.rank(t, 1, "[H]")))
-      return failure();
-    if (!t.type.getElementType().isF32())
-      return emitOpError() << name << " element type must be f32, but is "
-                           << t.type.getElementType();
-    if (failed(check.dim(t, 0, "size H", h, "query head count")))
-      return failure();
-  }
+  if (failed(verifyVariants(*this, check, h, "query head count")))
+    return failure();
 
   if (Value lse = getLse()) {
     NamedTensor l{"lse result", cast<RankedTensorType>(lse.getType())};
@@ -249,27 +278,6 @@ LogicalResult AttentionOp::verify() {
       return failure();
   }
 
-  if (std::optional<ArrayAttr> window = getWindow()) {
-    if (window->size() != 2)
-      return emitOpError() << "window must be [left, right], but has "
-                           << window->size() << " elements";
-    static const char *sides[] = {"left", "right"};
-    for (auto [i, bound] : llvm::enumerate(window->getValue())) {
-      int64_t v = cast<IntegerAttr>(bound).getInt();
-      if (v < -1)
-        return emitOpError() << "window " << sides[i]
-                             << " bound must be >= 0 (or -1 for unbounded), "
-                                "but is "
-                             << v;
-    }
-  }
-
-  if (std::optional<APFloat> c = getSoftcap()) {
-    double v = c->convertToDouble();
-    if (!std::isfinite(v) || v <= 0)
-      return emitOpError() << "softcap must be finite and positive, but is "
-                           << v;
-  }
   return check.scale(getScale());
 }
 
@@ -332,12 +340,17 @@ LogicalResult AttentionOp::verifyRegions() {
       {"b", "h", "q_idx", "kv_idx"}, IntegerType::get(ctx, 1));
 }
 
-std::pair<int64_t, int64_t> AttentionOp::getWindowBounds() {
-  std::optional<ArrayAttr> window = getWindow();
+/// (left, right) of a `window` attribute; -1 (unbounded) without one.
+static std::pair<int64_t, int64_t>
+windowBounds(std::optional<ArrayAttr> window) {
   if (!window || window->size() != 2)
     return {-1, -1};
   return {cast<IntegerAttr>((*window)[0]).getInt(),
           cast<IntegerAttr>((*window)[1]).getInt()};
+}
+
+std::pair<int64_t, int64_t> AttentionOp::getWindowBounds() {
+  return windowBounds(getWindow());
 }
 
 SmallVector<StringRef> AttentionOp::getVariantNames() {
@@ -380,11 +393,7 @@ int64_t MultiHeadAttentionOp::getNumKvHeadsOrDefault() {
 }
 
 std::pair<int64_t, int64_t> MultiHeadAttentionOp::getWindowBounds() {
-  std::optional<ArrayAttr> window = getWindow();
-  if (!window || window->size() != 2)
-    return {-1, -1};
-  return {cast<IntegerAttr>((*window)[0]).getInt(),
-          cast<IntegerAttr>((*window)[1]).getInt()};
+  return windowBounds(getWindow());
 }
 
 AttentionOp MultiHeadAttentionOp::createAttention(OpBuilder &b, Location loc,
@@ -396,48 +405,6 @@ AttentionOp MultiHeadAttentionOp::createAttention(OpBuilder &b, Location loc,
                              getSoftcapAttr());
 }
 
-namespace {
-/// The layer's variants, checked as mha.attention checks them: `alibi` and
-/// `sinks` are f32 [H] over the query heads, `window` is [left, right] with
-/// each side >= -1, `softcap` is finite and positive.
-LogicalResult verifyLayerVariants(MultiHeadAttentionOp op, ShapeChecker &check,
-                                  int64_t h) {
-  for (auto [name, operand] :
-       {std::pair<StringRef, Value>{"alibi slopes", op.getAlibi()},
-        std::pair<StringRef, Value>{"sinks", op.getSinks()}}) {
-    if (!operand)
-      continue;
-    NamedTensor t{name, cast<RankedTensorType>(operand.getType())};
-    if (failed(check.rank(t, 1, "[H]")))
-      return failure();
-    if (!t.type.getElementType().isF32())
-      return op.emitOpError() << name << " element type must be f32, but is "
-                              << t.type.getElementType();
-    if (failed(check.dim(t, 0, "size H", h, "num_heads")))
-      return failure();
-  }
-  if (std::optional<ArrayAttr> window = op.getWindow()) {
-    if (window->size() != 2)
-      return op.emitOpError() << "window must be [left, right], but has "
-                              << window->size() << " elements";
-    static const char *sides[] = {"left", "right"};
-    for (auto [i, bound] : llvm::enumerate(window->getValue())) {
-      int64_t v = cast<IntegerAttr>(bound).getInt();
-      if (v < -1)
-        return op.emitOpError()
-               << "window " << sides[i]
-               << " bound must be >= 0 (or -1 for unbounded), but is " << v;
-    }
-  }
-  if (std::optional<APFloat> c = op.getSoftcap()) {
-    double v = c->convertToDouble();
-    if (!std::isfinite(v) || v <= 0)
-      return op.emitOpError()
-             << "softcap must be finite and positive, but is " << v;
-  }
-  return success();
-}
-} // namespace
 
 LogicalResult MultiHeadAttentionOp::verify() {
   ShapeChecker check(*this);
@@ -534,7 +501,7 @@ LogicalResult MultiHeadAttentionOp::verify() {
     if (failed(check.mask(mt, xq.type.getElementType(), {b, h, sq, skv})))
       return failure();
   }
-  if (failed(verifyLayerVariants(*this, check, h)))
+  if (failed(verifyVariants(*this, check, h, "num_heads")))
     return failure();
   return check.scale(getScale());
 }
