@@ -147,8 +147,8 @@ TEST_P(GPUPipelineEmulation, MatchesReference) {
   // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
   std::unique_ptr<mha::testing::KernelEmulator> emulator;
   std::unique_ptr<JitFunction> gpu;
-  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
-      context.get(), *module, *signature, options, emulator, gpu));
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(context.get(), *module, *signature,
+                                             options, emulator, gpu));
   auto reference =
       JitFunction::compile(*module, *signature, PipelineKind::Reference);
   ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
@@ -219,8 +219,8 @@ TEST_P(GPUPipelineShapeChecks, MismatchFailsBeforeAnyLaunch) {
   // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
   std::unique_ptr<mha::testing::KernelEmulator> emulator;
   std::unique_ptr<JitFunction> gpu;
-  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
-      context.get(), *module, *signature, options, emulator, gpu));
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(context.get(), *module, *signature,
+                                             options, emulator, gpu));
 
   auto q = randomArgument(DType::F16, {2, 4, 5, 64}, 1, 0);
   auto k = randomArgument(DType::F16, {2, 2, 9, 64}, 1, 1);
@@ -272,8 +272,8 @@ TEST_F(GPUPipelineDeviceSMs, AutomaticSplitsFollowTheDevice) {
   // The kernels, exactly as mha-gpu-pipeline builds them, for the emulator.
   std::unique_ptr<mha::testing::KernelEmulator> emulator;
   std::unique_ptr<JitFunction> gpu;
-  ASSERT_NO_FATAL_FAILURE(compileForEmulator(
-      context.get(), *module, *signature, options, emulator, gpu));
+  ASSERT_NO_FATAL_FAILURE(compileForEmulator(context.get(), *module, *signature,
+                                             options, emulator, gpu));
   auto reference =
       JitFunction::compile(*module, *signature, PipelineKind::Reference);
   ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());

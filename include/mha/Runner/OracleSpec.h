@@ -46,9 +46,9 @@ struct OracleSpec {
   /// without bias(...).
   std::vector<unsigned> biases;
   std::optional<unsigned> mask;
-  /// Variants (the layer has all but the log-sum-exp): argument positions of the ALiBi slopes and the
-  /// sinks, the window bounds (-1 unbounded), softcap, and whether the entry
-  /// returns the log-sum-exp as its second result.
+  /// Variants (the layer has all but the log-sum-exp): argument positions of
+  /// the ALiBi slopes and the sinks, the window bounds (-1 unbounded), softcap,
+  /// and whether the entry returns the log-sum-exp as its second result.
   std::optional<unsigned> alibi, sinks;
   int64_t windowLeft = -1, windowRight = -1;
   std::optional<double> softcap;

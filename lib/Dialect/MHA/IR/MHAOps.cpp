@@ -405,7 +405,6 @@ AttentionOp MultiHeadAttentionOp::createAttention(OpBuilder &b, Location loc,
                              getSoftcapAttr());
 }
 
-
 LogicalResult MultiHeadAttentionOp::verify() {
   ShapeChecker check(*this);
   int64_t h = getNumHeads();

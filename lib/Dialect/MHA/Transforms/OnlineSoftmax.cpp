@@ -1058,8 +1058,8 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   step.keyMajor = keysInLanes;
   assert((!keysInLanes ||
           (!peelDiagonal && !causal && !alibiSlope && !shape.softcap &&
-           shape.windowLeft < 0 && shape.windowRight < 0 &&
-           !op.hasScoreMod() && !op.hasMaskMod())) &&
+           shape.windowLeft < 0 && shape.windowRight < 0 && !op.hasScoreMod() &&
+           !op.hasMaskMod())) &&
          "keys in lanes: no causal mask, no variants");
   // Steps of q-tile keys: the tail loop and the diagonal.
   KvStep diagStep = step;
