@@ -143,12 +143,7 @@ private:
     batch = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.batch);
     sq = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.sq);
     skv = getValueOrCreateConstantIndexOp(b, b.getLoc(), sizes.skv);
-    if (outType.isDynamicDim(0))
-      outSizes.push_back(batch);
-    if (outType.isDynamicDim(2))
-      outSizes.push_back(sq);
-    outDev = deviceAlloc(b, outType, outSizes);
-    devBuffers.push_back(outDev);
+    outDev = allocResult(outType, outSizes);
 
     inputs = {flatten(q), flatten(k), flatten(v)};
     if (mask)
@@ -172,12 +167,7 @@ private:
     if (Value lse = op.getLse()) {
       auto lseType = cast<RankedTensorType>(lse.getType());
       lseHostType = MemRefType::get(lseType.getShape(), f32Type());
-      if (lseHostType.isDynamicDim(0))
-        lseSizes.push_back(batch);
-      if (lseHostType.isDynamicDim(2))
-        lseSizes.push_back(sq);
-      lseDev = deviceAlloc(b, lseHostType, lseSizes);
-      devBuffers.push_back(lseDev);
+      lseDev = allocResult(lseHostType, lseSizes);
     }
     // The wgmma kernel loads Q, K and V by TMA: descriptors of them as
     // [rows, D] (V: [rows, Dv]) matrices.
@@ -329,6 +319,18 @@ private:
   }
 
   Type f32Type() { return b.getF32Type(); }
+
+  /// A device buffer for a result of `type` ([B, H, Sq, ...]: dims 0 and 2
+  /// may be dynamic); its dynamic sizes go to `sizes`.
+  Value allocResult(MemRefType type, SmallVectorImpl<Value> &sizes) {
+    if (type.isDynamicDim(0))
+      sizes.push_back(batch);
+    if (type.isDynamicDim(2))
+      sizes.push_back(sq);
+    Value dev = deviceAlloc(b, type, sizes);
+    devBuffers.push_back(dev);
+    return dev;
+  }
 
   /// A new device buffer for the tensor `t`, copied to it by stageOperands.
   Value toDevice(Value t) {

@@ -346,21 +346,29 @@ LogicalResult mlir::mha::partitionLayerByHeads(MultiHeadAttentionOp op,
   for (const Role &role : roles)
     annotations.insert(role.operand->get().getDefiningOp());
   op.erase();
-  SetVector<Value> shardings;
-  shardings.insert(resultShardingValue);
-  for (Operation *annotation : annotations) {
+  eraseDeadAnnotations(annotations.getArrayRef(), resultShardingValue);
+  updateFunctionType(func);
+  return success();
+}
+
+void mlir::mha::eraseDeadAnnotations(ArrayRef<Operation *> annotations,
+                                     ArrayRef<Value> shardings) {
+  SetVector<Operation *> unique(llvm::from_range, annotations);
+  SetVector<Value> candidates(llvm::from_range, shardings);
+  for (Operation *annotation : unique) {
     if (!annotation->use_empty())
       continue;
-    shardings.insert(cast<shard::ShardOp>(annotation).getSharding());
+    candidates.insert(cast<shard::ShardOp>(annotation).getSharding());
     annotation->erase();
   }
-  for (Value sharding : shardings)
+  for (Value sharding : candidates)
     if (sharding.use_empty())
       sharding.getDefiningOp()->erase();
+}
 
+void mlir::mha::updateFunctionType(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
   func.setFunctionType(FunctionType::get(func.getContext(),
                                          func.getBody().getArgumentTypes(),
                                          ret.getOperandTypes()));
-  return success();
 }

@@ -11,6 +11,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::mha {
@@ -30,6 +31,15 @@ void annotateLayerByHeads(MultiHeadAttentionOp op, StringRef grid);
 /// the output bias, added once.
 LogicalResult partitionLayerByHeads(MultiHeadAttentionOp op,
                                     SymbolTableCollection &symbols);
+
+/// Erases the `shard.shard` ops among `annotations` (repeats allowed) that
+/// lost their uses, then the shardings of those and the `shardings` that
+/// lost theirs.
+void eraseDeadAnnotations(ArrayRef<Operation *> annotations,
+                          ArrayRef<Value> shardings = {});
+
+/// Sets the type of `func` from its entry block arguments and its return.
+void updateFunctionType(func::FuncOp func);
 
 } // namespace mlir::mha
 

@@ -739,20 +739,9 @@ LogicalResult partition(AttentionOp op, SymbolTableCollection &symbols) {
   for (Value operand : op->getOperands())
     dead.push_back(operand.getDefiningOp());
   op.erase();
-  for (Operation *annotation : dead) {
-    if (!annotation->use_empty())
-      continue;
-    Value sharding = cast<shard::ShardOp>(annotation).getSharding();
-    annotation->erase();
-    if (sharding.use_empty())
-      sharding.getDefiningOp()->erase();
-  }
-
+  eraseDeadAnnotations(dead);
   // The signature follows the local arguments and results.
-  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-  func.setFunctionType(FunctionType::get(func.getContext(),
-                                         func.getBody().getArgumentTypes(),
-                                         ret.getOperandTypes()));
+  updateFunctionType(func);
   return success();
 }
 
