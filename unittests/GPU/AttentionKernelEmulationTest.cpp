@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 
 #include <cstdlib>
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::mha;
@@ -51,6 +52,12 @@ struct EmuCase {
   // When positive: the warp mma.sync instructions the kernel must issue,
   // which shows that tiles outside the window are skipped.
   int64_t mmaSync = 0;
+  // A mask_mod region: its body over %i (q_idx) and %j (kv_idx), yielding
+  // %p; `maskModRef` is the same mask for the oracle.
+  std::string maskMod;
+  std::function<bool(int64_t i, int64_t j)> maskModRef;
+  // Instructions of these classes the kernel must issue (exactly).
+  std::vector<std::pair<std::string, int64_t>> counts;
 };
 
 /// `base` with the variants of `variants` (only its variant fields count).
@@ -126,7 +133,13 @@ TEST_P(KernelEmulation, MatchesOracle) {
       (c.sinks ? "sinks(%sinks : " + headType + ") " : "") + "{" + attrs +
       "} : " + tensorType(qs, c.dtype) + ", " + tensorType(ks, c.dtype) + ", " +
       tensorType(vs, c.dtype) + (maskType.empty() ? "" : ", " + maskType) +
-      " -> " + resultTypes + "\n  return %o" + (c.lse ? ", %lse" : "") + " : " +
+      " -> " + resultTypes +
+      (c.maskMod.empty()
+           ? ""
+           : "\n  mask_mod {\n  ^bb0(%b: index, %h: index, %i: index, %j: "
+             "index):\n" +
+                 c.maskMod + "\n    mha.yield %p : i1\n  }") +
+      "\n  return %o" + (c.lse ? ", %lse" : "") + " : " +
       resultTypes + "\n}\n";
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(src, context.get());
@@ -271,6 +284,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
     ASSERT_TRUE(counts.count("mma.sync"));
     EXPECT_EQ(counts.at("mma.sync").instructions, c.mmaSync);
   }
+  for (const auto &[cls, n] : c.counts) {
+    int64_t actual = counts.count(cls) ? counts.at(cls).instructions : 0;
+    EXPECT_EQ(actual, n) << cls;
+  }
   // The wgmma kernel's only shared-memory stores are P's (V arrives by TMA
   // and is read N-major, issue 16 defect 5): conflict-free.
   if (counts.count("wgmma") && c.skv > 0) {
@@ -294,6 +311,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
     attrs2.alibiSlopes.push_back(slopes.get(h));
   for (int64_t h = 0; h < c.h && c.sinks; ++h)
     attrs2.sinks.push_back(sinks.get(h));
+  if (c.maskModRef)
+    attrs2.maskMod = [&](int64_t, int64_t, int64_t i, int64_t j) {
+      return c.maskModRef(i, j);
+    };
   HostTensor expectedLse(DType::F32, {c.b, c.h, c.sq});
   HostTensor expected =
       oracleAttention(q, k, v, mask ? &*mask : nullptr, attrs2, &expectedLse);
@@ -593,6 +614,120 @@ std::vector<EmuCase> cases() {
                              c.softcap = 1.5;
                              c.alibi = true;
                            })));
+
+  // Affine mask_mods (MaskModAnalysis.h) classify tiles in every kernel:
+  // the kv loop is trimmed to the mask's key range, tiles the mask hides
+  // from every row are skipped and full ones run no mask_mod; a
+  // data-dependent mask_mod is evaluated per element. The "_opaque" twins
+  // hide the same mask from the analysis (j / 1 is not linear to it), as
+  // the kernels ran every mask_mod before: the counts show what is saved.
+  struct Mask {
+    std::string body;
+    std::function<bool(int64_t, int64_t)> ref;
+  };
+  Mask causalMod{"    %p = arith.cmpi ule, %j, %i : index",
+                 [](int64_t i, int64_t j) { return j <= i; }};
+  Mask causalOpaque{"    %c1 = arith.constant 1 : index\n"
+                    "    %j1 = arith.divui %j, %c1 : index\n"
+                    "    %p = arith.cmpi ule, %j1, %i : index",
+                    causalMod.ref};
+  Mask prefixLM{"    %c40 = arith.constant 40 : index\n"
+                "    %pre = arith.cmpi ult, %j, %c40 : index\n"
+                "    %cau = arith.cmpi ule, %j, %i : index\n"
+                "    %p = arith.ori %pre, %cau : i1",
+                [](int64_t i, int64_t j) { return j < 40 || j <= i; }};
+  // A band of 48 keys, not aligned to the tiles.
+  Mask band{"    %c48 = arith.constant 48 : index\n"
+            "    %cau = arith.cmpi ule, %j, %i : index\n"
+            "    %jw = arith.addi %j, %c48 : index\n"
+            "    %win = arith.cmpi ugt, %jw, %i : index\n"
+            "    %p = arith.andi %cau, %win : i1",
+            [](int64_t i, int64_t j) { return j <= i && j + 48 > i; }};
+  // Sink tokens and a band (StreamingLLM): the tiles between them are
+  // inside the kv range but empty.
+  Mask streaming{"    %c8 = arith.constant 8 : index\n"
+                 "    %c40 = arith.constant 40 : index\n"
+                 "    %sink = arith.cmpi ult, %j, %c8 : index\n"
+                 "    %cau = arith.cmpi ule, %j, %i : index\n"
+                 "    %jw = arith.addi %j, %c40 : index\n"
+                 "    %win = arith.cmpi ugt, %jw, %i : index\n"
+                 "    %band = arith.andi %cau, %win : i1\n"
+                 "    %p = arith.ori %sink, %band : i1",
+                 [](int64_t i, int64_t j) {
+                   return j < 8 || (j <= i && j + 40 > i);
+                 }};
+  // Documents of 48 tokens: data dependent (division).
+  Mask documents{"    %c48 = arith.constant 48 : index\n"
+                 "    %di = arith.divui %i, %c48 : index\n"
+                 "    %dj = arith.divui %j, %c48 : index\n"
+                 "    %p = arith.cmpi eq, %di, %dj : index",
+                 [](int64_t i, int64_t j) { return i / 48 == j / 48; }};
+  auto masked = [](EmuCase c, std::string name, const Mask &m,
+                   std::vector<std::pair<std::string, int64_t>> counts) {
+    c.name = std::move(name);
+    c.maskMod = m.body;
+    c.maskModRef = m.ref;
+    c.counts = std::move(counts);
+    return c;
+  };
+  // mma.sync, 200 queries (blocks of 8 warps x 16 rows), kv tiles of 32, 2
+  // heads: 32 mma.sync per (warp, tile) a warp computes. Causal as a
+  // mask_mod: 20 + 50 such pairs (warps of rows past Sq repeat the last
+  // row), 4480; the block's kv range is trimmed (544 cp.async, 448
+  // bar.sync instead of 640, 544) and no warp votes (688 shfl.sync instead
+  // of 1808: the epilogue's and the softmax's only). The opaque twin skips
+  // the same warps by the vote after copying every tile.
+  EmuCase mma200 = mma("bf16", 2, 1, 200, 200, 64, false, 32);
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_causal", causalMod,
+                     {{"mma.sync", 4480},
+                      {"cp.async", 544},
+                      {"bar.sync", 448},
+                      {"shfl.sync", 688}}));
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_causal_opaque", causalOpaque,
+                     {{"mma.sync", 4480},
+                      {"cp.async", 640},
+                      {"bar.sync", 544},
+                      {"shfl.sync", 1808}}));
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_prefix_lm", prefixLM,
+                     {{"mma.sync", 4608}, {"shfl.sync", 704}}));
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_band", band,
+                     {{"mma.sync", 2432}, {"cp.async", 480}}));
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_streaming", streaming,
+                     {{"mma.sync", 2944}, {"shfl.sync", 496}}));
+  v.push_back(masked(mma200, "mma_bf16_mask_mod_documents", documents,
+                     {{"mma.sync", 1792}, {"cp.async", 640}}));
+  v.push_back(masked(withVariants(mma200, "", window),
+                     "mma_bf16_mask_mod_prefix_lm_window", prefixLM,
+                     {{"mma.sync", 3584}, {"cp.async", 480}}));
+  // wgmma (blocks of 64 rows, kv tiles of 64, 6 wgmma per tile): causal as
+  // a mask_mod computes 10 (block, tile) pairs per head instead of all 16;
+  // the sink + band mask has the same kv range but skips the empty tile
+  // between sinks and band (108 < 120).
+  EmuCase wg200 = wgmma("f16", 2, 1, 200, 200, 32, false);
+  v.push_back(masked(wg200, "wgmma_f16_mask_mod_causal", causalMod,
+                     {{"wgmma", 120}}));
+  v.push_back(masked(wg200, "wgmma_f16_mask_mod_causal_opaque", causalOpaque,
+                     {{"wgmma", 192}}));
+  v.push_back(masked(wg200, "wgmma_f16_mask_mod_streaming", streaming,
+                     {{"wgmma", 108}}));
+  v.push_back(masked(wg200, "wgmma_f16_mask_mod_documents", documents,
+                     {{"wgmma", 192}}));
+  v.push_back(masked(withVariants(wg200, "", window),
+                     "wgmma_f16_mask_mod_band_window", band, {{"wgmma", 84}}));
+  // SIMT: each row walks only its keys (its K and V rows read from shared
+  // memory: ld.shared).
+  EmuCase simt120 = simt("f32", 2, 1, 120, 120, 16, false);
+  v.push_back(masked(simt120, "simt_f32_mask_mod_causal", causalMod,
+                     {{"ld.shared", 4992}}));
+  v.push_back(masked(simt120, "simt_f32_mask_mod_causal_opaque", causalOpaque,
+                     {{"ld.shared", 7680}}));
+  v.push_back(masked(simt120, "simt_f32_mask_mod_streaming", streaming,
+                     {{"ld.shared", 4720}}));
+  v.push_back(masked(simt120, "simt_f32_mask_mod_documents", documents,
+                     {{"ld.shared", 7680}}));
+  v.push_back(masked(withVariants(simt120, "", window),
+                     "simt_f32_mask_mod_prefix_lm_window", prefixLM,
+                     {{"ld.shared", 2608}}));
   return v;
 }
 

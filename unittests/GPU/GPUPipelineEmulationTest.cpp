@@ -94,6 +94,11 @@ std::vector<EntryCase> cases() {
         "f16_decode_modifiers", "f32_simt_modifiers"})
     v.push_back({variants, e, ""});
   v.push_back({variants, "f16_prefix_lm_softcap_mod_lse", "kernel=simt"});
+  // An affine mask_mod whose middle tiles are empty: flash-decoding (a
+  // split with no visible key), unsplit, wgmma and SIMT.
+  for (const char *options : {"kv-splits=3", "kv-splits=1",
+                              "chip=sm_90a kernel=wgmma", "kernel=simt"})
+    v.push_back({variants, "f16_decode_sink_recent_mask_mod", options});
   v.push_back({"examples/decode_step.mlir", "main", ""});
   v.push_back({"examples/gqa_causal_prefill.mlir", "main", ""});
   v.push_back({"examples/mha_layer.mlir", "main", ""});

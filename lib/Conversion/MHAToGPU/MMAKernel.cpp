@@ -427,8 +427,18 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   Value buf = mb.rem(it, 2);
   Value next = mb.add(it, 1);
   Value tile = mb.add(plan.tileBegin, it);
-  Value group = issueCopies(mb, mb.add(tile, 1), mb.rem(next, 2),
-                            mb.lt(next, plan.tileCount));
+  // A tile that an affine mask_mod hides from the whole block is not read
+  // (its copies zero-fill, so that the commit groups stay in step).
+  Value nextValid = mb.lt(next, plan.tileCount);
+  if (affineMaskMod(cfg))
+    nextValid = mb.andI(
+        nextValid, arith::XOrIOp::create(
+                       ib,
+                       tileIsEmpty(mb, mb.mul(mb.add(tile, 1), BN), BN,
+                                   plan.minQ, plan.maxQ, a.sq, a.skv),
+                       mb.boolean(true)));
+  Value group =
+      issueCopies(mb, mb.add(tile, 1), mb.rem(next, 2), nextValid);
   // All but the group just issued are done: tile `it` has landed.
   nvgpu::DeviceAsyncWaitOp::create(ib, group, ib.getI32IntegerAttr(1));
   gpu::BarrierOp::create(ib);
@@ -445,11 +455,22 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   if (!cfg.maskMod) {
     nextState = compute(mb, {});
   } else {
-    // A data-dependent mask: a warp whose rows see no key of the tile skips
-    // its MMAs and exponentials (ScoreModifiers.h).
-    SmallVector<Value> visible = tileVisibility(mb, a, lanes, t0);
+    // A warp whose rows see no key of the tile skips its MMAs and
+    // exponentials: by tileIsEmpty (uniform, no mask_mod evaluated) for an
+    // affine mask_mod, by a vote over the elements for a data-dependent one.
+    bool affine = affineMaskMod(cfg).has_value();
+    SmallVector<Value> visible;
+    Value run;
+    if (affine) {
+      run = arith::XOrIOp::create(
+          ib, tileIsEmpty(mb, t0, BN, lanes.minQ, lanes.maxQ, a.sq, a.skv),
+          mb.boolean(true));
+    } else {
+      visible = tileVisibility(mb, a, lanes, t0);
+      run = warpAny(mb, visible);
+    }
     auto skip = scf::IfOp::create(
-        ib, warpAny(mb, visible),
+        ib, run,
         [&](OpBuilder &nb, Location loc) {
           ImplicitLocOpBuilder cib(loc, nb);
           MmaSyncBuilder cb(cib, cfg);

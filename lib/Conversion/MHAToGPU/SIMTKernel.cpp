@@ -70,7 +70,7 @@ private:
   void stageTile(KernelBuilder &ib, Value src, Value dst, int64_t width,
                  Value t0);
   SmallVector<Value> keyStep(KernelBuilder &k2, Value t0, Value j,
-                             ValueRange state);
+                             Value full, ValueRange state);
 
   ImplicitLocOpBuilder &b;
   const AttentionKernelConfig &cfg;
@@ -128,24 +128,49 @@ void SimtKernel::build() {
 }
 
 /// One kv tile: stage K and V, then one step per key of the tile that the
-/// thread's row sees (causal and window bound the loop, so only a mask
-/// operand is applied per key).
+/// thread's row sees (causal, window and an affine mask_mod bound the loop,
+/// so only a mask operand or a mask_mod of a partial tile is applied per
+/// key). A tile that an affine mask_mod hides from the row is not walked,
+/// and one hidden from the whole block is not staged.
 SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
                                         ValueRange state) {
   KernelBuilder ikb(ib, cfg);
   Value t0 = ikb.mul(ikb.add(plan.tileBegin, it), BN);
+  bool affine = affineMaskMod(cfg).has_value();
   gpu::BarrierOp::create(ib);
-  stageTile(ikb, a.k, ks, D, t0);
-  stageTile(ikb, a.v, vs, Dv, t0);
+  auto stage = [&](KernelBuilder &sb) {
+    stageTile(sb, a.k, ks, D, t0);
+    stageTile(sb, a.v, vs, Dv, t0);
+  };
+  if (affine) {
+    Value blockEmpty =
+        tileIsEmpty(ikb, t0, BN, plan.minQ, plan.maxQ, a.sq, a.skv);
+    scf::IfOp::create(ib, arith::XOrIOp::create(ib, blockEmpty,
+                                                ikb.boolean(true)),
+                      [&](OpBuilder &nb, Location loc) {
+                        ImplicitLocOpBuilder sib(loc, nb);
+                        KernelBuilder skb(sib, cfg);
+                        stage(skb);
+                        scf::YieldOp::create(sib);
+                      });
+  } else {
+    stage(ikb);
+  }
   gpu::BarrierOp::create(ib);
   Value first = ikb.max(ikb.sub(rowBegin, t0), ikb.c(0));
   Value end = ikb.min(ikb.c(BN), ikb.sub(rowEnd, t0));
+  Value full;
+  if (cfg.mask != MaskKind::None || cfg.maskMod)
+    full = tileIsFull(ikb, t0, BN, row.q, row.q, a.sq, a.skv);
+  if (affine)
+    end = ikb.select(tileIsEmpty(ikb, t0, BN, row.q, row.q, a.sq, a.skv),
+                     first, end);
   auto keys = scf::ForOp::create(
       ib, first, end, ikb.c(1), state,
       [&](OpBuilder &kbld, Location kloc, Value j, ValueRange st) {
         ImplicitLocOpBuilder kbb(kloc, kbld);
         KernelBuilder k2(kbb, cfg);
-        scf::YieldOp::create(kbb, keyStep(k2, t0, j, st));
+        scf::YieldOp::create(kbb, keyStep(k2, t0, j, full, st));
       });
   return keys.getResults();
 }
@@ -177,9 +202,10 @@ void SimtKernel::stageTile(KernelBuilder &ib, Value src, Value dst,
       });
 }
 
-/// The online-softmax update of the row with key t0 + j.
+/// The online-softmax update of the row with key t0 + j; `full`: the tile
+/// is full for the row (tileIsFull), so no mask is applied.
 SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
-                                       ValueRange state) {
+                                       Value full, ValueRange state) {
   ImplicitLocOpBuilder &kbb = k2.b;
   auto vecD = VectorType::get({D}, cfg.elementType);
   auto vecDv = VectorType::get({Dv}, cfg.elementType);
@@ -189,8 +215,17 @@ SmallVector<Value> SimtKernel::keyStep(KernelBuilder &k2, Value t0, Value j,
   Value dot = vector::ReductionOp::create(kbb, vector::CombiningKind::ADD,
                                           arith::MulFOp::create(kbb, qv, kj));
   Value x = modifyScore(k2, a, dot, mods, alibiDistance(k2, mods, key), key, 0);
-  if (cfg.mask != MaskKind::None || cfg.maskMod)
-    x = k2.maskScore(x, row.q, key, row.head, a);
+  if (cfg.mask != MaskKind::None || cfg.maskMod) {
+    auto masked = scf::IfOp::create(
+        kbb, full,
+        [&](OpBuilder &nb, Location loc) { scf::YieldOp::create(nb, loc, x); },
+        [&](OpBuilder &nb, Location loc) {
+          ImplicitLocOpBuilder mib(loc, nb);
+          KernelBuilder mkb(mib, cfg);
+          scf::YieldOp::create(mib, mkb.maskScore(x, row.q, key, row.head, a));
+        });
+    x = masked.getResult(0);
+  }
   Value m = state[0], l = state[1], acc = state[2];
   Value mNew = k2.fmax(m, x);
   Value base = k2.safeMax(mNew);

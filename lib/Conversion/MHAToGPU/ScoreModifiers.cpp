@@ -3,6 +3,7 @@
 #include "ScoreModifiers.h"
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
+#include "mha/Dialect/MHA/Utils/MaskModAnalysis.h"
 #include "mha/Dialect/MHA/Utils/Modifiers.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -26,6 +27,13 @@ int64_t kernels::effectiveRightBound(const AttentionKernelConfig &cfg) {
   return cfg.windowRight >= 0 ? std::min<int64_t>(cfg.windowRight, 0) : 0;
 }
 
+std::optional<MaskFormula>
+kernels::affineMaskMod(const AttentionKernelConfig &cfg) {
+  if (!cfg.maskMod)
+    return std::nullopt;
+  return analyzeMaskMod(cast<AttentionOp>(cfg.modifiers)).formula;
+}
+
 std::pair<Value, Value> kernels::keyRange(KernelBuilder &kb, Value minQ,
                                           Value maxQ, Value sq, Value skv) {
   const AttentionKernelConfig &cfg = kb.cfg;
@@ -38,13 +46,23 @@ std::pair<Value, Value> kernels::keyRange(KernelBuilder &kb, Value minQ,
     begin = kb.min(
         kb.max(kb.sub(kb.add(minQ, shift), kb.c(cfg.windowLeft)), kb.c(0)),
         skv);
+  // An affine mask_mod bounds the keys of the queries too (on the raw
+  // indices: the region sees q_idx, not i').
+  if (std::optional<MaskFormula> f = affineMaskMod(cfg)) {
+    auto [lo, hi] = kvRangeOf(kb.b, kb.b.getLoc(), *f, minQ, maxQ);
+    if (lo)
+      begin = kb.min(kb.max(begin, lo), skv);
+    if (hi)
+      end = kb.max(kb.min(end, hi), kb.c(0));
+  }
   return {begin, end};
 }
 
 Value kernels::tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
                           Value maxQ, Value sq, Value skv) {
   const AttentionKernelConfig &cfg = kb.cfg;
-  if (cfg.mask != MaskKind::None || cfg.maskMod)
+  std::optional<MaskFormula> f = affineMaskMod(cfg);
+  if (cfg.mask != MaskKind::None || (cfg.maskMod && !f))
     return kb.boolean(false);
   Value shift = kb.sub(skv, sq);
   Value full = kb.le(kb.add(t0, n), skv);
@@ -56,7 +74,21 @@ Value kernels::tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
   if (cfg.windowLeft >= 0)
     full = kb.andI(
         full, kb.le(kb.sub(kb.add(maxQ, shift), kb.c(cfg.windowLeft)), t0));
+  if (f)
+    full = kb.andI(full, classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0,
+                                      kb.add(t0, n - 1))
+                             .first);
   return full;
+}
+
+Value kernels::tileIsEmpty(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
+                           Value maxQ, Value sq, Value skv) {
+  std::optional<MaskFormula> f = affineMaskMod(kb.cfg);
+  if (!f)
+    return kb.boolean(false);
+  return classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0,
+                      kb.add(t0, n - 1))
+      .second;
 }
 
 RowModifiers kernels::rowModifiers(KernelBuilder &kb, const KernelArgs &a,

@@ -4,10 +4,11 @@
 // (MHAOps.td): scale, softcap, ALiBi, then the masks (causal, window, the
 // mask operand), then the softmax with sinks and the lse result. The kernels
 // call small hooks:
-//  - keyRange: the keys a block of queries can see (causal and window trim
-//    the kv loop at both ends);
-//  - tileIsFull: whether a kv tile needs no per-element mask for a range of
-//    queries (only partial tiles select);
+//  - keyRange: the keys a block of queries can see (causal, window and an
+//    affine mask_mod trim the kv loop at both ends);
+//  - tileIsFull / tileIsEmpty: whether a kv tile needs no per-element mask
+//    for a range of queries (only partial tiles select), or hides every key
+//    from them under an affine mask_mod (the kernel skips it);
 //  - rowModifiers / modifyScore: per-row values (aligned query position,
 //    ALiBi slope, sink) and the transformed score of one element, in the
 //    kernels' log2 units (scale * log2(e) folded in);
@@ -23,6 +24,8 @@
 
 #include "KernelBuilder.h"
 
+#include "mha/Dialect/MHA/Utils/MaskModAnalysis.h"
+
 namespace mlir::mha::kernels {
 
 /// The right bound of the visible keys relative to the aligned query
@@ -30,16 +33,30 @@ namespace mlir::mha::kernels {
 /// right side may tighten it), or -1 when unbounded.
 int64_t effectiveRightBound(const AttentionKernelConfig &cfg);
 
+/// The op's mask_mod as an affine formula of (q_idx, kv_idx)
+/// (MaskModAnalysis.h); nullopt without one or when it is data dependent.
+std::optional<MaskFormula> affineMaskMod(const AttentionKernelConfig &cfg);
+
 /// The keys [begin, end) that queries [minQ, maxQ] can see (clamped to
-/// [0, Skv]; begin >= end when none).
+/// [0, Skv]; begin >= end when none): by causal, the window and an affine
+/// mask_mod's kvRangeOf.
 std::pair<Value, Value> keyRange(KernelBuilder &kb, Value minQ, Value maxQ,
                                  Value sq, Value skv);
 
 /// Whether every query of [minQ, maxQ] sees every key of [t0, t0 + n): the
-/// tile lies within Skv and the causal and window bounds, and there is no
-/// mask operand. Such a tile is computed without per-element selects.
+/// tile lies within Skv and the causal and window bounds, an affine mask_mod
+/// shows the whole rectangle (classifyTile) and there is no mask operand or
+/// data-dependent mask_mod. Such a tile is computed without per-element
+/// selects, and without evaluating mask_mod.
 Value tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ, Value maxQ,
                  Value sq, Value skv);
+
+/// Whether an affine mask_mod hides every key of [t0, t0 + n) from every
+/// query of [minQ, maxQ] (classifyTile); false without one or when it is
+/// data dependent. A kernel skips such a tile entirely (no QK^T, no exp),
+/// with a predicate that is uniform over the threads that share the tile.
+Value tileIsEmpty(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
+                  Value maxQ, Value sq, Value skv);
 
 /// Per-row values of the modifiers: the row's query (head, index q) for
 /// score_mod, the aligned query position i' (with ALiBi), the ALiBi slope and

@@ -246,22 +246,57 @@ SmallVector<Value> WgmmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   // K and V rows past Skv belong to the next head (or are zero-filled past
   // the tensor); their scores are masked, so their P is 0.
   Value kvRow = mb.add(kvRow0, t0);
-  nvgpu::MBarrierArriveExpectTxOp::create(ib, mbar, mb.c(BN * (D + Dv) * eb),
-                                          mb.c(0), thread0);
-  tmaLoad(mb, a.kTensorMap, BN, D, layout.k, kvRow);
-  tmaLoad(mb, a.vTensorMap, BN, Dv, layout.v, kvRow);
+  auto load = [&](KernelBuilder &lkb) {
+    tmaLoad(lkb, a.kTensorMap, BN, D, layout.k, kvRow);
+    tmaLoad(lkb, a.vTensorMap, BN, Dv, layout.v, kvRow);
+  };
+  auto compute = [&](ImplicitLocOpBuilder &cib) {
+    KernelBuilder cb(cib, cfg);
+    SmallVector<Value> x = scoreTile(cb);
+    SoftmaxStep step = softmaxTile(cb, a, plan, lanes, t0, x, state);
+    storeP(cb, x);
+    proxyFence(cib);
+    gpu::BarrierOp::create(cib);
+    SmallVector<Value> acc =
+        accumulatePV(cb, rescaleAccumulators(cb, state, step));
+    return MmaLoopState::next(step, acc);
+  };
   // Phase it + 1 of the mbarrier: this tile's K and V.
-  waitPhase(mb, mb.eq(mb.rem(it, 2), mb.c(0)));
-
-  SmallVector<Value> x = scoreTile(mb);
-  SoftmaxStep step = softmaxTile(mb, a, plan, lanes, t0, x, state);
-  storeP(mb, x);
-  proxyFence(ib);
-  gpu::BarrierOp::create(ib);
-
-  SmallVector<Value> acc =
-      accumulatePV(mb, rescaleAccumulators(mb, state, step));
-  return MmaLoopState::next(step, acc);
+  auto wait = [&] { waitPhase(mb, mb.eq(mb.rem(it, 2), mb.c(0))); };
+  if (!affineMaskMod(cfg)) {
+    nvgpu::MBarrierArriveExpectTxOp::create(ib, mbar, mb.c(BN * (D + Dv) * eb),
+                                            mb.c(0), thread0);
+    load(mb);
+    wait();
+    return compute(ib);
+  }
+  // A tile that an affine mask_mod hides from the whole block (tileIsEmpty,
+  // uniform over the block) is neither loaded nor computed; its phase of
+  // the mbarrier completes on the arrival alone, so the parities stay in
+  // step.
+  Value run = arith::XOrIOp::create(
+      ib, tileIsEmpty(mb, t0, BN, plan.minQ, plan.maxQ, a.sq, a.skv),
+      mb.boolean(true));
+  nvgpu::MBarrierArriveExpectTxOp::create(
+      ib, mbar, mb.select(run, mb.c(BN * (D + Dv) * eb), mb.c(0)), mb.c(0),
+      thread0);
+  scf::IfOp::create(ib, run, [&](OpBuilder &nb, Location loc) {
+    ImplicitLocOpBuilder lib(loc, nb);
+    KernelBuilder lkb(lib, cfg);
+    load(lkb);
+    scf::YieldOp::create(lib);
+  });
+  wait();
+  auto guarded = scf::IfOp::create(
+      ib, run,
+      [&](OpBuilder &nb, Location loc) {
+        ImplicitLocOpBuilder cib(loc, nb);
+        scf::YieldOp::create(cib, compute(cib));
+      },
+      [&](OpBuilder &nb, Location loc) {
+        scf::YieldOp::create(nb, loc, state);
+      });
+  return SmallVector<Value>(guarded.getResults());
 }
 
 /// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores.

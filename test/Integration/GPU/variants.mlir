@@ -18,6 +18,8 @@
 // RUN: mha-run %s --pipeline=gpu --entry=f16_decode_modifiers --seed=8 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --entry=f32_simt_modifiers --seed=9 --verify | FileCheck %s
 // RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=wgmma" --entry=bf16_document_causal_gqa --seed=6 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kv-splits=3" --entry=f16_decode_sink_recent_mask_mod --seed=10 --verify | FileCheck %s
+// RUN: mha-run %s --pipeline=gpu --pipeline-options="kernel=wgmma" --entry=f16_decode_sink_recent_mask_mod --seed=10 --verify | FileCheck %s
 
 // CHECK: verify result 0 vs reference: {{.*}} mismatches=0 PASS
 
@@ -168,4 +170,22 @@ func.func @f32_simt_modifiers(%q: tensor<2x4x6x8xf32>, %k: tensor<2x2x10x8xf32>,
       mha.yield %p : i1
     }
   return %o, %lse : tensor<2x4x6x8xf32>, tensor<2x4x6xf32>
+}
+
+// Flash-decoding with an affine mask_mod (MaskModAnalysis.h): 16 sink keys
+// and the keys from 180 + q_idx on. The kv tiles between them are empty and
+// skipped (tileIsEmpty), in the split kernels too.
+func.func @f16_decode_sink_recent_mask_mod(%q: tensor<1x4x2x64xf16>, %k: tensor<1x2x300x64xf16>, %v: tensor<1x2x300x64xf16>) -> (tensor<1x4x2x64xf16>, tensor<1x4x2xf32>) {
+  %o, %lse = mha.attention %q, %k, %v : tensor<1x4x2x64xf16>, tensor<1x2x300x64xf16>, tensor<1x2x300x64xf16> -> tensor<1x4x2x64xf16>, tensor<1x4x2xf32>
+    mask_mod {
+    ^bb0(%b: index, %h: index, %i: index, %j: index):
+      %c16 = arith.constant 16 : index
+      %c180 = arith.constant 180 : index
+      %sink = arith.cmpi ult, %j, %c16 : index
+      %i180 = arith.addi %i, %c180 : index
+      %recent = arith.cmpi uge, %j, %i180 : index
+      %p = arith.ori %sink, %recent : i1
+      mha.yield %p : i1
+    }
+  return %o, %lse : tensor<1x4x2x64xf16>, tensor<1x4x2xf32>
 }
