@@ -173,6 +173,7 @@ private:
   void loadQFragments();
   void prologue();
   void epilogue(ValueRange results);
+  Value tileSeenByBlock(MmaSyncBuilder &ib, Value tile);
   Value issueCopies(MmaSyncBuilder &ib, Value tile, Value buf, Value tileValid);
   void copyTile(MmaSyncBuilder &ib, Value src, Value dst, int64_t width,
                 Value t0, Value buf, Value tileValid,
@@ -284,8 +285,8 @@ void MmaKernel::prologue() {
       [&](OpBuilder &nb, Location loc) {
         ImplicitLocOpBuilder ib(loc, nb);
         MmaSyncBuilder mb(ib, cfg);
-        Value group =
-            issueCopies(mb, plan.tileBegin, mb.c(0), mb.boolean(true));
+        Value group = issueCopies(mb, plan.tileBegin, mb.c(0),
+                                  tileSeenByBlock(mb, plan.tileBegin));
         nvgpu::DeviceAsyncWaitOp::create(ib, group, ib.getI32IntegerAttr(1));
         scf::YieldOp::create(ib);
       },
@@ -384,6 +385,17 @@ void MmaKernel::epilogue(ValueRange results) {
   }
 }
 
+/// Whether some query of the block may see a key of tile `tile`: false for
+/// a tile that an affine mask_mod hides from the whole block, which is then
+/// not read (its copies zero-fill, so that the commit groups stay in step).
+Value MmaKernel::tileSeenByBlock(MmaSyncBuilder &ib, Value tile) {
+  if (!affineMaskMod(cfg))
+    return ib.boolean(true);
+  Value empty = tileIsEmpty(ib, ib.mul(tile, BN), BN, plan.minQ, plan.maxQ,
+                            a.sq, a.skv);
+  return arith::XOrIOp::create(ib.b, empty, ib.boolean(true));
+}
+
 /// Asynchronous 16-byte copies of tile `tile` of K and V into buffer `buf`,
 /// committed as one group (returned).
 Value MmaKernel::issueCopies(MmaSyncBuilder &ib, Value tile, Value buf,
@@ -427,18 +439,11 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   Value buf = mb.rem(it, 2);
   Value next = mb.add(it, 1);
   Value tile = mb.add(plan.tileBegin, it);
-  // A tile that an affine mask_mod hides from the whole block is not read
-  // (its copies zero-fill, so that the commit groups stay in step).
-  Value nextValid = mb.lt(next, plan.tileCount);
-  if (affineMaskMod(cfg))
-    nextValid = mb.andI(
-        nextValid, arith::XOrIOp::create(
-                       ib,
-                       tileIsEmpty(mb, mb.mul(mb.add(tile, 1), BN), BN,
-                                   plan.minQ, plan.maxQ, a.sq, a.skv),
-                       mb.boolean(true)));
+  Value nextTile = mb.add(tile, 1);
   Value group =
-      issueCopies(mb, mb.add(tile, 1), mb.rem(next, 2), nextValid);
+      issueCopies(mb, nextTile, mb.rem(next, 2),
+                  mb.andI(mb.lt(next, plan.tileCount),
+                          tileSeenByBlock(mb, nextTile)));
   // All but the group just issued are done: tile `it` has landed.
   nvgpu::DeviceAsyncWaitOp::create(ib, group, ib.getI32IntegerAttr(1));
   gpu::BarrierOp::create(ib);
