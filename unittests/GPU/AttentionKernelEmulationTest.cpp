@@ -139,8 +139,7 @@ TEST_P(KernelEmulation, MatchesOracle) {
            : "\n  mask_mod {\n  ^bb0(%b: index, %h: index, %i: index, %j: "
              "index):\n" +
                  c.maskMod + "\n    mha.yield %p : i1\n  }") +
-      "\n  return %o" + (c.lse ? ", %lse" : "") + " : " +
-      resultTypes + "\n}\n";
+      "\n  return %o" + (c.lse ? ", %lse" : "") + " : " + resultTypes + "\n}\n";
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(src, context.get());
   ASSERT_TRUE(module) << src;
@@ -645,17 +644,16 @@ std::vector<EmuCase> cases() {
             [](int64_t i, int64_t j) { return j <= i && j + 48 > i; }};
   // Sink tokens and a band (StreamingLLM): the tiles between them are
   // inside the kv range but empty.
-  Mask streaming{"    %c8 = arith.constant 8 : index\n"
-                 "    %c40 = arith.constant 40 : index\n"
-                 "    %sink = arith.cmpi ult, %j, %c8 : index\n"
-                 "    %cau = arith.cmpi ule, %j, %i : index\n"
-                 "    %jw = arith.addi %j, %c40 : index\n"
-                 "    %win = arith.cmpi ugt, %jw, %i : index\n"
-                 "    %band = arith.andi %cau, %win : i1\n"
-                 "    %p = arith.ori %sink, %band : i1",
-                 [](int64_t i, int64_t j) {
-                   return j < 8 || (j <= i && j + 40 > i);
-                 }};
+  Mask streaming{
+      "    %c8 = arith.constant 8 : index\n"
+      "    %c40 = arith.constant 40 : index\n"
+      "    %sink = arith.cmpi ult, %j, %c8 : index\n"
+      "    %cau = arith.cmpi ule, %j, %i : index\n"
+      "    %jw = arith.addi %j, %c40 : index\n"
+      "    %win = arith.cmpi ugt, %jw, %i : index\n"
+      "    %band = arith.andi %cau, %win : i1\n"
+      "    %p = arith.ori %sink, %band : i1",
+      [](int64_t i, int64_t j) { return j < 8 || (j <= i && j + 40 > i); }};
   // Documents of 48 tokens: data dependent (division).
   Mask documents{"    %c48 = arith.constant 48 : index\n"
                  "    %di = arith.divui %i, %c48 : index\n"
@@ -704,8 +702,8 @@ std::vector<EmuCase> cases() {
   // the sink + band mask has the same kv range but skips the empty tile
   // between sinks and band (108 < 120).
   EmuCase wg200 = wgmma("f16", 2, 1, 200, 200, 32, false);
-  v.push_back(masked(wg200, "wgmma_f16_mask_mod_causal", causalMod,
-                     {{"wgmma", 120}}));
+  v.push_back(
+      masked(wg200, "wgmma_f16_mask_mod_causal", causalMod, {{"wgmma", 120}}));
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_causal_opaque", causalOpaque,
                      {{"wgmma", 192}}));
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_streaming", streaming,

@@ -391,8 +391,8 @@ void MmaKernel::epilogue(ValueRange results) {
 Value MmaKernel::tileSeenByBlock(MmaSyncBuilder &ib, Value tile) {
   if (!affineMaskMod(cfg))
     return ib.boolean(true);
-  Value empty = tileIsEmpty(ib, ib.mul(tile, BN), BN, plan.minQ, plan.maxQ,
-                            a.sq, a.skv);
+  Value empty =
+      tileIsEmpty(ib, ib.mul(tile, BN), BN, plan.minQ, plan.maxQ, a.sq, a.skv);
   return arith::XOrIOp::create(ib.b, empty, ib.boolean(true));
 }
 
@@ -440,10 +440,9 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
   Value next = mb.add(it, 1);
   Value tile = mb.add(plan.tileBegin, it);
   Value nextTile = mb.add(tile, 1);
-  Value group =
-      issueCopies(mb, nextTile, mb.rem(next, 2),
-                  mb.andI(mb.lt(next, plan.tileCount),
-                          tileSeenByBlock(mb, nextTile)));
+  Value group = issueCopies(
+      mb, nextTile, mb.rem(next, 2),
+      mb.andI(mb.lt(next, plan.tileCount), tileSeenByBlock(mb, nextTile)));
   // All but the group just issued are done: tile `it` has landed.
   nvgpu::DeviceAsyncWaitOp::create(ib, group, ib.getI32IntegerAttr(1));
   gpu::BarrierOp::create(ib);

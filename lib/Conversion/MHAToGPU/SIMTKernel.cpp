@@ -69,8 +69,8 @@ private:
                               ValueRange state);
   void stageTile(KernelBuilder &ib, Value src, Value dst, int64_t width,
                  Value t0);
-  SmallVector<Value> keyStep(KernelBuilder &k2, Value t0, Value j,
-                             Value full, ValueRange state);
+  SmallVector<Value> keyStep(KernelBuilder &k2, Value t0, Value j, Value full,
+                             ValueRange state);
 
   ImplicitLocOpBuilder &b;
   const AttentionKernelConfig &cfg;
@@ -145,8 +145,8 @@ SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
   if (affine) {
     Value blockEmpty =
         tileIsEmpty(ikb, t0, BN, plan.minQ, plan.maxQ, a.sq, a.skv);
-    scf::IfOp::create(ib, arith::XOrIOp::create(ib, blockEmpty,
-                                                ikb.boolean(true)),
+    scf::IfOp::create(ib,
+                      arith::XOrIOp::create(ib, blockEmpty, ikb.boolean(true)),
                       [&](OpBuilder &nb, Location loc) {
                         ImplicitLocOpBuilder sib(loc, nb);
                         KernelBuilder skb(sib, cfg);
@@ -163,8 +163,8 @@ SmallVector<Value> SimtKernel::tileStep(ImplicitLocOpBuilder &ib, Value it,
   if (cfg.mask != MaskKind::None || cfg.maskMod)
     full = tileIsFull(ikb, t0, BN, row.q, row.q, a.sq, a.skv);
   if (affine)
-    end = ikb.select(tileIsEmpty(ikb, t0, BN, row.q, row.q, a.sq, a.skv),
-                     first, end);
+    end = ikb.select(tileIsEmpty(ikb, t0, BN, row.q, row.q, a.sq, a.skv), first,
+                     end);
   auto keys = scf::ForOp::create(
       ib, first, end, ikb.c(1), state,
       [&](OpBuilder &kbld, Location kloc, Value j, ValueRange st) {
