@@ -570,14 +570,17 @@ std::vector<EmuCase> cases() {
                    kvTile};
   };
   // Query tiles 0-127 and 128-199 visit kv tiles [0, 4) and [2, 7) of 32
-  // keys (causal alone: [0, 7)), 9 tiles of 8 warps x 32 mma.sync (QK^T:
-  // D / 16 x 32 / 8, PV: 32 / 16 x Dv / 8) per head: 4608 (causal: 5632).
+  // keys (causal alone: [0, 7)), and each warp computes only the tiles that
+  // hold a key its 16 rows see (tileIsEmpty; warps of rows past Sq repeat
+  // the last row): 38 (warp, tile) pairs per head (causal alone: 70; 72 and
+  // 88 without the per-warp skip) of 32 mma.sync (QK^T: D / 16 x 32 / 8,
+  // PV: 32 / 16 x Dv / 8).
   v.push_back(withVariants(mma("bf16", 2, 1, 200, 200, 64, true, 32),
                            "mma_bf16_window_causal_gqa", window));
-  v.back().mmaSync = 2 * 9 * 8 * 32;
+  v.back().mmaSync = 2 * 38 * 32;
   v.push_back(mma("bf16", 2, 1, 200, 200, 64, true, 32));
   v.back().name = "mma_bf16_causal_gqa_kv_tile_32";
-  v.back().mmaSync = 2 * 11 * 8 * 32;
+  v.back().mmaSync = 2 * 70 * 32;
   v.push_back(withVariants(mma("f16", 2, 2, 40, 130, 64, false, 32),
                            "mma_f16_window_both_sq_lt_skv", windowBoth));
   v.push_back(withVariants(mma("bf16", 2, 1, 70, 90, 64, false, 0, 1.0),
@@ -696,7 +699,7 @@ std::vector<EmuCase> cases() {
                      {{"mma.sync", 1792}, {"cp.async", 640}}));
   v.push_back(masked(withVariants(mma200, "", window),
                      "mma_bf16_mask_mod_prefix_lm_window", prefixLM,
-                     {{"mma.sync", 3584}, {"cp.async", 480}}));
+                     {{"mma.sync", 2560}, {"cp.async", 480}}));
   // wgmma (blocks of 64 rows, kv tiles of 64, 6 wgmma per tile): causal as
   // a mask_mod computes 10 (block, tile) pairs per head instead of all 16;
   // the sink + band mask has the same kv range but skips the empty tile

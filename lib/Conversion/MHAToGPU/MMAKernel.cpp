@@ -456,16 +456,17 @@ SmallVector<Value> MmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
     return MmaLoopState::next(step, acc);
   };
   SmallVector<Value> nextState;
-  if (!cfg.maskMod) {
+  bool dataDependent = cfg.maskMod && !affineMaskMod(cfg);
+  if (!dataDependent && !mayHaveEmptyTiles(cfg)) {
     nextState = compute(mb, {});
   } else {
-    // A warp whose rows see no key of the tile skips its MMAs and
-    // exponentials: by tileIsEmpty (uniform, no mask_mod evaluated) for an
-    // affine mask_mod, by a vote over the elements for a data-dependent one.
-    bool affine = affineMaskMod(cfg).has_value();
+    // A warp whose rows see no key of the tile (above the causal diagonal,
+    // left of the window, hidden by the mask_mod) skips its MMAs and
+    // exponentials: by tileIsEmpty (uniform, no mask_mod evaluated), or by
+    // a vote over the elements for a data-dependent mask_mod.
     SmallVector<Value> visible;
     Value run;
-    if (affine) {
+    if (!dataDependent) {
       run = arith::XOrIOp::create(
           ib, tileIsEmpty(mb, t0, BN, lanes.minQ, lanes.maxQ, a.sq, a.skv),
           mb.boolean(true));

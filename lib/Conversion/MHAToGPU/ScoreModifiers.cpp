@@ -81,14 +81,30 @@ Value kernels::tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
   return full;
 }
 
+bool kernels::mayHaveEmptyTiles(const AttentionKernelConfig &cfg) {
+  return effectiveRightBound(cfg) >= 0 || cfg.windowLeft >= 0 ||
+         affineMaskMod(cfg).has_value();
+}
+
 Value kernels::tileIsEmpty(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
                            Value maxQ, Value sq, Value skv) {
-  std::optional<MaskFormula> f = affineMaskMod(kb.cfg);
-  if (!f)
-    return kb.boolean(false);
-  return classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0,
-                      kb.add(t0, n - 1))
-      .second;
+  const AttentionKernelConfig &cfg = kb.cfg;
+  Value empty;
+  auto either = [&](Value e) {
+    empty = empty ? arith::OrIOp::create(kb.b, empty, e).getResult() : e;
+  };
+  // The first key is past the last query's right bound, or the last key
+  // before the first query's left one.
+  if (int64_t right = effectiveRightBound(cfg); right >= 0)
+    either(kb.lt(kb.add(kb.add(maxQ, kb.sub(skv, sq)), right), t0));
+  if (cfg.windowLeft >= 0)
+    either(kb.lt(kb.add(t0, n - 1),
+                 kb.sub(kb.add(minQ, kb.sub(skv, sq)), kb.c(cfg.windowLeft))));
+  if (std::optional<MaskFormula> f = affineMaskMod(cfg))
+    either(classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0,
+                        kb.add(t0, n - 1))
+               .second);
+  return empty ? empty : kb.boolean(false);
 }
 
 RowModifiers kernels::rowModifiers(KernelBuilder &kb, const KernelArgs &a,

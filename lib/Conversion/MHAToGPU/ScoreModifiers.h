@@ -51,12 +51,18 @@ std::pair<Value, Value> keyRange(KernelBuilder &kb, Value minQ, Value maxQ,
 Value tileIsFull(KernelBuilder &kb, Value t0, int64_t n, Value minQ, Value maxQ,
                  Value sq, Value skv);
 
-/// Whether an affine mask_mod hides every key of [t0, t0 + n) from every
-/// query of [minQ, maxQ] (classifyTile); false without one or when it is
-/// data dependent. A kernel skips such a tile entirely (no QK^T, no exp),
-/// with a predicate that is uniform over the threads that share the tile.
+/// Whether causal, the window or an affine mask_mod (classifyTile) hides
+/// every key of [t0, t0 + n) from every query of [minQ, maxQ]; a
+/// data-dependent mask_mod and the mask operand are not looked at. A kernel
+/// skips such a tile entirely (no QK^T, no exp), with a predicate that is
+/// uniform over the threads that share the tile. Within keyRange of the
+/// same queries, only an affine mask_mod can make a tile empty.
 Value tileIsEmpty(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
                   Value maxQ, Value sq, Value skv);
+
+/// Whether tileIsEmpty can be true for some tile: causal, a window or an
+/// affine mask_mod.
+bool mayHaveEmptyTiles(const AttentionKernelConfig &cfg);
 
 /// Per-row values of the modifiers: the row's query (head, index q) for
 /// score_mod, the aligned query position i' (with ALiBi), the ALiBi slope and
