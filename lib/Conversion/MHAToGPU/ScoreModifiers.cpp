@@ -101,9 +101,9 @@ Value kernels::tileIsEmpty(KernelBuilder &kb, Value t0, int64_t n, Value minQ,
     either(kb.lt(kb.add(t0, n - 1),
                  kb.sub(kb.add(minQ, kb.sub(skv, sq)), kb.c(cfg.windowLeft))));
   if (std::optional<MaskFormula> f = affineMaskMod(cfg))
-    either(classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0,
-                        kb.add(t0, n - 1))
-               .second);
+    either(
+        classifyTile(kb.b, kb.b.getLoc(), *f, minQ, maxQ, t0, kb.add(t0, n - 1))
+            .second);
   return empty ? empty : kb.boolean(false);
 }
 
