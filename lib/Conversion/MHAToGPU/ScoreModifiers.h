@@ -7,8 +7,9 @@
 //  - keyRange: the keys a block of queries can see (causal, window and an
 //    affine mask_mod trim the kv loop at both ends);
 //  - tileIsFull / tileIsEmpty: whether a kv tile needs no per-element mask
-//    for a range of queries (only partial tiles select), or hides every key
-//    from them under an affine mask_mod (the kernel skips it);
+//    for a range of queries (only partial tiles select), or causal, the
+//    window or an affine mask_mod hides all of it from them (the kernel
+//    skips it);
 //  - rowModifiers / modifyScore: per-row values (aligned query position,
 //    ALiBi slope, sink) and the transformed score of one element, in the
 //    kernels' log2 units (scale * log2(e) folded in);
