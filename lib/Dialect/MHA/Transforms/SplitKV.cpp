@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -230,7 +231,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       OpFoldResult h0 = firstHead(hIv);
       Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
-          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes);
+          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes,
+          options.prefetchTiles);
       Value zero = t.zero;
       AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
@@ -300,7 +302,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
           rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
           rewriter, loc, t, bIv, h0Val, zeroIdx, group == 1 ? sqSize : rows,
-          kvBegin, splitEnd, group, keyLanes);
+          kvBegin, splitEnd, group, keyLanes, options.prefetchTiles);
       Value m = unpackRows(st.m), l = unpackRows(st.l),
             acc = unpackRows(st.acc);
 
@@ -383,14 +385,15 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
   void runOnOperation() override {
     int64_t n = kvSplits, kv = kvTile;
     if (n < 0 || kv <= 0 || threads < 0 || minSplitBytes <= 0 ||
-        vectorWidth < 0) {
+        vectorWidth < 0 || prefetchTiles < 0) {
       getOperation()->emitError()
-          << "mha-split-kv: kv-splits, threads and vector-width must not be "
-             "negative, kv-tile and min-split-bytes must be positive, got "
-             "kv-splits="
+          << "mha-split-kv: kv-splits, threads, vector-width and "
+             "prefetch-tiles must not be negative, kv-tile and "
+             "min-split-bytes must be positive, got kv-splits="
           << n << " kv-tile=" << kv << " threads=" << int64_t(threads)
           << " min-split-bytes=" << int64_t(minSplitBytes)
-          << " vector-width=" << int64_t(vectorWidth);
+          << " vector-width=" << int64_t(vectorWidth)
+          << " prefetch-tiles=" << int64_t(prefetchTiles);
       return signalPassFailure();
     }
     MHASplitKVOptions options;
@@ -401,6 +404,7 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
     options.minSplitBytes = minSplitBytes;
     options.packHeads = packHeads;
     options.vectorWidth = vectorWidth;
+    options.prefetchTiles = prefetchTiles;
     RewritePatternSet patterns(&getContext());
     populateSplitKVPatterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
@@ -412,6 +416,7 @@ void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
                                         const MHASplitKVOptions &options) {
   assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
          options.minSplitBytes > 0 && options.vectorWidth >= 0 &&
+         options.prefetchTiles >= 0 &&
          "invalid mha-split-kv options");
   // 0 threads: every hardware thread of this machine, as OpenMP's default.
   int64_t threads = options.threads;

@@ -411,7 +411,11 @@ def MHASplitKV : Pass<"mha-split-kv"> {
            "so that each K/V tile is read once per group">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
            "f32 lanes of the target's vectors, for the choice of the score "
-           "layout (0: scores always [keys, rows]); must not be negative">
+           "layout (0: scores always [keys, rows]); must not be negative">,
+    Option<"prefetchTiles", "prefetch-tiles", "int64_t", /*default=*/"0",
+           "Decode tiles with keys in the lanes prefetch the K and V tile "
+           "this many kv tiles ahead (0: no software prefetch); must not be "
+           "negative">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -419,6 +423,7 @@ def MHASplitKV : Pass<"mha-split-kv"> {
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
