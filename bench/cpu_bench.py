@@ -253,7 +253,7 @@ def format_row(r, peak):
     if "kv_gbps" in r:
         s += (f"; K/V read {r['kv_gbps']:.1f} GB/s "
               f"({r['kv_pct_bandwidth']:.0f}% of read bandwidth; "
-              f"{r['flops_per_byte']:.0f} flop/B, roofline bound "
+              f"{r['flops_per_byte']:.1f} flop/B, roofline bound "
               f"{r['bound_pct_bandwidth']:.0f}% of bandwidth, {r['kv_pct_bound']:.0f}% "
               f"of it; rows in lanes (keys-in-lanes=0) {r['rows_kv_gbps']:.1f} GB/s; "
               f"prefetch-tiles=1 {r['prefetch_kv_gbps']:.1f} GB/s)")
@@ -284,7 +284,7 @@ def markdown(rows, peak, meta):
                          f"K/V read {r['kv_gbps']:.1f} GB/s, "
                          f"{r['kv_pct_bandwidth']:.0f}% of read bandwidth, "
                          f"{r['kv_pct_bound']:.0f}% of the roofline bound "
-                         f"({r['flops_per_byte']:.0f} flop/B: "
+                         f"({r['flops_per_byte']:.1f} flop/B: "
                          f"{r['bound_pct_bandwidth']:.0f}% of bandwidth) "
                          f"(rows in lanes, keys-in-lanes=0: {r['rows_kv_gbps']:.1f} GB/s; "
                          f"prefetch-tiles=1: {r['prefetch_kv_gbps']:.1f} GB/s)")
