@@ -429,8 +429,7 @@ void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
                                         const MHASplitKVOptions &options) {
   assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
          options.minSplitBytes > 0 && options.vectorWidth >= 0 &&
-         options.prefetchTiles >= 0 &&
-         "invalid mha-split-kv options");
+         options.prefetchTiles >= 0 && "invalid mha-split-kv options");
   // 0 threads: every hardware thread of this machine, as OpenMP's default.
   int64_t threads = options.threads;
   if (threads == 0)
