@@ -114,10 +114,13 @@ def main():
                 # The same kernel with the rows of the decode tile in the
                 # vector lanes: what keys in lanes gains, in this run.
                 pipelines.append("rows_in_lanes")
+                # Software prefetch of the next K/V tile (off by default).
+                pipelines.append("prefetch")
             if c["sq"] <= args.reference_max_s and dtype == "f32":
                 pipelines.append("reference")
             for pipeline in pipelines:
-                alt = {"unsplit": "kv-splits=1", "rows_in_lanes": "keys-in-lanes=0"}
+                alt = {"unsplit": "kv-splits=1", "rows_in_lanes": "keys-in-lanes=0",
+                       "prefetch": "prefetch-tiles=1"}
                 cmd = [mha_run, path, "--seed=1", f"--bench={runs}", "--json",
                        f"--pipeline={'cpu' if pipeline in alt else pipeline}"]
                 if pipeline in alt:
@@ -137,6 +140,10 @@ def main():
                 row["kv_pct_bandwidth"] = 100 * row["kv_gbps"] / bandwidth["gbps_median"]
                 row["rows_kv_gbps"] = (kv_bytes / (row["rows_in_lanes"]["median_ms"] * 1e-3)
                                        / 1e9)
+                row["prefetch_kv_gbps"] = (kv_bytes / (row["prefetch"]["median_ms"] * 1e-3)
+                                           / 1e9)
+                row.update(roofline(c, elt, peak["gflops_median"],
+                                    bandwidth["gbps_median"], row["kv_gbps"]))
             if c["kind"] == "long":
                 limit = 1.5 * row["qkvo_mib"] + 300
                 row["rss_limit_mib"] = limit
@@ -176,6 +183,23 @@ def read_bandwidth(tool, threads):
     """The machine's streaming read bandwidth (mha-read-bandwidth), in this
     run: the figure decode rows quote K/V GB/s against."""
     return json.loads(subprocess.check_output([tool, str(threads)]))
+
+
+def roofline(c, elt, peak_gflops, bandwidth_gbps, kv_gbps):
+    """The roofline bound of a decode row (docs/cpu-codegen.md, "Decode
+    roofline"): it does 4 * H * Sq * D flops (FlashAttention convention) per
+    key while reading 2 * Hkv * D * elt bytes of K/V, i.e. 2 * rows / elt
+    flops per K/V byte with rows = (H / Hkv) * Sq, the rows of a packed GQA
+    tile; widened bf16/f16 multiply in f32. So the K/V rate can reach at most
+    min(read bandwidth, FMA peak / intensity): past the ridge point (peak /
+    bandwidth flops per byte) the step is bound by the FMAs, not by memory."""
+    intensity = 2 * (c["h"] // c["hkv"]) * c["sq"] / elt
+    bound = min(bandwidth_gbps, peak_gflops / intensity)
+    return dict(flops_per_byte=intensity,
+                ridge_flops_per_byte=peak_gflops / bandwidth_gbps,
+                bound_kv_gbps=bound,
+                bound_pct_bandwidth=100 * bound / bandwidth_gbps,
+                kv_pct_bound=100 * kv_gbps / bound)
 
 
 def decode_configs(quick):
@@ -228,8 +252,11 @@ def format_row(r, peak):
               f"RSS {ref['peak_rss_mib']:.0f} MiB")
     if "kv_gbps" in r:
         s += (f"; K/V read {r['kv_gbps']:.1f} GB/s "
-              f"({r['kv_pct_bandwidth']:.0f}% of read bandwidth; rows in lanes "
-              f"(keys-in-lanes=0) {r['rows_kv_gbps']:.1f} GB/s)")
+              f"({r['kv_pct_bandwidth']:.0f}% of read bandwidth; "
+              f"{r['flops_per_byte']:.1f} flop/B, roofline bound "
+              f"{r['bound_pct_bandwidth']:.0f}% of bandwidth, {r['kv_pct_bound']:.0f}% "
+              f"of it; rows in lanes (keys-in-lanes=0) {r['rows_kv_gbps']:.1f} GB/s; "
+              f"prefetch-tiles=1 {r['prefetch_kv_gbps']:.1f} GB/s)")
     if "unsplit" in r:
         s += f"; unsplit (kv-splits=1) {r['unsplit']['median_ms']:.3f} ms"
     if "rss_ok" in r:
@@ -241,7 +268,8 @@ def markdown(rows, peak, meta):
     bw = meta.get("read_bandwidth")
     out = [f"CPU: {meta['cpu']}, {meta['threads']} threads, f32. FMA peak "
            f"(mha-fma-peak, {meta['peak']['isa']}): {peak:.0f} GFLOP/s. "
-           + (f"Read bandwidth (mha-read-bandwidth): {bw['gbps_median']:.1f} GB/s. "
+           + (f"Read bandwidth (mha-read-bandwidth): {bw['gbps_median']:.1f} GB/s; "
+              f"ridge point {peak / bw['gbps_median']:.1f} flop/B. "
               if bw else "") +
            f"Median of {meta['runs']} runs. `{meta['command']}`, {meta['date']}.", "",
            "| B | H/Hkv | Sq | Skv | D | causal | cpu GFLOP/s | % peak | cpu ms | cpu RSS MiB "
@@ -254,8 +282,12 @@ def markdown(rows, peak, meta):
         if "kv_gbps" in r:
             notes.append(f"{r.get('dtype', 'f32')}{', i1 mask' if r.get('mask') else ''}: "
                          f"K/V read {r['kv_gbps']:.1f} GB/s, "
-                         f"{r['kv_pct_bandwidth']:.0f}% of read bandwidth "
-                         f"(rows in lanes, keys-in-lanes=0: {r['rows_kv_gbps']:.1f} GB/s)")
+                         f"{r['kv_pct_bandwidth']:.0f}% of read bandwidth, "
+                         f"{r['kv_pct_bound']:.0f}% of the roofline bound "
+                         f"({r['flops_per_byte']:.1f} flop/B: "
+                         f"{r['bound_pct_bandwidth']:.0f}% of bandwidth) "
+                         f"(rows in lanes, keys-in-lanes=0: {r['rows_kv_gbps']:.1f} GB/s; "
+                         f"prefetch-tiles=1: {r['prefetch_kv_gbps']:.1f} GB/s)")
         if "unsplit" in r:
             notes.append(f"unsplit (kv-splits=1) {r['unsplit']['median_ms']:.3f} ms")
         if "rss_ok" in r:

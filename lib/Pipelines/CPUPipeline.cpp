@@ -72,6 +72,7 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
   split.threads = options.threads;
   split.minSplitBytes = options.minSplitBytes;
   split.packHeads = options.packHeads;
+  split.prefetchTiles = options.prefetchTiles;
   // The width of the vectorised code picks the decode tile's score layout
   // (keys or rows in the lanes); scalar code keeps rows.
   int64_t vectorWidth =

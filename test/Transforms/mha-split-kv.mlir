@@ -3,21 +3,26 @@
 // RUN: mha-opt %s -mha-split-kv="threads=2" -split-input-file | FileCheck %s --check-prefix=FEW
 // RUN: mha-opt %s -mha-split-kv="threads=64 min-split-bytes=131072" -split-input-file | FileCheck %s --check-prefix=MANY
 // RUN: mha-opt %s -mha-split-kv="kv-splits=1" -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: mha-opt %s -mha-split-kv="threads=6 min-split-bytes=131072" -split-input-file | FileCheck %s --check-prefix=BALANCE6
+// RUN: mha-opt %s -mha-split-kv="threads=4 min-split-bytes=131072" -split-input-file | FileCheck %s --check-prefix=BALANCE4
 // RUN: not mha-opt %s -mha-split-kv="kv-splits=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // RUN: not mha-opt %s -mha-split-kv="min-split-bytes=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-BYTES
 // RUN: not mha-opt %s -mha-split-kv="vector-width=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-WIDTH
 // RUN: mha-opt %s -mha-split-kv="threads=2 vector-width=16" -split-input-file | FileCheck %s --check-prefix=KEYS
+// RUN: mha-opt %s -mha-split-kv="threads=2 vector-width=16 prefetch-tiles=2" -split-input-file | FileCheck %s --check-prefix=PREFETCH
+// RUN: not mha-opt %s -mha-split-kv="prefetch-tiles=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE-PREFETCH
 
-// NEGATIVE: mha-split-kv: kv-splits, threads and vector-width must not be negative, kv-tile and min-split-bytes must be positive, got kv-splits=-1 kv-tile=64 threads=0 min-split-bytes=524288 vector-width=0
+// NEGATIVE: mha-split-kv: kv-splits, threads, vector-width and prefetch-tiles must not be negative, kv-tile and min-split-bytes must be positive, got kv-splits=-1 kv-tile=64 threads=0 min-split-bytes=524288 vector-width=0 prefetch-tiles=0
 // NEGATIVE-BYTES: got kv-splits=0 kv-tile=64 threads=0 min-split-bytes=0
+// NEGATIVE-PREFETCH: vector-width=0 prefetch-tiles=-1
 // NEGATIVE-WIDTH: got kv-splits=0 kv-tile=64 threads=0 min-split-bytes=524288 vector-width=-1
 
 // The cost model (kv-splits = 0): with 2 workers the 8 (batch, K/V head)
-// tasks already fill them, so there is no split: one packed task per K/V
-// head normalises its 4 rows into the result. With 64 workers it splits
-// into ceildiv(64, 8) = 8, bounded by the K/V bytes of a head over
-// min-split-bytes (1000 * 256 * 4 / 131072 = 7). kv-splits = 1 never splits
-// but still packs.
+// tasks fill them in whole rounds, so there is no split: one packed task per
+// K/V head normalises its 4 rows into the result. With 64 workers more
+// splits always help (8 * s pieces in one round), up to the bound of the
+// K/V bytes of a head over min-split-bytes (1000 * 256 * 4 / 131072 = 7).
+// kv-splits = 1 never splits but still packs.
 // FEW-LABEL: func.func @decode_gqa_mask
 // FEW: %[[R:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in (1, 8) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x32x1x128xf32>)
 // FEW: %[[H0:[0-9a-z_]+]] = affine.apply #{{.*}}(%[[H]])
@@ -99,7 +104,35 @@
 // place. The 15 whole kv tiles run in a loop without any select but the
 // mask's; the last 40 keys get a tail loop that zero-pads K^T and V and
 // hides the padded keys. The i1 mask tile [1, keys] is read per row.
+// With prefetch-tiles=2 each whole tile first prefetches the 64 K rows two
+// tiles (128 keys) ahead, one prefetch per 64-byte line (16 f32), the key
+// clamped to the last one (999), and the V rows before P . V; the tail
+// loop does not prefetch.
+// Balance of the last round: 8 tasks on 6 workers take 2 rounds of whole
+// heads unsplit, 24 pieces of 1/3 head in 4 rounds (4/3 heads) with 3
+// splits, the least of s = 1..6 (2, 3/2, 4/3, 3/2, 7/5, 4/3); on 4 workers
+// 8 tasks fill 2 rounds exactly: no split.
+// BALANCE6-LABEL: func.func @decode_gqa_mask
+// BALANCE6: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 8, 3)
+// BALANCE4-LABEL: func.func @decode_gqa_mask
+// BALANCE4: scf.forall (%{{.*}}, %{{.*}}) in (1, 8) shared_outs
+// PREFETCH-LABEL: func.func @decode_gqa_mask
+// PREFETCH: scf.for %{{.*}} = %c0 to %c960 step %c64
+// PREFETCH: %[[KB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<1x8x1000x128xf32> to memref<1x8x1000x128xf32, strided<[?, ?, ?, ?], offset: ?>>
+// PREFETCH: arith.addi %{{.*}}, %c128
+// PREFETCH: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// PREFETCH: %[[KEY:.*]] = arith.minsi
+// PREFETCH-COUNT-8: memref.prefetch %[[KB]][%{{.*}}, %{{.*}}, %[[KEY]], %{{.*}}], read, locality<3>, data
+// PREFETCH-NOT: memref.prefetch
+// PREFETCH: ins(%{{.*}}, %{{.*}} : tensor<4x128xf32>, tensor<128x64xf32>) outs(%{{.*}} : tensor<4x64xf32>)
+// PREFETCH: %[[VB:.*]] = bufferization.to_buffer %arg2 read_only
+// PREFETCH-COUNT-8: memref.prefetch %[[VB]]
+// PREFETCH: scf.yield
+// PREFETCH: scf.for %{{.*}} = %c960{{.*}} to %c1000 step %c64
+// PREFETCH-NOT: memref.prefetch
+// PREFETCH: tensor.parallel_insert_slice
 // KEYS-LABEL: func.func @decode_gqa_mask
+// KEYS-NOT: memref.prefetch
 // KEYS: scf.forall (%{{.*}}, %{{.*}}) in (1, 8)
 // KEYS: tensor.collapse_shape %{{.*}} : tensor<4x1x128xf32> into tensor<4x128xf32>
 // KEYS: scf.for %{{.*}} = %c0 to %c960 step %c64

@@ -70,6 +70,8 @@ struct DiffCase {
   bool packHeads = true;
   /// mha-vectorize-contractions pack-b: -1 (the L1 model), 0 or 1.
   int64_t packB = -1;
+  /// mha-split-kv prefetch-tiles (keys-in-lanes decode tiles).
+  int64_t prefetchTiles = 0;
 
   std::string options() const {
     return "q-tile=" + std::to_string(qTile) +
@@ -78,7 +80,8 @@ struct DiffCase {
            " threads=" + std::to_string(threads) +
            " min-split-bytes=" + std::to_string(minSplitBytes) +
            " pack-heads=" + (packHeads ? "true" : "false") +
-           " pack-b=" + std::to_string(packB);
+           " pack-b=" + std::to_string(packB) +
+           " prefetch-tiles=" + std::to_string(prefetchTiles);
   }
 };
 
@@ -90,6 +93,8 @@ void drawDecodeOptions(Rng &rng, DiffCase &dc) {
   dc.threads = rng.pick<int64_t>({0, 4});
   dc.minSplitBytes = rng.pick<int64_t>({524288, 256});
   dc.packHeads = rng.chance(80);
+  // From the seed, not the stream: the other draws stay as they were.
+  dc.prefetchTiles = int64_t(dc.seed % 3);
 }
 
 DiffCase makeCase(uint64_t seed) {
@@ -358,6 +363,7 @@ struct KeysInLanesCase {
   std::vector<int64_t> maskShape = {};
   bool causal = false, emptyRows = false, dynamic = false;
   int64_t kvSplits = 0, threads = 2;
+  int64_t prefetchTiles = 0;
 };
 
 const KeysInLanesCase kKeysInLanesCases[] = {
@@ -457,6 +463,46 @@ const KeysInLanesCase kKeysInLanesCases[] = {
      false,
      0,
      1},
+    // Both widths (16 lanes at D = 64); the next tile prefetched, keys clamped
+    // to the last of each of 3 splits of a dynamic Skv with a partial tail
+    // (f16, prefetch 2 tiles ahead), and to Skv - 1 on GQA with an i1 mask
+    // (prefetch 1).
+    {"prefetch_split_dynamic_f16",
+     DType::F16,
+     1,
+     2,
+     2,
+     1,
+     301,
+     64,
+     64,
+     32,
+     MaskKind::None,
+     {},
+     false,
+     false,
+     true,
+     3,
+     2,
+     2},
+    {"prefetch_gqa_i1_mask",
+     DType::F32,
+     2,
+     8,
+     2,
+     1,
+     200,
+     128,
+     128,
+     64,
+     MaskKind::I1,
+     {2, 1, 1, 200},
+     false,
+     false,
+     false,
+     0,
+     2,
+     1},
 };
 
 class KeysInLanesTest
@@ -481,6 +527,7 @@ TEST_P(KeysInLanesTest, MatchesReference) {
   DiffCase dc{c, /*qTile=*/64, kc.kvTile, uint64_t(kc.skv * 100 + kc.h)};
   dc.kvSplits = kc.kvSplits;
   dc.threads = kc.threads;
+  dc.prefetchTiles = kc.prefetchTiles;
   checkCase(dc, TargetFlags{}, "vector-width=" + std::to_string(width));
 }
 

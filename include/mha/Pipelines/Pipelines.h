@@ -111,6 +111,11 @@ struct CPUPipelineOptions
                      "its cost model says so; false keeps the rows in the "
                      "lanes"),
       llvm::cl::init(true)};
+  Option<int64_t> prefetchTiles{
+      *this, "prefetch-tiles",
+      llvm::cl::desc("Decode tiles with keys in the lanes prefetch the K and "
+                     "V tile this many kv tiles ahead (0: none)"),
+      llvm::cl::init(MHASplitKVOptions().prefetchTiles)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("OpenMP threads for the (batch, head, query tile) loop; "

@@ -11,6 +11,13 @@
 // RUN: mha-run %s --entry=sq16_full_mask --seed=7 --verify | FileCheck %s
 // RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=3 kv-tile=16" | FileCheck %s
 // RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="kv-splits=1" | FileCheck %s
+// 8 tasks on 6 workers: the cost model splits in 3 to even out the last round.
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="threads=6 min-split-bytes=1024" | FileCheck %s
+// Software prefetch of the K/V tiles ahead (keys in lanes at 16 lanes; keys
+// clamped at the end of each split and of Skv).
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="vector-width=16 prefetch-tiles=1" | FileCheck %s
+// RUN: mha-run %s --entry=decode_gqa --seed=1 --verify --pipeline-options="vector-width=16 prefetch-tiles=3 kv-splits=3 kv-tile=16" | FileCheck %s
+// RUN: mha-run %s --entry=bf16_float_mask --seed=3 --verify --pipeline-options="vector-width=16 prefetch-tiles=2" | FileCheck %s
 // RUN: mha-run %s --entry=masked_splits --seed=8 --verify | FileCheck %s --check-prefix=REF
 //
 // The decode kernel: GQA groups packed as tile rows, split by the cost model

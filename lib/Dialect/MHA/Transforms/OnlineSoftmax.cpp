@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -112,6 +113,55 @@ struct KvStep {
   /// Scores as [qt, kvt] (keys in the vector lanes; Q packed as [qt, D], K
   /// packed transposed as [D, kvt]) instead of [kvt, qt].
   bool keyMajor = false;
+  /// Software prefetch of the K and V tile this many kv tiles ahead (0:
+  /// none), see prefetchTile.
+  int64_t prefetchTiles = 0;
+
+  /// Prefetches (into every cache level) each cache line of the rows of
+  /// `t` ([B, Hkv, Skv, E]) for keys [k0 + prefetchTiles * kvt, + kvt) of
+  /// this task's K/V head, keys clamped to pos.kvEnd - 1. The hardware
+  /// prefetchers follow a plain stream, but the decode step reads K by
+  /// 16-row column blocks (the transpose) and V by column strips of the
+  /// micro-kernel: the first touch of each line then waits for memory while
+  /// the products are idle. Requested one tile ahead, the lines arrive
+  /// while the current tile computes. Prefetches never fault and change no
+  /// value.
+  void prefetchTile(OpBuilder &b, Location loc, Value t, Value k0) const {
+    auto type = cast<RankedTensorType>(t.getType());
+    int64_t e = type.getDimSize(3);
+    int64_t bytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    // Elements per 64-byte cache line.
+    int64_t line = std::max<int64_t>(1, 64 / bytes);
+    auto memrefType = MemRefType::get(
+        type.getShape(), type.getElementType(),
+        StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                               SmallVector<int64_t>(4, ShapedType::kDynamic)));
+    Value buf = bufferization::ToBufferOp::create(b, loc, memrefType, t,
+                                                  /*read_only=*/true);
+    Value first = arith::AddIOp::create(
+        b, loc, k0,
+        arith::ConstantIndexOp::create(b, loc, prefetchTiles * kvt));
+    Value last = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, pos.kvEnd),
+        arith::ConstantIndexOp::create(b, loc, 1));
+    Value batch = getValueOrCreateConstantIndexOp(b, loc, pos.batch);
+    Value head = getValueOrCreateConstantIndexOp(b, loc, pos.kvHead);
+    scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+        arith::ConstantIndexOp::create(b, loc, kvt),
+        arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
+        [&](OpBuilder &nb, Location l, Value j, ValueRange) {
+          Value key = arith::MinSIOp::create(
+              nb, l, arith::AddIOp::create(nb, l, first, j), last);
+          for (int64_t c = 0; c < e; c += line)
+            memref::PrefetchOp::create(
+                nb, l, buf,
+                ValueRange{batch, head, key,
+                           arith::ConstantIndexOp::create(nb, l, c)},
+                /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+          scf::YieldOp::create(nb, l);
+        });
+  }
 
   /// The scores of the packed K tile `kp` into `s`: S^T = K . Q^T, or with
   /// keys in lanes S = Q . K^T (s[i, j] += qp[i, d] * kp[d, j], the
@@ -559,6 +609,8 @@ struct KvStep {
     AffineExpr d0, d1, s0;
     bindDims(ctx, d0, d1);
     bindSymbols(ctx, s0);
+    if (prefetchTiles > 0)
+      prefetchTile(b, loc, k, k0);
     auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
     Value s = scoreProduct(b, loc, kPacked, fill(b, loc, zero, scratch.scores));
@@ -641,6 +693,8 @@ struct KvStep {
     }
 
     SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+    if (prefetchTiles > 0)
+      prefetchTile(b, loc, v, k0);
     acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc, keyMajor);
     return {sm[1], sm[2], acc};
   }
@@ -777,7 +831,8 @@ flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,
 flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     OpBuilder &rewriter, Location loc, const AttentionTiling &t, Value bIv,
     Value hIv, OpFoldResult q0, OpFoldResult qT, OpFoldResult kvBegin,
-    OpFoldResult splitEnd, int64_t headGroup, bool keysInLanes) {
+    OpFoldResult splitEnd, int64_t headGroup, bool keysInLanes,
+    int64_t prefetchTiles) {
   MLIRContext *ctx = rewriter.getContext();
   AttentionOp op = t.op;
   const AttentionShape &shape = t.shape;
@@ -1078,6 +1133,8 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // start is a multiple of kvt, so fullEnd is too.
   OpFoldResult loopEnd = kvEnd;
   KvStep mainStep = step;
+  // Only the loop over whole tiles prefetches: the tail is at most one tile.
+  mainStep.prefetchTiles = keysInLanes ? prefetchTiles : 0;
   bool partialTail = keysInLanes && !stepFullKvTiles;
   if (partialTail) {
     loopEnd = affine::makeComposedFoldedAffineMax(

@@ -95,12 +95,14 @@ struct OnlineSoftmaxState {
 /// the scores are kept as [rows, kv-tile] instead of [kv-tile, rows]: the
 /// K tile is packed transposed ([D, kv-tile], keys contiguous) for S = Q . K^T,
 /// the row max / exp / sum run across keys, and V of full kv tiles is read
-/// in place.
+/// in place, and with `prefetchTiles` > 0 the loop over whole kv tiles
+/// prefetches the K and V tile that many tiles ahead.
 OnlineSoftmaxState
 buildOnlineSoftmax(OpBuilder &b, Location loc, const AttentionTiling &t,
                    Value batch, Value head, OpFoldResult q0, OpFoldResult qT,
                    OpFoldResult kvBegin = {}, OpFoldResult kvEnd = {},
-                   int64_t headGroup = 1, bool keysInLanes = false);
+                   int64_t headGroup = 1, bool keysInLanes = false,
+                   int64_t prefetchTiles = 0);
 
 } // namespace mlir::mha::flash
 

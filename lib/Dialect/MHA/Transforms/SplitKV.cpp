@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -79,31 +80,44 @@ std::optional<int64_t> kvBytesPerHead(const AttentionShape &s) {
 
 /// The split count of `kv-splits = 0`, from a cost model of a memory-bound
 /// decode step on `threads` workers (see docs/cpu-codegen.md):
-///  - the tasks of the unsplit kernel are B * (heads per task); once there
-///    are as many as workers, every worker streams its own K/V heads at full
-///    bandwidth and a split only adds tasks and the combine: 1 split;
-///  - otherwise enough splits to give every worker a task, but each split
-///    must stream at least `minSplitBytes` of K/V, so that its fixed cost
-///    (a task of the parallel loop, its scratch tiles, its share of the
-///    combine: a few microseconds) stays small next to its streaming time.
-///    Short caches get fewer splits, down to 1: small shapes never pay for
-///    a split that cannot pay off.
+///  - the unsplit kernel has tasks = B * (heads per task) equal tasks; with
+///    `s` splits each of the tasks * s pieces streams 1/s of a head, and the
+///    workers finish after ceildiv(tasks * s, threads) rounds of pieces:
+///    time(s) ~ ceildiv(tasks * s, threads) / s heads. The count taken is
+///    the smallest s of least time, so splits are added only while they
+///    fill idle workers: none once tasks is a multiple of threads, enough to
+///    give every worker a task when there are fewer tasks than workers, and
+///    a few to even out the last round otherwise (8 tasks on 6 workers take
+///    2 rounds unsplit, 4/3 with 3 splits);
+///  - each split must stream at least `minSplitBytes` of K/V, so that its
+///    fixed cost (a task of the parallel loop, its scratch tiles, its share
+///    of the combine: a few microseconds) stays small next to its streaming
+///    time. Short caches get fewer splits, down to 1: small shapes never pay
+///    for a split that cannot pay off.
 /// A dynamic B counts as 1 (the decode case); a dynamic Skv is assumed long.
 int64_t automaticSplits(const AttentionShape &s, int64_t headsPerBatch,
                         int64_t threads, int64_t minSplitBytes,
                         int64_t kvTile) {
   int64_t batch = ShapedType::isDynamic(s.batch) ? 1 : s.batch;
   int64_t tasks = batch * headsPerBatch;
-  if (tasks >= threads)
+  if (tasks % threads == 0)
     return 1;
-  // At most kMaxAutomaticSplits: the partial tensors grow with the count.
-  int64_t splits =
-      std::min(llvm::divideCeilSigned(threads, tasks), kMaxAutomaticSplits);
+  // At most `threads` splits (they balance any task count) and
+  // kMaxAutomaticSplits (the partial tensors grow with the count).
+  int64_t most = std::min(threads, kMaxAutomaticSplits);
   if (std::optional<int64_t> bytes = kvBytesPerHead(s)) {
-    splits = std::min(splits, *bytes / minSplitBytes);
-    splits = std::min(splits, llvm::divideCeilSigned(s.skv, kvTile));
+    most = std::min(most, *bytes / minSplitBytes);
+    most = std::min(most, llvm::divideCeilSigned(s.skv, kvTile));
   }
-  return std::max<int64_t>(splits, 1);
+  // time(s) = rounds(s) / s, compared as rounds(s) * best < rounds(best) * s.
+  int64_t best = 1;
+  auto rounds = [&](int64_t n) {
+    return llvm::divideCeilSigned(tasks * n, threads);
+  };
+  for (int64_t n = 2; n <= most; ++n)
+    if (rounds(n) * best < rounds(best) * n)
+      best = n;
+  return best;
 }
 
 /// Vector ops of one polynomial exp (its temporaries and steps).
@@ -230,7 +244,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       OpFoldResult h0 = firstHead(hIv);
       Value h0Val = getValueOrCreateConstantIndexOp(rewriter, loc, h0);
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
-          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes);
+          rewriter, loc, t, bIv, h0Val, zeroIdx, rows, {}, {}, group, keyLanes,
+          options.prefetchTiles);
       Value zero = t.zero;
       AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
@@ -300,7 +315,7 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
           rewriter, loc, (d0 + 1) * s0, {OpFoldResult(sIv), chunk});
       flash::OnlineSoftmaxState st = flash::buildOnlineSoftmax(
           rewriter, loc, t, bIv, h0Val, zeroIdx, group == 1 ? sqSize : rows,
-          kvBegin, splitEnd, group, keyLanes);
+          kvBegin, splitEnd, group, keyLanes, options.prefetchTiles);
       Value m = unpackRows(st.m), l = unpackRows(st.l),
             acc = unpackRows(st.acc);
 
@@ -383,14 +398,15 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
   void runOnOperation() override {
     int64_t n = kvSplits, kv = kvTile;
     if (n < 0 || kv <= 0 || threads < 0 || minSplitBytes <= 0 ||
-        vectorWidth < 0) {
+        vectorWidth < 0 || prefetchTiles < 0) {
       getOperation()->emitError()
-          << "mha-split-kv: kv-splits, threads and vector-width must not be "
-             "negative, kv-tile and min-split-bytes must be positive, got "
-             "kv-splits="
+          << "mha-split-kv: kv-splits, threads, vector-width and "
+             "prefetch-tiles must not be negative, kv-tile and "
+             "min-split-bytes must be positive, got kv-splits="
           << n << " kv-tile=" << kv << " threads=" << int64_t(threads)
           << " min-split-bytes=" << int64_t(minSplitBytes)
-          << " vector-width=" << int64_t(vectorWidth);
+          << " vector-width=" << int64_t(vectorWidth)
+          << " prefetch-tiles=" << int64_t(prefetchTiles);
       return signalPassFailure();
     }
     MHASplitKVOptions options;
@@ -401,6 +417,7 @@ struct MHASplitKVPass : mha::impl::MHASplitKVBase<MHASplitKVPass> {
     options.minSplitBytes = minSplitBytes;
     options.packHeads = packHeads;
     options.vectorWidth = vectorWidth;
+    options.prefetchTiles = prefetchTiles;
     RewritePatternSet patterns(&getContext());
     populateSplitKVPatterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
@@ -412,7 +429,7 @@ void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
                                         const MHASplitKVOptions &options) {
   assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
          options.minSplitBytes > 0 && options.vectorWidth >= 0 &&
-         "invalid mha-split-kv options");
+         options.prefetchTiles >= 0 && "invalid mha-split-kv options");
   // 0 threads: every hardware thread of this machine, as OpenMP's default.
   int64_t threads = options.threads;
   if (threads == 0)

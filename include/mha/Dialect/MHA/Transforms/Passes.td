@@ -311,11 +311,18 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       broadcast over heads but not over queries or the reverse (with
       `Sq > 1`).
     - Flash-decoding: `splits` partial attentions over the kv range, where
-      `splits` is `kv-splits`, or, when it is 0, the cost model: 1 when the
-      unsplit tasks (`B * H / group`) already fill the `threads` workers,
-      else `ceildiv(threads, tasks)` bounded so that every split streams at
-      least `min-split-bytes` of K and V (a dynamic `Skv` is assumed long, a
-      dynamic `B` counts as 1). `kv-splits = 1` never splits.
+      `splits` is `kv-splits`, or, when it is 0, the cost model: the
+      smallest `s` that minimises `ceildiv(tasks * s, threads) / s` (the
+      rounds of pieces the workers run, each 1/s of a head) over the unsplit
+      tasks `tasks = B * H / group`, for `s` up to `threads` and bounded so
+      that every split streams at least `min-split-bytes` of K and V (a
+      dynamic `Skv` is assumed long, a dynamic `B` counts as 1): no split
+      when `tasks` is a multiple of `threads`, one task per worker when
+      there are fewer tasks, and a balanced last round otherwise (8 tasks on
+      6 workers: 3 splits). `kv-splits = 1` never splits.
+    - Prefetch (`prefetch-tiles`, default 0): tiles with keys in the lanes
+      prefetch every cache line of the K and V tile that many kv tiles
+      ahead (keys clamped to the split's last).
     - Keys in the vector lanes (`vector-width`): a tile of `rows = group *
       Sq` queries fills only `rows / vector-width` lanes of the scores kept
       as `[keys, rows]`. Where the cost model (below) says so, the tile keeps
@@ -411,7 +418,11 @@ def MHASplitKV : Pass<"mha-split-kv"> {
            "so that each K/V tile is read once per group">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
            "f32 lanes of the target's vectors, for the choice of the score "
-           "layout (0: scores always [keys, rows]); must not be negative">
+           "layout (0: scores always [keys, rows]); must not be negative">,
+    Option<"prefetchTiles", "prefetch-tiles", "int64_t", /*default=*/"0",
+           "Decode tiles with keys in the lanes prefetch the K and V tile "
+           "this many kv tiles ahead (0: no software prefetch); must not be "
+           "negative">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -419,6 +430,7 @@ def MHASplitKV : Pass<"mha-split-kv"> {
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
