@@ -109,7 +109,8 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
     auto resultType = op.getResult().getType();
     int64_t q =
         qTile > 0 ? qTile : chooseQueryTile(op, kvTile, l2Bytes, threads);
-    flash::AttentionTiling t = flash::getAttentionTiling(rewriter, op, q, kvTile);
+    flash::AttentionTiling t =
+        flash::getAttentionTiling(rewriter, op, q, kvTile);
     int64_t qt = t.qt;
     Type f32 = rewriter.getF32Type();
     Type elemType = resultType.getElementType();
