@@ -7,7 +7,8 @@
 // q-tile=0: the tile model of mha-tile-attention (docs/cpu-codegen.md,
 // "Tiles") picks 128 query rows where one kv step's working set fits half
 // of L2, 128 and the kv tile are multiples of one another, Sq > 64 and
-// B * H * ceil(Sq / 128) leaves at least 4 tasks per thread; else 64.
+// B * H * ceil(Sq / 128) leaves at least 4 tasks per thread and there is
+// no causal mask or window; else 64.
 
 // BADL2: error: mha-tile-attention: q-tile and threads must not be negative, kv-tile and l2-bytes must be positive, got q-tile=0 kv-tile=64 l2-bytes=0 threads=0
 
@@ -25,7 +26,7 @@
 // KV48-LABEL: func.func @prefill_d128
 // KV48: scf.forall ({{.*}}) in (1, 16, 32)
 func.func @prefill_d128(%q: tensor<1x16x2048x128xf32>) -> tensor<1x16x2048x128xf32> {
-  %o = mha.attention %q, %q, %q {causal} : tensor<1x16x2048x128xf32>, tensor<1x16x2048x128xf32>, tensor<1x16x2048x128xf32> -> tensor<1x16x2048x128xf32>
+  %o = mha.attention %q, %q, %q : tensor<1x16x2048x128xf32>, tensor<1x16x2048x128xf32>, tensor<1x16x2048x128xf32> -> tensor<1x16x2048x128xf32>
   return %o : tensor<1x16x2048x128xf32>
 }
 
@@ -41,6 +42,16 @@ func.func @prefill_d128(%q: tensor<1x16x2048x128xf32>) -> tensor<1x16x2048x128xf
 func.func @prefill_d64(%q: tensor<2x8x300x64xf32>) -> tensor<2x8x300x64xf32> {
   %o = mha.attention %q, %q, %q : tensor<2x8x300x64xf32>, tensor<2x8x300x64xf32>, tensor<2x8x300x64xf32> -> tensor<2x8x300x64xf32>
   return %o : tensor<2x8x300x64xf32>
+}
+
+// -----
+
+// Causal (and windows) keep 64: the peeled diagonal.
+// L2M-LABEL: func.func @causal
+// L2M: scf.forall ({{.*}}) in (1, 16, 32)
+func.func @causal(%q: tensor<1x16x2048x64xf32>) -> tensor<1x16x2048x64xf32> {
+  %o = mha.attention %q, %q, %q {causal} : tensor<1x16x2048x64xf32>, tensor<1x16x2048x64xf32>, tensor<1x16x2048x64xf32> -> tensor<1x16x2048x64xf32>
+  return %o : tensor<1x16x2048x64xf32>
 }
 
 // -----

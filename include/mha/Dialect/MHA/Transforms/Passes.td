@@ -277,8 +277,9 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     tile per op (docs/cpu-codegen.md, "Tiles"): 128 where the working set of
     one kv step (`4 * (qt * (D + Dv + kv-tile) + kv-tile * (D + Dv))`
     bytes) fits half of `l2-bytes`, 128 and `kv-tile` are multiples of one
-    another (the causal peel), `Sq > 64`, and `B * H * ceil(Sq / 128)` keeps
-    at least 4 tasks per thread; 64 otherwise. K and V of a head are read
+    another, `Sq > 64`, `B * H * ceil(Sq / 128)` keeps at least 4 tasks per
+    thread, and there is no causal mask or window (a peeled 128-row diagonal
+    doubles the compile time); 64 otherwise. K and V of a head are read
     (and V's micro-kernel panels packed) once per query tile, so 128 halves
     that traffic per flop.
 
