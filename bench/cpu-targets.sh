@@ -2,7 +2,8 @@
 # One-run figures for the CPU targets of docs/cpu-codegen.md ("Targets on one
 # machine"): FMA peak, read bandwidth, prefill f32/bf16 on 1 and 2 threads,
 # causal, decode (default and unsplit), the layer example, the E = 4096 layer,
-# and ring attention on 1 and 2 MPI ranks. Run from the repository root after a build:
+# and ring attention on 1 and 2 MPI ranks. Run from the repository root
+# after a build:
 #   bash bench/cpu-targets.sh
 set -u
 cd "$(dirname "$0")/.."
