@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-run figures for the CPU targets of docs/cpu-codegen.md ("Targets on one
 # machine"): FMA peak, read bandwidth, prefill f32/bf16 on 1 and 2 threads,
-# causal, decode (default and unsplit), the layer example, and ring attention
-# on 1 and 2 MPI ranks. Run from the repository root after a build:
+# causal, decode (default and unsplit), the layer example, the E = 4096 layer,
+# and ring attention on 1 and 2 MPI ranks. Run from the repository root
+# after a build:
 #   bash bench/cpu-targets.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -31,6 +32,11 @@ for f in dec decbf small; do
   echo "$f kv-splits=1: $($B/mha-run $M/$f.mlir --seed=1 --bench=20 --json --pipeline-options=kv-splits=1)"
 done
 echo "layer: $($B/mha-run examples/mha_layer.mlir --seed=1 --bench=10 --json)"
+# The large layer of issue 13: E = 4096, 32 heads of 64, S = 2048 (344 GFLOP
+# per call; about 600 MiB of inputs and intermediates).
+sed -e 's/1x128x512/1x2048x4096/g; s/512x512/4096x4096/g; s/tensor<512xf32>/tensor<4096xf32>/g; s/num_heads = 8/num_heads = 32/' \
+  examples/mha_layer.mlir > $M/layer4096.mlir
+echo "layer E=4096: $($B/mha-run $M/layer4096.mlir --seed=1 --bench=3 --json)"
 uptime
 cat > $M/prefill8k.mlir <<'MLIR'
 func.func @prefill(%q: tensor<1x2x8192x64xf32>, %k: tensor<1x2x8192x64xf32>, %v: tensor<1x2x8192x64xf32>) -> tensor<1x2x8192x64xf32> {

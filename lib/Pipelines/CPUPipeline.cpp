@@ -81,9 +81,12 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
       options.keysInLanes ? std::max<int64_t>(vectorWidth, 0) : 0;
   pm.addPass(createMHASplitKV(split));
   pm.addPass(createMHATileProjections(projections));
+  // q-tile 0: the tile model picks 128 or 64 per op from L2 and threads.
   MHATileAttentionOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;
+  tile.l2Bytes = target.getCaches().l2Bytes;
+  tile.threads = options.threads;
   pm.addPass(createMHATileAttention(tile));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -105,8 +108,10 @@ void mlir::mha::buildCPUPipeline(OpPassManager &pm,
     int64_t vectors = options.microKernelVectors;
     contractions.microKernelRows =
         rows ? rows
-             : target.getMicroKernelRows(std::gcd(options.qTile.getValue(),
-                                                  options.kvTile.getValue()));
+             : target.getMicroKernelRows(std::gcd(
+                   // The model's q tiles (128, 64) are multiples of 64.
+                   options.qTile > 0 ? options.qTile.getValue() : 64,
+                   options.kvTile.getValue()));
     contractions.microKernelVectors =
         vectors ? vectors : target.getMicroKernelVectors();
     contractions.packB = options.packB;

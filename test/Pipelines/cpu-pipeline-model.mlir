@@ -21,6 +21,13 @@
 // SSE2: mha-split-kv{{{.*}} vector-width=4}
 // ROWS: mha-split-kv{{{.*}} vector-width=0}
 
+// The query tile is picked per op (q-tile=0) from the target's L2 size
+// and the threads; an explicit q-tile is kept.
+// HSW: mha-tile-attention{kv-tile=64 l2-bytes=262144 q-tile=0 threads=0}
+// SPR: mha-tile-attention{kv-tile=64 l2-bytes=2097152 q-tile=0 threads=0}
+// ZEN4: mha-tile-attention{kv-tile=64 l2-bytes=1048576 q-tile=0 threads=0}
+// SKX48: mha-tile-attention{kv-tile=96 l2-bytes={{[0-9]+}} q-tile=48 threads=0}
+
 // 16 registers of 8 lanes: (16 - 3) / 2 = 6 rows fit, 4 divide 64.
 // HSW: mha-vectorize-contractions{l1-bytes=32768 l1-ways=8 micro-kernel-rows=4 micro-kernel-vectors=2 pack-b=-1 vector-width=8}
 // 32 registers of 16 lanes: 14 fit, 8 divide 64.

@@ -2,7 +2,7 @@
 // RUN: mha-opt %s -mha-tile-attention="q-tile=16 kv-tile=8" -split-input-file | FileCheck %s --check-prefix=NOSCORES
 // RUN: mha-opt %s -mha-tile-attention="q-tile=16 kv-tile=16" -split-input-file | FileCheck %s --check-prefix=DIAG
 // RUN: mha-opt %s -mha-tile-attention="q-tile=8 kv-tile=16" -split-input-file | FileCheck %s --check-prefix=TAIL
-// RUN: not mha-opt %s -mha-tile-attention="q-tile=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=QZERO
+// RUN: not mha-opt %s -mha-tile-attention="q-tile=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=QNEG
 // RUN: not mha-opt %s -mha-tile-attention="kv-tile=-8" -split-input-file 2>&1 | FileCheck %s --check-prefix=KVNEG
 
 // The full score matrix ([Sq, Skv] or [B, H, Sq, Skv]) never appears: the
@@ -22,8 +22,8 @@
 // NOSCORES-NOT: tensor<48x32x
 // NOSCORES-NOT: tensor<64x48x
 
-// QZERO: error: mha-tile-attention: q-tile and kv-tile must be positive, got q-tile=0 kv-tile=64
-// KVNEG: error: mha-tile-attention: q-tile and kv-tile must be positive, got q-tile=64 kv-tile=-8
+// QNEG: error: mha-tile-attention: q-tile and threads must not be negative, kv-tile and l2-bytes must be positive, got q-tile=-1 kv-tile=64 l2-bytes=1048576 threads=0
+// KVNEG: error: mha-tile-attention: q-tile and threads must not be negative, kv-tile and l2-bytes must be positive, got q-tile=64 kv-tile=-8 l2-bytes=1048576 threads=0
 
 // GQA (H = 4, Hkv = 2), causal with Sq = 40 > Skv = 24, f16, Dv != D. The
 // query tiles are partial (40 = 16 + 16 + 8) and the kv loop bound is trimmed

@@ -7,7 +7,9 @@
 // (one head of 16 columns each), written in place into [B, H, S, D] with
 // the bias as the accumulators' initial value; the reduction over E = 32 in
 // chunks of 16. The output projection reads [rows, 16] slices of one head
-// of the attention result per reduction chunk.
+// of the attention result per reduction chunk, accumulates in a contiguous
+// f32 tile (several chunks: the rows of y are E floats apart) and adds the
+// bias in one epilogue pass into y.
 // CHECK-LABEL: func.func @self
 // CHECK-NOT: linalg.transpose
 // CHECK: %[[Q0:.*]] = bufferization.alloc_tensor() : tensor<1x2x16x16xf32>
@@ -21,11 +23,16 @@
 // CHECK:   scf.forall.in_parallel
 // CHECK-COUNT-3: tensor.parallel_insert_slice {{.*}} : tensor<8x16xf32> into tensor<1x2x16x16xf32>
 // CHECK: %[[O:.*]] = mha.attention %[[QKV]]#0, %[[QKV]]#1, %[[QKV]]#2
-// CHECK: scf.forall (%[[OB:.*]], %[[OS:.*]], %[[ON:.*]]) = (0, 0, 0) to (1, 16, 32) step (1, 8, 16)
-// CHECK:   scf.for %[[K:.*]] = %c0 to %c32 step %c16
+// CHECK: scf.forall (%[[OB:.*]], %[[OS:.*]], %[[ON:.*]]) = (0, 0, 0) to (1, 16, 32) step (1, 8, 16) shared_outs(%[[Y:.*]] = %{{.*}})
+// CHECK:   %[[BO:.*]] = tensor.extract_slice %{{.*}}[%[[ON]]] [16] [1] : tensor<32xf32> to tensor<16xf32>
+// CHECK:   %[[ACC0:.*]] = tensor.empty() : tensor<8x16xf32>
+// CHECK:   %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[ACC0]] : tensor<8x16xf32>)
+// CHECK:   %[[ACC:.*]] = scf.for %[[K:.*]] = %c0 to %c32 step %c16 iter_args(%{{.*}} = %[[ZERO]])
 // CHECK:     %[[OH:.*]] = arith.divui %[[K]], %c16
 // CHECK:     tensor.extract_slice %[[O]][%[[OB]], %[[OH]], %[[OS]], %{{.*}}] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<1x2x16x16xf32> to tensor<8x16xf32>
-// CHECK:   tensor.parallel_insert_slice {{.*}} : tensor<8x16xf32> into tensor<1x16x32xf32>
+// CHECK:   %[[YT:.*]] = tensor.extract_slice %[[Y]][%[[OB]], %[[OS]], %[[ON]]] [1, 8, 16] [1, 1, 1] : tensor<1x16x32xf32> to tensor<8x16xf32>
+// CHECK:   %[[YB:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[BO]] : tensor<8x16xf32>, tensor<16xf32>) outs(%[[YT]] : tensor<8x16xf32>)
+// CHECK:   tensor.parallel_insert_slice %[[YB]] into %[[Y]]{{.*}} : tensor<8x16xf32> into tensor<1x16x32xf32>
 func.func @self(%x: tensor<1x16x32xf32>, %wq: tensor<32x32xf32>, %wk: tensor<32x32xf32>, %wv: tensor<32x32xf32>, %wo: tensor<32x32xf32>, %bq: tensor<32xf32>, %bk: tensor<32xf32>, %bv: tensor<32xf32>, %bo: tensor<32xf32>) -> tensor<1x16x32xf32> {
   %y = mha.multi_head_attention %x, %x, %wq, %wk, %wv, %wo bias(%bq, %bk, %bv, %bo) {num_heads = 2 : i64} : tensor<1x16x32xf32>, tensor<1x16x32xf32>, tensor<32x32xf32>, tensor<32x32xf32>, tensor<32x32xf32>, tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32> -> tensor<1x16x32xf32>
   return %y : tensor<1x16x32xf32>

@@ -574,6 +574,12 @@ const CausalCase kCausalCases[] = {
     {"window_q_lt_kv_tile_sq_lt_skv", 3, 1, 2, 1, 40, 104, 16, 8, 16, 9},
     {"dynamic", 2, 2, 2, 1, 50, 70, 8, 16, 16, -1, true},
     {"dynamic_sq_gt_skv", 3, 1, 3, 1, 45, 20, 8, 8, 16, -1, true},
+    // q-tile 0: the tile model of mha-tile-attention (64 rows for causal),
+    // and 128 rows by hand (the model's choice without a causal mask).
+    {"model_tile", 1, 1, 8, 2, 300, 300, 16, 0, 64},
+    {"model_tile_sq_lt_skv", 2, 1, 8, 8, 256, 320, 16, 0, 64},
+    {"q128_kv64_odd", 3, 1, 4, 2, 200, 200, 8, 128, 64},
+    {"q128_kv32_window", 2, 1, 4, 4, 256, 256, 8, 128, 32, 70},
 };
 
 class CausalScheduleTest : public ::testing::TestWithParam<CausalCase> {};

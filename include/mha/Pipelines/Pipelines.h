@@ -77,9 +77,11 @@ enum class BF16Dot {
 /// Options of `mha-cpu-pipeline`.
 struct CPUPipelineOptions
     : public CPUTargetPipelineOptions<CPUPipelineOptions> {
-  Option<int64_t> qTile{*this, "q-tile",
-                        llvm::cl::desc("Query rows per tile (per thread task)"),
-                        llvm::cl::init(64)};
+  Option<int64_t> qTile{
+      *this, "q-tile",
+      llvm::cl::desc("Query rows per tile (per thread task); 0 picks 128 or "
+                     "64 per op from the target's L2 and the threads"),
+      llvm::cl::init(0)};
   Option<int64_t> kvTile{*this, "kv-tile",
                          llvm::cl::desc("Keys per step of the online softmax"),
                          llvm::cl::init(64)};

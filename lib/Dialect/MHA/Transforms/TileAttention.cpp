@@ -12,6 +12,7 @@
 
 #include "mha/Dialect/MHA/IR/MHAOps.h"
 #include "mha/Dialect/MHA/Transforms/Passes.h"
+#include "mha/Dialect/MHA/Utils/AttentionShape.h"
 #include "mha/Dialect/MHA/Utils/BuilderUtils.h"
 
 #include "OnlineSoftmax.h"
@@ -26,6 +27,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/Support/Threading.h"
 
 #define DEBUG_TYPE "mha-tile-attention"
 
@@ -64,17 +66,58 @@ Value balancedQueryTile(OpBuilder &b, Location loc, Value j, OpFoldResult n) {
   return arith::SelectOp::create(b, loc, odd, high, low);
 }
 
+/// The query tile of `op` for q-tile = 0 (docs/cpu-codegen.md, "Tiles").
+/// Every query tile reads all K and V of its head and packs V's micro-kernel
+/// panels once, so those bytes per flop fall as 1 / q-tile: take 128 rather
+/// than 64 where (1) one kv step's working set (Q^T, the accumulator, S^T,
+/// the K and V tiles, all f32) fits half of L2, (2) 128 and the kv tile are
+/// multiples of one another (the causal diagonal stays peeled), (3) Sq is
+/// longer than 64 (dynamic: assumed long) and (4) B * H * ceil(Sq / 128)
+/// keeps at least kTasksPerThread tasks per thread, so that the static
+/// schedule stays balanced (dynamic sizes: assumed large), and (5) there is
+/// no causal mask or window: the peeled diagonal of a 128-row tile is four
+/// triangular blocks, which doubled the compile time of a causal op for a
+/// gain within the noise.
+int64_t chooseQueryTile(AttentionOp op, int64_t kvTile, int64_t l2Bytes,
+                        int64_t threads) {
+  constexpr int64_t kSmall = 64, kLarge = 128, kTasksPerThread = 4;
+  AttentionShape shape = AttentionShape::get(op);
+  if (shape.causal || shape.hasWindow())
+    return kSmall;
+  auto q = cast<RankedTensorType>(op.getQuery().getType());
+  auto v = cast<RankedTensorType>(op.getValue().getType());
+  int64_t b = q.getDimSize(0), h = q.getDimSize(1), sq = q.getDimSize(2),
+          d = q.getDimSize(3), dv = v.getDimSize(3);
+  if (ShapedType::isDynamic(d) || ShapedType::isDynamic(dv))
+    return kSmall;
+  if (kLarge % kvTile != 0 && kvTile % kLarge != 0)
+    return kSmall;
+  int64_t workingSet = 4 * (kLarge * (d + dv + kvTile) + kvTile * (d + dv));
+  if (workingSet > l2Bytes / 2)
+    return kSmall;
+  if (!ShapedType::isDynamic(sq) && sq <= kSmall)
+    return kSmall;
+  if (!ShapedType::isDynamic(b) && !ShapedType::isDynamic(sq) &&
+      b * h * llvm::divideCeil(sq, kLarge) < kTasksPerThread * threads)
+    return kSmall;
+  return kLarge;
+}
+
 struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
-  TileAttentionPattern(MLIRContext *ctx, int64_t qTile, int64_t kvTile)
-      : OpRewritePattern(ctx), qTile(qTile), kvTile(kvTile) {}
+  TileAttentionPattern(MLIRContext *ctx, int64_t qTile, int64_t kvTile,
+                       int64_t l2Bytes, int64_t threads)
+      : OpRewritePattern(ctx), qTile(qTile), kvTile(kvTile), l2Bytes(l2Bytes),
+        threads(threads) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     auto resultType = op.getResult().getType();
+    int64_t q =
+        qTile > 0 ? qTile : chooseQueryTile(op, kvTile, l2Bytes, threads);
     flash::AttentionTiling t =
-        flash::getAttentionTiling(rewriter, op, qTile, kvTile);
+        flash::getAttentionTiling(rewriter, op, q, kvTile);
     int64_t qt = t.qt;
     Type f32 = rewriter.getF32Type();
     Type elemType = resultType.getElementType();
@@ -212,6 +255,9 @@ struct TileAttentionPattern : OpRewritePattern<AttentionOp> {
 
   int64_t qTile;
   int64_t kvTile;
+  int64_t l2Bytes;
+  /// Resolved: at least 1.
+  int64_t threads;
 };
 
 struct MHATileAttentionPass
@@ -220,22 +266,30 @@ struct MHATileAttentionPass
 
   void runOnOperation() override {
     int64_t q = qTile, kv = kvTile;
-    if (q <= 0 || kv <= 0) {
+    if (q < 0 || kv <= 0 || l2Bytes <= 0 || threads < 0) {
       getOperation()->emitError()
-          << "mha-tile-attention: q-tile and kv-tile must be positive, got "
-             "q-tile="
-          << q << " kv-tile=" << kv;
+          << "mha-tile-attention: q-tile and threads must not be negative, "
+             "kv-tile and l2-bytes must be positive, got q-tile="
+          << q << " kv-tile=" << kv << " l2-bytes=" << int64_t(l2Bytes)
+          << " threads=" << int64_t(threads);
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateTileAttentionPatterns(patterns, q, kv);
+    populateTileAttentionPatterns(patterns, q, kv, l2Bytes, threads);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
 
 void mlir::mha::populateTileAttentionPatterns(RewritePatternSet &patterns,
-                                              int64_t qTile, int64_t kvTile) {
-  assert(qTile > 0 && kvTile > 0 && "tile sizes must be positive");
-  patterns.add<TileAttentionPattern>(patterns.getContext(), qTile, kvTile);
+                                              int64_t qTile, int64_t kvTile,
+                                              int64_t l2Bytes,
+                                              int64_t threads) {
+  assert(qTile >= 0 && kvTile > 0 && l2Bytes > 0 && threads >= 0 &&
+         "invalid mha-tile-attention options");
+  // 0 threads: every hardware thread of this machine, as OpenMP's default.
+  if (threads == 0)
+    threads = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
+  patterns.add<TileAttentionPattern>(patterns.getContext(), qTile, kvTile,
+                                     l2Bytes, threads);
 }

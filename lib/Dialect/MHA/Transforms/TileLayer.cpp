@@ -190,7 +190,13 @@ public:
           bias, ArrayRef<OpFoldResult>{nj},
           ArrayRef<OpFoldResult>{b.getIndexAttr(cols)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    bool inPlace = elt == f32;
+    // f32 blocks reduced in one chunk accumulate in the result itself.
+    // With several chunks the micro-kernels reload and store the
+    // accumulators once per chunk; rows of y are E floats apart (16 KiB at
+    // E = 4096: every row of a micro-kernel block on one L1 and a few L2
+    // sets, so each reload missed), so they accumulate in a contiguous
+    // [rows, cols] tile and one epilogue pass adds the bias and writes y.
+    bool inPlace = elt == f32 && depth >= heads * dv;
     Value dest;
     if (inPlace)
       dest = tensor::ExtractSliceOp::create(

@@ -16,9 +16,12 @@ namespace mha {
 void populateDecomposeMultiHeadAttentionPatterns(RewritePatternSet &patterns);
 
 /// Rewrites mha.attention into the FlashAttention-2 loop nest of
-/// mha-tile-attention with the given (positive) tile sizes.
+/// mha-tile-attention with the given tile sizes (kvTile positive; qTile 0
+/// picks it per op from `l2Bytes` and `threads`, 0 threads meaning this
+/// machine's hardware threads).
 void populateTileAttentionPatterns(RewritePatternSet &patterns, int64_t qTile,
-                                   int64_t kvTile);
+                                   int64_t kvTile, int64_t l2Bytes = 1 << 20,
+                                   int64_t threads = 0);
 
 /// Rewrites mha.attention with a static Sq <= split-max-sq into the decode
 /// kernel of mha-split-kv: one task per K/V head with its GQA group's queries

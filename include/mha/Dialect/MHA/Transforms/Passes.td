@@ -273,15 +273,32 @@ def MHATileAttention : Pass<"mha-tile-attention"> {
     }
     ```
 
+    `q-tile=0` (what `mha-cpu-pipeline` passes by default) picks the query
+    tile per op (docs/cpu-codegen.md, "Tiles"): 128 where the working set of
+    one kv step (`4 * (qt * (D + Dv + kv-tile) + kv-tile * (D + Dv))`
+    bytes) fits half of `l2-bytes`, 128 and `kv-tile` are multiples of one
+    another, `Sq > 64`, `B * H * ceil(Sq / 128)` keeps at least 4 tasks per
+    thread, and there is no causal mask or window (a peeled 128-row diagonal
+    doubles the compile time); 64 otherwise. K and V of a head are read
+    (and V's micro-kernel panels packed) once per query tile, so 128 halves
+    that traffic per flop.
+
     Run it on tensors, before bufferization. Avoid loop-invariant code motion
     on tensors between this pass and bufferization: it hoists the per-step
     scratch fills out of the kv loop, which then costs a copy per step.
   }];
   let options = [
     Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
-           "Query rows per tile (parallel); must be positive">,
+           "Query rows per tile (parallel); 0 picks 128 or 64 per op with "
+           "the tile model (l2-bytes, threads)">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
-           "Keys per step of the sequential kv loop; must be positive">
+           "Keys per step of the sequential kv loop; must be positive">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"1048576",
+           "L2 bytes per core that the tile model (q-tile=0) fits a kv "
+           "step's working set into">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Workers the tile model (q-tile=0) keeps busy; 0 means this "
+           "machine's hardware threads">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
