@@ -1157,7 +1157,9 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
                              shape.windowRight >= 0 ||
                              (t.maskMod && t.maskMod->formula);
   bool multipleKvTiles = !shape.hasStaticSkv() || shape.skv > kvt;
-  step.skipEmpty = !singleQTile && (boundsDependOnQuery || multipleKvTiles);
+  // A split's kv loop has bounds that depend on the split (not constant).
+  step.skipEmpty =
+      split || (!singleQTile && (boundsDependOnQuery || multipleKvTiles));
   step.tableKvt = t.kvt;
   step.qLast = qLast;
   if (op.hasScoreMod() || op.hasMaskMod()) {
@@ -1183,9 +1185,11 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   diagStep.scratch = diagScratch;
   diagStep.kvt = qt;
   diagStep.pos.keyPos = diagKeyPos;
+  // A split starts at its own first key or at the range's, whichever is
+  // later (both are multiples of kvt).
   OpFoldResult loopStart =
       !split ? kvStart
-      : shape.windowLeft < 0
+      : isConstantIntValue(kvStart, 0)
           ? kvBegin
           : affine::makeComposedFoldedAffineMax(
                 rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
