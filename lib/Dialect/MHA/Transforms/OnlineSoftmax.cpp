@@ -94,15 +94,17 @@ Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
 /// so the backend may use a reciprocal estimate and a Newton step. The
 /// clamps are compare-and-selects, which keep a NaN score NaN.
 Value fastSoftcap(OpBuilder &b, Location loc, Value s, double cap) {
-  auto cst = [&](double v) { return f32Constant(b, loc, static_cast<float>(v)); };
+  auto cst = [&](double v) {
+    return f32Constant(b, loc, static_cast<float>(v));
+  };
   Value x = arith::MulFOp::create(b, loc, s, cst(1.0 / cap));
   Value hi = cst(7.90531110763549805), lo = cst(-7.90531110763549805);
   x = arith::SelectOp::create(
-      b, loc,
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, hi), hi, x);
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, hi),
+      hi, x);
   x = arith::SelectOp::create(
-      b, loc,
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, lo), lo, x);
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, lo),
+      lo, x);
   Value x2 = arith::MulFOp::create(b, loc, x, x);
   auto horner = [&](ArrayRef<double> coeffs) {
     Value r = cst(coeffs.back());
@@ -112,16 +114,15 @@ Value fastSoftcap(OpBuilder &b, Location loc, Value s, double cap) {
   };
   Value p = arith::MulFOp::create(
       b, loc, x,
-      horner({4.89352455891786e-03, 6.37261928875436e-04,
-              1.48572235717979e-05, 5.12229709037114e-08,
-              -8.60467152213735e-11, 2.00018790482477e-13,
+      horner({4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
+              5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
               -2.76076847742355e-16}));
   Value q = horner({4.89352518554385e-03, 2.26843463243900e-03,
                     1.18534705686654e-04, 1.19825839466702e-06});
-  Value t = arith::DivFOp::create(
-      b, loc, p, q,
-      arith::FastMathFlags::arcp | arith::FastMathFlags::ninf |
-          arith::FastMathFlags::contract);
+  Value t = arith::DivFOp::create(b, loc, p, q,
+                                  arith::FastMathFlags::arcp |
+                                      arith::FastMathFlags::ninf |
+                                      arith::FastMathFlags::contract);
   return arith::MulFOp::create(b, loc, t, cst(cap));
 }
 
@@ -527,8 +528,8 @@ struct KvStep {
     maxMaps.push_back(col2);
     tileMax = generic(b, loc, scores, tileMax, maxMaps, overKeys,
                       [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                        return arith::MaxNumFOp::create(nb, l, biased(nb, l, args),
-                                                        args.back());
+                        return arith::MaxNumFOp::create(
+                            nb, l, biased(nb, l, args), args.back());
                       });
 
     // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
@@ -556,15 +557,15 @@ struct KvStep {
       expMaps.push_back(keyDimMap(ctx));
     }
     expMaps.push_back(id2);
-    Value p = generic(
-        b, loc, expInputs, s, expMaps, {kPar, kPar},
-        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-          Value score = args.back();
-          if (keyBias)
-            score = arith::AddFOp::create(nb, l, score, args[1]);
-          return math::ExpOp::create(
-              nb, l, arith::SubFOp::create(nb, l, score, args[0]));
-        });
+    Value p =
+        generic(b, loc, expInputs, s, expMaps, {kPar, kPar},
+                [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  Value score = args.back();
+                  if (keyBias)
+                    score = arith::AddFOp::create(nb, l, score, args[1]);
+                  return math::ExpOp::create(
+                      nb, l, arith::SubFOp::create(nb, l, score, args[0]));
+                });
 
     // l += rowsum(P).
     rowSum = generic(b, loc, p, rowSum, {id2, col2}, overKeys,
@@ -1280,12 +1281,12 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   // keeps the lowest float (|slope * i| is far below its ulp).
   if (step.pos.alibiPerKey) {
     AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
-    state[0] = generic(
-        rewriter, loc, queryPos, state[0], {id1, id1}, {kPar},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::SubFOp::create(
-              b, l, args[1], arith::MulFOp::create(b, l, alibiSlope, args[0]));
-        });
+    state[0] = generic(rewriter, loc, queryPos, state[0], {id1, id1}, {kPar},
+                       [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                         return arith::SubFOp::create(
+                             b, l, args[1],
+                             arith::MulFOp::create(b, l, alibiSlope, args[0]));
+                       });
   }
   return {state[0], state[1], state[2], scratch.row};
 }

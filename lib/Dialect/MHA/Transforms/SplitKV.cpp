@@ -54,8 +54,7 @@ Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
 /// with the (query, head) of the row: window, ALiBi, score_mod, mask_mod.
 /// Packed rows (several heads) and keys in lanes do not support those.
 bool hasRowVariants(AttentionOp op, const AttentionShape &s) {
-  return s.hasWindow() || op.getAlibi() || op.hasScoreMod() ||
-         op.hasMaskMod();
+  return s.hasWindow() || op.getAlibi() || op.hasScoreMod() || op.hasMaskMod();
 }
 
 /// Whether the queries of one GQA group can be the rows of one tile (see
@@ -231,8 +230,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     auto perRow = [&](Value perHead, OpFoldResult h0) -> Value {
       Value heads = tensor::ExtractSliceOp::create(
           rewriter, loc, RankedTensorType::get({group}, rewriter.getF32Type()),
-          perHead, ArrayRef<OpFoldResult>{h0}, ArrayRef<OpFoldResult>{groupSize},
-          ArrayRef<OpFoldResult>{oneIdx});
+          perHead, ArrayRef<OpFoldResult>{h0},
+          ArrayRef<OpFoldResult>{groupSize}, ArrayRef<OpFoldResult>{oneIdx});
       Value rows2 = generic(
           rewriter, loc, heads, emptyF32(rewriter, loc, {groupSize, sqSize}),
           {dimsMap(ctx, 2, {0}), rewriter.getMultiDimIdentityMap(2)},
@@ -244,8 +243,8 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     Value negInf = t.negInf;
     // lse = m + log(l), -inf where no key was visible (l = 0).
     auto logSumExp = [&](OpBuilder &b, Location l, Value m, Value sum) {
-      Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, sum,
-                                          t.zero);
+      Value empty =
+          arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, sum, t.zero);
       Value v = arith::AddFOp::create(b, l, m, math::LogOp::create(b, l, sum));
       return arith::SelectOp::create(b, l, empty, negInf, v).getResult();
     };
@@ -257,9 +256,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       SmallVector<Value> inits = {
           emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())};
       if (Value lse = op.getLse())
-        inits.push_back(
-            emptyTensor(rewriter, loc, cast<RankedTensorType>(lse.getType()),
-                        {batchSize, headsSize, sqSize}));
+        inits.push_back(emptyTensor(rewriter, loc,
+                                    cast<RankedTensorType>(lse.getType()),
+                                    {batchSize, headsSize, sqSize}));
       auto forall = scf::ForallOp::create(
           rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads}, inits,
           /*mapping=*/std::nullopt);
@@ -309,12 +308,12 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       o = unpackRows(o);
       Value lse;
       if (op.getLse())
-        lse = unpackRows(generic(
-            rewriter, loc, ValueRange{st.m, st.l},
-            emptyF32(rewriter, loc, {rows}), {id1, id1, id1}, {kPar},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              return logSumExp(b, l, args[0], args[1]);
-            }));
+        lse = unpackRows(
+            generic(rewriter, loc, ValueRange{st.m, st.l},
+                    emptyF32(rewriter, loc, {rows}), {id1, id1, id1}, {kPar},
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      return logSumExp(b, l, args[0], args[1]);
+                    }));
       rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(
           rewriter, loc, o, forall.getRegionIterArgs()[0],
@@ -418,18 +417,18 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     Value den = rowSum;
     AffineMap id3 = rewriter.getMultiDimIdentityMap(3);
     if (Value sinks = op.getSinks()) {
-      den = generic(
-          rewriter, loc, ValueRange{rowSum, mMax, sinks},
-          emptyF32(rewriter, loc, rowSizes),
-          {id3, id3, dimsMap(ctx, 3, {1}), id3}, {kPar, kPar, kPar},
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            Value empty = arith::CmpFOp::create(
-                b, l, arith::CmpFPredicate::OEQ, args[0], zero);
-            Value sink = math::ExpOp::create(
-                b, l, arith::SubFOp::create(b, l, args[2], args[1]));
-            return arith::SelectOp::create(
-                b, l, empty, zero, arith::AddFOp::create(b, l, args[0], sink));
-          });
+      den = generic(rewriter, loc, ValueRange{rowSum, mMax, sinks},
+                    emptyF32(rewriter, loc, rowSizes),
+                    {id3, id3, dimsMap(ctx, 3, {1}), id3}, {kPar, kPar, kPar},
+                    [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      Value empty = arith::CmpFOp::create(
+                          b, l, arith::CmpFPredicate::OEQ, args[0], zero);
+                      Value sink = math::ExpOp::create(
+                          b, l, arith::SubFOp::create(b, l, args[2], args[1]));
+                      return arith::SelectOp::create(
+                          b, l, empty, zero,
+                          arith::AddFOp::create(b, l, args[0], sink));
+                    });
     }
     // O = sum_s acc_s * w_s, dims (b, h, i, e, s).
     SmallVector<OpFoldResult> outSizes = t.sizes.getResultSizes();
@@ -452,14 +451,14 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
         });
     SmallVector<Value> results = {o};
     if (Value lse = op.getLse())
-      results.push_back(generic(
-          rewriter, loc, ValueRange{mMax, rowSum},
-          emptyTensor(rewriter, loc, cast<RankedTensorType>(lse.getType()),
-                      rowSizes),
-          {id3, id3, id3}, {kPar, kPar, kPar},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            return logSumExp(b, l, args[0], args[1]);
-          }));
+      results.push_back(
+          generic(rewriter, loc, ValueRange{mMax, rowSum},
+                  emptyTensor(rewriter, loc,
+                              cast<RankedTensorType>(lse.getType()), rowSizes),
+                  {id3, id3, id3}, {kPar, kPar, kPar},
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    return logSumExp(b, l, args[0], args[1]);
+                  }));
     rewriter.replaceOp(op, results);
     return success();
   }
