@@ -2,6 +2,8 @@
 # Softcap and ALiBi vs plain causal attention on the CPU pipeline (issue 14's
 # target: each costs <= 15% over plain). The three entries run in turn,
 # ROUNDS times, each round with --bench=RUNS; the ratio is of the medians.
+# Each round starts with the next entry (plain, softcap, alibi; softcap,
+# alibi, plain; ...), so that no entry always runs first or last.
 # Usage: bench/variants/softcap-alibi.sh [BUILD_DIR] [RUNS] [ROUNDS]
 #
 # With CPU_TIME=1 (needs `perf`; cpu-clock works without hardware counters)
@@ -16,6 +18,13 @@ build="${1:-$here/../../build}"
 runs="${2:-3}"
 rounds="${3:-2}"
 results=()
+entries=(plain softcap alibi)
+# The entries of round R, starting with entry R mod 3.
+order() {
+  for ((i = 0; i < 3; ++i)); do
+    echo "${entries[$((($1 + i) % 3))]}"
+  done
+}
 if [[ "${CPU_TIME:-0}" == 1 ]]; then
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
@@ -24,7 +33,7 @@ if [[ "${CPU_TIME:-0}" == 1 ]]; then
       --entry="$entry" -o "$tmp/$entry.so"
   done
   for ((r = 0; r < rounds; ++r)); do
-    for entry in plain softcap alibi; do
+    for entry in $(order "$r"); do
       perf record -q -e cpu-clock -F 2000 -o "$tmp/perf.data" \
         "$build/bin/mha-aot-check" "$tmp/$entry.so" --entry="$entry" \
         --bench="$runs" > /dev/null
@@ -39,7 +48,7 @@ if [[ "${CPU_TIME:-0}" == 1 ]]; then
   what="CPU time in the compiled code per call, min"
 else
   for ((r = 0; r < rounds; ++r)); do
-    for entry in plain softcap alibi; do
+    for entry in $(order "$r"); do
       results+=("$entry" "$("$build/bin/mha-run" "$here/softcap_alibi.mlir" \
         --entry="$entry" --seed=1 --bench="$runs" --json)")
     done
