@@ -189,19 +189,6 @@ func.func @long_query(%q: tensor<1x2x17x32xf32>, %k: tensor<1x2x100x32xf32>, %v:
 
 // -----
 
-// The variants are left whole to mha-tile-attention: the combine knows
-// neither sinks nor lse. They keep every attribute and operand.
-// CHECK-LABEL: func.func @decode_variants
-// CHECK-NOT: scf.forall
-// CHECK: mha.attention %{{.+}}, %{{.+}}, %{{.+}} sinks(%{{.+}} : tensor<2xf32>) {softcap = 3.000000e+01 : f32, window = [64, 0]}
-// CHECK-NOT: scf.forall
-func.func @decode_variants(%q: tensor<1x2x1x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>, %s: tensor<2xf32>) -> tensor<1x2x1x32xf32> {
-  %o = mha.attention %q, %k, %v sinks(%s : tensor<2xf32>) {window = [64, 0], softcap = 30.0 : f32} : tensor<1x2x1x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32> -> tensor<1x2x1x32xf32>
-  return %o : tensor<1x2x1x32xf32>
-}
-
-// -----
-
 // A small decode step (MHA, 128 keys, 64 KiB of K/V per head): no split can
 // pay for itself (the cost model gives 1 even for 64 workers), and with one
 // head per group there is nothing to pack: left for mha-tile-attention.

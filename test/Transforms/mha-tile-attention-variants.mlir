@@ -44,22 +44,32 @@ func.func @right_window(%q: tensor<1x4x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v
 // -----
 
 // softcap and ALiBi modify the scores of every tile before any mask; the
-// slope of the head is read once per query tile. Sinks join the final
-// denominator and the lse is m + log(l), -inf for rows that saw no key.
+// slope of the head is read once per query tile. softcap is a rational
+// function of the score with one division that may use a reciprocal
+// estimate (`arcp`), no exp; ALiBi adds only the per-key part of
+// slope * (j - i') (per kv tile, slope * (key + k0 - q0')), and the running
+// max of row i is lowered by slope * i after the kv loop. Sinks join the
+// final denominator and the lse is m + log(l), -inf for rows that saw no key.
 // CHECK-LABEL: func.func @score_mods_sinks_lse
 // CHECK: scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) in (2, 4, 4) shared_outs(%{{.+}} = %{{.+}}, %[[LSE:.+]] = %{{.+}})
 // CHECK:   %[[SLOPE:.+]] = tensor.extract %{{.+}}[%[[H]]] : tensor<4xf32>
 // CHECK:   %[[KPOS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<16xf32>)
 // CHECK:     arith.sitofp
 // CHECK:   %[[QPOS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<16xf32>)
-// CHECK:   scf.for
-// CHECK:     linalg.generic {{.+}} ins(%[[KPOS]], %[[QPOS]] : tensor<16xf32>, tensor<16xf32>)
-// CHECK:       math.exp
-// CHECK:       arith.divf
-// CHECK:       arith.subf
-// CHECK:       arith.subf
+// CHECK:   %[[LOOP:.+]]:3 = scf.for %
+// CHECK:     %[[BIAS:.+]] = linalg.generic {{.+}} ins(%[[KPOS]] : tensor<16xf32>)
 // CHECK:       arith.addf
 // CHECK:       arith.mulf %[[SLOPE]]
+// CHECK:     linalg.generic {{.+}} ins(%[[BIAS]] : tensor<16xf32>)
+// CHECK-NOT:   math.exp
+// CHECK:       arith.divf %{{.+}}, %{{.+}} fastmath<ninf,arcp,contract> : f32
+// CHECK-NEXT:  arith.mulf
+// CHECK-NEXT:  arith.addf %{{.+}}, %{{.+}} : f32
+// CHECK-NEXT:  linalg.yield
+// CHECK:   %[[M:.+]] = linalg.generic {{.+}} ins(%[[QPOS]] : tensor<16xf32>) outs(%[[LOOP]]#0 : tensor<16xf32>)
+// CHECK-NEXT: ^bb0(%[[I:.+]]: f32, %[[MAX:.+]]: f32):
+// CHECK-NEXT:   %[[SHIFT:.+]] = arith.mulf %[[SLOPE]], %[[I]]
+// CHECK-NEXT:   arith.subf %[[MAX]], %[[SHIFT]]
 // CHECK:   %[[SINK:.+]] = tensor.extract %{{.+}}[%[[H]]] : tensor<4xf32>
 // CHECK:   linalg.generic
 // CHECK:     arith.subf %[[SINK]]
@@ -70,4 +80,25 @@ func.func @right_window(%q: tensor<1x4x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v
 func.func @score_mods_sinks_lse(%q: tensor<2x4x64x32xf32>, %k: tensor<2x4x64x32xf32>, %v: tensor<2x4x64x32xf32>, %a: tensor<4xf32>, %s: tensor<4xf32>) -> (tensor<2x4x64x32xf32>, tensor<2x4x64xf32>) {
   %o, %lse = mha.attention %q, %k, %v alibi(%a : tensor<4xf32>) sinks(%s : tensor<4xf32>) {softcap = 30.0 : f32} : tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32> -> tensor<2x4x64x32xf32>, tensor<2x4x64xf32>
   return %o, %lse : tensor<2x4x64x32xf32>, tensor<2x4x64xf32>
+}
+
+// -----
+
+// ALiBi alone costs no pass over the score tile: the per-key bias is added
+// by the passes that read the scores anyway, the row max and the exp.
+// CHECK-LABEL: func.func @alibi_in_softmax
+// CHECK:   scf.for %
+// CHECK:     %[[BIAS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<16xf32>)
+// CHECK:     %[[MAX:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%[[S:.+]], %[[BIAS]] : tensor<16x16xf32>, tensor<16xf32>)
+// CHECK-NEXT:  ^bb0(%[[X:.+]]: f32, %[[B:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:    %[[XB:.+]] = arith.addf %[[X]], %[[B]]
+// CHECK-NEXT:    arith.maxnumf %[[XB]], %[[ACC]]
+// CHECK:     linalg.generic {{.+}} ins(%{{.+}}, %[[BIAS]] : tensor<16xf32>, tensor<16xf32>) outs(%[[S]] : tensor<16x16xf32>)
+// CHECK-NEXT:  ^bb0(%[[M:.+]]: f32, %[[B2:.+]]: f32, %[[X2:.+]]: f32):
+// CHECK-NEXT:    %[[XB2:.+]] = arith.addf %[[X2]], %[[B2]]
+// CHECK-NEXT:    %[[D:.+]] = arith.subf %[[XB2]], %[[M]]
+// CHECK-NEXT:    math.exp %[[D]]
+func.func @alibi_in_softmax(%q: tensor<1x4x64x32xf32>, %k: tensor<1x4x64x32xf32>, %v: tensor<1x4x64x32xf32>, %a: tensor<4xf32>) -> tensor<1x4x64x32xf32> {
+  %o = mha.attention %q, %k, %v alibi(%a : tensor<4xf32>) : tensor<1x4x64x32xf32>, tensor<1x4x64x32xf32>, tensor<1x4x64x32xf32> -> tensor<1x4x64x32xf32>
+  return %o : tensor<1x4x64x32xf32>
 }

@@ -175,6 +175,20 @@ DiffCase makeDecodeCase(uint64_t seed) {
   int64_t kvTile = rng.pick<int64_t>({16, 64});
   DiffCase dc{c, /*qTile=*/64, kvTile, seed};
   drawDecodeOptions(rng, dc);
+  // Variants, drawn last so that the cases above keep their shapes: split
+  // per kv range, on global key indices, sinks and lse in the combine.
+  if (rng.chance(30)) {
+    c.windowLeft = rng.chance(25) ? -1 : rng.uniform(0, 100);
+    c.windowRight = rng.chance(50) ? -1 : rng.uniform(0, 20);
+    if (c.windowLeft < 0 && c.windowRight < 0)
+      c.windowRight = 0;
+  }
+  if (rng.chance(25))
+    c.softcap = rng.pick<double>({0.5, 5.0, 30.0});
+  c.alibi = rng.chance(25);
+  c.sinks = rng.chance(25);
+  c.lse = rng.chance(30);
+  dc.attention = c;
   return dc;
 }
 

@@ -85,9 +85,53 @@ Value packRows(OpBuilder &b, Location loc, Value tile, Value buf,
   return insertCorner(b, loc, packed, dest, {rows, cols});
 }
 
+/// `cap * tanh(s / cap)` on the score tiles. The kv loop pays this per score,
+/// so tanh is not `1 - 2 / (exp(2x) + 1)` (softcapScore: an exp and an exact
+/// division, which has a fraction of the throughput of a multiply-add) but
+/// the rational approximation of upstream's math-polynomial-approximation
+/// (Eigen's): an odd degree-13 polynomial over an even degree-6 one on
+/// x = s / cap clamped to +-7.905 (where tanh is +-1 in f32), at most 3.5e-7
+/// from tanh. Its one division is `arcp ninf`: q >= 4.9e-3 and p are finite,
+/// so the backend may use a reciprocal estimate and a Newton step. The
+/// clamps are compare-and-selects, which keep a NaN score NaN.
+Value fastSoftcap(OpBuilder &b, Location loc, Value s, double cap) {
+  auto cst = [&](double v) {
+    return f32Constant(b, loc, static_cast<float>(v));
+  };
+  Value x = arith::MulFOp::create(b, loc, s, cst(1.0 / cap));
+  Value hi = cst(7.90531110763549805), lo = cst(-7.90531110763549805);
+  x = arith::SelectOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, hi),
+      hi, x);
+  x = arith::SelectOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, lo),
+      lo, x);
+  Value x2 = arith::MulFOp::create(b, loc, x, x);
+  auto horner = [&](ArrayRef<double> coeffs) {
+    Value r = cst(coeffs.back());
+    for (double c : llvm::reverse(coeffs.drop_back()))
+      r = math::FmaOp::create(b, loc, r, x2, cst(c));
+    return r;
+  };
+  Value p = arith::MulFOp::create(
+      b, loc, x,
+      horner({4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
+              5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
+              -2.76076847742355e-16}));
+  Value q = horner({4.89352518554385e-03, 2.26843463243900e-03,
+                    1.18534705686654e-04, 1.19825839466702e-06});
+  Value t = arith::DivFOp::create(b, loc, p, q,
+                                  arith::FastMathFlags::arcp |
+                                      arith::FastMathFlags::ninf |
+                                      arith::FastMathFlags::contract);
+  return arith::MulFOp::create(b, loc, t, cst(cap));
+}
+
 /// Static scratch tiles of one query tile (k and v only when packing).
 struct Scratch {
   Value scores, row, k, v;
+  /// The ALiBi bias of the tile's keys, [keys] (with ALiBi only).
+  Value bias;
 };
 struct Positions {
   OpFoldResult batch, head, kvHead, q0, qT, kvEnd, dSize, dvSize, causalOffset;
@@ -96,6 +140,9 @@ struct Positions {
   /// The ALiBi slope of the head (f32) and the local key / query positions
   /// as f32 [kvt] / [qt] tensors, or null.
   Value alibiSlope, keyPos, queryPos;
+  /// Whether the scores carry ALiBi without its per-query term (see
+  /// KvStep::alibiKeyBias): with ALiBi and no score_mod.
+  bool alibiPerKey = false;
   /// Query heads [head, head + headGroup) packed as the rows of the tile
   /// (head-major, then query); 1 = one head.
   int64_t headGroup = 1;
@@ -362,34 +409,70 @@ struct KvStep {
     return insertCorner(b, loc, corner, s, sizes);
   }
 
-  /// softcap and ALiBi on the scores of keys [k0, ...), in place: they
-  /// come before every mask. Local key j and query i are global keys
-  /// k0 + j and queries q0 + i, so the ALiBi distance j - i' is
-  /// j - i + (k0 - q0 - (Skv - Sq)).
-  Value modifyScores(OpBuilder &b, Location loc, Value s, Value k0) const {
+  /// The ALiBi bias of keys [k0, k0 + kvt) in f32, [kvt]: slope * (k0 + j -
+  /// q0') with q0' = q0 + (Skv - Sq), the aligned position of the tile's first
+  /// query. The exact bias slope * (j' - i') of key j' = k0 + j and query
+  /// i' = q0' + i is this minus slope * i: a term constant along each query's
+  /// row, which the softmax cannot see. So without score_mod (the only reader
+  /// of exact scores) the tile carries only this per-key part, one add per
+  /// score, and buildOnlineSoftmax takes slope * i off the running max after
+  /// the loop (`Positions::alibiPerKey`); with score_mod the per-query term is
+  /// added too.
+  Value alibiKeyBias(OpBuilder &b, Location loc, Value k0) const {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, s0, s1;
+    bindDims(ctx, d0);
+    bindSymbols(ctx, s0, s1);
+    Value base = getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(
+            b, loc, d0 - s0 - s1, {OpFoldResult(k0), pos.q0, pos.alignOffset}));
+    base = arith::IndexCastOp::create(b, loc, b.getI64Type(), base);
+    base = arith::SIToFPOp::create(b, loc, b.getF32Type(), base);
+    AffineMap id1 = b.getMultiDimIdentityMap(1);
+    return generic(b, loc, pos.keyPos, scratch.bias, {id1, id1}, {kPar},
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value dist = arith::AddFOp::create(nb, l, args[0], base);
+                     return arith::MulFOp::create(nb, l, pos.alibiSlope, dist);
+                   });
+  }
+
+  /// The map from the score dims to the key (query) dim.
+  AffineMap keyDimMap(MLIRContext *ctx) const {
+    return dimsMap(ctx, 2, {keyMajor ? 1u : 0u});
+  }
+  AffineMap queryDimMap(MLIRContext *ctx) const {
+    return dimsMap(ctx, 2, {keyMajor ? 0u : 1u});
+  }
+
+  /// Whether the per-key ALiBi bias of a tile is added by the softmax's max
+  /// and exp passes rather than by a pass of its own: when nothing else
+  /// modifies the scores.
+  bool biasInSoftmax() const {
+    return pos.alibiSlope && !shape.softcap && !op.hasScoreMod();
+  }
+
+  /// softcap, ALiBi (`bias`, the tile's alibiKeyBias) and score_mod on the
+  /// scores of keys [k0, ...), in place: they come before every mask. Without
+  /// softcap and score_mod, ALiBi is left to the softmax (biasInSoftmax).
+  Value modifyScores(OpBuilder &b, Location loc, Value s, Value k0,
+                     Value bias) const {
     bool scoreMod = op.hasScoreMod();
-    if (!shape.softcap && !pos.alibiSlope && !scoreMod)
+    if (!shape.softcap && !scoreMod)
       return s;
     MLIRContext *ctx = b.getContext();
     // The positions come in as f32 tensors rather than linalg.index: on
     // [1, qt] tiles only the query index would be left, and mha-vectorize-rows
     // keeps an output plus a term of the innermost index alone scalar.
-    Value base;
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
-    if (pos.alibiSlope) {
-      AffineExpr d0, s0, s1;
-      bindDims(ctx, d0);
-      bindSymbols(ctx, s0, s1);
-      base = getValueOrCreateConstantIndexOp(
-          b, loc,
-          affine::makeComposedFoldedAffineApply(
-              b, loc, d0 - s0 - s1,
-              {OpFoldResult(k0), pos.q0, pos.alignOffset}));
-      base = arith::IndexCastOp::create(b, loc, b.getI64Type(), base);
-      base = arith::SIToFPOp::create(b, loc, b.getF32Type(), base);
-      inputs = {pos.keyPos, pos.queryPos};
-      maps = {dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {1})};
+    if (bias) {
+      inputs.push_back(bias);
+      maps.push_back(keyDimMap(ctx));
+      if (!pos.alibiPerKey) {
+        inputs.push_back(pos.queryPos);
+        maps.push_back(queryDimMap(ctx));
+      }
     }
     maps.push_back(b.getMultiDimIdentityMap(2));
     return generic(
@@ -397,20 +480,22 @@ struct KvStep {
         [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
           Value v = args.back();
           if (shape.softcap)
-            v = softcapScore(nb, l, v, *shape.softcap);
-          if (pos.alibiSlope) {
-            // slope * (j - i + (k0 - q0 - (Skv - Sq))).
-            Value dist = arith::SubFOp::create(nb, l, args[0], args[1]);
-            dist = arith::AddFOp::create(nb, l, dist, base);
-            v = arith::AddFOp::create(
-                nb, l, v, arith::MulFOp::create(nb, l, pos.alibiSlope, dist));
+            v = fastSoftcap(nb, l, v, *shape.softcap);
+          if (bias) {
+            v = arith::AddFOp::create(nb, l, v, args[0]);
+            // The exact score: minus slope * i (see alibiKeyBias).
+            if (!pos.alibiPerKey)
+              v = arith::SubFOp::create(
+                  nb, l, v,
+                  arith::MulFOp::create(nb, l, pos.alibiSlope, args[1]));
           }
-          // score_mod after ALiBi, before the masks. Scores are [key, query].
-          if (scoreMod)
-            v = inlineScoreMod(
-                nb, l, op, v,
-                modifierIndices(nb, l, k0, linalg::IndexOp::create(nb, l, 0),
-                                linalg::IndexOp::create(nb, l, 1)));
+          // score_mod after ALiBi, before the masks.
+          if (scoreMod) {
+            Value key = linalg::IndexOp::create(nb, l, keyMajor ? 1 : 0);
+            Value query = linalg::IndexOp::create(nb, l, keyMajor ? 0 : 1);
+            v = inlineScoreMod(nb, l, op, v,
+                               modifierIndices(nb, l, k0, key, query));
+          }
           return v;
         });
   }
@@ -458,9 +543,11 @@ struct KvStep {
   }
 
   /// The online-softmax update of (m, l) by the scores `s`, which become P
-  /// in place. Returns {corr, m_new, l_new, P}.
+  /// in place. Returns {corr, m_new, l_new, P}. A `keyBias` (the per-key ALiBi
+  /// bias, see biasInSoftmax) is added to every score by the max and exp
+  /// passes, which read the tile anyway.
   SmallVector<Value> softmax(OpBuilder &b, Location loc, Value s, Value m,
-                             Value rowSum) const {
+                             Value rowSum, Value keyBias = {}) const {
     MLIRContext *ctx = b.getContext();
     AffineMap id2 = b.getMultiDimIdentityMap(2);
     // The query dim of the scores, and the iterators of a reduction over
@@ -474,12 +561,26 @@ struct KvStep {
     // Row max of the tile (a reduction over keys).
     // maxnumf, not maximumf: it lowers to far fewer instructions, and a NaN
     // score it skips still turns the whole row NaN through exp(S - m).
+    SmallVector<Value> scores = {s};
+    SmallVector<AffineMap> scoreMaps = {id2};
+    if (keyBias) {
+      scores.push_back(keyBias);
+      scoreMaps.push_back(keyDimMap(ctx));
+    }
+    // The score with its key's bias, if any.
+    auto biased = [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+      if (!keyBias)
+        return args[0];
+      return arith::AddFOp::create(nb, l, args[0], args[1]);
+    };
     Value tileMax = fill(b, loc, negInf, scratch.row);
-    tileMax =
-        generic(b, loc, s, tileMax, {id2, col2}, overKeys,
-                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                  return arith::MaxNumFOp::create(nb, l, args[0], args[1]);
-                });
+    SmallVector<AffineMap> maxMaps = scoreMaps;
+    maxMaps.push_back(col2);
+    tileMax = generic(b, loc, scores, tileMax, maxMaps, overKeys,
+                      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                        return arith::MaxNumFOp::create(
+                            nb, l, biased(nb, l, args), args.back());
+                      });
 
     // Per query, in place: m_new = max(m, tileMax); the scratch row becomes
     // the correction exp(m - m_new); l *= correction.
@@ -499,11 +600,21 @@ struct KvStep {
     rowSum = update.getResult(2);
 
     // P = exp(S - m_new), in place on S.
+    SmallVector<Value> expInputs = {mNew};
+    SmallVector<AffineMap> expMaps = {col2};
+    if (keyBias) {
+      expInputs.push_back(keyBias);
+      expMaps.push_back(keyDimMap(ctx));
+    }
+    expMaps.push_back(id2);
     Value p =
-        generic(b, loc, mNew, s, {col2, id2}, {kPar, kPar},
-                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        generic(b, loc, expInputs, s, expMaps, {kPar, kPar},
+                [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  Value score = args.back();
+                  if (keyBias)
+                    score = arith::AddFOp::create(nb, l, score, args[1]);
                   return math::ExpOp::create(
-                      nb, l, arith::SubFOp::create(nb, l, args[1], args[0]));
+                      nb, l, arith::SubFOp::create(nb, l, score, args[0]));
                 });
 
     // l += rowsum(P).
@@ -614,7 +725,8 @@ struct KvStep {
     auto [kPacked, vPacked] = packKV(b, loc, k0, kvT);
 
     Value s = scoreProduct(b, loc, kPacked, fill(b, loc, zero, scratch.scores));
-    s = modifyScores(b, loc, s, k0);
+    Value bias = pos.alibiSlope ? alibiKeyBias(b, loc, k0) : Value();
+    s = modifyScores(b, loc, s, k0, bias);
     if (mask)
       s = applyMask(b, loc, s, k0, kvT);
 
@@ -692,7 +804,8 @@ struct KvStep {
       s = ifOp.getResult(0);
     }
 
-    SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+    SmallVector<Value> sm =
+        softmax(b, loc, s, m, rowSum, biasInSoftmax() ? bias : Value());
     if (prefetchTiles > 0)
       prefetchTile(b, loc, v, k0);
     acc = accumulate(b, loc, sm[3], vPacked, sm[0], acc, keyMajor);
@@ -720,13 +833,15 @@ struct KvStep {
                      slice(b, loc, qPacked, {0, col}, {d, blk}), block);
       s = insert(b, loc, block, s, {0, col});
     }
-    s = modifyScores(b, loc, s, k0);
+    Value bias = pos.alibiSlope ? alibiKeyBias(b, loc, k0) : Value();
+    s = modifyScores(b, loc, s, k0, bias);
     if (mask)
       s = applyMask(b, loc, s, k0, b.getIndexAttr(kvt));
     s = hide(b, loc, s, Value(), arith::ConstantIndexOp::create(b, loc, 0),
              Value(), Value(), maskMod ? k0 : Value());
 
-    SmallVector<Value> sm = softmax(b, loc, s, m, rowSum);
+    SmallVector<Value> sm =
+        softmax(b, loc, s, m, rowSum, biasInSoftmax() ? bias : Value());
     for (int64_t r = 0; r * blk < qt; ++r) {
       int64_t keys = (r + 1) * blk, row = r * blk;
       Value block =
@@ -976,6 +1091,8 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
       sc.k = allocTensor(rewriter, loc, {keys, d}, f32);
       sc.v = allocTensor(rewriter, loc, {keys, dv}, f32);
     }
+    if (alibiSlope)
+      sc.bias = allocTensor(rewriter, loc, {keys}, f32);
     return sc;
   };
   Scratch scratch = makeScratch(kvt, stepFullKvTiles, /*row=*/true);
@@ -1080,6 +1197,7 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
               zero,
               negInf};
   step.pos.headGroup = headGroup;
+  step.pos.alibiPerKey = alibiSlope && !op.hasScoreMod();
   step.op = op;
   if (t.maskMod)
     step.maskMod = &*t.maskMod;
@@ -1095,7 +1213,9 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
                              shape.windowRight >= 0 ||
                              (t.maskMod && t.maskMod->formula);
   bool multipleKvTiles = !shape.hasStaticSkv() || shape.skv > kvt;
-  step.skipEmpty = !singleQTile && (boundsDependOnQuery || multipleKvTiles);
+  // A split's kv loop has bounds that depend on the split (not constant).
+  step.skipEmpty =
+      split || (!singleQTile && (boundsDependOnQuery || multipleKvTiles));
   step.tableKvt = t.kvt;
   step.qLast = qLast;
   if (op.hasScoreMod() || op.hasMaskMod()) {
@@ -1121,9 +1241,11 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
   diagStep.scratch = diagScratch;
   diagStep.kvt = qt;
   diagStep.pos.keyPos = diagKeyPos;
+  // A split starts at its own first key or at the range's, whichever is
+  // later (both are multiples of kvt).
   OpFoldResult loopStart =
       !split ? kvStart
-      : shape.windowLeft < 0
+      : isConstantIntValue(kvStart, 0)
           ? kvBegin
           : affine::makeComposedFoldedAffineMax(
                 rewriter, loc, AffineMap::get(0, 2, {s0, s1}, ctx),
@@ -1209,6 +1331,19 @@ flash::OnlineSoftmaxState flash::buildOnlineSoftmax(
     } else {
       state = step.buildDiagonal(rewriter, loc, k0, state);
     }
+  }
+  // Scores with only the per-key part of ALiBi ran a max slope * i above
+  // the exact one in row i (see KvStep::alibiKeyBias); l and acc are
+  // relative to the max, so putting it right is all. A row that saw no key
+  // keeps the lowest float (|slope * i| is far below its ulp).
+  if (step.pos.alibiPerKey) {
+    AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    state[0] = generic(rewriter, loc, queryPos, state[0], {id1, id1}, {kPar},
+                       [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                         return arith::SubFOp::create(
+                             b, l, args[1],
+                             arith::MulFOp::create(b, l, alibiSlope, args[0]));
+                       });
   }
   return {state[0], state[1], state[2], scratch.row};
 }

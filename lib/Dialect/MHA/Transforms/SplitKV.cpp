@@ -51,12 +51,21 @@ Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
 }
 
+/// Whether a variant of `op` changes scores or masks element by element
+/// with the (query, head) of the row: window, ALiBi, score_mod, mask_mod.
+/// Packed rows (several heads) and keys in lanes do not support those.
+bool hasRowVariants(AttentionOp op, const AttentionShape &s) {
+  return s.hasWindow() || op.getAlibi() || op.hasScoreMod() || op.hasMaskMod();
+}
+
 /// Whether the queries of one GQA group can be the rows of one tile (see
 /// flash::buildOnlineSoftmax): causal only with one query (bottom-right
-/// causal hides nothing from the last query), and a mask must give every
-/// packed row its own row or all of them the same one.
-bool canPackHeads(const AttentionShape &s) {
-  if (s.group <= 1)
+/// causal hides nothing from the last query), a mask must give every
+/// packed row its own row or all of them the same one, and no variant may
+/// depend on the row's head or query (softcap, sinks and lse may: sinks and
+/// lse are per row after the loop).
+bool canPackHeads(AttentionOp op, const AttentionShape &s) {
+  if (s.group <= 1 || hasRowVariants(op, s))
     return false;
   if (s.causal && s.sq != 1)
     return false;
@@ -155,19 +164,26 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    // The combine knows neither sinks nor lse, and the window trims per
-    // split; mha-tile-attention lowers such ops whole.
-    if (op.hasVariants())
-      return rewriter.notifyMatchFailure(op, "attention variants are not "
-                                             "split");
     AttentionShape shape = AttentionShape::get(op);
     int64_t sq = shape.sq;
     if (ShapedType::isDynamic(sq) || sq > options.splitMaxSq || sq <= 0)
       return rewriter.notifyMatchFailure(op,
                                          "needs a static Sq <= split-max-sq");
     // One task per K/V head with its group's queries packed, else per head.
-    int64_t group = options.packHeads && canPackHeads(shape) ? shape.group : 1;
-    bool keyLanes = keysInLanes(shape, group * sq, options.vectorWidth);
+    int64_t group =
+        options.packHeads && canPackHeads(op, shape) ? shape.group : 1;
+    // Packed rows with a mask and kv tiles of one key do not lower to LLVM
+    // (an unrealized_conversion_cast is left over); such tiles gain nothing
+    // from packing anyway, so keep the heads apart (tasks per query head).
+    if (group > 1 && shape.hasMask() &&
+        std::max<int64_t>(1, shape.hasStaticSkv()
+                                 ? std::min(options.kvTile, shape.skv)
+                                 : options.kvTile) == 1)
+      group = 1;
+    // Keys in lanes: not with softcap or the row variants (the kv loop
+    // builds those on [keys, rows] tiles only).
+    bool keyLanes = !shape.softcap && !hasRowVariants(op, shape) &&
+                    keysInLanes(shape, group * sq, options.vectorWidth);
     int64_t kvt = std::max<int64_t>(1, shape.hasStaticSkv()
                                            ? std::min(options.kvTile, shape.skv)
                                            : options.kvTile);
@@ -197,6 +213,9 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       t.shape.causal = false;
       t.causalOffset = {};
     }
+    // A data-dependent mask_mod: the class of every (query tile, kv tile),
+    // up front. Splits start on kv tiles, so each split reads its own.
+    flash::buildMaskTileTable(rewriter, loc, t);
     OpFoldResult batchSize = t.sizes.batch, headsSize = t.sizes.numHeads,
                  sqSize = t.sizes.sq, dvSize = t.sizes.valueDim;
     OpFoldResult taskHeads = rewriter.getIndexAttr(shape.numHeads / group);
@@ -228,14 +247,42 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
           v, assoc);
     };
 
+    // The [group * Sq] values of a per-head [H] tensor for the task's rows:
+    // row r belongs to head h0 + r / Sq.
+    auto perRow = [&](Value perHead, OpFoldResult h0) -> Value {
+      Value heads = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({group}, rewriter.getF32Type()),
+          perHead, ArrayRef<OpFoldResult>{h0},
+          ArrayRef<OpFoldResult>{groupSize}, ArrayRef<OpFoldResult>{oneIdx});
+      Value rows2 = generic(
+          rewriter, loc, heads, emptyF32(rewriter, loc, {groupSize, sqSize}),
+          {dimsMap(ctx, 2, {0}), rewriter.getMultiDimIdentityMap(2)},
+          {kPar, kPar},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      return tensor::CollapseShapeOp::create(
+          rewriter, loc, rows2, SmallVector<ReassociationIndices>{{0, 1}});
+    };
+    Value negInf = t.negInf;
+    // lse = m + log(l), -inf where no key was visible (l = 0).
+    auto logSumExp = [&](OpBuilder &b, Location l, Value m, Value sum) {
+      Value empty =
+          arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, sum, t.zero);
+      Value v = arith::AddFOp::create(b, l, m, math::LogOp::create(b, l, sum));
+      return arith::SelectOp::create(b, l, empty, negInf, v).getResult();
+    };
+
     if (splits == 1) {
       // Packed heads, no split: normalise in the task, into the result.
       auto resultType = op.getResult().getType();
       Type elemType = resultType.getElementType();
+      SmallVector<Value> inits = {
+          emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())};
+      if (Value lse = op.getLse())
+        inits.push_back(emptyTensor(rewriter, loc,
+                                    cast<RankedTensorType>(lse.getType()),
+                                    {batchSize, headsSize, sqSize}));
       auto forall = scf::ForallOp::create(
-          rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads},
-          ValueRange{
-              emptyTensor(rewriter, loc, resultType, t.sizes.getResultSizes())},
+          rewriter, loc, ArrayRef<OpFoldResult>{batchSize, taskHeads}, inits,
           /*mapping=*/std::nullopt);
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(forall.getTerminator());
@@ -250,13 +297,23 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
       AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
       AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
       AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
-      // One reciprocal per row, then o = l == 0 ? 0 : acc * (1 / l).
-      Value inverse =
-          generic(rewriter, loc, st.l, st.row, {id1, id1}, {kPar},
-                  [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                    return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f),
-                                                 args[0]);
-                  });
+      // One reciprocal per row, then o = l == 0 ? 0 : acc * (1 / l). A sink
+      // adds exp(sink - m) to l.
+      SmallVector<Value> invInputs = {st.l};
+      if (Value sinks = op.getSinks())
+        invInputs.append({st.m, perRow(sinks, h0)});
+      SmallVector<AffineMap> invMaps(invInputs.size() + 1, id1);
+      Value inverse = generic(
+          rewriter, loc, invInputs, st.row, invMaps, {kPar},
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value den = args[0];
+            if (args.size() > 2)
+              den = arith::AddFOp::create(
+                  b, l, den,
+                  math::ExpOp::create(
+                      b, l, arith::SubFOp::create(b, l, args[2], args[1])));
+            return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0f), den);
+          });
       Value init = tensor::EmptyOp::create(
           rewriter, loc, ArrayRef<OpFoldResult>{rows, dvSize}, elemType);
       Value o = generic(rewriter, loc, ValueRange{st.acc, st.l, inverse}, init,
@@ -272,12 +329,26 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
                           return r;
                         });
       o = unpackRows(o);
+      Value lse;
+      if (op.getLse())
+        lse = unpackRows(
+            generic(rewriter, loc, ValueRange{st.m, st.l},
+                    emptyF32(rewriter, loc, {rows}), {id1, id1, id1}, {kPar},
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      return logSumExp(b, l, args[0], args[1]);
+                    }));
       rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(
           rewriter, loc, o, forall.getRegionIterArgs()[0],
           ArrayRef<OpFoldResult>{bIv, h0, zeroIdx, zeroIdx},
           ArrayRef<OpFoldResult>{oneIdx, groupSize, sqSize, dvSize},
           SmallVector<OpFoldResult>(4, oneIdx));
+      if (lse)
+        tensor::ParallelInsertSliceOp::create(
+            rewriter, loc, lse, forall.getRegionIterArgs()[1],
+            ArrayRef<OpFoldResult>{bIv, h0, zeroIdx},
+            ArrayRef<OpFoldResult>{oneIdx, groupSize, sqSize},
+            SmallVector<OpFoldResult>(3, oneIdx));
       rewriter.replaceOp(op, forall.getResults());
       return success();
     }
@@ -364,6 +435,24 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     Value sumInit = filledTensor(rewriter, loc, rowSizes, zero);
     Value rowSum = contraction(rewriter, loc, lPart, weights, sumInit,
                                {part4, part4, row4}, {kPar, kPar, kPar, kRed});
+    // A sink joins the denominator once, in the combine: L + exp(sink - M),
+    // kept 0 for rows that saw no key (their output is 0).
+    Value den = rowSum;
+    AffineMap id3 = rewriter.getMultiDimIdentityMap(3);
+    if (Value sinks = op.getSinks()) {
+      den = generic(rewriter, loc, ValueRange{rowSum, mMax, sinks},
+                    emptyF32(rewriter, loc, rowSizes),
+                    {id3, id3, dimsMap(ctx, 3, {1}), id3}, {kPar, kPar, kPar},
+                    [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      Value empty = arith::CmpFOp::create(
+                          b, l, arith::CmpFPredicate::OEQ, args[0], zero);
+                      Value sink = math::ExpOp::create(
+                          b, l, arith::SubFOp::create(b, l, args[2], args[1]));
+                      return arith::SelectOp::create(
+                          b, l, empty, zero,
+                          arith::AddFOp::create(b, l, args[0], sink));
+                    });
+    }
     // O = sum_s acc_s * w_s, dims (b, h, i, e, s).
     SmallVector<OpFoldResult> outSizes = t.sizes.getResultSizes();
     Value accInit2 = filledTensor(rewriter, loc, outSizes, zero);
@@ -378,12 +467,22 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     Value init = emptyTensor(rewriter, loc, resultType, outSizes);
     AffineMap id4o = rewriter.getMultiDimIdentityMap(4);
     Value o = generic(
-        rewriter, loc, ValueRange{acc, rowSum}, init,
+        rewriter, loc, ValueRange{acc, den}, init,
         {id4o, dimsMap(ctx, 4, {0, 1, 2}), id4o}, {kPar, kPar, kPar, kPar},
         [&](OpBuilder &b, Location l, ValueRange args) {
           return divideOrZero(b, l, args[0], args[1], zero, elemType);
         });
-    rewriter.replaceOp(op, o);
+    SmallVector<Value> results = {o};
+    if (Value lse = op.getLse())
+      results.push_back(
+          generic(rewriter, loc, ValueRange{mMax, rowSum},
+                  emptyTensor(rewriter, loc,
+                              cast<RankedTensorType>(lse.getType()), rowSizes),
+                  {id3, id3, id3}, {kPar, kPar, kPar},
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    return logSumExp(b, l, args[0], args[1]);
+                  }));
+    rewriter.replaceOp(op, results);
     return success();
   }
 

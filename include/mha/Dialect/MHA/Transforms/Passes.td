@@ -324,9 +324,11 @@ def MHASplitKV : Pass<"mha-split-kv"> {
     - GQA/MQA packing (`pack-heads`): one task per K/V head whose query tile
       is the `group * Sq` queries of the `group = H / Hkv` heads sharing it
       (rows head-major), so every K/V tile is read once per group, not once
-      per query head. Not packed: causal with `Sq > 1`, and a mask that is
+      per query head. Not packed: causal with `Sq > 1`, a mask that is
       broadcast over heads but not over queries or the reverse (with
-      `Sq > 1`).
+      `Sq > 1`), and the variants that depend on the row's head or query
+      (window, ALiBi, `score_mod`, `mask_mod`); softcap, sinks and the lse
+      are packed.
     - Flash-decoding: `splits` partial attentions over the kv range, where
       `splits` is `kv-splits`, or, when it is 0, the cost model: the
       smallest `s` that minimises `ceildiv(tasks * s, threads) / s` (the
@@ -353,7 +355,8 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       `(D * (2 + log2(W)) + rows * (D + 22)) / W` (the transpose, the FMAs,
       an exp, a max and a sum per row); the cheaper is taken. Only a static
       D that W divides qualifies, and the kv tile is rounded up to a
-      multiple of W. 0 keeps `[keys, rows]` (no vector target).
+      multiple of W. 0 keeps `[keys, rows]` (no vector target). Not with
+      softcap, window, ALiBi, `score_mod` or `mask_mod`.
     - With one split and packed heads (or keys in the lanes), each task
       normalises its rows and writes them into the result; with one split
       and neither, the op is left for `mha-tile-attention`.
@@ -378,10 +381,19 @@ def MHASplitKV : Pass<"mha-split-kv"> {
       `O = sum_s acc_s * w_s`, and `o = L == 0 ? 0 : O / L` (rows that see no
       key are 0), truncated to the result type.
 
+    The variants and modifiers are split too. The kv loop of a split runs on
+    global key indices, so softcap, ALiBi, `score_mod` and `mask_mod` see the
+    global `kv_idx`; the window and an affine `mask_mod` trim each split's
+    loop to their kv range (a split outside it runs no step), and inside it
+    tiles are classified empty (skipped), full (no select) or partial on
+    global indices; a data-dependent `mask_mod` gets the tile-class
+    pre-pass of `mha-tile-attention` once, before the splits. Sinks join
+    the combined denominator once, `L + exp(sink - M)` (0 stays 0), and the
+    lse result is `M + log(L)` of the combine (`-inf` where `L = 0`); a
+    task that normalises its packed rows gives row `r` the sink of its head.
+
     Like `mha-tile-attention`, the `[Sq, Skv]` score matrix is never
-    materialised. Attentions with variants (window, softcap, ALiBi, sinks,
-    lse) are not split: they are left whole for `mha-tile-attention`.
-    Attentions with a dynamic or longer `Sq` are left for
+    materialised. Attentions with a dynamic or longer `Sq` are left for
     `mha-tile-attention`; `mha-cpu-pipeline` runs this pass first.
 
     Before:
