@@ -247,6 +247,27 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
   return success();
 }
 
+/// A 0-d transfer_read (what dropping the unit dims of a 1 x 1 tile's read
+/// leaves, e.g. the mask element of a one-key tile) becomes tensor.extract +
+/// broadcast. convert-vector-to-llvm lowers a 0-d read only from a memref
+/// whose innermost stride is 1, and a slice of a wider tensor has another.
+struct ScalarTransferReadToExtract
+    : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    if (read.getVectorType().getRank() != 0 || read.getMask() ||
+        !isa<RankedTensorType>(read.getBase().getType()))
+      return failure();
+    Value scalar = tensor::ExtractOp::create(rewriter, read.getLoc(),
+                                             read.getBase(), read.getIndices());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
+        read, read.getVectorType(), scalar);
+    return success();
+  }
+};
+
 struct MHAVectorizeRowsPass
     : mha::impl::MHAVectorizeRowsBase<MHAVectorizeRowsPass> {
   using MHAVectorizeRowsBase::MHAVectorizeRowsBase;
@@ -310,6 +331,7 @@ struct MHAVectorizeRowsPass
     populateMathPolynomialApproximationPatterns(
         lowerPatterns,
         [](StringRef name) { return name == math::ExpOp::getOperationName(); });
+    lowerPatterns.add<ScalarTransferReadToExtract>(ctx);
     addCanonicalization(lowerPatterns);
     FrozenRewritePatternSet lowering(std::move(lowerPatterns));
 

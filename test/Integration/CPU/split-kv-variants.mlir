@@ -117,7 +117,8 @@ func.func @documents_sq4_bf16(%q: tensor<1x2x4x16xbf16>, %k: tensor<1x1x50x16xbf
 
 // Packed GQA rows with a broadcast float mask and kv tiles of one key,
 // Sq = 16 (the lse makes it a split-kv op since the variants are split):
-// compiled with the heads kept apart, which lowers.
+// the mask element of a one-key tile is a 0-d read (mha-vectorize-rows makes
+// it a tensor.extract, which lowers from a strided slice).
 // RUN: mha-run %s --entry=mask_kv_tile_1 --seed=7 --verify --pipeline-options="kv-tile=1 kv-splits=3 threads=3" | FileCheck %s --check-prefixes=CHECK,LSE
 func.func @mask_kv_tile_1(%q: tensor<2x4x16x16xf32>, %k: tensor<2x1x7x16xf32>, %v: tensor<2x1x7x16xf32>, %m: tensor<1x1x1x7xf32>) -> (tensor<2x4x16x16xf32>, tensor<2x4x16xf32>) {
   %o, %lse = mha.attention %q, %k, %v mask(%m) : tensor<2x4x16x16xf32>, tensor<2x1x7x16xf32>, tensor<2x1x7x16xf32>, tensor<1x1x1x7xf32> -> tensor<2x4x16x16xf32>, tensor<2x4x16xf32>

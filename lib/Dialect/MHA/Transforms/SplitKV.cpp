@@ -172,14 +172,6 @@ struct SplitKVPattern : OpRewritePattern<AttentionOp> {
     // One task per K/V head with its group's queries packed, else per head.
     int64_t group =
         options.packHeads && canPackHeads(op, shape) ? shape.group : 1;
-    // Packed rows with a mask and kv tiles of one key do not lower to LLVM
-    // (an unrealized_conversion_cast is left over); such tiles gain nothing
-    // from packing anyway, so keep the heads apart (tasks per query head).
-    if (group > 1 && shape.hasMask() &&
-        std::max<int64_t>(1, shape.hasStaticSkv()
-                                 ? std::min(options.kvTile, shape.skv)
-                                 : options.kvTile) == 1)
-      group = 1;
     // Keys in lanes: not with softcap or the row variants (the kv loop
     // builds those on [keys, rows] tiles only).
     bool keyLanes = !shape.softcap && !hasRowVariants(op, shape) &&
