@@ -34,7 +34,10 @@
 // (not a one-byte static variable that the mbarrier follows).
 // WGMMA:       .extern .shared .align 128 .b8 __dynamic_shmem__0[];
 // WGMMA-LABEL: .entry attention_0(
-// The mbarrier's initialisation is fenced for the async proxy before TMA.
+// The mbarriers of Q and of the 2-stage K/V ring (full and empty per
+// stage): 5 of 8 bytes.
+// WGMMA:         .shared .align 8 .b8 __mbarrier[40];
+// Their initialisation is fenced for the async proxy before TMA.
 // WGMMA:         mbarrier.init.shared.b64
 // WGMMA-NOT:     cp.async.bulk.tensor
 // WGMMA:         fence.proxy.async.shared::cta
@@ -47,9 +50,13 @@
 // WGMMA-DAG:     wgmma.commit_group.sync.aligned
 // WGMMA-DAG:     wgmma.wait_group.sync.aligned 0
 // WGMMA-DAG:     fence.proxy.async.shared::cta
-// WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes
+// WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global{{(.tile)?}}.mbarrier::complete_tx::bytes
 // WGMMA-DAG:     mbarrier.arrive.expect_tx.shared.b64
 // WGMMA-DAG:     mbarrier.try_wait.parity.shared.b64
+// A consumer releases a stage (empty barrier) and orders its warpgroup's P
+// stores before its wgmmas without the producer warp (bar.sync id, 128).
+// WGMMA-DAG:     mbarrier.arrive.shared.b64
+// WGMMA-DAG:     bar.sync {{.+}}, 128;
 // P V reads V as the TMA loaded it: B N-major (imm-trans-a 0, imm-trans-b 1).
 // WGMMA-DAG:     p, 1, 1, 0, 1;
 // WGMMA-LABEL: .entry attention_1(

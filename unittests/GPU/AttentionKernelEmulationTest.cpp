@@ -51,6 +51,10 @@ struct EmuCase {
   // When positive: the warp mma.sync instructions the kernel must issue,
   // which shows that tiles outside the window are skipped.
   int64_t mmaSync = 0;
+  // When positive: the wgmma (per warpgroup) and TMA loads (boxes of 8
+  // columns) the wgmma kernel must issue, which shows how often each K/V
+  // tile is loaded.
+  int64_t wgmma = 0, tmaLoads = 0;
 };
 
 /// `base` with the variants of `variants` (only its variant fields count).
@@ -222,9 +226,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
   for (int64_t &s : scalars)
     params.push_back(&s);
   // The wgmma kernel also takes TMA descriptors of Q, K and V as [rows, D]
-  // ([rows, Dv]) matrices (boxes of 64 x 8), encoded by the emulated
-  // runtime function into host memory (the kernel reads them where they
-  // are).
+  // ([rows, Dv]) matrices (boxes of blockM x 8 for Q, blockN x 8 for K and
+  // V), encoded by the emulated runtime function into host memory (the
+  // kernel reads them where they are). Its blocks are 64-row consumer
+  // warpgroups and a producer warp.
   struct alignas(64) TensorMap {
     int64_t words[16];
   };
@@ -244,7 +249,9 @@ TEST_P(KernelEmulation, MatchesOracle) {
          llvm::enumerate(std::array<HostTensor *, 3>{&q, &k, &v})) {
       int64_t cols = t == &v ? c.dv : c.d;
       int64_t rows = t->numElements() / cols;
-      encodeFn(&maps[i], dataType, t->data(), rows, cols, cols * 2, 64, 8);
+      int64_t boxRows =
+          t == &q ? (block[0] - 32) / 2 : (c.kvTile > 0 ? c.kvTile : 64);
+      encodeFn(&maps[i], dataType, t->data(), rows, cols, cols * 2, boxRows, 8);
       tensorMaps.push_back(&maps[i]);
     }
     ASSERT_EQ((*emulator)->takeError(), "");
@@ -270,6 +277,12 @@ TEST_P(KernelEmulation, MatchesOracle) {
   if (c.mmaSync > 0) {
     ASSERT_TRUE(counts.count("mma.sync"));
     EXPECT_EQ(counts.at("mma.sync").instructions, c.mmaSync);
+  }
+  if (c.wgmma > 0) {
+    ASSERT_TRUE(counts.count("wgmma"));
+    EXPECT_EQ(counts.at("wgmma").instructions, c.wgmma);
+    ASSERT_TRUE(counts.count("cp.async.bulk.tensor"));
+    EXPECT_EQ(counts.at("cp.async.bulk.tensor").instructions, c.tmaLoads);
   }
   // The wgmma kernel's only shared-memory stores are P's (V arrives by TMA
   // and is read N-major, issue 16 defect 5): conflict-free.
@@ -578,6 +591,14 @@ std::vector<EmuCase> cases() {
                            "wgmma_bf16_window_causal", window));
   v.push_back(withVariants(wgmma("f16", 2, 2, 90, 70, 16, true),
                            "wgmma_f16_all_variants_empty_rows", all));
+  // 19 kv tiles of 16 keys: the 2-stage K/V ring wraps 9 times. 3 blocks of
+  // 64 rows per head, each loading Q (4 boxes) once and every K and V tile
+  // (4 + 4 boxes) once, and issuing 2 + 1 wgmma per tile per warpgroup.
+  v.push_back(wgmma("bf16", 2, 1, 150, 300, 32, false));
+  v.back().name = "wgmma_bf16_ring_19_tiles";
+  v.back().kvTile = 16;
+  v.back().wgmma = 2 * 3 * 19 * 3;
+  v.back().tmaLoads = 2 * 3 * (4 + 19 * 8);
   auto simt = [&](std::string dt, int64_t h, int64_t hkv, int64_t sq,
                   int64_t skv, int64_t d, bool causal) {
     EmuCase c = mma(dt, h, hkv, sq, skv, d, causal);
