@@ -10,6 +10,7 @@
 // RUN: %extract_ptx %twg.mlir > %twg.ptx
 // RUN: FileCheck %s --check-prefix=WGMMA < %twg.ptx
 // RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=WGMMA-V
 // RUN: %ptxas -arch=sm_90a %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=WGMMA-PTXAS --allow-empty
 
 // ptxas (from the CUDA toolkit, run by gpu-module-to-binary) turns the
@@ -26,6 +27,10 @@
 // wgmma (the first product of a tile zeroes it with scale-d = 0); otherwise
 // ptxas serialises the wgmmas with an injected warpgroup.arrive.
 // WGMMA-PTXAS-NOT: C7519
+
+// The wgmma kernel's named barriers have constant ids: bar.sync 0 and one
+// per consumer warpgroup (a register id makes ptxas reserve all 16).
+// WGMMA-V-COUNT-2: used 3 barriers
 
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
 // shared memory behind matrix descriptors, Q, K and V loaded by TMA, P
@@ -56,7 +61,8 @@
 // A consumer releases a stage (empty barrier) and orders its warpgroup's P
 // stores before its wgmmas without the producer warp (bar.sync id, 128).
 // WGMMA-DAG:     mbarrier.arrive.shared.b64
-// WGMMA-DAG:     bar.sync {{.+}}, 128;
+// WGMMA-DAG:     bar.sync 1, 128;
+// WGMMA-DAG:     bar.sync 2, 128;
 // P V reads V as the TMA loaded it: B N-major (imm-trans-a 0, imm-trans-b 1).
 // WGMMA-DAG:     p, 1, 1, 0, 1;
 // WGMMA-LABEL: .entry attention_1(

@@ -24,7 +24,7 @@ enum class MaskKind { None, Bool, Float };
 /// The wgmma kernel's consumer warpgroups (64 query rows each) and the
 /// stages of its K/V ring (WGMMAKernel.cpp). A producer warp follows the
 /// consumers.
-constexpr int64_t kWgmmaConsumerWarpgroups = 1;
+constexpr int64_t kWgmmaConsumerWarpgroups = 2;
 constexpr int64_t kWgmmaStages = 2;
 
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,

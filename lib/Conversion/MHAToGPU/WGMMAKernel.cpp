@@ -370,12 +370,20 @@ SmallVector<Value> WgmmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
 }
 
 /// bar.sync 1 + warpgroup, 128: the warpgroup's P stores before its wgmmas
-/// read P (the producer warp and the other warpgroup do not take part).
+/// read P (the producer warp and the other warpgroups do not take part).
+/// Each warpgroup's id is a constant, so that ptxas counts the kernel's
+/// barriers (with a register id it assumes all 16).
 void WgmmaKernel::warpgroupBarrier(KernelBuilder &mb) {
-  Value id =
-      arith::IndexCastOp::create(mb.b, mb.b.getI32Type(), mb.add(warpgroup, 1));
-  Value n = arith::ConstantOp::create(mb.b, mb.b.getI32IntegerAttr(128));
-  NVVM::BarrierOp::create(mb.b, Type(), id, n, nullptr, Value());
+  for (int64_t g = 0; g < kWgmmaConsumerWarpgroups; ++g) {
+    scf::IfOp::create(
+        mb.b, mb.eq(warpgroup, mb.c(g)), [&](OpBuilder &nb, Location loc) {
+          ImplicitLocOpBuilder ib(loc, nb);
+          Value id = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(1 + g));
+          Value n = arith::ConstantOp::create(ib, ib.getI32IntegerAttr(128));
+          NVVM::BarrierOp::create(ib, Type(), id, n, nullptr, Value());
+          scf::YieldOp::create(ib);
+        });
+  }
 }
 
 /// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores; K
