@@ -591,14 +591,15 @@ std::vector<EmuCase> cases() {
                            "wgmma_bf16_window_causal", window));
   v.push_back(withVariants(wgmma("f16", 2, 2, 90, 70, 16, true),
                            "wgmma_f16_all_variants_empty_rows", all));
-  // 19 kv tiles of 16 keys: the 2-stage K/V ring wraps 9 times. 2 blocks of
+  // 19 kv tiles of 16 keys: the 3-stage K/V ring wraps 6 times. 2 blocks of
   // 128 rows (2 consumer warpgroups) per head, each loading Q (4 boxes) once
   // and every K and V tile (4 + 4 boxes) once for both warpgroups, which
-  // issue 2 + 1 wgmma per tile each.
+  // issue 2 + 1 wgmma per tile each, plus the 2 of the last iteration's
+  // unused Q K^T (issued one tile ahead).
   v.push_back(wgmma("bf16", 2, 1, 150, 300, 32, false));
   v.back().name = "wgmma_bf16_ring_19_tiles";
   v.back().kvTile = 16;
-  v.back().wgmma = 2 * 2 * 2 * 19 * 3;
+  v.back().wgmma = 2 * 2 * 2 * (19 * 3 + 2);
   v.back().tmaLoads = 2 * 2 * (4 + 19 * 8);
   auto simt = [&](std::string dt, int64_t h, int64_t hkv, int64_t sq,
                   int64_t skv, int64_t d, bool causal) {

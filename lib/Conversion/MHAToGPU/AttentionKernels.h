@@ -25,7 +25,7 @@ enum class MaskKind { None, Bool, Float };
 /// stages of its K/V ring (WGMMAKernel.cpp). A producer warp follows the
 /// consumers.
 constexpr int64_t kWgmmaConsumerWarpgroups = 2;
-constexpr int64_t kWgmmaStages = 2;
+constexpr int64_t kWgmmaStages = 3;
 
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,
 /// Skv, mask broadcast strides) is a kernel argument.

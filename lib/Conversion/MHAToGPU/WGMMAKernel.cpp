@@ -147,15 +147,17 @@ private:
   void initBarriers();
   void produce(KernelBuilder &pb);
   void consume(KernelBuilder &cb);
+  void waitFull(KernelBuilder &ib, Value it);
+  Value kOffset(KernelBuilder &ib, Value it);
+  Value vOffset(KernelBuilder &ib, Value it);
   void tmaLoad(KernelBuilder &ib, Value tensorMap, int64_t rows, int64_t cols,
                Value off, Value row0, int64_t barrier, Value stage);
   void waitPhase(KernelBuilder &ib, Value barrier, Value parity);
   SmallVector<Value> iteration(ImplicitLocOpBuilder &ib, Value it,
                                ValueRange state);
-  SmallVector<Value> scoreTile(KernelBuilder &mb, Value kOff);
+  Value issueScores(KernelBuilder &mb, Value kOff);
   void storeP(KernelBuilder &mb, ArrayRef<Value> p);
-  SmallVector<Value> accumulatePV(KernelBuilder &mb, ArrayRef<Value> acc,
-                                  Value vOff);
+  Value issuePV(KernelBuilder &mb, Value o, Value vOff);
   void warpgroupBarrier(KernelBuilder &mb);
 
   Value addrOf(KernelBuilder &ib, int64_t elementOffset);
@@ -167,7 +169,9 @@ private:
   Value wgmma(KernelBuilder &ib, Value acc, int64_t n, Value descA, Value descB,
               bool accumulate = true, bool transposeB = false);
   Type accumulatorType(int64_t n);
-  void waitWgmma(ImplicitLocOpBuilder &ib);
+  /// wgmma.wait_group `pending`: all but the `pending` most recent commit
+  /// groups of the warpgroup are complete.
+  void waitWgmma(ImplicitLocOpBuilder &ib, int64_t pending);
   void proxyFence(ImplicitLocOpBuilder &ib);
   /// Stage of kv iteration `it` and the parity of its use of the stage.
   Value stageOf(KernelBuilder &ib, Value it) {
@@ -303,17 +307,56 @@ void WgmmaKernel::produce(KernelBuilder &pb) {
 }
 
 /// A consumer warpgroup: waits for Q, then runs the online softmax over the
-/// kv tiles as the ring delivers them, and writes its 64 rows.
+/// kv tiles as the ring delivers them, and writes its 64 rows. S = Q K^T of
+/// a tile is issued one iteration ahead, so that the softmax of tile it
+/// runs while the tensor cores compute the scores of tile it + 1:
+///   iteration it: wait full(it + 1); issue S(it + 1); softmax(S(it));
+///   P(it) to shared memory; issue O += P(it) V(it); wgmma.wait_group 0;
+///   arrive empty(it).
+/// No wgmma is in flight across the loop's back edge: carrying a pending
+/// accumulator through the loop's phi copies made ptxas serialise the
+/// wgmmas (C7514).
 void WgmmaKernel::consume(KernelBuilder &cb) {
+  ImplicitLocOpBuilder &ib = cb.b;
   lanes = laneLayout(cb, a, plan);
   warpgroup = cb.div(a.tid, 128);
   waitPhase(cb, cb.c(kQBarrier), cb.boolean(false));
-  scf::ForOp loop =
-      buildTileLoop(cb, plan, MmaLoopState::initial(cb),
-                    [&](ImplicitLocOpBuilder &ib, Value it, ValueRange state) {
-                      return iteration(ib, it, state);
-                    });
-  storeMmaRows(cb, a, plan, lanes, loop.getResults());
+  Value n = plan.tileCount;
+  // Prologue: S(0). Without tiles its stage is never loaded: the wgmmas
+  // then read stale bytes whose scores the empty loop never uses.
+  Value any = cb.lt(cb.c(0), n);
+  scf::IfOp::create(ib, any, [&](OpBuilder &nb, Location loc) {
+    ImplicitLocOpBuilder wib(loc, nb);
+    KernelBuilder wkb(wib, cfg);
+    waitFull(wkb, wkb.c(0));
+    scf::YieldOp::create(wib);
+  });
+  Value s0 = issueScores(cb, kOffset(cb, cb.c(0)));
+  waitWgmma(ib, 0);
+  // O starts at zero (written before any wgmma.fence).
+  Value o0 = LLVM::UndefOp::create(ib, accumulatorType(Dv));
+  for (int64_t i = 0; i < Dv / 2; ++i)
+    o0 = LLVM::InsertValueOp::create(ib, o0, cb.cf(0), ArrayRef<int64_t>{i});
+  SmallVector<Value> init = {cb.negInf(), cb.negInf(), cb.cf(0),
+                             cb.cf(0),    o0,          s0};
+  auto loop = scf::ForOp::create(
+      ib, cb.c(0), n, cb.c(1), init,
+      [&](OpBuilder &nb, Location loc, Value it, ValueRange state) {
+        ImplicitLocOpBuilder lib(loc, nb);
+        scf::YieldOp::create(lib, iteration(lib, it, state));
+      });
+  // The epilogue takes the mma.sync accumulator layout: vector<4xf32> per
+  // 8 output columns.
+  SmallVector<Value> results(loop.getResults().take_front(4));
+  Value o = loop.getResult(4);
+  auto vec4 = VectorType::get({4}, cb.f32);
+  for (int64_t dn = 0; dn < Dv / 8; ++dn) {
+    SmallVector<Value, 4> vals;
+    for (int64_t i = 0; i < 4; ++i)
+      vals.push_back(LLVM::ExtractValueOp::create(ib, o, dn * 4 + i));
+    results.push_back(vector::FromElementsOp::create(ib, vec4, vals));
+  }
+  storeMmaRows(cb, a, plan, lanes, results);
 }
 
 /// Q, K and V arrive by TMA in boxes of rows x 8 elements: box j (columns
@@ -343,30 +386,62 @@ void WgmmaKernel::waitPhase(KernelBuilder &ib, Value barrier, Value parity) {
       ib.b, mbar, parity, ib.c(kTryWaitSuspendTimeHintNs), barrier);
 }
 
-/// One kv tile of a consumer warpgroup: wait until the ring's stage holds
-/// K and V, S = Q K^T, the softmax step, P to shared memory, O = O * alpha
-/// + P V, then release the stage to the producer. Returns the next state.
+/// Waits until the stage of kv iteration `it` holds its K and V: use
+/// it / kStages of the stage, phase parity (it / kStages) % 2 of its full
+/// barrier.
+void WgmmaKernel::waitFull(KernelBuilder &ib, Value it) {
+  waitPhase(ib, ib.add(stageOf(ib, it), fullBarrier(0)), useParity(ib, it));
+}
+
+Value WgmmaKernel::kOffset(KernelBuilder &ib, Value it) {
+  return ib.add(ib.mul(stageOf(ib, it), layout.stageStride()), layout.k[0]);
+}
+
+Value WgmmaKernel::vOffset(KernelBuilder &ib, Value it) {
+  return ib.add(ib.mul(stageOf(ib, it), layout.stageStride()), layout.v[0]);
+}
+
+/// Iteration `it` of a consumer warpgroup (see consume) on the state (m,
+/// m', l, l' of the lane's rows, the O accumulators, S(it)); returns the
+/// next state.
 SmallVector<Value> WgmmaKernel::iteration(ImplicitLocOpBuilder &ib, Value it,
                                           ValueRange state) {
   KernelBuilder mb(ib, cfg);
   Value t0 = mb.mul(mb.add(plan.tileBegin, it), BN);
-  Value stage = stageOf(mb, it);
-  Value stageOff = mb.mul(stage, layout.stageStride());
-  // Use it / kStages of the stage: phase parity (it / kStages) % 2.
-  waitPhase(mb, mb.add(stage, fullBarrier(0)), useParity(mb, it));
+  Value n = plan.tileCount;
+  // S(it + 1); the last iteration recomputes S(it) from its own stage
+  // (unused), so that every iteration issues the same wgmmas.
+  Value next = mb.add(it, 1);
+  Value hasNext = mb.lt(next, n);
+  scf::IfOp::create(ib, hasNext, [&](OpBuilder &nb, Location loc) {
+    ImplicitLocOpBuilder wib(loc, nb);
+    KernelBuilder wkb(wib, cfg);
+    waitFull(wkb, next);
+    scf::YieldOp::create(wib);
+  });
+  Value sNext = issueScores(mb, kOffset(mb, mb.select(hasNext, next, it)));
 
-  SmallVector<Value> x = scoreTile(mb, mb.add(stageOff, layout.k[0]));
+  SmallVector<Value> x;
+  for (int64_t i = 0; i < BN / 2; ++i)
+    x.push_back(LLVM::ExtractValueOp::create(ib, state[5], i));
   SoftmaxStep step = softmaxTile(mb, a, plan, lanes, t0, x, state);
   storeP(mb, x);
   proxyFence(ib);
   warpgroupBarrier(mb);
 
-  SmallVector<Value> acc = accumulatePV(
-      mb, rescaleAccumulators(mb, state, step), mb.add(stageOff, layout.v[0]));
-  // The wgmmas that read the stage are complete (wgmma.wait_group 0).
+  // O * alpha of its row (elements 0, 1 of each 4: row g, 2, 3: g + 8).
+  Value o = state[4];
+  for (int64_t i = 0; i < Dv / 2; ++i) {
+    Value v = LLVM::ExtractValueOp::create(ib, o, i);
+    o = LLVM::InsertValueOp::create(ib, o, mb.fmul(v, step.alpha[(i % 4) / 2]),
+                                    ArrayRef<int64_t>{i});
+  }
+  o = issuePV(mb, o, vOffset(mb, it));
+  // S(it + 1) and O are complete, and no wgmma reads the stage of tile it.
+  waitWgmma(ib, 0);
   nvgpu::MBarrierArriveOp::create(ib, nvgpu::MBarrierTokenType::get(ctx), mbar,
-                                  mb.add(stage, emptyBarrier(0)));
-  return MmaLoopState::next(step, acc);
+                                  mb.add(stageOf(mb, it), emptyBarrier(0)));
+  return {step.m[0], step.m[1], step.l[0], step.l[1], o, sNext};
 }
 
 /// bar.sync 1 + warpgroup, 128: the warpgroup's P stores before its wgmmas
@@ -386,9 +461,10 @@ void WgmmaKernel::warpgroupBarrier(KernelBuilder &mb) {
   }
 }
 
-/// S = Q K^T: D / 16 steps of m64n<BN>k16, as this lane's BN / 2 scores; K
-/// is the stage at element offset `kOff`.
-SmallVector<Value> WgmmaKernel::scoreTile(KernelBuilder &mb, Value kOff) {
+/// Issues S = Q K^T, D / 16 steps of m64n<BN>k16 as one commit group, K
+/// being the stage at element offset `kOff`; the result (this lane's BN / 2
+/// scores) is valid after a wgmma.wait_group that covers the group.
+Value WgmmaKernel::issueScores(KernelBuilder &mb, Value kOff) {
   // The first product overwrites the accumulators (scale-d = 0): zeroing
   // them instead would write their registers after wgmma.fence, and ptxas
   // would serialise the wgmmas (warning C7519).
@@ -399,11 +475,8 @@ SmallVector<Value> WgmmaKernel::scoreTile(KernelBuilder &mb, Value kOff) {
   for (int64_t ks = 0; ks < D / 16; ++ks)
     s = wgmma(mb, s, BN, tmaDescriptor(mb, qOff, BM, ks),
               tmaDescriptor(mb, kOff, BN, ks), /*accumulate=*/ks > 0);
-  waitWgmma(mb.b);
-  SmallVector<Value> x;
-  for (int64_t i = 0; i < BN / 2; ++i)
-    x.push_back(LLVM::ExtractValueOp::create(mb.b, s, i));
-  return x;
+  NVVM::WgmmaGroupSyncAlignedOp::create(mb.b);
+  return s;
 }
 
 /// P -> shared memory (rows rA and rA + 8, keys 8 nt + 2t, +1).
@@ -423,18 +496,10 @@ void WgmmaKernel::storeP(KernelBuilder &mb, ArrayRef<Value> p) {
     }
 }
 
-/// acc + P V: BN / 16 steps of m64n<Dv>k16 on the accumulators `acc`
-/// (vector<4xf32> per 8 columns), which the instruction takes as a struct.
-SmallVector<Value> WgmmaKernel::accumulatePV(KernelBuilder &mb,
-                                             ArrayRef<Value> acc, Value vOff) {
+/// Issues O += P V, BN / 16 steps of m64n<Dv>k16 on the accumulators `o`
+/// as one commit group, V being the stage at element offset `vOff`.
+Value WgmmaKernel::issuePV(KernelBuilder &mb, Value o, Value vOff) {
   ImplicitLocOpBuilder &ib = mb.b;
-  const int64_t nOutTiles = Dv / 8;
-  Value o = LLVM::UndefOp::create(ib, accumulatorType(Dv));
-  for (int64_t dn = 0; dn < nOutTiles; ++dn)
-    for (int64_t i = 0; i < 4; ++i)
-      o = LLVM::InsertValueOp::create(
-          ib, o, vector::ExtractOp::create(ib, acc[dn], ArrayRef<int64_t>{i}),
-          ArrayRef<int64_t>{dn * 4 + i});
   // P is a K-major [BM][BN] core-matrix layout, V the TMA boxes (N-major:
   // 8 keys x 8 values per core matrix, the next 8 keys 128 bytes on, the
   // next 8 values BN * 16 bytes on); step kk starts 16 keys (two core
@@ -450,16 +515,8 @@ SmallVector<Value> WgmmaKernel::accumulatePV(KernelBuilder &mb,
               matrixDescriptor(mb, addrOf(mb, mb.add(vOff, kk * 16 * 8)),
                                kCoreMatrixBytes, BN * 16),
               /*accumulate=*/true, /*transposeB=*/true);
-  waitWgmma(ib);
-  SmallVector<Value> result;
-  auto vec4 = VectorType::get({4}, mb.f32);
-  for (int64_t dn = 0; dn < nOutTiles; ++dn) {
-    SmallVector<Value, 4> vals;
-    for (int64_t i = 0; i < 4; ++i)
-      vals.push_back(LLVM::ExtractValueOp::create(ib, o, dn * 4 + i));
-    result.push_back(vector::FromElementsOp::create(ib, vec4, vals));
-  }
-  return result;
+  NVVM::WgmmaGroupSyncAlignedOp::create(ib);
+  return o;
 }
 
 /// The shared address (i64) of element `elementOffset` of the layout.
@@ -504,9 +561,8 @@ Type WgmmaKernel::accumulatorType(int64_t n) {
                                           SmallVector<Type>(n / 2, kb.f32));
 }
 
-void WgmmaKernel::waitWgmma(ImplicitLocOpBuilder &ib) {
-  NVVM::WgmmaGroupSyncAlignedOp::create(ib);
-  NVVM::WgmmaWaitGroupSyncOp::create(ib, ib.getI64IntegerAttr(0));
+void WgmmaKernel::waitWgmma(ImplicitLocOpBuilder &ib, int64_t pending) {
+  NVVM::WgmmaWaitGroupSyncOp::create(ib, ib.getI64IntegerAttr(pending));
 }
 
 /// Generic-proxy writes (st.shared, cp.async, mbarrier.init) must be
