@@ -207,17 +207,21 @@ VARIANTS = [
     ("examples/decode_step.mlir", "main", "kv-splits=1", "kvsplits1"),
 ]
 
-# Variants of the experimental warpgroup-MMA kernel (kernel=wgmma, sm_90a,
+# Variants of the experimental warp-specialised warpgroup-MMA kernel
+# (kernel=wgmma, sm_90a: TMA K/V ring, producer warp, 2 consumer warpgroups;
 # not yet run on hardware when this was written): optional, so a failure to
 # compile them does not fail the bundle (build_bundle.sh reports it and the
-# case shows as NOT-BUILT).
+# case shows as NOT-BUILT). Correctness (prefill, split-kv decode), then
+# the FA2-reference shapes D = 128 and 64 at S = 4k against the mma kernel.
 OPTIONAL_VARIANTS = [
     (TENSOR_CORES, "bf16_prefill_causal_gqa", "kernel=wgmma", "wgmma"),
     (TENSOR_CORES, "f16_partial_tiles_sq_ne_skv", "kernel=wgmma", "wgmma"),
     ("generated", "verify.prefill_d128_s1024_causal", "kernel=wgmma", "wgmma"),
     ("generated", "verify.prefill_d64_s1024", "kernel=wgmma", "wgmma"),
+    ("generated", "verify.decode_skv4096", "kernel=wgmma", "wgmma"),
     ("generated", "prefill_d128_s4096", "kernel=wgmma", "wgmma"),
     ("generated", "prefill_d128_s4096_causal", "kernel=wgmma", "wgmma"),
+    ("generated", "prefill_d64_s4096", "kernel=wgmma", "wgmma"),
 ]
 
 # The quick subset (run_on_device.sh --quick, build_bundle.sh --quick): one

@@ -59,7 +59,10 @@ class CaseTest(unittest.TestCase):
         for c in optional:
             self.assertEqual(c["options"], "kernel=wgmma")
             self.assertFalse(c["quick"])
-        self.assertIn("prefill_d128_s4096_causal.wgmma", [c["id"] for c in optional])
+        ids = [c["id"] for c in optional]
+        for wanted in ("prefill_d128_s4096_causal.wgmma", "prefill_d64_s4096.wgmma",
+                       "verify.decode_skv4096.wgmma"):
+            self.assertIn(wanted, ids)
 
     def test_every_entry_of_the_test_files(self):
         cases = configs.build_cases(SRC_ROOT)

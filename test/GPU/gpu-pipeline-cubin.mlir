@@ -10,6 +10,7 @@
 // RUN: %extract_ptx %twg.mlir > %twg.ptx
 // RUN: FileCheck %s --check-prefix=WGMMA < %twg.ptx
 // RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: %ptxas -arch=sm_90a -v %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=WGMMA-V
 // RUN: %ptxas -arch=sm_90a %twg.ptx -o %twg.cubin 2>&1 | FileCheck %s --check-prefix=WGMMA-PTXAS --allow-empty
 
 // ptxas (from the CUDA toolkit, run by gpu-module-to-binary) turns the
@@ -27,6 +28,15 @@
 // ptxas serialises the wgmmas with an injected warpgroup.arrive.
 // WGMMA-PTXAS-NOT: C7519
 
+// The wgmma kernel's named barriers have constant ids: bar.sync 0 and one
+// per consumer warpgroup (a register id makes ptxas reserve all 16).
+// No wgmma accumulator is read while its wgmma is in flight (Q K^T of the
+// next tile is, during the softmax), so ptxas keeps the wgmma pipeline
+// (no C7514 "wgmma.mma_async instructions are serialized").
+// WGMMA-V-NOT: Performance Loss
+// WGMMA-V-COUNT-2: used 3 barriers
+// WGMMA-V-NOT: Performance Loss
+
 // kernel=wgmma (sm_90a): warpgroup MMA for both products, operands in
 // shared memory behind matrix descriptors, Q, K and V loaded by TMA, P
 // through shared memory.
@@ -34,7 +44,10 @@
 // (not a one-byte static variable that the mbarrier follows).
 // WGMMA:       .extern .shared .align 128 .b8 __dynamic_shmem__0[];
 // WGMMA-LABEL: .entry attention_0(
-// The mbarrier's initialisation is fenced for the async proxy before TMA.
+// The mbarriers of Q and of the 3-stage K/V ring (full and empty per
+// stage): 7 of 8 bytes.
+// WGMMA:         .shared .align 8 .b8 __mbarrier[56];
+// Their initialisation is fenced for the async proxy before TMA.
 // WGMMA:         mbarrier.init.shared.b64
 // WGMMA-NOT:     cp.async.bulk.tensor
 // WGMMA:         fence.proxy.async.shared::cta
@@ -47,9 +60,14 @@
 // WGMMA-DAG:     wgmma.commit_group.sync.aligned
 // WGMMA-DAG:     wgmma.wait_group.sync.aligned 0
 // WGMMA-DAG:     fence.proxy.async.shared::cta
-// WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes
+// WGMMA-DAG:     cp.async.bulk.tensor.2d.shared::cluster.global{{(.tile)?}}.mbarrier::complete_tx::bytes
 // WGMMA-DAG:     mbarrier.arrive.expect_tx.shared.b64
 // WGMMA-DAG:     mbarrier.try_wait.parity.shared.b64
+// A consumer releases a stage (empty barrier) and orders its warpgroup's P
+// stores before its wgmmas without the producer warp (bar.sync id, 128).
+// WGMMA-DAG:     mbarrier.arrive.shared.b64
+// WGMMA-DAG:     bar.sync 1, 128;
+// WGMMA-DAG:     bar.sync 2, 128;
 // P V reads V as the TMA loaded it: B N-major (imm-trans-a 0, imm-trans-b 1).
 // WGMMA-DAG:     p, 1, 1, 0, 1;
 // WGMMA-LABEL: .entry attention_1(

@@ -58,6 +58,10 @@ struct EmuCase {
   std::function<bool(int64_t i, int64_t j)> maskModRef;
   // Instructions of these classes the kernel must issue (exactly).
   std::vector<std::pair<std::string, int64_t>> counts;
+  // When positive: the wgmma (per warpgroup) and TMA loads (boxes of 8
+  // columns) the wgmma kernel must issue, which shows how often each K/V
+  // tile is loaded.
+  int64_t wgmma = 0, tmaLoads = 0;
 };
 
 /// `base` with the variants of `variants` (only its variant fields count).
@@ -234,9 +238,10 @@ TEST_P(KernelEmulation, MatchesOracle) {
   for (int64_t &s : scalars)
     params.push_back(&s);
   // The wgmma kernel also takes TMA descriptors of Q, K and V as [rows, D]
-  // ([rows, Dv]) matrices (boxes of 64 x 8), encoded by the emulated
-  // runtime function into host memory (the kernel reads them where they
-  // are).
+  // ([rows, Dv]) matrices (boxes of blockM x 8 for Q, blockN x 8 for K and
+  // V), encoded by the emulated runtime function into host memory (the
+  // kernel reads them where they are). Its blocks are 64-row consumer
+  // warpgroups and a producer warp.
   struct alignas(64) TensorMap {
     int64_t words[16];
   };
@@ -256,7 +261,9 @@ TEST_P(KernelEmulation, MatchesOracle) {
          llvm::enumerate(std::array<HostTensor *, 3>{&q, &k, &v})) {
       int64_t cols = t == &v ? c.dv : c.d;
       int64_t rows = t->numElements() / cols;
-      encodeFn(&maps[i], dataType, t->data(), rows, cols, cols * 2, 64, 8);
+      int64_t boxRows =
+          t == &q ? (block[0] - 32) / 2 : (c.kvTile > 0 ? c.kvTile : 64);
+      encodeFn(&maps[i], dataType, t->data(), rows, cols, cols * 2, boxRows, 8);
       tensorMaps.push_back(&maps[i]);
     }
     ASSERT_EQ((*emulator)->takeError(), "");
@@ -286,6 +293,12 @@ TEST_P(KernelEmulation, MatchesOracle) {
   for (const auto &[cls, n] : c.counts) {
     int64_t actual = counts.count(cls) ? counts.at(cls).instructions : 0;
     EXPECT_EQ(actual, n) << cls;
+  }
+  if (c.wgmma > 0) {
+    ASSERT_TRUE(counts.count("wgmma"));
+    EXPECT_EQ(counts.at("wgmma").instructions, c.wgmma);
+    ASSERT_TRUE(counts.count("cp.async.bulk.tensor"));
+    EXPECT_EQ(counts.at("cp.async.bulk.tensor").instructions, c.tmaLoads);
   }
   // The wgmma kernel's only shared-memory stores are P's (V arrives by TMA
   // and is read N-major, issue 16 defect 5): conflict-free.
@@ -601,6 +614,16 @@ std::vector<EmuCase> cases() {
                            "wgmma_bf16_window_causal", window));
   v.push_back(withVariants(wgmma("f16", 2, 2, 90, 70, 16, true),
                            "wgmma_f16_all_variants_empty_rows", all));
+  // 19 kv tiles of 16 keys: the 3-stage K/V ring wraps 6 times. 2 blocks of
+  // 128 rows (2 consumer warpgroups) per head, each loading Q (4 boxes) once
+  // and every K and V tile (4 + 4 boxes) once for both warpgroups, which
+  // issue 2 + 1 wgmma per tile each, plus the 2 of the last iteration's
+  // unused Q K^T (issued one tile ahead).
+  v.push_back(wgmma("bf16", 2, 1, 150, 300, 32, false));
+  v.back().name = "wgmma_bf16_ring_19_tiles";
+  v.back().kvTile = 16;
+  v.back().wgmma = 2 * 2 * 2 * (19 * 3 + 2);
+  v.back().tmaLoads = 2 * 2 * (4 + 19 * 8);
   auto simt = [&](std::string dt, int64_t h, int64_t hkv, int64_t sq,
                   int64_t skv, int64_t d, bool causal) {
     EmuCase c = mma(dt, h, hkv, sq, skv, d, causal);

@@ -36,9 +36,24 @@ using namespace mlir::mha::testing;
 
 namespace {
 
+/// A vector clock: per thread of the block, then per mbarrier of it, how
+/// far that thread's releases (arrivals) and the mbarrier's completed
+/// phases happen before the owner's present. It orders shared-memory reads
+/// and TMA writes (the ring protocol of the wgmma kernel).
+using Clock = std::vector<uint32_t>;
+
+void join(Clock &into, const Clock &from) {
+  for (size_t i = 0; i < from.size(); ++i)
+    into[i] = std::max(into[i], from[i]);
+}
+
 struct Barrier {
   int count = 0, arrived = 0;
   uint64_t generation = 0;
+  /// bar.sync orders memory: the join of its arrivals' clocks, and that of
+  /// the last completed generation (empty for a warp's collectives, which
+  /// the clocks do not follow).
+  Clock arrivals, completed;
 };
 
 struct PendingCopy {
@@ -63,7 +78,11 @@ struct Fiber {
   /// How often this thread executed each memory-access site, which lanes'
   /// accesses form one warp instruction.
   std::vector<int64_t> siteCount;
+  Clock clock;
 };
+
+/// The most mbarriers a block's clocks follow.
+constexpr int kMaxClockedMBarriers = 64;
 
 /// Memory accesses the rewritten kernels report (mha_emu_access).
 enum AccessClass { LdShared, StShared, CpAsync, LdGlobal, StGlobal };
@@ -88,6 +107,7 @@ struct BlockRun {
   ucontext_t scheduler;
   Fiber *current = nullptr;
   Barrier block;
+  std::map<int, Barrier> named; // bar.sync id, n (id > 0)
   std::vector<Barrier> warps;
   std::vector<uint32_t> exchange; // [warp][lane][word]
   /// mbarriers by address: arrivals still expected this phase, transaction
@@ -101,8 +121,24 @@ struct BlockRun {
     /// fence.proxy.async or fence.mbarrier_init.
     int initThread = -1;
     bool fenced = false;
+    /// Its component of the clocks; the join of its arrivals' clocks and
+    /// of its completed phases, and that at the last completed phase.
+    int clockIndex = 0;
+    Clock arrivals, completed;
   };
   std::map<const void *, MBarrier> mbarriers;
+  /// Shared bytes [begin, end) that a TMA load wrote: the load completes
+  /// phase `phase` of the mbarrier of clock component `clockIndex` (so a
+  /// reader's clock must have seen phase + 1 completed phases), and each
+  /// thread's clock at its last read of them (0: none), which a TMA load
+  /// overwriting them must have acquired.
+  struct TmaRegion {
+    int64_t end;
+    int clockIndex;
+    uint64_t phase;
+    std::vector<uint32_t> reads;
+  };
+  std::map<int64_t, TmaRegion> tmaRegions;
   /// The block's shared window, aligned to 2^18 bytes: wgmma descriptors
   /// keep the low 18 bits of a shared address, which then are the offset
   /// into this buffer. [0, kReservedSharedBytes) is reserved, the kernel's
@@ -246,15 +282,51 @@ constexpr size_t kStackBytes = 1 << 19;
 
 void arrive(Barrier &b) {
   uint64_t generation = b.generation;
+  Fiber *self = run->current;
+  bool orders = !b.arrivals.empty();
+  if (orders) {
+    join(b.arrivals, self->clock);
+    ++self->clock[self->linearTid];
+  }
   if (++b.arrived == b.count) {
     b.arrived = 0;
     ++b.generation;
+    if (orders) {
+      b.completed = b.arrivals;
+      join(self->clock, b.completed);
+    }
     return;
   }
-  Fiber *self = run->current;
   self->waiting = &b;
   self->waitGeneration = generation;
   swapcontext(&self->context, &run->scheduler);
+  // The generation this thread waited for completed; the next one needs
+  // this thread's arrival, so `completed` is still that generation's.
+  if (orders)
+    join(self->clock, b.completed);
+}
+
+/// Checks that this thread may read shared bytes [lo, hi) (TMA data only
+/// after waiting for the phase its load completes) and records the read.
+void checkSharedRead(int64_t lo, int64_t hi, const char *what) {
+  auto &regions = run->tmaRegions;
+  auto it = regions.upper_bound(lo);
+  if (it != regions.begin())
+    --it;
+  Fiber *self = run->current;
+  for (; it != regions.end() && it->first < hi; ++it) {
+    BlockRun::TmaRegion &r = it->second;
+    if (r.end <= lo)
+      continue;
+    if (self->clock[run->fibers.size() + r.clockIndex] <= r.phase) {
+      deviceError(std::string(what) + " reads shared bytes [" +
+                  std::to_string(it->first) + ", " + std::to_string(r.end) +
+                  ") of a TMA load before waiting for the mbarrier phase it "
+                  "completes (a missing wait on a full barrier)");
+      return;
+    }
+    r.reads[self->linearTid] = self->clock[self->linearTid];
+  }
 }
 
 void fiberMain(int index) {
@@ -298,6 +370,28 @@ static void mha_emu_barrier() {
   arrive(run->block);
 }
 
+/// bar.sync id, n: the first n threads to arrive at barrier `id`.
+static void mha_emu_named_barrier(int32_t id, int32_t n) {
+  if (lane() == 0)
+    countInstruction("bar.sync");
+  if (id == 0 && n == int32_t(run->fibers.size()))
+    return arrive(run->block);
+  if (id <= 0 || id > 15 || n <= 0 || n % 32)
+    return deviceError("bar.sync " + std::to_string(id) + ", " +
+                       std::to_string(n) +
+                       ": a barrier id in [1, 15] and a "
+                       "thread count that is a multiple of 32 are emulated");
+  Barrier &b = run->named[id];
+  if (b.arrived == 0)
+    b.count = n;
+  else if (b.count != n)
+    return deviceError("bar.sync " + std::to_string(id) +
+                       " with different thread counts");
+  if (b.arrivals.empty())
+    b.arrivals.assign(run->fibers.size() + kMaxClockedMBarriers, 0);
+  arrive(b);
+}
+
 /// A load or store of `bytes` at `address` by this lane at `site`.
 static void mha_emu_access(const void *address, int32_t bytes, int32_t cls,
                            int32_t site) {
@@ -307,6 +401,8 @@ static void mha_emu_access(const void *address, int32_t bytes, int32_t cls,
   if (cls <= CpAsync && offset < 0)
     return deviceError(std::string(kAccessClassNames[cls]) +
                        " of an address outside shared memory");
+  if (cls == LdShared)
+    checkSharedRead(offset, offset + bytes, "ld.shared");
   auto key = std::make_tuple(warp(), site, f->siteCount[site]++);
   AccessGroup &g = run->groups[key];
   g.accessClass = cls;
@@ -409,6 +505,16 @@ static void mha_emu_wgmma(int32_t n, int32_t isBf16, int32_t scaleD,
   };
   if (run->current->linearTid % 128 == 0)
     countInstruction("wgmma");
+  // The bytes an operand of `rows` rows may read: from its start to its
+  // last core matrix (every term of the address is non-negative).
+  auto checkOperand = [&](uint64_t d, int rows, bool mnMajor) {
+    int64_t lo = field(d, 0);
+    (void)mnMajor; // both layouts end 128 bytes past the last core matrix
+    int64_t hi = lo + ((rows - 1) / 8) * field(d, 32) + field(d, 16) + 128;
+    checkSharedRead(lo, hi, "wgmma");
+  };
+  checkOperand(descA, 64, false);
+  checkOperand(descB, n, transB != 0);
   int w = (run->current->linearTid % 128) / 32, l = lane();
   int g = l / 4, t = l % 4;
   for (int i = 0; i < n / 2; ++i) {
@@ -472,6 +578,8 @@ static void completePhase(BlockRun::MBarrier &m) {
   if (m.pending == 0 && m.tx == 0) {
     ++m.phase;
     m.pending = m.count;
+    m.arrivals[run->fibers.size() + m.clockIndex] = uint32_t(m.phase);
+    m.completed = m.arrivals;
   }
 }
 
@@ -483,7 +591,24 @@ static void mha_emu_mbar_init(void *bar, int32_t count, int32_t predicate) {
     return deviceError("mbarrier.init at shared offset " + hex(off) +
                        ", not an 8-byte aligned object of the kernel's " +
                        "shared memory");
-  run->mbarriers[bar] = {count, count, 0, 0, run->current->linearTid, false};
+  BlockRun::MBarrier &m = run->mbarriers[bar];
+  int index =
+      m.arrivals.empty() ? int(run->mbarriers.size()) - 1 : m.clockIndex;
+  if (index >= kMaxClockedMBarriers)
+    return deviceError("more than " + std::to_string(kMaxClockedMBarriers) +
+                       " mbarriers");
+  m = {count, count, 0, 0, run->current->linearTid, false};
+  m.clockIndex = index;
+  m.arrivals.assign(run->fibers.size() + kMaxClockedMBarriers, 0);
+  m.completed = m.arrivals;
+}
+
+/// An arrival on `m`: a release of this thread's clock.
+static void arriveOn(BlockRun::MBarrier &m) {
+  Fiber *self = run->current;
+  join(m.arrivals, self->clock);
+  ++self->clock[self->linearTid];
+  --m.pending;
 }
 
 /// fence.proxy.async / fence.mbarrier_init: the mbarriers this thread
@@ -498,9 +623,26 @@ static void mha_emu_mbar_expect_tx(void *bar, int32_t bytes,
                                    int32_t predicate) {
   if (!predicate)
     return;
-  BlockRun::MBarrier &m = run->mbarriers[bar];
+  auto found = run->mbarriers.find(bar);
+  if (found == run->mbarriers.end())
+    return deviceError("mbarrier.arrive.expect_tx on an mbarrier that was "
+                       "never initialised");
+  BlockRun::MBarrier &m = found->second;
   m.tx += bytes;
-  --m.pending;
+  arriveOn(m);
+  completePhase(m);
+}
+
+/// mbarrier.arrive (release): one arrival of this thread.
+static void mha_emu_mbar_arrive(void *bar) {
+  auto found = run->mbarriers.find(bar);
+  if (found == run->mbarriers.end())
+    return deviceError("mbarrier.arrive on an mbarrier that was never "
+                       "initialised");
+  BlockRun::MBarrier &m = found->second;
+  if (m.pending <= 0)
+    return deviceError("mbarrier.arrive on a phase with no pending arrival");
+  arriveOn(m);
   completePhase(m);
 }
 
@@ -532,6 +674,31 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
         std::to_string(barrier->second.initThread) +
         ") no fence.proxy.async.shared::cta or fence.mbarrier_init has made "
         "visible to the async proxy");
+  // The load overwrites bytes that earlier TMA loads wrote: every thread's
+  // last read of them must happen before (the consumers' arrivals on the
+  // stage's empty barrier, which the issuing thread waited for).
+  int64_t lo = sharedOffset(dst), hi = lo + rows * cols * e;
+  Fiber *self = run->current;
+  const size_t threads = run->fibers.size();
+  for (auto it = run->tmaRegions.begin(); it != run->tmaRegions.end();) {
+    BlockRun::TmaRegion &r = it->second;
+    if (it->first >= hi || r.end <= lo) {
+      ++it;
+      continue;
+    }
+    for (size_t t = 0; t < threads; ++t)
+      if (r.reads[t] && self->clock[t] < r.reads[t]) {
+        deviceError(
+            "TMA load overwrites shared bytes [" + std::to_string(lo) + ", " +
+            std::to_string(hi) + ") that thread " + std::to_string(t) +
+            " read without an arrival this thread waited for (a missing "
+            "wait on an empty barrier)");
+        break; // complete the load: waiting threads must not hang
+      }
+    it = run->tmaRegions.erase(it);
+  }
+  run->tmaRegions[lo] = {hi, barrier->second.clockIndex, barrier->second.phase,
+                         std::vector<uint32_t>(threads, 0)};
   auto *out = static_cast<uint8_t *>(dst);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -547,14 +714,21 @@ static void mha_emu_tma_load(void *dst, const EmuTensorMap *map, void *bar,
   BlockRun::MBarrier &m = run->mbarriers[bar];
   m.tx -= rows * cols * e;
   completePhase(m);
+  // The copy is asynchronous: let the other threads run (a consumer that
+  // does not wait for the phase then reads before it completes).
+  self->waiting = nullptr;
+  swapcontext(&self->context, &run->scheduler);
 }
 
 /// Blocks until the phase with parity `parity` of the mbarrier completed.
 static void mha_emu_mbar_wait(void *bar, int32_t parity) {
   for (int64_t spins = 0;; ++spins) {
     BlockRun::MBarrier &m = run->mbarriers[bar];
-    if (int32_t(m.phase & 1) != (parity & 1))
+    if (int32_t(m.phase & 1) != (parity & 1)) {
+      if (!m.completed.empty())
+        join(run->current->clock, m.completed); // acquire
       return;
+    }
     if (spins > 100000)
       return deviceError("mbarrier phase never completes (missing arrival "
                          "or transaction bytes)");
@@ -832,6 +1006,17 @@ private:
       op->erase();
       return success();
     }
+    if (auto bar = dyn_cast<NVVM::BarrierOp>(op);
+        bar && (bar.getBarrierId() || bar.getNumberOfThreads())) {
+      if (!bar.getBarrierId() || !bar.getNumberOfThreads() ||
+          bar.getReductionOp() || !bar->use_empty())
+        return op->emitError("kernel emulator: only bar.sync id, n is "
+                             "emulated");
+      call(b, loc, "mha_emu_named_barrier", voidTy,
+           {bar.getBarrierId(), bar.getNumberOfThreads()});
+      op->erase();
+      return success();
+    }
     if (name == "nvvm.barrier0" || name == "nvvm.barrier") {
       call(b, loc, "mha_emu_barrier", voidTy, ValueRange{});
       op->erase();
@@ -988,6 +1173,18 @@ private:
       call(b, loc, "mha_emu_mbar_expect_tx", voidTy,
            {arrive.getAddr(), arrive.getTxcount(),
             predicateOf(arrive.getPredicate())});
+      arrive.erase();
+      return success();
+    }
+    if (auto arrive = dyn_cast<NVVM::MBarrierArriveOp>(op)) {
+      if (arrive.getCount() || arrive.getRelaxed())
+        return op->emitError("kernel emulator: only mbarrier.arrive with the "
+                             "default count and release semantics is "
+                             "emulated");
+      call(b, loc, "mha_emu_mbar_arrive", voidTy, {arrive.getAddr()});
+      if (arrive.getRes())
+        arrive.getRes().replaceAllUsesWith(
+            LLVM::ConstantOp::create(b, loc, b.getI64Type(), 0).getResult());
       arrive.erase();
       return success();
     }
@@ -1310,6 +1507,9 @@ KernelEmulator::create(ModuleOp module) {
     };
     add("mha_emu_sreg", reinterpret_cast<void *>(&mha_emu_sreg));
     add("mha_emu_barrier", reinterpret_cast<void *>(&mha_emu_barrier));
+    add("mha_emu_named_barrier",
+        reinterpret_cast<void *>(&mha_emu_named_barrier));
+    add("mha_emu_mbar_arrive", reinterpret_cast<void *>(&mha_emu_mbar_arrive));
     add("mha_emu_access", reinterpret_cast<void *>(&mha_emu_access));
     add("mha_emu_shared_base", reinterpret_cast<void *>(&mha_emu_shared_base));
     add("mha_emu_shfl", reinterpret_cast<void *>(&mha_emu_shfl));
@@ -1401,6 +1601,9 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
         // read what they did not write.
         std::memset(state.shared, 0xA5, sharedCapacity);
         state.mbarriers.clear();
+        state.tmaRegions.clear();
+        state.named.clear();
+        state.block.arrivals.assign(threads + kMaxClockedMBarriers, 0);
         for (int64_t i = 0; i < threads; ++i) {
           Fiber &f = state.fibers[i];
           f.done = false;
@@ -1409,6 +1612,8 @@ llvm::Error KernelEmulator::launch(llvm::StringRef kernel,
           f.committedGroups = 0;
           f.siteCount.assign(numAccessSites, 0);
           f.linearTid = int(i);
+          f.clock.assign(threads + kMaxClockedMBarriers, 0);
+          f.clock[i] = 1;
           f.tid[0] = int(i % block[0]);
           f.tid[1] = int((i / block[0]) % block[1]);
           f.tid[2] = int(i / (block[0] * block[1]));

@@ -21,6 +21,12 @@ namespace mlir::mha {
 
 enum class MaskKind { None, Bool, Float };
 
+/// The wgmma kernel's consumer warpgroups (64 query rows each) and the
+/// stages of its K/V ring (WGMMAKernel.cpp). A producer warp follows the
+/// consumers.
+constexpr int64_t kWgmmaConsumerWarpgroups = 2;
+constexpr int64_t kWgmmaStages = 3;
+
 /// The static parameters a kernel is specialised for. Everything else (B, Sq,
 /// Skv, mask broadcast strides) is a kernel argument.
 struct AttentionKernelConfig {
@@ -64,10 +70,19 @@ struct AttentionKernelConfig {
     case AttentionKernelKind::Auto:
       break;
     }
-    return 64;
+    return 64 * kWgmmaConsumerWarpgroups;
   }
   int64_t numThreads() const {
-    return kind == AttentionKernelKind::Mma ? 32 * numWarps : 128;
+    switch (kind) {
+    case AttentionKernelKind::Mma:
+      return 32 * numWarps;
+    case AttentionKernelKind::Wgmma:
+      return 128 * kWgmmaConsumerWarpgroups + 32;
+    case AttentionKernelKind::Simt:
+    case AttentionKernelKind::Auto:
+      break;
+    }
+    return 128;
   }
 
   /// Bytes of dynamic shared memory the kernel needs.

@@ -588,9 +588,22 @@ private:
         return op.emitError()
                << "convert-mha-to-gpu: " << llvm::toString(std::move(err));
       break;
-    case AttentionKernelKind::Wgmma:
+    case AttentionKernelKind::Wgmma: {
       c.blockN = kvTile > 0 ? int64_t(kvTile) : 64;
+      int64_t limit = chip.getValue().getMaxSharedMemoryPerBlock();
+      if (c.sharedMemoryBytes() > limit)
+        return op.emitError()
+               << "convert-mha-to-gpu: kv-tile=" << c.blockN << " needs "
+               << c.sharedMemoryBytes()
+               << " bytes of shared memory per block of the wgmma kernel (D = "
+               << c.headDim << ", Dv = " << c.valueDim << "), more than the "
+               << limit << " of " << chip.getValue().str()
+               << ": give a smaller kv-tile (or 0 for the automatic one)";
+      if (c.blockN > 256)
+        return op.emitError() << "convert-mha-to-gpu: kv-tile=" << c.blockN
+                              << " exceeds the 256 columns of a wgmma";
       break;
+    }
     case AttentionKernelKind::Simt:
     case AttentionKernelKind::Auto:
       c.blockN = simtKernelBlockN(c.elementType, c.headDim, c.valueDim);

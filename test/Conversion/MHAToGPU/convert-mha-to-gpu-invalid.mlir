@@ -2,6 +2,7 @@
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wmma" --split-input-file 2>&1 | FileCheck %s --check-prefix=KERNEL
 // RUN: not mha-opt %s --convert-mha-to-gpu="kv-tile=24" --split-input-file 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: not mha-opt %s --convert-mha-to-gpu="kv-tile=512 chip=sm_80" --split-input-file 2>&1 | FileCheck %s --check-prefix=BIGTILE
+// RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90a kv-tile=128" --split-input-file 2>&1 | FileCheck %s --check-prefix=WGTILE
 // RUN: not mha-opt %s --convert-mha-to-gpu="chip=volta" --split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=mma chip=sm_75" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM75
 // RUN: not mha-opt %s --convert-mha-to-gpu="kernel=wgmma chip=sm_90" --split-input-file 2>&1 | FileCheck %s --check-prefix=SM90
@@ -9,6 +10,7 @@
 // KERNEL: for the --kernel option: Cannot find option named 'wmma'!
 // TILE: error: convert-mha-to-gpu: kv-tile must be 0 (automatic) or a positive multiple of 16, got 24
 // BIGTILE: error: convert-mha-to-gpu: kv-tile=512 needs {{[0-9]+}} bytes of shared memory per block of the mma kernel (D = 128, Dv = 128), more than the 166912 of sm_80: give a smaller kv-tile (or 0 for the automatic one)
+// WGTILE: error: convert-mha-to-gpu: kv-tile=128 needs 262144 bytes of shared memory per block of the wgmma kernel (D = 128, Dv = 128), more than the {{[0-9]+}} of sm_90a: give a smaller kv-tile (or 0 for the automatic one)
 // CHIP: for the --chip option: 'volta' is not a GPU chip: expected sm_XY or sm_XYa (e.g. sm_80, sm_90a)
 // SM75: error: convert-mha-to-gpu: the mma kernel needs sm_80 or later (mma.sync m16n8k16, cp.async), got chip sm_75
 // SM90: error: convert-mha-to-gpu: the wgmma kernel needs sm_90a, got chip sm_90
@@ -50,7 +52,8 @@ func.func @layer(%x: tensor<1x4x32xf16>, %w: tensor<32x32xf16>) -> tensor<1x4x32
 // -----
 
 // An mma kernel whose kv tile (kv-tile) does not fit the chip's shared
-// memory (BIGTILE); the other runs compile it.
+// memory (BIGTILE), nor that of the wgmma kernel's three K/V stages
+// (WGTILE); the other runs compile it.
 func.func @mma_d128(%q: tensor<1x2x300x128xbf16>, %k: tensor<1x2x300x128xbf16>,
                     %v: tensor<1x2x300x128xbf16>) -> tensor<1x2x300x128xbf16> {
   %o = mha.attention %q, %k, %v

@@ -33,25 +33,58 @@
 // CHECK:         %[[R:.+]] = bufferization.to_tensor %[[OH]] restrict writable
 // CHECK:         return %[[R]]
 
-// kernel=wgmma: 32768 bytes of shared memory (Q, K, V and P, 64 x 64 bf16
-// each), Q, K and V by TMA. The descriptors are encoded by the runtime into
-// host memory before any copy, copied to the device with Q, K and V (on the
+// kernel=wgmma: 81920 bytes of shared memory (Q and P of 128 x 64 bf16,
+// the three stages of the K/V ring of 64 x 64 bf16 each), 288 threads (two
+// consumer warpgroups and the producer warp), Q (boxes of 128 rows), K and
+// V (64 rows) by TMA. The descriptors are encoded by the runtime into host
+// memory before any copy, copied to the device with Q, K and V (on the
 // launches' stream once gpu-async-region has run) and freed with them.
-// 4 + 4 warpgroup MMAs per kv tile, the second 4 with V N-major (B row).
+// Mbarriers: Q's and 3 full ones (one arrival), 3 empty ones (one per
+// consumer thread). The consumers wait for Q and issue S(0) (the first of
+// its 4 wgmmas with scale-d = 0); per kv tile they wait for the next
+// tile's full barrier, issue its S (4 wgmmas, one commit group), run the
+// softmax of this tile meanwhile, store P (a barrier per warpgroup), issue
+// P V (4 wgmmas, V N-major: B row), wait for both groups and release the
+// tile's stage. The producer loads Q, then K and V of each tile into its
+// stage once the stage's previous use was released.
 // WGMMA-LABEL: func.func @prefill_bf16(
-// WGMMA-COUNT-3: call @mhaRuntimeEncodeTensorMap2D(%{{.+}}, %c9_i64, %{{.+}}, %{{.+}}, %c64_i64, %c128_i64, %c64_i64, %c8_i64)
+// WGMMA:         call @mhaRuntimeEncodeTensorMap2D(%{{.+}}, %c9_i64, %{{.+}}, %{{.+}}, %c64_i64, %c128_i64, %c128_i64, %c8_i64)
+// WGMMA-COUNT-2: call @mhaRuntimeEncodeTensorMap2D(%{{.+}}, %c9_i64, %{{.+}}, %{{.+}}, %c64_i64, %c128_i64, %c64_i64, %c8_i64)
 // WGMMA-NOT:     gpu.memcpy
 // WGMMA-COUNT-3: gpu.alloc () {bufferization.manual_deallocation} : memref<16xi64>
 // WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<2x{{.+}}xbf16>
 // WGMMA-COUNT-3: gpu.memcpy %{{.+}} : memref<16xi64>, memref<16xi64>
-// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} dynamic_shared_memory_size %c32768_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
+// WGMMA:         gpu.launch_func @mha_kernels::@attention_0 {{.+}} threads in (%c288, %c1, %c1) dynamic_shared_memory_size %c81920_i32 args({{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr, %{{.+}} : !llvm.ptr)
 // WGMMA-COUNT-3: gpu.dealloc %{{.+}} {bufferization.manual_deallocation} : memref<16xi64>
 // WGMMA-LABEL: gpu.func @attention_0(
-// WGMMA:         nvgpu.tma.async.load {{.+}} -> memref<64x8xbf16, #gpu.address_space<workgroup>>
+// WGMMA:         nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 7>
+// WGMMA-COUNT-4: nvgpu.mbarrier.init %{{.+}}[%{{.+}}], %c1, predicate
+// WGMMA-COUNT-3: nvgpu.mbarrier.init %{{.+}}[%{{.+}}], %c256, predicate
+// WGMMA:         nvgpu.mbarrier.try_wait.parity %{{.+}}[%c0], %false
+// WGMMA:         nvgpu.mbarrier.try_wait.parity %{{.+}}[%c1], %false
+// WGMMA:         nvvm.wgmma.mma_async {{.+}}, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-COUNT-3: nvvm.wgmma.mma_async {{.+}}, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-NEXT:    nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT:    nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA:         scf.for
 // WGMMA:         nvgpu.mbarrier.try_wait.parity
-// WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <{{one|zero}}>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA:         nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-COUNT-3: nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// WGMMA-NEXT:    nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NOT:     nvvm.wgmma.wait.group
 // WGMMA:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA:         nvvm.barrier id = %c1_i32 number_of_threads = %c128_i32
+// WGMMA:         nvvm.barrier id = %c2_i32 number_of_threads = %c128_i32
 // WGMMA-COUNT-4: nvvm.wgmma.mma_async {{.+}}, B[<bf16>, <one>, <row>]
+// WGMMA-NEXT:    nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT:    nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA:         nvgpu.mbarrier.arrive %{{.+}} -> !nvgpu.mbarrier.token
+// WGMMA:         nvgpu.mbarrier.arrive.expect_tx %{{.+}}[%c0], %c16384
+// WGMMA-COUNT-8: nvgpu.tma.async.load {{.+}} -> memref<128x8xbf16, #gpu.address_space<workgroup>>
+// WGMMA:         scf.for
+// WGMMA:         nvgpu.mbarrier.try_wait.parity
+// WGMMA:         nvgpu.mbarrier.arrive.expect_tx %{{.+}}, %c16384
+// WGMMA-COUNT-16: nvgpu.tma.async.load {{.+}} -> memref<64x8xbf16, #gpu.address_space<workgroup>>
 // WGMMA-NOT:     nvvm.mma.sync
 // WGMMA-LABEL: func.func private @mhaRuntimeEncodeTensorMap2D(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64)
 
