@@ -723,21 +723,24 @@ std::vector<EmuCase> cases() {
   v.push_back(masked(withVariants(mma200, "", window),
                      "mma_bf16_mask_mod_prefix_lm_window", prefixLM,
                      {{"mma.sync", 2560}, {"cp.async", 480}}));
-  // wgmma (blocks of 64 rows, kv tiles of 64, 6 wgmma per tile): causal as
-  // a mask_mod computes 10 (block, tile) pairs per head instead of all 16;
-  // the sink + band mask has the same kv range but skips the empty tile
-  // between sinks and band (108 < 120).
+  // wgmma (blocks of 2 warpgroups x 64 rows, kv tiles of 64; per warpgroup
+  // 2 + 6 n wgmma for n tiles: S of the next tile and P V of this one, S(0)
+  // in the prologue): causal as a mask_mod trims block 0 to 2 of the 4
+  // tiles, 160 instead of 208. The warp-specialised ring loads and computes
+  // every tile of the trimmed range: the sink + band mask's empty tile
+  // between sinks and band is masked, not skipped (same count as causal).
   EmuCase wg200 = wgmma("f16", 2, 1, 200, 200, 32, false);
   v.push_back(
-      masked(wg200, "wgmma_f16_mask_mod_causal", causalMod, {{"wgmma", 120}}));
+      masked(wg200, "wgmma_f16_mask_mod_causal", causalMod, {{"wgmma", 160}}));
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_causal_opaque", causalOpaque,
-                     {{"wgmma", 192}}));
+                     {{"wgmma", 208}}));
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_streaming", streaming,
-                     {{"wgmma", 108}}));
+                     {{"wgmma", 160}}));
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_documents", documents,
-                     {{"wgmma", 192}}));
+                     {{"wgmma", 208}}));
   v.push_back(masked(withVariants(wg200, "", window),
-                     "wgmma_f16_mask_mod_band_window", band, {{"wgmma", 84}}));
+                     "wgmma_f16_mask_mod_band_window", band,
+                     {{"wgmma", 136}}));
   // SIMT: each row walks only its keys (its K and V rows read from shared
   // memory: ld.shared).
   EmuCase simt120 = simt("f32", 2, 1, 120, 120, 16, false);
