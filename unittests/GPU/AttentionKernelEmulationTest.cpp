@@ -739,8 +739,7 @@ std::vector<EmuCase> cases() {
   v.push_back(masked(wg200, "wgmma_f16_mask_mod_documents", documents,
                      {{"wgmma", 208}}));
   v.push_back(masked(withVariants(wg200, "", window),
-                     "wgmma_f16_mask_mod_band_window", band,
-                     {{"wgmma", 136}}));
+                     "wgmma_f16_mask_mod_band_window", band, {{"wgmma", 136}}));
   // SIMT: each row walks only its keys (its K and V rows read from shared
   // memory: ld.shared).
   EmuCase simt120 = simt("f32", 2, 1, 120, 120, 16, false);

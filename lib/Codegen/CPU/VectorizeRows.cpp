@@ -251,8 +251,7 @@ LogicalResult vectorizeByRows(RewriterBase &rewriter, linalg::LinalgOp op,
 /// leaves, e.g. the mask element of a one-key tile) becomes tensor.extract +
 /// broadcast. convert-vector-to-llvm lowers a 0-d read only from a memref
 /// whose innermost stride is 1, and a slice of a wider tensor has another.
-struct ScalarTransferReadToExtract
-    : OpRewritePattern<vector::TransferReadOp> {
+struct ScalarTransferReadToExtract : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
@@ -262,8 +261,8 @@ struct ScalarTransferReadToExtract
       return failure();
     Value scalar = tensor::ExtractOp::create(rewriter, read.getLoc(),
                                              read.getBase(), read.getIndices());
-    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
-        read, read.getVectorType(), scalar);
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(read, read.getVectorType(),
+                                                     scalar);
     return success();
   }
 };
