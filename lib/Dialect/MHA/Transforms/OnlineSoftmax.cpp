@@ -34,6 +34,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/Support/Threading.h"
+
 #include <limits>
 #include <optional>
 
@@ -887,6 +889,12 @@ Value flash::headTile(OpBuilder &b, Location loc, Value t, OpFoldResult batch,
       ArrayRef<OpFoldResult>{batch, head, row0, zero},
       ArrayRef<OpFoldResult>{one, one, rows, cols},
       ArrayRef<OpFoldResult>{one, one, one, one});
+}
+
+int64_t flash::resolveThreadCount(int64_t threads) {
+  if (threads > 0)
+    return threads;
+  return std::max(1u, llvm::hardware_concurrency().compute_thread_count());
 }
 
 flash::AttentionTiling flash::getAttentionTiling(OpBuilder &rewriter,

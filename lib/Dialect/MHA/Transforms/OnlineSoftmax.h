@@ -58,6 +58,10 @@ struct AttentionTiling {
   Value maskTable;
 };
 
+/// The thread count the parallel loops run on: `threads`, or for 0 (the
+/// OpenMP default) every hardware thread of this machine.
+int64_t resolveThreadCount(int64_t threads);
+
 /// Computes the tiling of `op` for tiles of `qTile` x `kvTile` (positive).
 AttentionTiling getAttentionTiling(OpBuilder &b, AttentionOp op, int64_t qTile,
                                    int64_t kvTile);

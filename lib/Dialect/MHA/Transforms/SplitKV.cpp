@@ -27,7 +27,6 @@
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include "llvm/Support/MathExtras.h"
-#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <limits>
@@ -521,9 +520,6 @@ void mlir::mha::populateSplitKVPatterns(RewritePatternSet &patterns,
   assert(options.kvSplits >= 0 && options.kvTile > 0 && options.threads >= 0 &&
          options.minSplitBytes > 0 && options.vectorWidth >= 0 &&
          options.prefetchTiles >= 0 && "invalid mha-split-kv options");
-  // 0 threads: every hardware thread of this machine, as OpenMP's default.
-  int64_t threads = options.threads;
-  if (threads == 0)
-    threads = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
-  patterns.add<SplitKVPattern>(patterns.getContext(), options, threads);
+  patterns.add<SplitKVPattern>(patterns.getContext(), options,
+                               flash::resolveThreadCount(options.threads));
 }

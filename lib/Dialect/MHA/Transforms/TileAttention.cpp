@@ -27,7 +27,6 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
-#include "llvm/Support/Threading.h"
 
 #define DEBUG_TYPE "mha-tile-attention"
 
@@ -287,9 +286,7 @@ void mlir::mha::populateTileAttentionPatterns(RewritePatternSet &patterns,
                                               int64_t threads) {
   assert(qTile >= 0 && kvTile > 0 && l2Bytes > 0 && threads >= 0 &&
          "invalid mha-tile-attention options");
-  // 0 threads: every hardware thread of this machine, as OpenMP's default.
-  if (threads == 0)
-    threads = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
   patterns.add<TileAttentionPattern>(patterns.getContext(), qTile, kvTile,
-                                     l2Bytes, threads);
+                                     l2Bytes,
+                                     flash::resolveThreadCount(threads));
 }
